@@ -1,0 +1,174 @@
+// Picks the TensorFlow.js backend: the first of CUDA (tfjs-node-gpu), native CPU (tfjs-node), WebGPU (the
+// `webgpu` package), the embedded wasm backend and the plain JavaScript cpu backend that loads and passes a
+// tiny self-check — and reports why each one before it was skipped, so the UI can say what runs.
+import * as path from "node:path";
+import * as fs from "node:fs";
+import { tf } from "./tf";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+
+export const BACKENDS = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = BackendName | "auto";
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Why it was skipped, or what runs ("wasm with SIMD"). */
+  detail: string;
+}
+
+export interface BackendReport {
+  requested: BackendChoice;
+  /** The backend in use. */
+  name: BackendName;
+  /** One line for people: "wasm (SIMD) — tfjs-node-gpu: not installed; …". */
+  summary: string;
+  attempts: BackendAttempt[];
+}
+
+export interface BackendOptions {
+  /** Folders to look for the optional packages in (for example the user's workspace), besides Unroll's own. */
+  searchPaths?: string[];
+}
+
+let current: BackendReport | null = null;
+
+/** The environment variable that selects a backend when no option does. */
+export const BACKEND_ENV = "UNROLL_BACKEND";
+
+export function isBackendChoice(value: string): value is BackendChoice {
+  return value === "auto" || (BACKENDS as readonly string[]).includes(value);
+}
+
+/** Selects a backend (the option, else $UNROLL_BACKEND, else auto) and returns the report. */
+export async function useBackend(choice?: string, options: BackendOptions = {}): Promise<BackendReport> {
+  const requested = choice || process.env[BACKEND_ENV] || "auto";
+  if (!isBackendChoice(requested)) {
+    throw new Error(`Unknown backend '${requested}'. Choose one of: auto, ${BACKENDS.join(", ")}`);
+  }
+  const candidates: readonly BackendName[] = requested === "auto" ? BACKENDS : [requested];
+  const attempts: BackendAttempt[] = [];
+  for (const name of candidates) {
+    let detail: string;
+    try {
+      detail = await activate(name, requested === name, options);
+      const problem = await selfCheck();
+      if (!problem) {
+        attempts.push({ name, ok: true, detail });
+        current = { requested, name, attempts, summary: summarise(name, detail, attempts) };
+        return current;
+      }
+      detail = `failed its self-check: ${problem}`;
+    } catch (error) {
+      detail = firstLine(error);
+    }
+    attempts.push({ name, ok: false, detail });
+  }
+  const why = attempts.map((a) => `${a.name}: ${a.detail}`).join("; ");
+  throw new Error(`No usable backend for '${requested}' (${why})`);
+}
+
+/** The report of the last `useBackend`, or null before any. */
+export function backendReport(): BackendReport | null {
+  return current;
+}
+
+function summarise(name: BackendName, detail: string, attempts: BackendAttempt[]): string {
+  const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.detail}`);
+  return `${name} (${detail})${skipped.length ? ` — skipped ${skipped.join("; ")}` : ""}`;
+}
+
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
+
+/** Loads an optional package from Unroll's own node_modules or the given folders; says clearly when absent. */
+function loadOptional(id: string, options: BackendOptions): unknown {
+  let resolved: string;
+  try {
+    resolved = require.resolve(id, { paths: [__dirname, ...(options.searchPaths ?? []), process.cwd()] });
+  } catch {
+    throw new Error(`not installed (npm install ${id})`);
+  }
+  try {
+    return require(resolved);
+  } catch (error) {
+    throw new Error(`installed but failed to load: ${firstLine(error)}`);
+  }
+}
+
+async function setBackend(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+}
+
+async function activate(name: BackendName, explicit: boolean, options: BackendOptions): Promise<string> {
+  switch (name) {
+    case "tfjs-node-gpu":
+    case "tfjs-node": {
+      loadOptional(`@tensorflow/${name}`, options); // registers the "tensorflow" backend
+      await setBackend("tensorflow");
+      return name === "tfjs-node-gpu" ? "CUDA through libtensorflow" : "native libtensorflow on the CPU";
+    }
+    case "webgpu":
+      return activateWebGPU(explicit, options);
+    case "wasm": {
+      setWasmPaths(wasmDirectory());
+      await setBackend("wasm");
+      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+      return simd ? "WebAssembly with SIMD, embedded" : "WebAssembly without SIMD, embedded";
+    }
+    case "cpu":
+      await setBackend("cpu");
+      return "plain JavaScript, slowest";
+  }
+}
+
+/** The folder of the wasm backend's .wasm files: beside the bundle when packaged, else in node_modules. */
+function wasmDirectory(): string {
+  const beside = path.join(__dirname, "wasm");
+  if (fs.existsSync(path.join(beside, "tfjs-backend-wasm-simd.wasm"))) return beside + path.sep;
+  return path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep;
+}
+
+interface GPUAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+}
+
+async function activateWebGPU(explicit: boolean, options: BackendOptions): Promise<string> {
+  const dawn = loadOptional("webgpu", options) as { create(flags: string[]): unknown; globals: object };
+  Object.assign(globalThis, dawn.globals);
+  const g = globalThis as { navigator?: { gpu?: { requestAdapter(o?: object): Promise<GPUAdapterLike | null> } } };
+  const gpu = dawn.create([]) as NonNullable<NonNullable<typeof g.navigator>["gpu"]>;
+  if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
+  const adapter = (await gpu.requestAdapter()) ?? (explicit ? await gpu.requestAdapter({ featureLevel: "compatibility" }) : null);
+  if (!adapter) throw new Error("no WebGPU adapter (no usable GPU or driver)");
+  const info = adapter.info ?? {};
+  const software = adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  // A software adapter is a correctness check, not speed: wasm beats it several times over.
+  if (software && !explicit) throw new Error(`only a software adapter (${info.description || info.device || "CPU"}), slower than wasm`);
+  loadOptional("@tensorflow/tfjs-backend-webgpu", options);
+  await setBackend("webgpu");
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") || "WebGPU adapter";
+}
+
+/** A small forward and backward pass checked against the same sums done in double precision; returns a
+ *  problem, or null. */
+async function selfCheck(): Promise<string | null> {
+  const a = [[0.1, 0.2], [0.3, 0.4]];
+  const b = [0.5, 0.6];
+  const [product, gradient] = tf.tidy(() => {
+    const bt = tf.tensor2d(b, [2, 1]);
+    const grad = tf.grad((x: tf.Tensor) => tf.matMul(x, bt).tanh().sum())(tf.tensor2d(a));
+    return [tf.matMul(tf.tensor2d(a), bt), grad];
+  });
+  const [p, g] = [await product.data(), await gradient.data()];
+  product.dispose();
+  gradient.dispose();
+  // d/dA sum(tanh(A b)) = (1 - tanh²(A b)) b^T
+  const ab = a.map((row) => row[0] * b[0] + row[1] * b[1]);
+  const expectedGrad = ab.flatMap((v) => b.map((bj) => (1 - Math.tanh(v) ** 2) * bj));
+  const close = (x: ArrayLike<number>, y: number[]) => y.every((v, i) => Math.abs(x[i] - v) < 1e-5);
+  if (!close(p, ab)) return `matMul gave [${Array.from(p)}] instead of [${ab}]`;
+  if (!close(g, expectedGrad)) return `a gradient gave [${Array.from(g)}] instead of [${expectedGrad}]`;
+  return null;
+}

@@ -1,0 +1,12 @@
+// The library user model files import as "unroll":
+//   import { torch, nn, optim } from "unroll";
+// Tensors are TensorFlow.js tensors; `tf` is the same copy of TensorFlow.js, for any op not wrapped here.
+export { tf, type Tensor } from "./tf";
+export * as torch from "./torch";
+export * as nn from "./nn";
+export * as optim from "./optim-ns";
+export { backward, noGrad } from "./autograd";
+export { manualSeed } from "./random";
+export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, type BackendChoice, type BackendReport } from "./backend";
+export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
+export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } from "./packed";

@@ -1,0 +1,115 @@
+// Linear, Embedding, Dropout and the containers, with PyTorch's shapes, names and initialisation.
+import { tf, type Tensor } from "./tf";
+import { Module, parameter, py, type Parameter } from "./module";
+import { asIndices, gatherRows, linear } from "./ops";
+import { normal, uniform } from "./init";
+import { ShapeError } from "./errors";
+import { dropout } from "./rnn";
+
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null = null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true } = {}) {
+    super();
+    // PyTorch: kaiming_uniform_(a=sqrt(5)) for the weight and U(±1/sqrt(fan_in)) for the bias: both 1/sqrt(in).
+    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+    this.weight = parameter(uniform([outFeatures, inFeatures], -bound, bound));
+    if (bias) this.bias = parameter(uniform([outFeatures], -bound, bound));
+  }
+
+  override forward(input: Tensor): Tensor {
+    if (input.shape[input.rank - 1] !== this.inFeatures) {
+      throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`, "input", input.shape, `the last dimension must be ${this.inFeatures} (in_features), not ${input.shape[input.rank - 1]}`);
+    }
+    return input.rank === 1 ? linear(input.expandDims(0), this.weight, this.bias).squeeze([0]) : linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${py(this.bias !== null)}`;
+  }
+}
+
+export class Embedding extends Module {
+  weight: Parameter;
+  readonly paddingIdx: number | null;
+
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, { paddingIdx }: { paddingIdx?: number } = {}) {
+    super();
+    if (paddingIdx !== undefined && (paddingIdx >= numEmbeddings || paddingIdx < -numEmbeddings)) {
+      throw new Error(`Embedding: padding_idx (${paddingIdx}) must be within num_embeddings (${numEmbeddings})`);
+    }
+    this.paddingIdx = paddingIdx === undefined ? null : paddingIdx < 0 ? numEmbeddings + paddingIdx : paddingIdx;
+    let init = normal([numEmbeddings, embeddingDim]);
+    if (this.paddingIdx !== null) {
+      const row = tf.oneHot([this.paddingIdx], numEmbeddings).reshape([numEmbeddings, 1]);
+      init = init.mul(tf.scalar(1).sub(row));
+    }
+    this.weight = parameter(init);
+  }
+
+  /** Looks up each index: `[*]` → `[*, embeddingDim]`. Indices may be int32 or whole float32 values. */
+  override forward(input: Tensor): Tensor {
+    const indices = asIndices(input, "Embedding input");
+    const [min, max] = tf.tidy(() => [indices.min().dataSync()[0], indices.max().dataSync()[0]]);
+    if (indices.size && (min < 0 || max >= this.numEmbeddings)) {
+      throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): index ${min < 0 ? min : max} is out of range [0, ${this.numEmbeddings - 1}]`);
+    }
+    return gatherRows(this.weight, indices, this.paddingIdx ?? undefined);
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ""}`;
+  }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return this.training && this.p > 0 ? dropout(input, this.p) : input;
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}, inplace=False`;
+  }
+}
+
+/** Modules held by index ("0", "1", …), like PyTorch's ModuleList. */
+export class ModuleList<M extends Module = Module> extends Module {
+  constructor(modules: M[] = []) {
+    super();
+    modules.forEach((m) => this.append(m));
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  at(index: number): M {
+    return (this as unknown as Record<string, M>)[String(index < 0 ? this.length + index : index)];
+  }
+
+  append(module: M): this {
+    (this as unknown as Record<string, M>)[String(this.length)] = module;
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return (this.children() as M[])[Symbol.iterator]();
+  }
+}
+
+/** Runs its modules one after another on a single input. */
+export class Sequential extends ModuleList {
+  constructor(...modules: Module[]) {
+    super(modules);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return this.children().reduce((x, m) => m.forward(x) as Tensor, input);
+  }
+}

@@ -1,0 +1,86 @@
+// Losses with PyTorch's semantics: reductions, ignore_index, and K-dimensional inputs `[N, C, d1, …]`.
+import { tf, type Tensor } from "./tf";
+import { Module } from "./module";
+import { asIndices } from "./ops";
+import { ShapeError } from "./errors";
+import { shapeString } from "./tensor";
+
+export type Reduction = "mean" | "sum" | "none";
+
+abstract class Loss extends Module {
+  constructor(readonly reduction: Reduction = "mean") {
+    super();
+    if (!["mean", "sum", "none"].includes(reduction)) throw new Error(`${this.constructor.name}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+  }
+
+  protected reduce(losses: Tensor): Tensor {
+    return this.reduction === "none" ? losses : this.reduction === "sum" ? losses.sum() : losses.mean();
+  }
+
+  abstract override forward(input: Tensor, target: Tensor): Tensor;
+}
+
+/** `[N, C, d1, …]` or `[C]` as a `[rows, C]` table, classes last (tfjs's softmax works on the last axis only). */
+function classRows(input: Tensor): Tensor {
+  if (input.rank <= 2) return input.reshape([-1, input.shape[input.rank - 1]!]);
+  const axes = [0, ...input.shape.slice(2).map((_, i) => i + 2), 1];
+  return input.transpose(axes).reshape([-1, input.shape[1]!]);
+}
+
+/** Negative log likelihood of class indices, from log-probabilities `[N, C, …]` or `[C]`. */
+export class NLLLoss extends Loss {
+  readonly ignoreIndex: number;
+  constructor({ ignoreIndex = -100, reduction = "mean" as Reduction } = {}) {
+    super(reduction);
+    this.ignoreIndex = ignoreIndex;
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return this.nll(input, classRows(input), target);
+  }
+
+  /** The loss from `logp`, the log-probabilities of `input` as a `[rows, C]` table. */
+  protected nll(input: Tensor, logp: Tensor, target: Tensor): Tensor {
+    const name = this.constructor.name;
+    const classes = logp.shape[1]!;
+    const expected = input.rank === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+    if (!tf.util.arraysEqual(target.shape, expected)) {
+      throw new ShapeError(name, "target", target.shape, `expected ${shapeString(expected)}: input ${shapeString(input.shape)} has the classes in dimension ${input.rank === 1 ? 0 : 1}`);
+    }
+    const t = asIndices(target, `${name} target`).reshape([-1]);
+    const keep = t.notEqual(this.ignoreIndex);
+    const bad = tf.tidy(() => t.less(0).logicalOr(t.greaterEqual(classes)).logicalAnd(keep).any().dataSync()[0]);
+    if (bad) throw new Error(`${name}: target indices must be in [0, ${classes - 1}] (or ignoreIndex ${this.ignoreIndex})`);
+    const weight = keep.toFloat();
+    const losses = logp.mul(tf.oneHot(t, classes).toFloat()).sum(1).neg().mul(weight);
+    if (this.reduction === "mean") return losses.sum().div(weight.sum());
+    return this.reduce(losses.reshape(target.shape));
+  }
+}
+
+/** log_softmax over the classes, then NLLLoss. */
+export class CrossEntropyLoss extends NLLLoss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return this.nll(input, tf.logSoftmax(classRows(input)), target);
+  }
+}
+
+export class MSELoss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    if (!tf.util.arraysEqual(input.shape, target.shape)) {
+      throw new ShapeError("MSELoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`);
+    }
+    return this.reduce(tf.squaredDifference(input, target));
+  }
+}
+
+/** Binary cross-entropy on logits, computed stably: max(x, 0) - x*y + log(1 + exp(-|x|)). */
+export class BCEWithLogitsLoss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    if (!tf.util.arraysEqual(input.shape, target.shape)) {
+      throw new ShapeError("BCEWithLogitsLoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`);
+    }
+    const losses = tf.relu(input).sub(input.mul(target)).add(tf.log1p(tf.exp(input.abs().neg())));
+    return this.reduce(losses);
+  }
+}

@@ -1,0 +1,1 @@
+export { StepLR } from "./optim";

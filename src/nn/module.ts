@@ -1,0 +1,152 @@
+// Module and Parameter: PyTorch's object model on TensorFlow.js variables.
+// A module's parameters and submodules are its own properties (as in PyTorch's __setattr__),
+// discovered in the order they were assigned, so names come out as PyTorch's: `rnn.weight_ih_l0`, `fc.bias`.
+import { tf, type Tensor } from "./tf";
+import { shapeString } from "./tensor";
+
+/** A trainable tensor: a tf.Variable with the gradient of the last `backward` in `.grad`. */
+export type Parameter = tf.Variable & { grad: Tensor | null; readonly isParameter: true };
+
+export function parameter(value: Tensor): Parameter {
+  const p = tf.variable(value, true, undefined, "float32") as Parameter;
+  return Object.assign(p, { grad: null, isParameter: true as const });
+}
+
+export function isParameter(value: unknown): value is Parameter {
+  return value instanceof tf.Variable && (value as Partial<Parameter>).isParameter === true;
+}
+
+export type StateDict = Record<string, Tensor>;
+
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export class Module {
+  training = true;
+
+  /** Subclasses define `forward`; containers and user models override it with their own signature. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(..._args: any[]): any {
+    throw new Error(`${this.constructor.name} has no forward()`);
+  }
+
+  /** Direct children, in assignment order. */
+  namedChildren(): [string, Module][] {
+    return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
+  }
+
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, with dotted names ("" for this one). */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(join(prefix, name)));
+    return out;
+  }
+
+  /** Own parameters first, then each child's, recursively: PyTorch's `named_parameters()` order. */
+  namedParameters(prefix = ""): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    for (const [name, module] of this.namedModules(prefix)) {
+      for (const [key, value] of Object.entries(module)) {
+        if (isParameter(value) && !seen.has(value)) {
+          seen.add(value);
+          out.push([join(name, key), value]);
+        }
+      }
+    }
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** The number of trainable numbers, like `sum(p.numel() for p in model.parameters())`. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  /** The parameters by name. The tensors are the live parameters: read them, do not dispose them. */
+  stateDict(): StateDict {
+    return Object.fromEntries(this.namedParameters());
+  }
+
+  /** Copies values into the parameters. With `strict` (the default) any missing or unexpected key is an error;
+   *  a shape mismatch is always an error. Returns the keys that did not match, like PyTorch. */
+  loadStateDict(dict: StateDict, { strict = true } = {}): LoadResult {
+    const own = new Map(this.namedParameters());
+    const missingKeys = [...own.keys()].filter((k) => !(k in dict));
+    const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
+    const problems: string[] = [];
+    for (const [key, value] of Object.entries(dict)) {
+      const p = own.get(key);
+      if (p && !tf.util.arraysEqual(p.shape, value.shape)) {
+        problems.push(`size mismatch for ${key}: copying a param with shape ${shapeString(value.shape)}, the shape in the current model is ${shapeString(p.shape)}`);
+      }
+    }
+    if (strict) {
+      if (missingKeys.length) problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
+      if (unexpectedKeys.length) problems.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
+    }
+    if (problems.length) {
+      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join("\n\t")}`);
+    }
+    for (const [key, value] of Object.entries(dict)) own.get(key)?.assign(value.toFloat());
+    return { missingKeys, unexpectedKeys };
+  }
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** Frees the parameters' memory. */
+  dispose(): void {
+    this.zeroGrad();
+    for (const p of this.parameters()) p.dispose();
+  }
+
+  /** What goes between the parentheses of the printed form, like PyTorch's `extra_repr`. */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** The printed form, like PyTorch's: `LSTM(100, 20, num_layers=4, bidirectional=True)`, or a tree. */
+  toString(): string {
+    const children = this.namedChildren();
+    const extra = this.extraRepr();
+    if (!children.length) return `${this.constructor.name}(${extra})`;
+    const lines = extra ? extra.split("\n") : [];
+    for (const [name, child] of children) lines.push(`(${name}): ${String(child).replace(/\n/g, "\n  ")}`);
+    return `${this.constructor.name}(\n  ${lines.join("\n  ")}\n)`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+const join = (prefix: string, name: string) => (prefix ? `${prefix}.${name}` : name);
+
+/** Python's spelling of values in printed forms (True, False, 0.5). */
+export function py(value: boolean | number | string): string {
+  if (typeof value === "boolean") return value ? "True" : "False";
+  return String(value);
+}

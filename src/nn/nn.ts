@@ -1,0 +1,8 @@
+// What `torch.nn.*` gives: modules, losses, initialisation and utilities, under PyTorch's names.
+export { Module, parameter, isParameter, type Parameter, type StateDict } from "./module";
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type CellOptions, type LSTMState } from "./rnn";
+export { Linear, Embedding, Dropout, Sequential, ModuleList } from "./layers";
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Reduction } from "./loss";
+export { ShapeError } from "./errors";
+export * as init from "./init";
+export * as utils from "./nn-utils";

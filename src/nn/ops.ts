@@ -1,0 +1,52 @@
+// Ops whose built-in gradients are slow or missing on the wasm backend (see docs/engine-facts.md):
+// transposed matMuls run 10–30x slower than plain ones there, and `gather` has no gradient kernel.
+import { tf, type Tensor } from "./tf";
+
+/** tfjs types the inputs of a custom gradient loosely; ours are tensors, the save function last. */
+type CustomGradient = Parameters<typeof tf.customGrad>[0];
+
+/** `a @ b` whose gradient uses explicit transposes and plain matMuls only. */
+export const matMul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: Tensor, [sa, sb]: Tensor[]) => [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)],
+  };
+}) as unknown as CustomGradient) as (a: Tensor, b: Tensor) => Tensor;
+
+/** `x @ weight.T (+ bias)` for a weight stored as PyTorch stores it, `[out, in]`. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const flat = x.rank === 2 ? x : x.reshape([-1, x.shape[x.rank - 1]]);
+  let y = matMul(flat, tf.transpose(weight));
+  if (bias) y = y.add(bias);
+  return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/** Rows of `table` at `indices` (int32, any shape); its gradient scatters back with summation (ScatterNd).
+ *  Rows gathered from `frozenRow` get no gradient (Embedding's padding_idx). */
+export function gatherRows(table: Tensor, indices: Tensor, frozenRow?: number): Tensor {
+  const flat = indices.reshape([-1]);
+  const rows = tf.customGrad(((t: Tensor, save: tf.GradSaveFunc) => {
+    save([flat]); // a tensor only captured by the closure would be freed before the backward pass
+    return {
+      value: tf.gather(t, flat, 0),
+      gradFunc: (dy: Tensor, [index]: Tensor[]) => {
+        const dRows = frozenRow === undefined ? dy : dy.mul(index.notEqual(frozenRow).toFloat().reshape([-1, 1]));
+        return tf.scatterND(index.reshape([-1, 1]), dRows, t.shape);
+      },
+    };
+  }) as unknown as CustomGradient)(table);
+  return rows.reshape([...indices.shape, ...table.shape.slice(1)]);
+}
+
+/** Accepts indices given as float32 (as `torch.tensor([1, 2])` gives here) and checks they are whole numbers. */
+export function asIndices(t: Tensor, what: string): Tensor {
+  if (t.dtype === "int32") return t;
+  return tf.tidy(() => {
+    const rounded = t.round();
+    if (t.dtype === "float32" && rounded.notEqual(t).any().dataSync()[0]) {
+      throw new Error(`${what} must hold whole numbers (class or token indices)`);
+    }
+    return rounded.toInt();
+  });
+}

@@ -1,0 +1,225 @@
+// Optimizers with PyTorch's update rules (torch.optim, single-tensor path), gradient clipping and StepLR.
+// Usage, as in PyTorch:
+//   optimizer.zeroGrad();
+//   const loss = backward(() => criterion.forward(model.forward(x), y));
+//   optimizer.step();
+import { tf, type Tensor } from "./tf";
+import type { Parameter } from "./module";
+
+abstract class Optimizer {
+  readonly params: Parameter[];
+  /** The learning rate; a scheduler changes it between steps. */
+  lr: number;
+  protected stepCount = 0;
+  private readonly state = new Map<Parameter, Record<string, Tensor>>();
+
+  constructor(params: Iterable<Parameter>, lr: number) {
+    this.params = [...params];
+    if (!this.params.length) throw new Error(`${this.constructor.name}: got an empty parameter list`);
+    if (!(lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate: ${lr}`);
+    this.lr = lr;
+  }
+
+  /** Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`). */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** Updates every parameter that has a gradient. */
+  step(): void {
+    this.stepCount++;
+    tf.tidy(() => {
+      for (const p of this.params) {
+        if (!p.grad) continue;
+        const state = this.state.get(p) ?? {};
+        const next = this.update(p, p.grad, state);
+        p.assign(next.param);
+        for (const [key, value] of Object.entries(next.state)) {
+          if (state[key] !== value) state[key]?.dispose();
+          state[key] = tf.keep(value);
+        }
+        this.state.set(p, state);
+      }
+    });
+  }
+
+  /** The new value of one parameter and its new state (momentum buffers, averages). */
+  protected abstract update(p: Tensor, grad: Tensor, state: Record<string, Tensor>): { param: Tensor; state: Record<string, Tensor> };
+
+  dispose(): void {
+    for (const s of this.state.values()) Object.values(s).forEach((t) => t.dispose());
+    this.state.clear();
+  }
+}
+
+const withDecay = (grad: Tensor, p: Tensor, weightDecay: number) => (weightDecay ? grad.add(p.mul(weightDecay)) : grad);
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  constructor(params: Iterable<Parameter>, { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false }: SGDOptions) {
+    super(params, lr);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new Error("SGD: Nesterov momentum requires a momentum and zero dampening");
+    this.momentum = momentum;
+    this.dampening = dampening;
+    this.weightDecay = weightDecay;
+    this.nesterov = nesterov;
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>) {
+    let g = withDecay(grad, p, this.weightDecay);
+    const next: Record<string, Tensor> = {};
+    if (this.momentum) {
+      const buf = state.momentum ? state.momentum.mul(this.momentum).add(g.mul(1 - this.dampening)) : g.clone();
+      next.momentum = buf;
+      g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
+    }
+    return { param: p.sub(g.mul(this.lr)), state: next };
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+export class Adam extends Optimizer {
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly amsgrad: boolean;
+  /** AdamW decays the weights directly instead of adding the decay to the gradient. */
+  protected readonly decoupled: boolean = false;
+
+  constructor(params: Iterable<Parameter>, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false }: AdamOptions = {}) {
+    super(params, lr);
+    this.betas = betas;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.amsgrad = amsgrad;
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>) {
+    const [beta1, beta2] = this.betas;
+    const t = this.stepCount;
+    let param = p;
+    let g = grad;
+    if (this.decoupled) param = p.mul(1 - this.lr * this.weightDecay);
+    else g = withDecay(grad, p, this.weightDecay);
+    const m = (state.expAvg ?? tf.zerosLike(p)).mul(beta1).add(g.mul(1 - beta1));
+    const v = (state.expAvgSq ?? tf.zerosLike(p)).mul(beta2).add(g.square().mul(1 - beta2));
+    const next: Record<string, Tensor> = { expAvg: m, expAvgSq: v };
+    let vUsed = v;
+    if (this.amsgrad) vUsed = next.maxExpAvgSq = state.maxExpAvgSq ? tf.maximum(state.maxExpAvgSq, v) : v;
+    const biasCorrection1 = 1 - beta1 ** t;
+    const biasCorrection2 = 1 - beta2 ** t;
+    const denom = vUsed.sqrt().div(Math.sqrt(biasCorrection2)).add(this.eps);
+    return { param: param.sub(m.div(denom).mul(this.lr / biasCorrection1)), state: next };
+  }
+}
+
+export class AdamW extends Adam {
+  protected override readonly decoupled = true;
+  constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
+    super(params, { weightDecay: 1e-2, ...options });
+  }
+}
+
+export interface RMSpropOptions {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  centered?: boolean;
+}
+
+export class RMSprop extends Optimizer {
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  constructor(params: Iterable<Parameter>, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false }: RMSpropOptions = {}) {
+    super(params, lr);
+    this.alpha = alpha;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.momentum = momentum;
+    this.centered = centered;
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>) {
+    const g = withDecay(grad, p, this.weightDecay);
+    const a = this.alpha;
+    const squareAvg = (state.squareAvg ?? tf.zerosLike(p)).mul(a).add(g.square().mul(1 - a));
+    const next: Record<string, Tensor> = { squareAvg };
+    let avg: Tensor;
+    if (this.centered) {
+      const gradAvg = (next.gradAvg = (state.gradAvg ?? tf.zerosLike(p)).mul(a).add(g.mul(1 - a)));
+      avg = squareAvg.sub(gradAvg.square()).sqrt().add(this.eps);
+    } else {
+      avg = squareAvg.sqrt().add(this.eps);
+    }
+    if (this.momentum > 0) {
+      const buf = (next.momentum = (state.momentum ?? tf.zerosLike(p)).mul(this.momentum).add(g.div(avg)));
+      return { param: p.sub(buf.mul(this.lr)), state: next };
+    }
+    return { param: p.sub(g.div(avg).mul(this.lr)), state: next };
+  }
+}
+
+/** Scales the gradients so that their total norm is at most `maxNorm`; returns the norm before clipping. */
+export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normType = 2): number {
+  const withGrad = [...params].filter((p) => p.grad);
+  if (!withGrad.length) return 0;
+  const total = tf.tidy(() => {
+    const norms = withGrad.map((p) => (normType === Infinity ? p.grad!.abs().max() : p.grad!.abs().pow(normType).sum()));
+    return normType === Infinity ? tf.stack(norms).max().dataSync()[0] : tf.stack(norms).sum().pow(1 / normType).dataSync()[0];
+  });
+  const coef = maxNorm / (total + 1e-6);
+  if (coef < 1) {
+    for (const p of withGrad) {
+      const old = p.grad!;
+      p.grad = tf.keep(tf.tidy(() => old.mul(coef)));
+      old.dispose();
+    }
+  }
+  return total;
+}
+
+/** Multiplies the learning rate by `gamma` every `stepSize` epochs; call `step()` once per epoch. */
+export class StepLR {
+  private readonly baseLr: number;
+  lastEpoch = 0;
+  constructor(readonly optimizer: Optimizer, readonly options: { stepSize: number; gamma?: number }) {
+    this.baseLr = optimizer.lr;
+  }
+
+  step(): void {
+    this.lastEpoch++;
+    this.optimizer.lr = this.baseLr * (this.options.gamma ?? 0.1) ** Math.floor(this.lastEpoch / this.options.stepSize);
+  }
+
+  getLastLr(): number[] {
+    return [this.optimizer.lr];
+  }
+}
+
+export type { Optimizer };

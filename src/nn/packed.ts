@@ -1,0 +1,98 @@
+// Packed sequences, as torch.nn.utils.rnn: a batch of variable-length sequences stored time step by
+// time step, longest first, so that a recurrent module never runs over padding.
+import { tf, type Tensor } from "./tf";
+import { gatherRows } from "./ops";
+
+export class PackedSequence {
+  constructor(
+    /** `[sum(lengths), *]`: step 0 of every sequence, then step 1 of those still running, … */
+    readonly data: Tensor,
+    /** How many sequences are still running at each time step. */
+    readonly batchSizes: number[],
+    /** `sortedIndices[k]` is the original batch index of the k-th longest sequence. */
+    readonly sortedIndices: number[],
+    /** `unsortedIndices[b]` is where original sequence b sits in sorted order. */
+    readonly unsortedIndices: number[],
+  ) {}
+
+  /** Lengths in the original batch order. */
+  get lengths(): number[] {
+    const sortedLengths = this.sortedIndices.map((_, k) => this.batchSizes.filter((n) => n > k).length);
+    return this.unsortedIndices.map((k) => sortedLengths[k]);
+  }
+
+  toString(): string {
+    return `PackedSequence(data=[${this.data.shape.join(", ")}], batch_sizes=[${this.batchSizes.join(", ")}])`;
+  }
+}
+
+function toLengths(lengths: number[] | Tensor): number[] {
+  return Array.isArray(lengths) ? lengths : Array.from(lengths.dataSync(), Math.round);
+}
+
+/** For a padded time-major batch `[T, B, *]`, the flat row (t * B + b) of every packed element, in packed order. */
+function packedRows(lengths: number[], sorted: number[], batch: number): number[] {
+  const rows: number[] = [];
+  const T = Math.max(...lengths);
+  for (let t = 0; t < T; t++) for (const b of sorted) if (lengths[b] > t) rows.push(t * batch + b);
+  return rows;
+}
+
+export function packPaddedSequence(
+  input: Tensor,
+  lengths: number[] | Tensor,
+  { batchFirst = false, enforceSorted = true }: { batchFirst?: boolean; enforceSorted?: boolean } = {},
+): PackedSequence {
+  const lens = toLengths(lengths);
+  const timeMajor = batchFirst ? input.transpose([1, 0, ...input.shape.slice(2).map((_, i) => i + 2)]) : input;
+  const [T, B] = timeMajor.shape;
+  if (lens.length !== B) throw new Error(`packPaddedSequence: ${lens.length} lengths for a batch of ${B}`);
+  if (lens.some((n) => n < 1 || n > T || !Number.isInteger(n))) {
+    throw new Error(`packPaddedSequence: lengths must be whole numbers between 1 and ${T} (the padded length), got [${lens.join(", ")}]`);
+  }
+  const order = [...lens.keys()];
+  if (enforceSorted) {
+    if (lens.some((n, i) => i > 0 && n > lens[i - 1])) {
+      throw new Error("packPaddedSequence: `lengths` array must be sorted in decreasing order when `enforceSorted` is true. Pass { enforceSorted: false } to pack unsorted sequences.");
+    }
+  } else {
+    order.sort((a, b) => lens[b] - lens[a] || a - b); // stable, like torch.sort(descending=True)
+  }
+  const unsorted = new Array<number>(B);
+  order.forEach((b, k) => (unsorted[b] = k));
+  const batchSizes = Array.from({ length: Math.max(...lens) }, (_, t) => lens.filter((n) => n > t).length);
+  const rows = tf.tensor1d(packedRows(lens, order, B), "int32");
+  const flat = timeMajor.reshape([T * B, ...timeMajor.shape.slice(2)]);
+  return new PackedSequence(gatherRows(flat, rows), batchSizes, order, unsorted);
+}
+
+/** Back to a padded batch: `[output, lengths]`, with `paddingValue` past each sequence's end. */
+export function padPackedSequence(
+  sequence: PackedSequence,
+  { batchFirst = false, paddingValue = 0, totalLength }: { batchFirst?: boolean; paddingValue?: number; totalLength?: number } = {},
+): [Tensor, number[]] {
+  const lens = sequence.lengths;
+  const maxLength = sequence.batchSizes.length;
+  const T = totalLength ?? maxLength;
+  if (T < maxLength) throw new Error(`padPackedSequence: totalLength ${T} is shorter than the longest sequence (${maxLength})`);
+  const B = lens.length;
+  const feature = sequence.data.shape.slice(1);
+  // Each padded cell takes its packed row, or the extra padding row appended at the end.
+  const rowOf = new Array<number>(T * B).fill(sequence.data.shape[0]);
+  packedRows(lens, sequence.sortedIndices, B).forEach((cell, k) => (rowOf[cell] = k));
+  const padRow = tf.fill([1, ...feature], paddingValue);
+  const table = tf.concat([sequence.data, padRow], 0);
+  let out = gatherRows(table, tf.tensor1d(rowOf, "int32")).reshape([T, B, ...feature]);
+  if (batchFirst) out = out.transpose([1, 0, ...feature.map((_, i) => i + 2)]);
+  return [out, lens];
+}
+
+/** Stacks tensors of shape `[L_i, *]` into `[T, B, *]` (or `[B, T, *]`), padding the shorter ones. */
+export function padSequence(sequences: Tensor[], { batchFirst = false, paddingValue = 0 } = {}): Tensor {
+  const T = Math.max(...sequences.map((s) => s.shape[0]));
+  const padded = sequences.map((s) => {
+    const rest = s.shape.slice(1).map(() => [0, 0] as [number, number]);
+    return s.shape[0] === T ? s : tf.pad(s, [[0, T - s.shape[0]], ...rest], paddingValue);
+  });
+  return tf.stack(padded, batchFirst ? 0 : 1);
+}

@@ -1,0 +1,270 @@
+// One recurrent layer in one direction, as a single op with a hand-written backward pass (BPTT).
+//
+// Why: on the wasm backend every op costs a fixed overhead, and the tape's gradient of an unrolled cell is
+// dozens of small ops per time step with transposed matMuls. Here the forward pass keeps what the backward
+// needs, the backward runs about ten ops per step, and the weight gradients are one large matMul each
+// over all time steps. The formulas are PyTorch's (gate order i, f, g, o for LSTM; r, z, n for GRU).
+//
+// Variable-length (packed) batches run as a padded batch with a 0/1 mask per step and sample: where the
+// mask is 0 the state passes through unchanged and the output is 0, so padding never reaches h_n, and a
+// reverse pass starts each sequence at its own last step — exactly PyTorch's packed semantics.
+import { tf, type Tensor } from "./tf";
+
+export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+
+/** Gate blocks stacked in the weights: `weight_ih` is `[gates * hidden, input]`. */
+export const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+
+export interface LayerWeights {
+  wIh: Tensor; // [G*H, In]
+  wHh: Tensor; // [G*H, P]
+  bIh: Tensor | null; // [G*H]
+  bHh: Tensor | null; // [G*H]
+  wHr: Tensor | null; // [P, H], LSTM with projSize only
+}
+
+export interface LayerResult {
+  output: Tensor; // [T, B, P]
+  h: Tensor; // [B, P]
+  c: Tensor | null; // [B, H], LSTM only
+}
+
+export interface LayerRequest {
+  mode: Mode;
+  x: Tensor; // [T, B, In], time-major
+  h0: Tensor; // [B, P]
+  c0: Tensor | null; // [B, H], LSTM only
+  weights: LayerWeights;
+  reverse: boolean;
+  mask: Tensor | null; // [T, B, 1] of 0/1, packed input only
+}
+
+/** What one forward step gives: the new state and the tensors its backward step needs. */
+interface Step {
+  h: Tensor;
+  c: Tensor | null;
+  saved: Tensor[];
+}
+
+/** The gradients one backward step gives for the pre-activations and the previous state. */
+interface StepGrads {
+  dGi: Tensor; // gradient w.r.t. x_t @ W_ih^T + b_ih, [B, G*H]
+  dGh: Tensor; // gradient w.r.t. h_{t-1} @ W_hh^T + b_hh, [B, G*H]
+  dh: Tensor; // gradient w.r.t. h_{t-1}
+  dc: Tensor | null; // gradient w.r.t. c_{t-1}
+}
+
+interface Cell {
+  /** Whether b_hh can be added once to the input projection of all steps (not for GRU's n gate). */
+  foldsHiddenBias: boolean;
+  step(xw: Tensor, h: Tensor, c: Tensor | null, w: Transposed): Step;
+  /** Turns the saved tensors (stacked over time, `[T*B, …]`) into a backward step for each time. */
+  backward(saved: Tensor[], T: number, w: LayerWeights): {
+    step(t: number, dh: Tensor, dc: Tensor | null): StepGrads;
+    extraGrads(): Tensor[]; // gradients of weights beyond W_ih, W_hh, b_ih, b_hh (W_hr)
+  };
+}
+
+interface Transposed {
+  wHhT: Tensor;
+  wHrT: Tensor | null;
+  bHh: Tensor | null;
+}
+
+const perStep = (stacked: Tensor, T: number) => tf.split(stacked, T, 0);
+
+const lstm: Cell = {
+  foldsHiddenBias: true,
+  step(xw, h, c, { wHhT, wHrT }) {
+    const [gi, gf, gg, go] = tf.split(xw.add(tf.matMul(h, wHhT)), 4, 1);
+    const i = tf.sigmoid(gi), f = tf.sigmoid(gf), g = tf.tanh(gg), o = tf.sigmoid(go);
+    const cNew = f.mul(c!).add(i.mul(g));
+    const tanhC = tf.tanh(cNew);
+    const hRaw = o.mul(tanhC);
+    const hNew = wHrT ? tf.matMul(hRaw, wHrT) : hRaw;
+    return { h: hNew, c: cNew, saved: [tf.concat([i, f, g, o], 1), tanhC, c!, ...(wHrT ? [hRaw] : [])] };
+  },
+  backward([acts, tanhC, cPrev, hRaw], T, w) {
+    const [I, F, G, O] = tf.split(acts, 4, 1);
+    const sigmoidGrad = (s: Tensor) => s.mul(tf.scalar(1).sub(s));
+    // Everything that does not depend on the incoming gradient, for all steps at once.
+    const dI = perStep(G.mul(sigmoidGrad(I)), T);
+    const dF = perStep(cPrev.mul(sigmoidGrad(F)), T);
+    const dG = perStep(I.mul(tf.scalar(1).sub(G.square())), T);
+    const dO = perStep(tanhC.mul(sigmoidGrad(O)), T);
+    const dC = perStep(O.mul(tf.scalar(1).sub(tanhC.square())), T);
+    const f = perStep(F, T);
+    const dProjected: Tensor[] = new Array(T);
+    return {
+      step(t, dh, dc) {
+        let dhRaw = dh;
+        if (w.wHr) {
+          dProjected[t] = dh;
+          dhRaw = tf.matMul(dh, w.wHr);
+        }
+        const dcTotal = dc!.add(dhRaw.mul(dC[t]));
+        const dGates = tf.concat([dcTotal.mul(dI[t]), dcTotal.mul(dF[t]), dcTotal.mul(dG[t]), dhRaw.mul(dO[t])], 1);
+        return { dGi: dGates, dGh: dGates, dh: tf.matMul(dGates, w.wHh), dc: dcTotal.mul(f[t]) };
+      },
+      extraGrads: () => (w.wHr ? [tf.matMul(tf.transpose(tf.concat(dProjected, 0)), hRaw)] : []),
+    };
+  },
+};
+
+const gru: Cell = {
+  foldsHiddenBias: false,
+  step(xw, h, _c, { wHhT, bHh }) {
+    let gh = tf.matMul(h, wHhT);
+    if (bHh) gh = gh.add(bHh);
+    const [xr, xz, xn] = tf.split(xw, 3, 1);
+    const [hr, hz, hn] = tf.split(gh, 3, 1);
+    const r = tf.sigmoid(xr.add(hr));
+    const z = tf.sigmoid(xz.add(hz));
+    const n = tf.tanh(xn.add(r.mul(hn)));
+    const hNew = n.add(z.mul(h.sub(n)));
+    return { h: hNew, c: null, saved: [tf.concat([r, z, n, hn], 1), h] };
+  },
+  backward([rznh, hPrev], T, w) {
+    const [R, Z, N, HN] = tf.split(rznh, 4, 1);
+    const one = tf.scalar(1);
+    // h' = (1 - z) * n + z * h;  n = tanh(xn + r * hn)
+    const dN = perStep(one.sub(Z).mul(one.sub(N.square())), T);
+    const dZ = perStep(hPrev.sub(N).mul(Z.mul(one.sub(Z))), T);
+    const dR = perStep(HN.mul(R.mul(one.sub(R))), T);
+    const r = perStep(R, T);
+    const z = perStep(Z, T);
+    return {
+      step(t, dh) {
+        const dn = dh.mul(dN[t]);
+        const dz = dh.mul(dZ[t]);
+        const dr = dn.mul(dR[t]);
+        const dGh = tf.concat([dr, dz, dn.mul(r[t])], 1);
+        return { dGi: tf.concat([dr, dz, dn], 1), dGh, dh: dh.mul(z[t]).add(tf.matMul(dGh, w.wHh)), dc: null };
+      },
+      extraGrads: () => [],
+    };
+  },
+};
+
+function simpleRnn(relu: boolean): Cell {
+  return {
+    foldsHiddenBias: true,
+    step(xw, h, _c, { wHhT }) {
+      const pre = xw.add(tf.matMul(h, wHhT));
+      const hNew = relu ? tf.relu(pre) : tf.tanh(pre);
+      return { h: hNew, c: null, saved: [hNew] };
+    },
+    backward([hNew], T, w) {
+      const slope = perStep(relu ? tf.step(hNew) : tf.scalar(1).sub(hNew.square()), T);
+      return {
+        step(t, dh) {
+          const dPre = dh.mul(slope[t]);
+          return { dGi: dPre, dGh: dPre, dh: tf.matMul(dPre, w.wHh), dc: null };
+        },
+        extraGrads: () => [],
+      };
+    },
+  };
+}
+
+const CELLS: Record<Mode, Cell> = { LSTM: lstm, GRU: gru, RNN_TANH: simpleRnn(false), RNN_RELU: simpleRnn(true) };
+
+/** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights. */
+export function recurrentLayer(req: LayerRequest): LayerResult {
+  const { mode, x, h0, c0, weights: w, reverse, mask } = req;
+  const cell = CELLS[mode];
+  const [T, B, In] = x.shape as [number, number, number];
+  const P = h0.shape[1]!;
+  const H = w.wHh.shape[0] / GATES[mode];
+  const order = Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
+  const hasBias = w.bIh !== null;
+  const inputs = [x, h0, ...(c0 ? [c0] : []), w.wIh, w.wHh, ...(hasBias ? [w.bIh!, w.bHh!] : []), ...(w.wHr ? [w.wHr] : [])];
+
+  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const x2d = x.reshape([T * B, In]);
+    let xw = tf.matMul(x2d, tf.transpose(w.wIh));
+    if (hasBias) xw = xw.add(cell.foldsHiddenBias ? w.bIh!.add(w.bHh!) : w.bIh!);
+    const xs = perStep(xw, T);
+    const masks = mask ? perStep(mask.reshape([T * B, 1]), T) : null;
+    const transposed: Transposed = {
+      wHhT: tf.transpose(w.wHh),
+      wHrT: w.wHr ? tf.transpose(w.wHr) : null,
+      bHh: cell.foldsHiddenBias ? null : w.bHh,
+    };
+
+    let h = h0;
+    let c = c0;
+    const outputs: Tensor[] = new Array(T);
+    const hPrev: Tensor[] = new Array(T);
+    const savedPerStep: Tensor[][] = new Array(T);
+    for (const t of order) {
+      hPrev[t] = h;
+      const next = cell.step(xs[t], h, c, transposed);
+      savedPerStep[t] = next.saved;
+      if (masks) {
+        const m = masks[t];
+        outputs[t] = next.h.mul(m);
+        h = h.add(m.mul(next.h.sub(h)));
+        c = c && c.add(m.mul(next.c!.sub(c)));
+      } else {
+        outputs[t] = next.h;
+        h = next.h;
+        c = next.c;
+      }
+    }
+    const stacked = savedPerStep[0].map((_, k) => tf.concat(savedPerStep.map((s) => s[k]), 0));
+    save([x2d, tf.concat(hPrev, 0), ...(mask ? [mask] : []), ...stacked]);
+    const flat = [tf.concat(outputs, 0), h, ...(c ? [c] : [])].map((t) => t.reshape([-1]));
+
+    return {
+      value: tf.concat(flat, 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [x2dSaved, hPrevAll] = saved;
+        const masks = mask ? perStep(saved[2].reshape([T * B, 1]), T) : null;
+        const cellSaved = saved.slice(mask ? 3 : 2);
+        const dOut = perStep(dy.slice(0, T * B * P).reshape([T * B, P]), T);
+        let dh = dy.slice(T * B * P, B * P).reshape([B, P]);
+        let dc = c0 ? dy.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
+        const back = cell.backward(cellSaved, T, w);
+        const dGi: Tensor[] = new Array(T);
+        const dGh: Tensor[] = new Array(T);
+        for (let k = T - 1; k >= 0; k--) {
+          const t = order[k];
+          const m = masks?.[t];
+          const dhNew = m ? dOut[t].add(dh).mul(m) : dOut[t].add(dh);
+          const dcNew = m && dc ? dc.mul(m) : dc;
+          const g = back.step(t, dhNew, dcNew);
+          dGi[t] = g.dGi;
+          dGh[t] = g.dGh;
+          if (m) {
+            const keep = tf.scalar(1).sub(m); // where the mask is 0 the state passed straight through
+            dh = g.dh.add(dh.mul(keep));
+            dc = dc && g.dc!.add(dc.mul(keep));
+          } else {
+            dh = g.dh;
+            dc = g.dc;
+          }
+        }
+        const DGi = tf.concat(dGi, 0);
+        const DGh = cell.foldsHiddenBias ? DGi : tf.concat(dGh, 0);
+        const grads = [
+          tf.matMul(DGi, w.wIh).reshape([T, B, In]),
+          dh,
+          ...(c0 ? [dc!] : []),
+          tf.matMul(tf.transpose(DGi), x2dSaved),
+          tf.matMul(tf.transpose(DGh), hPrevAll),
+          ...(hasBias ? [DGi.sum(0), DGh.sum(0)] : []),
+          ...back.extraGrads(),
+        ];
+        return grads;
+      },
+    };
+  });
+
+  const flat = kernel(...inputs);
+  const output = flat.slice(0, T * B * P).reshape([T, B, P]);
+  const h = flat.slice(T * B * P, B * P).reshape([B, P]);
+  const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
+  return { output, h, c };
+}

@@ -1,0 +1,358 @@
+// RNN, LSTM, GRU and their cells, with PyTorch's options, parameter names, shapes, gate order and
+// initialisation. One loop over layers and directions, as in PyTorch's rnn.py.
+import { tf, type Tensor } from "./tf";
+import { Module, parameter, py, type Parameter } from "./module";
+import { GATES, recurrentLayer, type LayerWeights, type Mode } from "./recurrence";
+import { PackedSequence, packPaddedSequence, padPackedSequence } from "./packed";
+import { ShapeError } from "./errors";
+import { shapeString } from "./tensor";
+import { nextUniform } from "./random";
+import { uniform } from "./init";
+
+export interface RNNOptions {
+  numLayers?: number;
+  /** RNN only: "tanh" (default) or "relu". */
+  nonlinearity?: "tanh" | "relu";
+  bias?: boolean;
+  /** Input and output as `[batch, seq, feature]` instead of `[seq, batch, feature]`. */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training mode. */
+  dropout?: number;
+  bidirectional?: boolean;
+  /** LSTM only: project h to this size (`weight_hr_l{k}`). */
+  projSize?: number;
+}
+
+/** An LSTM's state: `[h, c]`. */
+export type LSTMState = [Tensor, Tensor];
+
+abstract class RNNBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  protected readonly mode: Mode;
+
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
+    super();
+    const o = typeof options === "number" ? { numLayers: options } : options;
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = o.numLayers ?? 1;
+    this.bias = o.bias ?? true;
+    this.batchFirst = o.batchFirst ?? false;
+    this.dropout = o.dropout ?? 0;
+    this.bidirectional = o.bidirectional ?? false;
+    this.projSize = o.projSize ?? 0;
+    const name = this.constructor.name;
+    for (const [key, value] of [["input_size", inputSize], ["hidden_size", hiddenSize], ["num_layers", this.numLayers]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: ${key} must be a positive integer, got ${value}`);
+    }
+    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new Error(`${name}: dropout must be a probability in [0, 1], got ${this.dropout}`);
+    if (this.projSize !== 0 && !(Number.isInteger(this.projSize) && this.projSize > 0 && this.projSize < hiddenSize)) {
+      throw new Error(`${name}: proj_size (${this.projSize}) has to be a positive integer smaller than hidden_size (${hiddenSize})`);
+    }
+    if (this.projSize && mode !== "LSTM") throw new Error(`${name}: proj_size is only supported by LSTM`);
+
+    const gates = GATES[mode] * hiddenSize;
+    const real = this.projSize || hiddenSize;
+    const bound = 1 / Math.sqrt(hiddenSize);
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      for (const suffix of this.directionSuffixes()) {
+        const layerInput = layer === 0 ? inputSize : real * this.numDirections;
+        const params: [string, number[]][] = [
+          [`weight_ih_l${layer}${suffix}`, [gates, layerInput]],
+          [`weight_hh_l${layer}${suffix}`, [gates, real]],
+          ...(this.bias ? ([[`bias_ih_l${layer}${suffix}`, [gates]], [`bias_hh_l${layer}${suffix}`, [gates]]] as [string, number[]][]) : []),
+          ...(this.projSize ? ([[`weight_hr_l${layer}${suffix}`, [this.projSize, hiddenSize]]] as [string, number[]][]) : []),
+        ];
+        for (const [pname, shape] of params) (this as unknown as Record<string, Parameter>)[pname] = parameter(uniform(shape, -bound, bound));
+      }
+    }
+  }
+
+  get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  private directionSuffixes(): string[] {
+    return this.bidirectional ? ["", "_reverse"] : [""];
+  }
+
+  private param(name: string): Parameter {
+    return (this as unknown as Record<string, Parameter>)[name];
+  }
+
+  /** The weights of one layer and direction, by PyTorch's names. */
+  layerWeights(layer: number, suffix: string): LayerWeights {
+    const p = (kind: string) => this.param(`${kind}_l${layer}${suffix}`) ?? null;
+    return { wIh: p("weight_ih"), wHh: p("weight_hh"), bIh: p("bias_ih"), bHh: p("bias_hh"), wHr: p("weight_hr") };
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.projSize) s += `, proj_size=${this.projSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (!this.bias) s += `, bias=${py(this.bias)}`;
+    if (this.batchFirst) s += `, batch_first=${py(this.batchFirst)}`;
+    if (this.dropout) s += `, dropout=${py(this.dropout)}`;
+    if (this.bidirectional) s += `, bidirectional=${py(this.bidirectional)}`;
+    return s;
+  }
+
+  /** The signature shown in messages: `LSTM(input_size=100, hidden_size=20)`. */
+  protected describe(): string {
+    return `${this.constructor.name}(input_size=${this.inputSize}, hidden_size=${this.hiddenSize}${this.numLayers > 1 ? `, num_layers=${this.numLayers}` : ""}${this.bidirectional ? ", bidirectional=True" : ""})`;
+  }
+
+  /** Runs the stack; `state` is `[h0]` or `[h0, c0]` (or null), time-major, batched. */
+  protected run(input: Tensor | PackedSequence, state: Tensor[] | null): { output: Tensor | PackedSequence; state: Tensor[] } {
+    const isLSTM = this.mode === "LSTM";
+    const packed = input instanceof PackedSequence ? input : null;
+    let x: Tensor;
+    let lengths: number[] | null = null;
+    let unbatched = false;
+    if (packed) {
+      [x, lengths] = padPackedSequence(packed);
+    } else {
+      x = input as Tensor;
+      if (x.rank !== 2 && x.rank !== 3) {
+        throw new ShapeError(this.describe(), "input", x.shape, `expected a 3-D input (${this.batchFirst ? "batch, seq" : "seq, batch"}, feature) or a 2-D unbatched input (seq, feature)`);
+      }
+      unbatched = x.rank === 2;
+      if (unbatched) x = x.expandDims(1);
+      else if (this.batchFirst) x = x.transpose([1, 0, 2]);
+    }
+    const last = x.shape[2];
+    if (last !== this.inputSize) {
+      throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, `the last dimension must be ${this.inputSize} (input_size), not ${last}`);
+    }
+    const [T, B] = x.shape;
+    const real = this.projSize || this.hiddenSize;
+    const D = this.numDirections;
+    const stateShapes = [[this.numLayers * D, B, real], [this.numLayers * D, B, this.hiddenSize]];
+    const names = ["h0", "c0"];
+    const initial = (isLSTM ? [0, 1] : [0]).map((k) => {
+      const given = state?.[k];
+      if (!given) return tf.zeros(stateShapes[k]);
+      const s = unbatched ? given.expandDims(1) : given;
+      if (!tf.util.arraysEqual(s.shape, stateShapes[k])) {
+        const expected = unbatched ? [stateShapes[k][0], stateShapes[k][2]] : stateShapes[k];
+        throw new ShapeError(this.describe(), names[k], given.shape, `expected ${shapeString(expected)} (num_layers * num_directions, ${unbatched ? "" : "batch, "}${k === 0 && this.projSize ? "proj_size" : "hidden_size"})`);
+      }
+      return s;
+    });
+    const h0s = unstack(initial[0]);
+    const c0s = isLSTM ? unstack(initial[1]) : null;
+    const mask = lengths ? tf.tensor3d(Array.from({ length: T * B }, (_, i) => (lengths![i % B] > Math.floor(i / B) ? 1 : 0)), [T, B, 1]) : null;
+
+    const hN: Tensor[] = [];
+    const cN: Tensor[] = [];
+    let layerInput = x;
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outputs: Tensor[] = [];
+      this.directionSuffixes().forEach((suffix, direction) => {
+        const k = layer * D + direction;
+        const result = recurrentLayer({
+          mode: this.mode,
+          x: layerInput,
+          h0: h0s[k],
+          c0: c0s ? c0s[k] : null,
+          weights: this.layerWeights(layer, suffix),
+          reverse: direction === 1,
+          mask,
+        });
+        outputs.push(result.output);
+        hN.push(result.h);
+        if (result.c) cN.push(result.c);
+      });
+      layerInput = D === 2 ? tf.concat(outputs, 2) : outputs[0];
+      if (this.training && this.dropout > 0 && layer < this.numLayers - 1) layerInput = dropout(layerInput, this.dropout);
+    }
+
+    let output: Tensor | PackedSequence = layerInput;
+    let finalState = [tf.stack(hN), ...(isLSTM ? [tf.stack(cN)] : [])];
+    if (packed) {
+      output = packPaddedSequence(layerInput, lengths!, { enforceSorted: false });
+    } else if (unbatched) {
+      output = layerInput.squeeze([1]);
+      finalState = finalState.map((s) => s.squeeze([1]));
+    } else if (this.batchFirst) {
+      output = layerInput.transpose([1, 0, 2]);
+    }
+    return { output, state: finalState };
+  }
+}
+
+/** tf.unstack, except that one slice is a squeeze: the gradient of a one-output Unpack fails in tfjs 4.22. */
+const unstack = (t: Tensor) => (t.shape[0] === 1 ? [t.squeeze([0])] : tf.unstack(t));
+
+/** Inverted dropout with the library's seeded generator: zeroes each value with probability p, scales the rest. */
+export function dropout(x: Tensor, p: number): Tensor {
+  if (p === 1) return tf.zerosLike(x);
+  const keep = new Float32Array(x.size);
+  for (let i = 0; i < keep.length; i++) keep[i] = nextUniform() >= p ? 1 / (1 - p) : 0;
+  return x.mul(tf.tensor(keep, x.shape));
+}
+
+export class RNN extends RNNBase {
+  readonly nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
+    const nonlinearity = (typeof options === "number" ? undefined : options.nonlinearity) ?? "tanh";
+    if (nonlinearity !== "tanh" && nonlinearity !== "relu") throw new Error(`RNN: unknown nonlinearity '${nonlinearity}'. Select from 'tanh' or 'relu'.`);
+    super(nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, options);
+    this.nonlinearity = nonlinearity;
+  }
+
+  /** `[output, h_n]`: output `[seq, batch, D*hidden]`, h_n `[numLayers*D, batch, hidden]`. */
+  override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  override forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    const { output, state } = this.run(input, h0 ? [h0] : null);
+    return [output, state[0]];
+  }
+}
+
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
+    super("GRU", inputSize, hiddenSize, options);
+  }
+
+  override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  override forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    const { output, state } = this.run(input, h0 ? [h0] : null);
+    return [output, state[0]];
+  }
+}
+
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
+    super("LSTM", inputSize, hiddenSize, options);
+  }
+
+  /** `[output, [h_n, c_n]]`. */
+  override forward(input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
+  override forward(input: PackedSequence, state?: LSTMState | null): [PackedSequence, LSTMState];
+  override forward(input: Tensor | PackedSequence, state?: LSTMState | null): [Tensor | PackedSequence, LSTMState] {
+    const { output, state: s } = this.run(input, state ?? null);
+    return [output, [s[0], s[1]]];
+  }
+}
+
+export interface CellOptions {
+  bias?: boolean;
+  /** RNNCell only. */
+  nonlinearity?: "tanh" | "relu";
+}
+
+abstract class CellBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly bias: boolean;
+  declare weight_ih: Parameter;
+  declare weight_hh: Parameter;
+  declare bias_ih: Parameter | undefined;
+  declare bias_hh: Parameter | undefined;
+  protected readonly mode: Mode;
+
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, options: CellOptions) {
+    super();
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.bias = options.bias ?? true;
+    const gates = GATES[mode] * hiddenSize;
+    const bound = 1 / Math.sqrt(hiddenSize);
+    this.weight_ih = parameter(uniform([gates, inputSize], -bound, bound));
+    this.weight_hh = parameter(uniform([gates, hiddenSize], -bound, bound));
+    if (this.bias) {
+      this.bias_ih = parameter(uniform([gates], -bound, bound));
+      this.bias_hh = parameter(uniform([gates], -bound, bound));
+    }
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (!this.bias) s += `, bias=${py(this.bias)}`;
+    return s;
+  }
+
+  /** One step: `state` is `[h]` or `[h, c]`; returns the new state. Batched `[B, in]` or unbatched `[in]`. */
+  protected step(input: Tensor, state: (Tensor | null | undefined)[]): Tensor[] {
+    const name = `${this.constructor.name}(input_size=${this.inputSize}, hidden_size=${this.hiddenSize})`;
+    if (input.rank !== 1 && input.rank !== 2) throw new ShapeError(name, "input", input.shape, "expected a 2-D (batch, input_size) or 1-D (input_size) input");
+    if (input.shape[input.rank - 1] !== this.inputSize) {
+      throw new ShapeError(name, "input", input.shape, `the last dimension must be ${this.inputSize} (input_size), not ${input.shape[input.rank - 1]}`);
+    }
+    const unbatched = input.rank === 1;
+    const x = unbatched ? input.reshape([1, 1, this.inputSize]) : input.expandDims(0);
+    const B = x.shape[1]!;
+    const states = state.map((s, k) => {
+      if (!s) return tf.zeros([B, this.hiddenSize]);
+      const expected = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
+      if (!tf.util.arraysEqual(s.shape, expected)) {
+        throw new ShapeError(name, k === 0 ? "hx" : "cx", s.shape, `expected ${shapeString(expected)} (${unbatched ? "" : "batch, "}hidden_size)`);
+      }
+      return unbatched ? s.reshape([1, this.hiddenSize]) : s;
+    });
+    const { h, c } = recurrentLayer({
+      mode: this.mode,
+      x,
+      h0: states[0],
+      c0: states[1] ?? null,
+      weights: { wIh: this.weight_ih, wHh: this.weight_hh, bIh: this.bias_ih ?? null, bHh: this.bias_hh ?? null, wHr: null },
+      reverse: false,
+      mask: null,
+    });
+    const out = c ? [h, c] : [h];
+    return unbatched ? out.map((s) => s.reshape([this.hiddenSize])) : out;
+  }
+}
+
+export class RNNCell extends CellBase {
+  readonly nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+    const nonlinearity = options.nonlinearity ?? "tanh";
+    if (nonlinearity !== "tanh" && nonlinearity !== "relu") throw new Error(`RNNCell: unknown nonlinearity '${nonlinearity}'. Select from 'tanh' or 'relu'.`);
+    super(nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, options);
+    this.nonlinearity = nonlinearity;
+  }
+
+  override extraRepr(): string {
+    return super.extraRepr() + (this.nonlinearity !== "tanh" ? `, nonlinearity=${this.nonlinearity}` : "");
+  }
+
+  /** h' from input and h (zeros when omitted). */
+  override forward(input: Tensor, hx?: Tensor | null): Tensor {
+    return this.step(input, [hx])[0];
+  }
+}
+
+export class GRUCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+    super("GRU", inputSize, hiddenSize, options);
+  }
+
+  override forward(input: Tensor, hx?: Tensor | null): Tensor {
+    return this.step(input, [hx])[0];
+  }
+}
+
+export class LSTMCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+    super("LSTM", inputSize, hiddenSize, options);
+  }
+
+  /** `[h', c']` from input and `[h, c]` (zeros when omitted). */
+  override forward(input: Tensor, state?: LSTMState | null): LSTMState {
+    const [h, c] = this.step(input, state ?? [null, null]);
+    return [h, c];
+  }
+}
+

@@ -1,0 +1,62 @@
+// Shared by the unit tests: fixtures, tolerances, and the backend every test runs on.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import assert from "node:assert/strict";
+import { tf, useBackend, parseSafetensors, type Tensor } from "unroll";
+
+export const FIXTURES = path.join(__dirname, "../../../test/fixtures/parity");
+
+/** The backend the unit tests use: the embedded default unless UNROLL_BACKEND says otherwise. */
+export async function setupBackend(): Promise<void> {
+  await useBackend(process.env.UNROLL_BACKEND ?? "wasm");
+}
+
+export interface FixtureCase {
+  name: string;
+  kind: "sequence" | "cell" | "model" | "loss" | "optimizer" | "clip";
+  file: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any;
+}
+
+export function fixtureCases(kind: FixtureCase["kind"]): FixtureCase[] {
+  const index = JSON.parse(fs.readFileSync(path.join(FIXTURES, "index.json"), "utf8")) as { cases: FixtureCase[] };
+  return index.cases.filter((c) => c.kind === kind);
+}
+
+export function loadFixture(c: FixtureCase): Record<string, Tensor> {
+  return parseSafetensors(fs.readFileSync(path.join(FIXTURES, c.file))).tensors;
+}
+
+/** Entries under `prefix.`, without the prefix: `param.weight_ih_l0` → `weight_ih_l0`. */
+export function withPrefix(tensors: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix + ".")).map(([k, v]) => [k.slice(prefix.length + 1), v]));
+}
+
+/** Largest absolute difference; shapes must match exactly. */
+export function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape ${JSON.stringify(actual.shape)} vs PyTorch's ${JSON.stringify(expected.shape)}`);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - e[i]));
+  if (Number.isNaN(worst) || a.some((v) => Number.isNaN(v))) return Infinity;
+  return worst;
+}
+
+/** Within `tolerance` absolutely (forward values, optimizer steps). */
+export function assertClose(actual: Tensor, expected: Tensor, tolerance: number, what: string): void {
+  const d = maxAbsDiff(actual, expected, what);
+  assert.ok(d <= tolerance, `${what}: differs from PyTorch by ${d.toExponential(2)} (tolerance ${tolerance})`);
+}
+
+/** Within `tolerance` relative to the largest magnitude of the expected tensor (gradients). */
+export function assertRelClose(actual: Tensor, expected: Tensor, tolerance: number, what: string): void {
+  const d = maxAbsDiff(actual, expected, what);
+  const scale = Math.max(tf.tidy(() => expected.abs().max().dataSync()[0]), 1e-6);
+  assert.ok(d / scale <= tolerance, `${what}: differs from PyTorch by ${(d / scale).toExponential(2)} relative (tolerance ${tolerance})`);
+}
+
+export const FORWARD_TOL = 1e-5;
+export const GRAD_TOL = 1e-4;
+export const STEP_TOL = 1e-6;
