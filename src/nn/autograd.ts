@@ -30,13 +30,12 @@ export function backwardDetailed(computeLoss: () => Tensor): Backward {
   for (const [name, grad] of Object.entries(grads)) {
     const p = byName.get(name)!;
     const previous = p.grad;
-    p.grad = tf.keep(previous ? previous.add(grad) : grad);
-    if (previous) {
-      previous.dispose();
-      grad.dispose();
-    }
+    // Each .grad is its own handle: two parameters may receive the very same gradient tensor.
+    p.grad = tf.keep(previous ? previous.add(grad) : grad.clone());
+    previous?.dispose();
     touched.push(p);
   }
+  for (const grad of Object.values(grads)) grad.dispose();
   const loss = value.dataSync()[0];
   value.dispose();
   return { loss, parameters: touched };

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 import { tf } from "./tf";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { registerFastWasmKernels } from "./wasm-kernels";
 
 export const BACKENDS = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -111,6 +112,7 @@ async function activate(name: BackendName, explicit: boolean, options: BackendOp
       return activateWebGPU(explicit, options);
     case "wasm": {
       setWasmPaths(wasmDirectory());
+      registerFastWasmKernels();
       await setBackend("wasm");
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       return simd ? "WebAssembly with SIMD, embedded" : "WebAssembly without SIMD, embedded";

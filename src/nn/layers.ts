@@ -40,12 +40,11 @@ export class Embedding extends Module {
       throw new Error(`Embedding: padding_idx (${paddingIdx}) must be within num_embeddings (${numEmbeddings})`);
     }
     this.paddingIdx = paddingIdx === undefined ? null : paddingIdx < 0 ? numEmbeddings + paddingIdx : paddingIdx;
-    let init = normal([numEmbeddings, embeddingDim]);
-    if (this.paddingIdx !== null) {
-      const row = tf.oneHot([this.paddingIdx], numEmbeddings).reshape([numEmbeddings, 1]);
-      init = init.mul(tf.scalar(1).sub(row));
-    }
-    this.weight = parameter(init);
+    const init = normal([numEmbeddings, embeddingDim]);
+    const values = init.dataSync() as Float32Array;
+    if (this.paddingIdx !== null) values.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    this.weight = parameter(tf.tensor(values, init.shape));
+    init.dispose();
   }
 
   /** Looks up each index: `[*]` → `[*, embeddingDim]`. Indices may be int32 or whole float32 values. */

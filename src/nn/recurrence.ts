@@ -57,6 +57,8 @@ interface StepGrads {
 interface Cell {
   /** Whether b_hh can be added once to the input projection of all steps (not for GRU's n gate). */
   foldsHiddenBias: boolean;
+  /** A factor for each gate block, applied to the pre-activations once for all steps (LSTM's g gate: ×2). */
+  gateScale?: number[];
   step(xw: Tensor, h: Tensor, c: Tensor | null, w: Transposed): Step;
   /** Turns the saved tensors (stacked over time, `[T*B, …]`) into a backward step for each time. */
   backward(saved: Tensor[], T: number, w: LayerWeights): {
@@ -73,13 +75,26 @@ interface Transposed {
 
 const perStep = (stacked: Tensor, T: number) => tf.split(stacked, T, 0);
 
+/** tanh(x) = 2σ(2x) − 1. The wasm backend's Tanh is scalar, five times slower than its vectorised Sigmoid. */
+function tanh(x: Tensor): Tensor {
+  return x.size >= 1024 && tf.getBackend() === "wasm" ? tf.sigmoid(x.mul(2)).mul(2).sub(1) : tf.tanh(x);
+}
+
+/** Σ over rows as a matMul (`ones @ x`): a reduction over axis 0 is 40x slower on wasm. */
+const sumRows = (x: Tensor) => tf.matMul(tf.ones([1, x.shape[0]!]), x).reshape([-1]);
+
+/** `aᵀ @ b`, transposing the narrower operands: transposes cost more than the product on wasm. */
+const transposedProduct = (a: Tensor, b: Tensor) => tf.transpose(tf.matMul(tf.transpose(b), a));
+
 const lstm: Cell = {
   foldsHiddenBias: true,
+  // With the g block doubled, one sigmoid serves all four gates: tanh(x) = 2σ(2x) − 1.
+  gateScale: [1, 1, 2, 1],
   step(xw, h, c, { wHhT, wHrT }) {
-    const [gi, gf, gg, go] = tf.split(xw.add(tf.matMul(h, wHhT)), 4, 1);
-    const i = tf.sigmoid(gi), f = tf.sigmoid(gf), g = tf.tanh(gg), o = tf.sigmoid(go);
+    const [i, f, sg, o] = tf.split(tf.sigmoid(xw.add(tf.matMul(h, wHhT))), 4, 1);
+    const g = sg.mul(2).sub(1);
     const cNew = f.mul(c!).add(i.mul(g));
-    const tanhC = tf.tanh(cNew);
+    const tanhC = tanh(cNew);
     const hRaw = o.mul(tanhC);
     const hNew = wHrT ? tf.matMul(hRaw, wHrT) : hRaw;
     return { h: hNew, c: cNew, saved: [tf.concat([i, f, g, o], 1), tanhC, c!, ...(wHrT ? [hRaw] : [])] };
@@ -106,7 +121,7 @@ const lstm: Cell = {
         const dGates = tf.concat([dcTotal.mul(dI[t]), dcTotal.mul(dF[t]), dcTotal.mul(dG[t]), dhRaw.mul(dO[t])], 1);
         return { dGi: dGates, dGh: dGates, dh: tf.matMul(dGates, w.wHh), dc: dcTotal.mul(f[t]) };
       },
-      extraGrads: () => (w.wHr ? [tf.matMul(tf.transpose(tf.concat(dProjected, 0)), hRaw)] : []),
+      extraGrads: () => (w.wHr ? [transposedProduct(tf.concat(dProjected, 0), hRaw)] : []),
     };
   },
 };
@@ -120,7 +135,7 @@ const gru: Cell = {
     const [hr, hz, hn] = tf.split(gh, 3, 1);
     const r = tf.sigmoid(xr.add(hr));
     const z = tf.sigmoid(xz.add(hz));
-    const n = tf.tanh(xn.add(r.mul(hn)));
+    const n = tanh(xn.add(r.mul(hn)));
     const hNew = n.add(z.mul(h.sub(n)));
     return { h: hNew, c: null, saved: [tf.concat([r, z, n, hn], 1), h] };
   },
@@ -151,7 +166,7 @@ function simpleRnn(relu: boolean): Cell {
     foldsHiddenBias: true,
     step(xw, h, _c, { wHhT }) {
       const pre = xw.add(tf.matMul(h, wHhT));
-      const hNew = relu ? tf.relu(pre) : tf.tanh(pre);
+      const hNew = relu ? tf.relu(pre) : tanh(pre);
       return { h: hNew, c: null, saved: [hNew] };
     },
     backward([hNew], T, w) {
@@ -185,10 +200,12 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
     const x2d = x.reshape([T * B, In]);
     let xw = tf.matMul(x2d, tf.transpose(w.wIh));
     if (hasBias) xw = xw.add(cell.foldsHiddenBias ? w.bIh!.add(w.bHh!) : w.bIh!);
-    const xs = perStep(xw, T);
+    const scale = cell.gateScale ? tf.concat(cell.gateScale.map((s) => tf.fill([H], s))) : null;
+    const scaled = (t: Tensor) => (scale ? t.mul(scale) : t);
+    const xs = perStep(scaled(xw), T);
     const masks = mask ? perStep(mask.reshape([T * B, 1]), T) : null;
     const transposed: Transposed = {
-      wHhT: tf.transpose(w.wHh),
+      wHhT: scaled(tf.transpose(w.wHh)),
       wHrT: w.wHr ? tf.transpose(w.wHr) : null,
       bHh: cell.foldsHiddenBias ? null : w.bHh,
     };
@@ -248,13 +265,14 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
         }
         const DGi = tf.concat(dGi, 0);
         const DGh = cell.foldsHiddenBias ? DGi : tf.concat(dGh, 0);
+        const dBih = hasBias ? sumRows(DGi) : null;
         const grads = [
           tf.matMul(DGi, w.wIh).reshape([T, B, In]),
           dh,
           ...(c0 ? [dc!] : []),
-          tf.matMul(tf.transpose(DGi), x2dSaved),
-          tf.matMul(tf.transpose(DGh), hPrevAll),
-          ...(hasBias ? [DGi.sum(0), DGh.sum(0)] : []),
+          transposedProduct(DGi, x2dSaved),
+          transposedProduct(DGh, hPrevAll),
+          ...(dBih ? [dBih, cell.foldsHiddenBias ? dBih : sumRows(DGh)] : []),
           ...back.extraGrads(),
         ];
         return grads;

@@ -23,8 +23,11 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Record<string, T
     const { dtype, shape, data_offsets: [begin, end] } = entry as Header[string];
     const size = shape.reduce((a, b) => a * b, 1);
     if (!(dtype in BYTES)) throw new Error(`safetensors: tensor '${name}' has unsupported dtype ${dtype}`);
-    if (end - begin !== size * BYTES[dtype] || base + end > bytes.byteLength) {
+    if (end - begin !== size * BYTES[dtype]) {
       throw new Error(`safetensors: tensor '${name}' (${dtype} [${shape.join(", ")}]) has ${end - begin} bytes, expected ${size * BYTES[dtype]}`);
+    }
+    if (base + end > bytes.byteLength) {
+      throw new Error(`safetensors: the file ends early: tensor '${name}' needs bytes up to ${base + end}, the file has ${bytes.byteLength}`);
     }
     tensors[name] = tf.tensor(decode(dtype, new DataView(bytes.buffer, bytes.byteOffset + base + begin, end - begin), size), shape, "float32");
   }

@@ -1,0 +1,133 @@
+// `npm run bench`: ms per training step (forward, cross-entropy, backward, Adam step) of the cases of
+// docs/engine-facts.md on Unroll's backend, against PyTorch (bench/torch_ref.py, same cases) in the same
+// run when Debian's python3-torch is installed. Prints a table with the ratios.
+//   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names]
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { tf, nn, optim, torch, backward, useBackend, type Tensor } from "unroll";
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+const STEPS: Record<string, number> = { a: QUICK ? 50 : 200, b: QUICK ? 3 : 10, c: QUICK ? 2 : 5 };
+const WARMUP = 3;
+
+class Hello extends nn.Module {
+  rnn: nn.LSTM | nn.RNN;
+  constructor(Cell: typeof nn.LSTM | typeof nn.RNN) {
+    super();
+    this.rnn = new Cell(4, 4);
+  }
+  override forward(x: Tensor): Tensor {
+    const [out] = (this.rnn as nn.RNN).forward(x); // LSTM's output comes first too
+    return out.reshape([-1, 4]);
+  }
+}
+
+class Names extends nn.Module {
+  rnn: nn.LSTM | nn.GRU;
+  fc = new nn.Linear(200, 18);
+  constructor(Cell: typeof nn.LSTM | typeof nn.GRU) {
+    super();
+    this.rnn = new Cell(100, 100, { numLayers: 2, bidirectional: true });
+  }
+  override forward(x: Tensor): Tensor {
+    const h = this.rnn instanceof nn.LSTM ? this.rnn.forward(x)[1][0] : (this.rnn as nn.GRU).forward(x)[1];
+    return this.fc.forward(tf.concat([h.gather(2), h.gather(3)], 1));
+  }
+}
+
+class Long extends nn.Module {
+  rnn = new nn.LSTM(128, 512);
+  fc = new nn.Linear(512, 10);
+  override forward(x: Tensor): Tensor {
+    const [out] = this.rnn.forward(x);
+    return this.fc.forward(out.gather(99));
+  }
+}
+
+const CASES: Record<string, { make: () => nn.Module; shape: number[]; targets: number; classes: number; what: string }> = {
+  a_lstm_hello: { make: () => new Hello(nn.LSTM), shape: [5, 1, 4], targets: 5, classes: 4, what: 'LSTM(4, 4), seq 5, batch 1 ("hello")' },
+  a_rnn_hello: { make: () => new Hello(nn.RNN), shape: [5, 1, 4], targets: 5, classes: 4, what: "RNN(4, 4), seq 5, batch 1" },
+  b_lstm_names: { make: () => new Names(nn.LSTM), shape: [20, 256, 100], targets: 256, classes: 18, what: "2-layer bi LSTM(100, 100), seq 20, batch 256" },
+  b_gru_names: { make: () => new Names(nn.GRU), shape: [20, 256, 100], targets: 256, classes: 18, what: "2-layer bi GRU(100, 100), seq 20, batch 256" },
+  c_lstm_long: { make: () => new Long(), shape: [100, 64, 128], targets: 64, classes: 10, what: "LSTM(128, 512), seq 100, batch 64" },
+};
+
+interface Timing {
+  ms: number;
+  p10: number;
+  p90: number;
+  steps: number;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
+
+function bench(id: string): Timing {
+  const c = CASES[id];
+  torch.manualSeed(0);
+  const model = c.make();
+  const x = torch.randn(c.shape);
+  const y = torch.randint(0, c.classes, [c.targets]);
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const step = () => {
+    optimizer.zeroGrad();
+    backward(() => criterion.forward(model.forward(x), y));
+    optimizer.step();
+  };
+  for (let i = 0; i < WARMUP; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < STEPS[id[0]]; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  process.stderr.write(`${id}: ${quantile(times, 0.5).toFixed(1)} ms\n`);
+  return { ms: quantile(times, 0.5), p10: quantile(times, 0.1), p90: quantile(times, 0.9), steps: times.length };
+}
+
+/** PyTorch's timings from bench/torch_ref.py, or the reason there are none. */
+function pytorch(ids: string[]): { cases: Record<string, Timing>; setup: string } | string {
+  const python = "/usr/bin/python3";
+  const script = path.join(__dirname, "../../bench/torch_ref.py");
+  if (!fs.existsSync(python)) return "no /usr/bin/python3";
+  try {
+    const out = execFileSync(python, [script, ...ids], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BENCH_QUICK: QUICK ? "1" : "" } });
+    const json = JSON.parse(out) as { torch: string; threads: number; blas: string; cases: Record<string, Timing> };
+    return { cases: json.cases, setup: `PyTorch ${json.torch}, ${json.threads} thread(s), ${json.blas}` };
+  } catch (error) {
+    return `PyTorch reference unavailable (apt-get install python3-torch libopenblas0-pthread): ${(error as Error).message.split("\n")[0]}`;
+  }
+}
+
+async function main() {
+  const report = await useBackend(option("backend") ?? "wasm");
+  const ids = option("cases")?.split(",") ?? Object.keys(CASES);
+  for (const id of ids) if (!CASES[id]) throw new Error(`unknown case ${id}; known: ${Object.keys(CASES).join(", ")}`);
+  const ours = Object.fromEntries(ids.map((id) => [id, bench(id)]));
+  const reference = pytorch(ids);
+  const rows = ids.map((id) => {
+    const torchMs = typeof reference === "string" ? undefined : reference.cases[id]?.ms;
+    const target = id.startsWith("a") ? 3 : 2;
+    const ratio = torchMs ? ours[id].ms / torchMs : undefined;
+    return [id, CASES[id].what, ours[id].ms.toFixed(1), torchMs?.toFixed(1) ?? "-", ratio ? `${ratio.toFixed(2)}x` : "-", `≤${target}x`, ratio ? (ratio <= target ? "yes" : "no") : "-"];
+  });
+  const header = ["case", "model", `unroll ms (${report.name})`, "pytorch ms", "ratio", "target", "met"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join("  ");
+  console.log(`Unroll: ${report.summary}`);
+  console.log(typeof reference === "string" ? reference : reference.setup);
+  console.log(`median ms per training step (Adam, cross-entropy)${QUICK ? ", quick run" : ""}\n`);
+  console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
