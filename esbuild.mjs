@@ -32,6 +32,8 @@ const tsFiles = (dir, suffix = ".ts") =>
 
 const builds = [
   { ...node, entryPoints: { "nn/index": "src/nn/index.ts" }, outdir: "dist" },
+  // The CLI and the runner load the library above at run time (see src/runner/model-file.ts).
+  { ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
 ];
 if (args.has("--tests")) builds.push({ ...node, entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
 if (args.has("--bench")) builds.push({ ...node, entryPoints: tsFiles("bench"), outdir: "out/bench" });

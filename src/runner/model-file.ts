@@ -1,0 +1,91 @@
+// Compiles and loads a user's model file (.ts importing "unroll").
+//
+// esbuild bundles the file with inline source maps and leaves "unroll" external; at load time "unroll"
+// resolves to the very library bundle this process runs (dist/nn/index.js), so the user's modules, the
+// runner's hooks and the backend are one instance. Stack traces map back to the user's .ts lines.
+import * as esbuild from "esbuild";
+import * as path from "node:path";
+import Module from "node:module";
+import type { SourceLocation } from "../protocol";
+
+/** Where "unroll" resolves: the library bundle beside this one. */
+export const LIBRARY = path.join(__dirname, "nn", "index.js");
+
+type Resolve = (request: string, parent: unknown, isMain: boolean, options: unknown) => string;
+const moduleInternals = Module as unknown as { _resolveFilename: Resolve; _nodeModulePaths(dir: string): string[] };
+
+let resolverInstalled = false;
+/** Makes `require("unroll")` (the user's and the runner's) load LIBRARY. Call before anything loads it. */
+export function installUnrollResolver(): void {
+  if (resolverInstalled) return;
+  resolverInstalled = true;
+  process.setSourceMapsEnabled(true);
+  const resolve = moduleInternals._resolveFilename;
+  moduleInternals._resolveFilename = function (request, ...rest) {
+    return request === "unroll" ? LIBRARY : resolve.call(this, request, ...rest);
+  };
+}
+
+export class CompileError extends Error {
+  override name = "CompileError";
+  constructor(readonly diagnostics: (SourceLocation & { message: string })[]) {
+    super(diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join("\n"));
+  }
+}
+
+/** Bundles the model file to CommonJS (throws CompileError with positions on syntax or resolution errors). */
+export async function compileModelFile(file: string): Promise<string> {
+  try {
+    const result = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      sourcemap: "inline",
+      sourcesContent: false,
+      keepNames: true,
+      external: ["unroll", "@tensorflow/*"],
+      logLevel: "silent",
+    });
+    return result.outputFiles[0].text;
+  } catch (error) {
+    const failure = error as esbuild.BuildFailure;
+    if (!failure.errors) throw error;
+    throw new CompileError(
+      failure.errors.map((e) => ({
+        file: e.location ? path.resolve(e.location.file) : file,
+        line: e.location?.line ?? 1,
+        column: (e.location?.column ?? 0) + 1,
+        message: e.text,
+      })),
+    );
+  }
+}
+
+/** Runs compiled code as the module `file` (top-level code runs now) and returns its exports. */
+export function loadCompiled(file: string, code: string): Record<string, unknown> {
+  const m = new Module(file) as Module & { _compile(code: string, file: string): void };
+  m.filename = file;
+  m.paths = moduleInternals._nodeModulePaths(path.dirname(file));
+  m._compile(code, file);
+  return m.exports as Record<string, unknown>;
+}
+
+/** The first stack frame in `file`, as a 1-based line and column (stack traces are source-mapped). */
+export function locationIn(stack: string | undefined, file: string): SourceLocation | null {
+  for (const line of (stack ?? "").split("\n")) {
+    const match = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (match && path.resolve(match[1]) === path.resolve(file)) return { file, line: Number(match[2]), column: Number(match[3]) };
+  }
+  return null;
+}
+
+/** The user's part of a stack: frames in their file, without the runner's and the library's. */
+export function userStack(error: unknown, file: string): string {
+  const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  const [head, ...frames] = text.split("\n");
+  const mine = frames.filter((f) => f.includes(file));
+  return [head, ...mine].join("\n");
+}
