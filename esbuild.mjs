@@ -35,6 +35,11 @@ const builds = [
   // The CLI and the runner load the library above at run time (see src/runner/model-file.ts).
   { ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
 ];
+// The runner's child processes (a training run; the long-lived tracing process), when their sources exist.
+const children = { train: "src/runner/train-process.ts", "trace-server": "src/runner/trace-server.ts" };
+for (const [name, entry] of Object.entries(children)) {
+  if (existsSync(entry)) builds.push({ ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { [name]: entry }, outdir: "dist" });
+}
 if (args.has("--tests")) builds.push({ ...node, entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
 if (args.has("--bench")) builds.push({ ...node, entryPoints: tsFiles("bench"), outdir: "out/bench" });
 if (args.has("--examples")) builds.push({ ...node, entryPoints: tsFiles("examples"), outdir: "out/examples" });

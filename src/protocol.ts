@@ -1,4 +1,4 @@
-// Every message between the runner (child process), the extension host and the webview, typed, in one
+// Every message between the runner (child processes), the extension host and the webview, typed, in one
 // place. Plain data only: this file imports nothing, so every side can use it.
 
 /** 1-based line and column in a user's file. */
@@ -7,3 +7,167 @@ export interface SourceLocation {
   line: number;
   column: number;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+
+export type RunnerErrorKind =
+  | "compile" // syntax or import error in the model file
+  | "export" // an experiment lacks or misdeclares an export
+  | "shape" // a ShapeError from the library
+  | "runtime" // anything the user's code threw
+  | "nan" // the loss became NaN or infinite
+  | "timeout" // a trace ran out of time
+  | "internal"; // a bug in Unroll
+
+export interface RunnerError {
+  kind: RunnerErrorKind;
+  message: string;
+  /** Where in the user's file, when known. */
+  location?: SourceLocation;
+  /** The user's frames of the stack, source-mapped. */
+  stack?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shape traces
+
+export interface TracedShape {
+  /** "input", "h0", "out", "h_n", "c_n", … */
+  name: string;
+  shape: number[];
+  /** Extra words for non-tensors: "PackedSequence, batch_sizes [3, 3, 2]". */
+  detail?: string;
+}
+
+export interface TracedParameter {
+  name: string;
+  shape: number[];
+  count: number;
+}
+
+export interface TraceEntry {
+  /** "module": a construction (`new nn.LSTM(…)`); "call": `module.forward(…)`; "tensor": `torch.randn(…)` and friends. */
+  kind: "module" | "call" | "tensor";
+  location: SourceLocation;
+  /** The class name: "LSTM", "Net", or the factory: "randn". */
+  name: string;
+  /** The printed form: "LSTM(100, 20, num_layers=2)". */
+  config?: string;
+  parameters?: TracedParameter[];
+  parameterCount?: number;
+  inputs?: TracedShape[];
+  outputs?: TracedShape[];
+  /** How many times this site ran (a call in a loop runs many times; shapes are the first run's). */
+  count: number;
+  /** Set when later runs of this site had other shapes than the first. */
+  varying?: boolean;
+  /** The error raised at this site, if it failed there. */
+  error?: string;
+}
+
+export interface Trace {
+  file: string;
+  entries: TraceEntry[];
+  /** What stopped the trace early; entries recorded before it are kept. */
+  error?: RunnerError;
+  durationMs: number;
+  backend: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Training runs
+
+export type RunStatus = "running" | "completed" | "stopped" | "failed" | "interrupted";
+
+/** What `run.json` holds (and the `start` event carries). */
+export interface RunInfo {
+  id: string; // the run folder's name: "20261122-193000-hello"
+  name: string;
+  file: string;
+  status: RunStatus;
+  pid: number;
+  backend: string; // the backend report's summary
+  startedAt: string; // ISO time
+  endedAt?: string;
+  config: {
+    epochs: number;
+    model: string; // printed form
+    parameterCount: number;
+    optimizer: string;
+    snapshotEvery: number;
+  };
+  /** The last epoch reached and its metrics. */
+  epoch?: number;
+  finalLoss?: number;
+  finalMetrics?: Record<string, number | string>;
+  error?: RunnerError;
+}
+
+export interface Histogram {
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+/** A weight matrix's values for a heatmap, downsampled by averaging blocks when large. */
+export interface Heatmap {
+  rows: number;
+  cols: number;
+  /** Row-major, rows × cols. */
+  values: number[];
+  /** The original shape, when the values were downsampled. */
+  downsampledFrom?: number[];
+}
+
+export interface ParameterSnapshot {
+  name: string;
+  shape: number[];
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  norm: number;
+  gradNorm: number | null;
+  histogram: Histogram;
+  heatmap: Heatmap;
+  /** Gate blocks along the first dimension, in order ("i f g o" for LSTM, "r z n" for GRU). */
+  gates?: string[];
+  layer?: number;
+  direction?: "forward" | "reverse";
+}
+
+/** A recurrent layer's behaviour on one sample: states and gates over time, gradient norms through time. */
+export interface LayerDynamics {
+  /** The module's name in the model ("rnn") and its class. */
+  module: string;
+  kind: string;
+  layer: number;
+  direction: "forward" | "reverse";
+  /** [time][unit] hidden state (h_t) of the sample. */
+  hidden: number[][];
+  /** [time][unit] cell state, LSTM only. */
+  cell?: number[][];
+  /** Gate activations: names and [time][gate][unit]. */
+  gates?: { names: string[]; values: number[][][] };
+  /** ‖∂loss/∂h_t‖ for each time step t (for the sample). */
+  gradNorms?: number[];
+}
+
+export type RunEvent =
+  | { type: "start"; run: RunInfo }
+  | { type: "log"; stream: "stdout" | "stderr"; text: string }
+  | { type: "step"; epoch: number; step: number; loss: number; lr: number; time: number }
+  | { type: "epoch"; epoch: number; loss: number; metrics: Record<string, number | string>; time: number }
+  | { type: "snapshot"; epoch: number; step: number; parameters: ParameterSnapshot[] }
+  | { type: "dynamics"; epoch: number; step: number; layers: LayerDynamics[] }
+  | { type: "checkpoint"; epoch: number; step: number; file: string }
+  | { type: "end"; run: RunInfo }
+  | { type: "error"; error: RunnerError };
+
+/** What the host may send a training process. */
+export type RunCommand = { type: "stop" };
+
+/** What the host may send the long-lived tracing process, and what it answers. */
+export type TraceRequest = { type: "trace"; id: number; file: string; timeoutMs: number };
+export type TraceResponse = { type: "trace-result"; id: number; trace: Trace };

@@ -6,7 +6,7 @@
 import * as esbuild from "esbuild";
 import * as path from "node:path";
 import Module from "node:module";
-import type { SourceLocation } from "../protocol";
+import type { RunnerError, SourceLocation } from "../protocol";
 
 /** Where "unroll" resolves: the library bundle beside this one. */
 export const LIBRARY = path.join(__dirname, "nn", "index.js");
@@ -88,4 +88,25 @@ export function userStack(error: unknown, file: string): string {
   const [head, ...frames] = text.split("\n");
   const mine = frames.filter((f) => f.includes(file));
   return [head, ...mine].join("\n");
+}
+
+/** A thrown value as a RunnerError located in the user's file. */
+export function describeError(error: unknown, file: string): RunnerError {
+  if (error instanceof CompileError) {
+    const first = error.diagnostics[0];
+    return { kind: "compile", message: first.message, location: { file: first.file, line: first.line, column: first.column } };
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  const kind = e.name === "ShapeError" ? "shape" : "runtime";
+  const message = e.name === "Error" ? e.message : `${e.name}: ${e.message}`;
+  return { kind, message, location: locationIn(e.stack, file) ?? undefined, stack: userStack(e, file) };
+}
+
+/** Compiles and runs a model file's top level; errors come back located, never thrown. */
+export async function runModelFile(file: string): Promise<{ exports: Record<string, unknown> } | { error: RunnerError }> {
+  try {
+    return { exports: loadCompiled(file, await compileModelFile(file)) };
+  } catch (error) {
+    return { error: describeError(error, file) };
+  }
 }

@@ -1,0 +1,57 @@
+// What every command shares: argument parsing, exit codes, finding the model file, printing errors.
+import * as path from "node:path";
+import * as fs from "node:fs";
+import type { RunnerError } from "../protocol";
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, modelFailed: 1, usage: 2, stopped: 3, internal: 70 } as const;
+
+export interface Parsed {
+  positional: string[];
+  options: Record<string, string | boolean>;
+}
+
+export function parseArgs(args: string[]): Parsed {
+  const positional: string[] = [];
+  const options: Record<string, string | boolean> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-h" || a === "--help") options.help = true;
+    else if (a.startsWith("--")) {
+      const [key, inline] = a.slice(2).split("=", 2);
+      options[key] = inline ?? (args[i + 1] !== undefined && !args[i + 1].startsWith("-") ? args[++i] : true);
+    } else positional.push(a);
+  }
+  return { positional, options };
+}
+
+export const stringOption = (options: Parsed["options"], name: string) => (typeof options[name] === "string" ? (options[name] as string) : undefined);
+
+/** The one model file argument, resolved; prints why and returns null when missing. */
+export function modelPath(positional: string[], usage: string): string | null {
+  if (positional.length !== 1) {
+    console.error(usage);
+    return null;
+  }
+  const file = path.resolve(positional[0]);
+  if (!fs.existsSync(file)) {
+    console.error(`unroll: no such file: ${positional[0]}`);
+    return null;
+  }
+  return file;
+}
+
+const relative = (file: string) => path.relative(process.cwd(), file) || file;
+
+/** `file:line:col: message`, then the user's stack frames. */
+export function formatRunnerError(error: RunnerError, file: string): string {
+  const where = error.location ? `${relative(error.location.file)}:${error.location.line}:${error.location.column}` : relative(file);
+  const frames = error.stack?.split("\n").slice(1).filter(Boolean) ?? [];
+  return [`${where}: ${error.message}`, ...frames].join("\n");
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(parsed: Parsed): Promise<number>;
+}

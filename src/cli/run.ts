@@ -1,0 +1,32 @@
+// `unroll run <file.ts>`: runs a scratchpad and prints what it prints.
+import * as path from "node:path";
+import { useBackend } from "unroll";
+import { describeError, runModelFile } from "../runner/model-file";
+import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
+
+export const runCommand: Command = {
+  summary: "run a scratchpad model file and print what it prints",
+  usage: "Usage: unroll run <file.ts> [--backend NAME]\n\nRuns the model file's top-level code (and its default export, if it is a function).",
+  async run({ positional, options }) {
+    const file = modelPath(positional, this.usage);
+    if (!file) return EXIT.usage;
+    await useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] });
+    const result = await runModelFile(file);
+    if ("error" in result) {
+      console.error(formatRunnerError(result.error, file));
+      return EXIT.modelFailed;
+    }
+    const main = result.exports.default ?? result.exports.main;
+    if (typeof main === "function") {
+      try {
+        await main();
+      } catch (error) {
+        console.error(formatRunnerError(describeError(error, file), file));
+        return EXIT.modelFailed;
+      }
+    }
+    return EXIT.ok;
+  },
+};
+
+
