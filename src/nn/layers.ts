@@ -49,11 +49,7 @@ export class Embedding extends Module {
 
   /** Looks up each index: `[*]` → `[*, embeddingDim]`. Indices may be int32 or whole float32 values. */
   override forward(input: Tensor): Tensor {
-    const indices = asIndices(input, "Embedding input");
-    const [min, max] = tf.tidy(() => [indices.min().dataSync()[0], indices.max().dataSync()[0]]);
-    if (indices.size && (min < 0 || max >= this.numEmbeddings)) {
-      throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): index ${min < 0 ? min : max} is out of range [0, ${this.numEmbeddings - 1}]`);
-    }
+    const indices = asIndices(input, `Embedding(${this.numEmbeddings}, ${this.embeddingDim}) input`, this.numEmbeddings);
     return gatherRows(this.weight, indices, this.paddingIdx ?? undefined);
   }
 

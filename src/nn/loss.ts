@@ -47,11 +47,8 @@ export class NLLLoss extends Loss {
     if (!tf.util.arraysEqual(target.shape, expected)) {
       throw new ShapeError(name, "target", target.shape, `expected ${shapeString(expected)}: input ${shapeString(input.shape)} has the classes in dimension ${input.rank === 1 ? 0 : 1}`);
     }
-    const t = asIndices(target, `${name} target`).reshape([-1]);
-    const keep = t.notEqual(this.ignoreIndex);
-    const bad = tf.tidy(() => t.less(0).logicalOr(t.greaterEqual(classes)).logicalAnd(keep).any().dataSync()[0]);
-    if (bad) throw new Error(`${name}: target indices must be in [0, ${classes - 1}] (or ignoreIndex ${this.ignoreIndex})`);
-    const weight = keep.toFloat();
+    const t = asIndices(target, `${name} target`, classes, this.ignoreIndex).reshape([-1]);
+    const weight = t.notEqual(this.ignoreIndex).toFloat();
     const losses = logp.mul(tf.oneHot(t, classes).toFloat()).sum(1).neg().mul(weight);
     if (this.reduction === "mean") return losses.sum().div(weight.sum());
     return this.reduce(losses.reshape(target.shape));

@@ -39,14 +39,16 @@ export function gatherRows(table: Tensor, indices: Tensor, frozenRow?: number): 
   return rows.reshape([...indices.shape, ...table.shape.slice(1)]);
 }
 
-/** Accepts indices given as float32 (as `torch.tensor([1, 2])` gives here) and checks they are whole numbers. */
-export function asIndices(t: Tensor, what: string): Tensor {
-  if (t.dtype === "int32") return t;
-  return tf.tidy(() => {
-    const rounded = t.round();
-    if (t.dtype === "float32" && rounded.notEqual(t).any().dataSync()[0]) {
-      throw new Error(`${what} must hold whole numbers (class or token indices)`);
+/** Class or token indices as int32, checked in one read: whole numbers, each in [0, size) or equal to `allowed`.
+ *  Accepts float32 (as `torch.tensor([1, 2])` gives here). */
+export function asIndices(t: Tensor, what: string, size: number, allowed?: number): Tensor {
+  const values = t.dataSync() as ArrayLike<number>;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v)) throw new Error(`${what} must hold whole numbers (class or token indices), got ${v}`);
+    if ((v < 0 || v >= size) && v !== allowed) {
+      throw new Error(`${what}: index ${v} is out of range [0, ${size - 1}]${allowed !== undefined ? ` (and is not the ignore index ${allowed})` : ""}`);
     }
-    return rounded.toInt();
-  });
+  }
+  return t.dtype === "int32" ? t : tf.tensor(Int32Array.from(values), t.shape, "int32");
 }
