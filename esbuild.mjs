@@ -35,14 +35,61 @@ const builds = [
   // The CLI and the runner load the library above at run time (see src/runner/model-file.ts).
   { ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
 ];
+// The VS Code extension host: never loads TensorFlow.js or the library (the runner's processes do).
+if (existsSync("src/extension/extension.ts")) {
+  builds.push({ ...node, alias: {}, external: ["vscode"], entryPoints: { extension: "src/extension/extension.ts" }, outdir: "dist" });
+}
 // The runner's child processes (a training run; the long-lived tracing process), when their sources exist.
-const children = { train: "src/runner/train-process.ts", "trace-server": "src/runner/trace-server.ts" };
+const children = {
+  train: "src/runner/train-process.ts",
+  "trace-server": "src/runner/trace-server.ts",
+  "trace-watchdog": "src/runner/trace-watchdog.ts", // the tracing process's watchdog thread
+};
 for (const [name, entry] of Object.entries(children)) {
   if (existsSync(entry)) builds.push({ ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { [name]: entry }, outdir: "dist" });
 }
-if (args.has("--tests")) builds.push({ ...node, entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
+// esbuild stays external in the tests too: its JavaScript API cannot be bundled (trace.test.ts compiles model files).
+if (args.has("--tests")) builds.push({ ...node, external: [...external, "esbuild", "typescript"], entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
 if (args.has("--bench")) builds.push({ ...node, entryPoints: tsFiles("bench"), outdir: "out/bench" });
 if (args.has("--examples")) builds.push({ ...node, entryPoints: tsFiles("examples"), outdir: "out/examples" });
+
+// ==== Packaging and end-to-end tests (owner: the e2e harness; see test/e2e/README.md) ======================
+// The wasm backend's binaries beside the library bundle: backend.ts wasmDirectory() looks in dist/nn/wasm/
+// first, so the packaged extension (which ships no node_modules/@tensorflow) finds them there.
+{
+  const fs = await import("node:fs");
+  const from = "node_modules/@tensorflow/tfjs-backend-wasm/dist";
+  fs.mkdirSync("dist/nn/wasm", { recursive: true });
+  for (const file of ["tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm.wasm"]) fs.copyFileSync(join(from, file), join("dist/nn/wasm", file));
+}
+// `--e2e`: the code-server scenarios (test/e2e/*.ts → test/e2e/out/, beside test/e2e/node_modules where
+// playwright-core is installed). `--desktop`: the desktop VS Code runner and its in-extension suite.
+if (args.has("--e2e")) builds.push({ ...node, alias: {}, external: ["playwright-core"], entryPoints: tsFiles("test/e2e"), outdir: "test/e2e/out" });
+if (args.has("--desktop")) builds.push({ ...node, alias: {}, external: ["vscode", "@vscode/test-electron"], entryPoints: tsFiles("test/desktop"), outdir: "out/test/desktop" });
+// ==== end of the e2e harness's block =========================================================================
+
+// ==== Webviews (owner: the UI; webview/, src/extension/webview-html.ts) ==================================
+// The explorer panel and the Runs view, for the browser (iife, minified), into dist/webview/, with the
+// stylesheets and the font they load copied there too: the webviews' CSP allows only the extension's
+// dist/webview/ and media/ folders.
+builds.push({
+  bundle: true,
+  platform: "browser",
+  format: "iife",
+  target: "es2022",
+  minify: true,
+  logLevel: "warning",
+  entryPoints: { explorer: "webview/explorer.ts", runs: "webview/runs.ts" },
+  outdir: "dist/webview",
+});
+{
+  const fs = await import("node:fs");
+  fs.mkdirSync("dist/webview", { recursive: true });
+  for (const asset of ["@vscode/codicons/dist/codicon.css", "@vscode/codicons/dist/codicon.ttf", "uplot/dist/uPlot.min.css"]) {
+    fs.copyFileSync(join("node_modules", asset), join("dist/webview", asset.split("/").pop()));
+  }
+}
+// ==== end of the webviews' block ==========================================================================
 
 if (args.has("--watch")) {
   for (const options of builds) await (await esbuild.context(options)).watch();

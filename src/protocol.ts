@@ -56,6 +56,9 @@ export interface TraceEntry {
   config?: string;
   parameters?: TracedParameter[];
   parameterCount?: number;
+  /** Set on a construction whose module became a submodule of another traced module (whose parameters include
+   *  its own), so that totals count only top-level modules. */
+  submodule?: boolean;
   inputs?: TracedShape[];
   outputs?: TracedShape[];
   /** How many times this site ran (a call in a loop runs many times; shapes are the first run's). */
@@ -171,3 +174,77 @@ export type RunCommand = { type: "stop" };
 /** What the host may send the long-lived tracing process, and what it answers. */
 export type TraceRequest = { type: "trace"; id: number; file: string; timeoutMs: number };
 export type TraceResponse = { type: "trace-result"; id: number; trace: Trace };
+
+// ---------------------------------------------------------------------------------------------------
+// Extension host ↔ webviews (the explorer panel beside a model file, the Runs view in the sidebar)
+
+/** One point of a curve: the global step (or epoch) and the value. */
+export type Point = [x: number, y: number];
+
+/** A run as the Runs view lists it: its run.json plus a small loss curve. */
+export interface RunSummary {
+  info: RunInfo;
+  /** The run folder, absolute. */
+  dir: string;
+  /** Per-step loss, downsampled to at most ~200 points, for the sparkline. */
+  lossCurve: Point[];
+}
+
+/** Everything the explorer shows of one run; rebuilt from the run store at any time. */
+export interface RunDetail {
+  summary: RunSummary;
+  steps: { epoch: number; step: number; loss: number; lr: number }[];
+  epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
+  snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
+  dynamics?: { epoch: number; step: number; layers: LayerDynamics[] };
+}
+
+export type ToWebview =
+  | { type: "trace"; trace: Trace | null; stale: boolean; trusted: boolean }
+  | { type: "run"; detail: RunDetail } // the run shown (replaces the previous one)
+  | { type: "event"; runId: string; event: RunEvent } // live events of the run shown
+  | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
+  | { type: "runs"; runs: RunSummary[]; selected: string[] } // the Runs view's list
+  | { type: "backend"; summary: string };
+
+export type FromWebview =
+  | { type: "ready" }
+  | { type: "reveal"; line: number; column: number } // a Shapes row was clicked
+  | { type: "train" }
+  | { type: "stop" }
+  | { type: "openRun"; runId: string }
+  | { type: "deleteRun"; runId: string }
+  | { type: "select"; runIds: string[] } // Runs view selection to compare
+  /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it. */
+  | { type: "exportCsv"; runId: string; csv: string };
+
+/** Checks a message from a webview against FromWebview; anything else is dropped by the host. */
+export function isFromWebview(value: unknown): value is FromWebview {
+  if (typeof value !== "object" || value === null) return false;
+  const m = value as Record<string, unknown>;
+  const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
+  const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
+  switch (m.type) {
+    case "ready":
+    case "train":
+    case "stop":
+      return Object.keys(m).length === 1;
+    case "reveal":
+      return isLine(m.line) && isLine(m.column);
+    case "openRun":
+    case "deleteRun":
+      return isString(m.runId) && /^[\w.-]+$/.test(m.runId as string);
+    case "exportCsv":
+      return (
+        Object.keys(m).length === 3 &&
+        isString(m.runId) &&
+        /^[\w.-]+$/.test(m.runId as string) &&
+        typeof m.csv === "string" &&
+        m.csv.length < 64 * 1024 * 1024
+      );
+    case "select":
+      return Array.isArray(m.runIds) && m.runIds.length <= 50 && m.runIds.every((id) => isString(id) && /^[\w.-]+$/.test(id as string));
+    default:
+      return false;
+  }
+}

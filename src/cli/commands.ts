@@ -1,9 +1,15 @@
 // The CLI's commands, one file each. Exit codes are in args.ts.
 import { EXIT, parseArgs, type Command } from "./args";
 import { runCommand } from "./run";
+import { trainCommand } from "./train";
+import { runsCommand } from "./runs";
+import { traceCommand } from "./trace";
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  train: trainCommand,
+  runs: runsCommand,
+  trace: traceCommand,
 };
 
 function usage(): string {

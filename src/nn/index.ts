@@ -10,4 +10,6 @@ export { manualSeed } from "./random";
 export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, type BackendChoice, type BackendReport } from "./backend";
 export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
 export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } from "./packed";
+export { setTraceObserver, type TraceObserver, type TraceNames } from "./trace-hooks";
 export { defineExperiment, type Experiment, type ExperimentData, type Batch, type StepContext } from "./experiment";
+export { recordDynamics, type DynamicsRecord } from "./dynamics-hooks";

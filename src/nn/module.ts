@@ -3,6 +3,7 @@
 // discovered in the order they were assigned, so names come out as PyTorch's: `rnn.weight_ih_l0`, `fc.bias`.
 import { tf, type Tensor } from "./tf";
 import { shapeString } from "./tensor";
+import { traceModule, type TraceNames } from "./trace-hooks";
 
 /** A trainable tensor: a tf.Variable with the gradient of the last `backward` in `.grad`. */
 export type Parameter = tf.Variable & { grad: Tensor | null; readonly isParameter: true };
@@ -25,6 +26,10 @@ export interface LoadResult {
 
 export class Module {
   training = true;
+
+  constructor() {
+    traceModule(this); // a no-op unless a shape trace is running
+  }
 
   /** Subclasses define `forward`; containers and user models override it with their own signature. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -121,6 +126,11 @@ export class Module {
   dispose(): void {
     this.zeroGrad();
     for (const p of this.parameters()) p.dispose();
+  }
+
+  /** How shape traces name the tensors `forward` takes and returns (tuples flattened); generic when empty. */
+  traceNames(): TraceNames {
+    return { inputs: [], outputs: [] };
   }
 
   /** What goes between the parentheses of the printed form, like PyTorch's `extra_repr`. */

@@ -9,6 +9,7 @@
 // mask is 0 the state passes through unchanged and the output is 0, so padding never reaches h_n, and a
 // reverse pass starts each sequence at its own last step — exactly PyTorch's packed semantics.
 import { tf, type Tensor } from "./tf";
+import type { LayerProbe } from "./dynamics-hooks";
 
 export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -37,6 +38,8 @@ export interface LayerRequest {
   weights: LayerWeights;
   reverse: boolean;
   mask: Tensor | null; // [T, B, 1] of 0/1, packed input only
+  /** Set only while dynamics are recorded (dynamics-hooks.ts): gets sample 0's states, gates and ‖dh_t‖. */
+  probe?: LayerProbe | null;
 }
 
 /** What one forward step gives: the new state and the tensors its backward step needs. */
@@ -55,6 +58,8 @@ interface StepGrads {
 }
 
 interface Cell {
+  /** The gates whose activations begin the first saved tensor of a step (recorded as dynamics). */
+  gateNames: readonly string[];
   /** Whether b_hh can be added once to the input projection of all steps (not for GRU's n gate). */
   foldsHiddenBias: boolean;
   /** A factor for each gate block, applied to the pre-activations once for all steps (LSTM's g gate: ×2). */
@@ -87,6 +92,7 @@ const sumRows = (x: Tensor) => tf.matMul(tf.ones([1, x.shape[0]!]), x).reshape([
 const transposedProduct = (a: Tensor, b: Tensor) => tf.transpose(tf.matMul(tf.transpose(b), a));
 
 const lstm: Cell = {
+  gateNames: ["i", "f", "g", "o"],
   foldsHiddenBias: true,
   // With the g block doubled, one sigmoid serves all four gates: tanh(x) = 2σ(2x) − 1.
   gateScale: [1, 1, 2, 1],
@@ -127,6 +133,7 @@ const lstm: Cell = {
 };
 
 const gru: Cell = {
+  gateNames: ["r", "z", "n"],
   foldsHiddenBias: false,
   step(xw, h, _c, { wHhT, bHh }) {
     let gh = tf.matMul(h, wHhT);
@@ -163,6 +170,7 @@ const gru: Cell = {
 
 function simpleRnn(relu: boolean): Cell {
   return {
+    gateNames: [],
     foldsHiddenBias: true,
     step(xw, h, _c, { wHhT }) {
       const pre = xw.add(tf.matMul(h, wHhT));
@@ -186,7 +194,7 @@ const CELLS: Record<Mode, Cell> = { LSTM: lstm, GRU: gru, RNN_TANH: simpleRnn(fa
 
 /** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights. */
 export function recurrentLayer(req: LayerRequest): LayerResult {
-  const { mode, x, h0, c0, weights: w, reverse, mask } = req;
+  const { mode, x, h0, c0, weights: w, reverse, mask, probe } = req;
   const cell = CELLS[mode];
   const [T, B, In] = x.shape as [number, number, number];
   const P = h0.shape[1]!;
@@ -215,6 +223,8 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
     const outputs: Tensor[] = new Array(T);
     const hPrev: Tensor[] = new Array(T);
     const savedPerStep: Tensor[][] = new Array(T);
+    const states: Tensor[] = new Array(T); // the state after each step, kept only for a probe
+    const cells: Tensor[] = new Array(T);
     for (const t of order) {
       hPrev[t] = h;
       const next = cell.step(xs[t], h, c, transposed);
@@ -229,7 +239,9 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
         h = next.h;
         c = next.c;
       }
+      if (probe) [states[t], cells[t]] = [h, c!];
     }
+    if (probe) reportForward(probe, states, c ? cells : null, savedPerStep, cell.gateNames, H);
     const stacked = savedPerStep[0].map((_, k) => tf.concat(savedPerStep.map((s) => s[k]), 0));
     save([x2d, tf.concat(hPrev, 0), ...(mask ? [mask] : []), ...stacked]);
     const flat = [tf.concat(outputs, 0), h, ...(c ? [c] : [])].map((t) => t.reshape([-1]));
@@ -246,10 +258,12 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
         const back = cell.backward(cellSaved, T, w);
         const dGi: Tensor[] = new Array(T);
         const dGh: Tensor[] = new Array(T);
+        const dhSample: Tensor[] = new Array(T); // ∂L/∂h_t of sample 0, kept only for a probe
         for (let k = T - 1; k >= 0; k--) {
           const t = order[k];
           const m = masks?.[t];
           const dhNew = m ? dOut[t].add(dh).mul(m) : dOut[t].add(dh);
+          if (probe) dhSample[t] = dhNew.slice([0, 0], [1, P]);
           const dcNew = m && dc ? dc.mul(m) : dc;
           const g = back.step(t, dhNew, dcNew);
           dGi[t] = g.dGi;
@@ -263,6 +277,7 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
             dc = g.dc;
           }
         }
+        if (probe) probe.backward(tf.concat(dhSample, 0).square().sum(1).sqrt());
         const DGi = tf.concat(dGi, 0);
         const DGh = cell.foldsHiddenBias ? DGi : tf.concat(dGh, 0);
         const dBih = hasBias ? sumRows(DGi) : null;
@@ -285,4 +300,15 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
   const h = flat.slice(T * B * P, B * P).reshape([B, P]);
   const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
   return { output, h, c };
+}
+
+/** Gives a probe sample 0's rows of the per-step states and gate activations, stacked by time. */
+function reportForward(probe: LayerProbe, states: Tensor[], cells: Tensor[] | null, saved: Tensor[][], gateNames: readonly string[], H: number): void {
+  const sample0 = (ts: Tensor[], width: number) => tf.concat(ts.map((t) => t.slice([0, 0], [1, width])), 0);
+  probe.forward({
+    hidden: sample0(states, states[0].shape[1]!),
+    cell: cells && sample0(cells, H),
+    gates: gateNames.length ? sample0(saved.map((s) => s[0]), gateNames.length * H) : null,
+    gateNames,
+  });
 }

@@ -8,6 +8,8 @@ import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
 import { nextUniform } from "./random";
 import { uniform } from "./init";
+import type { TraceNames } from "./trace-hooks";
+import { layerProbe } from "./dynamics-hooks";
 
 export interface RNNOptions {
   numLayers?: number;
@@ -105,6 +107,11 @@ abstract class RNNBase extends Module {
     return s;
   }
 
+  /** RNN and GRU take `input, h0` and give `out, h_n`; LSTM adds `c0` and `c_n`. */
+  override traceNames(): TraceNames {
+    return { inputs: ["input", "h0", "c0"], outputs: ["out", "h_n", "c_n"] };
+  }
+
   /** The signature shown in messages: `LSTM(input_size=100, hidden_size=20)`. */
   protected describe(): string {
     return `${this.constructor.name}(input_size=${this.inputSize}, hidden_size=${this.hiddenSize}${this.numLayers > 1 ? `, num_layers=${this.numLayers}` : ""}${this.bidirectional ? ", bidirectional=True" : ""})`;
@@ -166,6 +173,7 @@ abstract class RNNBase extends Module {
           weights: this.layerWeights(layer, suffix),
           reverse: direction === 1,
           mask,
+          probe: layerProbe(this, layer, direction === 1),
         });
         outputs.push(result.output);
         hN.push(result.h);
@@ -283,6 +291,11 @@ abstract class CellBase extends Module {
     return s;
   }
 
+  /** RNNCell and GRUCell take `input, hx` and give `h`; LSTMCell adds `cx` and `c`. */
+  override traceNames(): TraceNames {
+    return { inputs: ["input", "hx", "cx"], outputs: ["h", "c"] };
+  }
+
   /** One step: `state` is `[h]` or `[h, c]`; returns the new state. Batched `[B, in]` or unbatched `[in]`. */
   protected step(input: Tensor, state: (Tensor | null | undefined)[]): Tensor[] {
     const name = `${this.constructor.name}(input_size=${this.inputSize}, hidden_size=${this.hiddenSize})`;
@@ -309,6 +322,7 @@ abstract class CellBase extends Module {
       weights: { wIh: this.weight_ih, wHh: this.weight_hh, bIh: this.bias_ih ?? null, bHh: this.bias_hh ?? null, wHr: null },
       reverse: false,
       mask: null,
+      probe: layerProbe(this, 0, false),
     });
     const out = c ? [h, c] : [h];
     return unbatched ? out.map((s) => s.reshape([this.hiddenSize])) : out;

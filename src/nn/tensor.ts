@@ -2,36 +2,37 @@
 // and PyTorch's way of printing sizes and values.
 import { tf, type Tensor } from "./tf";
 import { normalArray, uniformArray } from "./random";
+import { traceTensor } from "./trace-hooks";
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Standard normal values, like `torch.randn`. Reproducible after `manualSeed`. */
 export function randn(shape: number[]): Tensor {
-  return tf.tensor(normalArray(count(shape)), shape, "float32");
+  return traceTensor("randn", tf.tensor(normalArray(count(shape)), shape, "float32"));
 }
 
 /** Uniform values in [0, 1), like `torch.rand`. */
 export function rand(shape: number[]): Tensor {
-  return tf.tensor(uniformArray(count(shape)), shape, "float32");
+  return traceTensor("rand", tf.tensor(uniformArray(count(shape)), shape, "float32"));
 }
 
 /** Integers drawn uniformly from [low, high), like `torch.randint` (as float32, usable as indices). */
 export function randint(low: number, high: number, shape: number[]): Tensor {
-  return tf.tensor(uniformArray(count(shape), low, high).map(Math.floor), shape, "float32");
+  return traceTensor("randint", tf.tensor(uniformArray(count(shape), low, high).map(Math.floor), shape, "float32"));
 }
 
-export const zeros = (shape: number[]): Tensor => tf.zeros(shape, "float32");
-export const ones = (shape: number[]): Tensor => tf.ones(shape, "float32");
-export const full = (shape: number[], value: number): Tensor => tf.fill(shape, value, "float32");
+export const zeros = (shape: number[]): Tensor => traceTensor("zeros", tf.zeros(shape, "float32"));
+export const ones = (shape: number[]): Tensor => traceTensor("ones", tf.ones(shape, "float32"));
+export const full = (shape: number[], value: number): Tensor => traceTensor("full", tf.fill(shape, value, "float32"));
 
 /** A float32 tensor from nested arrays or a typed array, like `torch.tensor`. Indices may be float32 too:
  *  Embedding and the losses accept them. */
 export function tensor(values: tf.TensorLike, shape?: number[]): Tensor {
-  return tf.tensor(values, shape, "float32");
+  return traceTensor("tensor", tf.tensor(values, shape, "float32"));
 }
 
 export function arange(start: number, end?: number, step = 1): Tensor {
-  return end === undefined ? tf.range(0, start, step, "float32") : tf.range(start, end, step, "float32");
+  return traceTensor("arange", end === undefined ? tf.range(0, start, step, "float32") : tf.range(start, end, step, "float32"));
 }
 
 /** A tensor's shape that prints like PyTorch's: `torch.Size([10, 3, 40])`. */

@@ -1,0 +1,40 @@
+// Lesson 5b: "hello" → "ohlol" with nn.RNN (PyTorchZeroToAll lecture 12, part 2).
+//
+// The same task as 05a, but nn.RNN runs the loop over time itself: the whole sequence goes in as one tensor
+// and every step's hidden state comes out. With batchFirst the layout is (batch, seq, features), as in the
+// lecture. The hidden state (4 units) is again read as the scores of the 4 characters.
+// nn.RNN is exactly 05a's loop: with the same seed, its parameters and its losses match 05a's number for number.
+//
+//   npx unroll train examples/05b_hello_rnn.ts
+import { defineExperiment, nn, optim, torch, tf, noGrad } from "unroll";
+
+const chars = ["h", "e", "l", "o"];
+const encode = (s: string) => [...s].map((c) => chars.indexOf(c));
+const decode = (scores: tf.Tensor) => Array.from(scores.argMax(-1).dataSync(), (i) => chars[i]).join("");
+
+class Model extends nn.Module {
+  rnn = new nn.RNN(chars.length, chars.length, { batchFirst: true });
+
+  override forward(x: tf.Tensor): tf.Tensor {
+    const h0 = torch.zeros([1, x.shape[0], chars.length]); // [layers, batch, hidden]: zeros, as the default
+    const [out] = this.rnn.forward(x, h0); // x [1, 5, 4] → out [1, 5, 4]
+    return out.reshape([-1, chars.length]); // [5, 4]: PyTorch's out.view(-1, num_classes)
+  }
+}
+
+export default defineExperiment({
+  name: "hello → ohlol (RNN)",
+  epochs: 30,
+  model: () => {
+    torch.manualSeed(0);
+    return new Model();
+  },
+  data: () => {
+    const x = tf.oneHot(encode("hello"), chars.length).toFloat().reshape([1, 5, chars.length]); // [batch 1, seq 5, 4]
+    const y = torch.tensor(encode("ohlol")); // [5]
+    return { train: [[x, y]] };
+  },
+  loss: () => new nn.CrossEntropyLoss(),
+  optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.1 }),
+  evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [tf.Tensor, tf.Tensor][])[0][0])) })),
+});

@@ -1,0 +1,140 @@
+// Lesson 8: sequence to sequence: a GRU encoder-decoder that learns to reverse digit strings
+// (after PyTorch's "NLP From Scratch: Translation with a Sequence to Sequence Network and Attention",
+// without the attention).
+//
+//   "12345" → encoder → h → decoder → "54321" <stop>
+//
+// The encoder GRU reads the digits; its final hidden state is the whole string, summarised. The decoder GRU
+// starts from that state and the start token, and writes one digit per step until it writes the stop token.
+//   - Training uses teacher forcing: the decoder is fed the correct previous digit (the start token, then
+//     the reversed string) rather than its own guess, so the whole target is one call of the decoder GRU.
+//     This needs the target inside the forward pass, hence the experiment's custom `step`.
+//   - `evaluate` decodes greedily, as the model would be used: each step feeds back the most likely digit.
+//     It reports an example and the share of test strings reversed exactly.
+// The strings (3 to 8 digits) are drawn with torch.randint after torch.manualSeed: reproducible.
+//
+//   npx unroll train examples/08_seq2seq_reverse.ts
+//
+// Exact-match accuracy climbs from 0 to about 0.95 in 40 epochs (about 1 s each on two cores).
+import { defineExperiment, nn, optim, torch, tf, noGrad, type Batch } from "unroll";
+
+const START = 10; // tokens 0–9 are the digits
+const STOP = 11;
+const VOCABULARY = 12;
+const LENGTHS = [3, 4, 5, 6, 7, 8];
+
+export class Seq2Seq extends nn.Module {
+  sourceEmbedding = new nn.Embedding(VOCABULARY, 32);
+  encoder: nn.GRU;
+  targetEmbedding = new nn.Embedding(VOCABULARY, 32);
+  decoder: nn.GRU;
+  out: nn.Linear;
+
+  constructor(hiddenSize = 128) {
+    super();
+    this.encoder = new nn.GRU(32, hiddenSize, { batchFirst: true });
+    this.decoder = new nn.GRU(32, hiddenSize, { batchFirst: true });
+    this.out = new nn.Linear(hiddenSize, VOCABULARY);
+  }
+
+  /** source [batch, L] → h [1, batch, hidden]: the encoder's final state. */
+  encode(source: tf.Tensor): tf.Tensor {
+    const [, h] = this.encoder.forward(this.sourceEmbedding.forward(source));
+    return h;
+  }
+
+  /** Decoder steps from state h: tokens [batch, T] → scores [batch, T, vocabulary] and the new state. */
+  decode(tokens: tf.Tensor, h: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const [output, hNext] = this.decoder.forward(this.targetEmbedding.forward(tokens), h);
+    return [this.out.forward(output), hNext];
+  }
+
+  /** Teacher forcing: the decoder reads [start, y_1 … y_L] and should write [y_1 … y_L, stop]. */
+  override forward(source: tf.Tensor, decoderInput: tf.Tensor): tf.Tensor {
+    const [scores] = this.decode(decoderInput, this.encode(source));
+    return scores; // [batch, L + 1, vocabulary]
+  }
+
+  /** Greedy decoding: feed back the most likely token, up to maxLength steps; each row cut at its stop. */
+  greedy(source: tf.Tensor, maxLength: number): number[][] {
+    return noGrad(() => {
+      const batch = source.shape[0];
+      let h = this.encode(source);
+      let token = torch.full([batch, 1], START);
+      const steps: tf.Tensor[] = [];
+      for (let t = 0; t < maxLength; t++) {
+        let scores: tf.Tensor;
+        [scores, h] = this.decode(token, h); // one step: [batch, 1, vocabulary]
+        token = scores.argMax(2).toFloat(); // [batch, 1]
+        steps.push(token);
+      }
+      const written = tf.concat(steps, 1).arraySync() as number[][];
+      return written.map((row) => (row.includes(STOP) ? row.slice(0, row.indexOf(STOP)) : row));
+    });
+  }
+}
+
+/** A batch of random digit strings of one length: source [batch, L] and target [batch, L + 1] (reversed + stop). */
+function makeBatch(batchSize: number, length: number): Batch<tf.Tensor> {
+  return tf.tidy(() => {
+    const source = torch.randint(0, 10, [batchSize, length]);
+    const target = tf.concat([tf.reverse(source, 1), torch.full([batchSize, 1], STOP)], 1);
+    return [source, target] as Batch<tf.Tensor>;
+  });
+}
+
+export function reverseExperiment({ epochs = 40, batchesPerEpoch = 24, batchSize = 64, hiddenSize = 128, lr = 0.003, seed = 0 } = {}) {
+  let test: Batch<tf.Tensor>[] | undefined;
+  let previous: Batch<tf.Tensor>[] = [];
+
+  return defineExperiment({
+    name: "seq2seq: reverse digit strings",
+    epochs,
+    model: () => {
+      torch.manualSeed(seed);
+      return new Seq2Seq(hiddenSize);
+    },
+    data: () => {
+      torch.manualSeed(seed + 1);
+      test ??= LENGTHS.map((length) => makeBatch(50, length)); // 300 fixed test strings
+      return {
+        // Fresh strings every epoch, each batch of one length (so no padding). The last epoch's are freed.
+        train: () => {
+          for (const batch of previous) tf.dispose(batch);
+          previous = Array.from({ length: batchesPerEpoch }, (_, i) => makeBatch(batchSize, LENGTHS[i % LENGTHS.length]));
+          return previous;
+        },
+        test,
+      };
+    },
+    loss: () => new nn.CrossEntropyLoss(),
+    optimizer: (parameters) => new optim.Adam(parameters, { lr }),
+    scheduler: (optimizer) => new optim.lrScheduler.StepLR(optimizer, { stepSize: 15, gamma: 0.3 }),
+    clipGradNorm: 1,
+    // Teacher forcing: the decoder's input is the target shifted right by one, behind the start token.
+    step: ({ model, batch: [source, target], loss }) => {
+      const [batch, steps] = target.shape as [number, number];
+      const decoderInput = tf.concat([torch.full([batch, 1], START), target.slice([0, 0], [batch, steps - 1])], 1);
+      const scores = model.forward(source, decoderInput); // [batch, L + 1, vocabulary]
+      return loss(scores.reshape([-1, VOCABULARY]), target.reshape([-1]));
+    },
+    evaluate: (model, data) => {
+      let correct = 0;
+      let total = 0;
+      let example = "";
+      for (const [source, target] of data.test!) {
+        const written = model.greedy(source, target.shape[1]! + 1);
+        const sources = source.arraySync() as number[][];
+        const expected = target.arraySync() as number[][];
+        written.forEach((row, i) => {
+          total++;
+          if (row.join("") === expected[i].slice(0, -1).join("")) correct++;
+        });
+        if (source.shape[1] === 5) example = `${sources[0].join("")} → ${written[0].join("")}`;
+      }
+      return { example, accuracy: Math.round((correct / total) * 1000) / 1000 };
+    },
+  });
+}
+
+export default reverseExperiment();

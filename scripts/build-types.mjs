@@ -1,0 +1,39 @@
+// Declarations for editors, shipped with the extension (see src/ts-plugin/index.ts):
+//   dist/types/*.d.ts                                  the library ("unroll"), from tsc
+//   dist/types/node_modules/@tensorflow/tfjs-core/…    tfjs-core's declarations, found by ordinary resolution
+//   node_modules/unroll-types/                         the TS server plugin package the manifest names
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as esbuild from "esbuild";
+
+const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const out = path.join(root, "dist", "types");
+fs.rmSync(out, { recursive: true, force: true });
+execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "tsconfig.types.json")], { stdio: "inherit" });
+
+// Editors need the types, not the kernels: drop the side-effect imports of backends and gradients.
+const tfTypes = path.join(out, "tf.d.ts");
+fs.writeFileSync(tfTypes, fs.readFileSync(tfTypes, "utf8").replace(/^import "@tensorflow\/tfjs-(backend-cpu|core\/dist\/register_all_gradients)";\n/gm, ""));
+
+const core = path.join(root, "node_modules/@tensorflow/tfjs-core");
+const coreOut = path.join(out, "node_modules/@tensorflow/tfjs-core");
+const copyDeclarations = (from, to) => {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    if (entry.isDirectory()) copyDeclarations(source, path.join(to, entry.name));
+    else if (entry.name.endsWith(".d.ts") && !entry.name.endsWith("_test.d.ts") && !entry.name.includes("test_util")) {
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(source, path.join(to, entry.name));
+    }
+  }
+};
+copyDeclarations(path.join(core, "dist"), path.join(coreOut, "dist"));
+const { name, version, types } = JSON.parse(fs.readFileSync(path.join(core, "package.json"), "utf8"));
+fs.writeFileSync(path.join(coreOut, "package.json"), JSON.stringify({ name, version, types }, null, 2));
+
+const plugin = path.join(root, "node_modules/unroll-types");
+fs.mkdirSync(plugin, { recursive: true });
+fs.writeFileSync(path.join(plugin, "package.json"), JSON.stringify({ name: "unroll-types", version: "1.0.0", main: "index.js" }, null, 2));
+await esbuild.build({ entryPoints: [path.join(root, "src/ts-plugin/index.ts")], bundle: true, platform: "node", format: "cjs", outfile: path.join(plugin, "index.js"), logLevel: "warning" });
+console.log(`types: ${out}, plugin: ${plugin}`);

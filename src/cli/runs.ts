@@ -1,0 +1,51 @@
+// `unroll runs [folder]`: the stored training runs, newest first.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
+import type { RunSummary } from "../protocol";
+import { EXIT, type Command } from "./args";
+import { formatMetrics } from "./train";
+
+/** The runs folder: `<folder>/.unroll/runs` when it exists, else the folder itself (default: the current one). */
+function runsFolder(folder = "."): string {
+  const inside = path.resolve(folder, RUNS_SUBFOLDER);
+  return fs.existsSync(inside) ? inside : path.resolve(folder);
+}
+
+/** Columns padded to their widest cell; the last one is not padded. */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ").trimEnd()).join("\n");
+}
+
+function row({ info, lossCurve }: RunSummary): string[] {
+  // An interrupted run may have no finished epoch: its latest steps stand in.
+  const loss = info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1];
+  return [
+    info.id,
+    info.status,
+    `${info.epoch ?? 0}/${info.config.epochs}`,
+    loss === undefined ? "-" : loss.toFixed(4),
+    formatMetrics(info.finalMetrics) || "-",
+    path.relative(process.cwd(), info.file) || info.file,
+  ];
+}
+
+export const runsCommand: Command = {
+  summary: "list the stored training runs, newest first",
+  usage: "Usage: unroll runs [folder]\n\nLists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.",
+  async run({ positional }) {
+    if (positional.length > 1) {
+      console.error(this.usage);
+      return EXIT.usage;
+    }
+    const folder = runsFolder(positional[0]);
+    const runs = listRuns(folder);
+    if (!runs.length) {
+      console.log(`no runs in ${path.relative(process.cwd(), folder) || "."}`);
+      return EXIT.ok;
+    }
+    console.log(table([["ID", "STATUS", "EPOCHS", "LOSS", "METRICS", "FILE"], ...runs.map(row)]));
+    return EXIT.ok;
+  },
+};

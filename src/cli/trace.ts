@@ -1,0 +1,82 @@
+// `unroll trace <file.ts>`: every module construction, module call and tensor factory of a scratchpad, with
+// their shapes and parameters, as a table like torchinfo's (or the Trace as JSON). Goes through the tracing
+// process, as the editor does, so both show the same thing.
+import type { Trace, TraceEntry, TracedShape } from "../protocol";
+import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
+import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
+
+export const traceCommand: Command = {
+  summary: "trace a scratchpad: module shapes and parameters, line by line",
+  usage: [
+    "Usage: unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS]",
+    "",
+    "Runs the model file's top level and prints, for each line that constructs a module, calls one or makes a",
+    "tensor, the shapes in and out and the parameter counts.",
+    "",
+    "  --json        print the trace as JSON (the Trace type of src/protocol.ts)",
+    `  --timeout MS  stop the trace after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})`,
+  ].join("\n"),
+  async run({ positional, options }) {
+    const file = modelPath(positional, this.usage);
+    if (!file) return EXIT.usage;
+    const timeout = stringOption(options, "timeout");
+    const timeoutMs = timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(timeout);
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      console.error(`unroll: --timeout takes a number of milliseconds, got ${timeout}\n\n${this.usage}`);
+      return EXIT.usage;
+    }
+    const client = new TraceClient({ backend: stringOption(options, "backend") });
+    let trace: Trace;
+    try {
+      trace = await client.trace(file, { timeoutMs });
+    } finally {
+      client.dispose();
+    }
+    if (options.json) console.log(JSON.stringify(trace, null, 2));
+    else {
+      if (trace.entries.length) console.log(formatTraceTable(trace));
+      if (trace.error) console.error(formatRunnerError(trace.error, file));
+    }
+    return trace.error ? EXIT.modelFailed : EXIT.ok;
+  },
+};
+
+const number = (n: number) => n.toLocaleString("en-US");
+const shape = (s: TracedShape) => `${s.name} [${s.shape.join(", ")}]${s.detail ? ` (${s.detail.split(",")[0]})` : ""}`;
+
+/** The "Module / call" cell: a module's printed form (its class when that spans lines), `RNN.forward`, `torch.randn`. */
+function what(entry: TraceEntry): string {
+  const config = entry.config && !entry.config.includes("\n") ? entry.config : `${entry.name}(…)`;
+  const name = entry.kind === "module" ? config : entry.kind === "call" ? `${entry.name}.forward` : `torch.${entry.name}`;
+  const runs = entry.count > 1 ? ` ×${entry.count}` : "";
+  return `${entry.submodule ? "  " : ""}${name}${runs}${entry.varying ? " (varies)" : ""}`;
+}
+
+/** The "Input → output" cell. */
+function shapes(entry: TraceEntry): string {
+  if (entry.kind === "module") return entry.error ? "error" : "";
+  const inputs = (entry.inputs ?? []).map(shape).join(", ");
+  const outputs = entry.error ? "error" : entry.kind === "tensor" ? (entry.outputs ?? []).map((s) => `[${s.shape.join(", ")}]`).join(", ") : (entry.outputs ?? []).map(shape).join(", ");
+  return `${inputs}${inputs ? " " : ""}→ ${outputs}`;
+}
+
+/** The table, then the total parameters of the top-level modules constructed (not those inside another). */
+export function formatTraceTable(trace: Trace): string {
+  const rows = trace.entries.map((e) => [String(e.location.line), what(e), shapes(e), e.parameterCount !== undefined ? number(e.parameterCount) : ""]);
+  const header = ["Line", "Module / call", "Input → output", "Param #"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const rule = "─".repeat(widths.reduce((a, b) => a + b + 2, -2));
+  const topLevel = trace.entries.filter((e) => e.kind === "module" && !e.submodule && e.parameterCount !== undefined);
+  const total = topLevel.reduce((n, e) => n + e.parameterCount! * e.count, 0);
+  return [
+    rule,
+    line(header),
+    rule,
+    ...rows.map(line),
+    rule,
+    `Total parameters: ${number(total)}`,
+    `Traced in ${number(trace.durationMs)} ms on ${trace.backend || "?"}`,
+  ].join("\n");
+}

@@ -1,0 +1,75 @@
+// Hovers, inlay hints and CodeLens for model files, all answered from the last trace (no tracing here).
+import * as vscode from "vscode";
+import type { TraceEntry } from "../protocol";
+import { codeLensLine, hoverMarkdown, inlayText } from "./shapes";
+import { isModelFile, type TraceService } from "./trace-service";
+
+const TRUST_HINT = "Unroll runs model files (shape traces, training) only in trusted workspaces. [Manage Workspace Trust](command:workbench.trust.manage)";
+
+/** The entry under the cursor: the one starting at or before the column, else the line's first. */
+function entryAt(entries: TraceEntry[], column: number): TraceEntry {
+  const before = entries.filter((e) => e.location.column - 1 <= column).sort((a, b) => b.location.column - a.location.column);
+  return before[0] ?? entries[0];
+}
+
+export class ShapeHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly traces: TraceService) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    if (!vscode.workspace.isTrusted) {
+      if (!isModelFile(document)) return undefined;
+      const md = new vscode.MarkdownString(TRUST_HINT);
+      md.isTrusted = { enabledCommands: ["workbench.trust.manage"] };
+      return new vscode.Hover(md);
+    }
+    const traced = this.traces.get(document.uri);
+    const line = traced?.tracker.tracedAt(position.line);
+    if (!traced || line === undefined) return undefined;
+    const entries = traced.byLine.get(line)!;
+    const md = new vscode.MarkdownString(hoverMarkdown(entryAt(entries, position.character)));
+    md.supportHtml = false;
+    return new vscode.Hover(md);
+  }
+}
+
+export class ShapeInlayHintsProvider implements vscode.InlayHintsProvider {
+  readonly onDidChangeInlayHints: vscode.Event<void>;
+
+  constructor(
+    private readonly traces: TraceService,
+    private readonly enabled: () => boolean,
+  ) {
+    this.onDidChangeInlayHints = (listener, thisArg, disposables) => traces.onDidChange(() => listener.call(thisArg), undefined, disposables);
+  }
+
+  provideInlayHints(document: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
+    const traced = this.traces.get(document.uri);
+    if (!traced || !this.enabled()) return [];
+    const hints: vscode.InlayHint[] = [];
+    for (const [line, entries] of traced.byLine) {
+      const now = traced.tracker.lineNow(line);
+      if (now === undefined || now < range.start.line || now > range.end.line || now >= document.lineCount) continue;
+      const text = inlayText(entries);
+      if (!text) continue;
+      const hint = new vscode.InlayHint(document.lineAt(now).range.end, text);
+      hint.paddingLeft = true;
+      hint.tooltip = new vscode.MarkdownString(entries.map(hoverMarkdown).join("\n\n---\n\n"));
+      hints.push(hint);
+    }
+    return hints;
+  }
+}
+
+export class ModelCodeLensProvider implements vscode.CodeLensProvider {
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isModelFile(document)) return [];
+    const { line, experiment } = codeLensLine(document.getText());
+    const range = new vscode.Range(line, 0, line, 0);
+    const lenses = [
+      new vscode.CodeLens(range, { title: "$(graph) Trace shapes", command: "unroll.trace", arguments: [document.uri] }),
+      new vscode.CodeLens(range, { title: "Open explorer", command: "unroll.openExplorer", arguments: [document.uri] }),
+    ];
+    if (experiment) lenses.unshift(new vscode.CodeLens(range, { title: "$(play) Train", command: "unroll.train", arguments: [document.uri] }));
+    return lenses;
+  }
+}

@@ -1,0 +1,170 @@
+// The explorer panel beside a model file: one WebviewPanel per file, restored after a window reload.
+//
+//   context.subscriptions.push(ExplorerPanel.register(context.extensionUri, (m) => output.warn(m)));
+//   ExplorerPanel.onDidCreate((panel) => panel.onMessage((m) => handle(panel.file, m)));   // created or restored
+//   const panel = ExplorerPanel.show(document.uri.fsPath);
+//   panel.postTrace(trace, { stale: false, trusted: vscode.workspace.isTrusted });
+//
+// The panel remembers the last trace, run (with the events posted since), comparison and backend, and
+// re-sends them whenever its page (re)loads, so the host posts each thing once.
+import * as vscode from "vscode";
+import * as path from "node:path";
+import type { FromWebview, RunDetail, RunEvent, ToWebview, Trace } from "../protocol";
+import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
+
+/** Past this many live events, the replay keeps none: the host should answer `ready` with a fresh postRun. */
+const MAX_REPLAYED_EVENTS = 500_000;
+
+export class ExplorerPanel implements vscode.Disposable {
+  static readonly viewType = "unroll.explorer";
+
+  private static extensionUri: vscode.Uri | undefined;
+  private static log: (message: string) => void = () => {};
+  private static readonly panels = new Map<string, ExplorerPanel>();
+  private static readonly created = new vscode.EventEmitter<ExplorerPanel>();
+  /** Every panel, whether show() created it or VS Code restored it after a reload: subscribe to onMessage here. */
+  static readonly onDidCreate = ExplorerPanel.created.event;
+
+  /** Call once on activation: remembers where the webview's files are and restores panels after a reload. */
+  static register(extensionUri: vscode.Uri, log: (message: string) => void = console.warn): vscode.Disposable {
+    ExplorerPanel.extensionUri = extensionUri;
+    ExplorerPanel.log = log;
+    return vscode.window.registerWebviewPanelSerializer(ExplorerPanel.viewType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        const file = (state as { file?: unknown } | undefined)?.file;
+        if (typeof file !== "string" || !file || ExplorerPanel.panels.has(file)) {
+          panel.dispose(); // nothing to restore it from, or a duplicate
+          return;
+        }
+        new ExplorerPanel(panel, file);
+      },
+    });
+  }
+
+  /** Opens the panel of `file` beside the editor, or reveals the one already open. */
+  static show(file: string, options: { preserveFocus?: boolean } = {}): ExplorerPanel {
+    const preserveFocus = options.preserveFocus ?? true;
+    const open = ExplorerPanel.panels.get(file);
+    if (open) {
+      open.panel.reveal(undefined, preserveFocus);
+      return open;
+    }
+    const extensionUri = ExplorerPanel.requireUri();
+    const panel = vscode.window.createWebviewPanel(ExplorerPanel.viewType, title(file), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(extensionUri));
+    return new ExplorerPanel(panel, file);
+  }
+
+  /** The open panel of `file`, if any. */
+  static get(file: string): ExplorerPanel | undefined {
+    return ExplorerPanel.panels.get(file);
+  }
+
+  static all(): ExplorerPanel[] {
+    return [...ExplorerPanel.panels.values()];
+  }
+
+  /** Messages from the page that passed `isFromWebview` (`ready` included: the panel has already replayed). */
+  readonly onMessage: vscode.Event<FromWebview>;
+  readonly onDidDispose: vscode.Event<void>;
+
+  private readonly messages = new vscode.EventEmitter<FromWebview>();
+  private readonly disposed = new vscode.EventEmitter<void>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private alive = true;
+  // What the page shows, to replay when it loads again.
+  private trace: ToWebview | undefined;
+  private run: ToWebview | undefined;
+  private events: ToWebview[] = [];
+  private compare: ToWebview | undefined;
+  private backend: ToWebview | undefined;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    readonly file: string,
+  ) {
+    this.onMessage = this.messages.event;
+    this.onDidDispose = this.disposed.event;
+    const extensionUri = ExplorerPanel.requireUri();
+    panel.title = title(file);
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: "explorer", title: title(file), vendorStyles: ["uPlot.min.css"], data: { file } });
+    this.subscriptions.push(
+      receive(panel.webview, (m) => this.messages.fire(m), () => this.replay(), ExplorerPanel.log),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    ExplorerPanel.panels.set(file, this);
+    ExplorerPanel.created.fire(this);
+  }
+
+  /** The file's shapes; `stale` when they come from the last save rather than the text on screen. */
+  postTrace(trace: Trace | null, options: { stale: boolean; trusted: boolean }): void {
+    this.send((this.trace = { type: "trace", trace, ...options }));
+  }
+
+  /** The run to show (replaces the one before); live events for it follow through postEvent. */
+  postRun(detail: RunDetail): void {
+    this.events = [];
+    this.send((this.run = { type: "run", detail }));
+  }
+
+  /** A live event of the run shown (a `start` event of a new run also makes it the run shown). */
+  postEvent(runId: string, event: RunEvent): void {
+    const message: ToWebview = { type: "event", runId, event };
+    if (event.type === "start") {
+      this.run = undefined;
+      this.events = [];
+    }
+    if (event.type !== "log") {
+      // Only the latest snapshot and dynamics are drawn: older ones need not be replayed.
+      if (event.type === "snapshot" || event.type === "dynamics") this.events = this.events.filter((m) => m.type !== "event" || m.event.type !== event.type);
+      this.events.push(message);
+      if (this.events.length > MAX_REPLAYED_EVENTS) {
+        ExplorerPanel.log(`Unroll: the explorer of ${this.file} stopped keeping live events to replay; post the run again on 'ready'.`);
+        this.events = [];
+      }
+    }
+    this.send(message);
+  }
+
+  /** Earlier runs of the same file to overlay on the loss chart (an empty list clears them). */
+  postCompare(runs: RunDetail[]): void {
+    this.send((this.compare = { type: "compare", runs }));
+  }
+
+  /** The backend the next run will use, and why others were skipped. */
+  postBackend(summary: string): void {
+    this.send((this.backend = { type: "backend", summary }));
+  }
+
+  get visible(): boolean {
+    return this.panel.visible;
+  }
+
+  reveal(preserveFocus = true): void {
+    this.panel.reveal(undefined, preserveFocus);
+  }
+
+  dispose(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    ExplorerPanel.panels.delete(this.file);
+    this.panel.dispose();
+    this.disposed.fire();
+    for (const d of [...this.subscriptions, this.messages, this.disposed]) d.dispose();
+  }
+
+  private send(message: ToWebview): void {
+    if (this.alive) post(this.panel.webview, message);
+  }
+
+  private replay(): void {
+    for (const m of [this.backend, this.trace, this.run, ...this.events, this.compare]) if (m) this.send(m);
+  }
+
+  private static requireUri(): vscode.Uri {
+    if (!ExplorerPanel.extensionUri) throw new Error("ExplorerPanel.register(extensionUri) must run on activation first");
+    return ExplorerPanel.extensionUri;
+  }
+}
+
+const title = (file: string) => `Unroll: ${path.basename(file)}`;

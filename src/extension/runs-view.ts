@@ -1,0 +1,58 @@
+// The Runs view (`unroll.runs` in the Unroll activity-bar container): a webview listing the workspace's runs.
+//
+//   const runsView = new RunsView(context.extensionUri, (m) => output.warn(m));
+//   context.subscriptions.push(runsView, vscode.window.registerWebviewViewProvider(RunsView.viewType, runsView));
+//   runsView.onMessage((m) => …);            // openRun, deleteRun, select (then post a compare to the panel)
+//   runsView.postRuns(summaries, selectedIds);
+//
+// The view keeps the last list and re-sends it whenever its page (re)loads (VS Code discards hidden views).
+import * as vscode from "vscode";
+import type { FromWebview, RunSummary, ToWebview } from "../protocol";
+import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
+
+export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = "unroll.runs";
+
+  /** Messages from the page that passed `isFromWebview` (`ready` included: the list has already been re-sent). */
+  readonly onMessage: vscode.Event<FromWebview>;
+
+  private readonly messages = new vscode.EventEmitter<FromWebview>();
+  private view: vscode.WebviewView | undefined;
+  private viewSubscriptions: vscode.Disposable[] = [];
+  private last: ToWebview = { type: "runs", runs: [], selected: [] };
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: (message: string) => void = console.warn,
+  ) {
+    this.onMessage = this.messages.event;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.disposeView();
+    this.view = view;
+    view.webview.options = webviewOptions(this.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: "runs", title: "Runs" });
+    this.viewSubscriptions.push(
+      receive(view.webview, (m) => this.messages.fire(m), () => post(this.view?.webview, this.last), this.log),
+      view.onDidDispose(() => this.disposeView()),
+    );
+  }
+
+  /** The runs to list, newest first, and the ids ticked for comparison. */
+  postRuns(runs: RunSummary[], selected: string[]): void {
+    this.last = { type: "runs", runs, selected };
+    post(this.view?.webview, this.last);
+  }
+
+  dispose(): void {
+    this.disposeView();
+    this.messages.dispose();
+  }
+
+  private disposeView(): void {
+    for (const d of this.viewSubscriptions) d.dispose();
+    this.viewSubscriptions = [];
+    this.view = undefined;
+  }
+}

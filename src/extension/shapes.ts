@@ -1,0 +1,129 @@
+// What the editor shows from a trace — hover text, inlay hints, diagnostics — as plain data, and how
+// trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
+// and the unit tests check it directly.
+import type { Trace, TraceEntry, TracedShape, RunnerError } from "../protocol";
+
+export const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
+
+/** `out [10, 3, 40] · h_n [8, 3, 20]` */
+export function outputsLine(shapes: readonly TracedShape[] | undefined): string {
+  return (shapes ?? []).map((s) => `${s.name} ${shape(s.shape)}`).join(" · ");
+}
+
+/** The inlay hint at the end of a traced line: `→ [10, 3, 40]` (or the first output of each call on it). */
+export function inlayText(entries: readonly TraceEntry[]): string | null {
+  const parts = entries
+    .filter((e) => !e.error && e.outputs?.length)
+    .map((e) => (e.outputs!.length === 1 ? shape(e.outputs![0].shape) : e.outputs!.map((o) => shape(o.shape)).join(", ")));
+  return parts.length ? `→ ${parts.join(" | ")}` : null;
+}
+
+/** Markdown for a hover over a traced call, construction or tensor factory. */
+export function hoverMarkdown(entry: TraceEntry): string {
+  const lines: string[] = [];
+  if (entry.error) lines.push(`**Shape error**: ${entry.error}`, "");
+  if (entry.kind === "call") {
+    const ins = (entry.inputs ?? []).map((s) => `${s.name} ${shape(s.shape)}${s.detail ? ` (${s.detail})` : ""}`).join(" · ");
+    if (entry.outputs?.length) lines.push(`\`${outputsLine(entry.outputs)}\``);
+    lines.push("", `${entry.config ?? entry.name}.forward(${ins})`);
+  } else if (entry.kind === "tensor") {
+    lines.push(`\`${outputsLine(entry.outputs)}\``, "", `torch.${entry.name}`);
+  } else {
+    lines.push(`\`${entry.config ?? entry.name}\``);
+  }
+  if (entry.count > 1) lines.push("", `ran ${entry.count} times${entry.varying ? ", with varying shapes (the first run is shown)" : ""}`);
+  if (entry.parameters?.length) {
+    lines.push("", "| parameter | shape | count |", "|---|---|---:|");
+    for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${shape(p.shape)} | ${p.count.toLocaleString("en-US")} |`);
+    lines.push(`| **total** | | **${(entry.parameterCount ?? 0).toLocaleString("en-US")}** |`);
+  }
+  return lines.join("\n");
+}
+
+export interface DiagnosticData {
+  line: number; // 1-based
+  column: number; // 1-based
+  message: string;
+  kind: RunnerError["kind"];
+}
+
+/** The trace's error as a diagnostic in `file` (none when the error is elsewhere or unlocated). */
+export function diagnosticsFor(trace: Trace, file: string): DiagnosticData[] {
+  const e = trace.error;
+  if (!e?.location || e.location.file !== file) return [];
+  return [{ line: e.location.line, column: e.location.column, message: e.message, kind: e.kind }];
+}
+
+/** Trace entries of `file`, grouped by 1-based line. */
+export function entriesByLine(trace: Trace, file: string): Map<number, TraceEntry[]> {
+  const byLine = new Map<number, TraceEntry[]>();
+  for (const e of trace.entries) {
+    if (e.location.file !== file) continue;
+    const list = byLine.get(e.location.line) ?? [];
+    list.push(e);
+    byLine.set(e.location.line, list);
+  }
+  return byLine;
+}
+
+/** An edit as VS Code reports it: lines `startLine..endLine` (0-based, inclusive) replaced by text with
+ *  `newLineCount` line breaks. */
+export interface LineEdit {
+  startLine: number;
+  endLine: number;
+  newLineCount: number;
+}
+
+/**
+ * Follows edits made after a trace: every traced line is moved to where it is now, or dropped when an
+ * edit touched it (its shapes may no longer hold). Lines are 0-based. Returns old line → new line.
+ */
+export class LineTracker {
+  private readonly current = new Map<number, number>(); // traced line → line now
+
+  constructor(tracedLines: Iterable<number>) {
+    for (const line of tracedLines) this.current.set(line, line);
+  }
+
+  apply(edit: LineEdit): void {
+    const removed = edit.endLine - edit.startLine;
+    const delta = edit.newLineCount - removed;
+    for (const [traced, now] of this.current) {
+      if (now >= edit.startLine && now <= edit.endLine) this.current.delete(traced);
+      else if (now > edit.endLine) this.current.set(traced, now + delta);
+    }
+  }
+
+  /** Where a traced line is now, or undefined if an edit touched it. */
+  lineNow(traced: number): number | undefined {
+    return this.current.get(traced);
+  }
+
+  /** The traced line now shown at `line`, if any. */
+  tracedAt(line: number): number | undefined {
+    for (const [traced, now] of this.current) if (now === line) return traced;
+    return undefined;
+  }
+
+  get edited(): boolean {
+    for (const [traced, now] of this.current) if (traced !== now) return true;
+    return false;
+  }
+}
+
+/** Whether a document is an Unroll model file: TypeScript that imports "unroll". */
+export function isModelFileText(text: string): boolean {
+  return /\bfrom\s+["']unroll["']|require\(\s*["']unroll["']\s*\)/.test(text);
+}
+
+/** Where the CodeLens goes: the experiment's export, else the first line after the imports. */
+export function codeLensLine(text: string): { line: number; experiment: boolean } {
+  const lines = text.split("\n");
+  const exp = lines.findIndex((l) => /export\s+(default\s+)?(const\s+\w+\s*=\s*)?defineExperiment\s*\(|export\s+default\s*\{/.test(l));
+  if (exp >= 0) return { line: exp, experiment: true };
+  let last = -1;
+  lines.forEach((l, i) => {
+    if (/^\s*import\b/.test(l)) last = i;
+  });
+  return { line: Math.max(0, last + 1 < lines.length ? lines.findIndex((l, i) => i > last && l.trim() !== "") : 0), experiment: false };
+}

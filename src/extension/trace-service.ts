@@ -1,0 +1,119 @@
+// Keeps a shape trace for every open model file: traces on open and save (in the long-lived tracing
+// process), follows edits so hovers and hints never point at the wrong line, and publishes diagnostics.
+import * as vscode from "vscode";
+import type { Trace, TraceEntry } from "../protocol";
+import { TraceClient } from "../runner/trace-client";
+import { LineTracker, diagnosticsFor, entriesByLine, isModelFileText } from "./shapes";
+
+export interface TracedDocument {
+  trace: Trace;
+  /** Traced line (0-based) → entries. */
+  byLine: Map<number, TraceEntry[]>;
+  tracker: LineTracker;
+}
+
+export function isModelFile(document: vscode.TextDocument): boolean {
+  return document.languageId === "typescript" && document.uri.scheme === "file" && isModelFileText(document.getText());
+}
+
+export class TraceService implements vscode.Disposable {
+  private readonly traces = new Map<string, TracedDocument>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection("unroll");
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly disposables: vscode.Disposable[] = [this.diagnostics, this.changed];
+  private client: TraceClient | null = null;
+  private readonly pending = new Map<string, Promise<Trace | null>>();
+
+  /** Fires when a document's trace (or where its lines are) changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly serverPath: string,
+    private readonly settings: () => { backend: string; timeoutMs: number; onSave: boolean },
+    private readonly log: vscode.OutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.traceIfWanted(d)),
+      vscode.workspace.onDidSaveTextDocument((d) => this.traceIfWanted(d)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.followEdits(e)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach((d) => this.traceIfWanted(d))),
+    );
+    vscode.workspace.textDocuments.forEach((d) => this.traceIfWanted(d));
+  }
+
+  get(uri: vscode.Uri): TracedDocument | undefined {
+    return this.traces.get(uri.toString());
+  }
+
+  private traceIfWanted(document: vscode.TextDocument): void {
+    if (this.settings().onSave && isModelFile(document)) void this.trace(document);
+  }
+
+  /** Traces the saved file now (only in a trusted workspace); resolves to the trace, or null. */
+  trace(document: vscode.TextDocument): Promise<Trace | null> {
+    const key = document.uri.toString();
+    if (!vscode.workspace.isTrusted) return Promise.resolve(null);
+    // One trace at a time per file: a save during a trace waits for it, then traces again.
+    const previous = this.pending.get(key) ?? Promise.resolve(null);
+    const next = previous.then(() => this.run(document));
+    this.pending.set(key, next);
+    return next.finally(() => this.pending.get(key) === next && this.pending.delete(key));
+  }
+
+  private async run(document: vscode.TextDocument): Promise<Trace | null> {
+    const { backend, timeoutMs } = this.settings();
+    this.client ??= new TraceClient({ serverPath: this.serverPath, backend });
+    const file = document.uri.fsPath;
+    try {
+      const trace = await this.client.trace(file, { timeoutMs });
+      const byLine = new Map([...entriesByLine(trace, file)].map(([line, entries]) => [line - 1, entries]));
+      this.traces.set(document.uri.toString(), { trace, byLine, tracker: new LineTracker(byLine.keys()) });
+      this.publishDiagnostics(document.uri, trace);
+      this.changed.fire(document.uri);
+      if (trace.error) this.log.appendLine(`trace ${file}: ${trace.error.kind}: ${trace.error.message}`);
+      return trace;
+    } catch (error) {
+      this.log.appendLine(`trace ${file} failed: ${error instanceof Error ? error.stack : error}`);
+      return null;
+    }
+  }
+
+  private publishDiagnostics(uri: vscode.Uri, trace: Trace): void {
+    const items = diagnosticsFor(trace, uri.fsPath).map((d) => {
+      const start = new vscode.Position(d.line - 1, d.column - 1);
+      // Underline the expression at the error: to the end of the call or the line.
+      const range = new vscode.Range(start, new vscode.Position(d.line - 1, Number.MAX_SAFE_INTEGER));
+      const diagnostic = new vscode.Diagnostic(range, d.message, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = "unroll";
+      diagnostic.code = d.kind;
+      return diagnostic;
+    });
+    this.diagnostics.set(uri, items);
+  }
+
+  private followEdits(event: vscode.TextDocumentChangeEvent): void {
+    const traced = this.traces.get(event.document.uri.toString());
+    if (!traced || !event.contentChanges.length) return;
+    for (const change of event.contentChanges) {
+      traced.tracker.apply({ startLine: change.range.start.line, endLine: change.range.end.line, newLineCount: change.text.split("\n").length - 1 });
+    }
+    this.changed.fire(event.document.uri);
+  }
+
+  private forget(uri: vscode.Uri): void {
+    this.traces.delete(uri.toString());
+    this.diagnostics.delete(uri);
+  }
+
+  /** Restarts the tracing process (after a backend change). */
+  restart(): void {
+    this.client?.dispose();
+    this.client = null;
+  }
+
+  dispose(): void {
+    this.client?.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,89 @@
+// The HTML of Unroll's webviews and their message plumbing, shared by the explorer panel and the Runs view.
+// Strict Content-Security-Policy: no inline script or style, a fresh nonce on the one script, and resources
+// only from the extension's own dist/webview/ and media/ folders.
+import * as vscode from "vscode";
+import { randomBytes } from "node:crypto";
+import { isFromWebview, type FromWebview, type ToWebview } from "../protocol";
+
+/** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
+export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, "dist", "webview"), vscode.Uri.joinPath(extensionUri, "media")];
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
+}
+
+export interface Page {
+  /** "explorer" or "runs": dist/webview/<script>.js and media/<script>.css. */
+  script: "explorer" | "runs";
+  title: string;
+  /** Stylesheets from dist/webview/ (copied from packages) besides codicons. */
+  vendorStyles?: string[];
+  /** data-* attributes of <body>: what the page needs before any message (the explorer's file). */
+  data?: Record<string, string>;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page's HTML; call it for each render, so each gets a fresh nonce. */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Page): string {
+  const nonce = randomBytes(16).toString("base64");
+  const dist = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "dist", "webview", file)).toString();
+  const media = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", file)).toString();
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data:`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join("; ");
+  const link = (href: string, id?: string) => `<link rel="stylesheet" href="${escape(href)}"${id ? ` id="${id}"` : ""}>`;
+  const data = Object.entries(page.data ?? {})
+    .map(([k, v]) => ` data-${k.replace(/[^a-z0-9-]/g, "")}="${escape(v)}"`)
+    .join("");
+  // The codicon stylesheet's id is how @vscode-elements' icons find it.
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${link(dist("codicon.css"), "vscode-codicon-stylesheet")}
+${(page.vendorStyles ?? []).map((f) => link(dist(f))).join("\n")}
+${link(media("common.css"))}
+${link(media(`${page.script}.css`))}
+<title>${escape(page.title)}</title>
+</head>
+<body${data}>
+<script nonce="${nonce}" src="${escape(dist(`${page.script}.js`))}"></script>
+</body>
+</html>`;
+}
+
+/**
+ * Delivers a webview's messages that pass `isFromWebview` to `deliver`; anything else is dropped and logged
+ * (a webview is untrusted input). `ready` also triggers `replay`, which re-sends what the page shows: a
+ * hidden webview is discarded, and reloads when shown again.
+ */
+export function receive(webview: vscode.Webview, deliver: (m: FromWebview) => void, replay: () => void, log: (message: string) => void): vscode.Disposable {
+  return webview.onDidReceiveMessage((m: unknown) => {
+    if (!isFromWebview(m)) {
+      const type = typeof m === "object" && m !== null ? String((m as { type?: unknown }).type).slice(0, 40) : typeof m;
+      log(`Unroll: dropped an invalid message from a webview (type ${type})`);
+      return;
+    }
+    if (m.type === "ready") replay();
+    deliver(m);
+  });
+}
+
+/** Posts to a webview that may be gone (posting to a disposed one throws). */
+export function post(webview: vscode.Webview | undefined, message: ToWebview): void {
+  if (!webview) return;
+  try {
+    void webview.postMessage(message);
+  } catch {
+    // disposed: the next `ready` replays what it missed
+  }
+}

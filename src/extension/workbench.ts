@@ -1,0 +1,429 @@
+// The commands of the "Unroll" palette category, training sessions, the status bar, and the wiring of
+// the explorer panels and the Runs view to the run store.
+import * as vscode from "vscode";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { FromWebview, RunEvent, RunSummary } from "../protocol";
+import { startTraining, type Training } from "../runner/train-client";
+import { listRuns, readRun, readRunDetail } from "../runner/run-store";
+import { ExplorerPanel } from "./explorer-panel";
+import { RunsView } from "./runs-view";
+import { isModelFile, type TraceService } from "./trace-service";
+
+const BACKENDS = [
+  { label: "auto", detail: "The first that works: CUDA, native, WebGPU, then the embedded WebAssembly backend" },
+  { label: "tfjs-node-gpu", detail: "CUDA through libtensorflow (npm install @tensorflow/tfjs-node-gpu)" },
+  { label: "tfjs-node", detail: "Native libtensorflow on the CPU (npm install @tensorflow/tfjs-node)" },
+  { label: "webgpu", detail: "WebGPU through Dawn (npm install webgpu @tensorflow/tfjs-backend-webgpu)" },
+  { label: "wasm", detail: "Embedded WebAssembly with SIMD: works offline everywhere" },
+  { label: "cpu", detail: "Plain JavaScript: slowest" },
+];
+
+/** A training run the extension started, with what the status bar shows of it. */
+interface Session {
+  file: string;
+  training: Training;
+  runId?: string;
+  backend?: string;
+  epochs?: number;
+  epoch?: number;
+  step?: number;
+  loss?: number;
+}
+
+export class Workbench implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly status = vscode.window.createStatusBarItem("unroll.training", vscode.StatusBarAlignment.Left, 50);
+  private readonly sessions = new Map<string, Session>(); // by model file
+  private readonly runsView: RunsView;
+  private selected: string[] = [];
+  private runsRefresh: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly traces: TraceService,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    const warn = (m: string) => log.appendLine(m);
+    this.runsView = new RunsView(context.extensionUri, warn);
+    this.status.name = "Unroll training";
+    this.disposables.push(
+      this.status,
+      this.runsView,
+      ExplorerPanel.register(context.extensionUri, warn),
+      ExplorerPanel.onDidCreate((panel) => this.connectPanel(panel)),
+      vscode.window.registerWebviewViewProvider(RunsView.viewType, this.runsView),
+      this.runsView.onMessage((m) => this.onRunsMessage(m)),
+      traces.onDidChange((uri) => this.postTrace(uri.fsPath)),
+      vscode.commands.registerCommand("unroll.train", (uri?: vscode.Uri) => this.train(uri)),
+      vscode.commands.registerCommand("unroll.stop", (uri?: vscode.Uri) => this.stop(uri)),
+      vscode.commands.registerCommand("unroll.trace", (uri?: vscode.Uri) => this.traceCommand(uri)),
+      vscode.commands.registerCommand("unroll.openExplorer", (uri?: vscode.Uri) => this.openExplorer(uri)),
+      vscode.commands.registerCommand("unroll.selectBackend", () => this.selectBackend()),
+      vscode.commands.registerCommand("unroll.newFromExample", () => this.newFromExample()),
+      vscode.commands.registerCommand("unroll.openRun", (runId?: string) => this.openRun(runId)),
+      vscode.commands.registerCommand("unroll.deleteRun", (runId?: string) => this.deleteRun(runId)),
+      vscode.commands.registerCommand("unroll.exportWeights", (runId?: string) => this.exportWeights(runId)),
+      vscode.commands.registerCommand("unroll.refreshRuns", () => this.refreshRuns()),
+    );
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${this.runsSetting()}/*/run.json`);
+    this.disposables.push(watcher, watcher.onDidCreate(() => this.scheduleRunsRefresh()), watcher.onDidChange(() => this.scheduleRunsRefresh()), watcher.onDidDelete(() => this.scheduleRunsRefresh()));
+    this.refreshRuns();
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Model files and trust
+
+  /** The model file a command is about: its argument, else the active editor's. */
+  private async modelDocument(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+    const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!document || !isModelFile(document)) {
+      void vscode.window.showWarningMessage('Unroll: open a model file first (a .ts file that imports "unroll").');
+      return undefined;
+    }
+    return document;
+  }
+
+  /** Running user code needs a trusted workspace; says so (with the way to trust) when it is not. */
+  private ensureTrusted(what: string): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window
+      .showWarningMessage(`Unroll: ${what} runs the model file's code, which Unroll does only in trusted workspaces.`, "Manage Workspace Trust")
+      .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
+    return false;
+  }
+
+  private config() {
+    return vscode.workspace.getConfiguration("unroll");
+  }
+
+  private runsSetting(): string {
+    return this.config().get("runsFolder", ".unroll/runs").replace(/^\.\/|\/$/g, "");
+  }
+
+  /** Every runs folder of the workspace (one per workspace folder). */
+  private runsFolders(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).map((f) => path.resolve(f.uri.fsPath, this.runsSetting()));
+  }
+
+  /** Where a model file's runs go: its workspace folder's runs folder, else beside the file. */
+  private runsFolderFor(file: string): string {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+    return path.resolve(folder ? folder.uri.fsPath : path.dirname(file), this.runsSetting());
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Tracing and the explorer
+
+  private async traceCommand(uri?: vscode.Uri): Promise<void> {
+    const document = await this.modelDocument(uri);
+    if (!document || !this.ensureTrusted("Tracing shapes")) return;
+    if (document.isDirty) await document.save();
+    const trace = await this.traces.trace(document);
+    if (!trace) return;
+    const calls = trace.entries.filter((e) => e.kind === "call").length;
+    const summary = trace.error ? `stopped at line ${trace.error.location?.line ?? "?"}: ${trace.error.message}` : `${calls} calls traced in ${Math.round(trace.durationMs)} ms`;
+    vscode.window.setStatusBarMessage(`Unroll: ${summary}`, 5000);
+  }
+
+  private async openExplorer(uri?: vscode.Uri): Promise<ExplorerPanel | undefined> {
+    const file = uri?.fsPath ?? this.activeModelFile() ?? [...this.sessions.keys()].pop();
+    if (!file) {
+      void vscode.window.showWarningMessage('Unroll: open a model file first (a .ts file that imports "unroll").');
+      return undefined;
+    }
+    return ExplorerPanel.show(file);
+  }
+
+  private activeModelFile(): string | undefined {
+    const document = vscode.window.activeTextEditor?.document;
+    return document && isModelFile(document) ? document.uri.fsPath : undefined;
+  }
+
+  /** Fills a new (or restored) panel: the trace, the file's latest run, and listens to it. */
+  private connectPanel(panel: ExplorerPanel): void {
+    panel.onMessage((m) => this.onPanelMessage(panel, m));
+    this.postTrace(panel.file);
+    const session = this.sessions.get(panel.file);
+    if (session?.backend) panel.postBackend(session.backend);
+    const latest = this.runsOf(panel.file)[0];
+    if (latest && (!session || latest.info.id === session.runId)) this.showRun(panel, latest.dir);
+  }
+
+  private postTrace(file: string): void {
+    const panel = ExplorerPanel.get(file);
+    if (!panel) return;
+    const traced = this.traces.get(vscode.Uri.file(file));
+    panel.postTrace(traced?.trace ?? null, { stale: traced?.tracker.edited ?? false, trusted: vscode.workspace.isTrusted });
+  }
+
+  private showRun(panel: ExplorerPanel, dir: string): void {
+    try {
+      panel.postRun(readRunDetail(dir));
+    } catch (error) {
+      this.log.appendLine(`Unroll: cannot read the run in ${dir}: ${error}`);
+    }
+  }
+
+  private async onPanelMessage(panel: ExplorerPanel, m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case "reveal": {
+        const position = new vscode.Position(m.line - 1, m.column - 1);
+        const editor = await vscode.window.showTextDocument(vscode.Uri.file(panel.file), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+        editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        break;
+      }
+      case "train":
+        return this.train(vscode.Uri.file(panel.file));
+      case "stop":
+        return this.stop(vscode.Uri.file(panel.file));
+      case "openRun":
+        return this.openRun(m.runId);
+      case "exportCsv":
+        return this.exportCsv(m.runId);
+      default:
+        break;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Training
+
+  private async train(uri?: vscode.Uri): Promise<void> {
+    const document = await this.modelDocument(uri);
+    if (!document || !this.ensureTrusted("Training")) return;
+    const file = document.uri.fsPath;
+    if (this.sessions.has(file)) {
+      void vscode.window.showInformationMessage(`Unroll: ${path.basename(file)} is already training.`, "Stop").then((c) => c && this.stop(document.uri));
+      return;
+    }
+    if (document.isDirty) await document.save();
+    ExplorerPanel.show(file);
+    const session: Session = { file, training: undefined as unknown as Training };
+    session.training = startTraining(
+      { file, backend: this.config().get("backend", "auto"), snapshotEvery: this.config().get("snapshotEvery", 50), runsFolder: this.runsFolderFor(file) },
+      (event) => this.onRunEvent(session, event),
+    );
+    this.sessions.set(file, session);
+    this.updateStatus();
+    void vscode.commands.executeCommand("setContext", "unroll.training", true);
+    const result = await session.training.done;
+    this.sessions.delete(file);
+    void vscode.commands.executeCommand("setContext", "unroll.training", this.sessions.size > 0);
+    this.updateStatus(session);
+    this.refreshRuns();
+    const run = result.run;
+    if (result.error) {
+      const where = result.error.location ? ` (${path.basename(result.error.location.file)}:${result.error.location.line})` : "";
+      void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, "Show Line").then((c) => {
+        const loc = result.error?.location;
+        if (c && loc) void vscode.window.showTextDocument(vscode.Uri.file(loc.file), { selection: new vscode.Range(loc.line - 1, loc.column - 1, loc.line - 1, loc.column - 1) });
+      });
+    } else if (run?.status === "completed") {
+      vscode.window.setStatusBarMessage(`Unroll: ${run.name} completed, loss ${run.finalLoss?.toFixed(4)}`, 8000);
+    } else if (!run && result.code !== 0) {
+      void vscode.window.showErrorMessage(`Unroll: the training process of ${path.basename(file)} ended unexpectedly (${result.signal ?? `exit ${result.code}`}). See the "Unroll" output.`);
+    }
+  }
+
+  private onRunEvent(session: Session, event: RunEvent): void {
+    switch (event.type) {
+      case "start":
+        session.runId = event.run.id;
+        session.backend = event.run.backend;
+        session.epochs = event.run.config.epochs;
+        ExplorerPanel.get(session.file)?.postBackend(event.run.backend);
+        this.scheduleRunsRefresh();
+        break;
+      case "step":
+        Object.assign(session, { epoch: event.epoch, step: event.step, loss: event.loss });
+        break;
+      case "epoch":
+        this.scheduleRunsRefresh();
+        break;
+      case "log":
+        this.log.append(event.text);
+        return;
+      default:
+        break;
+    }
+    if (session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, event);
+    this.updateStatus();
+  }
+
+  private stop(uri?: vscode.Uri): void {
+    const file = uri?.fsPath ?? this.activeModelFile();
+    const session = (file && this.sessions.get(file)) || [...this.sessions.values()].pop();
+    if (!session) {
+      void vscode.window.showInformationMessage("Unroll: nothing is training.");
+      return;
+    }
+    session.training.stop();
+    // A run that does not end on its own within a few seconds is ended (its store reads "interrupted").
+    const deadline = setTimeout(() => session.training.kill(), 5000);
+    void session.training.done.then(() => clearTimeout(deadline));
+  }
+
+  /** Backend, epoch, step and loss of the running session (or the last one's result for a while). */
+  private updateStatus(ended?: Session): void {
+    const session = [...this.sessions.values()].pop();
+    if (!session) {
+      if (ended?.backend) {
+        this.status.text = `$(check) Unroll ${shortBackend(ended.backend)} · loss ${ended.loss?.toFixed(4) ?? "–"}`;
+        this.status.tooltip = `Last run: ${ended.backend}`;
+      } else this.status.hide();
+      return;
+    }
+    const parts = [`$(sync~spin) Unroll ${session.backend ? shortBackend(session.backend) : "starting…"}`];
+    if (session.epoch !== undefined) parts.push(`epoch ${session.epoch}/${session.epochs ?? "?"}`, `step ${session.step}`, `loss ${session.loss?.toFixed(4)}`);
+    this.status.text = parts.join(" · ");
+    this.status.tooltip = `Training ${path.basename(session.file)} on ${session.backend ?? "…"} — click to open the explorer`;
+    this.status.command = { command: "unroll.openExplorer", title: "Open Explorer", arguments: [vscode.Uri.file(session.file)] };
+    this.status.show();
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Runs
+
+  private allRuns(): RunSummary[] {
+    return this.runsFolders().flatMap(listRuns).sort((a, b) => b.info.startedAt.localeCompare(a.info.startedAt));
+  }
+
+  private runsOf(file: string): RunSummary[] {
+    return listRuns(this.runsFolderFor(file)).filter((r) => r.info.file === file);
+  }
+
+  private findRun(runId: string): RunSummary | undefined {
+    return this.allRuns().find((r) => r.info.id === runId);
+  }
+
+  private scheduleRunsRefresh(): void {
+    clearTimeout(this.runsRefresh);
+    this.runsRefresh = setTimeout(() => this.refreshRuns(), 300);
+  }
+
+  private refreshRuns(): void {
+    const runs = this.allRuns();
+    this.selected = this.selected.filter((id) => runs.some((r) => r.info.id === id));
+    this.runsView.postRuns(runs, this.selected);
+  }
+
+  private onRunsMessage(m: FromWebview): void {
+    if (m.type === "openRun") void this.openRun(m.runId);
+    else if (m.type === "deleteRun") void this.deleteRun(m.runId);
+    else if (m.type === "select") this.compare(m.runIds);
+  }
+
+  /** Overlays the runs ticked in the Runs view on the loss charts (opening the first one's explorer if none is open). */
+  private compare(runIds: string[]): void {
+    this.selected = runIds;
+    const runs = this.allRuns().filter((r) => runIds.includes(r.info.id));
+    const details = runs.map((r) => readRunDetail(r.dir));
+    const panels = ExplorerPanel.all();
+    if (!panels.length && runs.length) panels.push(ExplorerPanel.show(runs[0].info.file));
+    for (const panel of panels) panel.postCompare(details);
+  }
+
+  private async pickRun(title: string): Promise<RunSummary | undefined> {
+    const runs = this.allRuns();
+    if (!runs.length) {
+      void vscode.window.showInformationMessage("Unroll: no runs yet. Train a model first (Unroll: Train Model).");
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({ label: r.info.name, description: `${r.info.status} · ${r.info.id}`, detail: `${path.basename(r.info.file)} · loss ${r.info.finalLoss?.toFixed(4) ?? "–"}`, run: r })),
+      { title },
+    );
+    return pick?.run;
+  }
+
+  private async openRun(runId?: string): Promise<void> {
+    const run = runId ? this.findRun(runId) : await this.pickRun("Unroll: open a run");
+    if (!run) return;
+    const panel = ExplorerPanel.show(run.info.file, { preserveFocus: false });
+    this.showRun(panel, run.dir);
+  }
+
+  private async deleteRun(runId?: string): Promise<void> {
+    const run = runId ? this.findRun(runId) : await this.pickRun("Unroll: delete a run");
+    if (!run) return;
+    if ([...this.sessions.values()].some((s) => s.runId === run.info.id)) {
+      void vscode.window.showWarningMessage("Unroll: stop this run before deleting it.");
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(`Delete the run ${run.info.id}? Its metrics, snapshots and weights are removed.`, { modal: true }, "Delete");
+    if (choice !== "Delete") return;
+    fs.rmSync(run.dir, { recursive: true, force: true });
+    this.refreshRuns();
+  }
+
+  private async exportWeights(runId?: string): Promise<void> {
+    const run = runId ? this.findRun(runId) : await this.pickRun("Unroll: export the weights of a run");
+    if (!run) return;
+    const weights = path.join(run.dir, "weights.safetensors");
+    if (!fs.existsSync(weights)) {
+      void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} has no weights yet.`);
+      return;
+    }
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(run.info.file), `${run.info.name}.safetensors`)), filters: { Safetensors: ["safetensors"] } });
+    if (!target) return;
+    fs.copyFileSync(weights, target.fsPath);
+    void vscode.window.showInformationMessage(`Unroll: weights saved to ${target.fsPath} (PyTorch's parameter names: load with safetensors.torch.load_file).`);
+  }
+
+  private async exportCsv(runId: string): Promise<void> {
+    const run = this.findRun(runId);
+    if (!run) return;
+    const data = readRun(run.dir);
+    const metricNames = [...new Set(data.epochs.flatMap((e) => Object.keys(e.metrics)))];
+    const lines = ["kind,epoch,step,loss,lr," + metricNames.join(",")];
+    for (const s of data.steps) lines.push(`step,${s.epoch},${s.step},${s.loss},${s.lr},${metricNames.map(() => "").join(",")}`);
+    for (const e of data.epochs) lines.push(`epoch,${e.epoch},,${e.loss},,${metricNames.map((n) => csvCell(e.metrics[n])).join(",")}`);
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(run.info.file), `${run.info.id}.csv`)), filters: { CSV: ["csv"] } });
+    if (target) fs.writeFileSync(target.fsPath, lines.join("\n") + "\n");
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Other commands
+
+  private async selectBackend(): Promise<void> {
+    const current = this.config().get("backend", "auto");
+    const pick = await vscode.window.showQuickPick(
+      BACKENDS.map((b) => ({ ...b, description: b.label === current ? "current" : undefined })),
+      { title: "Unroll: backend for training and traces" },
+    );
+    if (pick) await this.config().update("backend", pick.label, vscode.ConfigurationTarget.Workspace);
+  }
+
+  /** Copies one of the examples (and the data it reads) into the workspace and opens it. */
+  private async newFromExample(): Promise<void> {
+    const examples = this.context.asAbsolutePath("examples");
+    const files = fs.readdirSync(examples).filter((f) => f.endsWith(".ts")).sort();
+    const describe = (f: string) => fs.readFileSync(path.join(examples, f), "utf8").split("\n")[0].replace(/^\/\/\s*/, "");
+    const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: f, detail: describe(f) })), { title: "Unroll: new model file from an example" });
+    if (!pick) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!folder) {
+      const doc = await vscode.workspace.openTextDocument({ language: "typescript", content: fs.readFileSync(path.join(examples, pick.label), "utf8") });
+      await vscode.window.showTextDocument(doc);
+      return;
+    }
+    let target = path.join(folder, pick.label);
+    for (let n = 2; fs.existsSync(target); n++) target = path.join(folder, pick.label.replace(/\.ts$/, `-${n}.ts`));
+    fs.copyFileSync(path.join(examples, pick.label), target);
+    const data = path.join(examples, "data");
+    if (fs.existsSync(data) && !fs.existsSync(path.join(folder, "data"))) fs.cpSync(data, path.join(folder, "data"), { recursive: true });
+    await vscode.window.showTextDocument(vscode.Uri.file(target));
+  }
+
+  dispose(): void {
+    clearTimeout(this.runsRefresh);
+    for (const session of this.sessions.values()) session.training.stop();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+/** "wasm (WebAssembly with SIMD, embedded) — skipped …" → "wasm". */
+const shortBackend = (summary: string) => summary.split(" ")[0];
+
+const csvCell = (v: number | string | undefined) => (v === undefined ? "" : typeof v === "number" ? String(v) : `"${v.replace(/"/g, '""')}"`);

@@ -1,0 +1,82 @@
+// The training process (dist/train.js): trains one model file's experiment, writing the run store.
+//
+//   node dist/train.js <model.ts> [--epochs N] [--backend NAME] [--snapshot-every N] [--runs DIR]
+//
+// Forked by the CLI or the extension host (with an IPC channel): RunEvents go to the parent with
+// process.send, and whatever the user's code prints becomes `log` events. Run directly: the events are
+// printed as JSON lines and the user's output goes to the terminal as usual.
+// A stop (RunCommand, SIGTERM, SIGINT, or the parent going away) ends the run after its current step,
+// "stopped", with everything written; a second signal exits at once.
+import "./resolve-unroll"; // first: the user's "unroll" and ours are one library instance
+import type { RunCommand, RunEvent } from "../protocol";
+import { parseTrainArgs } from "./train-client";
+import { train } from "./training";
+
+const parented = typeof process.send === "function";
+let inFlight = 0; // events handed to process.send whose callback has not run yet
+let drained: (() => void) | null = null;
+const writeStdout = process.stdout.write.bind(process.stdout);
+
+function emit(event: RunEvent): void {
+  if (!parented) {
+    if (event.type !== "log") writeStdout(JSON.stringify(event) + "\n");
+    return;
+  }
+  if (!process.connected) return;
+  inFlight++;
+  process.send!(event, undefined, {}, () => {
+    if (--inFlight === 0) drained?.();
+  });
+}
+
+/** Settles once every event sent has been handed to the channel. */
+const flush = () => new Promise<void>((resolve) => (inFlight === 0 ? resolve() : (drained = resolve)));
+
+/** Sends what would go to stdout or stderr as log events (console.log and any direct write). */
+function redirectOutput(): void {
+  for (const stream of ["stdout", "stderr"] as const) {
+    process[stream].write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      emit({ type: "log", stream, text });
+      const done = typeof encoding === "function" ? encoding : callback;
+      if (typeof done === "function") process.nextTick(done as () => void);
+      return true;
+    }) as typeof process.stdout.write;
+  }
+}
+
+let stopRequested = false;
+let signals = 0;
+function onSignal(): void {
+  if (++signals > 1) process.exit(130); // asked twice: go now (the run store reads "interrupted")
+  stopRequested = true;
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+process.on("message", (message) => {
+  if ((message as RunCommand)?.type === "stop") stopRequested = true;
+});
+process.on("disconnect", () => (stopRequested = true)); // the host went away: end cleanly, nobody is listening
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseTrainArgs(process.argv.slice(2));
+  } catch (error) {
+    emit({ type: "error", error: { kind: "internal", message: `train.js: ${(error as Error).message}` } });
+    return 2;
+  }
+  if (parented) redirectOutput();
+  const status = await train(options, emit, () => stopRequested);
+  return status === "failed" ? 1 : 0;
+}
+
+main()
+  .catch((error: unknown) => {
+    emit({ type: "error", error: { kind: "internal", message: String(error instanceof Error ? error.stack : error) } });
+    return 70;
+  })
+  .then(async (code) => {
+    await flush(); // every event handed to the channel before exiting
+    process.exit(code);
+  });

@@ -1,0 +1,228 @@
+// One training run of a model file's experiment: what a PyTorch training loop does, plus recording.
+//
+// For every batch of every epoch: zeroGrad, backward(loss), clip, optimizer step, each step inside tf.tidy
+// so that memory stays flat. Then, per epoch: the scheduler, `evaluate` (eval mode, tensors freed), a
+// checkpoint. Every `snapshotEvery` steps and at the end: a parameter snapshot and the recurrent dynamics
+// of the sample batch (one extra forward and backward pass, outside the training step). Events go to
+// `emit`, and the run store is written as they happen, so a killed run keeps everything up to its last line.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type Experiment, type ExperimentData, type Tensor } from "unroll";
+import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import { describeError, runModelFile } from "./model-file";
+import { defaultRunsFolder, RunWriter } from "./run-store";
+import { compactDynamics, snapshotParameters } from "./snapshot";
+import { DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
+
+/** An error already described for the user (a bad export, a NaN loss). */
+class RunFailure extends Error {
+  constructor(readonly error: RunnerError) {
+    super(error.message);
+  }
+}
+
+type Metrics = Record<string, number | string>;
+type LossFn = (output: unknown, target: Tensor) => Tensor;
+
+const REQUIRED: [key: keyof Experiment, what: string][] = [
+  ["epochs", "epochs (a number)"],
+  ["model", "model (a function that returns the model)"],
+  ["data", "data (a function that returns { train, test? })"],
+  ["loss", "loss (a function that returns the loss function)"],
+  ["optimizer", "optimizer (a function (parameters) => optimizer)"],
+];
+const OPTIONAL_FUNCTIONS: (keyof Experiment)[] = ["scheduler", "step", "evaluate", "sample"];
+
+/** The line and column of the experiment's export in the file's text, for messages about it. */
+function exportLocation(file: string): RunnerError["location"] {
+  const text = fs.readFileSync(file, "utf8");
+  const match = /export\s+(default\b|(const|let|var)\s+experiment\b)/.exec(text);
+  if (!match) return undefined;
+  const before = text.slice(0, match.index).split("\n");
+  return { file, line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+/** The default export or the `experiment` export, checked: a missing or wrong export says what is missing. */
+export function findExperiment(exports: Record<string, unknown>, file: string): Experiment {
+  const fail = (message: string) => new RunFailure({ kind: "export", message, location: exportLocation(file) });
+  const which = exports.default !== undefined ? "the default export" : "the export 'experiment'";
+  const candidate = exports.default ?? exports.experiment;
+  if (candidate === undefined) {
+    throw fail(`${path.basename(file)} exports no experiment to train: add \`export default defineExperiment({ epochs, model, data, loss, optimizer })\``);
+  }
+  if (typeof candidate !== "object" || candidate === null) {
+    throw fail(`${which} is ${typeof candidate === "function" ? "a function" : String(candidate)}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })`);
+  }
+  const e = candidate as Record<string, unknown>;
+  const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
+  if (missing.length) throw fail(`${which} is not a complete experiment: it lacks ${missing.join(", ")}`);
+  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(`epochs must be a positive integer, got ${JSON.stringify(e.epochs)}`);
+  const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
+  if (wrong) throw fail(`${String(wrong)} must be a function, got ${typeof e[wrong]}`);
+  return candidate as Experiment;
+}
+
+/** The first parameter (PyTorch name) whose gradient has a NaN or an infinity. */
+function firstNonFiniteGradient(model: nn.Module): string | null {
+  for (const [name, p] of model.namedParameters()) {
+    if (p.grad && (p.grad.dataSync() as Float32Array).some((v) => !Number.isFinite(v))) return name;
+  }
+  return null;
+}
+
+function nanFailure(what: string, value: number, step: number, epoch: number, model: nn.Module): RunFailure {
+  const culprit = firstNonFiniteGradient(model);
+  const where = culprit ? `the first parameter whose gradient is not finite: ${culprit}` : "every gradient is finite";
+  return new RunFailure({ kind: "nan", message: `${what} became ${value} at step ${step} (epoch ${epoch}); ${where}` });
+}
+
+/** Metric values as numbers or strings (a scalar tensor becomes its number). */
+function plainMetrics(metrics: unknown): Metrics {
+  const out: Metrics = {};
+  for (const [key, value] of Object.entries((metrics ?? {}) as Record<string, unknown>)) {
+    out[key] = value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" || typeof value === "string" ? value : String(value);
+  }
+  return out;
+}
+
+/** Lets IPC messages and signals (a stop) in between two steps. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Trains the experiment of `options.file`; returns how the run ended (or "failed" before it started). */
+export async function train(options: TrainOptions, emit: (event: RunEvent) => void, stopRequested: () => boolean): Promise<RunStatus> {
+  const { file } = options;
+  let store: RunWriter | null = null;
+  let info: RunInfo | null = null;
+  try {
+    const backend = await useBackend(options.backend, { searchPaths: [path.dirname(file)] });
+    const loaded = await runModelFile(file);
+    if ("error" in loaded) throw new RunFailure(loaded.error);
+    const experiment = findExperiment(loaded.exports, file);
+    const model = experiment.model();
+    if (!(model instanceof nn.Module)) throw new Error(`model() must return an nn.Module, got ${model === null ? "null" : typeof model}`);
+    const optimizer = experiment.optimizer(model.parameters());
+    const lossObject = experiment.loss();
+    const loss: LossFn = typeof lossObject === "function" ? (lossObject as LossFn) : (o, t) => (lossObject as { forward: LossFn }).forward(o, t);
+    const data = await experiment.data();
+    const scheduler = experiment.scheduler?.(optimizer);
+    const epochs = options.epochs ?? experiment.epochs;
+    const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
+
+    store = RunWriter.create(options.runsFolder ?? defaultRunsFolder(file), name);
+    const started = performance.now();
+    info = {
+      id: store.id,
+      name,
+      file,
+      status: "running",
+      pid: process.pid,
+      backend: backend.summary,
+      startedAt: new Date().toISOString(),
+      config: { epochs, model: String(model), parameterCount: model.numParameters(), optimizer: optimizer.constructor.name, snapshotEvery },
+    };
+    store.writeInfo(info);
+    emit({ type: "start", run: info });
+
+    const elapsed = () => Math.round(performance.now() - started) / 1000; // seconds, to the millisecond
+    const userSample = experiment.sample?.(data);
+    let sample: Batch | undefined = userSample;
+    const lossOf = (batch: Batch, epoch: number): Tensor =>
+      experiment.step ? experiment.step({ model, batch, loss, epoch }) : loss(model.forward(batch[0]), batch[1]);
+
+    let step = 0;
+    let snapshotted = -1;
+    let checkpointed = -1;
+    const snapshot = (epoch: number) => {
+      snapshotted = step;
+      const parameters = snapshotParameters(model);
+      // Eval mode: no dropout, so the pass draws no random numbers and the pictures compare across snapshots.
+      model.eval();
+      let dynamics;
+      try {
+        dynamics = sample ? compactDynamics(recordDynamics(model, () => lossOf(sample!, epoch))) : [];
+      } finally {
+        model.train();
+      }
+      store!.writeSnapshot({ epoch, step, parameters, dynamics });
+      emit({ type: "snapshot", epoch, step, parameters });
+      emit({ type: "dynamics", epoch, step, layers: dynamics });
+    };
+    const checkpoint = (epoch: number) => {
+      checkpointed = step;
+      const file = store!.writeWeights(serializeSafetensors(model.stateDict(), { format: "pt" }));
+      emit({ type: "checkpoint", epoch, step, file });
+    };
+
+    let epoch = 0;
+    let stopped = false;
+    while (epoch < epochs && !stopped) {
+      epoch++;
+      const losses: number[] = [];
+      const batches = typeof data.train === "function" ? data.train() : data.train;
+      for (const batch of batches) {
+        if (!userSample && !losses.length) sample = batch; // the epoch's first batch: alive while the epoch runs
+        step++;
+        const value = tf.tidy(() => {
+          model.zeroGrad();
+          const value = backward(() => lossOf(batch, epoch));
+          if (!Number.isFinite(value)) throw nanFailure("the loss", value, step, epoch, model);
+          if (experiment.clipGradNorm !== undefined) {
+            const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
+            if (!Number.isFinite(norm)) throw nanFailure("the gradient norm", norm, step, epoch, model);
+          }
+          optimizer.step();
+          return value;
+        });
+        losses.push(value);
+        const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: elapsed() } as const;
+        store.appendMetric(line);
+        emit(line);
+        if (step % snapshotEvery === 0) snapshot(epoch);
+        await yieldToEvents();
+        if ((stopped = stopRequested())) break;
+      }
+      if (stopped) break; // a partial epoch gets no epoch line: its steps are in the metrics
+      scheduler?.step();
+      const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data as ExperimentData)) : {};
+      const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
+      const line = { type: "epoch", epoch, loss: mean, metrics, time: elapsed() } as const;
+      store.appendMetric(line);
+      emit(line);
+      Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics });
+      store.writeInfo(info);
+      checkpoint(epoch);
+      stopped = stopRequested();
+    }
+    if (snapshotted !== step) snapshot(epoch);
+    if (checkpointed !== step) checkpoint(epoch);
+    return finish(stopped ? "stopped" : "completed");
+  } catch (thrown) {
+    const error = thrown instanceof RunFailure ? thrown.error : describeError(thrown, file);
+    emit({ type: "error", error });
+    if (info) info.error = error;
+    return finish("failed");
+  }
+
+  function finish(status: RunStatus): RunStatus {
+    if (store && info) {
+      Object.assign(info, { status, endedAt: new Date().toISOString() });
+      store.writeInfo(info);
+      store.close();
+      emit({ type: "end", run: info });
+    }
+    return status;
+  }
+}
+
+/** Runs `evaluate` in eval mode, freeing the tensors it makes (it may be async, so a scope instead of tidy). */
+async function evaluate(model: nn.Module, run: () => Metrics | Promise<Metrics>): Promise<Metrics> {
+  model.eval();
+  tf.engine().startScope();
+  try {
+    return plainMetrics(await run());
+  } finally {
+    tf.engine().endScope();
+    model.train();
+  }
+}

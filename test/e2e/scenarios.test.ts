@@ -1,0 +1,528 @@
+// The nine scenarios of issue 5, in a real VS Code (code-server 4.100.3 + Chromium, see vscode.ts):
+// each starts a fresh workbench with the packaged extension installed, does what a person would do, and
+// fails when what that person would see breaks. Screenshots go to test/e2e/screenshots/.
+//
+//   npm run test:e2e                                  (installs, builds, packages, runs all)
+//   node --test --test-name-pattern="3\)" test/e2e/out/   (one scenario, once built)
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Frame } from "playwright-core";
+import { VSCode, REPO, positionOf, until, withVSCode, workspace } from "./vscode";
+
+const TIMEOUT = 240_000;
+after(() => workspace.cleanup());
+
+/** What the report wants measured, written to test/e2e/out/timings.json as scenarios finish. */
+const timings: Record<string, unknown> = {};
+function record(key: string, value: unknown): void {
+  timings[key] = value;
+  fs.mkdirSync(path.join(__dirname), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, "timings.json"), JSON.stringify(timings, null, 2));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const example = (name: string) => fs.readFileSync(path.join(REPO, "examples", name), "utf8");
+
+// ---------------------------------------------------------------------------------------------------
+// The explorer panel and the Runs view, read from their webviews
+
+/** The explorer panel's webview (its tabs: Shapes, Training, Parameters, Dynamics). */
+const explorer = (vs: VSCode, timeoutMs = 30_000) => vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), timeoutMs);
+/** The Runs view's webview. */
+const runsView = (vs: VSCode, timeoutMs = 30_000) =>
+  vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="Runs"]') || /No runs yet/.test(document.body.innerText)), timeoutMs);
+
+async function selectTab(frame: Frame, label: string): Promise<void> {
+  await frame.locator("vscode-tab-header", { hasText: label }).first().click();
+  await sleep(300);
+}
+
+/** The explorer's Epochs table: [epoch, loss, other cells…] per row, newest first as shown. */
+async function epochRows(frame: Frame): Promise<{ epoch: number; loss: number; cells: string[] }[]> {
+  return frame.evaluate(() => {
+    for (const table of document.querySelectorAll("table")) {
+      const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent?.trim().toLowerCase());
+      const e = heads.indexOf("epoch");
+      const l = heads.indexOf("loss");
+      if (e < 0 || l < 0) continue;
+      return [...table.querySelectorAll("tbody tr")].map((tr) => {
+        const cells = [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim() ?? "");
+        return { epoch: Number(cells[e]), loss: Number(cells[l].replace("−", "-")), cells };
+      });
+    }
+    return [];
+  });
+}
+
+/** The run header's text in the Training tab ("hello → ohlol (RNN) completed · epoch 30 / 30 …"). */
+const runHeader = (frame: Frame) => frame.evaluate(() => (document.querySelector(".run-header") as HTMLElement | null)?.innerText ?? "");
+
+/** Runs folders (newest last) under the workspace's .unroll/runs. */
+function runsOnDisk(folder: string): { dir: string; info: { status: string; finalLoss?: number; name: string; error?: { message: string } } }[] {
+  const root = path.join(folder, ".unroll", "runs");
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root)
+    .sort()
+    .filter((d) => fs.existsSync(path.join(root, d, "run.json")))
+    .map((d) => ({ dir: path.join(root, d), info: JSON.parse(fs.readFileSync(path.join(root, d, "run.json"), "utf8")) }));
+}
+
+/** Starts "Unroll: Train Model" on the active editor and returns the explorer once it shows a run. */
+async function train(vs: VSCode): Promise<Frame> {
+  await vs.runCommand("Unroll: Train Model");
+  const frame = await explorer(vs, 60_000);
+  await selectTab(frame, "Training");
+  await until("the Training tab to show a run", async () => (await runHeader(frame)).length > 0, 60_000);
+  return frame;
+}
+
+/**
+ * Reads the loss chart the way a person would: moves the cursor to its left and right edges and reads uPlot's
+ * legend there (the step and the loss under the cursor).
+ */
+async function lossChartEnds(frame: Frame): Promise<{ first: { step: number; loss: number }; last: { step: number; loss: number } }> {
+  const over = frame.locator(".chart .u-over").first();
+  await over.scrollIntoViewIfNeeded();
+  const box = await over.boundingBox();
+  assert.ok(box && box.width > 50, "the loss chart has a plotting area");
+  const read = async (x: number) => {
+    await over.hover({ position: { x, y: box!.height / 2 } });
+    await sleep(150);
+    const values = await frame.evaluate(() => {
+      const out: Record<string, string> = {};
+      const legend = document.querySelector(".chart .u-legend");
+      for (const row of legend?.querySelectorAll(".u-series") ?? []) {
+        out[row.querySelector(".u-label")?.textContent?.trim() ?? ""] = row.querySelector(".u-value")?.textContent?.trim() ?? "";
+      }
+      return out;
+    });
+    const num = (v: string | undefined) => Number((v ?? "").replace(/,/g, "").replace("−", "-"));
+    return { step: num(values.step), loss: num(values.loss) };
+  };
+  const result = { first: await read(1), last: await read(box!.width - 1) };
+  await frame.locator("body").hover({ position: { x: 2, y: 2 } }).catch(() => {});
+  return result;
+}
+
+/** Editor groups, left to right: their x and their tabs' labels. */
+async function editorGroups(vs: VSCode): Promise<{ x: number; tabs: string[] }[]> {
+  const groups = await vs.page.locator(".editor-group-container").evaluateAll((els) =>
+    els.map((e) => ({ x: e.getBoundingClientRect().x, tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim()) })),
+  );
+  return groups.sort((a, b) => a.x - b.x);
+}
+
+/** The number of canvases in a frame with something drawn on them, and the largest share of ink. */
+async function drawn(frame: Frame, minInk = 0.002): Promise<number> {
+  return (await VSCode.canvasInk(frame)).filter((c) => c.ink >= minInk).length;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 1) Shapes in the editor
+
+test("1) hover and inlay hints show the bidirectional RNN's shapes (examples/02_rnn.ts)", { timeout: TIMEOUT }, async (t) => {
+  await withVSCode({ name: "s1-shapes", folder: workspace.copyExamples() }, async (vs) => {
+    t.diagnostic(`session start ${JSON.stringify(vs.timings)}`);
+    record("session", vs.timings);
+    await vs.openFile("02_rnn.ts");
+    const { line } = positionOf(vs.file("02_rnn.ts"), "bi.forward(");
+    const tHover = Date.now();
+    const hover = await vs.hover("forward", { line, expect: /\[10, 3, 40\][\s\S]*\[8, 3, 20\]|\[8, 3, 20\][\s\S]*\[10, 3, 40\]/, timeoutMs: 60_000 });
+    record("firstShapeHoverMs", Date.now() - tHover);
+    await vs.screenshot("hover-bi-forward");
+    assert.match(hover, /\[10, 3, 40\]/, "the hover shows output [10, 3, 40]");
+    assert.match(hover, /\[8, 3, 20\]/, "the hover shows h_n [8, 3, 20]");
+    await vs.page.mouse.move(5, 5);
+    const hints = await until(`inlay hints on line ${line}`, async () => {
+      const h = (await vs.inlayHints(line)).join(" ");
+      return h.includes("[10, 3, 40]") && h.includes("[8, 3, 20]") ? h : undefined;
+    });
+    t.diagnostic(`line ${line}: ${await vs.lineText(line)}`);
+    await vs.screenshot("inlay-hints");
+    assert.match(hints, /\[10, 3, 40\].*\[8, 3, 20\]/);
+    const activationMs = await vs.activationMs();
+    record("activationMs", activationMs);
+    t.diagnostic(`Unroll activated in ${activationMs} ms`);
+    assert.ok(activationMs < 1000, `activation took ${activationMs} ms`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 2) A shape mismatch is a diagnostic at its line, gone once fixed
+
+const MISMATCH = `import { nn, torch } from "unroll";
+
+const lstm = new nn.LSTM(100, 20);
+const x = torch.randn([10, 3, 50]);
+const [out, [hN, cN]] = lstm.forward(x);
+console.log(out.shape, hN.shape, cN.shape);
+`;
+
+test("2) a shape mismatch shows as a diagnostic at its line and disappears once fixed", { timeout: TIMEOUT }, async () => {
+  const folder = workspace.bare({ "mismatch.ts": MISMATCH });
+  await withVSCode({ name: "s2-diagnostic", folder }, async (vs) => {
+    await vs.openFile("mismatch.ts");
+    const unrollErrors = async () => (await vs.problems()).filter((p) => p.severity === "error" && /LSTM/.test(p.label));
+    const [problem] = await until("the shape error in the Problems view", async () => {
+      const found = await unrollErrors();
+      return found.length ? found : undefined;
+    }, 60_000);
+    await vs.screenshot("diagnostic");
+    assert.match(problem.label, /\[10, 3, 50\]/, "the message names the input's shape");
+    assert.match(problem.label, /100/, "the message names the expected size");
+    assert.match(problem.label, /\b(line|Ln) 5\b/, `at line 5: ${problem.label}`);
+    assert.ok((await vs.squiggles()).errors > 0, "the editor underlines the error");
+    // Fix the input ([10, 3, 50] → [10, 3, 100]) and save.
+    const at = positionOf(vs.file("mismatch.ts"), "50]");
+    await vs.goTo(at.line, at.column);
+    await vs.page.keyboard.press("Shift+ArrowRight");
+    await vs.page.keyboard.press("Shift+ArrowRight");
+    await vs.type("100");
+    await vs.save();
+    await until("the shape error to disappear", async () => (await unrollErrors()).length === 0 && (await vs.squiggles()).errors === 0, 60_000);
+    await vs.screenshot("fixed");
+    assert.match(fs.readFileSync(vs.file("mismatch.ts"), "utf8"), /randn\(\[10, 3, 100\]\)/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 3) Train Model: the explorer beside the editor, a falling loss curve, "ohlol", the status bar
+
+test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, falling loss, "ohlol", status bar', { timeout: TIMEOUT }, async (t) => {
+  await withVSCode({ name: "s3-train", folder: workspace.copyExamples() }, async (vs) => {
+    await vs.openFile("05b_hello_rnn.ts");
+    const statusSeen = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        for (const s of await vs.statusBar().catch(() => [])) statusSeen.add(s);
+        await sleep(100);
+      }
+    })();
+    const tTrain = Date.now();
+    let frame: Frame;
+    try {
+      frame = await train(vs);
+      await vs.screenshot("training-started");
+      await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 120_000);
+    } finally {
+      await sleep(500);
+      watching = false;
+      await watcher;
+    }
+    record("train05bMs", Date.now() - tTrain);
+    await sleep(500);
+    await vs.screenshot("training-completed");
+    const statuses = [...statusSeen].filter((s) => /unroll|epoch|loss|wasm|webassembly|train/i.test(s));
+    t.diagnostic(`status bar items seen: ${JSON.stringify(statuses)}`);
+    // Beside the editor: the explorer's tab in an editor group to the right of the model file's.
+    const groups = await editorGroups(vs);
+    t.diagnostic(`editor groups: ${JSON.stringify(groups)}`);
+    const editorGroup = groups.findIndex((g) => g.tabs.some((tab) => /^05b_hello_rnn\.ts/.test(tab)));
+    const panelGroup = groups.findIndex((g) => g.tabs.some((tab) => /Unroll.*05b_hello_rnn/.test(tab)));
+    assert.ok(editorGroup >= 0 && panelGroup > editorGroup, "the explorer opens in an editor group beside (right of) the model file");
+    // The epochs: the loss falls, the prediction reaches "ohlol".
+    const rows = await epochRows(frame);
+    assert.ok(rows.length >= 10, `epochs listed: ${rows.length}`);
+    const byEpoch = [...rows].sort((a, b) => a.epoch - b.epoch);
+    t.diagnostic(`epochs: ${byEpoch[0].epoch} loss ${byEpoch[0].loss} → ${byEpoch.at(-1)!.epoch} loss ${byEpoch.at(-1)!.loss}`);
+    assert.ok(byEpoch.at(-1)!.loss < byEpoch[0].loss / 2, "the epochs' loss falls by more than half");
+    assert.match(await VSCode.text(frame), /ohlol/, "the predicted string reaches ohlol");
+    // The loss curve: drawn, over every step (30: one batch per epoch), and falling.
+    assert.ok((await drawn(frame)) >= 1, "the loss chart is drawn");
+    const ends = await lossChartEnds(frame);
+    t.diagnostic(`loss chart: step ${ends.first.step} loss ${ends.first.loss} → step ${ends.last.step} loss ${ends.last.loss}`);
+    assert.ok(ends.last.step >= 30, `the loss curve reaches the last step (it ends at step ${ends.last.step} of 30)`);
+    assert.ok(ends.last.loss < ends.first.loss / 2, `the loss curve falls (${ends.first.loss} → ${ends.last.loss})`);
+    // The status bar told the backend and the progress.
+    assert.ok(statuses.some((s) => /wasm|webassembly|cpu|tfjs-node|webgpu|cuda/i.test(s)), "the status bar shows the backend");
+    assert.ok(statuses.some((s) => /epoch|\d+\s*\/\s*30|\d+%/i.test(s)), "the status bar shows the progress");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 4) The Runs view lists the run with its final loss, and keeps it (and its curve) across a reload
+
+test("4) the Runs view lists the run with its final loss, still there after Developer: Reload Window", { timeout: TIMEOUT }, async (t) => {
+  const folder = workspace.copyExamples();
+  await withVSCode({ name: "s4-runs", folder }, async (vs) => {
+    await vs.openFile("05b_hello_rnn.ts");
+    const frame = await train(vs);
+    await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 120_000);
+    const [run] = runsOnDisk(folder);
+    assert.ok(run, "the run is stored under .unroll/runs");
+    assert.equal(run.info.status, "completed");
+    const finalLoss = run.info.finalLoss!;
+    assert.equal(typeof finalLoss, "number", "run.json has the final loss");
+    const showsRun = async (view: Frame) => {
+      const text = await VSCode.text(view);
+      const numbers = [...text.matchAll(/loss\s+([\d.e+−-]+)/g)].map((m) => Number(m[1].replace("−", "-")));
+      return text.includes(run.info.name) && numbers.some((n) => Math.abs(n - finalLoss) <= Math.max(5e-4, Math.abs(finalLoss) * 0.01));
+    };
+    await vs.activity("Unroll");
+    let view = await runsView(vs);
+    await until(`the Runs view to list "${run.info.name}" with loss ${finalLoss}`, () => showsRun(view));
+    await vs.screenshot("runs-view");
+    t.diagnostic(`Runs view: ${(await VSCode.text(view)).replace(/\s+/g, " ").slice(0, 300)}`);
+    assert.ok((await drawn(view)) >= 1, "the run's loss sparkline is drawn");
+
+    await vs.reload();
+    await vs.activity("Unroll").catch(() => {});
+    view = await runsView(vs, 60_000);
+    await until("the Runs view to list the run again after the reload", () => showsRun(view), 60_000);
+    assert.ok((await drawn(view)) >= 1, "the sparkline is drawn after the reload");
+    // Its curve: the explorer (restored, or opened from the Runs view) draws the stored run.
+    let panel = await explorer(vs, 5_000).catch(() => null);
+    if (!panel) {
+      await view.getByText(run.info.name).first().click();
+      panel = await explorer(vs, 30_000);
+    }
+    await selectTab(panel, "Training");
+    await until("the stored run's epochs in the explorer", async () => (await epochRows(panel!)).length >= 10, 30_000);
+    await until("the stored run's loss curve", async () => (await drawn(panel!)) >= 1, 30_000);
+    await vs.screenshot("after-reload");
+    const ends = await lossChartEnds(panel);
+    assert.ok(ends.last.step >= 30 && ends.last.loss < ends.first.loss / 2, `the stored curve: step ${ends.first.step} loss ${ends.first.loss} → step ${ends.last.step} loss ${ends.last.loss}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 5) Stop Training ends a long run as stopped, quickly, keeping its curve
+
+test('5) "Unroll: Stop Training" ends a long run as stopped within seconds, its curve kept', { timeout: TIMEOUT }, async (t) => {
+  const long = example("05b_hello_rnn.ts").replace(/epochs:\s*30\b/, "epochs: 1000000").replace(/name:\s*"[^"]*"/, 'name: "a long run"');
+  assert.match(long, /epochs: 1000000/);
+  const folder = workspace.bare({ "long_run.ts": long });
+  await withVSCode({ name: "s5-stop", folder }, async (vs) => {
+    await vs.openFile("long_run.ts");
+    const frame = await train(vs);
+    await until("some epochs to be plotted", async () => (await epochRows(frame)).length >= 20, 60_000);
+    await vs.screenshot("running");
+    const tStop = Date.now();
+    await vs.runCommand("Unroll: Stop Training");
+    await until("the run to end as stopped", async () => /stopped/i.test(await runHeader(frame)), 15_000, 100);
+    const stopMs = Date.now() - tStop;
+    record("stopMs", stopMs);
+    t.diagnostic(`stopped ${stopMs} ms after the command`);
+    assert.ok(stopMs < 5000, `stopped within a few seconds (${stopMs} ms)`);
+    await sleep(1500);
+    await vs.screenshot("stopped");
+    const rows = await epochRows(frame);
+    assert.ok(rows.length >= 20, "the epochs so far stay");
+    assert.ok((await drawn(frame)) >= 1, "the curve so far stays");
+    const lastEpoch = Math.max(...rows.map((r) => r.epoch));
+    const ends = await lossChartEnds(frame);
+    t.diagnostic(`stopped at epoch ${lastEpoch}; the curve: step ${ends.first.step} → ${ends.last.step}`);
+    assert.ok(ends.last.step >= lastEpoch, `the curve so far is drawn up to the last epoch (${lastEpoch}; it ends at step ${ends.last.step})`);
+    const [run] = runsOnDisk(folder);
+    assert.equal(run?.info.status, "stopped", "run.json says stopped");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 6) Parameters and Dynamics: the LSTM's weight_hh_l0 [400, 100] heatmap with gates, the hidden state
+
+// Lesson 3's LSTM (nn.LSTM(50, 100, num_layers=2): weight_hh_l0 [400, 100]) as an experiment, so that a
+// run records parameter snapshots and dynamics. (No example trains an LSTM of that size.)
+const LSTM_EXPERIMENT = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+
+export default defineExperiment({
+  name: "LSTM(50, 100, num_layers=2)",
+  epochs: 4,
+  model: () => {
+    torch.manualSeed(0);
+    return new nn.LSTM(50, 100, { numLayers: 2 });
+  },
+  data: () => ({ train: [[torch.randn([10, 3, 50]), torch.randn([10, 3, 100])]] }),
+  loss: () => new nn.MSELoss(),
+  optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.01 }),
+  // nn.LSTM returns [output, [h_n, c_n]]: the loss is on the output.
+  step: ({ model, batch: [x, y], loss }) => loss(model.forward(x as tf.Tensor)[0], y),
+});
+`;
+
+test("6) Parameters and Dynamics show weight_hh_l0 [400, 100] with its gates and a hidden-state heatmap", { timeout: TIMEOUT }, async () => {
+  const folder = workspace.bare({ "lstm.ts": LSTM_EXPERIMENT });
+  await withVSCode({ name: "s6-parameters", folder, settings: { "unroll.snapshotEvery": 1 } }, async (vs) => {
+    await vs.openFile("lstm.ts");
+    const frame = await train(vs);
+    await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 120_000);
+
+    await selectTab(frame, "Parameters");
+    const card = frame.locator('[data-param="weight_hh_l0"], [data-param$=".weight_hh_l0"]').first();
+    await until("weight_hh_l0 in the Parameters tab", async () => /weight_hh_l0/.test(await VSCode.text(frame)), 30_000);
+    const text = await VSCode.text(frame);
+    assert.match(text, /weight_hh_l0\s*\[400, 100\]/, "weight_hh_l0 is listed as [400, 100]");
+    await card.scrollIntoViewIfNeeded();
+    await sleep(300);
+    await vs.screenshot("parameters");
+    const cardText = await card.innerText();
+    assert.match(cardText, /gates i f g o/, `the card names the gates: ${cardText}`);
+    // The heatmap is drawn, and each quarter of its rows is one gate (its tooltip names it).
+    const heatmap = card.locator("canvas.heatmap").first();
+    const box = await heatmap.boundingBox();
+    assert.ok(box && box.width > 50 && box.height > 50, "the heatmap has a size");
+    const gates: string[] = [];
+    for (const quarter of [0.125, 0.375, 0.625, 0.875]) {
+      await heatmap.hover({ position: { x: box!.width * 0.6, y: box!.height * quarter } });
+      gates.push((await heatmap.getAttribute("title")) ?? "");
+    }
+    assert.match(gates[0], /input gate/, gates[0]);
+    assert.match(gates[1], /forget gate/, gates[1]);
+    assert.match(gates[2], /cell/, gates[2]);
+    assert.match(gates[3], /output gate/, gates[3]);
+    const colorsOf = (c: HTMLCanvasElement) => {
+      const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const colors = new Set<number>();
+      for (let i = 0; i < d.length; i += 16) colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return colors.size;
+    };
+    const ink = await until("the heatmap to be drawn", async () => {
+      const n = await heatmap.evaluate(colorsOf);
+      return n > 20 ? n : undefined;
+    }, 10_000).catch(() => 0);
+    assert.ok(ink > 20, `the heatmap shows values (${ink} colours)`);
+
+    await selectTab(frame, "Dynamics");
+    await until("the hidden-state heatmap", async () => /Hidden state/i.test(await VSCode.text(frame)), 30_000);
+    await sleep(300);
+    await vs.screenshot("dynamics");
+    const hidden = frame.locator('canvas.heatmap[aria-label^="Hidden state"]').first();
+    await hidden.waitFor({ state: "visible", timeout: 10_000 });
+    const hiddenColors = await until("the hidden-state heatmap to be drawn", async () => {
+      const n = await hidden.evaluate(colorsOf);
+      return n > 20 ? n : undefined;
+    }, 10_000).catch(() => 0);
+    assert.ok(hiddenColors > 20, `the hidden-state heatmap shows values (${hiddenColors} colours)`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 7) A bare folder: types and completions for "unroll" without node_modules or tsconfig.json
+
+const BARE = `import { nn, torch } from "unroll";
+
+const lstm = new nn.LSTM(10, 20);
+const [out, [hN, cN]] = lstm.forward(torch.randn([5, 3, 10]));
+console.log(out.shape, hN.shape, cN.shape);
+`;
+
+test("7) a bare folder (no node_modules, no tsconfig): no type errors, and completion offers LSTM after nn.", { timeout: TIMEOUT }, async () => {
+  const folder = workspace.bare({ "model.ts": BARE });
+  assert.ok(!fs.existsSync(path.join(folder, "node_modules")) && !fs.existsSync(path.join(folder, "tsconfig.json")));
+  await withVSCode({ name: "s7-bare-folder", folder }, async (vs) => {
+    await vs.openFile("model.ts");
+    // TypeScript knows LSTM (an unresolved "unroll" would make it `any`).
+    const hover = await vs.hover("LSTM", { line: 3, expect: /(class|constructor)[^\n]*LSTM|LSTM\(inputSize/, timeoutMs: 90_000 });
+    assert.doesNotMatch(hover, /\bany\b/);
+    await vs.page.mouse.move(5, 5);
+    // Let TypeScript finish its diagnostics, then read the Problems view.
+    await until("TypeScript to finish", async () => !(await vs.statusBar()).some((s) => /Analyzing|Initializing JS\/TS|Loading IntelliSense/.test(s)), 60_000);
+    await sleep(3000);
+    const problems = await vs.problems();
+    await vs.screenshot("problems");
+    assert.deepEqual(problems.filter((p) => p.severity === "error").map((p) => p.label), [], "no errors in the Problems view");
+    assert.equal((await vs.squiggles()).errors, 0, "no error squiggles");
+    // Completion after `nn.`.
+    await vs.goTo(6, 1);
+    await vs.type("nn.");
+    let labels = await vs.completions(false).catch(() => [] as string[]);
+    if (!labels.includes("LSTM")) {
+      await vs.type("LS");
+      labels = await vs.completions(true);
+    }
+    await vs.screenshot("completion");
+    assert.ok(labels.includes("LSTM"), `completion offers LSTM (offered: ${labels.join(", ")})`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 8) An untrusted workspace: nothing runs, and the user is told why
+
+test("8) an untrusted workspace: nothing runs, and the hover says why", { timeout: TIMEOUT }, async () => {
+  const folder = workspace.copyExamples();
+  await withVSCode({ name: "s8-untrusted", folder, trusted: false }, async (vs) => {
+    const status = (await vs.statusBar()).join(" | ");
+    assert.match(status, /Restricted Mode/i, `the window is in Restricted Mode: ${status}`);
+    await vs.openFile("02_rnn.ts");
+    const { line } = positionOf(vs.file("02_rnn.ts"), "bi.forward(");
+    const hover = await vs.hover("forward", { line, expect: /trust/i, timeoutMs: 60_000 });
+    await vs.screenshot("hover-untrusted");
+    assert.match(hover, /trusted workspace/i, "the hover says model files run only in trusted workspaces");
+    assert.doesNotMatch(hover, /\[10, 3, 40\]/, "no traced shapes");
+    await vs.page.mouse.move(5, 5);
+    // Training is refused, with a reason.
+    await vs.runCommand("Unroll: Train Model");
+    const note = await until("a notification about trust", async () => (await vs.notifications()).find((n) => /trust/i.test(n)), 20_000);
+    await vs.screenshot("train-refused");
+    assert.match(note, /trusted/i);
+    await sleep(3000);
+    assert.deepEqual(await vs.inlayHints(line), [], "no inlay hints: nothing was traced");
+    assert.ok(!fs.existsSync(path.join(folder, ".unroll")), "no run was started");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 9) A model file that throws: the error at the user's line; the extension keeps working
+
+const THROWS = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+
+function loadData(): [tf.Tensor, tf.Tensor][] {
+  const rows: number[] = [];
+  if (rows.length === 0) throw new Error("no training data: the data file is empty");
+  return [];
+}
+
+export default defineExperiment({
+  name: "throws",
+  epochs: 3,
+  model: () => new nn.RNN(4, 4),
+  data: () => ({ train: loadData() }),
+  loss: () => new nn.MSELoss(),
+  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.1 }),
+});
+`;
+
+test("9) a model file that throws: the error shows at the user's line; a good file then trains", { timeout: TIMEOUT }, async (t) => {
+  const folder = workspace.bare({ "throws.ts": THROWS, "hello.ts": example("05b_hello_rnn.ts") });
+  const throwLine = positionOf(path.join(folder, "throws.ts"), "throw new Error").line;
+  const atLine = new RegExp(`\\b(line|Ln) ${throwLine}\\b|throws\\.ts:${throwLine}\\b`);
+  await withVSCode({ name: "s9-error", folder }, async (vs) => {
+    await vs.openFile("throws.ts");
+    await vs.runCommand("Unroll: Train Model");
+    // The error is told with the user's line: in the Problems view, or in a notification naming throws.ts:<line>.
+    const shown = await until(`the error, with line ${throwLine}`, async () => {
+      const problem = (await vs.problems()).find((p) => p.severity === "error" && /no training data/.test(p.label));
+      if (problem) return { where: "problems", text: problem.label };
+      const note = (await vs.notifications()).find((n) => /no training data/.test(n));
+      if (note) return { where: "notification", text: note };
+      return undefined;
+    }, 60_000);
+    t.diagnostic(`error shown in the ${shown.where}: ${shown.text.replace(/\s+/g, " ")}`);
+    await vs.screenshot("error");
+    assert.match(shown.text, atLine, `the error names line ${throwLine}: ${shown.text}`);
+    // Going to the error puts the cursor on the throw.
+    if (shown.where === "notification") {
+      const action = vs.page.locator(".notification-toast .monaco-button", { hasText: /Show|Go to|Open/ }).first();
+      if (await action.isVisible().catch(() => false)) {
+        await action.click();
+        await until(`the cursor at line ${throwLine}`, async () => (await vs.statusBar()).some((s) => new RegExp(`Ln ${throwLine},`).test(s)), 10_000);
+        await vs.screenshot("error-line");
+      }
+    }
+    // A good file trains afterwards.
+    await vs.openFile("hello.ts");
+    await vs.runCommand("Unroll: Train Model");
+    await until("the good run to complete", async () => {
+      for (const f of vs.webviewFrames()) if (/completed/i.test(await runHeader(f).catch(() => "")) && /ohlol/.test(await VSCode.text(f))) return true;
+      return false;
+    }, 120_000);
+    await vs.screenshot("good-run");
+    const runs = runsOnDisk(folder);
+    assert.ok(runs.some((r) => r.info.status === "completed"), "the good run completed");
+    for (const r of runs.filter((r) => r.info.name === "throws")) assert.equal(r.info.status, "failed");
+  });
+});

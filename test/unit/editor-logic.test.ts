@@ -1,0 +1,122 @@
+// The extension host's editor logic, without VS Code: trace → hovers, inlay hints and diagnostics;
+// positions following edits; model file detection; webview message validation.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Trace, TraceEntry } from "../../src/protocol";
+import { isFromWebview } from "../../src/protocol";
+import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
+
+const file = "/w/model.ts";
+const call: TraceEntry = {
+  kind: "call",
+  location: { file, line: 4, column: 21 },
+  name: "RNN",
+  config: "RNN(100, 20, num_layers=4, bidirectional=True)",
+  inputs: [{ name: "input", shape: [10, 3, 100] }],
+  outputs: [{ name: "out", shape: [10, 3, 40] }, { name: "h_n", shape: [8, 3, 20] }],
+  count: 1,
+};
+const construction: TraceEntry = {
+  kind: "module",
+  location: { file, line: 3, column: 13 },
+  name: "RNN",
+  config: "RNN(100, 20, num_layers=4, bidirectional=True)",
+  parameters: [{ name: "weight_ih_l0", shape: [20, 100], count: 2000 }, { name: "weight_hh_l0", shape: [20, 20], count: 400 }],
+  parameterCount: 2400,
+  count: 1,
+};
+const trace: Trace = { file, entries: [construction, call], durationMs: 12, backend: "wasm" };
+
+describe("hovers and inlay hints from a trace", () => {
+  test("a call's hover leads with its output shapes, then the call", () => {
+    const md = hoverMarkdown(call);
+    assert.ok(md.startsWith("`out [10, 3, 40] · h_n [8, 3, 20]`"), md);
+    assert.match(md, /RNN\(100, 20, num_layers=4, bidirectional=True\)\.forward\(input \[10, 3, 100\]\)/);
+  });
+
+  test("a construction's hover has the parameter table with counts and the total", () => {
+    const md = hoverMarkdown(construction);
+    assert.match(md, /\| `weight_ih_l0` \| \[20, 100\] \| 2,000 \|/);
+    assert.match(md, /\*\*total\*\* \| \| \*\*2,400\*\*/);
+  });
+
+  test("a site that ran in a loop with other shapes says so", () => {
+    assert.match(hoverMarkdown({ ...call, count: 6, varying: true }), /ran 6 times, with varying shapes/);
+  });
+
+  test("a failed call's hover shows the error first", () => {
+    assert.ok(hoverMarkdown({ ...call, outputs: [], error: "LSTM got input [10, 3, 50]: …" }).startsWith("**Shape error**: LSTM got input [10, 3, 50]"));
+  });
+
+  test("inlay hints show the outputs of the calls on a line, and nothing for failed calls", () => {
+    assert.equal(inlayText([call]), "→ [10, 3, 40], [8, 3, 20]");
+    assert.equal(inlayText([{ ...call, outputs: [{ name: "h", shape: [5, 200] }] }]), "→ [5, 200]");
+    assert.equal(inlayText([{ ...call, error: "boom" }]), null);
+    assert.equal(outputsLine(call.outputs), "out [10, 3, 40] · h_n [8, 3, 20]");
+  });
+
+  test("entries are grouped by line, only for the file asked", () => {
+    const byLine = entriesByLine({ ...trace, entries: [...trace.entries, { ...call, location: { file: "/other.ts", line: 4, column: 1 } }] }, file);
+    assert.deepEqual([...byLine.keys()], [3, 4]);
+    assert.equal(byLine.get(4)!.length, 1);
+  });
+
+  test("the trace's error becomes a diagnostic at its line and column in that file only", () => {
+    const failed: Trace = { ...trace, error: { kind: "shape", message: "LSTM(input_size=100, hidden_size=20) got input [10, 3, 50]: …", location: { file, line: 5, column: 20 } } };
+    assert.deepEqual(diagnosticsFor(failed, file), [{ line: 5, column: 20, message: failed.error!.message, kind: "shape" }]);
+    assert.deepEqual(diagnosticsFor(failed, "/elsewhere.ts"), []);
+    assert.deepEqual(diagnosticsFor(trace, file), []);
+  });
+});
+
+describe("trace positions follow edits", () => {
+  test("lines below an edit move by the lines it added or removed; touched lines are dropped", () => {
+    const t = new LineTracker([2, 5, 9]);
+    t.apply({ startLine: 0, endLine: 0, newLineCount: 2 }); // two lines inserted at the top
+    assert.deepEqual([t.lineNow(2), t.lineNow(5), t.lineNow(9)], [4, 7, 11]);
+    t.apply({ startLine: 7, endLine: 7, newLineCount: 0 }); // typing on the traced line 5 (now 7)
+    assert.equal(t.lineNow(5), undefined, "an edited line is never shown with shapes that may be wrong");
+    t.apply({ startLine: 8, endLine: 10, newLineCount: 0 }); // three lines joined into one above line 9
+    assert.equal(t.lineNow(9), 9);
+    assert.equal(t.tracedAt(9), 9);
+    assert.equal(t.tracedAt(4), 2);
+    assert.ok(t.edited);
+  });
+
+  test("an edit that does not move anything leaves the tracker unedited", () => {
+    const t = new LineTracker([3]);
+    t.apply({ startLine: 10, endLine: 10, newLineCount: 0 });
+    assert.equal(t.lineNow(3), 3);
+    assert.equal(t.edited, false);
+  });
+});
+
+describe("model files and CodeLens", () => {
+  test("a model file is TypeScript importing unroll", () => {
+    assert.ok(isModelFileText('import { nn } from "unroll";'));
+    assert.ok(isModelFileText("import { torch, nn } from 'unroll'"));
+    assert.ok(!isModelFileText('import { nn } from "unrolled";'));
+    assert.ok(!isModelFileText("const x = 1;"));
+  });
+
+  test("the CodeLens goes above the experiment, else after the imports", () => {
+    const experiment = 'import { nn } from "unroll";\n\nconst x = 1;\nexport default defineExperiment({\n  epochs: 1,\n});';
+    assert.deepEqual(codeLensLine(experiment), { line: 3, experiment: true });
+    const scratchpad = 'import { nn } from "unroll";\nimport { x } from "./x";\n\n// build\nconst rnn = 1;';
+    assert.deepEqual(codeLensLine(scratchpad), { line: 3, experiment: false });
+  });
+});
+
+describe("messages from webviews are validated", () => {
+  test("well-formed messages pass", () => {
+    for (const m of [{ type: "ready" }, { type: "reveal", line: 3, column: 1 }, { type: "openRun", runId: "20261122-193000-hello" }, { type: "select", runIds: ["a", "b-1"] }]) {
+      assert.ok(isFromWebview(m), JSON.stringify(m));
+    }
+  });
+
+  test("anything else is rejected", () => {
+    const bad = [null, "ready", { type: "eval", code: "x" }, { type: "ready", extra: 1 }, { type: "reveal", line: 0, column: 1 }, { type: "reveal", line: 1.5, column: 1 },
+      { type: "openRun", runId: "../../etc/passwd" }, { type: "deleteRun", runId: "" }, { type: "select", runIds: "a" }, { type: "select", runIds: ["ok", "../x"] }];
+    for (const m of bad) assert.ok(!isFromWebview(m), JSON.stringify(m));
+  });
+});

@@ -1,0 +1,108 @@
+// The run store on its own: folder names, atomic files, tolerant reading, "interrupted" runs, listing,
+// and `unroll runs`.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RunInfo } from "../../src/protocol";
+import { downsampleLoss, listRuns, readRun, readRunDetail, runId, RunWriter, type StepLine } from "../../src/runner/run-store";
+import { runsCommand } from "../../src/cli/runs";
+
+const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-store-"));
+after(() => fs.rmSync(ROOT, { recursive: true, force: true }));
+
+/** A pid that certainly belongs to no process any more. */
+const deadPid = () => spawnSync(process.execPath, ["-e", ""]).pid!;
+
+function info(writer: RunWriter, patch: Partial<RunInfo> = {}): RunInfo {
+  return {
+    id: writer.id,
+    name: "toy",
+    file: path.join(ROOT, "toy.ts"),
+    status: "running",
+    pid: process.pid,
+    backend: "wasm",
+    startedAt: new Date().toISOString(),
+    config: { epochs: 3, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },
+    ...patch,
+  };
+}
+
+const step = (n: number, loss = 1 / n): StepLine => ({ type: "step", epoch: 1, step: n, loss, lr: 0.01, time: n / 10 });
+
+describe("run store", () => {
+  test("run folder names: local time and a safe name; a taken name gets -2", () => {
+    const date = new Date(2026, 10, 22, 9, 3, 7);
+    assert.equal(runId("hello → ohlol (RNNCell)", date), "20261122-090307-hello-ohlol-RNNCell");
+    assert.equal(runId("../..", date), "20261122-090307-run");
+    const folder = path.join(ROOT, "names");
+    const a = RunWriter.create(folder, "same", date);
+    const b = RunWriter.create(folder, "same", date);
+    assert.deepEqual([a.id, b.id], ["20261122-090307-same", "20261122-090307-same-2"]);
+    a.close();
+    b.close();
+  });
+
+  test("written incrementally; read back tolerantly, a cut last line skipped", () => {
+    const w = RunWriter.create(path.join(ROOT, "incremental"), "toy");
+    w.writeInfo(info(w));
+    for (let n = 1; n <= 3; n++) w.appendMetric(step(n));
+    w.appendMetric({ type: "epoch", epoch: 1, loss: 0.6, metrics: { accuracy: 0.5, predicted: "ohlol" }, time: 0.3 });
+    w.writeSnapshot({ epoch: 1, step: 3, parameters: [], dynamics: [] });
+    fs.appendFileSync(path.join(w.dir, "metrics.jsonl"), '{"type":"step","epoch":1,"st'); // a kill mid-line
+    const run = readRun(w.dir);
+    assert.equal(run.info.status, "running", "our own pid is alive");
+    assert.deepEqual(run.steps.map((s) => s.step), [1, 2, 3]);
+    assert.deepEqual(run.epochs[0].metrics, { accuracy: 0.5, predicted: "ohlol" });
+    assert.deepEqual(fs.readdirSync(w.dir).sort(), ["metrics.jsonl", "run.json", "snapshots"], "no temporary files left");
+    const detail = readRunDetail(w.dir);
+    assert.deepEqual([detail.steps.length, detail.epochs.length, detail.snapshot?.step, detail.dynamics?.layers], [3, 1, 3, []]);
+    w.close();
+  });
+
+  test("'running' with a dead pid reads 'interrupted'", () => {
+    const w = RunWriter.create(path.join(ROOT, "dead"), "toy");
+    w.writeInfo(info(w, { pid: deadPid() }));
+    w.appendMetric(step(1));
+    w.close();
+    assert.equal(readRun(w.dir).info.status, "interrupted");
+  });
+
+  test("listRuns: newest first, with a loss curve of at most 200 points; other folders ignored", () => {
+    const folder = path.join(ROOT, "list");
+    const older = RunWriter.create(folder, "older", new Date(2026, 0, 1));
+    older.writeInfo(info(older, { startedAt: "2026-01-01T00:00:00.000Z", status: "completed", epoch: 3, finalLoss: 0.25, finalMetrics: { accuracy: 0.9 } }));
+    for (let n = 1; n <= 1000; n++) older.appendMetric(step(n, 1));
+    older.close();
+    const newer = RunWriter.create(folder, "newer", new Date(2026, 0, 2));
+    newer.writeInfo(info(newer, { startedAt: "2026-01-02T00:00:00.000Z", pid: deadPid() }));
+    newer.appendMetric(step(1, 2.5));
+    newer.close();
+    fs.mkdirSync(path.join(folder, "not-a-run"));
+    const runs = listRuns(folder);
+    assert.deepEqual(runs.map((r) => [r.info.name, r.info.status]), [["toy", "interrupted"], ["toy", "completed"]]);
+    assert.equal(runs[1].lossCurve.length, 200);
+    assert.deepEqual(runs[1].lossCurve[0], [5, 1]);
+    assert.deepEqual(listRuns(path.join(ROOT, "nowhere")), []);
+    assert.deepEqual(downsampleLoss([step(1, 1), step(2, 3)], 1), [[2, 2]]);
+  });
+
+  test("unroll runs prints a table, newest first", async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (text: string) => lines.push(text);
+    try {
+      assert.equal(await runsCommand.run({ positional: [path.join(ROOT, "list")], options: {} }), 0);
+      assert.equal(await runsCommand.run({ positional: [path.join(ROOT, "nowhere")], options: {} }), 0);
+    } finally {
+      console.log = log;
+    }
+    const [header, first, second] = lines[0].split("\n");
+    assert.match(header, /^ID\s+STATUS\s+EPOCHS\s+LOSS\s+METRICS\s+FILE$/);
+    assert.match(first, /^20260102-000000-newer\s+interrupted\s+0\/3\s+2\.5000\s+-\s+/);
+    assert.match(second, /^20260101-000000-older\s+completed\s+3\/3\s+0\.2500\s+accuracy 0\.9\s+\S*toy\.ts$/);
+    assert.match(lines[1], /^no runs in /);
+  });
+});

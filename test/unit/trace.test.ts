@@ -1,0 +1,286 @@
+// Shape traces: scratchpads written to a temporary folder, traced by the real tracing process (dist/trace-server.js,
+// built by `npm test`) through TraceClient, as the CLI and the editor do; plus the CLI's `unroll trace` and one
+// in-process trace that checks no tensor outlives a trace.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Module from "node:module";
+import * as unroll from "unroll";
+import { nn, tf } from "unroll";
+import type { Trace, TraceEntry } from "../../src/protocol";
+import { TraceClient } from "../../src/runner/trace-client";
+import { traceModelFile } from "../../src/runner/trace";
+import { setupBackend } from "./helpers";
+
+const DIST = path.join(__dirname, "../../../dist");
+const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-trace-"));
+const backend = process.env.UNROLL_BACKEND ?? "wasm";
+let client: TraceClient;
+
+before(async () => {
+  client = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend });
+  client.start(); // starts loading while the in-process test runs
+  await setupBackend();
+});
+after(() => {
+  client.dispose();
+  fs.rmSync(ROOT, { recursive: true, force: true });
+});
+
+/** Writes a model file; returns its path and a finder of 1-based positions in its text. */
+function modelFile(name: string, source: string) {
+  const file = path.join(ROOT, `${name}.ts`);
+  fs.writeFileSync(file, source);
+  const lines = source.split("\n");
+  /** Line and column of the first `text` on the line containing `marker` (itself by default). */
+  const at = (marker: string, text = marker) => {
+    const i = lines.findIndex((l) => l.includes(marker));
+    assert.ok(i >= 0, `no line with ${marker}`);
+    return { line: i + 1, column: lines[i].indexOf(text) + 1 };
+  };
+  return { file, at };
+}
+
+const find = (trace: Trace, kind: TraceEntry["kind"], name: string, line?: number) => {
+  const entry = trace.entries.find((e) => e.kind === kind && e.name === name && (line === undefined || e.location.line === line));
+  assert.ok(entry, `no ${kind} entry ${name}${line ? ` at line ${line}` : ""} in ${JSON.stringify(trace.entries.map((e) => [e.kind, e.name, e.location.line]))}`);
+  return entry;
+};
+const shapes = (entry: TraceEntry, side: "inputs" | "outputs") => entry[side]?.map((s) => [s.name, s.shape]);
+
+const SCRATCHPAD = `import { nn, torch } from "unroll";
+
+const rnn = new nn.RNN(100, 20, { numLayers: 4, bidirectional: true });
+const [out, hN] = rnn.forward(torch.randn([10, 3, 100]));
+console.log(out.shape, hN.shape);
+`;
+
+describe("traces through the tracing process", () => {
+  test("a 4-layer bidirectional RNN: construction, tensor and call entries at their lines", async () => {
+    const { file, at } = modelFile("birnn", SCRATCHPAD);
+    const trace = await client.trace(file, { timeoutMs: 10_000 });
+    assert.equal(trace.error, undefined, JSON.stringify(trace.error));
+    assert.equal(trace.file, file);
+    assert.equal(trace.backend, backend);
+
+    const module = find(trace, "module", "RNN");
+    assert.deepEqual(module.location, { file, ...at("new nn.RNN") });
+    assert.equal(module.config, "RNN(100, 20, num_layers=4, bidirectional=True)");
+    assert.equal(module.count, 1);
+    assert.equal(module.parameters!.length, 4 * 2 * 4);
+    assert.deepEqual(module.parameters!.slice(0, 4), [
+      { name: "weight_ih_l0", shape: [20, 100], count: 2000 },
+      { name: "weight_hh_l0", shape: [20, 20], count: 400 },
+      { name: "bias_ih_l0", shape: [20], count: 20 },
+      { name: "bias_hh_l0", shape: [20], count: 20 },
+    ]);
+    assert.deepEqual(module.parameters![4], { name: "weight_ih_l0_reverse", shape: [20, 100], count: 2000 });
+    assert.deepEqual(module.parameters![8], { name: "weight_ih_l1", shape: [20, 40], count: 800 });
+    assert.equal(module.parameterCount, 2 * (2440 + 3 * 1240));
+
+    // Columns are V8's: a call at its method name, a construction at `new`.
+    const call = find(trace, "call", "RNN");
+    assert.deepEqual(call.location, { file, ...at("rnn.forward", "forward") });
+    assert.deepEqual(shapes(call, "inputs"), [["input", [10, 3, 100]]]);
+    assert.deepEqual(shapes(call, "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+    assert.equal(call.count, 1);
+    assert.equal(call.varying, undefined);
+
+    const randn = find(trace, "tensor", "randn");
+    assert.deepEqual(randn.location, { file, ...at("torch.randn", "randn") });
+    assert.deepEqual(shapes(randn, "outputs"), [["out", [10, 3, 100]]]);
+    assert.deepEqual(trace.entries.map((e) => e.kind), ["module", "tensor", "call"]);
+  });
+
+  test("an LSTM shape mismatch: a located shape error, the entries before it kept", async () => {
+    const { file, at } = modelFile(
+      "mismatch",
+      `import { nn, torch } from "unroll";
+const lstm = new nn.LSTM(100, 20);
+const x = torch.randn([10, 3, 50]);
+const [out] = lstm.forward(x);
+const never = torch.zeros([1]);
+`,
+    );
+    const trace = await client.trace(file, { timeoutMs: 10_000 });
+    const message = "LSTM(input_size=100, hidden_size=20) got input [10, 3, 50]: the last dimension must be 100 (input_size), not 50";
+    assert.equal(trace.error?.kind, "shape");
+    assert.equal(trace.error?.message, message);
+    assert.deepEqual(trace.error?.location, { file, ...at("lstm.forward", "forward") });
+    assert.deepEqual(trace.entries.map((e) => [e.kind, e.name, e.location.line]), [
+      ["module", "LSTM", 2],
+      ["tensor", "randn", 3],
+      ["call", "LSTM", 4],
+    ]);
+    const call = find(trace, "call", "LSTM");
+    assert.equal(call.error, message);
+    assert.deepEqual(shapes(call, "inputs"), [["input", [10, 3, 50]]]);
+    assert.equal(call.outputs, undefined);
+  });
+
+  test("a syntax error: kind compile, with its line and column", async () => {
+    const { file } = modelFile("syntax", `import { nn } from "unroll";\nconst x = ;\n`);
+    const trace = await client.trace(file, { timeoutMs: 10_000 });
+    assert.equal(trace.error?.kind, "compile");
+    assert.deepEqual(trace.error?.location, { file, line: 2, column: 11 });
+    assert.deepEqual(trace.entries, []);
+  });
+
+  test("a class with submodules: nested calls at their own lines, loops counted, packed inputs", async () => {
+    const { file, at } = modelFile(
+      "net",
+      `import { nn, torch, tf } from "unroll";
+
+class Net extends nn.Module {
+  lstm = new nn.LSTM(8, 16);
+  fc = new nn.Linear(16, 4);
+  override forward(x: tf.Tensor): tf.Tensor {
+    const [out, [hN, cN]] = this.lstm.forward(x);
+    return this.fc.forward(out);
+  }
+}
+const net = new Net();
+for (let t = 1; t <= 3; t++) net.forward(torch.randn([t, 2, 8]));
+const gru = new nn.GRU(8, 5);
+const packed = nn.utils.rnn.packPaddedSequence(torch.zeros([3, 2, 8]), [3, 1]);
+const [packedOut, h] = gru.forward(packed);
+const cell = new nn.LSTMCell(8, 6);
+const [h1, c1] = cell.forward(torch.ones([2, 8]));
+`,
+    );
+    const trace = await client.trace(file, { timeoutMs: 10_000 });
+    assert.equal(trace.error, undefined, JSON.stringify(trace.error));
+
+    const net = find(trace, "module", "Net");
+    assert.deepEqual(net.location, { file, ...at("new Net()", "new") });
+    assert.equal(net.submodule, undefined);
+    assert.equal(net.parameterCount, 4 * 16 * (8 + 16 + 2) + 16 * 4 + 4);
+    assert.deepEqual(net.parameters!.map((p) => p.name).slice(0, 2), ["lstm.weight_ih_l0", "lstm.weight_hh_l0"]);
+    assert.equal(find(trace, "module", "LSTM").submodule, true);
+    assert.deepEqual(find(trace, "module", "Linear").location, { file, ...at("new nn.Linear", "new") });
+
+    const outer = find(trace, "call", "Net");
+    assert.equal(outer.count, 3);
+    assert.equal(outer.varying, true);
+    assert.deepEqual(shapes(outer, "outputs"), [["out", [1, 2, 4]]]);
+    const lstm = find(trace, "call", "LSTM");
+    assert.deepEqual(lstm.location, { file, ...at("this.lstm.forward", "forward") });
+    assert.deepEqual(shapes(lstm, "outputs"), [["out", [1, 2, 16]], ["h_n", [1, 2, 16]], ["c_n", [1, 2, 16]]]);
+    assert.equal(find(trace, "call", "Linear").location.line, at("this.fc.forward").line);
+    // Depth first, in the order they ran: the outer call before the calls it makes.
+    const order = trace.entries.filter((e) => e.kind === "call").map((e) => e.name);
+    assert.deepEqual(order, ["Net", "LSTM", "Linear", "GRU", "LSTMCell"]);
+
+    const gru = find(trace, "call", "GRU");
+    assert.deepEqual(gru.inputs, [{ name: "input", shape: [4, 8], detail: "PackedSequence, batch_sizes [2, 1, 1]" }]);
+    assert.deepEqual(gru.outputs, [{ name: "out", shape: [4, 5], detail: "PackedSequence, batch_sizes [2, 1, 1]" }, { name: "h_n", shape: [1, 2, 5] }]);
+    const cell = find(trace, "call", "LSTMCell");
+    assert.deepEqual(shapes(cell, "outputs"), [["h", [2, 6]], ["c", [2, 6]]]);
+  });
+
+  test("an endless loop stops at the budget, located; the next trace works", async () => {
+    const { file } = modelFile("endless", `import { nn } from "unroll";\nconst rnn = new nn.RNN(4, 4);\nwhile (true) {}\n`);
+    const started = performance.now();
+    const trace = await client.trace(file, { timeoutMs: 1000 });
+    const elapsed = performance.now() - started;
+    assert.equal(trace.error?.kind, "timeout");
+    assert.equal(trace.error?.message, "trace timed out after 1 s at line 3");
+    assert.equal(trace.error?.location?.line, 3);
+    assert.ok(elapsed < 3000, `answered after ${elapsed.toFixed(0)} ms`); // a loaded machine needs some slack
+    assert.deepEqual(trace.entries.map((e) => [e.kind, e.name]), [["module", "RNN"]]);
+
+    const next = await client.trace(modelFile("after-timeout", SCRATCHPAD).file, { timeoutMs: 10_000 });
+    assert.equal(next.error, undefined);
+    assert.deepEqual(shapes(find(next, "call", "RNN"), "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+  });
+
+  test("a warm re-trace of the same file is faster than the first (cold) one", async () => {
+    const fresh = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend });
+    try {
+      const { file } = modelFile("warm", SCRATCHPAD);
+      let started = performance.now();
+      await fresh.trace(file);
+      const cold = performance.now() - started;
+      started = performance.now();
+      const trace = await fresh.trace(file);
+      const warm = performance.now() - started;
+      assert.equal(trace.error, undefined);
+      assert.ok(warm < cold, `warm ${warm.toFixed(0)} ms, cold ${cold.toFixed(0)} ms`);
+    } finally {
+      fresh.dispose();
+    }
+  });
+});
+
+describe("unroll trace", () => {
+  const cli = (args: string[]) => {
+    try {
+      return { code: 0, stdout: execFileSync(process.execPath, [path.join(DIST, "cli.js"), "trace", ...args], { encoding: "utf8", stdio: "pipe", env: { ...process.env, UNROLL_BACKEND: backend } }) };
+    } catch (error) {
+      const e = error as { status: number; stdout: string; stderr: string };
+      return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  test("prints the table, then the error as file:line:col: message, exit code 1", () => {
+    const { file } = modelFile("cli-error", `${SCRATCHPAD}new nn.LSTM(100, 20).forward(torch.randn([10, 3, 50]));\n`);
+    const result = cli([file]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /RNN\(100, 20, num_layers=4, bidirectional=True\) +12,320/);
+    assert.match(result.stdout, /input \[10, 3, 100\] → out \[10, 3, 40\], h_n \[8, 3, 20\]/);
+    assert.match(result.stdout, /Total parameters: 22,080/); // with the LSTM's 9,760
+    assert.match(result.stderr ?? "", /cli-error\.ts:6:22: LSTM\(input_size=100, hidden_size=20\) got input \[10, 3, 50\]/);
+  });
+
+  test("--json prints the Trace", () => {
+    const { file } = modelFile("cli", SCRATCHPAD);
+    const json = cli([file, "--json"]);
+    assert.equal(json.code, 0);
+    const trace = JSON.parse(json.stdout) as Trace;
+    assert.equal(trace.file, file);
+    assert.deepEqual(find(trace, "call", "RNN").outputs?.[0], { name: "out", shape: [10, 3, 40] });
+  });
+});
+
+describe("traceModelFile in-process", () => {
+  test("frees every tensor it made and leaves no observer behind", async () => {
+    // The model file's "unroll" is this test's own copy of the library (the one the runner code here uses).
+    const internals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+    const load = internals._load;
+    internals._load = function (request, ...rest) {
+      return request === "unroll" ? unroll : load.call(this, request, ...rest);
+    };
+    process.setSourceMapsEnabled(true);
+    try {
+      const { file } = modelFile(
+        "memory",
+        `import { nn, optim, torch, backward } from "unroll";
+const lstm = new nn.LSTM(4, 8);
+const fc = new nn.Linear(8, 2);
+const optimizer = new optim.Adam([...lstm.parameters(), ...fc.parameters()]);
+for (let i = 0; i < 3; i++) {
+  backward(() => fc.forward(lstm.forward(torch.randn([5, 2, 4]))[0]).square().mean());
+  optimizer.step();
+}
+lstm.forward(torch.randn([5, 2, 3]));
+`,
+      );
+      const before = tf.memory().numTensors;
+      const first = await traceModelFile(file, { timeoutMs: 10_000 });
+      assert.equal(first.error?.kind, "shape");
+      assert.equal(find(first, "call", "LSTM", 6).count, 3);
+      assert.equal(find(first, "call", "LSTM", 9).error?.includes("not 3"), true);
+      assert.equal(tf.memory().numTensors, before, "after one trace");
+      await traceModelFile(file);
+      assert.equal(tf.memory().numTensors, before, "after two traces");
+      const rnn = new nn.RNN(2, 2);
+      assert.equal(Object.getOwnPropertyDescriptor(rnn, "forward"), undefined, "no observer after the trace");
+      rnn.dispose();
+    } finally {
+      internals._load = load;
+    }
+  });
+});

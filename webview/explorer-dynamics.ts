@@ -1,0 +1,96 @@
+// The Dynamics tab: one recurrent layer's behaviour on one training sample: the hidden (and cell) state
+// as a units × time heatmap, each gate's activations over time, and the norm of the gradient reaching
+// h_t through time on a log axis, which is where vanishing and exploding gradients show.
+import type { LayerDynamics, RunDetail } from "../src/protocol";
+import { fill, h, heatmap } from "./common";
+import { dynamicsLabel, formatNumber, gateGrid, gateTitle, gradientTrend, gridFrom, type Grid } from "./logic";
+import { LinePlot } from "./plot";
+
+type Dynamics = NonNullable<RunDetail["dynamics"]>;
+
+export class DynamicsTab {
+  readonly el = h("div", { class: "tab-body dynamics" });
+  private gradPlot: LinePlot | null = null;
+  private dynamics: Dynamics | null = null;
+
+  constructor(
+    private chosen: string | undefined,
+    private readonly saveChoice: (label: string) => void,
+  ) {
+    this.show(undefined);
+  }
+
+  show(dynamics: Dynamics | undefined): void {
+    this.dynamics = dynamics ?? null;
+    this.gradPlot?.destroy();
+    this.gradPlot = null;
+    if (!dynamics || dynamics.layers.length === 0) {
+      return fill(this.el, h("p", { class: "empty" }, "Dynamics appear with the first snapshot of a training run whose model has an RNN, LSTM or GRU layer."));
+    }
+    const labels = dynamics.layers.map(dynamicsLabel);
+    const index = Math.max(0, labels.indexOf(this.chosen ?? ""));
+    const select = h("vscode-single-select", { "aria-label": "Layer and direction" });
+    labels.forEach((l, i) => select.append(h("vscode-option", { value: String(i), selected: i === index }, l)));
+    select.addEventListener("change", () => {
+      this.chosen = labels[Number(select.value)];
+      this.saveChoice(this.chosen);
+      this.show(this.dynamics ?? undefined);
+    });
+    const layer = dynamics.layers[index];
+    const steps = layer.hidden.length;
+    fill(
+      this.el,
+      h("div", { class: "toolbar" }, h("label", {}, "Layer "), select),
+      h("p", { class: "meta" }, `One training sample, at epoch ${dynamics.epoch}, step ${dynamics.step}: ${steps} time steps, ${layer.hidden[0]?.length ?? 0} units.`),
+      ...this.sections(layer),
+    );
+  }
+
+  private sections(d: LayerDynamics): HTMLElement[] {
+    const steps = d.hidden.length;
+    const axis: [string, string, string] = ["t = 1", "time →", `t = ${steps}`];
+    const map = (grid: Grid, label: string, name: string) =>
+      heatmap(grid, {
+        label,
+        xAxis: axis,
+        height: Math.min(220, Math.max(56, grid.rows * 6)),
+        describe: (unit, t, v) => `${name}: t = ${t + 1}, unit ${unit}: ${formatNumber(v)}`,
+      });
+    const out: HTMLElement[] = [h("h3", {}, "Hidden state hₜ"), map(gridFrom(d.hidden, true), "Hidden state over time", "h")];
+    if (d.cell) out.push(h("h3", {}, "Cell state cₜ"), map(gridFrom(d.cell, true), "Cell state over time", "c"));
+    if (d.gates) {
+      out.push(
+        h("h3", {}, "Gates"),
+        h(
+          "div",
+          { class: "gates" },
+          ...d.gates.names.map((g, i) => h("div", { class: "gate" }, h("h4", {}, gateTitle(g)), map(gateGrid(d.gates!.values, i), `Gate ${g} over time`, g))),
+        ),
+      );
+    }
+    if (d.gradNorms?.length) out.push(...this.gradients(d.gradNorms));
+    return out;
+  }
+
+  /** ‖∂L/∂hₜ‖ against t on a log axis, with a sentence on what its slope means. */
+  private gradients(norms: number[]): HTMLElement[] {
+    const trend = gradientTrend(norms);
+    const box = h("div");
+    this.gradPlot = new LinePlot(box, {
+      series: [{ label: "‖∂L/∂hₜ‖", color: (t) => t.orange, width: 2, points: norms.length <= 60 }],
+      xLabel: "t",
+      yLabel: "gradient norm",
+      log: true,
+      height: 200,
+    });
+    this.gradPlot.setData([norms.map((_, i) => i + 1), norms]);
+    const words = trend
+      ? {
+          vanishing: `The gradient reaching t = 1 is ${formatNumber(trend.ratio)} of the one at the last step: it vanishes on the way back, so early steps barely learn.`,
+          exploding: `The gradient reaching t = 1 is ${formatNumber(trend.ratio)}× the one at the last step: it explodes on the way back (gradient clipping helps).`,
+          steady: `The gradient reaching t = 1 is ${formatNumber(trend.ratio)}× the one at the last step: it flows back through time without vanishing or exploding.`,
+        }[trend.verdict]
+      : "";
+    return [h("h3", {}, "Gradient norm through time ‖∂L/∂hₜ‖"), box, h("p", { class: `hint ${trend?.verdict ?? ""}` }, words)];
+  }
+}

@@ -1,0 +1,299 @@
+// The Training tab: Train/Stop, the run's status and backend, the live loss curve (raw and smoothed, the
+// learning rate on the right axis, earlier runs overlaid), numeric metrics per epoch, and the table of
+// every epoch's metrics (strings too, such as the predicted "ohlol").
+import type { FromWebview, RunDetail } from "../src/protocol";
+import { ago, banner, fill, h, icon, statusIcon, type Theme } from "./common";
+import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepXs, type Value } from "./logic";
+import { LinePlot, type SeriesSpec } from "./plot";
+
+export interface TrainingUi {
+  smoothing: number;
+  logY: boolean;
+}
+
+/** Colours for overlaid runs, cycling. */
+const COMPARE_COLORS: ((t: Theme) => string)[] = [(t) => t.orange, (t) => t.purple, (t) => t.green, (t) => t.yellow, (t) => t.red];
+const MAX_EPOCH_ROWS = 200;
+
+/**
+ * Columns of the loss chart's table: raw loss, smoothed loss, learning rate, then a raw and a smoothed
+ * column per compared run (only the smoothed one is drawn; the raw one is what a new weight smooths).
+ */
+const RAW = 0;
+const SMOOTH = 1;
+const LR = 2;
+const compareRaw = (i: number) => 3 + 2 * i;
+
+export class TrainingTab {
+  readonly el = h("div", { class: "tab-body training" });
+  private readonly header = h("div", { class: "run-header" });
+  private readonly toolbar = h("div", { class: "toolbar" });
+  private readonly lossBox = h("div", { class: "chart" });
+  private readonly metricsBox = h("div", { class: "chart" });
+  private readonly epochsBox = h("div", { class: "epochs" });
+  private readonly emptyBox = h("div");
+  private readonly lossPlot: LinePlot;
+  private metricsPlot: LinePlot | null = null;
+
+  private run: RunDetail | null = null;
+  /** Runs to overlay, as the host sent them; the run shown is left out when drawing (see overlays). */
+  private compare: RunDetail[] = [];
+  private backend = "";
+  private table = new CurveTable(3);
+  /** The running average of the loss and the x of the run's last step, extended by each live step. */
+  private ema = { last: 0, n: 0 };
+  private lastX: number | undefined;
+  private dirty = false;
+
+  constructor(
+    private readonly post: (m: FromWebview) => void,
+    private readonly ui: TrainingUi,
+    private readonly saveUi: (patch: Partial<TrainingUi>) => void,
+  ) {
+    this.lossPlot = new LinePlot(this.lossBox, { series: this.lossSeries(), xLabel: "step", yLabel: "loss", y2Label: "learning rate", log: ui.logY, y2Log: true, height: 280 });
+    fill(
+      this.el,
+      this.toolbar,
+      this.header,
+      this.emptyBox,
+      h("section", { class: "loss" }, h("h3", {}, "Loss per step"), this.lossBox, h("p", { class: "hint" }, "Drag across the chart to zoom in; double-click to zoom out.")),
+      this.metricsBox,
+      this.epochsBox,
+    );
+    this.renderToolbar();
+    this.renderHeader();
+  }
+
+  setRun(detail: RunDetail | null): void {
+    this.run = detail;
+    this.lossPlot.configure({ series: this.lossSeries() });
+    this.rebuildCurves();
+    this.renderHeader();
+    this.renderToolbar();
+    this.renderEpochs();
+  }
+
+  /** Earlier runs of the same file, overlaid. */
+  setCompare(runs: RunDetail[]): void {
+    this.compare = runs;
+    this.lossPlot.configure({ series: this.lossSeries() });
+    this.rebuildCurves();
+  }
+
+  setBackend(summary: string): void {
+    this.backend = summary;
+    this.renderHeader();
+  }
+
+  /** A step event was folded into the run: extend the curves (drawn on the next frame, however many arrive). */
+  stepAdded(): void {
+    const steps = this.run!.steps;
+    const s = steps[steps.length - 1];
+    const x = nextX(this.lastX, s.step);
+    this.lastX = x;
+    // x only grows (nextX), so this is the run's last point even when compared runs already have rows past
+    // it: the running average extends by one step, never recomputed.
+    const { row } = this.table.set(RAW, x, s.loss);
+    this.table.set(LR, x, s.lr);
+    this.table.columns[SMOOTH][row] = emaStep(this.ema, s.loss, this.ui.smoothing);
+    this.schedule();
+  }
+
+  epochAdded(): void {
+    this.renderEpochs();
+    this.renderHeader();
+  }
+
+  infoChanged(): void {
+    this.renderHeader();
+    this.renderToolbar();
+  }
+
+  private lossSeries(): SeriesSpec[] {
+    return [
+      { label: "loss", color: (t) => t.blue, alpha: this.ui.smoothing > 0 ? 0.3 : 1, width: 1 },
+      { label: `smoothed (${this.ui.smoothing.toFixed(2)})`, color: (t) => t.blue, width: 2 },
+      { label: "lr", color: (t) => t.muted, scale: "y2", width: 1, dash: [4, 3] },
+      ...this.overlays().map((r, i): SeriesSpec => ({ label: r.summary.info.id, color: COMPARE_COLORS[i % COMPARE_COLORS.length], width: 1.5, dash: [6, 3] })),
+    ];
+  }
+
+  /** The whole table again: on a new run, a new comparison, or a new smoothing weight. */
+  private rebuildCurves(): void {
+    const overlays = this.overlays();
+    this.table = new CurveTable(3 + 2 * overlays.length);
+    const steps = this.run?.steps ?? [];
+    const xs = stepXs(steps);
+    steps.forEach((s, i) => {
+      this.table.set(RAW, xs[i], s.loss);
+      this.table.set(LR, xs[i], s.lr);
+    });
+    this.lastX = xs.at(-1);
+    overlays.forEach((r, c) => {
+      const cxs = stepXs(r.steps);
+      r.steps.forEach((s, i) => this.table.set(compareRaw(c), cxs[i], s.loss));
+    });
+    const w = this.ui.smoothing;
+    const cols = this.table.columns;
+    this.ema = { last: 0, n: 0 };
+    cols[SMOOTH] = cols[RAW].map((v) => emaStep(this.ema, v, w));
+    overlays.forEach((_, c) => (cols[compareRaw(c) + 1] = emaSmooth(cols[compareRaw(c)], w)));
+    this.lossPlot.setData(this.plotData());
+  }
+
+  /** What the chart draws: x, loss, smoothed loss, lr, and each compared run smoothed. */
+  private plotData(): [number[], ...Value[][]] {
+    const cols = this.table.columns;
+    return [this.table.x, cols[RAW], cols[SMOOTH], cols[LR], ...this.overlays().map((_, c) => cols[compareRaw(c) + 1])];
+  }
+
+  /** The compared runs other than the one shown. */
+  private overlays(): RunDetail[] {
+    return this.compare.filter((r) => r.summary.info.id !== this.run?.summary.info.id);
+  }
+
+  private schedule(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    requestAnimationFrame(() => {
+      this.dirty = false;
+      this.lossPlot.setData(this.plotData());
+    });
+  }
+
+  private renderToolbar(): void {
+    const running = this.run?.summary.info.status === "running";
+    const button = (label: string, codicon: string, onclick: () => void, options: { disabled?: boolean; secondary?: boolean } = {}) =>
+      h("vscode-button", { icon: codicon, onclick, disabled: options.disabled, secondary: options.secondary, title: label }, label);
+    const slider = h("input", {
+      type: "range",
+      min: 0,
+      max: 0.99,
+      step: 0.01,
+      value: this.ui.smoothing,
+      "aria-label": "Smoothing",
+    });
+    const sliderValue = h("span", { class: "num slider-value" }, this.ui.smoothing.toFixed(2));
+    let pending = false;
+    slider.addEventListener("input", () => {
+      this.ui.smoothing = Number(slider.value);
+      sliderValue.textContent = this.ui.smoothing.toFixed(2);
+      this.saveUi({ smoothing: this.ui.smoothing });
+      // Dragging fires many inputs: re-smooth once per frame.
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        this.lossPlot.configure({ series: this.lossSeries() });
+        this.rebuildCurves();
+      });
+    });
+    const log = h("vscode-checkbox", { label: "Log scale", checked: this.ui.logY, title: "Loss on a logarithmic axis" });
+    log.addEventListener("change", () => {
+      this.ui.logY = log.checked;
+      this.saveUi({ logY: this.ui.logY });
+      this.lossPlot.configure({ log: this.ui.logY });
+    });
+    const runId = this.run?.summary.info.id;
+    fill(
+      this.toolbar,
+      button("Train", "play", () => this.post({ type: "train" }), { disabled: running }),
+      button("Stop", "debug-stop", () => this.post({ type: "stop" }), { disabled: !running, secondary: true }),
+      button("Export CSV", "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), { disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0, secondary: true }),
+      h("label", { class: "slider" }, "Smoothing ", slider, sliderValue),
+      log,
+    );
+  }
+
+  private renderHeader(): void {
+    const backendLine = this.backend ? h("p", { class: "meta" }, icon("server-process"), ` Backend: ${this.backend}`) : null;
+    (this.el.querySelector("section.loss") as HTMLElement).hidden = !this.run;
+    if (!this.run) {
+      fill(this.header, backendLine);
+      fill(this.emptyBox, h("p", { class: "empty" }, "No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live."));
+      return;
+    }
+    fill(this.emptyBox);
+    const info = this.run.summary.info;
+    const progress = info.epoch !== undefined ? `epoch ${info.epoch} / ${info.config.epochs}` : `${info.config.epochs} epochs`;
+    fill(
+      this.header,
+      h(
+        "div",
+        { class: "run-title" },
+        statusIcon(info),
+        h("strong", {}, info.name),
+        h("span", { class: "muted" }, ` ${info.status} · ${progress} · started ${ago(info.startedAt)}`),
+      ),
+      h(
+        "p",
+        { class: "meta" },
+        h("span", { class: "mono" }, info.config.model),
+        ` · ${formatCount(info.config.parameterCount)} parameters · ${info.config.optimizer}`,
+        info.finalLoss !== undefined ? ` · last loss ${formatNumber(info.finalLoss)}` : "",
+      ),
+      h("p", { class: "meta" }, icon("server-process"), ` Run on: ${info.backend}`),
+      this.backend && this.backend !== info.backend ? backendLine : null,
+      info.error ? banner("error", "error", `The run ${info.status === "failed" ? "failed" : "reported an error"} (${info.error.kind})`, h("span", { class: "mono" }, info.error.message)) : null,
+    );
+  }
+
+  /** A chart of the numeric metrics per epoch (with the epoch's mean loss), when the run reports any. */
+  private renderMetricsChart(): void {
+    const epochs = this.run?.epochs ?? [];
+    const { numeric } = metricNames(epochs);
+    if (numeric.length === 0) {
+      this.metricsPlot?.destroy();
+      this.metricsPlot = null;
+      fill(this.metricsBox);
+      return;
+    }
+    const colors: ((t: Theme) => string)[] = [(t) => t.green, (t) => t.orange, (t) => t.purple, (t) => t.yellow, (t) => t.red];
+    const series: SeriesSpec[] = [
+      { label: "epoch loss", color: (t) => t.blue, points: true },
+      ...numeric.map((m, i): SeriesSpec => ({ label: m, color: colors[i % colors.length], scale: "y2", points: true })),
+    ];
+    if (!this.metricsPlot) {
+      const box = h("div");
+      fill(this.metricsBox, h("h3", {}, "Metrics per epoch"), box);
+      this.metricsPlot = new LinePlot(box, { series, xLabel: "epoch", yLabel: "loss", y2Label: numeric.join(", "), height: 200 });
+    } else this.metricsPlot.configure({ series, y2Label: numeric.join(", ") });
+    this.metricsPlot.setData([epochs.map((e) => e.epoch), epochs.map((e) => e.loss), ...numeric.map((m) => epochs.map((e) => e.metrics[m] as number))]);
+  }
+
+  private renderEpochs(): void {
+    this.renderMetricsChart();
+    const epochs = this.run?.epochs ?? [];
+    if (epochs.length === 0) return fill(this.epochsBox);
+    const { numeric, other } = metricNames(epochs);
+    const metrics = [...other, ...numeric];
+    // Newest first: during training the latest epoch is what one watches.
+    const shown = epochs.slice(-MAX_EPOCH_ROWS).reverse();
+    fill(
+      this.epochsBox,
+      h("h3", {}, "Epochs"),
+      h(
+        "table",
+        { class: "grid compact fit" },
+        h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Epoch"), h("th", { class: "num" }, "Loss"), ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)))),
+        h(
+          "tbody",
+          {},
+          ...shown.map((e) =>
+            h(
+              "tr",
+              {},
+              h("td", { class: "num" }, String(e.epoch)),
+              h("td", { class: "num" }, formatNumber(e.loss)),
+              ...metrics.map((m) => {
+                const v = e.metrics[m];
+                return typeof v === "number" ? h("td", { class: "num" }, formatNumber(v)) : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));
+              }),
+            ),
+          ),
+        ),
+      ),
+      epochs.length > MAX_EPOCH_ROWS ? h("p", { class: "hint" }, `The ${epochs.length - MAX_EPOCH_ROWS} earlier epochs are in the CSV export.`) : null,
+    );
+  }
+}

@@ -1,0 +1,99 @@
+// The explorer panel beside a model file: Shapes, Training, Parameters and Dynamics tabs. It keeps only
+// what the host's messages say (re-sent after `ready` when the panel is shown again or restored) and, in
+// the webview's state, the UI choices: tab, smoothing, log scale, selections.
+import "@vscode-elements/elements/dist/vscode-tabs/index.js";
+import "@vscode-elements/elements/dist/vscode-tab-header/index.js";
+import "@vscode-elements/elements/dist/vscode-tab-panel/index.js";
+import "@vscode-elements/elements/dist/vscode-button/index.js";
+import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
+import "@vscode-elements/elements/dist/vscode-single-select/index.js";
+import "@vscode-elements/elements/dist/vscode-option/index.js";
+import type { RunDetail, RunEvent, ToWebview } from "../src/protocol";
+import { basename, connect, h, icon } from "./common";
+import { DynamicsTab } from "./explorer-dynamics";
+import { ParametersTab } from "./explorer-parameters";
+import { ShapesTab } from "./explorer-shapes";
+import { TrainingTab } from "./explorer-training";
+import { applyRunEvent } from "./logic";
+
+interface UiState {
+  /** The model file; the host reads it back from here to restore the panel after a window reload. */
+  file?: string;
+  tab: number;
+  smoothing: number;
+  logY: boolean;
+  shapesSelection?: string;
+  dynamicsLayer?: string;
+}
+
+const TABS = [
+  { label: "Shapes", codicon: "symbol-ruler" },
+  { label: "Training", codicon: "graph-line" },
+  { label: "Parameters", codicon: "symbol-numeric" },
+  { label: "Dynamics", codicon: "pulse" },
+];
+
+// Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
+const vscode = connect<UiState>({ tab: 0, smoothing: 0.6, logY: false }, onMessage);
+// The host writes the file into the page; keeping it in the state is what lets VS Code restore the panel.
+const file = document.body.dataset.file || vscode.state.file;
+if (file) vscode.save({ file });
+
+const shapes = new ShapesTab(vscode.post, vscode.state.shapesSelection, (key) => vscode.save({ shapesSelection: key }));
+const training = new TrainingTab(vscode.post, vscode.state, (patch) => vscode.save(patch));
+const parameters = new ParametersTab();
+const dynamics = new DynamicsTab(vscode.state.dynamicsLayer, (label) => vscode.save({ dynamicsLayer: label }));
+let run: RunDetail | null = null;
+
+const tabs = h("vscode-tabs", { "selected-index": vscode.state.tab });
+TABS.forEach((t, i) => tabs.append(h("vscode-tab-header", { slot: "header", id: `tab-${i}` }, icon(t.codicon), ` ${t.label}`)));
+for (const panel of [shapes, training, parameters, dynamics]) tabs.append(h("vscode-tab-panel", {}, panel.el));
+tabs.addEventListener("vsc-tabs-select", (e) => vscode.save({ tab: e.detail.selectedIndex }));
+
+document.body.append(h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null), tabs);
+vscode.ready();
+
+function onMessage(m: ToWebview): void {
+  switch (m.type) {
+    case "trace":
+      return shapes.show(m);
+    case "run":
+      return showRun(m.detail);
+    case "event":
+      return onEvent(m.runId, m.event);
+    case "compare":
+      return training.setCompare(m.runs);
+    case "backend":
+      return training.setBackend(m.summary);
+    case "runs":
+      return; // the Runs view's message
+  }
+}
+
+function showRun(detail: RunDetail): void {
+  const fresh = run?.summary.info.id !== detail.summary.info.id;
+  run = detail;
+  training.setRun(detail);
+  parameters.show(detail.snapshot, fresh);
+  dynamics.show(detail.dynamics);
+}
+
+function onEvent(runId: string, event: RunEvent): void {
+  // A run that starts while the panel is open may arrive as events alone: its start event begins it.
+  if (event.type === "start" && run?.summary.info.id !== runId) {
+    return showRun({ summary: { info: event.run, dir: "", lossCurve: [] }, steps: [], epochs: [] });
+  }
+  if (!run || run.summary.info.id !== runId) return;
+  switch (applyRunEvent(run, event)) {
+    case "step":
+      return training.stepAdded();
+    case "epoch":
+      return training.epochAdded();
+    case "info":
+      return training.infoChanged();
+    case "snapshot":
+      return parameters.show(run.snapshot, false);
+    case "dynamics":
+      return dynamics.show(run.dynamics);
+  }
+}

@@ -1,0 +1,454 @@
+// The webviews' pure logic: smoothing, log-safe values, CSV, colour scales, downsampling, gate labels,
+// sparklines, reading a traced recurrent call, and folding live run events into a RunDetail. No DOM here,
+// so that the unit tests (test/unit/webview-logic.test.ts) run it under Node.
+import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, TraceEntry, TracedShape } from "../src/protocol";
+
+export type Value = number | null;
+
+// ---------------------------------------------------------------------------------------------------
+// Numbers
+
+/** Compact, aligned-looking numbers: 4 significant digits, exponent form outside [1e-3, 1e5). */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "—";
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(2).replace(/\.?0+e/, "e"); // 1.50e-7 → 1.5e-7, 1.00e-4 → 1e-4
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(4)));
+}
+
+export const formatShape = (s: readonly number[]) => `[${s.join(", ")}]`;
+
+/** 12,345 */
+export const formatCount = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * Exponential moving average with TensorBoard's debiasing (so the first points are not pulled toward 0).
+ * `weight` in [0, 1): 0 is no smoothing. Gaps (null, NaN, ±∞) stay gaps and do not disturb the average.
+ */
+export function emaSmooth(values: readonly Value[], weight: number): Value[] {
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  const out: Value[] = new Array(values.length);
+  const state = { last: 0, n: 0 };
+  for (let i = 0; i < values.length; i++) out[i] = emaStep(state, values[i], w);
+  return out;
+}
+
+/** One step of `emaSmooth`, for appending points one at a time. */
+export function emaStep(state: { last: number; n: number }, v: Value, weight: number): Value {
+  if (v === null || !Number.isFinite(v)) return null;
+  state.last = state.last * weight + (1 - weight) * v;
+  state.n++;
+  return state.last / (1 - Math.pow(weight, state.n));
+}
+
+/** Values for a log axis: what is not positive and finite becomes a gap (null) instead of breaking the scale. */
+export function logSafe(values: readonly Value[]): Value[] {
+  return values.map((v) => (v !== null && v > 0 && Number.isFinite(v) ? v : null));
+}
+
+/** The x of the next step point: the run's global step, or one past the last when steps do not increase. */
+export function nextX(lastX: number | undefined, step: number): number {
+  if (lastX === undefined) return Number.isFinite(step) ? step : 1;
+  return Number.isFinite(step) && step > lastX ? step : lastX + 1;
+}
+
+/** The step axis of a run's curve (see nextX). */
+export function stepXs(steps: readonly { step: number }[]): number[] {
+  const xs: number[] = [];
+  for (const s of steps) xs.push(nextX(xs.at(-1), s.step));
+  return xs;
+}
+
+/**
+ * Columns sharing one sorted x axis, in the layout uPlot draws ([x, ...columns]), for overlaying curves
+ * whose x values differ. Appending past the end (the live case) is O(1); a point inside the range lands on
+ * its row, or inserts one.
+ */
+export class CurveTable {
+  readonly x: number[] = [];
+  readonly columns: Value[][];
+
+  constructor(columnCount: number) {
+    this.columns = Array.from({ length: columnCount }, () => []);
+  }
+
+  /** Sets column `c` at `x`; returns the row and whether it was appended at the end. */
+  set(c: number, x: number, y: Value): { row: number; appended: boolean } {
+    const n = this.x.length;
+    if (n === 0 || x > this.x[n - 1]) {
+      this.x.push(x);
+      for (const col of this.columns) col.push(null);
+      this.columns[c][n] = y;
+      return { row: n, appended: true };
+    }
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.x[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.x[lo] !== x) {
+      this.x.splice(lo, 0, x);
+      for (const col of this.columns) col.splice(lo, 0, null);
+    }
+    this.columns[c][lo] = y;
+    return { row: lo, appended: false };
+  }
+
+  get data(): [number[], ...Value[][]] {
+    return [this.x, ...this.columns];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Runs
+
+/**
+ * Folds one live event into the run shown, in place, and says what changed so the view redraws only that.
+ * The same folding rebuilds what the run store holds, so a reloaded webview shows the same thing.
+ */
+export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "step" | "epoch" | "snapshot" | "dynamics" | null {
+  switch (event.type) {
+    case "start":
+    case "end":
+      detail.summary.info = event.run;
+      return "info";
+    case "error":
+      detail.summary.info = { ...detail.summary.info, error: event.error };
+      return "info";
+    case "step":
+      detail.steps.push({ epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr });
+      return "step";
+    case "epoch": {
+      const entry = { epoch: event.epoch, loss: event.loss, metrics: event.metrics };
+      const i = detail.epochs.findIndex((e) => e.epoch === event.epoch);
+      if (i >= 0) detail.epochs[i] = entry;
+      else detail.epochs.push(entry);
+      const info = detail.summary.info;
+      detail.summary.info = { ...info, epoch: event.epoch, finalLoss: event.loss, finalMetrics: event.metrics };
+      return "epoch";
+    }
+    case "snapshot":
+      detail.snapshot = { epoch: event.epoch, step: event.step, parameters: event.parameters };
+      return "snapshot";
+    case "dynamics":
+      detail.dynamics = { epoch: event.epoch, step: event.step, layers: event.layers };
+      return "dynamics";
+    default:
+      return null; // log and checkpoint lines change nothing the explorer draws
+  }
+}
+
+/** The names of the metrics a run reports, in first-seen order, split into numeric (plottable) and others. */
+export function metricNames(epochs: RunDetail["epochs"]): { numeric: string[]; other: string[] } {
+  const kinds = new Map<string, boolean>();
+  for (const e of epochs) {
+    for (const [k, v] of Object.entries(e.metrics)) kinds.set(k, (kinds.get(k) ?? true) && typeof v === "number");
+  }
+  const numeric: string[] = [];
+  const other: string[] = [];
+  for (const [k, isNumeric] of kinds) (isNumeric ? numeric : other).push(k);
+  return { numeric, other };
+}
+
+/** One CSV field (RFC 4180). Strings that a spreadsheet would run as a formula get a leading quote. */
+export function csvField(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * A run as one CSV table: a row per training step (epoch, step, loss, lr), and on the last step of each
+ * epoch that epoch's loss and metrics (an epoch without steps gets a row of its own).
+ */
+export function runCsv(detail: RunDetail): string {
+  const { numeric, other } = metricNames(detail.epochs);
+  const metrics = [...numeric, ...other];
+  const header = ["epoch", "step", "loss", "lr", "epoch_loss", ...metrics];
+  const lastStepOf = new Map<number, number>();
+  detail.steps.forEach((s, i) => lastStepOf.set(s.epoch, i));
+  const epochCells = (e: RunDetail["epochs"][number] | undefined) => (e ? [e.loss, ...metrics.map((m) => e.metrics[m])] : []);
+  const byEpoch = new Map(detail.epochs.map((e) => [e.epoch, e]));
+  const rows: unknown[][] = [];
+  const written = new Set<number>();
+  detail.steps.forEach((s, i) => {
+    const isLast = lastStepOf.get(s.epoch) === i;
+    const e = isLast ? byEpoch.get(s.epoch) : undefined;
+    if (e) written.add(e.epoch);
+    rows.push([s.epoch, s.step, s.loss, s.lr, ...epochCells(e)]);
+  });
+  for (const e of detail.epochs) if (!written.has(e.epoch)) rows.push([e.epoch, null, null, null, ...epochCells(e)]);
+  rows.sort((a, b) => (a[0] as number) - (b[0] as number) || ((a[1] as number) ?? Infinity) - ((b[1] as number) ?? Infinity));
+  return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Colour
+
+export type Rgb = [number, number, number];
+
+/** Parses the colours the theme's CSS variables hold: #rgb, #rgba, #rrggbb, #rrggbbaa, rgb(), rgba(). */
+export function parseColor(css: string): Rgb | null {
+  const s = css.trim().toLowerCase();
+  let m = /^#([0-9a-f]{3,4})$/.exec(s);
+  if (m) return [0, 1, 2].map((i) => parseInt(m![1][i] + m![1][i], 16)) as Rgb;
+  m = /^#([0-9a-f]{6})([0-9a-f]{2})?$/.exec(s);
+  if (m) return [0, 2, 4].map((i) => parseInt(m![1].slice(i, i + 2), 16)) as Rgb;
+  m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/.exec(s);
+  if (m) return [m[1], m[2], m[3]].map((c) => Math.round(Math.min(255, Number(c)))) as Rgb;
+  return null;
+}
+
+/** Relative luminance in [0, 1] (sRGB), to tell a dark theme's background from a light one's. */
+export function luminance([r, g, b]: Rgb): number {
+  const lin = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+const mix = (a: Rgb, b: Rgb, t: number): Rgb => [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t)) as Rgb;
+
+/**
+ * A diverging scale centred on the theme's background: 0 is the background (so the matrix's structure, not
+ * its zeros, stands out in light and dark themes alike), −maxAbs full `negative`, +maxAbs full `positive`.
+ * The square root spends more of the range on small values, where most weights live.
+ */
+export function divergingColor(value: number, maxAbs: number, center: Rgb, negative: Rgb, positive: Rgb): Rgb {
+  if (!Number.isFinite(value) || maxAbs <= 0) return center;
+  const t = Math.min(Math.abs(value) / maxAbs, 1);
+  return mix(center, value < 0 ? negative : positive, Math.sqrt(t));
+}
+
+/** The largest finite |value| (1 when there is none), the symmetric range of a diverging heatmap. */
+export function maxAbs(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (a > m && Number.isFinite(a)) m = a;
+  }
+  return m || 1;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Grids (heatmaps)
+
+/** A row-major matrix. */
+export interface Grid {
+  rows: number;
+  cols: number;
+  values: ArrayLike<number>;
+}
+
+/** [row][col] → Grid; `transpose` puts the first index along the columns (time along x in the Dynamics tab). */
+export function gridFrom(matrix: readonly (readonly number[])[], transpose = false): Grid {
+  const a = matrix.length;
+  const b = a ? matrix[0].length : 0;
+  const values = new Float32Array(a * b);
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < b; j++) values[transpose ? j * a + i : i * b + j] = matrix[i][j] ?? NaN;
+  }
+  return transpose ? { rows: b, cols: a, values } : { rows: a, cols: b, values };
+}
+
+/** Gate `g` of [time][gate][unit] as a units × time grid. */
+export function gateGrid(values: readonly (readonly (readonly number[])[])[], g: number): Grid {
+  return gridFrom(values.map((step) => step[g] ?? []), true);
+}
+
+/**
+ * Averages blocks so that the grid is at most maxRows × maxCols (one value per canvas pixel is enough;
+ * drawing more only costs). Non-finite values are left out of their block's average.
+ */
+export function downsampleGrid(grid: Grid, maxRows: number, maxCols: number): Grid {
+  const rows = Math.max(1, Math.min(grid.rows, Math.floor(maxRows)));
+  const cols = Math.max(1, Math.min(grid.cols, Math.floor(maxCols)));
+  if (rows === grid.rows && cols === grid.cols) return grid;
+  const sums = new Float64Array(rows * cols);
+  const counts = new Uint32Array(rows * cols);
+  for (let r = 0; r < grid.rows; r++) {
+    const br = Math.floor((r * rows) / grid.rows);
+    for (let c = 0; c < grid.cols; c++) {
+      const v = grid.values[r * grid.cols + c];
+      if (!Number.isFinite(v)) continue;
+      const k = br * cols + Math.floor((c * cols) / grid.cols);
+      sums[k] += v;
+      counts[k]++;
+    }
+  }
+  const values = new Float32Array(rows * cols);
+  for (let k = 0; k < values.length; k++) values[k] = counts[k] ? sums[k] / counts[k] : NaN;
+  return { rows, cols, values };
+}
+
+/** The grid a parameter's heatmap shows: a bias (1-D) stands as one column, so its gate blocks run down it like a matrix's rows. */
+export function parameterGrid(p: ParameterSnapshot): Grid {
+  const { rows, cols, values } = p.heatmap;
+  return p.shape.length <= 1 ? { rows: rows * cols, cols: 1, values } : { rows, cols, values };
+}
+
+/** A labelled band of rows, in (possibly fractional) grid rows: [start, end). */
+export interface RowBlock {
+  label: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The gate blocks of a parameter along its heatmap's rows: PyTorch stacks the gates along the first
+ * dimension (weight_ih_l0 of an LSTM is [4·hidden, input], gates i f g o), so each gate is an equal band,
+ * even when the heatmap was downsampled.
+ */
+export function gateBlocks(p: ParameterSnapshot): RowBlock[] {
+  const gates = p.gates ?? [];
+  if (gates.length < 2) return [];
+  const rows = parameterGrid(p).rows;
+  return gates.map((label, i) => ({ label, start: (i * rows) / gates.length, end: ((i + 1) * rows) / gates.length }));
+}
+
+const GATE_NAMES: Record<string, string> = {
+  i: "input gate",
+  f: "forget gate",
+  g: "cell candidate",
+  o: "output gate",
+  r: "reset gate",
+  z: "update gate",
+  n: "new gate",
+};
+
+/** "f (forget gate)" */
+export const gateTitle = (g: string) => (GATE_NAMES[g] ? `${g} (${GATE_NAMES[g]})` : g);
+
+/** What a parameter's card says under its name: "layer 0, forward · gates i f g o · downsampled from [1024, 256]". */
+export function parameterNote(p: ParameterSnapshot): string {
+  const parts: string[] = [];
+  if (p.layer !== undefined) parts.push(`layer ${p.layer}${p.direction ? `, ${p.direction}` : ""}`);
+  else if (p.direction) parts.push(p.direction);
+  if (p.gates && p.gates.length > 1) parts.push(`gates ${p.gates.join(" ")}`);
+  if (p.heatmap.downsampledFrom) parts.push(`downsampled from ${formatShape(p.heatmap.downsampledFrom)}`);
+  return parts.join(" · ");
+}
+
+/** "rnn · layer 1 · reverse" */
+export const dynamicsLabel = (d: LayerDynamics) => `${d.module} (${d.kind}) · layer ${d.layer} · ${d.direction}`;
+
+/**
+ * How the gradient reaching h_t changes from the last step back to the first. The ratio is
+ * ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖: far below 1 the early steps barely learn (vanishing), far above they
+ * dominate (exploding).
+ */
+export function gradientTrend(norms: readonly number[]): { ratio: number; verdict: "vanishing" | "exploding" | "steady" } | null {
+  const finite = norms.filter((n) => Number.isFinite(n) && n > 0);
+  if (finite.length < 2) return null;
+  const ratio = finite[0] / finite[finite.length - 1];
+  return { ratio, verdict: ratio < 1e-2 ? "vanishing" : ratio > 1e2 ? "exploding" : "steady" };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sparkline
+
+/**
+ * A curve's points in a width × height box (canvas coordinates: y down), `pad` pixels in. `log` plots
+ * log10(y), skipping what is not positive. Non-finite points are skipped; a flat curve sits mid-height.
+ */
+export function sparkline(points: readonly Point[], width: number, height: number, pad = 1, log = false): Point[] {
+  const pts = points
+    .map(([x, y]): Point => [x, log ? (y > 0 ? Math.log10(y) : NaN) : y])
+    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (pts.length === 0) return [];
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [x, y] of pts) {
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  const w = width - 2 * pad;
+  const h = height - 2 * pad;
+  return pts.map(([x, y]): Point => [
+    pad + (x1 > x0 ? ((x - x0) / (x1 - x0)) * w : w / 2),
+    pad + (y1 > y0 ? (1 - (y - y0) / (y1 - y0)) * h : h / 2),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A traced recurrent call, for the unrolled diagram
+
+export interface UnrolledCall {
+  kind: "RNN" | "LSTM" | "GRU";
+  /** RNNCell, LSTMCell, GRUCell: one step per call. */
+  cell: boolean;
+  steps: number;
+  /** null for an unbatched (2-D) input. */
+  batch: number | null;
+  inputSize: number;
+  hiddenSize: number;
+  layers: number;
+  bidirectional: boolean;
+  batchFirst: boolean;
+  /** The input was a PackedSequence. */
+  packed: boolean;
+  input: TracedShape;
+  outputs: TracedShape[];
+}
+
+/** Reads `LSTM(50, 100, num_layers=2, bidirectional=True)` and the call's shapes; null for anything else. */
+export function unrolledCall(entry: TraceEntry): UnrolledCall | null {
+  const m = /^(RNN|LSTM|GRU)(Cell)?$/.exec(entry.name);
+  const input = entry.inputs?.[0];
+  if (entry.kind !== "call" || !m || !input || input.shape.length < 1) return null;
+  const config = entry.config ?? "";
+  const options = new Map([...config.matchAll(/(\w+)=([\w.]+)/g)].map((o) => [o[1], o[2]]));
+  const positional = /\(\s*(\d+)\s*,\s*(\d+)(?:\s*,\s*(\d+))?/.exec(config);
+  const cell = m[2] === "Cell";
+  const batchFirst = options.get("batch_first") === "True";
+  const shape = input.shape;
+  const sizes = /batch_sizes\s*\[([^\]]*)\]/.exec(input.detail ?? "");
+  const packed = !!sizes || /PackedSequence/.test(input.detail ?? "");
+  let steps = 1;
+  let batch: number | null = null;
+  if (sizes) {
+    const counts = sizes[1].split(/[\s,]+/).filter(Boolean).map(Number);
+    steps = counts.length;
+    batch = counts[0] ?? null;
+  } else if (cell) {
+    batch = shape.length >= 2 ? shape[0] : null;
+  } else if (shape.length >= 3) {
+    steps = batchFirst ? shape[1] : shape[0];
+    batch = batchFirst ? shape[0] : shape[1];
+  } else {
+    steps = shape[0];
+  }
+  const hN = entry.outputs?.find((o) => o.name === "h_n");
+  const hiddenSize = positional ? Number(positional[2]) : (hN?.shape.at(-1) ?? entry.outputs?.[0]?.shape.at(-1) ?? 0);
+  return {
+    kind: m[1] as UnrolledCall["kind"],
+    cell,
+    steps,
+    batch,
+    inputSize: positional ? Number(positional[1]) : (shape.at(-1) ?? 0),
+    hiddenSize,
+    layers: cell ? 1 : Number(options.get("num_layers") ?? positional?.[3] ?? 1),
+    bidirectional: options.get("bidirectional") === "True",
+    batchFirst,
+    packed,
+    input,
+    outputs: entry.outputs ?? [],
+  };
+}
+
+/**
+ * Which time steps the diagram draws: all of them up to `max`, else the first few, a gap (null), and the
+ * last two, so a 1,000-step sequence still reads as "x₁ x₂ x₃ … x₉₉₉ x₁₀₀₀".
+ */
+export function shownSteps(steps: number, max = 7): (number | null)[] {
+  if (steps <= max) return Array.from({ length: steps }, (_, i) => i + 1);
+  const head = max - 3;
+  return [...Array.from({ length: head }, (_, i) => i + 1), null, steps - 1, steps];
+}

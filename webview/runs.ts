@@ -1,0 +1,77 @@
+// The Runs view in the sidebar: every run of the workspace, newest first as the host sends them, with its
+// status, file, backend, final loss and metrics, and a loss sparkline. Click a run to open it; tick runs to
+// overlay them in the explorer; the trash button asks the host to delete one (the host confirms).
+import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
+import type { RunSummary, ToWebview } from "../src/protocol";
+import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
+import { formatNumber } from "./logic";
+
+const vscode = connect<Record<string, never>>({}, onMessage);
+const list = h("ul", { class: "runs", role: "list", "aria-label": "Runs" });
+const empty = h("p", { class: "empty" }, "No runs yet. Open a model file and run “Unroll: Train Model”.");
+document.body.append(list);
+let selected = new Set<string>();
+let runs: RunSummary[] = [];
+vscode.ready();
+
+function onMessage(m: ToWebview): void {
+  if (m.type !== "runs") return;
+  runs = m.runs;
+  // The host owns the selection; what it sends replaces what was ticked here.
+  selected = new Set(m.selected);
+  render();
+}
+
+function render(): void {
+  if (runs.length === 0) return fill(list, empty);
+  fill(list, ...runs.map(item));
+}
+
+function item(run: RunSummary): HTMLElement {
+  const info = run.info;
+  const open = () => vscode.post({ type: "openRun", runId: info.id });
+  const check = h("vscode-checkbox", { checked: selected.has(info.id), title: "Compare: overlay this run in the explorer", "aria-label": `Compare ${info.name}` });
+  check.addEventListener("change", () => {
+    if (check.checked) selected.add(info.id);
+    else selected.delete(info.id);
+    vscode.post({ type: "select", runIds: runs.map((r) => r.info.id).filter((id) => selected.has(id)) });
+  });
+  check.addEventListener("click", (e) => e.stopPropagation());
+  const remove = h("button", { class: "icon-button", title: "Delete run", "aria-label": `Delete run ${info.name}` }, icon("trash"));
+  remove.addEventListener("click", (e) => {
+    e.stopPropagation();
+    vscode.post({ type: "deleteRun", runId: info.id });
+  });
+  const metrics = Object.entries(info.finalMetrics ?? {})
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : JSON.stringify(v)}`);
+  const when = info.status === "running" && info.epoch !== undefined ? `epoch ${info.epoch}/${info.config.epochs}` : ago(info.endedAt ?? info.startedAt);
+  const backend = info.backend.split(/[\s(—]/)[0];
+  const results = info.error
+    ? h("span", { class: "ellipsis error" }, info.error.message)
+    : h("span", { class: "ellipsis" }, info.finalLoss !== undefined && info.finalLoss !== null ? `loss ${formatNumber(info.finalLoss)}` : "no loss yet", metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null);
+  return h(
+    "li",
+    {
+      class: `run ${selected.has(info.id) ? "selected" : ""}`,
+      tabindex: 0,
+      title: `${info.name}\n${info.file}\n${info.config.model}\n${info.backend}${info.error ? `\n${info.error.message}` : ""}`,
+      onclick: open,
+      onkeydown: (e) => {
+        const key = (e as KeyboardEvent).key;
+        if (key === "Enter") open();
+        if (key === "Delete") vscode.post({ type: "deleteRun", runId: info.id });
+      },
+    },
+    check,
+    h(
+      "div",
+      { class: "run-main" },
+      h("div", { class: "run-line" }, statusIcon(info), h("span", { class: "run-name" }, info.name)),
+      h("div", { class: "run-line muted" }, h("span", { class: "ellipsis" }, `${basename(info.file)} · ${backend} · ${when}`)),
+      h("div", { class: "run-line" }, results),
+    ),
+    sparklineCanvas(run.lossCurve, `Loss curve of ${info.name}`),
+    remove,
+  );
+}
