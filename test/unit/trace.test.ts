@@ -11,7 +11,7 @@ import Module from "node:module";
 import * as unroll from "unroll";
 import { nn, tf } from "unroll";
 import type { Trace, TraceEntry } from "../../src/protocol";
-import { TraceClient } from "../../src/runner/trace-client";
+import { TraceCancelled, TraceClient } from "../../src/runner/trace-client";
 import { traceModelFile } from "../../src/runner/trace";
 import { setupBackend } from "./helpers";
 
@@ -195,6 +195,18 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
     const next = await client.trace(modelFile("after-timeout", SCRATCHPAD).file, { timeoutMs: 10_000 });
     assert.equal(next.error, undefined);
     assert.deepEqual(shapes(find(next, "call", "RNN"), "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+  });
+
+  test("cancel() stops a running trace and drops the queued ones; the next trace works", async () => {
+    const { file } = modelFile("cancelled", `while (true) {}\n`);
+    const running = client.trace(file, { timeoutMs: 10_000 });
+    const queued = client.trace(file, { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.cancel();
+    await assert.rejects(running, TraceCancelled);
+    await assert.rejects(queued, TraceCancelled);
+    const next = await client.trace(modelFile("after-cancel", SCRATCHPAD).file);
+    assert.equal(next.error, undefined);
   });
 
   test("a warm re-trace of the same file is faster than the first (cold) one", async () => {
