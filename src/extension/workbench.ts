@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FromWebview, RunEvent, RunSummary } from "../protocol";
 import { startTraining, type Training } from "../runner/train-client";
-import { listRuns, readRun, readRunDetail } from "../runner/run-store";
+import { listRuns, readRunDetail } from "../runner/run-store";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsView } from "./runs-view";
 import { isModelFile, type TraceService } from "./trace-service";
@@ -180,7 +180,7 @@ export class Workbench implements vscode.Disposable {
       case "openRun":
         return this.openRun(m.runId);
       case "exportCsv":
-        return this.exportCsv(m.runId);
+        return this.exportCsv(m.runId, m.csv);
       default:
         break;
     }
@@ -371,16 +371,12 @@ export class Workbench implements vscode.Disposable {
     void vscode.window.showInformationMessage(`Unroll: weights saved to ${target.fsPath} (PyTorch's parameter names: load with safetensors.torch.load_file).`);
   }
 
-  private async exportCsv(runId: string): Promise<void> {
+  /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */
+  private async exportCsv(runId: string, csv: string): Promise<void> {
     const run = this.findRun(runId);
-    if (!run) return;
-    const data = readRun(run.dir);
-    const metricNames = [...new Set(data.epochs.flatMap((e) => Object.keys(e.metrics)))];
-    const lines = ["kind,epoch,step,loss,lr," + metricNames.join(",")];
-    for (const s of data.steps) lines.push(`step,${s.epoch},${s.step},${s.loss},${s.lr},${metricNames.map(() => "").join(",")}`);
-    for (const e of data.epochs) lines.push(`epoch,${e.epoch},,${e.loss},,${metricNames.map((n) => csvCell(e.metrics[n])).join(",")}`);
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(run.info.file), `${run.info.id}.csv`)), filters: { CSV: ["csv"] } });
-    if (target) fs.writeFileSync(target.fsPath, lines.join("\n") + "\n");
+    const folder = run ? path.dirname(run.info.file) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "");
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, `${runId}.csv`)), filters: { CSV: ["csv"] } });
+    if (target) fs.writeFileSync(target.fsPath, csv);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -425,5 +421,3 @@ export class Workbench implements vscode.Disposable {
 
 /** "wasm (WebAssembly with SIMD, embedded) — skipped …" → "wasm". */
 const shortBackend = (summary: string) => summary.split(" ")[0];
-
-const csvCell = (v: number | string | undefined) => (v === undefined ? "" : typeof v === "number" ? String(v) : `"${v.replace(/"/g, '""')}"`);
