@@ -15,7 +15,7 @@ import type { RunEvent } from "../src/protocol";
 
 const args = process.argv.slice(2);
 const backend = args.includes("--backend") ? args[args.indexOf("--backend") + 1] : "wasm";
-const REPEATS = 3;
+const REPEATS = 5;
 
 /** Step end times in seconds → [median ms between steps, steps per second over the run]. */
 function rates(times: number[]): [number, number] {

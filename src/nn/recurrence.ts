@@ -258,12 +258,12 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
         const back = cell.backward(cellSaved, T, w);
         const dGi: Tensor[] = new Array(T);
         const dGh: Tensor[] = new Array(T);
-        const dhSample: Tensor[] = new Array(T); // ∂L/∂h_t of sample 0, kept only for a probe
+        const dhAll: Tensor[] = new Array(T); // ∂L/∂h_t, kept only for a probe
         for (let k = T - 1; k >= 0; k--) {
           const t = order[k];
           const m = masks?.[t];
           const dhNew = m ? dOut[t].add(dh).mul(m) : dOut[t].add(dh);
-          if (probe) dhSample[t] = dhNew.slice([0, 0], [1, P]);
+          if (probe) dhAll[t] = dhNew;
           const dcNew = m && dc ? dc.mul(m) : dc;
           const g = back.step(t, dhNew, dcNew);
           dGi[t] = g.dGi;
@@ -277,7 +277,7 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
             dc = g.dc;
           }
         }
-        if (probe) probe.backward(tf.concat(dhSample, 0).square().sum(1).sqrt());
+        if (probe) probe.backward(sample0(dhAll).square().sum(1).sqrt());
         const DGi = tf.concat(dGi, 0);
         const DGh = cell.foldsHiddenBias ? DGi : tf.concat(dGh, 0);
         const dBih = hasBias ? sumRows(DGi) : null;
@@ -302,12 +302,16 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
   return { output, h, c };
 }
 
-/** Gives a probe sample 0's rows of the per-step states and gate activations, stacked by time. */
+/** Sample 0's row of each per-step `[B, n]` tensor, stacked by time: `[T, width]` (the first `width` columns). */
+function sample0(perStep: Tensor[], width = perStep[0].shape[1]!): Tensor {
+  return tf.stack(perStep).slice([0, 0, 0], [perStep.length, 1, width]).reshape([perStep.length, width]);
+}
+
+/** Gives a probe sample 0's states and gate activations (the first columns of a step's first saved tensor). */
 function reportForward(probe: LayerProbe, states: Tensor[], cells: Tensor[] | null, saved: Tensor[][], gateNames: readonly string[], H: number): void {
-  const sample0 = (ts: Tensor[], width: number) => tf.concat(ts.map((t) => t.slice([0, 0], [1, width])), 0);
   probe.forward({
-    hidden: sample0(states, states[0].shape[1]!),
-    cell: cells && sample0(cells, H),
+    hidden: sample0(states),
+    cell: cells && sample0(cells),
     gates: gateNames.length ? sample0(saved.map((s) => s[0]), gateNames.length * H) : null,
     gateNames,
   });

@@ -124,7 +124,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     store.writeInfo(info);
     emit({ type: "start", run: info });
 
-    const elapsed = () => Math.round(performance.now() - started) / 1000; // seconds, to the millisecond
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10000; // seconds, to 0.1 ms
     const userSample = experiment.sample?.(data);
     let sample: Batch | undefined = userSample;
     const lossOf = (batch: Batch, epoch: number): Tensor =>
@@ -183,6 +183,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
         if ((stopped = stopRequested())) break;
       }
       if (stopped) break; // a partial epoch gets no epoch line: its steps are in the metrics
+      if (!losses.length) throw new Error(`data().train gave no batches in epoch ${epoch}`);
       scheduler?.step();
       const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data as ExperimentData)) : {};
       const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
@@ -192,7 +193,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics });
       store.writeInfo(info);
       checkpoint(epoch);
-      stopped = stopRequested();
+      stopped = epoch < epochs && stopRequested(); // a stop after the last epoch changes nothing
     }
     if (snapshotted !== step) snapshot(epoch);
     if (checkpointed !== step) checkpoint(epoch);
