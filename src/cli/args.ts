@@ -11,6 +11,9 @@ export interface Parsed {
   options: Record<string, string | boolean>;
 }
 
+/** Options that never take a value: `--json model.ts` is the flag and the file. */
+const FLAGS = new Set(["json", "help", "quick"]);
+
 export function parseArgs(args: string[]): Parsed {
   const positional: string[] = [];
   const options: Record<string, string | boolean> = {};
@@ -19,7 +22,8 @@ export function parseArgs(args: string[]): Parsed {
     if (a === "-h" || a === "--help") options.help = true;
     else if (a.startsWith("--")) {
       const [key, inline] = a.slice(2).split("=", 2);
-      options[key] = inline ?? (args[i + 1] !== undefined && !args[i + 1].startsWith("-") ? args[++i] : true);
+      const takesValue = !FLAGS.has(key) && args[i + 1] !== undefined && !args[i + 1].startsWith("-");
+      options[key] = inline ?? (takesValue ? args[++i] : true);
     } else positional.push(a);
   }
   return { positional, options };

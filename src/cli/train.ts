@@ -123,8 +123,6 @@ export const trainCommand: Command = {
   summary: "train a model file's experiment and store the run",
   usage: USAGE,
   async run({ positional, options }) {
-    // --json is a flag: the generic parser takes a following word as its value (`--json model.ts`).
-    if (typeof options.json === "string") positional = [...positional, options.json];
     const file = modelPath(positional, USAGE);
     if (!file) return EXIT.usage;
     const epochs = positiveInteger(options, "epochs");
