@@ -20,7 +20,6 @@ const node = {
   target: "node20",
   format: "cjs",
   sourcemap: "inline",
-  keepNames: true, // printed module names (LSTM(…)) come from class names
   mainFields: ["module", "main"],
   external,
   alias: { unroll: "./src/nn/index.ts" },
