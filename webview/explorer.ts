@@ -50,6 +50,13 @@ TABS.forEach((t, i) => tabs.append(h("vscode-tab-header", { slot: "header", id: 
 for (const panel of [shapes, training, parameters, dynamics]) tabs.append(h("vscode-tab-panel", {}, panel.el));
 tabs.addEventListener("vsc-tabs-select", (e) => vscode.save({ tab: e.detail.selectedIndex }));
 
+const TRAINING_TAB = TABS.findIndex((t) => t.label === "Training");
+
+function selectTab(index: number): void {
+  (tabs as HTMLElement & { selectedIndex: number }).selectedIndex = index;
+  vscode.save({ tab: index });
+}
+
 document.body.append(h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null), tabs);
 vscode.ready();
 
@@ -81,6 +88,7 @@ function showRun(detail: RunDetail): void {
 function onEvent(runId: string, event: RunEvent): void {
   // A run that starts while the panel is open may arrive as events alone: its start event begins it.
   if (event.type === "start" && run?.summary.info.id !== runId) {
+    selectTab(TRAINING_TAB); // a run just started: its curve is what the user wants to watch
     return showRun({ summary: { info: event.run, dir: "", lossCurve: [] }, steps: [], epochs: [] });
   }
   if (!run || run.summary.info.id !== runId) return;

@@ -38,6 +38,9 @@ const INTEGER_INCREMENTS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 
 export class LinePlot {
   private plot: uPlot | null = null;
   private data: [number[], ...Value[][]] = [[]];
+  /** The x range of the data last drawn: the caller appends to its x array in place, so uPlot's own copy
+   *  of it already has the new points and cannot tell a zoom from new data. */
+  private drawn: [number, number] | null = null;
   private readonly resize: ResizeObserver;
   private readonly unsubscribe: () => void;
 
@@ -64,11 +67,15 @@ export class LinePlot {
   setData(data: [number[], ...Value[][]]): void {
     this.data = data;
     if (!this.plot) return;
-    const plot = this.plot;
-    const xs = plot.data[0];
-    const { min, max } = plot.scales.x;
-    const zoomed = xs.length > 1 && min != null && max != null && (min > xs[0] || max < xs[xs.length - 1]);
-    plot.setData(this.prepared(), !zoomed);
+    const { min, max } = this.plot.scales.x;
+    const zoomed = this.drawn !== null && min != null && max != null && (min > this.drawn[0] || max < this.drawn[1]);
+    this.plot.setData(this.prepared(), !zoomed);
+    this.remember();
+  }
+
+  private remember(): void {
+    const xs = this.data[0];
+    this.drawn = xs.length > 1 ? [xs[0], xs[xs.length - 1]] : null;
   }
 
   /** Rebuilds with other series or another y scale (linear/log). */
@@ -155,5 +162,6 @@ export class LinePlot {
       this.prepared(),
       this.container,
     );
+    this.remember();
   }
 }

@@ -1,7 +1,7 @@
 // Keeps a shape trace for every open model file: traces on open and save (in the long-lived tracing
 // process), follows edits so hovers and hints never point at the wrong line, and publishes diagnostics.
 import * as vscode from "vscode";
-import type { Trace, TraceEntry } from "../protocol";
+import type { RunnerError, Trace, TraceEntry } from "../protocol";
 import { TraceClient } from "../runner/trace-client";
 import { LineTracker, diagnosticsFor, entriesByLine, isModelFileText } from "./shapes";
 
@@ -22,6 +22,8 @@ export class TraceService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   private readonly disposables: vscode.Disposable[] = [this.diagnostics, this.changed];
   private client: TraceClient | null = null;
+  /** The last training error of each file, shown with the trace's diagnostics until it trains again. */
+  private readonly runErrors = new Map<string, RunnerError>();
   private readonly pending = new Map<string, Promise<Trace | null>>();
 
   /** Fires when a document's trace (or where its lines are) changed. */
@@ -79,8 +81,19 @@ export class TraceService implements vscode.Disposable {
     }
   }
 
-  private publishDiagnostics(uri: vscode.Uri, trace: Trace): void {
-    const items = diagnosticsFor(trace, uri.fsPath).map((d) => {
+  /** Shows (or, with null, clears) the error a training run of `file` ended with, at its line. */
+  setRunError(file: string, error: RunnerError | null): void {
+    const uri = vscode.Uri.file(file);
+    if (error?.location?.file === file) this.runErrors.set(uri.toString(), error);
+    else this.runErrors.delete(uri.toString());
+    this.publishDiagnostics(uri, this.traces.get(uri.toString())?.trace ?? null);
+  }
+
+  private publishDiagnostics(uri: vscode.Uri, trace: Trace | null): void {
+    const runError = this.runErrors.get(uri.toString());
+    const fromRun = runError ? diagnosticsFor({ file: uri.fsPath, entries: [], durationMs: 0, backend: "", error: runError }, uri.fsPath) : [];
+    const fromTrace = trace ? diagnosticsFor(trace, uri.fsPath) : [];
+    const items = [...fromTrace, ...fromRun.filter((r) => !fromTrace.some((t) => t.line === r.line && t.message === r.message))].map((d) => {
       const start = new vscode.Position(d.line - 1, d.column - 1);
       // Underline the expression at the error: to the end of the call or the line.
       const range = new vscode.Range(start, new vscode.Position(d.line - 1, Number.MAX_SAFE_INTEGER));

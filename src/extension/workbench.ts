@@ -29,7 +29,14 @@ interface Session {
   epoch?: number;
   step?: number;
   loss?: number;
+  /** The latest step not yet shown: steps reach the panel and the status bar at most every STEP_INTERVAL_MS. */
+  pendingStep?: RunEvent;
+  stepTimer?: NodeJS.Timeout;
 }
+
+/** A small model trains thousands of steps a second; posting each to the webview floods the host (a Stop
+ *  command then waits behind the queue). The panel gets the run's every step from the store at the end. */
+const STEP_INTERVAL_MS = 100;
 
 export class Workbench implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -205,14 +212,20 @@ export class Workbench implements vscode.Disposable {
       (event) => this.onRunEvent(session, event),
     );
     this.sessions.set(file, session);
+    this.traces.setRunError(file, null);
     this.updateStatus();
     void vscode.commands.executeCommand("setContext", "unroll.training", true);
     const result = await session.training.done;
+    this.flushStep(session);
     this.sessions.delete(file);
+    // The panel saw a sample of the steps while training: now it gets them all.
+    const panel = ExplorerPanel.get(file);
+    if (panel && session.runId) this.showRun(panel, path.join(this.runsFolderFor(file), session.runId));
     void vscode.commands.executeCommand("setContext", "unroll.training", this.sessions.size > 0);
     this.updateStatus(session);
     this.refreshRuns();
     const run = result.run;
+    this.traces.setRunError(file, result.error ?? null);
     if (result.error) {
       const where = result.error.location ? ` (${path.basename(result.error.location.file)}:${result.error.location.line})` : "";
       void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, "Show Line").then((c) => {
@@ -227,6 +240,12 @@ export class Workbench implements vscode.Disposable {
   }
 
   private onRunEvent(session: Session, event: RunEvent): void {
+    if (event.type === "step") {
+      Object.assign(session, { epoch: event.epoch, step: event.step, loss: event.loss, pendingStep: event });
+      session.stepTimer ??= setTimeout(() => this.flushStep(session), STEP_INTERVAL_MS);
+      return;
+    }
+    if (event.type !== "log") this.flushStep(session);
     switch (event.type) {
       case "start":
         session.runId = event.run.id;
@@ -234,9 +253,6 @@ export class Workbench implements vscode.Disposable {
         session.epochs = event.run.config.epochs;
         ExplorerPanel.get(session.file)?.postBackend(event.run.backend);
         this.scheduleRunsRefresh();
-        break;
-      case "step":
-        Object.assign(session, { epoch: event.epoch, step: event.step, loss: event.loss });
         break;
       case "epoch":
         this.scheduleRunsRefresh();
@@ -248,6 +264,15 @@ export class Workbench implements vscode.Disposable {
         break;
     }
     if (session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, event);
+    this.updateStatus();
+  }
+
+  private flushStep(session: Session): void {
+    clearTimeout(session.stepTimer);
+    session.stepTimer = undefined;
+    const step = session.pendingStep;
+    session.pendingStep = undefined;
+    if (step && session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, step);
     this.updateStatus();
   }
 

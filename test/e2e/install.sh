@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the end-to-end harness (see /work/shared/docs/vscode-e2e.md and test/e2e/README.md):
 #   - Debian packages: chromium (the browser playwright-core drives), libkrb5-dev + pkg-config +
-#     build-essential (code-server's kerberos and node-pty compile from source);
+#     build-essential (code-server's kerberos and node-pty compile from source), unzip (the vsix checks);
 #   - code-server 4.100.3 and playwright-core into test/e2e/node_modules (NOT the extension's dependencies).
 # It works offline apart from the Debian mirror and the npm registry, and handles code-server's three
 # install blockers: ripgrep's download from GitHub (cache pre-filled), node-pty's `npx node-gyp` (npm_config_yes),
@@ -18,7 +18,7 @@ elapsed() { local ms=$((($(date +%s%N) - started) / 1000000)); printf "%d.%01d s
 log() { echo "== e2e install: $*"; }
 
 # --- Debian packages ---------------------------------------------------------------------------------------
-APT_PACKAGES=(chromium libkrb5-dev pkg-config build-essential)
+APT_PACKAGES=(chromium libkrb5-dev pkg-config build-essential unzip)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -76,7 +76,7 @@ fi
 # --- Blockers 2 and 3: npx node-gyp (node-pty) asks to install; the postinstall refuses root -------------
 export npm_config_yes=true
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
-log "npm install (code-server 4.100.3, playwright-core)"
+log "npm ci (code-server 4.100.3, playwright-core)"
 if [[ -f package-lock.json ]]; then
   npm ci --unsafe-perm --no-audit --no-fund --loglevel=error
 else

@@ -28,8 +28,12 @@ const example = (name: string) => fs.readFileSync(path.join(REPO, "examples", na
 // ---------------------------------------------------------------------------------------------------
 // The explorer panel and the Runs view, read from their webviews
 
-/** The explorer panel's webview (its tabs: Shapes, Training, Parameters, Dynamics). */
-const explorer = (vs: VSCode, timeoutMs = 30_000) => vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), timeoutMs);
+/** The explorer panel's webview (its tabs: Shapes, Training, Parameters, Dynamics), of the given file when named. */
+const explorer = (vs: VSCode, timeoutMs = 30_000, file?: string) =>
+  vs.webview(
+    async (f) => f.evaluate((name) => !!document.querySelector("vscode-tabs") && (!name || (document.querySelector("header")?.textContent ?? "").includes(name)), file),
+    timeoutMs,
+  );
 /** The Runs view's webview. */
 const runsView = (vs: VSCode, timeoutMs = 30_000) =>
   vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="Runs"]') || /No runs yet/.test(document.body.innerText)), timeoutMs);
@@ -70,13 +74,20 @@ function runsOnDisk(folder: string): { dir: string; info: { status: string; fina
     .map((d) => ({ dir: path.join(root, d), info: JSON.parse(fs.readFileSync(path.join(root, d, "run.json"), "utf8")) }));
 }
 
-/** Starts "Unroll: Train Model" on the active editor and returns the explorer once it shows a run. */
-async function train(vs: VSCode): Promise<Frame> {
+/**
+ * Starts "Unroll: Train Model" on the active editor (the file `file`) and returns the explorer once it shows
+ * the run, and whether the explorer showed the Training tab by itself (else it clicks the tab).
+ */
+async function train(vs: VSCode, file: string): Promise<{ frame: Frame; trainingShown: boolean }> {
   await vs.runCommand("Unroll: Train Model");
-  const frame = await explorer(vs, 60_000);
-  await selectTab(frame, "Training");
+  const frame = await explorer(vs, 60_000, file);
+  const trainingShown = await until("the Training tab", async () => /Loss per step/.test(await VSCode.text(frame)), 10_000).then(
+    () => true,
+    () => false,
+  );
+  if (!trainingShown) await selectTab(frame, "Training");
   await until("the Training tab to show a run", async () => (await runHeader(frame)).length > 0, 60_000);
-  return frame;
+  return { frame, trainingShown };
 }
 
 /**
@@ -204,8 +215,9 @@ test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, fa
     })();
     const tTrain = Date.now();
     let frame: Frame;
+    let trainingShown = false;
     try {
-      frame = await train(vs);
+      ({ frame, trainingShown } = await train(vs, "05b_hello_rnn.ts"));
       await vs.screenshot("training-started");
       await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 120_000);
     } finally {
@@ -240,6 +252,7 @@ test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, fa
     // The status bar told the backend and the progress.
     assert.ok(statuses.some((s) => /wasm|webassembly|cpu|tfjs-node|webgpu|cuda/i.test(s)), "the status bar shows the backend");
     assert.ok(statuses.some((s) => /epoch|\d+\s*\/\s*30|\d+%/i.test(s)), "the status bar shows the progress");
+    assert.ok(trainingShown, "Train Model shows the Training tab (the loss curve) by itself");
   });
 });
 
@@ -250,7 +263,7 @@ test("4) the Runs view lists the run with its final loss, still there after Deve
   const folder = workspace.copyExamples();
   await withVSCode({ name: "s4-runs", folder }, async (vs) => {
     await vs.openFile("05b_hello_rnn.ts");
-    const frame = await train(vs);
+    const { frame } = await train(vs, "05b_hello_rnn.ts");
     await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 120_000);
     const [run] = runsOnDisk(folder);
     assert.ok(run, "the run is stored under .unroll/runs");
@@ -298,13 +311,32 @@ test('5) "Unroll: Stop Training" ends a long run as stopped within seconds, its 
   const folder = workspace.bare({ "long_run.ts": long });
   await withVSCode({ name: "s5-stop", folder }, async (vs) => {
     await vs.openFile("long_run.ts");
-    const frame = await train(vs);
+    const { frame } = await train(vs, "long_run.ts");
     await until("some epochs to be plotted", async () => (await epochRows(frame)).length >= 20, 60_000);
     await vs.screenshot("running");
     const tStop = Date.now();
     await vs.runCommand("Unroll: Stop Training");
-    await until("the run to end as stopped", async () => /stopped/i.test(await runHeader(frame)), 15_000, 100);
+    let onDiskMs: number | undefined;
+    try {
+      await until(
+        "the run to end as stopped",
+        async () => {
+          if (onDiskMs === undefined && runsOnDisk(folder)[0]?.info.status === "stopped") onDiskMs = Date.now() - tStop;
+          return /stopped/i.test(await runHeader(frame));
+        },
+        15_000,
+        100,
+      );
+    } catch (error) {
+      const [run] = runsOnDisk(folder);
+      const header = (await runHeader(frame)).replace(/\s+/g, " ").slice(0, 120);
+      throw new Error(
+        `${(error as Error).message}: 15 s after Stop the explorer says "${header}"; run.json says ${run?.info.status}` +
+          `${onDiskMs !== undefined ? ` (since ${onDiskMs} ms after Stop)` : ""} at epoch ${(run?.info as { epoch?: number })?.epoch}`,
+      );
+    }
     const stopMs = Date.now() - tStop;
+    t.diagnostic(`run.json said stopped ${onDiskMs ?? "?"} ms after the command`);
     record("stopMs", stopMs);
     t.diagnostic(`stopped ${stopMs} ms after the command`);
     assert.ok(stopMs < 5000, `stopped within a few seconds (${stopMs} ms)`);
@@ -348,7 +380,7 @@ test("6) Parameters and Dynamics show weight_hh_l0 [400, 100] with its gates and
   const folder = workspace.bare({ "lstm.ts": LSTM_EXPERIMENT });
   await withVSCode({ name: "s6-parameters", folder, settings: { "unroll.snapshotEvery": 1 } }, async (vs) => {
     await vs.openFile("lstm.ts");
-    const frame = await train(vs);
+    const { frame } = await train(vs, "lstm.ts");
     await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 120_000);
 
     await selectTab(frame, "Parameters");
@@ -515,11 +547,8 @@ test("9) a model file that throws: the error shows at the user's line; a good fi
     }
     // A good file trains afterwards.
     await vs.openFile("hello.ts");
-    await vs.runCommand("Unroll: Train Model");
-    await until("the good run to complete", async () => {
-      for (const f of vs.webviewFrames()) if (/completed/i.test(await runHeader(f).catch(() => "")) && /ohlol/.test(await VSCode.text(f))) return true;
-      return false;
-    }, 120_000);
+    const { frame } = await train(vs, "hello.ts");
+    await until("the good run to complete", async () => /completed/i.test(await runHeader(frame)) && /ohlol/.test(await VSCode.text(frame)), 120_000);
     await vs.screenshot("good-run");
     const runs = runsOnDisk(folder);
     assert.ok(runs.some((r) => r.info.status === "completed"), "the good run completed");

@@ -123,8 +123,12 @@ function healthy(port: number): Promise<boolean> {
 }
 
 /** Temporary workspaces for scenarios: a copy of examples/, or a bare folder with given files. */
+let workspaceRoot: string | undefined;
 export const workspace = {
-  root: fs.mkdtempSync(path.join(os.tmpdir(), "unroll-e2e-ws-")),
+  /** Made on first use (importing this module creates nothing). */
+  get root(): string {
+    return (workspaceRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), "unroll-e2e-ws-")));
+  },
   /** A fresh copy of the repository's examples/ (training writes .unroll/runs into it, not into the repo). */
   copyExamples(): string {
     const target = fs.mkdtempSync(path.join(this.root, "examples-"));
@@ -142,7 +146,8 @@ export const workspace = {
     return dir;
   },
   cleanup(): void {
-    if (!KEEP) fs.rmSync(this.root, { recursive: true, force: true });
+    if (!KEEP && workspaceRoot) fs.rmSync(workspaceRoot, { recursive: true, force: true });
+    workspaceRoot = undefined;
   },
 };
 
@@ -186,6 +191,8 @@ export class VSCode {
     const vsix = vsixPath();
     if (!fs.existsSync(vsix)) throw new Error(`no ${vsix}: run npm run package`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `unroll-e2e-${options.name.replace(/[^\w-]+/g, "_")}-`));
+    // This session's screenshots replace the last run's.
+    if (fs.existsSync(SCREENSHOTS)) for (const f of fs.readdirSync(SCREENSHOTS)) if (f.startsWith(`${options.name}-`)) fs.rmSync(path.join(SCREENSHOTS, f));
     const userData = path.join(dir, "user-data");
     const extensions = path.join(dir, "extensions");
     const home = path.join(dir, "home");
@@ -244,6 +251,19 @@ export class VSCode {
       const context = await browser.newContext({ viewport: options.viewport ?? { width: 1600, height: 1000 } });
       // Clipboard for scenarios that paste.
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: `http://127.0.0.1:${port}` });
+      // code-server registers its own (PWA) service worker with the root as its scope. After a window reload it
+      // can control a webview's frame before the webview's own service worker does, and the webview then waits
+      // forever ("Found unexpected service worker controller"): an empty Runs view. Desktop VS Code has no such
+      // worker, so the harness keeps it from registering (webviews keep theirs).
+      await context.addInitScript(() => {
+        const sw = navigator.serviceWorker;
+        if (!sw) return;
+        const register = sw.register.bind(sw);
+        sw.register = ((url: string | URL, options?: RegistrationOptions) =>
+          String(url).includes("/_static/out/browser/serviceWorker.js")
+            ? Promise.reject(new Error("code-server's service worker is disabled by the e2e harness"))
+            : register(url, options)) as typeof sw.register;
+      });
       const page = await context.newPage();
       const vs = new VSCode(options, dir, port, server, browser, context, page);
       Object.assign(vs.timings, timings);
@@ -412,7 +432,7 @@ export class VSCode {
           const deadline = Date.now() + 2500;
           while (Date.now() < deadline) {
             last = await this.hoverText();
-            if (matches(last)) return last;
+            if (matches(last)) return this.settledHover(last);
             await sleep(150);
           }
           return undefined;
@@ -439,7 +459,7 @@ export class VSCode {
           const deadline = Date.now() + 2500;
           while (Date.now() < deadline) {
             last = await this.hoverText();
-            if (matches(last)) return last;
+            if (matches(last)) return this.settledHover(last);
             await sleep(150);
           }
           return undefined;
@@ -453,6 +473,20 @@ export class VSCode {
   }
 
   /** Where a word is drawn in the active editor (on a 1-based line when given): the centre of its token. */
+  /** Lets a hover that matched finish loading its other providers (TypeScript's "Loading…") and fade in. */
+  private async settledHover(first: string): Promise<string> {
+    let text = first;
+    const deadline = Date.now() + 5000;
+    while (/Loading/.test(text) && Date.now() < deadline) {
+      await sleep(150);
+      const now = await this.hoverText();
+      if (!now) break;
+      text = now;
+    }
+    await sleep(400);
+    return (await this.hoverText()) || text;
+  }
+
   private async tokenCenter(word: string, line?: number): Promise<{ x: number; y: number }> {
     const top = line === undefined ? null : await this.lineTop(line);
     if (line !== undefined && top === null) throw new Error(`line ${line} is not rendered`);
@@ -526,9 +560,13 @@ export class VSCode {
     return this.page.locator(".notification-toast, .notifications-center .notification-list-item").evaluateAll((items) => items.map((i) => (i as HTMLElement).innerText.trim()));
   }
 
-  /** Clicks an activity bar entry by its title ("Unroll", "Explorer"). */
+  /** Shows an activity bar entry's view container ("Unroll", "Explorer"): clicks it unless it is already shown (a click would hide it). */
   async activity(title: string): Promise<void> {
-    await this.page.locator(`.part.activitybar .action-item a[aria-label^="${title}"]`).first().click();
+    const link = this.page.locator(`.part.activitybar .action-item a[aria-label^="${title}"]`).first();
+    await link.waitFor({ state: "visible", timeout: 15_000 });
+    const checked = await link.evaluate((a) => a.closest(".action-item")?.classList.contains("checked") ?? false);
+    if (checked && (await this.page.locator(".part.sidebar").isVisible())) return;
+    await link.click();
   }
 
   /**
@@ -596,8 +634,21 @@ export class VSCode {
     return file;
   }
 
-  /** "Developer: Reload Window": the workbench and the extension host start again. */
+  /**
+   * "Developer: Reload Window": the workbench and the extension host start again.
+   *
+   * In code-server every webview shares one origin, so one service worker scope: when a window with several
+   * webviews (the explorer panel and the Runs view) reloads, the restored webviews race the previous
+   * window's worker and one of them can stay blank for 30 s or for good (1 reload in 6 here). Desktop VS Code
+   * gives each webview its own origin. The harness unregisters the webviews' worker before reloading (they
+   * register a fresh one as they load), which made 6 reloads in 6 clean.
+   */
   async reload(): Promise<void> {
+    await this.page.evaluate(async () => {
+      for (const registration of await navigator.serviceWorker.getRegistrations()) {
+        if (registration.scope.includes("/webview/")) await registration.unregister();
+      }
+    });
     const navigated = this.page.waitForEvent("framenavigated", { predicate: (f) => f === this.page.mainFrame(), timeout: 30_000 });
     await this.runCommand("Developer: Reload Window");
     await navigated;

@@ -1,0 +1,93 @@
+// The .vsix itself (`npm run package`): lean, holding what the installed extension needs and nothing of the
+// sources, and working from its own files: unpacked into an empty folder, its CLI traces and trains a model
+// file with the esbuild and the wasm binaries it ships (no node_modules of the repository within reach).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO, vsixPath } from "./vscode";
+
+const MAX_BYTES = 15 * 1024 * 1024;
+let root: string;
+let ext: string;
+let files: string[];
+
+before(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-vsix-"));
+  execFileSync("unzip", ["-q", vsixPath(), "-d", root]);
+  ext = path.join(root, "extension");
+  files = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(path.relative(ext, p).split(path.sep).join("/"));
+    }
+  };
+  walk(ext);
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+test("the vsix is lean", (t) => {
+  const size = fs.statSync(vsixPath()).size;
+  t.diagnostic(`${path.basename(vsixPath())}: ${(size / 1024 / 1024).toFixed(2)} MB, ${files.length} files`);
+  assert.ok(size < MAX_BYTES, `${size} bytes`);
+});
+
+test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, media and examples", () => {
+  const need = [
+    "package.json",
+    "dist/extension.js",
+    "dist/cli.js",
+    "dist/train.js",
+    "dist/trace-server.js",
+    "dist/nn/index.js",
+    "dist/nn/wasm/tfjs-backend-wasm-simd.wasm",
+    "dist/nn/wasm/tfjs-backend-wasm.wasm",
+    "dist/types/index.d.ts",
+    "node_modules/esbuild/package.json",
+    "node_modules/esbuild/lib/main.js",
+    "node_modules/unroll-types/package.json",
+    "node_modules/unroll-types/index.js",
+    "examples/02_rnn.ts",
+    "examples/05b_hello_rnn.ts",
+  ];
+  for (const f of need) assert.ok(files.includes(f), `missing ${f}`);
+  assert.ok(files.some((f) => /^node_modules\/@esbuild\/[^/]+\/bin\/esbuild(\.exe)?$/.test(f)), "esbuild's platform binary");
+  assert.ok(files.some((f) => f.startsWith("dist/webview/")), "the webview bundles");
+  assert.ok(files.some((f) => f.startsWith("media/")), "media/");
+  const manifest = JSON.parse(fs.readFileSync(path.join(ext, "package.json"), "utf8"));
+  assert.ok(files.includes(manifest.main.replace(/^\.\//, "")), `main ${manifest.main}`);
+  if (manifest.icon) assert.ok(files.includes(manifest.icon), `icon ${manifest.icon}`);
+});
+
+test("the vsix leaves out sources, tests, benchmarks and other node_modules", () => {
+  const stray = files.filter(
+    (f) =>
+      /^(src|test|bench|out|scripts|\.ci|\.git)\//.test(f) ||
+      /^(tsconfig.*\.json|esbuild\.mjs|package-lock\.json)$/.test(f) ||
+      /\.vsix$/.test(f) ||
+      (f.startsWith("node_modules/") && !/^node_modules\/(esbuild|@esbuild\/[^/]+|unroll-types)\//.test(f)),
+  );
+  assert.deepEqual(stray, []);
+  // The esbuild binary ships once (esbuild/bin/esbuild would be a second copy).
+  assert.ok(!files.includes("node_modules/esbuild/bin/esbuild"));
+});
+
+test("the unpacked extension's CLI traces and trains with only its own files", (t) => {
+  const work = fs.mkdtempSync(path.join(root, "work-"));
+  fs.copyFileSync(path.join(REPO, "examples", "02_rnn.ts"), path.join(work, "02_rnn.ts"));
+  fs.copyFileSync(path.join(REPO, "examples", "05b_hello_rnn.ts"), path.join(work, "05b_hello_rnn.ts"));
+  // Nothing of the repository on the way: a clean environment, the unpacked extension outside the repository.
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: work };
+  const cli = path.join(ext, "dist", "cli.js");
+  const started = Date.now();
+  const trace = execFileSync(process.execPath, [cli, "trace", "02_rnn.ts", "--json"], { cwd: work, env, encoding: "utf8", timeout: 120_000 });
+  assert.match(trace, /\[\s*10,\s*3,\s*40\s*\]/, "the trace has the bidirectional output");
+  const trained = execFileSync(process.execPath, [cli, "train", "05b_hello_rnn.ts"], { cwd: work, env, encoding: "utf8", timeout: 120_000 });
+  t.diagnostic(`trace + train from the unpacked vsix: ${Date.now() - started} ms; ${trained.trim().split("\n").at(-2)}`);
+  assert.match(trained, /ohlol/);
+  assert.match(trained, /wasm/i, "the wasm backend loaded from dist/nn/wasm");
+});
