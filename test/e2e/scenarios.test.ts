@@ -284,7 +284,16 @@ test("4) the Runs view lists the run with its final loss, still there after Deve
 
     await vs.reload();
     await vs.activity("Unroll").catch(() => {});
-    view = await runsView(vs, 60_000);
+    view = await runsView(vs, 30_000).catch(async () => {
+      // code-server serves every webview from one origin, and now and then (about 1 reload in 6 here) leaves
+      // a webview view blank after a reload. A hidden view is disposed and re-resolved when shown again, which
+      // is what a person does: switch to the Explorer and back. The assertions below stay as they are.
+      t.diagnostic("the Runs view was blank after the reload: showing it again once (code-server webview quirk)");
+      await vs.screenshot("blank-after-reload");
+      await vs.activity("Explorer");
+      await vs.activity("Unroll");
+      return runsView(vs, 30_000);
+    });
     await until("the Runs view to list the run again after the reload", () => showsRun(view), 60_000);
     assert.ok((await drawn(view)) >= 1, "the sparkline is drawn after the reload");
     // Its curve: the explorer (restored, or opened from the Runs view) draws the stored run.
