@@ -486,7 +486,9 @@ test("7) a bare folder (no node_modules, no tsconfig): no type errors, and compl
 test("8) an untrusted workspace: nothing runs, and the hover says why", { timeout: TIMEOUT }, async () => {
   const folder = workspace.copyExamples();
   await withVSCode({ name: "s8-untrusted", folder, trusted: false }, async (vs) => {
-    const status = (await vs.statusBar()).join(" | ");
+    // The Restricted Mode indicator appears a moment after the workbench: wait for it rather than read once.
+    let status = "";
+    await until("the Restricted Mode indicator in the status bar", async () => /Restricted Mode/i.test((status = (await vs.statusBar()).join(" | "))), 20_000).catch(() => {});
     assert.match(status, /Restricted Mode/i, `the window is in Restricted Mode: ${status}`);
     await vs.openFile("02_rnn.ts");
     const { line } = positionOf(vs.file("02_rnn.ts"), "bi.forward(");
