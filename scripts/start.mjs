@@ -24,7 +24,9 @@ const vsix = path.join(root, `unroll-${version}.vsix`);
 
 // A stable profile under the user's home, so that settings, layout and trust persist between starts.
 const profile = path.join(os.homedir(), ".unroll-code-server");
-const common = ["--user-data-dir", path.join(profile, "user-data"), "--extensions-dir", path.join(profile, "extensions")];
+const [userData, extensions] = [path.join(profile, "user-data"), path.join(profile, "extensions")];
+for (const dir of [userData, extensions]) fs.mkdirSync(dir, { recursive: true });
+const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
 const codeServer = path.join(root, "test/e2e/node_modules/code-server/out/node/entry.js");
 run(process.execPath, [codeServer, ...common, "--force", "--install-extension", vsix]);
 
