@@ -22,16 +22,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
 }
 
-/** Rows of `table` at `indices` (int32, any shape); its gradient scatters back with summation (ScatterNd).
- *  Rows gathered from `frozenRow` get no gradient (Embedding's padding_idx). */
+/** Rows of `table` at `indices` (int32, any shape), like an embedding lookup. Without `frozenRow` this is
+ *  plain `tf.gather` (whose ScatterNd gradient tf.ts registers); rows gathered from `frozenRow` get no
+ *  gradient (Embedding's padding_idx). */
 export function gatherRows(table: Tensor, indices: Tensor, frozenRow?: number): Tensor {
   const flat = indices.reshape([-1]);
+  if (frozenRow === undefined) return tf.gather(table, flat, 0).reshape([...indices.shape, ...table.shape.slice(1)]);
   const rows = tf.customGrad(((t: Tensor, save: tf.GradSaveFunc) => {
     save([flat]); // a tensor only captured by the closure would be freed before the backward pass
     return {
       value: tf.gather(t, flat, 0),
       gradFunc: (dy: Tensor, [index]: Tensor[]) => {
-        const dRows = frozenRow === undefined ? dy : dy.mul(index.notEqual(frozenRow).toFloat().reshape([-1, 1]));
+        const dRows = dy.mul(index.notEqual(frozenRow).toFloat().reshape([-1, 1]));
         return tf.scatterND(index.reshape([-1, 1]), dRows, t.shape);
       },
     };
