@@ -27,6 +27,9 @@ export interface RunnerError {
   location?: SourceLocation;
   /** The user's frames of the stack, source-mapped. */
   stack?: string;
+  /** For an error in an experiment's training step (a trace's or a run's): the experiment's export, which led to
+   *  `location` (inside the model's `forward`, say). */
+  via?: SourceLocation;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -76,6 +79,22 @@ export interface Trace {
   error?: RunnerError;
   durationMs: number;
   backend: string;
+  /** For a file that exports an experiment: the example batch its training step was traced on. */
+  experiment?: ExperimentTrace;
+}
+
+/** How an experiment was traced: `model()`, then one training step's forward and loss (or its custom `step`)
+ *  on an example batch, without updating a parameter. */
+export interface ExperimentTrace {
+  /** Where the batch came from: the experiment's `trace.batch()`, `sample(data())`, or the first training
+   *  batch of `data()`. */
+  batchFrom: "trace.batch" | "sample" | "data";
+  /** The batch's tensors: input (tuples flattened), then target. */
+  batch: TracedShape[];
+  /** True when the batch was kept from an earlier trace of the same file: `data()` did not run again. */
+  cached: boolean;
+  /** How long making the batch took, in milliseconds (0 when cached). */
+  batchMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -173,7 +192,9 @@ export type RunCommand = { type: "stop" };
 
 /** What the host may send the long-lived tracing process, and what it answers. */
 export type TraceRequest = { type: "trace"; id: number; file: string; timeoutMs: number };
-export type TraceResponse = { type: "trace-result"; id: number; trace: Trace };
+/** `restart`: the tracing process cannot be trusted with another trace (a WebAssembly abort, memory exhausted)
+ *  and exits after this answer; the client starts a fresh one for the next trace. */
+export type TraceResponse = { type: "trace-result"; id: number; trace: Trace; restart?: boolean };
 
 // ---------------------------------------------------------------------------------------------------
 // Extension host ↔ webviews (the explorer panel beside a model file, the Runs view in the sidebar)

@@ -51,7 +51,8 @@ const relative = (file: string) => path.relative(process.cwd(), file) || file;
 export function formatRunnerError(error: RunnerError, file: string): string {
   const where = error.location ? `${relative(error.location.file)}:${error.location.line}:${error.location.column}` : relative(file);
   const frames = error.stack?.split("\n").slice(1).filter(Boolean) ?? [];
-  return [`${where}: ${error.message}`, ...frames].join("\n");
+  const via = error.via ? [`    in the training step of the experiment at ${relative(error.via.file)}:${error.via.line}:${error.via.column}`] : [];
+  return [`${where}: ${error.message}`, ...frames, ...via].join("\n");
 }
 
 export interface Command {

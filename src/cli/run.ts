@@ -1,7 +1,7 @@
 // `unroll run <file.ts>`: runs a scratchpad and prints what it prints.
 import * as path from "node:path";
 import { useBackend } from "unroll";
-import { describeError, runModelFile } from "../runner/model-file";
+import { describeError, mainFunction, runModelFile } from "../runner/model-file";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
 
 export const runCommand: Command = {
@@ -16,8 +16,8 @@ export const runCommand: Command = {
       console.error(formatRunnerError(result.error, file));
       return EXIT.modelFailed;
     }
-    const main = result.exports.default ?? result.exports.main;
-    if (typeof main === "function") {
+    const main = mainFunction(result.exports);
+    if (main) {
       try {
         await main();
       } catch (error) {

@@ -1,17 +1,19 @@
 // `unroll trace <file.ts>`: every module construction, module call and tensor factory of a scratchpad, with
 // their shapes and parameters, as a table like torchinfo's (or the Trace as JSON). Goes through the tracing
 // process, as the editor does, so both show the same thing.
-import type { Trace, TraceEntry, TracedShape } from "../protocol";
+import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../protocol";
 import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
 
 export const traceCommand: Command = {
-  summary: "trace a scratchpad: module shapes and parameters, line by line",
+  summary: "trace a model file: module shapes and parameters, line by line",
   usage: [
     "Usage: unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS]",
     "",
-    "Runs the model file's top level and prints, for each line that constructs a module, calls one or makes a",
-    "tensor, the shapes in and out and the parameter counts.",
+    "Runs the model file's top level (and a scratchpad's default export, if it is a function) and prints, for",
+    "each line that constructs a module, calls one or makes a tensor, the shapes in and out and the parameter",
+    "counts. For an experiment it also runs model(), then one training step's forward and loss (or its step)",
+    "on an example batch, without updating a parameter.",
     "",
     "  --json        print the trace as JSON (the Trace type of src/protocol.ts)",
     `  --timeout MS  stop the trace after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})`,
@@ -77,6 +79,15 @@ export function formatTraceTable(trace: Trace): string {
     ...rows.map(line),
     rule,
     `Total parameters: ${number(total)}`,
+    ...(trace.experiment ? [exampleBatchLine(trace.experiment)] : []),
     `Traced in ${number(trace.durationMs)} ms on ${trace.backend || "?"}`,
   ].join("\n");
+}
+
+const BATCH_FROM = { "trace.batch": "the experiment's trace.batch()", sample: "sample(data())", data: "the first training batch of data()" };
+
+/** `Example batch: input [1, 5, 4], target [5], from the first training batch of data() (made in 3 ms)`. */
+export function exampleBatchLine(experiment: ExperimentTrace): string {
+  const how = experiment.cached ? "kept from the previous trace" : `made in ${number(experiment.batchMs)} ms`;
+  return `Example batch: ${experiment.batch.map(shape).join(", ")}, from ${BATCH_FROM[experiment.batchFrom]} (${how})`;
 }

@@ -47,11 +47,16 @@ export interface DiagnosticData {
   kind: RunnerError["kind"];
 }
 
-/** The trace's error as a diagnostic in `file` (none when the error is elsewhere or unlocated). */
-export function diagnosticsFor(trace: Trace, file: string): DiagnosticData[] {
-  const e = trace.error;
-  if (!e?.location || e.location.file !== file) return [];
-  return [{ line: e.location.line, column: e.location.column, message: e.message, kind: e.kind }];
+/** An error as diagnostics in `file`: at its location, and at the experiment that led there (none when the
+ *  error is elsewhere or unlocated). */
+export function diagnosticsFor(error: RunnerError | undefined, file: string): DiagnosticData[] {
+  if (!error?.location || error.location.file !== file) return [];
+  const { location, via, message, kind } = error;
+  const at = [{ line: location.line, column: location.column, message, kind }];
+  if (via?.file === file && via.line !== location.line) {
+    at.push({ line: via.line, column: via.column, message: `this experiment's training step failed at line ${location.line}: ${message}`, kind });
+  }
+  return at;
 }
 
 /** Trace entries of `file`, grouped by 1-based line. */

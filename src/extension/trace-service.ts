@@ -91,8 +91,8 @@ export class TraceService implements vscode.Disposable {
 
   private publishDiagnostics(uri: vscode.Uri, trace: Trace | null): void {
     const runError = this.runErrors.get(uri.toString());
-    const fromRun = runError ? diagnosticsFor({ file: uri.fsPath, entries: [], durationMs: 0, backend: "", error: runError }, uri.fsPath) : [];
-    const fromTrace = trace ? diagnosticsFor(trace, uri.fsPath) : [];
+    const fromRun = diagnosticsFor(runError, uri.fsPath);
+    const fromTrace = diagnosticsFor(trace?.error, uri.fsPath);
     const items = [...fromTrace, ...fromRun.filter((r) => !fromTrace.some((t) => t.line === r.line && t.message === r.message))].map((d) => {
       const start = new vscode.Position(d.line - 1, d.column - 1);
       // Underline the expression at the error: to the end of the call or the line.

@@ -52,6 +52,10 @@ export interface Experiment<M extends Module = Module, I = unknown> {
   evaluate?: (model: M, data: ExperimentData<I>) => Record<string, number | string> | Promise<Record<string, number | string>>;
   /** The input whose recurrent dynamics are recorded (default: the first training batch); sample 0 is shown. */
   sample?: (data: ExperimentData<I>) => Batch<I>;
+  /** Shape traces (hovers, `unroll trace`) run one training step's forward and loss on an example batch: by
+   *  default `sample(data())`, else the first training batch of `data()`. When `data()` is costly, give a small
+   *  batch here instead: `trace: { batch: () => [torch.randn([2, 7, 4]), torch.tensor([0, 1])] }`. */
+  trace?: { batch?: () => Batch<I> };
 }
 
 /** Types an experiment (it returns its argument): `export default defineExperiment({ … })`. */

@@ -5,6 +5,7 @@
 // runner's hooks and the backend are one instance. Stack traces map back to the user's .ts lines.
 import * as esbuild from "esbuild";
 import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
 import type { RunnerError, SourceLocation } from "../protocol";
 
@@ -79,13 +80,25 @@ export function loadCompiled(file: string, code: string): Record<string, unknown
   return m.exports as Record<string, unknown>;
 }
 
-/** The first stack frame in `file`, as a 1-based line and column (stack traces are source-mapped). */
+/** The first stack frame in `file`, as a 1-based line and column (stack traces are source-mapped). The file's name
+ *  is found as written, not parsed out of the frame: a name may hold parentheses, colons or spaces. */
 export function locationIn(stack: string | undefined, file: string): SourceLocation | null {
   for (const line of (stack ?? "").split("\n")) {
-    const match = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-    if (match && path.resolve(match[1]) === path.resolve(file)) return { file, line: Number(match[2]), column: Number(match[3]) };
+    const at = line.lastIndexOf(`${file}:`);
+    const match = at >= 0 ? /^(\d+):(\d+)\)?\s*$/.exec(line.slice(at + file.length + 1)) : null;
+    if (match) return { file, line: Number(match[1]), column: Number(match[2]) };
   }
   return null;
+}
+
+/** The file a source map's `sources` entry names: a URL relative to the compiled file's folder, in which esbuild
+ *  percent-encodes non-ASCII letters and parentheses (`%E5%BE%AA….ts`, `rnn%281%29.ts`). */
+export function sourcePath(source: string, dir: string): string {
+  try {
+    return fileURLToPath(new URL(source, pathToFileURL(dir + path.sep)));
+  } catch {
+    return path.resolve(dir, source);
+  }
 }
 
 /** The user's part of a stack: frames in their file, without the runner's and the library's. */
@@ -115,4 +128,10 @@ export async function runModelFile(file: string): Promise<{ exports: Record<stri
   } catch (error) {
     return { error: describeError(error, file) };
   }
+}
+
+/** A scratchpad's entry point: its default export (or `main`) when that is a function, run after its top level. */
+export function mainFunction(exports: Record<string, unknown>): (() => unknown) | undefined {
+  const main = exports.default ?? exports.main;
+  return typeof main === "function" ? (main as () => unknown) : undefined;
 }

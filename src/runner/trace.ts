@@ -1,4 +1,4 @@
-// Shape traces: runs a scratchpad's top level with the library's trace hooks set (src/nn/trace-hooks.ts) and
+// Shape traces: runs a model file's top level (and, for an experiment, one training step: trace-experiment.ts) with the library's trace hooks set (src/nn/trace-hooks.ts) and
 // records, per source location in the user's file, every module construction, module call and tensor factory
 // call: names, configurations, parameter tables, input and output shapes, how often each site ran, and the
 // error that stopped the trace, located at its call site.
@@ -10,8 +10,10 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { tf, nn, PackedSequence, setTraceObserver, backendReport, type TraceObserver } from "unroll";
-import type { RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../protocol";
-import { LIBRARY, compileModelFile, describeError, loadCompiled } from "./model-file";
+import type { ExperimentTrace, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../protocol";
+import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./experiment";
+import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
+import { traceTrainingStep, type TraceScope } from "./trace-experiment";
 
 /** Arms and disarms a time budget around a trace (trace-server.ts's watchdog thread). */
 export interface Watchdog {
@@ -52,18 +54,38 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
     const recorder = new Recorder(file, code);
     running.recorder = recorder;
     setTraceObserver(recorder);
-    const free = collectTensors();
+    const tensors = collectTensors();
     let error: RunnerError | undefined;
+    let experiment: ExperimentTrace | undefined;
+    let stepping = false;
     try {
-      loadCompiled(file, code);
+      const exports = loadCompiled(file, code);
+      const main = mainFunction(exports);
+      if (main) await main();
+      else if (hasExperiment(exports)) {
+        const scope: TraceScope = {
+          quietly: async (fn) => {
+            setTraceObserver(null);
+            try {
+              return await fn();
+            } finally {
+              setTraceObserver(recorder);
+            }
+          },
+          retain: tensors.retain,
+        };
+        stepping = true;
+        experiment = await traceTrainingStep(findExperiment(exports, file), file, code, scope);
+      }
     } catch (thrown) {
-      error = recorder.fail(thrown);
+      error = thrown instanceof RunFailure ? thrown.error : recorder.fail(thrown);
+      if (stepping) error = viaExperiment(error, file);
     } finally {
       setTraceObserver(null);
     }
     const entries = recorder.entries(); // reads configurations and parameters: before they are freed
-    free();
-    return traceOf(file, started, entries, error);
+    tensors.free();
+    return { ...traceOf(file, started, entries, error), ...(experiment && { experiment }) };
   } finally {
     current = null;
     options.watchdog?.disarm();
@@ -89,24 +111,33 @@ function traceOf(file: string, started: number, entries: TraceEntry[], error: Ru
   return { file, entries, ...(error && { error }), durationMs: Math.round(performance.now() - started), backend };
 }
 
-/** Starts collecting the tensors the user's code makes; the function returned frees them all. A scope frees
+/** Starts collecting the tensors the user's code makes: `free` frees them all but those retained. A scope frees
  *  those it tracks, but not the ones kept with tf.keep (the optimizers' state, gradients) nor variables (the
  *  parameters): those are collected apart. */
-function collectTensors(): () => void {
+function collectTensors(): { free(): void; retain(tensors: tf.Tensor[]): void } {
   const engine = tf.engine();
   const variables = new Set(Object.keys(engine.registeredVariables));
   const kept: tf.Tensor[] = [];
+  const retained = new Set<tf.Tensor>();
   const keep = engine.keep;
   engine.keep = <T extends tf.Tensor>(result: T): T => {
     kept.push(result);
     return keep.call(engine, result) as T;
   };
   engine.startScope();
-  return () => {
-    engine.endScope();
-    engine.keep = keep;
-    tf.dispose(kept);
-    for (const [name, variable] of Object.entries(engine.registeredVariables)) if (!variables.has(name)) variable.dispose();
+  return {
+    retain(tensors) {
+      for (const t of tensors) {
+        retained.add(t);
+        keep.call(engine, t); // kept by the engine, not by the user: outlives this scope
+      }
+    },
+    free() {
+      engine.endScope();
+      engine.keep = keep;
+      tf.dispose(kept.filter((t) => !retained.has(t)));
+      for (const [name, variable] of Object.entries(engine.registeredVariables)) if (!variables.has(name)) variable.dispose();
+    },
   };
 }
 
@@ -292,8 +323,7 @@ class Recorder implements TraceObserver {
       const entry = this.sourceMap?.findEntry(line, column);
       location = null;
       if (entry && "originalSource" in entry) {
-        const source = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : path.resolve(this.dir, entry.originalSource);
-        if (source === this.file) location = { file: this.file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+        if (sourcePath(entry.originalSource, this.dir) === this.file) location = { file: this.file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
       }
       this.positions.set(key, location);
     }

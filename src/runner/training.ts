@@ -5,62 +5,16 @@
 // checkpoint. Every `snapshotEvery` steps and at the end: a parameter snapshot and the recurrent dynamics
 // of the sample batch (one extra forward and backward pass, outside the training step). Events go to
 // `emit`, and the run store is written as they happen, so a killed run keeps everything up to its last line.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type Experiment, type ExperimentData, type Tensor } from "unroll";
 import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import { buildModel, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
 import { describeError, runModelFile } from "./model-file";
 import { defaultRunsFolder, RunWriter } from "./run-store";
 import { compactDynamics, snapshotParameters } from "./snapshot";
 import { DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
 
-/** An error already described for the user (a bad export, a NaN loss). */
-class RunFailure extends Error {
-  constructor(readonly error: RunnerError) {
-    super(error.message);
-  }
-}
-
 type Metrics = Record<string, number | string>;
-type LossFn = (output: unknown, target: Tensor) => Tensor;
-
-const REQUIRED: [key: keyof Experiment, what: string][] = [
-  ["epochs", "epochs (a number)"],
-  ["model", "model (a function that returns the model)"],
-  ["data", "data (a function that returns { train, test? })"],
-  ["loss", "loss (a function that returns the loss function)"],
-  ["optimizer", "optimizer (a function (parameters) => optimizer)"],
-];
-const OPTIONAL_FUNCTIONS: (keyof Experiment)[] = ["scheduler", "step", "evaluate", "sample"];
-
-/** The line and column of the experiment's export in the file's text, for messages about it. */
-function exportLocation(file: string): RunnerError["location"] {
-  const text = fs.readFileSync(file, "utf8");
-  const match = /export\s+(default\b|(const|let|var)\s+experiment\b)/.exec(text);
-  if (!match) return undefined;
-  const before = text.slice(0, match.index).split("\n");
-  return { file, line: before.length, column: before[before.length - 1].length + 1 };
-}
-
-/** The default export or the `experiment` export, checked: a missing or wrong export says what is missing. */
-export function findExperiment(exports: Record<string, unknown>, file: string): Experiment {
-  const fail = (message: string) => new RunFailure({ kind: "export", message, location: exportLocation(file) });
-  const which = exports.default !== undefined ? "the default export" : "the export 'experiment'";
-  const candidate = exports.default ?? exports.experiment;
-  if (candidate === undefined) {
-    throw fail(`${path.basename(file)} exports no experiment to train: add \`export default defineExperiment({ epochs, model, data, loss, optimizer })\``);
-  }
-  if (typeof candidate !== "object" || candidate === null) {
-    throw fail(`${which} is ${typeof candidate === "function" ? "a function" : String(candidate)}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })`);
-  }
-  const e = candidate as Record<string, unknown>;
-  const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
-  if (missing.length) throw fail(`${which} is not a complete experiment: it lacks ${missing.join(", ")}`);
-  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(`epochs must be a positive integer, got ${JSON.stringify(e.epochs)}`);
-  const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
-  if (wrong) throw fail(`${String(wrong)} must be a function, got ${typeof e[wrong]}`);
-  return candidate as Experiment;
-}
 
 /** The first parameter (PyTorch name) whose gradient has a NaN or an infinity. */
 function firstNonFiniteGradient(model: nn.Module): string | null {
@@ -98,11 +52,9 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);
     const experiment = findExperiment(loaded.exports, file);
-    const model = experiment.model();
-    if (!(model instanceof nn.Module)) throw new Error(`model() must return an nn.Module, got ${model === null ? "null" : typeof model}`);
+    const model = buildModel(experiment);
     const optimizer = experiment.optimizer(model.parameters());
-    const lossObject = experiment.loss();
-    const loss: LossFn = typeof lossObject === "function" ? (lossObject as LossFn) : (o, t) => (lossObject as { forward: LossFn }).forward(o, t);
+    const loss = lossFunction(experiment);
     const data = await experiment.data();
     const scheduler = experiment.scheduler?.(optimizer);
     const epochs = options.epochs ?? experiment.epochs;
@@ -199,7 +151,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     if (checkpointed !== step) checkpoint(epoch);
     return finish(stopped ? "stopped" : "completed");
   } catch (thrown) {
-    const error = thrown instanceof RunFailure ? thrown.error : describeError(thrown, file);
+    const error = thrown instanceof RunFailure ? thrown.error : viaExperiment(describeError(thrown, file), file);
     emit({ type: "error", error });
     if (info) info.error = error;
     return finish("failed");

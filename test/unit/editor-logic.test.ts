@@ -63,9 +63,15 @@ describe("hovers and inlay hints from a trace", () => {
 
   test("the trace's error becomes a diagnostic at its line and column in that file only", () => {
     const failed: Trace = { ...trace, error: { kind: "shape", message: "LSTM(input_size=100, hidden_size=20) got input [10, 3, 50]: …", location: { file, line: 5, column: 20 } } };
-    assert.deepEqual(diagnosticsFor(failed, file), [{ line: 5, column: 20, message: failed.error!.message, kind: "shape" }]);
-    assert.deepEqual(diagnosticsFor(failed, "/elsewhere.ts"), []);
-    assert.deepEqual(diagnosticsFor(trace, file), []);
+    assert.deepEqual(diagnosticsFor(failed.error, file), [{ line: 5, column: 20, message: failed.error!.message, kind: "shape" }]);
+    assert.deepEqual(diagnosticsFor(failed.error, "/elsewhere.ts"), []);
+    assert.deepEqual(diagnosticsFor(trace.error, file), []);
+    // An error inside an experiment's forward also marks the experiment that led there.
+    const viaExperiment = { ...failed.error!, via: { file, line: 30, column: 1 } };
+    assert.deepEqual(diagnosticsFor(viaExperiment, file), [
+      { line: 5, column: 20, message: failed.error!.message, kind: "shape" },
+      { line: 30, column: 1, message: `this experiment's training step failed at line 5: ${failed.error!.message}`, kind: "shape" },
+    ]);
   });
 });
 

@@ -1,0 +1,89 @@
+// A model file's experiment (`export default defineExperiment({ … })`), as training and traces find it: the
+// export checked field by field, with messages located at the export's line, and the loss as one function.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { nn, type Experiment, type Tensor } from "unroll";
+import type { RunnerError } from "../protocol";
+
+/** An error already described for the user (a bad export, a NaN loss). */
+export class RunFailure extends Error {
+  constructor(readonly error: RunnerError) {
+    super(error.message);
+  }
+}
+
+export type LossFn = (output: unknown, target: Tensor) => Tensor;
+
+const REQUIRED: [key: keyof Experiment, what: string][] = [
+  ["epochs", "epochs (a number)"],
+  ["model", "model (a function that returns the model)"],
+  ["data", "data (a function that returns { train, test? })"],
+  ["loss", "loss (a function that returns the loss function)"],
+  ["optimizer", "optimizer (a function (parameters) => optimizer)"],
+];
+const OPTIONAL_FUNCTIONS: (keyof Experiment)[] = ["scheduler", "step", "evaluate", "sample"];
+
+/** The line and column of the experiment's export in the file's text, for messages about it. */
+export function exportLocation(file: string): RunnerError["location"] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const match = /export\s+(default\b|(const|let|var)\s+experiment\b)/.exec(text);
+  if (!match) return undefined;
+  const before = text.slice(0, match.index).split("\n");
+  return { file, line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+/** Whether the file exports an experiment to check (a scratchpad exports none, or a function to run). */
+export function hasExperiment(exports: Record<string, unknown>): boolean {
+  const candidate = exports.default ?? exports.experiment;
+  return candidate !== undefined && typeof candidate !== "function";
+}
+
+/** The default export or the `experiment` export, checked: a missing or wrong export says what is missing. */
+export function findExperiment(exports: Record<string, unknown>, file: string): Experiment {
+  const fail = (message: string) => new RunFailure({ kind: "export", message, location: exportLocation(file) });
+  const which = exports.default !== undefined ? "the default export" : "the export 'experiment'";
+  const candidate = exports.default ?? exports.experiment;
+  if (candidate === undefined) {
+    throw fail(`${path.basename(file)} exports no experiment to train: add \`export default defineExperiment({ epochs, model, data, loss, optimizer })\``);
+  }
+  if (typeof candidate !== "object" || candidate === null) {
+    throw fail(`${which} is ${typeof candidate === "function" ? "a function" : String(candidate)}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })`);
+  }
+  const e = candidate as Record<string, unknown>;
+  const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
+  if (missing.length) throw fail(`${which} is not a complete experiment: it lacks ${missing.join(", ")}`);
+  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(`epochs must be a positive integer, got ${JSON.stringify(e.epochs)}`);
+  const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
+  if (wrong) throw fail(`${String(wrong)} must be a function, got ${typeof e[wrong]}`);
+  const trace = e.trace as Record<string, unknown> | undefined;
+  if (trace !== undefined && (typeof trace !== "object" || trace === null || (trace.batch !== undefined && typeof trace.batch !== "function"))) {
+    throw fail("trace must be { batch: () => [input, target] }, a function that makes a small example batch for shape traces");
+  }
+  return candidate as Experiment;
+}
+
+/** The experiment's loss as a function, whether `loss()` gave a function or a module with `forward`. */
+export function lossFunction(experiment: Experiment): LossFn {
+  const made = experiment.loss();
+  if (typeof made === "function") return made as LossFn;
+  if (made && typeof (made as { forward?: unknown }).forward === "function") return (o, t) => (made as { forward: LossFn }).forward(o, t);
+  throw new Error(`loss() must return a loss function or a module with forward(), got ${made === null ? "null" : typeof made}`);
+}
+
+/** `model()`, checked: training and traces need an nn.Module. */
+export function buildModel(experiment: Experiment): nn.Module {
+  const model: unknown = experiment.model();
+  if (!(model instanceof nn.Module)) throw new Error(`model() must return an nn.Module, got ${model === null ? "null" : typeof model}`);
+  return model;
+}
+
+/** An error of the experiment's training step, with the experiment's export as the place that led there. */
+export function viaExperiment(error: RunnerError, file: string): RunnerError {
+  const via = error.location && error.kind !== "export" ? exportLocation(file) : undefined;
+  return via && via.line !== error.location!.line ? { ...error, via } : error;
+}
