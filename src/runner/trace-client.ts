@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import type { Trace, TraceRequest, TraceResponse } from "../protocol";
+import { failedTrace } from "./failed-trace";
 
 export interface TraceClientOptions {
   /** dist/trace-server.js; by default beside this bundle (dist/cli.js, dist/extension.js). */
@@ -97,7 +98,7 @@ export class TraceClient {
     return new Promise<Trace>((resolve, reject) => {
       // Normally the server's watchdog answers on time; this only guards against a wedged server.
       const backstop = setTimeout(() => {
-        this.settle(server, id, timeoutTrace(file, timeoutMs, "the tracing process did not answer"));
+        this.settle(server, id, failedTrace(file, "timeout", `trace timed out after ${timeoutMs / 1000} s (the tracing process did not answer)`, timeoutMs));
         this.end(server);
       }, timeoutMs + BACKSTOP_MS);
       server.pending = { id, file, resolve, reject, backstop };
@@ -114,7 +115,11 @@ export class TraceClient {
     const server: Server = { child, pending: null, ending: false, stderrTail: "" };
     this.server = server;
 
-    child.on("message", (message: TraceResponse) => this.settle(server, message.id, message.trace));
+    child.on("message", (message: TraceResponse) => {
+      if (message.restart) server.ending = true; // it exits after this answer: the next trace goes to a fresh one
+      this.settle(server, message.id, message.trace);
+      if (message.restart && !this.disposed) this.ensureServer();
+    });
     child.stdout!.on("data", (chunk: Buffer) => this.options.onOutput?.("stdout", chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => {
       server.stderrTail = (server.stderrTail + chunk.toString()).slice(-2000);
@@ -136,13 +141,7 @@ export class TraceClient {
       if (!pending) return;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = server.stderrTail.trim().split("\n").slice(-5).join("\n");
-      this.settle(server, pending.id, {
-        file: pending.file,
-        entries: [],
-        error: { kind: "runtime", message: `the tracing process ended unexpectedly (${why})${tail ? `:\n${tail}` : ""}` },
-        durationMs: 0,
-        backend: "",
-      });
+      this.settle(server, pending.id, failedTrace(pending.file, "runtime", `the tracing process ended unexpectedly (${why})${tail ? `:\n${tail}` : ""}`));
     });
     return server;
   }
@@ -168,10 +167,6 @@ export class TraceClient {
     }
     server.child.kill("SIGKILL");
   }
-}
-
-function timeoutTrace(file: string, timeoutMs: number, why: string): Trace {
-  return { file, entries: [], error: { kind: "timeout", message: `trace timed out after ${timeoutMs / 1000} s (${why})` }, durationMs: timeoutMs, backend: "" };
 }
 
 function attemptParse(line: string): TraceResponse | null {

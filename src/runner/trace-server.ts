@@ -5,8 +5,9 @@
 import "./resolve-unroll"; // first: "unroll" below and in model files is one library instance
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { useBackend } from "unroll";
+import { tf, useBackend } from "unroll";
 import type { Trace, TraceRequest, TraceResponse } from "../protocol";
+import { failedTrace } from "./failed-trace";
 import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog } from "./trace";
 import type { WatchdogCommand, WatchdogData } from "./trace-watchdog";
 
@@ -38,13 +39,23 @@ function startWatchdog(): Promise<Worker> {
 const ready = Promise.all([useBackend(undefined, { searchPaths: [process.cwd()] }), startWatchdog()]);
 ready.catch(() => {}); // reported with each request
 
-async function answer(request: TraceRequest): Promise<Trace> {
+/** Whether the backend still computes: after a WebAssembly abort or an exhausted heap every later op fails, so a
+ *  trace that broke it must say so, not the next one. */
+function backendWorks(): boolean {
+  try {
+    return tf.tidy(() => tf.scalar(2).add(tf.scalar(3)).dataSync()[0]) === 5;
+  } catch {
+    return false;
+  }
+}
+
+/** The trace of `request`, and whether this process must be replaced before the next one. */
+async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: boolean }> {
   let worker: Worker;
   try {
     [, worker] = await ready;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { file: request.file, entries: [], error: { kind: "runtime", message }, durationMs: 0, backend: "" };
+    return { trace: failedTrace(request.file, "runtime", error), restart: true };
   }
   const watchdog: Watchdog = {
     arm(timeoutMs) {
@@ -53,20 +64,39 @@ async function answer(request: TraceRequest): Promise<Trace> {
     },
     disarm: () => Atomics.store(running, 0, 0),
   };
+  let trace: Trace;
   try {
-    return await traceModelFile(request.file, { timeoutMs: request.timeoutMs, watchdog });
+    trace = await traceModelFile(request.file, { timeoutMs: request.timeoutMs, watchdog });
   } catch (error) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    return { file: request.file, entries: [], error: { kind: "internal", message }, durationMs: 0, backend: "" };
+    trace = failedTrace(request.file, "internal", error);
   }
+  if (backendWorks()) return { trace, restart: trace.error?.kind === "internal" };
+  const broken = `the ${tf.getBackend()} backend stopped working while this file was traced (out of memory, or an abort); the next trace starts a fresh tracing process`;
+  const error = trace.error ? { ...trace.error, message: `${trace.error.message}\n${broken}` } : { kind: "runtime" as const, message: broken };
+  return { trace: { ...trace, error }, restart: true };
 }
+
+/** The file traced last: promises it left behind may reject after its trace. */
+let lastFile = "";
+const stray = (what: string) => (error: unknown) =>
+  console.error(`unroll: ${what} ${lastFile || "a model file"}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+// Never let one file's leftovers take the process (and the next file's trace) down. Once the backend is loaded:
+// the wasm backend's Emscripten glue installs handlers that rethrow, and they must go.
+const guardProcess = () => {
+  process.removeAllListeners("unhandledRejection").on("unhandledRejection", stray("nothing handled a promise rejected by"));
+  process.removeAllListeners("uncaughtException").on("uncaughtException", stray("an error escaped from"));
+};
+ready.then(guardProcess, guardProcess);
 
 let queue = Promise.resolve();
 process.on("message", (message: TraceRequest) => {
   if (message?.type !== "trace") return;
   queue = queue.then(async () => {
-    const trace = await answer(message);
-    process.send?.({ type: "trace-result", id: message.id, trace } satisfies TraceResponse);
+    lastFile = message.file;
+    const { trace, restart } = await answer(message);
+    process.send?.({ type: "trace-result", id: message.id, trace, ...(restart && { restart }) } satisfies TraceResponse, () => {
+      if (restart) process.exit(0);
+    });
   });
 });
 process.on("disconnect", () => process.exit(0)); // the client went away

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Session } from "node:inspector";
 import * as fs from "node:fs";
+import { failedTrace } from "./failed-trace";
 
 /** From the main thread (trace-server.ts): a trace started with this budget. */
 export type WatchdogCommand = { type: "arm"; id: number; file: string; timeoutMs: number };
@@ -88,7 +89,7 @@ function finish(request: WatchdogCommand, json: string | null): void {
   const fallback = {
     type: "trace-result",
     id: request.id,
-    trace: { file: request.file, entries: [], error: { kind: "timeout", message: `trace timed out after ${request.timeoutMs / 1000} s` }, durationMs: request.timeoutMs, backend: "" },
+    trace: failedTrace(request.file, "timeout", `trace timed out after ${request.timeoutMs / 1000} s`, request.timeoutMs),
   };
   const bytes = Buffer.from((json ?? JSON.stringify(fallback)) + "\n");
   for (let written = 0; written < bytes.length; ) {

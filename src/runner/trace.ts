@@ -14,6 +14,7 @@ import type { ExperimentTrace, RunnerError, SourceLocation, Trace, TraceEntry, T
 import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./experiment";
 import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
 import { traceTrainingStep, type TraceScope } from "./trace-experiment";
+import { isolateTrace, type StrayErrorReporter } from "./trace-isolation";
 
 /** Arms and disarms a time budget around a trace (trace-server.ts's watchdog thread). */
 export interface Watchdog {
@@ -25,7 +26,12 @@ export interface TraceOptions {
   /** The time budget, enforced by `watchdog` (without one, the trace runs to its end). */
   timeoutMs?: number;
   watchdog?: Watchdog;
+  /** Told of what a timer the file set threw (by default, written to stderr with the file's name). */
+  onStrayError?: StrayErrorReporter;
 }
+
+const reportStray: StrayErrorReporter = (file, error) =>
+  console.error(`unroll: a timer set by ${file} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 
 /** A paused stack frame as the inspector gives it: a script URL (or path) and 0-based generated positions. */
 export interface PausedFrame {
@@ -44,6 +50,7 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
   const running: NonNullable<typeof current> = { file, started, recorder: null };
   current = running;
   if (options.timeoutMs !== undefined) options.watchdog?.arm(options.timeoutMs);
+  const undo = isolateTrace(file, options.onStrayError ?? reportStray);
   try {
     let code: string;
     try {
@@ -89,6 +96,7 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
   } finally {
     current = null;
     options.watchdog?.disarm();
+    await undo();
   }
 }
 
