@@ -6,24 +6,58 @@ import { traceTensor } from "./trace-hooks";
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Standard normal values, like `torch.randn`. Reproducible after `manualSeed`. */
-export function randn(shape: number[]): Tensor {
-  return traceTensor("randn", tf.tensor(normalArray(count(shape)), shape, "float32"));
+/** A factory that takes a shape PyTorch's two ways: `torch.randn(6, 5, 100)` or `torch.randn([6, 5, 100])`. */
+export interface SizeFactory {
+  (...size: number[]): Tensor;
+  (size: readonly number[]): Tensor;
 }
+
+/** A copy of `shape` checked as PyTorch checks a size: whole numbers, none negative. */
+function checkSize(factory: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`${factory}(): argument 'size' must be an array of whole numbers, like [2, 3], not ${shape}`);
+  shape.forEach((n, i) => {
+    if (!Number.isInteger(n)) throw new TypeError(`${factory}(): argument 'size' must be whole numbers, but found ${n} at pos ${i + 1}`);
+  });
+  const negative = shape.find((n) => n < 0);
+  if (negative !== undefined) throw new RangeError(`Trying to create tensor with negative dimension ${negative}: ${shapeString(shape)}`);
+  return [...shape];
+}
+
+/** A traced factory of `name` whose size comes as numbers or as one array, never a mix of the two. */
+function sized(name: string, make: (shape: number[]) => Tensor): SizeFactory {
+  return (...args: (number | readonly number[])[]) => {
+    const shape = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    if (!args.length || shape.some(Array.isArray)) {
+      throw new TypeError(`${name}() takes its size as numbers, ${name}(2, 3), or as one array, ${name}([2, 3])`);
+    }
+    return traceTensor(name, make(checkSize(name, shape)));
+  };
+}
+
+/** Standard normal values, like `torch.randn`. Reproducible after `manualSeed`. */
+export const randn = sized("randn", (shape) => tf.tensor(normalArray(count(shape)), shape, "float32"));
 
 /** Uniform values in [0, 1), like `torch.rand`. */
-export function rand(shape: number[]): Tensor {
-  return traceTensor("rand", tf.tensor(uniformArray(count(shape)), shape, "float32"));
-}
+export const rand = sized("rand", (shape) => tf.tensor(uniformArray(count(shape)), shape, "float32"));
 
-/** Integers drawn uniformly from [low, high), like `torch.randint` (as float32, usable as indices). */
-export function randint(low: number, high: number, shape: number[]): Tensor {
+export const zeros = sized("zeros", (shape) => tf.zeros(shape, "float32"));
+export const ones = sized("ones", (shape) => tf.ones(shape, "float32"));
+
+/** Integers drawn uniformly from [low, high), like `torch.randint(low, high, size)` or `torch.randint(high, size)`
+ *  (as float32, usable as indices). */
+export function randint(high: number, size: readonly number[]): Tensor;
+export function randint(low: number, high: number, size: readonly number[]): Tensor;
+export function randint(...args: [number, readonly number[]] | [number, number, readonly number[]]): Tensor {
+  const [low, high, size] = args.length === 2 ? [0, ...args] : args;
+  const shape = checkSize("randint", size);
+  if (!(low < high)) throw new RangeError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
   return traceTensor("randint", tf.tensor(uniformArray(count(shape), low, high).map(Math.floor), shape, "float32"));
 }
 
-export const zeros = (shape: number[]): Tensor => traceTensor("zeros", tf.zeros(shape, "float32"));
-export const ones = (shape: number[]): Tensor => traceTensor("ones", tf.ones(shape, "float32"));
-export const full = (shape: number[], value: number): Tensor => traceTensor("full", tf.fill(shape, value, "float32"));
+/** `value` everywhere, like `torch.full(size, value)`. */
+export function full(size: readonly number[], value: number): Tensor {
+  return traceTensor("full", tf.fill(checkSize("full", size), value, "float32"));
+}
 
 /** A float32 tensor from nested arrays or a typed array, like `torch.tensor`. Indices may be float32 too:
  *  Embedding and the losses accept them. */
