@@ -34,7 +34,7 @@ export type LSTMState = [Tensor, Tensor];
 const nonlinearity = (mode: Mode): Check =>
   mode.startsWith("RNN")
     ? rule((v) => v === "tanh" || v === "relu", (v) => `Unknown nonlinearity ${show(v)}. Select from 'tanh' or 'relu'.`)
-    : rule((v) => v === "tanh", (v) => `nonlinearity ${show(v)} is only for RNN and RNNCell (an ${mode} uses sigmoid and tanh)`);
+    : rule((v) => v === "tanh", (v) => `nonlinearity ${show(v)} is only for RNN and RNNCell (the ${mode} gates use sigmoid and tanh)`);
 
 const rnnOptions = (mode: Mode): { [K in keyof RNNOptions]-?: Check } => ({
   numLayers: positiveInteger,
