@@ -15,6 +15,7 @@ export type RunnerErrorKind =
   | "compile" // syntax or import error in the model file
   | "export" // an experiment lacks or misdeclares an export
   | "shape" // a ShapeError from the library
+  | "usage" // an OptionError or UsageError from the library: an option, a state or a call PyTorch refuses too
   | "runtime" // anything the user's code threw
   | "nan" // the loss became NaN or infinite
   | "timeout" // a trace ran out of time

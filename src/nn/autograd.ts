@@ -3,6 +3,8 @@
 // PyTorch, until `optimizer.zeroGrad()` clears them.
 import { tf, type Tensor } from "./tf";
 import { isParameter, type Parameter } from "./module";
+import { UsageError } from "./errors";
+import { show } from "./options";
 
 export interface Backward {
   /** The loss, as a number. */
@@ -11,34 +13,86 @@ export interface Backward {
   parameters: Parameter[];
 }
 
+/** What the function may return to keep tensors it computed: `{ loss, ...kept }`. The kept values come back
+ *  as they are, tensors included (which `backward` would otherwise free): `{ loss: number, ...kept }`. */
+export type WithLoss = { loss: Tensor } & Record<string, unknown>;
+export type Kept<T extends WithLoss> = { loss: number } & Omit<T, "loss">;
+
 /** Runs `computeLoss`, backpropagates from the scalar it returns into every parameter it used (adding to
- *  `.grad`), and returns the loss as a number. Intermediate tensors are freed. */
-export function backward(computeLoss: () => Tensor): number {
-  return backwardDetailed(computeLoss).loss;
+ *  `.grad`), and returns the loss as a number. Intermediate tensors are freed; to keep some (the output, for a
+ *  prediction), return them with the loss: `const { loss, out } = backward(() => { …; return { loss, out }; })`. */
+export function backward(computeLoss: () => Tensor): number;
+export function backward<T extends WithLoss>(computeLoss: () => T): Kept<T>;
+export function backward(computeLoss: () => Tensor | WithLoss): number | Kept<WithLoss> {
+  const { loss, kept } = backwardDetailed(computeLoss);
+  return kept ? { ...kept, loss } : loss;
 }
 
-export function backwardDetailed(computeLoss: () => Tensor): Backward {
+export function backwardDetailed(computeLoss: () => Tensor | WithLoss): Backward & { kept?: Record<string, unknown> } {
   const variables = Object.values(tf.engine().registeredVariables).filter(isParameter);
-  const { value, grads } = tf.variableGrads(() => {
-    const loss = computeLoss();
-    if (!(loss instanceof tf.Tensor)) throw new Error("backward(): the function must return the loss tensor");
-    if (loss.rank !== 0) throw new Error(`backward(): the loss must be a scalar, got shape [${loss.shape.join(", ")}] (reduce it with .sum() or .mean())`);
-    return loss as tf.Scalar;
-  }, variables);
-  const byName = new Map(variables.map((v) => [v.name, v]));
+  if (!variables.length) throw new UsageError("backward(): there are no parameters to backpropagate into: create the model before calling backward()");
+  // Tensor ids only grow: a loss with an id below this one existed before the function ran.
+  const mark = tf.scalar(0);
+  const firstId = mark.id;
+  mark.dispose();
+  let kept: Record<string, unknown> | undefined;
+  const { value, grads } = tf.engine().gradients(
+    () => {
+      const result = computeLoss();
+      if (result instanceof tf.Tensor) return checkLoss(result);
+      if (result !== null && typeof result === "object" && !Array.isArray(result) && result.loss instanceof tf.Tensor) {
+        const { loss, ...rest } = result;
+        kept = rest;
+        keepTensors(rest);
+        return checkLoss(loss);
+      }
+      throw new UsageError(`backward(): the function must return the loss tensor, or { loss, ...tensors to keep }; it returned ${show(result)}`);
+    },
+    variables,
+    undefined,
+    true,
+  );
+  if (grads.every((g) => g == null)) {
+    const before = value.id < firstId;
+    if (!before) value.dispose();
+    throw new UsageError(
+      before
+        ? "backward(): the loss was computed before backward() ran, so no gradient was recorded. TensorFlow.js records the operations only while the function runs: compute the loss inside it, backward(() => criterion.forward(model.forward(x), y)), not const loss = …; backward(() => loss)"
+        : "backward(): the loss does not depend on any parameter: compute it from the model's output inside the function, backward(() => criterion.forward(model.forward(x), y))",
+    );
+  }
   const touched: Parameter[] = [];
-  for (const [name, grad] of Object.entries(grads)) {
-    const p = byName.get(name)!;
+  variables.forEach((p, i) => {
+    const grad = grads[i];
+    if (!grad) return;
     const previous = p.grad;
     // Each .grad is its own handle: two parameters may receive the very same gradient tensor.
     p.grad = tf.keep(previous ? previous.add(grad) : grad.clone());
     previous?.dispose();
     touched.push(p);
-  }
-  for (const grad of Object.values(grads)) grad.dispose();
+  });
+  for (const grad of grads) grad?.dispose();
   const loss = value.dataSync()[0];
-  value.dispose();
-  return { loss, parameters: touched };
+  if (!containsTensor(kept, value)) value.dispose();
+  return { loss, parameters: touched, kept };
+}
+
+function checkLoss(loss: Tensor): tf.Scalar {
+  if (loss.rank !== 0) throw new UsageError(`backward(): the loss must be a scalar, got shape [${loss.shape.join(", ")}] (reduce it with .sum() or .mean())`);
+  return loss as tf.Scalar;
+}
+
+/** tf.keep on every tensor in `value` (arrays and plain objects, at any depth). */
+function keepTensors(value: unknown): void {
+  if (value instanceof tf.Tensor) tf.keep(value);
+  else if (Array.isArray(value)) value.forEach(keepTensors);
+  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach(keepTensors);
+}
+
+function containsTensor(value: unknown, tensor: Tensor): boolean {
+  if (value === tensor) return true;
+  if (Array.isArray(value)) return value.some((v) => containsTensor(v, tensor));
+  return value !== null && typeof value === "object" && !(value instanceof tf.Tensor) && Object.values(value).some((v) => containsTensor(v, tensor));
 }
 
 /** Runs `fn` without recording anything for gradients, like `with torch.no_grad():` (tfjs records only inside

@@ -13,3 +13,14 @@ export class ShapeError extends Error {
     super(`${module} got ${operand} ${shapeString(got)}: ${reason}`);
   }
 }
+
+/** The library refuses how it was called, as PyTorch would: a state of the wrong kind, a misused `backward`.
+ *  Thrown synchronously from the user's call, so the first user frame of the stack is the user's line. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** An option PyTorch does not have (`num_layers` for `numLayers`) or a value it refuses (`dropout: 1.5`). */
+export class OptionError extends UsageError {
+  override name = "OptionError";
+}

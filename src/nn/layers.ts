@@ -3,15 +3,18 @@ import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
 import { asIndices, gatherRows, linear } from "./ops";
 import { normal, uniform } from "./init";
-import { ShapeError } from "./errors";
+import { OptionError, ShapeError } from "./errors";
+import { boolean, checkArguments, checkOptions, integer, nonNegativeInteger, rule, show } from "./options";
 import { dropout } from "./rnn";
 
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null = null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true } = {}) {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
     super();
+    checkArguments("Linear", { in_features: [inFeatures, nonNegativeInteger], out_features: [outFeatures, nonNegativeInteger] });
+    const { bias = true } = checkOptions<{ bias?: boolean }>("Linear", options, { bias: boolean });
     // PyTorch: kaiming_uniform_(a=sqrt(5)) for the weight and U(±1/sqrt(fan_in)) for the bias: both 1/sqrt(in).
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
     this.weight = parameter(uniform([outFeatures, inFeatures], -bound, bound));
@@ -34,10 +37,12 @@ export class Embedding extends Module {
   weight: Parameter;
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, { paddingIdx }: { paddingIdx?: number } = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number } = {}) {
     super();
+    checkArguments("Embedding", { num_embeddings: [numEmbeddings, nonNegativeInteger], embedding_dim: [embeddingDim, nonNegativeInteger] });
+    const { paddingIdx } = checkOptions<{ paddingIdx?: number }>("Embedding", options, { paddingIdx: integer });
     if (paddingIdx !== undefined && (paddingIdx >= numEmbeddings || paddingIdx < -numEmbeddings)) {
-      throw new Error(`Embedding: padding_idx (${paddingIdx}) must be within num_embeddings (${numEmbeddings})`);
+      throw new OptionError(`Embedding: paddingIdx must be within numEmbeddings (${numEmbeddings}), got ${paddingIdx}`);
     }
     this.paddingIdx = paddingIdx === undefined ? null : paddingIdx < 0 ? numEmbeddings + paddingIdx : paddingIdx;
     const init = normal([numEmbeddings, embeddingDim]);
@@ -61,7 +66,8 @@ export class Embedding extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout probability has to be between 0 and 1, but got ${p}`);
+    const probability = rule((v) => typeof v === "number" && v >= 0 && v <= 1, (v) => `dropout probability has to be between 0 and 1, but got ${show(v)}`);
+    checkArguments("Dropout", { p: [p, probability] });
   }
 
   override forward(input: Tensor): Tensor {

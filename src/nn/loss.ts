@@ -4,13 +4,28 @@ import { Module } from "./module";
 import { asIndices } from "./ops";
 import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
+import { checkOptions, integer, rule, show, type Check } from "./options";
 
 export type Reduction = "mean" | "sum" | "none";
 
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+export interface NLLLossOptions extends LossOptions {
+  /** Targets equal to it add nothing to the loss (PyTorch's ignore_index, -100 by default). */
+  ignoreIndex?: number;
+}
+
+const reduction = rule((v) => v === "mean" || v === "sum" || v === "none", (v) => `${show(v)} is not a valid value for reduction: choose 'mean', 'sum' or 'none'`);
+
 abstract class Loss extends Module {
-  constructor(readonly reduction: Reduction = "mean") {
+  readonly reduction: Reduction;
+  /** `options` may be the reduction alone: `new nn.MSELoss("sum")`. `checks` are the subclass's options. */
+  constructor(options: Reduction | LossOptions = {}, checks: Record<string, Check> = { reduction }) {
     super();
-    if (!["mean", "sum", "none"].includes(reduction)) throw new Error(`${this.constructor.name}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+    const o = typeof options === "string" ? { reduction: options } : options;
+    this.reduction = checkOptions<LossOptions>(this.constructor.name, o, checks as { reduction: Check }).reduction ?? "mean";
   }
 
   protected reduce(losses: Tensor): Tensor {
@@ -30,9 +45,9 @@ function classRows(input: Tensor): Tensor {
 /** Negative log likelihood of class indices, from log-probabilities `[N, C, …]` or `[C]`. */
 export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
-  constructor({ ignoreIndex = -100, reduction = "mean" as Reduction } = {}) {
-    super(reduction);
-    this.ignoreIndex = ignoreIndex;
+  constructor(options: NLLLossOptions = {}) {
+    super(options, { ignoreIndex: integer, reduction });
+    this.ignoreIndex = options.ignoreIndex ?? -100;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {

@@ -2,7 +2,7 @@
 export { Module, parameter, isParameter, type Parameter, type StateDict } from "./module";
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type CellOptions, type LSTMState } from "./rnn";
 export { Linear, Embedding, Dropout, Sequential, ModuleList } from "./layers";
-export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Reduction } from "./loss";
-export { ShapeError } from "./errors";
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type Reduction, type LossOptions, type NLLLossOptions } from "./loss";
+export { ShapeError, OptionError, UsageError } from "./errors";
 export * as init from "./init";
 export * as utils from "./nn-utils";

@@ -4,7 +4,11 @@
 //   const loss = backward(() => criterion.forward(model.forward(x), y));
 //   optimizer.step();
 import { tf, type Tensor } from "./tf";
-import type { Parameter } from "./module";
+import { isParameter, type Parameter } from "./module";
+import { OptionError } from "./errors";
+import { boolean, checkOptions, nonNegative, number, positiveInteger, required, show, type Check } from "./options";
+
+const validLr = nonNegative("learning rate");
 
 abstract class Optimizer {
   readonly params: Parameter[];
@@ -13,11 +17,17 @@ abstract class Optimizer {
   protected stepCount = 0;
   private readonly state = new Map<Parameter, Record<string, Tensor>>();
 
-  constructor(params: Iterable<Parameter>, lr: number) {
+  /** Checks `options` against `checks` (each subclass's own); `defaultLr` is for those where lr is optional. */
+  constructor(params: Iterable<Parameter>, options: unknown, checks: Record<string, Check>, defaultLr?: number) {
+    const name = this.constructor.name;
+    if (typeof (params as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== "function") {
+      throw new OptionError(`${name}: params must be an iterable of parameters, like model.parameters(), got ${show(params)}`);
+    }
     this.params = [...params];
-    if (!this.params.length) throw new Error(`${this.constructor.name}: got an empty parameter list`);
-    if (!(lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate: ${lr}`);
-    this.lr = lr;
+    const other = this.params.find((p) => !isParameter(p));
+    if (other) throw new OptionError(`${name}: optimizer can only optimize parameters (model.parameters()), but one of the params is ${show(other)}`);
+    if (!this.params.length) throw new OptionError(`${name}: optimizer got an empty parameter list`);
+    this.lr = checkOptions<{ lr?: number }>(name, options, checks as { lr: Check }).lr ?? defaultLr!;
   }
 
   /** Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`). */
@@ -55,6 +65,14 @@ abstract class Optimizer {
   }
 }
 
+const validEps = nonNegative("epsilon value");
+/** PyTorch's check, each beta in [0, 1). */
+const validBetas: Check = (v, name) => {
+  if (!Array.isArray(v) || v.length !== 2) return `${name} must be a pair [beta1, beta2], got ${show(v)}`;
+  const i = v.findIndex((b) => !(typeof b === "number" && b >= 0 && b < 1));
+  return i < 0 ? undefined : `Invalid beta parameter at index ${i}: ${show(v[i])}`;
+};
+
 const withDecay = (grad: Tensor, p: Tensor, weightDecay: number) => (weightDecay ? grad.add(p.mul(weightDecay)) : grad);
 
 export interface SGDOptions {
@@ -70,9 +88,10 @@ export class SGD extends Optimizer {
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  constructor(params: Iterable<Parameter>, { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false }: SGDOptions) {
-    super(params, lr);
-    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new Error("SGD: Nesterov momentum requires a momentum and zero dampening");
+  constructor(params: Iterable<Parameter>, options: SGDOptions) {
+    super(params, options, { lr: required(validLr), momentum: nonNegative("momentum value"), dampening: number, weightDecay: nonNegative("weightDecay value"), nesterov: boolean });
+    const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new OptionError(`${this.constructor.name}: Nesterov momentum requires a momentum and zero dampening`);
     this.momentum = momentum;
     this.dampening = dampening;
     this.weightDecay = weightDecay;
@@ -104,11 +123,15 @@ export class Adam extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   readonly amsgrad: boolean;
-  /** AdamW decays the weights directly instead of adding the decay to the gradient. */
-  protected readonly decoupled: boolean = false;
+  /** AdamW decays the weights directly instead of adding the decay to the gradient (a getter, so that Adam's
+   *  constructor already sees AdamW's). */
+  protected get decoupled(): boolean {
+    return false;
+  }
 
-  constructor(params: Iterable<Parameter>, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false }: AdamOptions = {}) {
-    super(params, lr);
+  constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
+    super(params, options, { lr: validLr, betas: validBetas, eps: validEps, weightDecay: nonNegative("weightDecay value"), amsgrad: boolean }, 1e-3);
+    const { betas = [0.9, 0.999], eps = 1e-8, weightDecay = this.decoupled ? 1e-2 : 0, amsgrad = false } = options;
     this.betas = betas;
     this.eps = eps;
     this.weightDecay = weightDecay;
@@ -134,10 +157,10 @@ export class Adam extends Optimizer {
   }
 }
 
+/** Adam with decoupled weight decay, 1e-2 by default. */
 export class AdamW extends Adam {
-  protected override readonly decoupled = true;
-  constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
-    super(params, { weightDecay: 1e-2, ...options });
+  protected override get decoupled(): boolean {
+    return true;
   }
 }
 
@@ -156,8 +179,9 @@ export class RMSprop extends Optimizer {
   readonly weightDecay: number;
   readonly momentum: number;
   readonly centered: boolean;
-  constructor(params: Iterable<Parameter>, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false }: RMSpropOptions = {}) {
-    super(params, lr);
+  constructor(params: Iterable<Parameter>, options: RMSpropOptions = {}) {
+    super(params, options, { lr: validLr, alpha: nonNegative("alpha value"), eps: validEps, weightDecay: nonNegative("weightDecay value"), momentum: nonNegative("momentum value"), centered: boolean }, 1e-2);
+    const { alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false } = options;
     this.alpha = alpha;
     this.eps = eps;
     this.weightDecay = weightDecay;
@@ -209,6 +233,8 @@ export class StepLR {
   private readonly baseLr: number;
   lastEpoch = 0;
   constructor(readonly optimizer: Optimizer, readonly options: { stepSize: number; gamma?: number }) {
+    if (!(optimizer instanceof Optimizer)) throw new OptionError(`StepLR: ${show(optimizer)} is not an Optimizer`);
+    checkOptions("StepLR", options, { stepSize: required(positiveInteger), gamma: number });
     this.baseLr = optimizer.lr;
   }
 

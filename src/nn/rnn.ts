@@ -4,7 +4,8 @@ import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
 import { GATES, recurrentLayer, type LayerWeights, type Mode } from "./recurrence";
 import { PackedSequence, packPaddedSequence, padPackedSequence } from "./packed";
-import { ShapeError } from "./errors";
+import { ShapeError, UsageError, OptionError } from "./errors";
+import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, type Check } from "./options";
 import { shapeString } from "./tensor";
 import { nextUniform } from "./random";
 import { uniform } from "./init";
@@ -28,6 +29,40 @@ export interface RNNOptions {
 /** An LSTM's state: `[h, c]`. */
 export type LSTMState = [Tensor, Tensor];
 
+/** RNN and RNNCell choose 'tanh' or 'relu'. PyTorch's LSTM and GRU have no such option; 'tanh', which they use,
+ *  is let through (option lists shared between modules pass it), anything else refused. */
+const nonlinearity = (mode: Mode): Check =>
+  mode.startsWith("RNN")
+    ? rule((v) => v === "tanh" || v === "relu", (v) => `Unknown nonlinearity ${show(v)}. Select from 'tanh' or 'relu'.`)
+    : rule((v) => v === "tanh", (v) => `nonlinearity ${show(v)} is only for RNN and RNNCell (the ${mode} gates use sigmoid and tanh)`);
+
+const rnnOptions = (mode: Mode): { [K in keyof RNNOptions]-?: Check } => ({
+  numLayers: positiveInteger,
+  nonlinearity: nonlinearity(mode),
+  bias: boolean,
+  batchFirst: boolean,
+  dropout: rule((v) => typeof v === "number" && v >= 0 && v <= 1, (v) => `dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${show(v)}`),
+  bidirectional: boolean,
+  projSize: rule((v) => Number.isInteger(v) && (v as number) >= 0, (v) => `projSize should be a positive integer or zero to disable projections, got ${show(v)}`),
+});
+
+/** PyTorch's check_forward_args, the kind half (shapes are checked once the batch is known): an LSTM's state is
+ *  the pair `[h, c]`, every other module's one tensor; null or undefined means zeros. A third argument is
+ *  refused too: JavaScript would drop it, and `lstm.forward(x, h0, c0)` would run without c0. */
+function stateArgs(owner: string, state: unknown, argCount: number, names: readonly string[]): Tensor[] | null {
+  const pair = names.length === 2;
+  const wanted = pair ? `[${names.join(", ")}]` : names[0];
+  if (argCount > 2) {
+    throw new UsageError(`${owner}.forward takes (input, ${wanted}), got ${argCount} arguments${pair ? ` — pass the state as one array ${wanted}, where PyTorch takes the tuple (${names.join(", ")})` : ""}`);
+  }
+  if (state === undefined || state === null) return null;
+  const isTensor = (t: unknown): t is Tensor => t instanceof tf.Tensor;
+  if (pair && Array.isArray(state) && state.length === 2 && state.every(isTensor)) return state;
+  if (!pair && isTensor(state)) return [state];
+  const hint = !pair && Array.isArray(state) ? " — only LSTM and LSTMCell take a pair [h, c]" : "";
+  throw new UsageError(`${owner}.forward: the state must be ${wanted}, ${pair ? "two tensors" : "one tensor"} (or null for zeros), got ${show(state)}${hint}`);
+}
+
 abstract class RNNBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -41,7 +76,10 @@ abstract class RNNBase extends Module {
 
   constructor(mode: Mode, inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
     super();
-    const o = typeof options === "number" ? { numLayers: options } : options;
+    const name = this.constructor.name;
+    checkArguments(name, { input_size: [inputSize, positiveInteger], hidden_size: [hiddenSize, positiveInteger] });
+    // `new nn.RNN(100, 10, 3)`: a number is numLayers, as PyTorch's third positional argument.
+    const o = checkOptions<RNNOptions>(name, typeof options === "number" ? { numLayers: options } : options, rnnOptions(mode));
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -51,15 +89,8 @@ abstract class RNNBase extends Module {
     this.dropout = o.dropout ?? 0;
     this.bidirectional = o.bidirectional ?? false;
     this.projSize = o.projSize ?? 0;
-    const name = this.constructor.name;
-    for (const [key, value] of [["input_size", inputSize], ["hidden_size", hiddenSize], ["num_layers", this.numLayers]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: ${key} must be a positive integer, got ${value}`);
-    }
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new Error(`${name}: dropout must be a probability in [0, 1], got ${this.dropout}`);
-    if (this.projSize !== 0 && !(Number.isInteger(this.projSize) && this.projSize > 0 && this.projSize < hiddenSize)) {
-      throw new Error(`${name}: proj_size (${this.projSize}) has to be a positive integer smaller than hidden_size (${hiddenSize})`);
-    }
-    if (this.projSize && mode !== "LSTM") throw new Error(`${name}: proj_size is only supported by LSTM`);
+    if (this.projSize && mode !== "LSTM") throw new OptionError(`${name}: projSize argument is only supported for LSTM, not RNN or GRU`);
+    if (this.projSize >= hiddenSize) throw new OptionError(`${name}: projSize has to be smaller than hiddenSize, got projSize=${this.projSize} and hiddenSize=${hiddenSize}`);
 
     const gates = GATES[mode] * hiddenSize;
     const real = this.projSize || hiddenSize;
@@ -126,6 +157,8 @@ abstract class RNNBase extends Module {
     let unbatched = false;
     if (packed) {
       [x, lengths] = padPackedSequence(packed);
+    } else if (!(input instanceof tf.Tensor)) {
+      throw new UsageError(`${this.constructor.name}.forward: the input must be a tensor or a PackedSequence, got ${show(input)}`);
     } else {
       x = input as Tensor;
       if (x.rank !== 2 && x.rank !== 3) {
@@ -211,17 +244,17 @@ export function dropout(x: Tensor, p: number): Tensor {
 export class RNN extends RNNBase {
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
-    const nonlinearity = (typeof options === "number" ? undefined : options.nonlinearity) ?? "tanh";
-    if (nonlinearity !== "tanh" && nonlinearity !== "relu") throw new Error(`RNN: unknown nonlinearity '${nonlinearity}'. Select from 'tanh' or 'relu'.`);
-    super(nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, options);
-    this.nonlinearity = nonlinearity;
+    // The base checks the options, nonlinearity included: anything but 'relu' picks tanh until then.
+    const relu = typeof options === "object" && options?.nonlinearity === "relu";
+    super(relu ? "RNN_RELU" : "RNN_TANH", inputSize, hiddenSize, options);
+    this.nonlinearity = relu ? "relu" : "tanh";
   }
 
   /** `[output, h_n]`: output `[seq, batch, D*hidden]`, h_n `[numLayers*D, batch, hidden]`. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
   override forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
-    const { output, state } = this.run(input, h0 ? [h0] : null);
+    const { output, state } = this.run(input, stateArgs(this.constructor.name, h0, arguments.length, ["h0"]));
     return [output, state[0]];
   }
 }
@@ -234,7 +267,7 @@ export class GRU extends RNNBase {
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
   override forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
-    const { output, state } = this.run(input, h0 ? [h0] : null);
+    const { output, state } = this.run(input, stateArgs(this.constructor.name, h0, arguments.length, ["h0"]));
     return [output, state[0]];
   }
 }
@@ -248,7 +281,7 @@ export class LSTM extends RNNBase {
   override forward(input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
   override forward(input: PackedSequence, state?: LSTMState | null): [PackedSequence, LSTMState];
   override forward(input: Tensor | PackedSequence, state?: LSTMState | null): [Tensor | PackedSequence, LSTMState] {
-    const { output, state: s } = this.run(input, state ?? null);
+    const { output, state: s } = this.run(input, stateArgs(this.constructor.name, state, arguments.length, ["h0", "c0"]));
     return [output, [s[0], s[1]]];
   }
 }
@@ -271,10 +304,13 @@ abstract class CellBase extends Module {
 
   constructor(mode: Mode, inputSize: number, hiddenSize: number, options: CellOptions) {
     super();
+    const name = this.constructor.name;
+    checkArguments(name, { input_size: [inputSize, positiveInteger], hidden_size: [hiddenSize, positiveInteger] });
+    const o = checkOptions<CellOptions>(name, options, { bias: boolean, nonlinearity: nonlinearity(mode) });
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
-    this.bias = options.bias ?? true;
+    this.bias = o.bias ?? true;
     const gates = GATES[mode] * hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
     this.weight_ih = parameter(uniform([gates, inputSize], -bound, bound));
@@ -299,6 +335,7 @@ abstract class CellBase extends Module {
   /** One step: `state` is `[h]` or `[h, c]`; returns the new state. Batched `[B, in]` or unbatched `[in]`. */
   protected step(input: Tensor, state: (Tensor | null | undefined)[]): Tensor[] {
     const name = `${this.constructor.name}(input_size=${this.inputSize}, hidden_size=${this.hiddenSize})`;
+    if (!(input instanceof tf.Tensor)) throw new UsageError(`${this.constructor.name}.forward: the input must be a tensor, got ${show(input)}`);
     if (input.rank !== 1 && input.rank !== 2) throw new ShapeError(name, "input", input.shape, "expected a 2-D (batch, input_size) or 1-D (input_size) input");
     if (input.shape[input.rank - 1] !== this.inputSize) {
       throw new ShapeError(name, "input", input.shape, `the last dimension must be ${this.inputSize} (input_size), not ${input.shape[input.rank - 1]}`);
@@ -332,10 +369,9 @@ abstract class CellBase extends Module {
 export class RNNCell extends CellBase {
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
-    const nonlinearity = options.nonlinearity ?? "tanh";
-    if (nonlinearity !== "tanh" && nonlinearity !== "relu") throw new Error(`RNNCell: unknown nonlinearity '${nonlinearity}'. Select from 'tanh' or 'relu'.`);
-    super(nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, options);
-    this.nonlinearity = nonlinearity;
+    const relu = options?.nonlinearity === "relu"; // checked by the base
+    super(relu ? "RNN_RELU" : "RNN_TANH", inputSize, hiddenSize, options);
+    this.nonlinearity = relu ? "relu" : "tanh";
   }
 
   override extraRepr(): string {
@@ -344,7 +380,7 @@ export class RNNCell extends CellBase {
 
   /** h' from input and h (zeros when omitted). */
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
-    return this.step(input, [hx])[0];
+    return this.step(input, stateArgs(this.constructor.name, hx, arguments.length, ["hx"]) ?? [null])[0];
   }
 }
 
@@ -354,7 +390,7 @@ export class GRUCell extends CellBase {
   }
 
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
-    return this.step(input, [hx])[0];
+    return this.step(input, stateArgs(this.constructor.name, hx, arguments.length, ["hx"]) ?? [null])[0];
   }
 }
 
@@ -365,7 +401,7 @@ export class LSTMCell extends CellBase {
 
   /** `[h', c']` from input and `[h, c]` (zeros when omitted). */
   override forward(input: Tensor, state?: LSTMState | null): LSTMState {
-    const [h, c] = this.step(input, state ?? [null, null]);
+    const [h, c] = this.step(input, stateArgs(this.constructor.name, state, arguments.length, ["hx", "cx"]) ?? [null, null]);
     return [h, c];
   }
 }

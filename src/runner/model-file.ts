@@ -4,6 +4,7 @@
 // resolves to the very library bundle this process runs (dist/nn/index.js), so the user's modules, the
 // runner's hooks and the backend are one instance. Stack traces map back to the user's .ts lines.
 import * as esbuild from "esbuild";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
@@ -116,9 +117,36 @@ export function describeError(error: unknown, file: string): RunnerError {
     return { kind: "compile", message: first.message, location: { file: first.file, line: first.line, column: first.column } };
   }
   const e = error instanceof Error ? error : new Error(String(error));
-  const kind = e.name === "ShapeError" ? "shape" : "runtime";
-  const message = e.name === "Error" ? e.message : `${e.name}: ${e.message}`;
-  return { kind, message, location: locationIn(e.stack, file) ?? undefined, stack: userStack(e, file) };
+  const kind = e.name === "ShapeError" ? "shape" : e.name === "OptionError" || e.name === "UsageError" ? "usage" : "runtime";
+  const location = locationIn(e.stack, file);
+  const message = (e.name === "Error" ? e.message : `${e.name}: ${e.message}`) + (location ? moduleCallAdvice(e, location) : "");
+  return { kind, message, location: location ?? undefined, stack: userStack(e, file) };
+}
+
+/** Advice for V8's "this.rnn is not a function" when the user's line calls a name as PyTorch calls a module,
+ *  `rnn(x)`: a JavaScript object cannot be called. Only the message and the source are known here, not whether
+ *  `this.rnn` is a module, so the advice says "if". Empty when the source does not show `name(` there. */
+export function moduleCallAdvice(e: Error, at: SourceLocation): string {
+  if (e.name !== "TypeError" || !/ is not a function( or its return value is not iterable)?$/.test(e.message)) return "";
+  let line: string;
+  try {
+    line = fs.readFileSync(at.file, "utf8").split(/\r?\n/)[at.line - 1] ?? "";
+  } catch {
+    return "";
+  }
+  // V8 points at the called name: the last one of `this.rnn` or `model.rnn`.
+  const call = /^([A-Za-z_$][\w$]*)\s*\(/.exec(line.slice(at.column - 1));
+  if (!call) return "";
+  const callee = (/[\w$.]*$/.exec(line.slice(0, at.column - 1))?.[0] ?? "") + call[1];
+  const rest = line.slice(at.column - 1 + call[0].length);
+  let depth = 1;
+  let end = 0;
+  for (; end < rest.length; end++) {
+    if (rest[end] === "(") depth++;
+    else if (rest[end] === ")" && --depth === 0) break;
+  }
+  const args = depth === 0 ? rest.slice(0, end) : "…"; // the arguments, when they close on this line
+  return `. If ${callee} is a module, call ${callee}.forward(${args}): PyTorch's ${call[1]}(x) is ${call[1]}.forward(x) in Unroll`;
 }
 
 /** Compiles and runs a model file's top level; errors come back located, never thrown. */

@@ -296,10 +296,10 @@ class Recorder implements TraceObserver {
     return error;
   }
 
-  /** A ShapeError's message needs no "ShapeError:" prefix: the kind says it, and the message names the module. */
+  /** A library error's message needs no "ShapeError:" prefix: the kind says it, and the message names the module. */
   private describe(thrown: unknown): RunnerError {
     const error = describeError(thrown, this.file);
-    if (error.kind === "shape" && thrown instanceof Error) error.message = thrown.message;
+    if ((error.kind === "shape" || error.kind === "usage") && thrown instanceof Error) error.message = thrown.message;
     return error;
   }
 
