@@ -566,3 +566,65 @@ test("9) a model file that throws: the error shows at the user's line; a good fi
     for (const r of runs.filter((r) => r.info.name === "throws")) assert.equal(r.info.status, "failed");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// 10) Experiment files: shapes inside the model's forward, and a shape error there as a squiggle
+
+const BROKEN_EXPERIMENT = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+
+class Model extends nn.Module {
+  lstm = new nn.LSTM(4, 8);
+  fc = new nn.Linear(8, 3);
+  override forward(x: tf.Tensor): tf.Tensor {
+    const [out] = this.lstm.forward(x);
+    return this.fc.forward(out.mean(0));
+  }
+}
+
+export default defineExperiment({
+  epochs: 1,
+  model: () => new Model(),
+  data: () => ({ train: [[torch.randn([5, 2, 6]), torch.tensor([0, 2])]] }),
+  loss: () => new nn.CrossEntropyLoss(),
+  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.1 }),
+});
+`;
+
+test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squiggle inside forward for a broken one", { timeout: TIMEOUT }, async (t) => {
+  const folder = workspace.copyExamples();
+  fs.writeFileSync(path.join(folder, "broken_experiment.ts"), BROKEN_EXPERIMENT);
+  await withVSCode({ name: "s10-experiments", folder }, async (vs) => {
+    await vs.openFile("05b_hello_rnn.ts");
+    const rnnLine = positionOf(vs.file("05b_hello_rnn.ts"), "this.rnn.forward(x, h0)").line;
+    const hover = await vs.hover("forward", { line: rnnLine, expect: /out \[1, 5, 4\]/, timeoutMs: 60_000 });
+    await vs.screenshot("experiment-hover-05b");
+    assert.match(hover, /h_n \[1, 1, 4\]/, "the hover shows every output of the call inside forward");
+    await vs.page.mouse.move(5, 5);
+    const hints = await until(`inlay hints on line ${rnnLine}`, async () => {
+      const h = (await vs.inlayHints(rnnLine)).join(" ");
+      return h.includes("[1, 5, 4]") ? h : undefined;
+    });
+    t.diagnostic(`05b line ${rnnLine} hints: ${hints}`);
+
+    await vs.openFile("06_names_classifier.ts");
+    const gruLine = positionOf(vs.file("06_names_classifier.ts"), "this.rnn.forward(packed)").line;
+    const gruHover = await vs.hover("forward", { line: gruLine, expect: /h_n \[4, 8, 64\]/, timeoutMs: 60_000 });
+    await vs.screenshot("experiment-hover-06");
+    assert.match(gruHover, /PackedSequence/, "the hover says the GRU took a packed sequence");
+    await vs.page.mouse.move(5, 5);
+    await until(`inlay hints on line ${gruLine}`, async () => ((await vs.inlayHints(gruLine)).join(" ").includes("[4, 8, 64]") ? true : undefined));
+
+    await vs.openFile("broken_experiment.ts");
+    const forwardLine = positionOf(vs.file("broken_experiment.ts"), "this.lstm.forward(x)").line;
+    const exportLine = positionOf(vs.file("broken_experiment.ts"), "export default").line;
+    const problems = await until("the shape error inside forward in the Problems view", async () => {
+      const found = (await vs.problems()).filter((p) => p.severity === "error" && /\[5, 2, 6\]/.test(p.label));
+      return found.some((p) => new RegExp(`\\b(line|Ln) ${forwardLine}\\b`).test(p.label)) ? found : undefined;
+    }, 60_000);
+    await vs.screenshot("experiment-squiggle");
+    t.diagnostic(problems.map((p) => p.label).join("\n"));
+    assert.ok(problems.some((p) => /last dimension must be 4/.test(p.label)), "the message says which dimension is wrong and why");
+    assert.ok(problems.some((p) => new RegExp(`\\b(line|Ln) ${exportLine}\\b`).test(p.label)), "the experiment that led there is marked too");
+    assert.ok((await vs.squiggles()).errors > 0, "the editor underlines the error");
+  });
+});
