@@ -61,6 +61,7 @@ export class ShapesTab {
       "p",
       { class: "meta" },
       `${basename(trace.file)} · ${entries.length} site${entries.length === 1 ? "" : "s"} · traced in ${Math.round(trace.durationMs)} ms on ${trace.backend}`,
+      trace.experiment && ` · one training step on the example batch ${shapesText(trace.experiment.batch)}${trace.experiment.cached ? " (kept from the last trace)" : ""}`,
     );
     fill(this.el, ...banners, meta, entries.length ? this.table(entries) : h("p", { class: "empty" }, "The trace recorded no modules, calls or tensors."), selected ? details(selected) : null);
   }
