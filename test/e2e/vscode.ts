@@ -129,11 +129,19 @@ export const workspace = {
   get root(): string {
     return (workspaceRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), "unroll-e2e-ws-")));
   },
-  /** A fresh copy of the repository's examples/ (training writes .unroll/runs into it, not into the repo). */
+  /** A fresh copy of the lessons in the repository's examples/ (training writes .unroll/runs into it, not into
+   *  the repo): the .ts files and data/, nothing else, so that what a local `npm start` left there (a .unroll/
+   *  runs folder, say) does not leak into a scenario. */
   copyExamples(): string {
     const target = fs.mkdtempSync(path.join(this.root, "examples-"));
     const dir = path.join(target, "examples");
-    fs.cpSync(path.join(REPO, "examples"), dir, { recursive: true });
+    const source = path.join(REPO, "examples");
+    const lesson = (from: string) => {
+      const parts = path.relative(source, from).split(path.sep).filter(Boolean);
+      if (parts.some((part) => part.startsWith("."))) return false; // .unroll/, editor files
+      return parts.length === 0 || parts[0] === "data" || (parts.length === 1 && parts[0].endsWith(".ts"));
+    };
+    fs.cpSync(source, dir, { recursive: true, filter: lesson });
     return dir;
   },
   /** A folder holding only the given files (no node_modules, no tsconfig.json). */

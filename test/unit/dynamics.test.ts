@@ -148,16 +148,12 @@ describe("parameter snapshots", () => {
     assert.deepEqual(parseLayerName("fc.bias"), {});
   });
 
-  test("a 2048×512 matrix is summarised in well under a second", () => {
+  // How fast: \`npm run bench:timings\` (a duration, so a benchmark, not a test).
+  test("a 2048×512 matrix is summarised as a 64×64 heatmap", () => {
     const value = torch.randn([2048, 512]);
     const grad = torch.randn([2048, 512]);
-    describeParameter("w", value, grad); // warm-up
-    const start = performance.now();
     const s = describeParameter("w", value, grad, ["i", "f", "g", "o"]);
-    const ms = performance.now() - start;
-    assert.deepEqual([s.heatmap.rows, s.heatmap.cols], [64, 64]);
-    assert.ok(ms < 500, `${ms.toFixed(0)} ms`);
-    console.log(`snapshot of a 2048×512 parameter with its gradient: ${ms.toFixed(1)} ms`);
+    assert.deepEqual([s.heatmap.rows, s.heatmap.cols, s.heatmap.values.length, s.heatmap.downsampledFrom], [64, 64, 64 * 64, [2048, 512]]);
     tf.dispose([value, grad]);
   });
 });

@@ -1,22 +1,19 @@
 // The seed lessons in examples/: every scratchpad runs with `unroll run` and prints the shapes its lesson
 // teaches; every experiment learns: through `unroll train --json` (the RunEvent lines), and in this process
-// with a short version of the runner's loop (the test bundle aliases "unroll" to the library, so the
-// examples' modules and this file share one library instance).
+// through the runner's own training loop (src/runner/training.ts), its "unroll" being this test's copy of
+// the library.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tf, nn, backward, type Experiment, type ExperimentData, type Tensor } from "unroll";
+import Module from "node:module";
+import * as unroll from "unroll";
 import type { RunEvent } from "../../src/protocol";
+import { readRun } from "../../src/runner/run-store";
+import { train } from "../../src/runner/training";
 import { setupBackend } from "./helpers";
-import hello05a from "../../examples/05a_hello_rnncell";
-import hello05b from "../../examples/05b_hello_rnn";
-import hello05c from "../../examples/05c_hello_embedding";
-import { namesExperiment } from "../../examples/06_names_classifier";
-import { forecastExperiment } from "../../examples/07_forecast";
-import { reverseExperiment } from "../../examples/08_seq2seq_reverse";
 import { gradientNorms, STEPS } from "../../examples/09_vanishing_gradients";
 
 before(setupBackend);
@@ -25,6 +22,8 @@ const ROOT = path.join(__dirname, "../../..");
 const CLI = path.join(ROOT, "dist/cli.js");
 const example = (name: string) => path.join(ROOT, "examples", name);
 const SURNAMES = example("data/surnames.csv.gz");
+/** Each training test may take long on a busy machine, but never forever. */
+const LIMIT = { timeout: 300_000 };
 
 /** Runs the CLI; resolves with the exit code and what it printed. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -128,9 +127,6 @@ describe("scratchpads (unroll run)", () => {
 // ---------------------------------------------------------------------------------------------------
 // Experiments through `unroll train --json` (the RunEvent contract)
 
-const hasRunner = fs.existsSync(path.join(ROOT, "src/cli/train.ts"));
-const noRunner = !hasRunner && "`unroll train` (src/cli/train.ts) has not landed yet";
-
 /** Trains an example with `unroll train --json --epochs N` into a temporary runs folder; returns its epoch events. */
 async function trainCli(name: string, epochs: number): Promise<Extract<RunEvent, { type: "epoch" }>[]> {
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-examples-"));
@@ -152,28 +148,28 @@ async function trainCli(name: string, epochs: number): Promise<Extract<RunEvent,
   }
 }
 
-describe("experiments (unroll train --json)", { skip: noRunner }, () => {
+describe("experiments (unroll train --json)", () => {
   for (const file of ["05a_hello_rnncell.ts", "05b_hello_rnn.ts", "05c_hello_embedding.ts"]) {
-    test(`${file} says "ohlol"`, async () => {
+    test(`${file} says "ohlol"`, LIMIT, async () => {
       const epochs = await trainCli(file, 10);
       assert.equal(epochs.at(-1)!.metrics.predicted, "ohlol");
       assert.ok(epochs.at(-1)!.loss < epochs[0].loss);
     });
   }
 
-  test("06_names_classifier beats the majority class after one epoch", async () => {
+  test("06_names_classifier beats the majority class after one epoch", LIMIT, async () => {
     const [first] = await trainCli("06_names_classifier.ts", 1);
     const { accuracy, baseline } = first.metrics as { accuracy: number; baseline: number };
     assert.ok(accuracy >= 1.5 * baseline, `accuracy ${accuracy} vs baseline ${baseline}`);
   });
 
-  test("07_forecast beats the naive forecast", async () => {
+  test("07_forecast beats the naive forecast", LIMIT, async () => {
     const epochs = await trainCli("07_forecast.ts", 4);
     const { rmse, naiveRmse } = epochs.at(-1)!.metrics as { rmse: number; naiveRmse: number };
     assert.ok(rmse < naiveRmse, `rmse ${rmse} vs naive ${naiveRmse}`);
   });
 
-  test("08_seq2seq_reverse: accuracy increases", async () => {
+  test("08_seq2seq_reverse: accuracy increases", LIMIT, async () => {
     const epochs = await trainCli("08_seq2seq_reverse.ts", 3);
     const accuracy = epochs.map((e) => e.metrics.accuracy as number);
     assert.ok(accuracy[2] > accuracy[0] && accuracy[2] > 0.05, `accuracy by epoch: ${accuracy.join(", ")}`);
@@ -181,72 +177,79 @@ describe("experiments (unroll train --json)", { skip: noRunner }, () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Experiments in this process: what `unroll train` does for each batch of each epoch
+// Experiments in this process, through the runner's training loop (what the training process runs)
 
 type Metrics = Record<string, number | string>;
 
-/** zeroGrad, backward (the experiment's loss or its custom step), clip, step; then scheduler and evaluate. */
-async function trainHere<M extends nn.Module, I>(experiment: Experiment<M, I>, epochs = experiment.epochs): Promise<{ loss: number; metrics: Metrics }[]> {
-  const model = experiment.model();
-  const data = await experiment.data();
-  const lossObject = experiment.loss() as { forward?: (o: unknown, t: Tensor) => Tensor } | ((o: unknown, t: Tensor) => Tensor);
-  const loss = (output: unknown, target: Tensor) => (typeof lossObject === "function" ? lossObject(output, target) : lossObject.forward!(output, target));
-  const optimizer = experiment.optimizer(model.parameters());
-  const scheduler = experiment.scheduler?.(optimizer);
-  const history: { loss: number; metrics: Metrics }[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    model.train();
-    let total = 0;
-    let count = 0;
-    for (const batch of typeof data.train === "function" ? data.train() : data.train) {
-      total += tf.tidy(() => {
-        optimizer.zeroGrad();
-        const value = backward(() => (experiment.step ? experiment.step({ model, batch, loss, epoch }) : loss(model.forward(batch[0]), batch[1])));
-        if (experiment.clipGradNorm !== undefined) nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
-        optimizer.step();
-        return value;
-      });
-      count++;
-    }
-    scheduler?.step();
-    model.eval();
-    tf.engine().startScope();
-    const metrics = experiment.evaluate ? await experiment.evaluate(model, data as ExperimentData<I>) : {};
-    tf.engine().endScope();
-    history.push({ loss: total / count, metrics });
+/** Trains a model file with `train` from src/runner/training.ts into a temporary runs folder, "unroll" being
+ *  this test's library; checks that the run completed, emitted and stored every epoch; returns each epoch's
+ *  loss and metrics. `source` (a model file's text) is written to a temporary folder, else `file` is trained. */
+async function trainHere(what: { file: string } | { source: string }, epochs?: number): Promise<{ loss: number; metrics: Metrics }[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-examples-here-"));
+  const file = "file" in what ? what.file : path.join(dir, "experiment.ts");
+  if ("source" in what) fs.writeFileSync(file, what.source);
+  const internals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+  const load = internals._load;
+  internals._load = function (this: unknown, request: string, ...rest: unknown[]) {
+    return request === "unroll" ? unroll : load.call(this, request, ...rest);
+  };
+  try {
+    const events: RunEvent[] = [];
+    const runs = path.join(dir, "runs");
+    const options = { file, epochs, runsFolder: runs, backend: process.env.UNROLL_BACKEND ?? "wasm", snapshotEvery: 1_000_000 };
+    const status = await train(options, (event) => events.push(event), () => false);
+    const error = events.find((e) => e.type === "error");
+    assert.equal(status, "completed", `${path.basename(file)}: ${error ? JSON.stringify(error) : status}`);
+    const start = events.find((e): e is Extract<RunEvent, { type: "start" }> => e.type === "start")!;
+    const epochLines = events.filter((e): e is Extract<RunEvent, { type: "epoch" }> => e.type === "epoch");
+    const expected = epochs ?? start.run.config.epochs;
+    assert.deepEqual(epochLines.map((e) => e.epoch), Array.from({ length: expected }, (_, i) => i + 1));
+    const steps = events.filter((e): e is Extract<RunEvent, { type: "step" }> => e.type === "step");
+    assert.ok(steps.length >= expected && steps.every((s) => Number.isFinite(s.loss)), `${steps.length} steps with finite losses`);
+    const end = events.at(-1)!;
+    assert.ok(end.type === "end" && end.run.status === "completed" && end.run.epoch === expected, `the last event: ${JSON.stringify(end).slice(0, 200)}`);
+    // The run store holds what the events said.
+    const stored = readRun(path.join(runs, start.run.id));
+    assert.equal(stored.info.status, "completed");
+    assert.deepEqual([stored.steps.length, stored.epochs.length], [steps.length, expected]);
+    assert.deepEqual(stored.info.finalMetrics, epochLines.at(-1)!.metrics);
+    return epochLines.map((e) => ({ loss: e.loss, metrics: e.metrics }));
+  } finally {
+    internals._load = load;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return history;
 }
 
+/** A model file that trains `call` (an example's experiment factory, called with options) of `name`. */
+const experimentOf = (name: string, call: string) => ({
+  source: `import { ${call.slice(0, call.indexOf("("))} } from ${JSON.stringify(example(name).replace(/\.ts$/, ""))};\nexport default ${call};\n`,
+});
+
 describe("experiments (in process)", () => {
-  for (const [file, experiment] of [
-    ["05a_hello_rnncell", hello05a],
-    ["05b_hello_rnn", hello05b],
-    ["05c_hello_embedding", hello05c],
-  ] as const) {
-    test(`${file} reaches "ohlol"`, async () => {
-      const history = await trainHere(experiment as unknown as Experiment<nn.Module, unknown>);
+  for (const file of ["05a_hello_rnncell", "05b_hello_rnn", "05c_hello_embedding"]) {
+    test(`${file} reaches "ohlol"`, LIMIT, async () => {
+      const history = await trainHere({ file: example(`${file}.ts`) });
       const first = history.findIndex((h) => h.metrics.predicted === "ohlol");
       assert.ok(first >= 0, `predicted: ${history.map((h) => h.metrics.predicted).join(", ")}`);
       assert.equal(history.at(-1)!.metrics.predicted, "ohlol");
     });
   }
 
-  test("06_names_classifier: 2,000 training names, 2 epochs, well above the majority-class baseline", async () => {
-    const history = await trainHere(namesExperiment({ file: SURNAMES, maxTrain: 2000, hiddenSize: 32 }), 2);
+  test("06_names_classifier: 2,000 training names, 2 epochs, well above the majority-class baseline", LIMIT, async () => {
+    const history = await trainHere(experimentOf("06_names_classifier.ts", `namesExperiment({ file: ${JSON.stringify(SURNAMES)}, maxTrain: 2000, hiddenSize: 32 })`), 2);
     const { accuracy, baseline } = history.at(-1)!.metrics as { accuracy: number; baseline: number };
     assert.ok(baseline > 0.1 && baseline < 0.5, `baseline ${baseline}`);
     assert.ok(accuracy >= 1.5 * baseline, `accuracy ${accuracy} vs baseline ${baseline}`);
   });
 
-  test("07_forecast: the LSTM beats next month = this month", async () => {
-    const history = await trainHere(forecastExperiment(), 3);
+  test("07_forecast: the LSTM beats next month = this month", LIMIT, async () => {
+    const history = await trainHere({ file: example("07_forecast.ts") }, 3);
     const { rmse, naiveRmse } = history.at(-1)!.metrics as { rmse: number; naiveRmse: number };
     assert.ok(rmse < naiveRmse, `rmse ${rmse} vs naive ${naiveRmse}`);
   });
 
-  test("08_seq2seq_reverse: accuracy increases", async () => {
-    const history = await trainHere(reverseExperiment({ batchesPerEpoch: 12 }), 4);
+  test("08_seq2seq_reverse: accuracy increases", LIMIT, async () => {
+    const history = await trainHere(experimentOf("08_seq2seq_reverse.ts", "reverseExperiment({ batchesPerEpoch: 12 })"), 4);
     const accuracy = history.map((h) => h.metrics.accuracy as number);
     assert.ok(accuracy[3] > accuracy[0] && accuracy[3] > 0.05, `accuracy by epoch: ${accuracy.join(", ")}`);
     assert.match(String(history.at(-1)!.metrics.example), /^\d{5} → \d*$/);

@@ -44,7 +44,11 @@ describe("parameters", () => {
     ]);
     assert.equal(net.numParameters(), named.reduce((n, [, p]) => n + p.size, 0));
     assert.equal(net.numParameters(), NET_PARAMETERS);
-    assert.equal(NET_PARAMETERS, 1877);
+    assert.equal(net.numParameters(), 1877, "PyTorch's sum(p.numel() for p in net.parameters())");
+    // Every layer and direction counts: layer 0 sees 100 inputs, layers 1-3 the 40 of both directions.
+    const deep = new nn.LSTM(100, 20, { numLayers: 4, bidirectional: true });
+    assert.equal(deep.numParameters(), 2 * (4 * 20 * (100 + 20) + 8 * 20) + 3 * 2 * (4 * 20 * (40 + 20) + 8 * 20));
+    assert.equal(deep.numParameters(), 49280, "PyTorch's count for LSTM(100, 20, num_layers=4, bidirectional=True)");
     assert.deepEqual(net.namedChildren().map(([n]) => n), ["rnn", "fc"]);
   });
 });

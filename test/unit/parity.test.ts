@@ -2,8 +2,10 @@
 // (regenerate them with `npm run fixtures`, which needs Debian's python3-torch).
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { tf, nn, optim, torch, backward, type Tensor } from "unroll";
-import { assertClose, assertRelClose, fixtureCases, loadFixture, setupBackend, withPrefix, FORWARD_TOL, GRAD_TOL, STEP_TOL, type FixtureCase } from "./helpers";
+import { assertClose, assertRelClose, fixtureCases, loadFixture, setupBackend, FIXTURES, withPrefix, FORWARD_TOL, GRAD_TOL, STEP_TOL, type FixtureCase } from "./helpers";
 
 before(setupBackend);
 
@@ -36,6 +38,17 @@ function checkGradients(module: nn.Module, expected: Record<string, Tensor>, nam
     assertRelClose(params[name].grad!, expected[`grad.param.${name}`], GRAD_TOL, `grad of ${name}`);
   }
 }
+
+// How many cases of each kind test/fixtures/parity/index.json holds: an emptied or truncated index (or a kind
+// misspelt there) would otherwise turn the tests below off silently. Update with the fixtures (`npm run fixtures`).
+const CASES: Record<FixtureCase["kind"], number> = { sequence: 97, cell: 16, model: 2, loss: 13, optimizer: 8, clip: 2 };
+
+test("the fixture index holds every kind's cases", () => {
+  const counts = Object.fromEntries(Object.keys(CASES).map((kind) => [kind, fixtureCases(kind as FixtureCase["kind"]).length]));
+  assert.deepEqual(counts, CASES);
+  const kinds = new Set((JSON.parse(fs.readFileSync(path.join(FIXTURES, "index.json"), "utf8")) as { cases: FixtureCase[] }).cases.map((c) => c.kind));
+  assert.deepEqual([...kinds].sort(), Object.keys(CASES).sort(), "no case of a kind that no test reads");
+});
 
 describe("sequence modules match PyTorch", () => {
   for (const c of fixtureCases("sequence")) {

@@ -19,9 +19,23 @@ const DIST = path.join(__dirname, "../../../dist");
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-trace-"));
 const backend = process.env.UNROLL_BACKEND ?? "wasm";
 let client: TraceClient;
+/** Called with what the tracing process prints (a model file's console output): lets a test wait for it. */
+const outputListeners = new Set<(text: string) => void>();
+const printed = (text: string) =>
+  new Promise<void>((resolve) => {
+    let seen = "";
+    const listener = (chunk: string) => {
+      seen += chunk;
+      if (seen.includes(text)) {
+        outputListeners.delete(listener);
+        resolve();
+      }
+    };
+    outputListeners.add(listener);
+  });
 
 before(async () => {
-  client = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend });
+  client = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend, onOutput: (_, text) => outputListeners.forEach((l) => l(text)) });
   client.start(); // starts loading while the in-process test runs
   await setupBackend();
 });
@@ -181,15 +195,13 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
     assert.deepEqual(shapes(cell, "outputs"), [["h", [2, 6]], ["c", [2, 6]]]);
   });
 
+  // How soon after the budget it answers: `npm run bench:timings` (a duration, so a benchmark, not a test).
   test("an endless loop stops at the budget, located; the next trace works", async () => {
     const { file } = modelFile("endless", `import { nn } from "unroll";\nconst rnn = new nn.RNN(4, 4);\nwhile (true) {}\n`);
-    const started = performance.now();
     const trace = await client.trace(file, { timeoutMs: 1000 });
-    const elapsed = performance.now() - started;
     assert.equal(trace.error?.kind, "timeout");
     assert.equal(trace.error?.message, "trace timed out after 1 s at line 3");
     assert.equal(trace.error?.location?.line, 3);
-    assert.ok(elapsed < 3000, `answered after ${elapsed.toFixed(0)} ms`); // a loaded machine needs some slack
     assert.deepEqual(trace.entries.map((e) => [e.kind, e.name]), [["module", "RNN"]]);
 
     const next = await client.trace(modelFile("after-timeout", SCRATCHPAD).file, { timeoutMs: 10_000 });
@@ -198,10 +210,11 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
   });
 
   test("cancel() stops a running trace and drops the queued ones; the next trace works", async () => {
-    const { file } = modelFile("cancelled", `while (true) {}\n`);
-    const running = client.trace(file, { timeoutMs: 10_000 });
-    const queued = client.trace(file, { timeoutMs: 10_000 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { file } = modelFile("cancelled", `import { writeSync } from "node:fs";\nwriteSync(1, "looping\\n");\nwhile (true) {}\n`);
+    const looping = printed("looping");
+    const running = client.trace(file, { timeoutMs: 60_000 });
+    const queued = client.trace(file, { timeoutMs: 60_000 });
+    await looping; // the first trace is running the loop
     client.cancel();
     await assert.rejects(running, TraceCancelled);
     await assert.rejects(queued, TraceCancelled);
@@ -209,18 +222,17 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
     assert.equal(next.error, undefined);
   });
 
-  test("a warm re-trace of the same file is faster than the first (cold) one", async () => {
+  // Warm against cold, in time: `npm run bench:trace` and `npm run bench:timings` (durations: benchmarks, not tests).
+  test("a warm re-trace of the same file by the same server gives the same trace", async () => {
     const fresh = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend });
     try {
       const { file } = modelFile("warm", SCRATCHPAD);
-      let started = performance.now();
-      await fresh.trace(file);
-      const cold = performance.now() - started;
-      started = performance.now();
+      const cold = await fresh.trace(file);
       const trace = await fresh.trace(file);
-      const warm = performance.now() - started;
+      assert.equal(cold.error, undefined);
       assert.equal(trace.error, undefined);
-      assert.ok(warm < cold, `warm ${warm.toFixed(0)} ms, cold ${cold.toFixed(0)} ms`);
+      assert.deepEqual(shapes(find(trace, "call", "RNN"), "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+      assert.deepEqual(trace.entries, cold.entries);
     } finally {
       fresh.dispose();
     }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import Module from "node:module";
 import ts from "typescript";
 
 const root = path.join(__dirname, "../../..");
@@ -40,7 +41,14 @@ test("a bare folder's model file has no type errors, and completion offers LSTM 
   const unresolved = plain.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
   assert.ok(unresolved.some((m) => m.includes("Cannot find module 'unroll'")), "without the plugin, 'unroll' does not resolve in a bare folder");
 
-  const plugin = require(path.join(root, "node_modules/unroll-types")) as (m: { typescript: typeof ts }) => { create(info: unknown): ts.LanguageService };
+  // Loaded under this checkout's path, not its real path: the plugin finds the declarations at ../../dist/types
+  // from its own folder, and node_modules may be a link into another checkout (whose dist/types is not this
+  // one's, and may be mid-rebuild). Beside this checkout's dist/, as in the packaged extension.
+  const pluginFile = path.join(root, "node_modules/unroll-types/index.js");
+  const pluginModule = new Module(pluginFile) as Module & { _compile(code: string, file: string): void };
+  pluginModule.filename = pluginFile;
+  pluginModule._compile(fs.readFileSync(pluginFile, "utf8"), pluginFile);
+  const plugin = pluginModule.exports as (m: { typescript: typeof ts }) => { create(info: unknown): ts.LanguageService };
   const info = { languageServiceHost: host, languageService: ts.createLanguageService(host), project: { projectService: { logger: { info() {} } } } };
   const service = plugin({ typescript: ts }).create(info);
   const errors = service.getSemanticDiagnostics(file).filter((d) => d.start! < text.lastIndexOf("nn."));

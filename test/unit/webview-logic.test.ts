@@ -117,12 +117,12 @@ describe("CurveTable", () => {
     ]);
   });
 
-  test("100,000 appended points stay fast", () => {
+  // How fast: \`npm run bench:timings\` (a duration, so a benchmark, not a test).
+  test("100,000 appended points are all kept, in order", () => {
     const t = new CurveTable(3);
-    const start = performance.now();
     for (let i = 1; i <= 100_000; i++) t.set(0, i, 1 / i);
     assert.equal(t.x.length, 100_000);
-    assert.ok(performance.now() - start < 500);
+    assert.deepEqual([t.x[0], t.x[99_999], t.data[1][99_999], t.data[2][0]], [1, 100_000, 1 / 100_000, null]);
   });
 });
 
