@@ -26,15 +26,18 @@ export interface RNNOptions {
   projSize?: number;
 }
 
+/** LSTM's and GRU's options: no `nonlinearity`, as in PyTorch. */
+export type GatedOptions = Omit<RNNOptions, "nonlinearity">;
+export type GatedCellOptions = Omit<CellOptions, "nonlinearity">;
+
 /** An LSTM's state: `[h, c]`. */
 export type LSTMState = [Tensor, Tensor];
 
-/** RNN and RNNCell choose 'tanh' or 'relu'. PyTorch's LSTM and GRU have no such option; 'tanh', which they use,
- *  is let through (option lists shared between modules pass it), anything else refused. */
+/** RNN and RNNCell choose 'tanh' or 'relu'. PyTorch's LSTM and GRU have no such option (a TypeError there). */
 const nonlinearity = (mode: Mode): Check =>
   mode.startsWith("RNN")
     ? rule((v) => v === "tanh" || v === "relu", (v) => `Unknown nonlinearity ${show(v)}. Select from 'tanh' or 'relu'.`)
-    : rule((v) => v === "tanh", (v) => `nonlinearity ${show(v)} is only for RNN and RNNCell (the ${mode} gates use sigmoid and tanh)`);
+    : rule(() => false, (v) => `nonlinearity ${show(v)}: only RNN and RNNCell have this option (the ${mode} gates use sigmoid and tanh)`);
 
 const rnnOptions = (mode: Mode): { [K in keyof RNNOptions]-?: Check } => ({
   numLayers: positiveInteger,
@@ -260,7 +263,7 @@ export class RNN extends RNNBase {
 }
 
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: number | GatedOptions = {}) {
     super("GRU", inputSize, hiddenSize, options);
   }
 
@@ -273,7 +276,7 @@ export class GRU extends RNNBase {
 }
 
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: number | GatedOptions = {}) {
     super("LSTM", inputSize, hiddenSize, options);
   }
 
@@ -385,7 +388,7 @@ export class RNNCell extends CellBase {
 }
 
 export class GRUCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: GatedCellOptions = {}) {
     super("GRU", inputSize, hiddenSize, options);
   }
 
@@ -395,7 +398,7 @@ export class GRUCell extends CellBase {
 }
 
 export class LSTMCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: GatedCellOptions = {}) {
     super("LSTM", inputSize, hiddenSize, options);
   }
 

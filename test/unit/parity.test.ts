@@ -56,7 +56,7 @@ describe("sequence modules match PyTorch", () => {
       const f = loadFixture(c);
       const o = c.options;
       const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
-        numLayers: o.numLayers, nonlinearity: o.nonlinearity, bias: o.bias, batchFirst: o.batchFirst, bidirectional: o.bidirectional, projSize: o.projSize,
+        numLayers: o.numLayers, ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}), bias: o.bias, batchFirst: o.batchFirst, bidirectional: o.bidirectional, projSize: o.projSize,
       });
       module.loadStateDict(withPrefix(f, "param"));
       const isLSTM = c.module === "LSTM";
