@@ -48,7 +48,7 @@ for (const [name, entry] of Object.entries(children)) {
   if (existsSync(entry)) builds.push({ ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { [name]: entry }, outdir: "dist" });
 }
 // esbuild stays external in the tests too: its JavaScript API cannot be bundled (trace.test.ts compiles model files).
-if (args.has("--tests")) builds.push({ ...node, external: [...external, "esbuild", "typescript"], entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
+if (args.has("--tests")) builds.push({ ...node, external: [...external, "esbuild", "typescript", "eslint"], entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
 if (args.has("--bench")) builds.push({ ...node, entryPoints: tsFiles("bench"), outdir: "out/bench" });
 if (args.has("--examples")) builds.push({ ...node, entryPoints: tsFiles("examples"), outdir: "out/examples" });
 

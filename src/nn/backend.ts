@@ -90,9 +90,10 @@ function loadOptional(id: string, options: BackendOptions): unknown {
     throw new Error(`not installed (npm install ${id})`);
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional backend, found by path at run time
     return require(resolved);
   } catch (error) {
-    throw new Error(`installed but failed to load: ${firstLine(error)}`);
+    throw new Error(`installed but failed to load: ${firstLine(error)}`, { cause: error });
   }
 }
 

@@ -32,7 +32,7 @@ export class Module {
   }
 
   /** Subclasses define `forward`; containers and user models override it with their own signature. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any, so that subclasses may narrow both sides
   forward(..._args: any[]): any {
     throw new Error(`${this.constructor.name} has no forward()`);
   }

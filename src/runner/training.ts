@@ -6,8 +6,8 @@
 // of the sample batch (one extra forward and backward pass, outside the training step). Events go to
 // `emit`, and the run store is written as they happen, so a killed run keeps everything up to its last line.
 import * as path from "node:path";
-import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type Experiment, type ExperimentData, type Tensor } from "unroll";
-import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type ExperimentData, type Tensor } from "unroll";
+import type { RunEvent, RunInfo, RunStatus } from "../protocol";
 import { buildModel, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
 import { describeError, runModelFile } from "./model-file";
 import { defaultRunsFolder, RunWriter } from "./run-store";

@@ -219,7 +219,7 @@ test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, fa
     })();
     const tTrain = Date.now();
     let frame: Frame;
-    let trainingShown = false;
+    let trainingShown: boolean;
     try {
       ({ frame, trainingShown } = await train(vs, "05b_hello_rnn.ts"));
       await vs.screenshot("training-started");
@@ -346,6 +346,7 @@ test('5) "Unroll: Stop Training" ends a long run as stopped long before it would
       throw new Error(
         `${(error as Error).message}: ${STOP_LIMIT_MS / 1000} s after Stop the explorer says "${header}"; run.json says ${run?.info.status}` +
           `${onDiskMs !== undefined ? ` (since ${onDiskMs} ms after Stop)` : ""} at epoch ${(run?.info as { epoch?: number })?.epoch}`,
+        { cause: error },
       );
     }
     const stopMs = Date.now() - tStop;

@@ -285,7 +285,7 @@ export class VSCode {
       await browser?.close().catch(() => {});
       await stopServer(server);
       const tail = readTail(path.join(dir, "code-server.log"));
-      throw new Error(`${error instanceof Error ? error.message : error}\n--- code-server.log (tail) ---\n${tail}`);
+      throw new Error(`${error instanceof Error ? error.message : error}\n--- code-server.log (tail) ---\n${tail}`, { cause: error });
     }
   }
 
@@ -449,7 +449,7 @@ export class VSCode {
         200,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}; last hover: ${JSON.stringify(last)}`);
+      throw new Error(`${(error as Error).message}; last hover: ${JSON.stringify(last)}`, { cause: error });
     }
   }
 
@@ -476,7 +476,7 @@ export class VSCode {
         200,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}; last hover: ${JSON.stringify(last)}`);
+      throw new Error(`${(error as Error).message}; last hover: ${JSON.stringify(last)}`, { cause: error });
     }
   }
 

@@ -255,9 +255,9 @@ describe("unroll train: the command", () => {
     const file = modelFile("cli", { epochs: 1 });
     const plain = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"]);
     assert.equal(plain.code, 0, plain.stderr);
-    assert.match(plain.stdout, /^Training cli \(.*cli\.ts\): 1 epoch, Adam\nNet\(\n  \(rnn\): LSTM\(4, 8\)\n  \(fc\): Linear\(.*\)\n\)\n475 parameters, backend: wasm/);
-    assert.match(plain.stdout, /\nepoch 1\/1  loss \d\.\d{4}  accuracy [\d.]+  predicted "[abc]{2}"\n/);
-    assert.match(plain.stdout, /\ndone after 1\/1 epochs in [\d.]+ s: loss \d\.\d{4}  accuracy [\d.]+  predicted "[abc]{2}"\nrun stored in .*runs.\d{8}-\d{6}-cli(-\d)?\n$/);
+    assert.match(plain.stdout, /^Training cli \(.*cli\.ts\): 1 epoch, Adam\nNet\(\n {2}\(rnn\): LSTM\(4, 8\)\n {2}\(fc\): Linear\(.*\)\n\)\n475 parameters, backend: wasm/);
+    assert.match(plain.stdout, /\nepoch 1\/1 {2}loss \d\.\d{4} {2}accuracy [\d.]+ {2}predicted "[abc]{2}"\n/);
+    assert.match(plain.stdout, /\ndone after 1\/1 epochs in [\d.]+ s: loss \d\.\d{4} {2}accuracy [\d.]+ {2}predicted "[abc]{2}"\nrun stored in .*runs.\d{8}-\d{6}-cli(-\d)?\n$/);
     const json = await cli(["train", "--json", file, "--runs", RUNS, "--backend", "wasm"]);
     const events = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as RunEvent);
     assert.deepEqual([events[0].type, events[events.length - 1].type], ["start", "end"]);

@@ -1,0 +1,58 @@
+// `npm run lint`: ESLint with typescript-eslint, and the rooms' boundaries (see README, Development):
+//
+//   cli ──► runner ──► nn ──► TensorFlow.js
+//             │
+//             └──► protocol ◄── extension ◄── VS Code       webview ──► protocol
+//
+// The extension host reaches the runner only through its clients (they fork the processes that load the library),
+// so that it never loads TensorFlow.js; the webview reaches nothing but the protocol; the library knows no tool.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const LIBRARY = ["unroll", "**/nn", "**/nn/*", "@tensorflow/*"];
+/** What the extension host may use of the runner: code that imports neither the library nor TensorFlow.js. */
+const RUNNER_CLIENTS = ["train-client", "trace-client", "run-store", "failed-trace", "train-contract"];
+
+const RUNNER_FORBIDS = ["**/cli/*", "**/extension/*", "vscode", "**/webview/*"];
+
+const forbid = (patterns, message) => ({ "no-restricted-imports": ["error", { patterns: [{ group: patterns, message }] }] });
+
+export default tseslint.config(
+  { ignores: ["dist/", "out/", "node_modules/", "test/e2e/node_modules/", "test/e2e/out/", "**/*.js", "**/*.mjs", "!eslint.config.mjs"] },
+  { linterOptions: { reportUnusedDisableDirectives: "error" } },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+    },
+  },
+  {
+    files: ["src/extension/**/*.ts"],
+    rules: forbid(
+      [...LIBRARY, "**/cli/*", "**/runner/*", ...RUNNER_CLIENTS.map((name) => `!**/runner/${name}`)],
+      "The extension host never loads the library or TensorFlow.js: reach the runner through its clients (train-client, trace-client, run-store).",
+    ),
+  },
+  {
+    files: ["webview/**/*.ts"],
+    rules: forbid([...LIBRARY, "vscode", "**/src/extension/*", "**/src/runner/*", "**/src/cli/*", "node:*"], "The webview talks to the host only through src/protocol.ts messages."),
+  },
+  {
+    files: ["src/nn/**/*.ts"],
+    rules: forbid(["unroll", "**/runner/*", "**/cli/*", "**/extension/*", "**/protocol", "vscode"], "The library knows no tool: the runner, the CLI and the extension use it, never the other way."),
+  },
+  {
+    files: ["src/runner/**/*.ts"],
+    rules: forbid(RUNNER_FORBIDS, "The runner is used by the CLI and the extension, never the other way."),
+  },
+  {
+    // Later blocks win for the files they match: the clients keep the runner's rule and add the library's.
+    files: RUNNER_CLIENTS.map((name) => `src/runner/${name}.ts`),
+    rules: forbid([...RUNNER_FORBIDS, ...LIBRARY], "A runner client is loaded by the extension host: it must not load the library, TensorFlow.js or any tool."),
+  },
+  {
+    files: ["src/protocol.ts"],
+    rules: forbid(["*", "**/*"], "protocol.ts is plain types shared by every side: it imports nothing."),
+  },
+);
