@@ -40,8 +40,17 @@ export interface TracedShape {
   /** "input", "h0", "out", "h_n", "c_n", … */
   name: string;
   shape: number[];
-  /** Extra words for non-tensors: "PackedSequence, batch_sizes [3, 3, 2]". */
-  detail?: string;
+  /** Set for a PackedSequence (`shape` is its data's): how many sequences run at each time step. */
+  packed?: { batchSizes: number[] };
+}
+
+/** A recurrent module's sizes and layout (RNN, LSTM, GRU and their cells), for the unrolled diagram. */
+export interface RecurrentConfig {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  batchFirst: boolean;
 }
 
 export interface TracedParameter {
@@ -58,6 +67,8 @@ export interface TraceEntry {
   name: string;
   /** The printed form: "LSTM(100, 20, num_layers=2)". */
   config?: string;
+  /** For a recurrent module (its construction or its call): its sizes and layout. */
+  recurrent?: RecurrentConfig;
   parameters?: TracedParameter[];
   parameterCount?: number;
   /** Set on a construction whose module became a submodule of another traced module (whose parameters include

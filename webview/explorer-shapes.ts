@@ -1,5 +1,6 @@
 // The Shapes tab: the trace of the model file as a table (click a row to jump to its line), the trace's
 // error, and for the selected recurrent call a diagram of the layer unrolled over its time steps.
+import { formatTracedShapes } from "../src/format";
 import type { FromWebview, Trace, TraceEntry, TracedShape } from "../src/protocol";
 import { banner, basename, fill, h, icon, svg } from "./common";
 import { formatCount, formatShape, shownSteps, unrolledCall, type UnrolledCall } from "./logic";
@@ -15,8 +16,7 @@ const KIND_ICON: Record<TraceEntry["kind"], string> = { module: "symbol-class", 
 /** A row's identity across traces, so the selection survives a re-trace after an edit. */
 const keyOf = (e: TraceEntry) => `${e.location.line}:${e.location.column}:${e.kind}:${e.name}`;
 
-const shapesText = (shapes: readonly TracedShape[] | undefined) =>
-  (shapes ?? []).map((s) => `${s.name} ${formatShape(s.shape)}${s.detail ? ` (${s.detail})` : ""}`).join(" · ");
+const shapesText = (shapes: readonly TracedShape[] | undefined) => formatTracedShapes(shapes);
 
 export class ShapesTab {
   readonly el = h("div", { class: "tab-body shapes" });

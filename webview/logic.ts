@@ -2,6 +2,7 @@
 // sparklines, reading a traced recurrent call, and folding live run events into a RunDetail. No DOM here,
 // so that the unit tests (test/unit/webview-logic.test.ts) run it under Node.
 import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, TraceEntry, TracedShape } from "../src/protocol";
+import { formatShape } from "../src/format";
 
 export type Value = number | null;
 
@@ -20,7 +21,7 @@ export function formatNumber(v: number | null | undefined): string {
   return String(Number(v.toPrecision(4)));
 }
 
-export const formatShape = (s: readonly number[]) => `[${s.join(", ")}]`;
+export { formatShape };
 
 /** 12,345 */
 export const formatCount = (n: number) => n.toLocaleString("en-US");
@@ -402,21 +403,16 @@ export interface UnrolledCall {
 export function unrolledCall(entry: TraceEntry): UnrolledCall | null {
   const m = /^(RNN|LSTM|GRU)(Cell)?$/.exec(entry.name);
   const input = entry.inputs?.[0];
-  if (entry.kind !== "call" || !m || !input || input.shape.length < 1) return null;
-  const config = entry.config ?? "";
-  const options = new Map([...config.matchAll(/(\w+)=([\w.]+)/g)].map((o) => [o[1], o[2]]));
-  const positional = /\(\s*(\d+)\s*,\s*(\d+)(?:\s*,\s*(\d+))?/.exec(config);
+  const config = entry.recurrent;
+  if (entry.kind !== "call" || !m || !config || !input || input.shape.length < 1) return null;
   const cell = m[2] === "Cell";
-  const batchFirst = options.get("batch_first") === "True";
+  const { batchFirst } = config;
   const shape = input.shape;
-  const sizes = /batch_sizes\s*\[([^\]]*)\]/.exec(input.detail ?? "");
-  const packed = !!sizes || /PackedSequence/.test(input.detail ?? "");
   let steps = 1;
   let batch: number | null = null;
-  if (sizes) {
-    const counts = sizes[1].split(/[\s,]+/).filter(Boolean).map(Number);
-    steps = counts.length;
-    batch = counts[0] ?? null;
+  if (input.packed) {
+    steps = input.packed.batchSizes.length;
+    batch = input.packed.batchSizes[0] ?? null;
   } else if (cell) {
     batch = shape.length >= 2 ? shape[0] : null;
   } else if (shape.length >= 3) {
@@ -425,19 +421,17 @@ export function unrolledCall(entry: TraceEntry): UnrolledCall | null {
   } else {
     steps = shape[0];
   }
-  const hN = entry.outputs?.find((o) => o.name === "h_n");
-  const hiddenSize = positional ? Number(positional[2]) : (hN?.shape.at(-1) ?? entry.outputs?.[0]?.shape.at(-1) ?? 0);
   return {
     kind: m[1] as UnrolledCall["kind"],
     cell,
     steps,
     batch,
-    inputSize: positional ? Number(positional[1]) : (shape.at(-1) ?? 0),
-    hiddenSize,
-    layers: cell ? 1 : Number(options.get("num_layers") ?? positional?.[3] ?? 1),
-    bidirectional: options.get("bidirectional") === "True",
+    inputSize: config.inputSize,
+    hiddenSize: config.hiddenSize,
+    layers: config.numLayers,
+    bidirectional: config.bidirectional,
     batchFirst,
-    packed,
+    packed: !!input.packed,
     input,
     outputs: entry.outputs ?? [],
   };

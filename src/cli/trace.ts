@@ -1,6 +1,7 @@
 // `unroll trace <file.ts>`: every module construction, module call and tensor factory of a scratchpad, with
 // their shapes and parameters, as a table like torchinfo's (or the Trace as JSON). Goes through the tracing
 // process, as the editor does, so both show the same thing.
+import { formatShape, formatTracedShape } from "../format";
 import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../protocol";
 import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
@@ -44,7 +45,7 @@ export const traceCommand: Command = {
 };
 
 const number = (n: number) => n.toLocaleString("en-US");
-const shape = (s: TracedShape) => `${s.name} [${s.shape.join(", ")}]${s.detail ? ` (${s.detail.split(",")[0]})` : ""}`;
+const shape = (s: TracedShape) => formatTracedShape(s, { short: true });
 
 /** The "Module / call" cell: a module's printed form (its class when that spans lines), `RNN.forward`, `torch.randn`. */
 function what(entry: TraceEntry): string {
@@ -58,7 +59,7 @@ function what(entry: TraceEntry): string {
 function shapes(entry: TraceEntry): string {
   if (entry.kind === "module") return entry.error ? "error" : "";
   const inputs = (entry.inputs ?? []).map(shape).join(", ");
-  const outputs = entry.error ? "error" : entry.kind === "tensor" ? (entry.outputs ?? []).map((s) => `[${s.shape.join(", ")}]`).join(", ") : (entry.outputs ?? []).map(shape).join(", ");
+  const outputs = entry.error ? "error" : entry.kind === "tensor" ? (entry.outputs ?? []).map((s) => formatShape(s.shape)).join(", ") : (entry.outputs ?? []).map(shape).join(", ");
   return `${inputs}${inputs ? " " : ""}→ ${outputs}`;
 }
 

@@ -1,20 +1,17 @@
 // What the editor shows from a trace — hover text, inlay hints, diagnostics — as plain data, and how
 // trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
 // and the unit tests check it directly.
+import { formatShape, formatTracedShapes } from "../format";
 import type { Trace, TraceEntry, TracedShape, RunnerError } from "../protocol";
 
-export const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
-
 /** `out [10, 3, 40] · h_n [8, 3, 20]` */
-export function outputsLine(shapes: readonly TracedShape[] | undefined): string {
-  return (shapes ?? []).map((s) => `${s.name} ${shape(s.shape)}`).join(" · ");
-}
+export const outputsLine = (shapes: readonly TracedShape[] | undefined): string => formatTracedShapes(shapes, { short: true });
 
 /** The inlay hint at the end of a traced line: `→ [10, 3, 40]` (or the first output of each call on it). */
 export function inlayText(entries: readonly TraceEntry[]): string | null {
   const parts = entries
     .filter((e) => !e.error && e.outputs?.length)
-    .map((e) => (e.outputs!.length === 1 ? shape(e.outputs![0].shape) : e.outputs!.map((o) => shape(o.shape)).join(", ")));
+    .map((e) => (e.outputs!.length === 1 ? formatShape(e.outputs![0].shape) : e.outputs!.map((o) => formatShape(o.shape)).join(", ")));
   return parts.length ? `→ ${parts.join(" | ")}` : null;
 }
 
@@ -23,7 +20,7 @@ export function hoverMarkdown(entry: TraceEntry): string {
   const lines: string[] = [];
   if (entry.error) lines.push(`**Shape error**: ${entry.error}`, "");
   if (entry.kind === "call") {
-    const ins = (entry.inputs ?? []).map((s) => `${s.name} ${shape(s.shape)}${s.detail ? ` (${s.detail})` : ""}`).join(" · ");
+    const ins = formatTracedShapes(entry.inputs);
     if (entry.outputs?.length) lines.push(`\`${outputsLine(entry.outputs)}\``);
     lines.push("", `${entry.config ?? entry.name}.forward(${ins})`);
   } else if (entry.kind === "tensor") {
@@ -34,7 +31,7 @@ export function hoverMarkdown(entry: TraceEntry): string {
   if (entry.count > 1) lines.push("", `ran ${entry.count} times${entry.varying ? ", with varying shapes (the first run is shown)" : ""}`);
   if (entry.parameters?.length) {
     lines.push("", "| parameter | shape | count |", "|---|---|---:|");
-    for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${shape(p.shape)} | ${p.count.toLocaleString("en-US")} |`);
+    for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${formatShape(p.shape)} | ${p.count.toLocaleString("en-US")} |`);
     lines.push(`| **total** | | **${(entry.parameterCount ?? 0).toLocaleString("en-US")}** |`);
   }
   return lines.join("\n");

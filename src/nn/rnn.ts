@@ -9,7 +9,7 @@ import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, typ
 import { shapeString } from "./tensor";
 import { nextUniform } from "./random";
 import { uniform } from "./init";
-import type { TraceNames } from "./trace-hooks";
+import type { RecurrentConfig, TraceNames } from "./trace-hooks";
 import { layerProbe } from "./dynamics-hooks";
 
 export interface RNNOptions {
@@ -139,6 +139,12 @@ abstract class RNNBase extends Module {
     if (this.dropout) s += `, dropout=${py(this.dropout)}`;
     if (this.bidirectional) s += `, bidirectional=${py(this.bidirectional)}`;
     return s;
+  }
+
+  /** Sizes and layout, for the unrolled diagram of shape traces. */
+  recurrentConfig(): RecurrentConfig {
+    const { inputSize, hiddenSize, numLayers, bidirectional, batchFirst } = this;
+    return { inputSize, hiddenSize, numLayers, bidirectional, batchFirst };
   }
 
   /** RNN and GRU take `input, h0` and give `out, h_n`; LSTM adds `c0` and `c_n`. */
@@ -328,6 +334,11 @@ abstract class CellBase extends Module {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += `, bias=${py(this.bias)}`;
     return s;
+  }
+
+  /** Sizes and layout, for the unrolled diagram of shape traces: one step of one layer. */
+  recurrentConfig(): RecurrentConfig {
+    return { inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: 1, bidirectional: false, batchFirst: false };
   }
 
   /** RNNCell and GRUCell take `input, hx` and give `h`; LSTMCell adds `cx` and `c`. */

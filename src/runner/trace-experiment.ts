@@ -124,7 +124,7 @@ function tensorsIn(value: unknown, into = new Set<tf.Tensor>(), depth = 0): tf.T
 function batchShapes([input, target]: Batch): TracedShape[] {
   const named = (name: string, value: unknown): TracedShape[] => {
     if (value instanceof tf.Tensor) return [{ name, shape: [...value.shape] }];
-    if (value instanceof PackedSequence) return [{ name, shape: [...value.data.shape], detail: "PackedSequence" }];
+    if (value instanceof PackedSequence) return [{ name, shape: [...value.data.shape], packed: { batchSizes: [...value.batchSizes] } }];
     if (Array.isArray(value)) return value.flatMap((v, i) => named(`${name}[${i}]`, v));
     return [];
   };

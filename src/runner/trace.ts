@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { tf, nn, PackedSequence, setTraceObserver, backendReport, type TraceObserver } from "unroll";
-import type { ExperimentTrace, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../protocol";
+import type { ExperimentTrace, RecurrentConfig, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../protocol";
 import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./experiment";
 import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
 import { traceTrainingStep, type TraceScope } from "./trace-experiment";
@@ -190,9 +190,7 @@ function shapesOf(values: unknown[], names: string[], side: "input" | "output"):
   all.forEach((value, i) => {
     const name = names[i] ?? generic(i);
     if (value instanceof tf.Tensor) shapes.push({ name, shape: [...value.shape] });
-    else if (value instanceof PackedSequence) {
-      shapes.push({ name, shape: [...value.data.shape], detail: `PackedSequence, batch_sizes [${value.batchSizes.join(", ")}]` });
-    }
+    else if (value instanceof PackedSequence) shapes.push({ name, shape: [...value.data.shape], packed: { batchSizes: [...value.batchSizes] } });
   });
   return shapes;
 }
@@ -311,7 +309,8 @@ class Recorder implements TraceObserver {
       const first = modules[0];
       if (!first || (entry.error && entry.kind === "module")) return { ...entry }; // a failed construction: nothing to read
       const config = attempt(() => String(first));
-      const out: TraceEntry = { ...entry, config };
+      const recurrent = attempt(() => (first as { recurrentConfig?(): RecurrentConfig }).recurrentConfig?.());
+      const out: TraceEntry = { ...entry, config, ...(recurrent && { recurrent }) };
       if (entry.kind === "module") {
         const named = attempt(() => first.namedParameters()) ?? [];
         out.parameters = named.map(([name, p]) => ({ name, shape: [...p.shape], count: p.size }));

@@ -102,6 +102,7 @@ describe("traces through the tracing process", () => {
     assert.deepEqual(shapes(call, "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
     assert.equal(call.count, 1);
     assert.equal(call.varying, undefined);
+    assert.deepEqual(call.recurrent, { inputSize: 100, hiddenSize: 20, numLayers: 4, bidirectional: true, batchFirst: false });
 
     const randn = find(trace, "tensor", "randn");
     assert.deepEqual(randn.location, { file, ...at("torch.randn", "randn") });
@@ -189,8 +190,8 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
     assert.deepEqual(order, ["Net", "LSTM", "Linear", "GRU", "LSTMCell"]);
 
     const gru = find(trace, "call", "GRU");
-    assert.deepEqual(gru.inputs, [{ name: "input", shape: [4, 8], detail: "PackedSequence, batch_sizes [2, 1, 1]" }]);
-    assert.deepEqual(gru.outputs, [{ name: "out", shape: [4, 5], detail: "PackedSequence, batch_sizes [2, 1, 1]" }, { name: "h_n", shape: [1, 2, 5] }]);
+    assert.deepEqual(gru.inputs, [{ name: "input", shape: [4, 8], packed: { batchSizes: [2, 1, 1] } }]);
+    assert.deepEqual(gru.outputs, [{ name: "out", shape: [4, 5], packed: { batchSizes: [2, 1, 1] } }, { name: "h_n", shape: [1, 2, 5] }]);
     const cell = find(trace, "call", "LSTMCell");
     assert.deepEqual(shapes(cell, "outputs"), [["h", [2, 6]], ["c", [2, 6]]]);
   });

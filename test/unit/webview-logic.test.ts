@@ -2,7 +2,7 @@
 // live events, CSV, colours, downsampling, gate labels, sparklines and reading a traced recurrent call.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { ParameterSnapshot, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
+import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
 import { isFromWebview } from "../../src/protocol";
 import {
   applyRunEvent,
@@ -280,6 +280,7 @@ describe("unrolled recurrent calls", () => {
     const c = unrolledCall(
       call({
         config: "LSTM(50, 100, num_layers=2, bidirectional=True)",
+        recurrent: { inputSize: 50, hiddenSize: 100, numLayers: 2, bidirectional: true, batchFirst: false },
         inputs: [{ name: "input", shape: [10, 3, 50] }],
         outputs: [{ name: "out", shape: [10, 3, 200] }, { name: "h_n", shape: [4, 3, 100] }, { name: "c_n", shape: [4, 3, 100] }],
       }),
@@ -291,16 +292,18 @@ describe("unrolled recurrent calls", () => {
     );
   });
 
-  test("batch_first, positional num_layers, packed input, cells, and other calls", () => {
-    const bf = unrolledCall(call({ name: "GRU", config: "GRU(10, 20, batch_first=True)", inputs: [{ name: "input", shape: [32, 7, 10] }] }));
-    assert.deepEqual([bf?.steps, bf?.batch, bf?.batchFirst], [7, 32, true]);
-    assert.equal(unrolledCall(call({ name: "RNN", config: "RNN(100, 10, 3)", inputs: [{ name: "input", shape: [5, 100] }] }))?.layers, 3);
-    const packed = unrolledCall(call({ name: "RNN", config: "RNN(4, 8)", inputs: [{ name: "input", shape: [8, 4], detail: "PackedSequence, batch_sizes [3, 3, 2]" }] }));
+  test("batch_first, several layers, packed input, cells, and other calls", () => {
+    const config = (inputSize: number, hiddenSize: number, more: Partial<RecurrentConfig> = {}): RecurrentConfig => ({ inputSize, hiddenSize, numLayers: 1, bidirectional: false, batchFirst: false, ...more });
+    const bf = unrolledCall(call({ name: "GRU", recurrent: config(10, 20, { batchFirst: true }), inputs: [{ name: "input", shape: [32, 7, 10] }] }));
+    assert.deepEqual([bf?.steps, bf?.batch, bf?.batchFirst, bf?.inputSize, bf?.hiddenSize], [7, 32, true, 10, 20]);
+    assert.equal(unrolledCall(call({ name: "RNN", recurrent: config(100, 10, { numLayers: 3 }), inputs: [{ name: "input", shape: [5, 100] }] }))?.layers, 3);
+    const packed = unrolledCall(call({ name: "RNN", recurrent: config(4, 8), inputs: [{ name: "input", shape: [8, 4], packed: { batchSizes: [3, 3, 2] } }] }));
     assert.deepEqual([packed?.steps, packed?.batch, packed?.packed], [3, 3, true]);
-    const cell = unrolledCall(call({ name: "RNNCell", config: "RNNCell(4, 4)", inputs: [{ name: "input", shape: [1, 4] }] }));
+    const cell = unrolledCall(call({ name: "RNNCell", recurrent: config(4, 4), inputs: [{ name: "input", shape: [1, 4] }] }));
     assert.deepEqual([cell?.cell, cell?.steps, cell?.batch, cell?.kind], [true, 1, 1, "RNN"]);
     assert.equal(unrolledCall(call({ name: "Linear", config: "Linear(4, 4)", inputs: [{ name: "input", shape: [1, 4] }] })), null);
-    assert.equal(unrolledCall(call({ kind: "module", config: "LSTM(1, 1)" })), null);
+    assert.equal(unrolledCall(call({ kind: "module", recurrent: config(1, 1) })), null);
+    assert.equal(unrolledCall(call({ name: "LSTM", inputs: [{ name: "input", shape: [5, 3, 1] }] })), null, "no configuration, no diagram");
   });
 
   test("long sequences show their ends around a gap", () => {

@@ -1,0 +1,307 @@
+/** 1-based line and column in a user's file. */
+export interface SourceLocation {
+    file: string;
+    line: number;
+    column: number;
+}
+export type RunnerErrorKind = "compile" | "export" | "shape" | "usage" | "runtime" | "nan" | "timeout" | "internal";
+export interface RunnerError {
+    kind: RunnerErrorKind;
+    message: string;
+    /** Where in the user's file, when known. */
+    location?: SourceLocation;
+    /** The user's frames of the stack, source-mapped. */
+    stack?: string;
+    /** For an error in an experiment's training step (a trace's or a run's): the experiment's export, which led to
+     *  `location` (inside the model's `forward`, say). */
+    via?: SourceLocation;
+}
+export interface TracedShape {
+    /** "input", "h0", "out", "h_n", "c_n", … */
+    name: string;
+    shape: number[];
+    /** Set for a PackedSequence (`shape` is its data's): how many sequences run at each time step. */
+    packed?: {
+        batchSizes: number[];
+    };
+}
+/** A recurrent module's sizes and layout (RNN, LSTM, GRU and their cells), for the unrolled diagram. */
+export interface RecurrentConfig {
+    inputSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    bidirectional: boolean;
+    batchFirst: boolean;
+}
+export interface TracedParameter {
+    name: string;
+    shape: number[];
+    count: number;
+}
+export interface TraceEntry {
+    /** "module": a construction (`new nn.LSTM(…)`); "call": `module.forward(…)`; "tensor": `torch.randn(…)` and friends. */
+    kind: "module" | "call" | "tensor";
+    location: SourceLocation;
+    /** The class name: "LSTM", "Net", or the factory: "randn". */
+    name: string;
+    /** The printed form: "LSTM(100, 20, num_layers=2)". */
+    config?: string;
+    /** For a recurrent module (its construction or its call): its sizes and layout. */
+    recurrent?: RecurrentConfig;
+    parameters?: TracedParameter[];
+    parameterCount?: number;
+    /** Set on a construction whose module became a submodule of another traced module (whose parameters include
+     *  its own), so that totals count only top-level modules. */
+    submodule?: boolean;
+    inputs?: TracedShape[];
+    outputs?: TracedShape[];
+    /** How many times this site ran (a call in a loop runs many times; shapes are the first run's). */
+    count: number;
+    /** Set when later runs of this site had other shapes than the first. */
+    varying?: boolean;
+    /** The error raised at this site, if it failed there. */
+    error?: string;
+}
+export interface Trace {
+    file: string;
+    entries: TraceEntry[];
+    /** What stopped the trace early; entries recorded before it are kept. */
+    error?: RunnerError;
+    durationMs: number;
+    backend: string;
+    /** For a file that exports an experiment: the example batch its training step was traced on. */
+    experiment?: ExperimentTrace;
+}
+/** How an experiment was traced: `model()`, then one training step's forward and loss (or its custom `step`)
+ *  on an example batch, without updating a parameter. */
+export interface ExperimentTrace {
+    /** Where the batch came from: the experiment's `trace.batch()`, `sample(data())`, or the first training
+     *  batch of `data()`. */
+    batchFrom: "trace.batch" | "sample" | "data";
+    /** The batch's tensors: input (tuples flattened), then target. */
+    batch: TracedShape[];
+    /** True when the batch was kept from an earlier trace of the same file: `data()` did not run again. */
+    cached: boolean;
+    /** How long making the batch took, in milliseconds (0 when cached). */
+    batchMs: number;
+}
+export type RunStatus = "running" | "completed" | "stopped" | "failed" | "interrupted";
+/** What `run.json` holds (and the `start` event carries). */
+export interface RunInfo {
+    id: string;
+    name: string;
+    file: string;
+    status: RunStatus;
+    pid: number;
+    backend: string;
+    startedAt: string;
+    endedAt?: string;
+    config: {
+        epochs: number;
+        model: string;
+        parameterCount: number;
+        optimizer: string;
+        snapshotEvery: number;
+    };
+    /** The last epoch reached and its metrics. */
+    epoch?: number;
+    finalLoss?: number;
+    finalMetrics?: Record<string, number | string>;
+    error?: RunnerError;
+}
+export interface Histogram {
+    min: number;
+    max: number;
+    counts: number[];
+}
+/** A weight matrix's values for a heatmap, downsampled by averaging blocks when large. */
+export interface Heatmap {
+    rows: number;
+    cols: number;
+    /** Row-major, rows × cols. */
+    values: number[];
+    /** The original shape, when the values were downsampled. */
+    downsampledFrom?: number[];
+}
+export interface ParameterSnapshot {
+    name: string;
+    shape: number[];
+    mean: number;
+    std: number;
+    min: number;
+    max: number;
+    norm: number;
+    gradNorm: number | null;
+    histogram: Histogram;
+    heatmap: Heatmap;
+    /** Gate blocks along the first dimension, in order ("i f g o" for LSTM, "r z n" for GRU). */
+    gates?: string[];
+    layer?: number;
+    direction?: "forward" | "reverse";
+}
+/** A recurrent layer's behaviour on one sample: states and gates over time, gradient norms through time. */
+export interface LayerDynamics {
+    /** The module's name in the model ("rnn") and its class. */
+    module: string;
+    kind: string;
+    layer: number;
+    direction: "forward" | "reverse";
+    /** [time][unit] hidden state (h_t) of the sample. */
+    hidden: number[][];
+    /** [time][unit] cell state, LSTM only. */
+    cell?: number[][];
+    /** Gate activations: names and [time][gate][unit]. */
+    gates?: {
+        names: string[];
+        values: number[][][];
+    };
+    /** ‖∂loss/∂h_t‖ for each time step t (for the sample). */
+    gradNorms?: number[];
+}
+export type RunEvent = {
+    type: "start";
+    run: RunInfo;
+} | {
+    type: "log";
+    stream: "stdout" | "stderr";
+    text: string;
+} | {
+    type: "step";
+    epoch: number;
+    step: number;
+    loss: number;
+    lr: number;
+    time: number;
+} | {
+    type: "epoch";
+    epoch: number;
+    loss: number;
+    metrics: Record<string, number | string>;
+    time: number;
+} | {
+    type: "snapshot";
+    epoch: number;
+    step: number;
+    parameters: ParameterSnapshot[];
+} | {
+    type: "dynamics";
+    epoch: number;
+    step: number;
+    layers: LayerDynamics[];
+} | {
+    type: "checkpoint";
+    epoch: number;
+    step: number;
+    file: string;
+} | {
+    type: "end";
+    run: RunInfo;
+} | {
+    type: "error";
+    error: RunnerError;
+};
+/** What the host may send a training process. */
+export type RunCommand = {
+    type: "stop";
+};
+/** What the host may send the long-lived tracing process, and what it answers. */
+export type TraceRequest = {
+    type: "trace";
+    id: number;
+    file: string;
+    timeoutMs: number;
+};
+/** `restart`: the tracing process cannot be trusted with another trace (a WebAssembly abort, memory exhausted)
+ *  and exits after this answer; the client starts a fresh one for the next trace. */
+export type TraceResponse = {
+    type: "trace-result";
+    id: number;
+    trace: Trace;
+    restart?: boolean;
+};
+/** One point of a curve: the global step (or epoch) and the value. */
+export type Point = [x: number, y: number];
+/** A run as the Runs view lists it: its run.json plus a small loss curve. */
+export interface RunSummary {
+    info: RunInfo;
+    /** The run folder, absolute. */
+    dir: string;
+    /** Per-step loss, downsampled to at most ~200 points, for the sparkline. */
+    lossCurve: Point[];
+}
+/** Everything the explorer shows of one run; rebuilt from the run store at any time. */
+export interface RunDetail {
+    summary: RunSummary;
+    steps: {
+        epoch: number;
+        step: number;
+        loss: number;
+        lr: number;
+    }[];
+    epochs: {
+        epoch: number;
+        loss: number;
+        metrics: Record<string, number | string>;
+    }[];
+    snapshot?: {
+        epoch: number;
+        step: number;
+        parameters: ParameterSnapshot[];
+    };
+    dynamics?: {
+        epoch: number;
+        step: number;
+        layers: LayerDynamics[];
+    };
+}
+export type ToWebview = {
+    type: "trace";
+    trace: Trace | null;
+    stale: boolean;
+    trusted: boolean;
+} | {
+    type: "run";
+    detail: RunDetail;
+} | {
+    type: "event";
+    runId: string;
+    event: RunEvent;
+} | {
+    type: "compare";
+    runs: RunDetail[];
+} | {
+    type: "runs";
+    runs: RunSummary[];
+    selected: string[];
+} | {
+    type: "backend";
+    summary: string;
+};
+export type FromWebview = {
+    type: "ready";
+} | {
+    type: "reveal";
+    line: number;
+    column: number;
+} | {
+    type: "train";
+} | {
+    type: "stop";
+} | {
+    type: "openRun";
+    runId: string;
+} | {
+    type: "deleteRun";
+    runId: string;
+} | {
+    type: "select";
+    runIds: string[];
+}
+/** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it. */
+ | {
+    type: "exportCsv";
+    runId: string;
+    csv: string;
+};
+/** Checks a message from a webview against FromWebview; anything else is dropped by the host. */
+export declare function isFromWebview(value: unknown): value is FromWebview;
