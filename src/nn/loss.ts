@@ -1,7 +1,7 @@
 // Losses with PyTorch's semantics: reductions, ignore_index, and K-dimensional inputs `[N, C, d1, …]`.
 import { tf, type Tensor } from "./tf";
 import { Module } from "./module";
-import { asIndices } from "./ops";
+import { asIndices, mean, sum } from "./ops";
 import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
 import { checkOptions, integer, rule, show, type Check } from "./options";
@@ -29,7 +29,7 @@ abstract class Loss extends Module {
   }
 
   protected reduce(losses: Tensor): Tensor {
-    return this.reduction === "none" ? losses : this.reduction === "sum" ? losses.sum() : losses.mean();
+    return this.reduction === "none" ? losses : this.reduction === "sum" ? sum(losses) : mean(losses);
   }
 
   abstract override forward(input: Tensor, target: Tensor): Tensor;
@@ -39,7 +39,8 @@ abstract class Loss extends Module {
 function classRows(input: Tensor): Tensor {
   if (input.rank <= 2) return input.reshape([-1, input.shape[input.rank - 1]!]);
   const axes = [0, ...input.shape.slice(2).map((_, i) => i + 2), 1];
-  return input.transpose(axes).reshape([-1, input.shape[1]!]);
+  // An empty input has nothing to move, and wasm's Transpose divides by zero on it.
+  return (input.size ? input.transpose(axes) : input).reshape([-1, input.shape[1]!]);
 }
 
 /** Negative log likelihood of class indices, from log-probabilities `[N, C, …]` or `[C]`. */
@@ -65,7 +66,8 @@ export class NLLLoss extends Loss {
     const t = asIndices(target, `${name} target`, classes, this.ignoreIndex).reshape([-1]);
     const weight = t.notEqual(this.ignoreIndex).toFloat();
     const losses = logp.mul(tf.oneHot(t, classes).toFloat()).sum(1).neg().mul(weight);
-    if (this.reduction === "mean") return losses.sum().div(weight.sum());
+    // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
+    if (this.reduction === "mean") return sum(losses).div(sum(weight));
     return this.reduce(losses.reshape(target.shape));
   }
 }

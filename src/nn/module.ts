@@ -3,6 +3,8 @@
 // discovered in the order they were assigned, so names come out as PyTorch's: `rnn.weight_ih_l0`, `fc.bias`.
 import { tf, type Tensor } from "./tf";
 import { shapeString } from "./tensor";
+import { UsageError } from "./errors";
+import { show } from "./options";
 import { traceModule, type TraceNames } from "./trace-hooks";
 
 /** A trainable tensor: a tf.Variable with the gradient of the last `backward` in `.grad`. */
@@ -85,13 +87,18 @@ export class Module {
   /** Copies values into the parameters. With `strict` (the default) any missing or unexpected key is an error;
    *  a shape mismatch is always an error. Returns the keys that did not match, like PyTorch. */
   loadStateDict(dict: StateDict, { strict = true } = {}): LoadResult {
+    if (typeof dict !== "object" || dict === null || Array.isArray(dict) || dict instanceof tf.Tensor) {
+      throw new UsageError(`Expected state_dict to be dict-like, got ${show(dict)}.`);
+    }
     const own = new Map(this.namedParameters());
     const missingKeys = [...own.keys()].filter((k) => !(k in dict));
     const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
     const problems: string[] = [];
     for (const [key, value] of Object.entries(dict)) {
       const p = own.get(key);
-      if (p && !tf.util.arraysEqual(p.shape, value.shape)) {
+      if (p && !(value instanceof tf.Tensor)) {
+        problems.push(`While copying the parameter named "${key}", expected a tensor from the state dict but received ${show(value)}`);
+      } else if (p && !tf.util.arraysEqual(p.shape, value.shape)) {
         problems.push(`size mismatch for ${key}: copying a param with shape ${shapeString(value.shape)}, the shape in the current model is ${shapeString(p.shape)}`);
       }
     }

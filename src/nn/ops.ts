@@ -5,14 +5,29 @@ import { tf, type Tensor } from "./tf";
 /** tfjs types the inputs of a custom gradient loosely; ours are tensors, the save function last. */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
 
+/** `a @ b` of matrices, zeros when either is empty, as in PyTorch: on wasm, XNNPACK refuses a zero-sized
+ *  matrix (printing to stderr) and a zero inner size leaves the output unwritten. */
+const product = (a: Tensor, b: Tensor): Tensor => (a.size && b.size ? tf.matMul(a, b) : tf.zeros([a.shape[0]!, b.shape[1]!]));
+
 /** `a @ b` whose gradient uses explicit transposes and plain matMuls only. */
 export const matMul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: Tensor, [sa, sb]: Tensor[]) => [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)],
+    value: product(a, b),
+    gradFunc: (dy: Tensor, [sa, sb]: Tensor[]) => [product(dy, tf.transpose(sb)), product(tf.transpose(sa), dy)],
   };
 }) as unknown as CustomGradient) as (a: Tensor, b: Tensor) => Tensor;
+
+/** The sum of all values: 0 for an empty tensor, as in PyTorch (wasm's Sum leaves its output unwritten when
+ *  there is nothing to add). The padding zero keeps the gradient's path back to `x`. */
+export function sum(x: Tensor): Tensor {
+  return x.size ? x.sum() : x.reshape([-1]).pad([[0, 1]]).sum();
+}
+
+/** The mean of all values: NaN for an empty tensor, 0 / 0 as in PyTorch (tfjs gives 0 on cpu, garbage on wasm). */
+export function mean(x: Tensor): Tensor {
+  return x.size ? x.mean() : sum(x).div(0);
+}
 
 /** `x @ weight.T (+ bias)` for a weight stored as PyTorch stores it, `[out, in]`. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {

@@ -182,6 +182,8 @@ abstract class RNNBase extends Module {
       throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, `the last dimension must be ${this.inputSize} (input_size), not ${last}`);
     }
     const [T, B] = x.shape;
+    // PyTorch refuses it too; tfjs would fail deep inside the recurrence.
+    if (T === 0) throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, "expected sequence length to be larger than 0");
     const real = this.projSize || this.hiddenSize;
     const D = this.numDirections;
     const stateShapes = [[this.numLayers * D, B, real], [this.numLayers * D, B, this.hiddenSize]];
