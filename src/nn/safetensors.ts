@@ -174,7 +174,7 @@ export function loadSafetensors(file: string): Record<string, Tensor> {
   } catch (e) {
     const { code, message } = e as NodeJS.ErrnoException;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : message;
-    throw new Error(`safetensors: cannot read '${file}': ${why}`);
+    throw new Error(`safetensors: cannot read '${file}': ${why}`, { cause: e });
   }
   return parseSafetensors(bytes).tensors;
 }
