@@ -184,8 +184,8 @@ export interface LayerDynamics {
   cell?: number[][];
   /** Gate activations: names and [time][gate][unit]. */
   gates?: { names: string[]; values: number[][][] };
-  /** ‖∂loss/∂h_t‖ for each time step t (for the sample). */
-  gradNorms?: number[];
+  /** ‖∂loss/∂h_t‖ for each time step t (for the sample); 0 where the loss does not depend on h_t. */
+  gradNorms: number[];
 }
 
 export type RunEvent =

@@ -4,7 +4,7 @@
 // Values are read once per parameter (dataSync) and summarised in typed-array loops: a few passes over the
 // numbers beat dozens of small tensor ops (each one a kernel launch and a read-back) and handle a
 // 2048×512 matrix in milliseconds.
-import { nn, type Tensor } from "unroll";
+import { nn, type DynamicsRecord, type Tensor } from "unroll";
 import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../protocol";
 
 export const HISTOGRAM_BINS = 30;
@@ -146,7 +146,12 @@ export function compact(values: ArrayLike<number>): number[] {
 
 /** Recorded dynamics (dynamics-hooks.ts) with their plotted values rounded like heatmaps; gradient norms are
  *  kept exact, since their point is how many orders of magnitude they span. */
-export function compactDynamics(layers: LayerDynamics[]): LayerDynamics[] {
+/** True when A and B are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The library records what the protocol carries: if one of the two types drifts, this line stops compiling. */
+export const DYNAMICS_MATCH: Same<DynamicsRecord, LayerDynamics> = true;
+
+export function compactDynamics(layers: DynamicsRecord[]): LayerDynamics[] {
   const grid = (m: number[][]) => m.map(compact);
   return layers.map((l) => ({
     ...l,
