@@ -19,6 +19,7 @@ export type RunnerErrorKind =
   | "runtime" // anything the user's code threw
   | "nan" // the loss became NaN or infinite
   | "timeout" // a trace ran out of time
+  | "store" // the run store could not be written (the disk is full, the folder went away)
   | "internal"; // a bug in Unroll
 
 export interface RunnerError {
@@ -121,6 +122,9 @@ export interface RunInfo {
   file: string;
   status: RunStatus;
   pid: number;
+  /** When the process with `pid` started, as the OS says (Linux: /proc/<pid>/stat's starttime), so that a pid
+   *  reused by another process after this one died is not taken for the run. */
+  pidStart?: string;
   backend: string; // the backend report's summary
   startedAt: string; // ISO time
   endedAt?: string;
@@ -186,6 +190,10 @@ export interface LayerDynamics {
   gates?: { names: string[]; values: number[][][] };
   /** ‖∂loss/∂h_t‖ for each time step t (for the sample); 0 where the loss does not depend on h_t. */
   gradNorms: number[];
+  /** Set when the snapshot file's size cap kept only every `timeStride`-th time step (t = 0, k, 2k, …) of
+   *  `timeSteps` in hidden, cell and gates; gradNorms keep every step. */
+  timeStride?: number;
+  timeSteps?: number;
 }
 
 export type RunEvent =
@@ -221,12 +229,17 @@ export interface RunSummary {
   dir: string;
   /** Per-step loss, downsampled to at most ~200 points, for the sparkline. */
   lossCurve: Point[];
+  /** What of the run's files could not be read (a malformed run.json, metrics lines, a snapshot); the rest is shown. */
+  damaged?: string;
 }
 
 /** Everything the explorer shows of one run; rebuilt from the run store at any time. */
 export interface RunDetail {
   summary: RunSummary;
+  /** The per-step curve for display: every step, or means of equal runs of steps when there are more than
+   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). */
   steps: { epoch: number; step: number; loss: number; lr: number }[];
+  stepsOnDisk?: number;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
   dynamics?: { epoch: number; step: number; layers: LayerDynamics[] };
@@ -245,9 +258,11 @@ export type FromWebview =
   | { type: "reveal"; line: number; column: number } // a Shapes row was clicked
   | { type: "train" }
   | { type: "stop" }
-  | { type: "openRun"; runId: string }
-  | { type: "deleteRun"; runId: string }
-  | { type: "select"; runIds: string[] } // Runs view selection to compare
+  /** A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host acts only on a
+   *  folder directly inside one of its runs folders. */
+  | { type: "openRun"; dir: string }
+  | { type: "deleteRun"; dir: string }
+  | { type: "select"; dirs: string[] } // Runs view selection to compare
   /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it. */
   | { type: "exportCsv"; runId: string; csv: string };
 
@@ -257,6 +272,7 @@ export function isFromWebview(value: unknown): value is FromWebview {
   const m = value as Record<string, unknown>;
   const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
   const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
+  const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 4096 && !v.includes("\0");
   switch (m.type) {
     case "ready":
     case "train":
@@ -266,7 +282,7 @@ export function isFromWebview(value: unknown): value is FromWebview {
       return isLine(m.line) && isLine(m.column);
     case "openRun":
     case "deleteRun":
-      return isString(m.runId) && /^[\w.-]+$/.test(m.runId as string);
+      return Object.keys(m).length === 2 && isDir(m.dir);
     case "exportCsv":
       return (
         Object.keys(m).length === 3 &&
@@ -276,7 +292,7 @@ export function isFromWebview(value: unknown): value is FromWebview {
         m.csv.length < 64 * 1024 * 1024
       );
     case "select":
-      return Array.isArray(m.runIds) && m.runIds.length <= 50 && m.runIds.every((id) => isString(id) && /^[\w.-]+$/.test(id as string));
+      return Array.isArray(m.dirs) && m.dirs.length <= 50 && m.dirs.every(isDir);
     default:
       return false;
   }

@@ -41,7 +41,7 @@ export class DynamicsTab {
     fill(
       this.el,
       h("div", { class: "toolbar" }, h("label", {}, "Layer "), select),
-      h("p", { class: "meta" }, `One training sample, at epoch ${dynamics.epoch}, step ${dynamics.step}: ${steps} time steps, ${layer.hidden[0]?.length ?? 0} units.`),
+      h("p", { class: "meta" }, `One training sample, at epoch ${dynamics.epoch}, step ${dynamics.step}: ${steps} time steps, ${layer.hidden[0]?.length ?? 0} units.${layer.timeStride ? ` Subsampled to fit the snapshot file's size cap: every ${layer.timeStride}th of ${layer.timeSteps} time steps (t = 0, ${layer.timeStride}, ${2 * layer.timeStride}, …).` : ""}`),
       ...this.sections(layer),
     );
   }

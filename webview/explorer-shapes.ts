@@ -124,7 +124,7 @@ function traceError(trace: Trace, post: (m: FromWebview) => void): HTMLElement {
   const link = where
     ? h("a", { href: "#", onclick: (e) => (e.preventDefault(), post({ type: "reveal", line: where.line, column: where.column })) }, `${basename(where.file)}:${where.line}:${where.column}`)
     : null;
-  const title = { compile: "The file does not compile", export: "Export problem", shape: "Shape error", usage: "Refused by the library", runtime: "The file threw", nan: "NaN", timeout: "The trace ran out of time", internal: "Unroll failed (a bug)" }[error.kind];
+  const title = { compile: "The file does not compile", export: "Export problem", shape: "Shape error", usage: "Refused by the library", runtime: "The file threw", nan: "NaN", timeout: "The trace ran out of time", store: "The run could not be stored", internal: "Unroll failed (a bug)" }[error.kind];
   return banner("error", "error", title, h("span", { class: "mono" }, error.message), ...(link ? [h("span", {}, "at ", link)] : []), ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []));
 }
 

@@ -235,6 +235,8 @@ export class TrainingTab {
       h("p", { class: "meta" }, icon("server-process"), ` Run on: ${info.backend}`),
       this.backend && this.backend !== info.backend ? backendLine : null,
       info.error ? banner("error", "error", `The run ${info.status === "failed" ? "failed" : "reported an error"} (${info.error.kind})`, h("span", { class: "mono" }, info.error.message)) : null,
+      this.run!.summary.damaged ? banner("warning", "warning", "Some of the run's files could not be read; the rest is shown", h("span", { class: "mono" }, `damaged: ${this.run!.summary.damaged}`)) : null,
+      this.run!.stepsOnDisk ? h("p", { class: "hint" }, `The loss per step is drawn from means of equal runs of steps: ${formatCount(this.run!.stepsOnDisk)} steps are on disk (metrics.jsonl).`) : null,
     );
   }
 

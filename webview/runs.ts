@@ -29,38 +29,41 @@ function render(): void {
 
 function item(run: RunSummary): HTMLElement {
   const info = run.info;
-  const open = () => vscode.post({ type: "openRun", runId: info.id });
-  const check = h("vscode-checkbox", { checked: selected.has(info.id), title: "Compare: overlay this run in the explorer", "aria-label": `Compare ${info.name}` });
+  // A run is its folder: ids repeat across the workspace's runs folders.
+  const open = () => vscode.post({ type: "openRun", dir: run.dir });
+  const check = h("vscode-checkbox", { checked: selected.has(run.dir), title: "Compare: overlay this run in the explorer", "aria-label": `Compare ${info.name}` });
   check.addEventListener("change", () => {
-    if (check.checked) selected.add(info.id);
-    else selected.delete(info.id);
-    vscode.post({ type: "select", runIds: runs.map((r) => r.info.id).filter((id) => selected.has(id)) });
+    if (check.checked) selected.add(run.dir);
+    else selected.delete(run.dir);
+    vscode.post({ type: "select", dirs: runs.map((r) => r.dir).filter((dir) => selected.has(dir)) });
   });
   check.addEventListener("click", (e) => e.stopPropagation());
   const remove = h("button", { class: "icon-button", title: "Delete run", "aria-label": `Delete run ${info.name}` }, icon("trash"));
   remove.addEventListener("click", (e) => {
     e.stopPropagation();
-    vscode.post({ type: "deleteRun", runId: info.id });
+    vscode.post({ type: "deleteRun", dir: run.dir });
   });
   const metrics = Object.entries(info.finalMetrics ?? {})
     .slice(0, 3)
     .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : JSON.stringify(v)}`);
   const when = info.status === "running" && info.epoch !== undefined ? `epoch ${info.epoch}/${info.config.epochs}` : ago(info.endedAt ?? info.startedAt);
   const backend = info.backend.split(/[\s(—]/)[0];
-  const results = info.error
+  const results = run.damaged
+    ? h("span", { class: "ellipsis error" }, `damaged: ${run.damaged}`)
+    : info.error
     ? h("span", { class: "ellipsis error" }, info.error.message)
     : h("span", { class: "ellipsis" }, info.finalLoss !== undefined && info.finalLoss !== null ? `loss ${formatNumber(info.finalLoss)}` : "no loss yet", metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null);
   return h(
     "li",
     {
-      class: `run ${selected.has(info.id) ? "selected" : ""}`,
+      class: `run ${selected.has(run.dir) ? "selected" : ""}`,
       tabindex: 0,
-      title: `${info.name}\n${info.file}\n${info.config.model}\n${info.backend}${info.error ? `\n${info.error.message}` : ""}`,
+      title: `${info.name}\n${info.file}\n${info.config.model}\n${info.backend}${info.error ? `\n${info.error.message}` : ""}${run.damaged ? `\ndamaged: ${run.damaged}` : ""}\n${run.dir}`,
       onclick: open,
       onkeydown: (e) => {
         const key = (e as KeyboardEvent).key;
         if (key === "Enter") open();
-        if (key === "Delete") vscode.post({ type: "deleteRun", runId: info.id });
+        if (key === "Delete") vscode.post({ type: "deleteRun", dir: run.dir });
       },
     },
     check,

@@ -1,6 +1,7 @@
 // `unroll runs [folder]`: the stored training runs, newest first.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { printable } from "../runner/run-file";
 import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
 import type { RunSummary } from "../protocol";
 import { EXIT, type Command } from "./args";
@@ -18,17 +19,18 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ").trimEnd()).join("\n");
 }
 
-function row({ info, lossCurve }: RunSummary): string[] {
+/** A run's cells; whatever run.json holds (a name or a path with escape sequences) reaches the terminal escaped. */
+function row({ info, lossCurve, damaged }: RunSummary): string[] {
   // An interrupted run may have no finished epoch: its latest steps stand in.
   const loss = info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1];
   return [
     info.id,
-    info.status,
+    damaged ? `${info.status} (damaged)` : info.status,
     `${info.epoch ?? 0}/${info.config.epochs}`,
     loss === undefined ? "-" : loss.toFixed(4),
     formatMetrics(info.finalMetrics) || "-",
-    path.relative(process.cwd(), info.file) || info.file,
-  ];
+    (info.file && path.relative(process.cwd(), info.file)) || info.file || "-",
+  ].map(printable);
 }
 
 export const runsCommand: Command = {
@@ -40,12 +42,14 @@ export const runsCommand: Command = {
       return EXIT.usage;
     }
     const folder = runsFolder(positional[0]);
-    const runs = listRuns(folder);
+    const runs = await listRuns(folder);
     if (!runs.length) {
-      console.log(`no runs in ${path.relative(process.cwd(), folder) || "."}`);
+      console.log(`no runs in ${printable(path.relative(process.cwd(), folder) || ".")}`);
       return EXIT.ok;
     }
     console.log(table([["ID", "STATUS", "EPOCHS", "LOSS", "METRICS", "FILE"], ...runs.map(row)]));
+    const damaged = runs.filter((r) => r.damaged);
+    if (damaged.length) console.log(["", ...damaged.map((r) => printable(`${r.info.id}: damaged: ${r.damaged}`))].join("\n"));
     return EXIT.ok;
   },
 };

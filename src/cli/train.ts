@@ -2,6 +2,7 @@
 // shows its progress; the run is stored under .unroll/runs beside the file (see src/runner/run-store.ts).
 import * as path from "node:path";
 import type { RunEvent, RunInfo } from "../protocol";
+import { printable } from "../runner/run-file";
 import { defaultRunsFolder } from "../runner/run-store";
 import { startTraining, type Training, type TrainingResult } from "../runner/train-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command, type Parsed } from "./args";
@@ -27,7 +28,8 @@ export function formatMetrics(metrics: Record<string, number | string> | undefin
     .join("  ");
 }
 
-const relative = (file: string) => path.relative(process.cwd(), file) || file;
+/** A path for the terminal: relative to the current folder, control characters escaped. */
+const relative = (file: string) => printable(path.relative(process.cwd(), file) || file);
 
 function positiveInteger(options: Parsed["options"], name: string): number | undefined | null {
   const text = stringOption(options, name);
@@ -49,7 +51,7 @@ class Progress {
     switch (e.type) {
       case "start":
         this.epochs = e.run.config.epochs;
-        this.line(`Training ${e.run.name} (${relative(e.run.file)}): ${plural(this.epochs, "epoch")}, ${e.run.config.optimizer}`);
+        this.line(`Training ${printable(e.run.name)} (${relative(e.run.file)}): ${plural(this.epochs, "epoch")}, ${e.run.config.optimizer}`);
         this.line(e.run.config.model); // printed as PyTorch prints a model
         this.line(`${plural(e.run.config.parameterCount, "parameter")}, backend: ${e.run.backend}`);
         break;

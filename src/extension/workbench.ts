@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FromWebview, RunEvent, RunSummary } from "../protocol";
 import { startTraining, type Training } from "../runner/train-client";
-import { listRuns, readRunDetail } from "../runner/run-store";
+import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsView } from "./runs-view";
 import { isModelFile, type TraceService } from "./trace-service";
@@ -37,14 +37,18 @@ interface Session {
 /** A small model trains thousands of steps a second; posting each to the webview floods the host (a Stop
  *  command then waits behind the queue). The panel gets the run's every step from the store at the end. */
 const STEP_INTERVAL_MS = 100;
+/** While a listed run is running (ours or a CLI's), the list is read again this often: a run whose process dies
+ *  without a word then turns "interrupted". */
+const RUNNING_POLL_MS = 5000;
 
 export class Workbench implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly status = vscode.window.createStatusBarItem("unroll.training", vscode.StatusBarAlignment.Left, 50);
   private readonly sessions = new Map<string, Session>(); // by model file
   private readonly runsView: RunsView;
-  private selected: string[] = [];
+  private selected: string[] = []; // run folders ticked for comparison
   private runsRefresh: NodeJS.Timeout | undefined;
+  private runsListed = 0; // the latest listing asked for: an older one that ends later is dropped
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -58,7 +62,7 @@ export class Workbench implements vscode.Disposable {
       this.status,
       this.runsView,
       ExplorerPanel.register(context.extensionUri, warn),
-      ExplorerPanel.onDidCreate((panel) => this.connectPanel(panel)),
+      ExplorerPanel.onDidCreate((panel) => void this.connectPanel(panel)),
       vscode.window.registerWebviewViewProvider(RunsView.viewType, this.runsView),
       this.runsView.onMessage((m) => this.onRunsMessage(m)),
       traces.onDidChange((uri) => this.postTrace(uri.fsPath)),
@@ -68,14 +72,14 @@ export class Workbench implements vscode.Disposable {
       vscode.commands.registerCommand("unroll.openExplorer", (uri?: vscode.Uri) => this.openExplorer(uri)),
       vscode.commands.registerCommand("unroll.selectBackend", () => this.selectBackend()),
       vscode.commands.registerCommand("unroll.newFromExample", () => this.newFromExample()),
-      vscode.commands.registerCommand("unroll.openRun", (runId?: string) => this.openRun(runId)),
-      vscode.commands.registerCommand("unroll.deleteRun", (runId?: string) => this.deleteRun(runId)),
-      vscode.commands.registerCommand("unroll.exportWeights", (runId?: string) => this.exportWeights(runId)),
+      vscode.commands.registerCommand("unroll.openRun", (dir?: string) => this.openRun(dir)),
+      vscode.commands.registerCommand("unroll.deleteRun", (dir?: string) => this.deleteRun(dir)),
+      vscode.commands.registerCommand("unroll.exportWeights", (dir?: string) => this.exportWeights(dir)),
       vscode.commands.registerCommand("unroll.refreshRuns", () => this.refreshRuns()),
     );
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${this.runsSetting()}/*/run.json`);
     this.disposables.push(watcher, watcher.onDidCreate(() => this.scheduleRunsRefresh()), watcher.onDidChange(() => this.scheduleRunsRefresh()), watcher.onDidDelete(() => this.scheduleRunsRefresh()));
-    this.refreshRuns();
+    void this.refreshRuns();
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -148,13 +152,13 @@ export class Workbench implements vscode.Disposable {
   }
 
   /** Fills a new (or restored) panel: the trace, the file's latest run, and listens to it. */
-  private connectPanel(panel: ExplorerPanel): void {
+  private async connectPanel(panel: ExplorerPanel): Promise<void> {
     panel.onMessage((m) => this.onPanelMessage(panel, m));
     this.postTrace(panel.file);
     const session = this.sessions.get(panel.file);
     if (session?.backend) panel.postBackend(session.backend);
-    const latest = this.runsOf(panel.file)[0];
-    if (latest && (!session || latest.info.id === session.runId)) this.showRun(panel, latest.dir);
+    const latest = (await this.runsOf(panel.file))[0];
+    if (latest && (!session || latest.info.id === session.runId)) await this.showRun(panel, latest.dir);
   }
 
   private postTrace(file: string): void {
@@ -164,12 +168,11 @@ export class Workbench implements vscode.Disposable {
     panel.postTrace(traced?.trace ?? null, { stale: traced?.tracker.edited ?? false, trusted: vscode.workspace.isTrusted });
   }
 
-  private showRun(panel: ExplorerPanel, dir: string): void {
-    try {
-      panel.postRun(readRunDetail(dir));
-    } catch (error) {
-      this.log.appendLine(`Unroll: cannot read the run in ${dir}: ${error}`);
-    }
+  /** Reads the run (asynchronously, its curve downsampled for display) and shows it in the panel. */
+  private async showRun(panel: ExplorerPanel, dir: string): Promise<void> {
+    const detail = await readRunDetail(dir);
+    if (detail.summary.damaged) this.log.appendLine(`Unroll: the run in ${dir} is damaged: ${detail.summary.damaged}`);
+    panel.postRun(detail);
   }
 
   private async onPanelMessage(panel: ExplorerPanel, m: FromWebview): Promise<void> {
@@ -185,9 +188,9 @@ export class Workbench implements vscode.Disposable {
       case "stop":
         return this.stop(vscode.Uri.file(panel.file));
       case "openRun":
-        return this.openRun(m.runId);
+        return this.openRun(m.dir);
       case "exportCsv":
-        return this.exportCsv(m.runId, m.csv);
+        return this.exportCsv(panel.file, m.runId, m.csv);
       default:
         break;
     }
@@ -220,10 +223,10 @@ export class Workbench implements vscode.Disposable {
     this.sessions.delete(file);
     // The panel saw a sample of the steps while training: now it gets them all.
     const panel = ExplorerPanel.get(file);
-    if (panel && session.runId) this.showRun(panel, path.join(this.runsFolderFor(file), session.runId));
+    if (panel && session.runId) void this.showRun(panel, path.join(this.runsFolderFor(file), session.runId));
     void vscode.commands.executeCommand("setContext", "unroll.training", this.sessions.size > 0);
     this.updateStatus(session);
-    this.refreshRuns();
+    void this.refreshRuns();
     const run = result.run;
     this.traces.setRunError(file, result.error ?? null);
     if (result.error) {
@@ -310,96 +313,124 @@ export class Workbench implements vscode.Disposable {
   // -------------------------------------------------------------------------------------------------
   // Runs
 
-  private allRuns(): RunSummary[] {
-    return this.runsFolders().flatMap(listRuns).sort((a, b) => b.info.startedAt.localeCompare(a.info.startedAt));
+  /** Every run of the workspace's runs folders, newest first (read asynchronously; see listRuns). */
+  private allRuns(): Promise<RunSummary[]> {
+    return listRuns(this.runsFolders());
   }
 
-  private runsOf(file: string): RunSummary[] {
-    return listRuns(this.runsFolderFor(file)).filter((r) => r.info.file === file);
+  private async runsOf(file: string): Promise<RunSummary[]> {
+    return (await listRuns(this.runsFolderFor(file))).filter((r) => r.info.file === file);
   }
 
-  private findRun(runId: string): RunSummary | undefined {
-    return this.allRuns().find((r) => r.info.id === runId);
+  /** The run in `dir`, only when `dir` is a run folder directly inside one of the workspace's runs folders. */
+  private async findRun(dir: string): Promise<RunSummary | null> {
+    const inside = await runFolderInside(this.runsFolders(), dir);
+    if (!inside) {
+      this.log.appendLine(`Unroll: refused to act on ${JSON.stringify(dir)}: not a run folder inside the runs folder`);
+      return null;
+    }
+    return readRunSummary(inside);
   }
 
-  private scheduleRunsRefresh(): void {
+  private scheduleRunsRefresh(delay = 300): void {
     clearTimeout(this.runsRefresh);
-    this.runsRefresh = setTimeout(() => this.refreshRuns(), 300);
+    this.runsRefresh = setTimeout(() => void this.refreshRuns(), delay);
   }
 
-  private refreshRuns(): void {
-    const runs = this.allRuns();
-    this.selected = this.selected.filter((id) => runs.some((r) => r.info.id === id));
+  private async refreshRuns(): Promise<void> {
+    const listing = ++this.runsListed;
+    const runs = await this.allRuns();
+    if (listing !== this.runsListed) return; // a newer listing was asked for meanwhile
+    this.selected = this.selected.filter((dir) => runs.some((r) => r.dir === dir));
     this.runsView.postRuns(runs, this.selected);
+    if (runs.some((r) => r.info.status === "running")) this.scheduleRunsRefresh(RUNNING_POLL_MS);
   }
 
   private onRunsMessage(m: FromWebview): void {
-    if (m.type === "openRun") void this.openRun(m.runId);
-    else if (m.type === "deleteRun") void this.deleteRun(m.runId);
-    else if (m.type === "select") this.compare(m.runIds);
+    if (m.type === "openRun") void this.openRun(m.dir);
+    else if (m.type === "deleteRun") void this.deleteRun(m.dir);
+    else if (m.type === "select") void this.compare(m.dirs);
   }
 
   /** Overlays the runs ticked in the Runs view on the loss charts (opening the first one's explorer if none is open). */
-  private compare(runIds: string[]): void {
-    this.selected = runIds;
-    const runs = this.allRuns().filter((r) => runIds.includes(r.info.id));
-    const details = runs.map((r) => readRunDetail(r.dir));
+  private async compare(dirs: string[]): Promise<void> {
+    this.selected = dirs;
+    const runs = (await this.allRuns()).filter((r) => dirs.includes(r.dir));
+    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir)));
     const panels = ExplorerPanel.all();
-    if (!panels.length && runs.length) panels.push(ExplorerPanel.show(runs[0].info.file));
+    if (!panels.length && runs.length && runs[0].info.file) panels.push(ExplorerPanel.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(details);
   }
 
   private async pickRun(title: string): Promise<RunSummary | undefined> {
-    const runs = this.allRuns();
+    const runs = await this.allRuns();
     if (!runs.length) {
       void vscode.window.showInformationMessage("Unroll: no runs yet. Train a model first (Unroll: Train Model).");
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      runs.map((r) => ({ label: r.info.name, description: `${r.info.status} · ${r.info.id}`, detail: `${path.basename(r.info.file)} · loss ${r.info.finalLoss?.toFixed(4) ?? "–"}`, run: r })),
+      runs.map((r) => ({
+        label: r.info.name,
+        description: `${r.info.status}${r.damaged ? " (damaged)" : ""} · ${r.info.id}`,
+        detail: r.damaged ? `damaged: ${r.damaged}` : `${path.basename(r.info.file)} · loss ${r.info.finalLoss?.toFixed(4) ?? "–"}`,
+        run: r,
+      })),
       { title },
     );
     return pick?.run;
   }
 
-  private async openRun(runId?: string): Promise<void> {
-    const run = runId ? this.findRun(runId) : await this.pickRun("Unroll: open a run");
-    if (!run) return;
-    const panel = ExplorerPanel.show(run.info.file, { preserveFocus: false });
-    this.showRun(panel, run.dir);
+  /** The run of a command: the folder it names (a Runs view row), else the one the user picks. */
+  private async runOf(dir: string | undefined, title: string): Promise<RunSummary | null | undefined> {
+    return typeof dir === "string" ? this.findRun(dir) : this.pickRun(title);
   }
 
-  private async deleteRun(runId?: string): Promise<void> {
-    const run = runId ? this.findRun(runId) : await this.pickRun("Unroll: delete a run");
+  private async openRun(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, "Unroll: open a run");
     if (!run) return;
-    if ([...this.sessions.values()].some((s) => s.runId === run.info.id)) {
+    if (!run.info.file) {
+      void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} does not say which model file it trained (damaged: ${run.damaged ?? "no file"}).`);
+      return;
+    }
+    const panel = ExplorerPanel.show(run.info.file, { preserveFocus: false });
+    await this.showRun(panel, run.dir);
+  }
+
+  private async deleteRun(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, "Unroll: delete a run");
+    if (!run) return;
+    if (run.info.status === "running") {
       void vscode.window.showWarningMessage("Unroll: stop this run before deleting it.");
       return;
     }
-    const choice = await vscode.window.showWarningMessage(`Delete the run ${run.info.id}? Its metrics, snapshots and weights are removed.`, { modal: true }, "Delete");
+    const choice = await vscode.window.showWarningMessage(`Delete the run ${run.info.id}? Its metrics, snapshots and weights are removed.`, { modal: true, detail: run.dir }, "Delete");
     if (choice !== "Delete") return;
-    fs.rmSync(run.dir, { recursive: true, force: true });
-    this.refreshRuns();
+    try {
+      await fs.promises.rm(run.dir, { recursive: true, force: true });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Unroll: cannot delete ${run.dir}: ${(error as Error).message}`);
+    }
+    void this.refreshRuns();
   }
 
-  private async exportWeights(runId?: string): Promise<void> {
-    const run = runId ? this.findRun(runId) : await this.pickRun("Unroll: export the weights of a run");
+  private async exportWeights(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, "Unroll: export the weights of a run");
     if (!run) return;
     const weights = path.join(run.dir, "weights.safetensors");
     if (!fs.existsSync(weights)) {
       void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} has no weights yet.`);
       return;
     }
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(run.info.file), `${run.info.name}.safetensors`)), filters: { Safetensors: ["safetensors"] } });
+    const folder = run.info.file ? path.dirname(run.info.file) : run.dir;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, `${run.info.name}.safetensors`)), filters: { Safetensors: ["safetensors"] } });
     if (!target) return;
     fs.copyFileSync(weights, target.fsPath);
     void vscode.window.showInformationMessage(`Unroll: weights saved to ${target.fsPath} (PyTorch's parameter names: load with safetensors.torch.load_file).`);
   }
 
   /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */
-  private async exportCsv(runId: string, csv: string): Promise<void> {
-    const run = this.findRun(runId);
-    const folder = run ? path.dirname(run.info.file) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "");
+  private async exportCsv(modelFile: string, runId: string, csv: string): Promise<void> {
+    const folder = path.dirname(modelFile);
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, `${runId}.csv`)), filters: { CSV: ["csv"] } });
     if (target) fs.writeFileSync(target.fsPath, csv);
   }

@@ -58,6 +58,7 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
   const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
   if (missing.length) throw fail(`${which} is not a complete experiment: it lacks ${missing.join(", ")}`);
   if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(`epochs must be a positive integer, got ${JSON.stringify(e.epochs)}`);
+  if (e.name !== undefined && typeof e.name !== "string") throw fail(`name must be a string (it names the run), got ${e.name === null ? "null" : typeof e.name}`);
   const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
   if (wrong) throw fail(`${String(wrong)} must be a function, got ${typeof e[wrong]}`);
   const trace = e.trace as Record<string, unknown> | undefined;

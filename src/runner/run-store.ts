@@ -5,30 +5,34 @@
 //   <runs folder>/<YYYYMMDD-HHMMSS>-<name>/
 //     run.json             RunInfo, replaced atomically (temp file + rename) on every status change and epoch
 //     metrics.jsonl        one JSON line per step and per epoch event, append-only
-//     snapshots/<step>.json  parameter snapshots and recorded dynamics at that step
+//     summary.json         the sparkline so far and how many bytes of metrics.jsonl it covers (run-file.ts),
+//                          replaced with run.json and every few seconds; rebuilt by a reader when missing
+//     snapshots/<step>.json  parameter snapshots and recorded dynamics at that step, at most 2 MB each
 //     weights.safetensors  the latest checkpoint, PyTorch's names, replaced atomically
 //     trace.json           the model's shape trace (written by whoever traces the run)
+//     .reserve             64 KiB kept free while the run writes: deleted when the disk fills up, so that
+//                          run.json can still say so
 //
-// Every write leaves a readable store behind if the process is killed at any moment: whole files appear
-// by rename, and a metrics line cut short by a kill is skipped by the reader.
+// What survives what: whole files appear by rename, so a kill at any moment leaves the old file or the new
+// one (a metrics line cut short is skipped by the reader); a full disk stops the run with a "store" error in
+// run.json and removes the temporary file it was writing. Reading never throws: a malformed file gives a
+// run listed with what can be read and `damaged` saying what could not (run-file.ts).
 import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, RunInfo, RunSummary, Trace } from "../protocol";
+import type { Point, RunDetail, RunInfo, RunnerError, RunSummary, Trace } from "../protocol";
+import { LossCurve, parseMetricLines, parseRunInfo, parseSnapshot, parseSummary, type EpochLine, type MetricLine, type SnapshotFile, type StepLine, type SummaryFile } from "./run-file";
+import { capSnapshot } from "./snapshot-cap";
+
+export type { EpochLine, MetricLine, SnapshotFile, StepLine } from "./run-file";
 
 /** Where runs go, relative to a workspace (or the model file's folder). */
 export const RUNS_SUBFOLDER = path.join(".unroll", "runs");
 
-export type StepLine = Extract<RunEvent, { type: "step" }>;
-export type EpochLine = Extract<RunEvent, { type: "epoch" }>;
-export type MetricLine = StepLine | EpochLine;
-
-/** What `snapshots/<step>.json` holds. */
-export interface SnapshotFile {
-  epoch: number;
-  step: number;
-  parameters: ParameterSnapshot[];
-  dynamics: LayerDynamics[];
-}
+/** How many points of the per-step curve the explorer gets; more steps are averaged in equal runs. */
+export const MAX_STEPS_SHOWN = 10_000;
+const RESERVE_BYTES = 64 * 1024;
+const SUMMARY_EVERY_MS = 2000;
 
 /** A run as read back: its info (status "interrupted" when its process died while "running") and metrics. */
 export interface RunData {
@@ -36,6 +40,8 @@ export interface RunData {
   dir: string;
   steps: StepLine[];
   epochs: EpochLine[];
+  /** What could not be read (see RunSummary.damaged). */
+  damaged?: string;
 }
 
 /** The default runs folder for a model file: `.unroll/runs` beside it (or in the current folder). */
@@ -48,81 +54,175 @@ const pad = (n: number) => String(n).padStart(2, "0");
 /** A run's folder name: local start time, then the name made safe for paths and ids (`[\w.-]`). */
 export function runId(name: string, date = new Date()): string {
   const stamp = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-  const safe = name.replace(/[^\w.-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, 48);
+  const safe = String(name).replace(/[^\w.-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, 48);
   return `${stamp}-${safe || "run"}`;
 }
 
-/** Writes `data` to `file` so that readers see the old file or the new one, never a part. */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
+// -------------------------------------------------------------------------------------------------
+// Writing
+
+/** A write to the store that failed; `error` says what and where, for run.json and the user. */
+export class StoreError extends Error {
+  readonly error: RunnerError;
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.error = { kind: "store", message };
+  }
 }
 
-/** The writing side, used by the training process. */
+export function storeError(thrown: unknown, file: string): StoreError {
+  if (thrown instanceof StoreError) return thrown;
+  const code = (thrown as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new StoreError(`the disk is full: cannot write ${file} (${code}). The run stopped there; what it wrote before is kept.`, code);
+  }
+  return new StoreError(`cannot write ${file}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, code);
+}
+
+/** Writes `data` to `file` so that readers see the old file or the new one, never a part; on failure, no
+ *  temporary file is left and a StoreError says why. */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw storeError(error, file);
+  }
+}
+
+/** The writing side, used by the training process. Every write throws a StoreError when it fails. */
 export class RunWriter {
   private readonly metrics: number; // file descriptor, opened for appending
+  private readonly reserve: string;
+  private readonly curve = new LossCurve();
+  private metricsBytes = 0;
+  private steps = 0;
+  private summaryAt = 0;
+  private closed = false;
 
   private constructor(
     readonly id: string,
     readonly dir: string,
   ) {
-    fs.mkdirSync(path.join(dir, "snapshots"));
-    this.metrics = fs.openSync(path.join(dir, "metrics.jsonl"), "a");
+    this.reserve = path.join(dir, ".reserve");
+    try {
+      fs.mkdirSync(path.join(dir, "snapshots"));
+      fs.writeFileSync(this.reserve, new Uint8Array(RESERVE_BYTES));
+      this.metrics = fs.openSync(path.join(dir, "metrics.jsonl"), "a");
+    } catch (error) {
+      fs.rmSync(dir, { recursive: true, force: true }); // nothing of the run was written yet
+      throw storeError(error, dir);
+    }
   }
 
   /** Creates a new run folder under `folder` (created if needed); a same-second, same-name run gets `-2`, … */
   static create(folder: string, name: string, date = new Date()): RunWriter {
-    fs.mkdirSync(folder, { recursive: true });
     const base = runId(name, date);
     for (let n = 1; ; n++) {
       const id = n === 1 ? base : `${base}-${n}`;
       const dir = path.join(folder, id);
       try {
+        fs.mkdirSync(folder, { recursive: true });
         fs.mkdirSync(dir); // fails if taken: two runs never share a folder
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
-        throw error;
+        throw storeError(error, dir);
       }
       return new RunWriter(id, dir);
     }
   }
 
   writeInfo(info: RunInfo): void {
-    writeAtomic(path.join(this.dir, "run.json"), JSON.stringify(info, null, 2) + "\n");
+    this.guard(() => writeAtomic(path.join(this.dir, "run.json"), JSON.stringify(info, null, 2) + "\n"));
+    this.writeSummary();
   }
 
   /** One line, in one write: a kill leaves whole lines, at worst a cut last one. */
   appendMetric(line: MetricLine): void {
-    fs.writeSync(this.metrics, JSON.stringify(line) + "\n");
+    const bytes = Buffer.from(JSON.stringify(line) + "\n");
+    this.guard(() => {
+      for (let at = 0; at < bytes.length; ) at += fs.writeSync(this.metrics, bytes, at); // a full disk writes short, then throws
+    }, "metrics.jsonl");
+    this.metricsBytes += bytes.length;
+    if (line.type === "step") {
+      this.steps++;
+      this.curve.add(line.step, line.loss);
+    }
+    if (Date.now() - this.summaryAt > SUMMARY_EVERY_MS) this.writeSummary();
   }
 
-  /** Returns the file written. */
-  writeSnapshot(snapshot: SnapshotFile): string {
-    const file = path.join(this.dir, "snapshots", `${snapshot.step}.json`);
-    writeAtomic(file, JSON.stringify(snapshot));
-    return file;
+  /** Writes the snapshot, reduced to the size cap (snapshot-cap.ts); returns what was written. */
+  writeSnapshot(snapshot: SnapshotFile): SnapshotFile {
+    const capped = capSnapshot(snapshot);
+    this.guard(() => writeAtomic(path.join(this.dir, "snapshots", `${snapshot.step}.json`), capped.json));
+    return capped.snapshot;
   }
 
   /** The latest weights (safetensors bytes); returns the file written. */
   writeWeights(bytes: Uint8Array): string {
     const file = path.join(this.dir, "weights.safetensors");
-    writeAtomic(file, bytes);
+    this.guard(() => writeAtomic(file, bytes));
     return file;
   }
 
   /** The hook for the shape trace of the run's model file. */
   writeTrace(trace: Trace): void {
-    writeAtomic(path.join(this.dir, "trace.json"), JSON.stringify(trace));
+    this.guard(() => writeAtomic(path.join(this.dir, "trace.json"), JSON.stringify(trace)));
+  }
+
+  /** The run's last words: run.json with its final status, the summary, the files closed. Never throws:
+   *  returns why the last run.json could not be written, if it could not. */
+  end(info: RunInfo): StoreError | null {
+    let failed: StoreError | null = null;
+    try {
+      this.writeInfo(info);
+    } catch (error) {
+      failed = storeError(error, path.join(this.dir, "run.json"));
+    }
+    this.close();
+    return failed;
   }
 
   close(): void {
-    fs.closeSync(this.metrics);
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.metrics);
+    } catch {
+      // already gone with its folder
+    }
+    fs.rmSync(this.reserve, { force: true });
+  }
+
+  private writeSummary(): void {
+    const summary: SummaryFile = { version: 1, metricsBytes: this.metricsBytes, steps: this.steps, skipped: 0, curve: this.curve.state };
+    this.guard(() => writeAtomic(path.join(this.dir, "summary.json"), JSON.stringify(summary)));
+    this.summaryAt = Date.now();
+  }
+
+  /** Runs a write; when the disk is full, frees the reserve so that run.json can still say so. */
+  private guard(write: () => void, file = ""): void {
+    try {
+      write();
+    } catch (thrown) {
+      const error = storeError(thrown, path.join(this.dir, file));
+      if (error.code === "ENOSPC" || error.code === "EDQUOT") fs.rmSync(this.reserve, { force: true });
+      throw error;
+    }
   }
 }
 
+// -------------------------------------------------------------------------------------------------
+// Whether a run's process still runs
+
 /** Whether a process runs with this id (one we may not signal counts: it exists). */
 export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false; // 0 and negative pids signal process groups
   try {
     process.kill(pid, 0);
     return true;
@@ -131,96 +231,262 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Reads a run folder; throws when it has no readable run.json. Metrics lines that do not parse (a line cut
- *  short by a kill) are skipped. */
-export function readRun(dir: string): RunData {
-  const info = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")) as RunInfo;
-  if (info.status === "running" && !isAlive(info.pid)) info.status = "interrupted";
-  const steps: StepLine[] = [];
-  const epochs: EpochLine[] = [];
-  let text = "";
+/** When the process started, as Linux says (/proc/<pid>/stat's 22nd field, in clock ticks since boot); undefined
+ *  elsewhere or for no such process. With the pid, it names one process: pids are reused, start times are not. */
+export function processStartTime(pid: number): string | undefined {
   try {
-    text = fs.readFileSync(path.join(dir, "metrics.jsonl"), "utf8");
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]; // after "pid (comm) ": field 3 onwards
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the run's process still runs: its pid is alive and, where the OS tells start times, started when
+ *  the run's did (else the pid now belongs to another process). */
+export function runIsAlive(info: RunInfo): boolean {
+  if (!isAlive(info.pid)) return false;
+  const start = info.pidStart === undefined ? undefined : processStartTime(info.pid);
+  return start === undefined || start === info.pidStart;
+}
+
+/** A "running" run whose process is gone reads "interrupted". */
+function settle(info: RunInfo): RunInfo {
+  if (info.status === "running" && !runIsAlive(info)) info.status = "interrupted";
+  return info;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Reading
+
+const joinDamage = (...parts: (string | undefined | false)[]) => parts.filter(Boolean).join("; ") || undefined;
+const skippedLines = (n: number) => n > 0 && `metrics.jsonl has ${n} unreadable line${n === 1 ? "" : "s"} (skipped)`;
+
+/** The files that make a folder a run (an empty or unrelated folder in the runs folder is not one). */
+const RUN_FILES = ["run.json", "metrics.jsonl", "summary.json", "snapshots", "weights.safetensors"];
+
+function readTextSync(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await fsp.readFile(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** The bytes of `file` from `offset` to its end; null when it cannot be read or is shorter than `offset`. */
+async function readFrom(file: string, offset: number): Promise<Buffer | null> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size < offset) return null;
+    const bytes = Buffer.alloc(size - offset);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, offset);
+    return bytes.subarray(0, bytesRead);
+  } catch {
+    return null;
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+/** A run from its files' contents (null: missing), whatever they hold. */
+function runFrom(dir: string, infoText: string | null, metrics: Uint8Array | null): RunData {
+  const { info, damaged } = parseRunInfo(infoText, path.basename(dir));
+  const { lines, skipped } = parseMetricLines(metrics ?? new Uint8Array());
+  return {
+    info: settle(info),
+    dir,
+    steps: lines.filter((l): l is StepLine => l.type === "step"),
+    epochs: lines.filter((l): l is EpochLine => l.type === "epoch"),
+    damaged: joinDamage(damaged, skippedLines(skipped)),
+  };
+}
+
+/** Reads a run folder, whatever its files hold (see RunData); a metrics line cut short by a kill is skipped. */
+export function readRun(dir: string): RunData {
+  let metrics: Uint8Array | null = null;
+  try {
+    metrics = fs.readFileSync(path.join(dir, "metrics.jsonl"));
   } catch {
     // no metrics yet
   }
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    let parsed: MetricLine;
-    try {
-      parsed = JSON.parse(line) as MetricLine;
-    } catch {
-      continue;
-    }
-    if (parsed.type === "step") steps.push(parsed);
-    else if (parsed.type === "epoch") epochs.push(parsed);
-  }
-  return { info, dir, steps, epochs };
+  return runFrom(dir, readTextSync(path.join(dir, "run.json")), metrics);
 }
 
 /** At most `max` points: the mean of equal runs of steps, at the run's last step. */
 export function downsampleLoss(steps: StepLine[], max = 200): Point[] {
-  const size = Math.max(1, Math.ceil(steps.length / max));
-  const points: Point[] = [];
+  return downsampleSteps(steps, max).map((s) => [s.step, s.loss]);
+}
+
+/** At most `max` steps: each the mean loss of an equal run of steps, at the run's last step (its epoch and lr). */
+function downsampleSteps(steps: StepLine[], max: number): StepLine[] {
+  if (steps.length <= max) return steps;
+  const size = Math.ceil(steps.length / max);
+  const out: StepLine[] = [];
   for (let i = 0; i < steps.length; i += size) {
     const chunk = steps.slice(i, i + size);
-    points.push([chunk[chunk.length - 1].step, chunk.reduce((s, p) => s + p.loss, 0) / chunk.length]);
+    out.push({ ...chunk[chunk.length - 1], loss: chunk.reduce((s, p) => s + p.loss, 0) / chunk.length });
   }
-  return points;
+  return out;
 }
 
-export function summarizeRun(run: RunData): RunSummary {
-  return { info: run.info, dir: run.dir, lossCurve: downsampleLoss(run.steps) };
-}
-
-/** The runs in a runs folder, newest first; folders without a readable run.json are left out. */
-export function listRuns(folder: string): RunSummary[] {
-  let entries: fs.Dirent[];
+/** A run as listed: run.json, and the sparkline from summary.json plus the metrics lines written since (the
+ *  whole of metrics.jsonl when summary.json is missing or stale: then it is written back for the next time,
+ *  once the run no longer runs). Null for a folder that is not a run. Never throws. */
+export async function readRunSummary(dir: string): Promise<RunSummary | null> {
   try {
-    entries = fs.readdirSync(folder, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const runs: RunSummary[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    try {
-      runs.push(summarizeRun(readRun(path.join(folder, entry.name))));
-    } catch {
-      // not a run (or one whose run.json was never written)
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    if (!names.some((n) => RUN_FILES.includes(n))) return null;
+    const metricsFile = path.join(dir, "metrics.jsonl");
+    const [infoText, summaryText] = await Promise.all([readText(path.join(dir, "run.json")), readText(path.join(dir, "summary.json"))]);
+    const { info, damaged } = parseRunInfo(infoText, path.basename(dir));
+    settle(info);
+    let summary = parseSummary(summaryText);
+    let tail = summary && (await readFrom(metricsFile, summary.metricsBytes));
+    const rebuild = !tail;
+    if (rebuild) {
+      summary = null;
+      tail = await readFrom(metricsFile, 0);
     }
+    const curve = new LossCurve(summary?.curve);
+    const { lines, skipped, bytes } = parseMetricLines(tail ?? new Uint8Array());
+    let steps = summary?.steps ?? 0;
+    for (const line of lines) {
+      if (line.type === "step") {
+        curve.add(line.step, line.loss);
+        steps++;
+      }
+    }
+    const total = (summary?.skipped ?? 0) + skipped;
+    if (rebuild && tail && info.status !== "running") {
+      const file: SummaryFile = { version: 1, metricsBytes: bytes, steps, skipped: total, curve: curve.state };
+      await writeBack(path.join(dir, "summary.json"), JSON.stringify(file));
+    }
+    return { info, dir, lossCurve: curve.points(), ...withDamage(joinDamage(damaged, skippedLines(total))) };
+  } catch (error) {
+    return { info: parseRunInfo(null, path.basename(dir)).info, dir, lossCurve: [], damaged: `cannot read the run: ${error}` };
   }
-  return runs.sort((a, b) => b.info.startedAt.localeCompare(a.info.startedAt) || b.info.id.localeCompare(a.info.id));
 }
+
+const withDamage = (damaged: string | undefined) => (damaged ? { damaged } : {});
+
+/** A reader's best-effort write (a read-only folder, a full disk: the next reader rebuilds again). */
+async function writeBack(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    await fsp.writeFile(temporary, text);
+    await fsp.rename(temporary, file);
+  } catch {
+    await fsp.rm(temporary, { force: true }).catch(() => {});
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, keeping their order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The runs in one or more runs folders, newest first; what the CLI and the Runs view list. Folders that
+ *  are not runs (and symbolic links) are left out; damaged runs are listed with `damaged`. Never throws. */
+export async function listRuns(folders: string | string[]): Promise<RunSummary[]> {
+  const dirs = await Promise.all(
+    [folders].flat().map(async (folder) => {
+      const entries = await fsp.readdir(folder, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+      return entries.filter((e) => e.isDirectory()).map((e) => path.join(folder, e.name));
+    }),
+  );
+  const runs = (await mapLimited(dirs.flat(), 32, readRunSummary)).filter((r): r is RunSummary => r !== null);
+  return runs.sort((a, b) => b.info.startedAt.localeCompare(a.info.startedAt) || b.info.id.localeCompare(a.info.id) || a.dir.localeCompare(b.dir));
+}
+
+/** `dir`, resolved, when it is a run folder directly inside one of `folders` (not a symbolic link, not
+ *  reached through `..`); else null. The host acts on a folder a webview names only through this. */
+export async function runFolderInside(folders: string[], dir: string): Promise<string | null> {
+  try {
+    if (!path.isAbsolute(dir) || !(await fsp.lstat(dir)).isDirectory()) return null;
+    const real = await fsp.realpath(dir);
+    for (const folder of folders) {
+      const inside = await fsp.realpath(folder).catch(() => null);
+      if (inside && path.dirname(real) === inside && path.basename(real) === path.basename(dir)) return real;
+    }
+  } catch {
+    // no such folder
+  }
+  return null;
+}
+
+const snapshotSteps = (names: string[]) => names.filter((n) => /^\d+\.json$/.test(n)).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
 
 /** The steps that have a snapshot, in order. */
 export function listSnapshots(dir: string): number[] {
-  let names: string[];
   try {
-    names = fs.readdirSync(path.join(dir, "snapshots"));
+    return snapshotSteps(fs.readdirSync(path.join(dir, "snapshots")));
   } catch {
     return [];
   }
-  return names.filter((n) => /^\d+\.json$/.test(n)).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
 }
 
+/** One snapshot file; throws an Error that says what is wrong with it (missing, not JSON, malformed). */
 export function readSnapshot(dir: string, step: number): SnapshotFile {
-  return JSON.parse(fs.readFileSync(path.join(dir, "snapshots", `${step}.json`), "utf8")) as SnapshotFile;
+  const text = readTextSync(path.join(dir, "snapshots", `${step}.json`));
+  const parsed = text === null ? { damaged: "missing" } : parseSnapshot(text);
+  if ("damaged" in parsed) throw new Error(`snapshots/${step}.json: ${parsed.damaged}`);
+  return parsed;
 }
 
-/** Everything the explorer shows of a run, with its latest snapshot. */
-export function readRunDetail(dir: string): RunDetail {
-  const run = readRun(dir);
+/** Everything the explorer shows of a run: the per-step curve (means of equal runs of steps past
+ *  MAX_STEPS_SHOWN; the raw steps stay on disk), every epoch, and the latest snapshot that reads (a malformed
+ *  one is named in `damaged` and the one before is shown). Never throws. */
+export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN): Promise<RunDetail> {
+  const [infoText, metrics, names] = await Promise.all([
+    readText(path.join(dir, "run.json")),
+    fsp.readFile(path.join(dir, "metrics.jsonl")).catch(() => null),
+    fsp.readdir(path.join(dir, "snapshots")).catch(() => [] as string[]),
+  ]);
+  const run = runFrom(dir, infoText, metrics);
+  const curve = new LossCurve();
+  for (const s of run.steps) curve.add(s.step, s.loss);
+  const problems = [run.damaged];
   const detail: RunDetail = {
-    summary: summarizeRun(run),
-    steps: run.steps.map(({ epoch, step, loss, lr }) => ({ epoch, step, loss, lr })),
+    summary: { info: run.info, dir, lossCurve: curve.points() },
+    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr }) => ({ epoch, step, loss, lr })),
+    ...(run.steps.length > maxSteps ? { stepsOnDisk: run.steps.length } : {}),
     epochs: run.epochs.map(({ epoch, loss, metrics }) => ({ epoch, loss, metrics })),
   };
-  const last = listSnapshots(dir).pop();
-  if (last !== undefined) {
-    const { epoch, step, parameters, dynamics } = readSnapshot(dir, last);
-    detail.snapshot = { epoch, step, parameters };
-    detail.dynamics = { epoch, step, layers: dynamics };
+  for (const step of snapshotSteps(names).reverse()) {
+    const text = await readText(path.join(dir, "snapshots", `${step}.json`));
+    const parsed = text === null ? { damaged: "unreadable" } : parseSnapshot(text);
+    if ("damaged" in parsed) {
+      problems.push(`snapshots/${step}.json is ${parsed.damaged}`);
+      continue;
+    }
+    const { epoch, parameters, dynamics } = parsed;
+    detail.snapshot = { epoch, step: parsed.step, parameters };
+    detail.dynamics = { epoch, step: parsed.step, layers: dynamics };
+    break;
   }
+  Object.assign(detail.summary, withDamage(joinDamage(...problems)));
   return detail;
 }

@@ -148,8 +148,9 @@ export function compact(values: ArrayLike<number>): number[] {
  *  kept exact, since their point is how many orders of magnitude they span. */
 /** True when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-/** The library records what the protocol carries: if one of the two types drifts, this line stops compiling. */
-export const DYNAMICS_MATCH: Same<DynamicsRecord, LayerDynamics> = true;
+/** The library records what the protocol carries (less what the snapshot's size cap adds): if one of the two
+ *  types drifts, this line stops compiling. */
+export const DYNAMICS_MATCH: Same<DynamicsRecord, Omit<LayerDynamics, "timeStride" | "timeSteps">> = true;
 
 export function compactDynamics(layers: DynamicsRecord[]): LayerDynamics[] {
   const grid = (m: number[][]) => m.map(compact);

@@ -10,7 +10,7 @@ import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, typ
 import type { RunEvent, RunInfo, RunStatus } from "../protocol";
 import { buildModel, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
 import { describeError, runModelFile } from "./model-file";
-import { defaultRunsFolder, RunWriter } from "./run-store";
+import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { compactDynamics, snapshotParameters } from "./snapshot";
 import { DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
 
@@ -69,6 +69,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       file,
       status: "running",
       pid: process.pid,
+      pidStart: processStartTime(process.pid),
       backend: backend.summary,
       startedAt: new Date().toISOString(),
       config: { epochs, model: String(model), parameterCount: model.numParameters(), optimizer: optimizer.constructor.name, snapshotEvery },
@@ -96,9 +97,9 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       } finally {
         model.train();
       }
-      store!.writeSnapshot({ epoch, step, parameters, dynamics });
-      emit({ type: "snapshot", epoch, step, parameters });
-      emit({ type: "dynamics", epoch, step, layers: dynamics });
+      const written = store!.writeSnapshot({ epoch, step, parameters, dynamics }); // within the file size cap
+      emit({ type: "snapshot", epoch, step, parameters: written.parameters });
+      emit({ type: "dynamics", epoch, step, layers: written.dynamics });
     };
     const checkpoint = (epoch: number) => {
       checkpointed = step;
@@ -151,7 +152,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     if (checkpointed !== step) checkpoint(epoch);
     return finish(stopped ? "stopped" : "completed");
   } catch (thrown) {
-    const error = thrown instanceof RunFailure ? thrown.error : viaExperiment(describeError(thrown, file), file);
+    const error = thrown instanceof RunFailure || thrown instanceof StoreError ? thrown.error : viaExperiment(describeError(thrown, file), file);
     emit({ type: "error", error });
     if (info) info.error = error;
     return finish("failed");
@@ -160,8 +161,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
   function finish(status: RunStatus): RunStatus {
     if (store && info) {
       Object.assign(info, { status, endedAt: new Date().toISOString() });
-      store.writeInfo(info);
-      store.close();
+      store.end(info); // never throws: on a full disk, the store freed room for this last run.json
       emit({ type: "end", run: info });
     }
     return status;

@@ -115,7 +115,7 @@ describe("model files and CodeLens", () => {
 
 describe("messages from webviews are validated", () => {
   test("well-formed messages pass", () => {
-    for (const m of [{ type: "ready" }, { type: "reveal", line: 3, column: 1 }, { type: "openRun", runId: "20261122-193000-hello" }, { type: "select", runIds: ["a", "b-1"] }]) {
+    for (const m of [{ type: "ready" }, { type: "reveal", line: 3, column: 1 }, { type: "openRun", dir: "/w/.unroll/runs/20261122-193000-hello" }, { type: "select", dirs: ["/w/a", "/w/b-1"] }]) {
       assert.ok(isFromWebview(m), JSON.stringify(m));
     }
   });

@@ -197,7 +197,7 @@ for (const [name, s] of Object.entries(scenarios)) {
   }
 }
 for (const theme of ["dark", "light", "hc"]) {
-  const file = page(`runs-${theme}`, "runs", theme, { state: {}, messages: [{ type: "runs", runs: fx.runSummaries(), selected: ["20261122-181500-hello"] }] });
+  const file = page(`runs-${theme}`, "runs", theme, { state: {}, messages: [{ type: "runs", runs: fx.runSummaries(), selected: ["/work/project/.unroll/runs/20261122-181500-hello"] }] });
   shots.push({ file, height: 420, width: 340 });
 }
 page("runs-empty-dark", "runs", "dark", { state: {}, messages: [{ type: "runs", runs: [], selected: [] }] });
