@@ -39,6 +39,7 @@ function makeRuns(folder: string, count: number, steps: number): void {
       status: "completed",
       pid: 1,
       backend: "wasm",
+      backendName: "wasm",
       startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, r)).toISOString(),
       endedAt: new Date(Date.UTC(2026, 0, 1, 1, 0, r)).toISOString(),
       config: { epochs: steps / 10, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },

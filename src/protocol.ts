@@ -125,7 +125,8 @@ export interface RunInfo {
   /** When the process with `pid` started, as the OS says (Linux: /proc/<pid>/stat's starttime), so that a pid
    *  reused by another process after this one died is not taken for the run. */
   pidStart?: string;
-  backend: string; // the backend report's summary
+  backend: string; // the backend report's summary: "wasm (WebAssembly with SIMD, embedded) — skipped …"
+  backendName: string; // the backend in use: "wasm", "cpu", "tfjs-node", … ("" in runs from before it was recorded)
   startedAt: string; // ISO time
   endedAt?: string;
   config: {

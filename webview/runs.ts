@@ -47,7 +47,7 @@ function item(run: RunSummary): HTMLElement {
     .slice(0, 3)
     .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : JSON.stringify(v)}`);
   const when = info.status === "running" && info.epoch !== undefined ? `epoch ${info.epoch}/${info.config.epochs}` : ago(info.endedAt ?? info.startedAt);
-  const backend = info.backend.split(/[\s(—]/)[0];
+  const backend = info.backendName || "?";
   const results = run.damaged
     ? h("span", { class: "ellipsis error" }, `damaged: ${run.damaged}`)
     : info.error

@@ -24,7 +24,7 @@ interface Session {
   file: string;
   training: Training;
   runId?: string;
-  backend?: string;
+  backend?: { name: string; summary: string };
   epochs?: number;
   epoch?: number;
   step?: number;
@@ -156,7 +156,7 @@ export class Workbench implements vscode.Disposable {
     panel.onMessage((m) => this.onPanelMessage(panel, m));
     this.postTrace(panel.file);
     const session = this.sessions.get(panel.file);
-    if (session?.backend) panel.postBackend(session.backend);
+    if (session?.backend) panel.postBackend(session.backend.summary);
     const latest = (await this.runsOf(panel.file))[0];
     if (latest && (!session || latest.info.id === session.runId)) await this.showRun(panel, latest.dir);
   }
@@ -252,7 +252,7 @@ export class Workbench implements vscode.Disposable {
     switch (event.type) {
       case "start":
         session.runId = event.run.id;
-        session.backend = event.run.backend;
+        session.backend = { name: event.run.backendName, summary: event.run.backend };
         session.epochs = event.run.config.epochs;
         ExplorerPanel.get(session.file)?.postBackend(event.run.backend);
         this.scheduleRunsRefresh();
@@ -297,15 +297,15 @@ export class Workbench implements vscode.Disposable {
     const session = [...this.sessions.values()].pop();
     if (!session) {
       if (ended?.backend) {
-        this.status.text = `$(check) Unroll ${shortBackend(ended.backend)} · loss ${ended.loss?.toFixed(4) ?? "–"}`;
-        this.status.tooltip = `Last run: ${ended.backend}`;
+        this.status.text = `$(check) Unroll ${ended.backend.name} · loss ${ended.loss?.toFixed(4) ?? "–"}`;
+        this.status.tooltip = `Last run: ${ended.backend.summary}`;
       } else this.status.hide();
       return;
     }
-    const parts = [`$(sync~spin) Unroll ${session.backend ? shortBackend(session.backend) : "starting…"}`];
+    const parts = [`$(sync~spin) Unroll ${session.backend?.name ?? "starting…"}`];
     if (session.epoch !== undefined) parts.push(`epoch ${session.epoch}/${session.epochs ?? "?"}`, `step ${session.step}`, `loss ${session.loss?.toFixed(4)}`);
     this.status.text = parts.join(" · ");
-    this.status.tooltip = `Training ${path.basename(session.file)} on ${session.backend ?? "…"} — click to open the explorer`;
+    this.status.tooltip = `Training ${path.basename(session.file)} on ${session.backend?.summary ?? "…"} — click to open the explorer`;
     this.status.command = { command: "unroll.openExplorer", title: "Open Explorer", arguments: [vscode.Uri.file(session.file)] };
     this.status.show();
   }
@@ -476,4 +476,3 @@ export class Workbench implements vscode.Disposable {
 }
 
 /** "wasm (WebAssembly with SIMD, embedded) — skipped …" → "wasm". */
-const shortBackend = (summary: string) => summary.split(" ")[0];

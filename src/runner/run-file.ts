@@ -71,6 +71,7 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
     pid: field("pid", (v): v is number => Number.isInteger(v), 0),
     ...optional("pidStart", isString),
     backend: field("backend", isString, ""),
+    backendName: raw.backendName === undefined ? "" : field("backendName", isString, ""), // absent in older runs: not damage
     startedAt: field("startedAt", isString, ""),
     ...optional("endedAt", isString),
     config: {

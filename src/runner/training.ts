@@ -71,6 +71,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       pid: process.pid,
       pidStart: processStartTime(process.pid),
       backend: backend.summary,
+      backendName: backend.name,
       startedAt: new Date().toISOString(),
       config: { epochs, model: String(model), parameterCount: model.numParameters(), optimizer: optimizer.constructor.name, snapshotEvery },
     };

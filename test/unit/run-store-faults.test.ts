@@ -21,7 +21,7 @@ import {
   StoreError,
   type StepLine,
 } from "../../src/runner/run-store";
-import { LossCurve, printable } from "../../src/runner/run-file";
+import { LossCurve, parseRunInfo, printable } from "../../src/runner/run-file";
 import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runner/snapshot-cap";
 import { findExperiment, RunFailure } from "../../src/runner/experiment";
 import { startTraining } from "../../src/runner/train-client";
@@ -41,6 +41,7 @@ function info(id: string, patch: Partial<RunInfo> = {}): RunInfo {
     status: "completed",
     pid: deadPid(),
     backend: "wasm",
+    backendName: "wasm",
     startedAt: "2026-01-01T00:00:00.000Z",
     config: { epochs: 3, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },
     epoch: 3,
@@ -428,5 +429,17 @@ describe("experiment export", () => {
       () => findExperiment({ default: { name: 42, epochs: 1, model: f, data: f, loss: f, optimizer: f } }, file),
       (error: unknown) => error instanceof RunFailure && /^name must be a string .*got number$/.test(error.message) && error.error.location?.line === 3,
     );
+  });
+});
+
+describe("the backend's name", () => {
+  test("is a typed field; older runs without it are not damaged, a wrong type is", () => {
+    const written = info("20260101-000000-a", {});
+    const read = parseRunInfo(JSON.stringify(written), written.id);
+    assert.equal(read.info.backendName, "wasm");
+    assert.equal(read.damaged, undefined);
+    const { backendName: _, ...older } = written;
+    assert.deepEqual([parseRunInfo(JSON.stringify(older), written.id).info.backendName, parseRunInfo(JSON.stringify(older), written.id).damaged], ["", undefined]);
+    assert.match(parseRunInfo(JSON.stringify({ ...written, backendName: 7 }), written.id).damaged ?? "", /backendName is/);
   });
 });

@@ -24,6 +24,7 @@ function info(writer: RunWriter, patch: Partial<RunInfo> = {}): RunInfo {
     status: "running",
     pid: process.pid,
     backend: "wasm",
+    backendName: "wasm",
     startedAt: new Date().toISOString(),
     config: { epochs: 3, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },
     ...patch,

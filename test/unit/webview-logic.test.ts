@@ -38,6 +38,7 @@ const info = (patch: Partial<RunInfo> = {}): RunInfo => ({
   status: "running",
   pid: 1,
   backend: "wasm",
+  backendName: "wasm",
   startedAt: "2026-11-22T19:30:00Z",
   config: { epochs: 3, model: "RNNCell(4, 4)", parameterCount: 40, optimizer: "Adam(lr=0.1)", snapshotEvery: 50 },
   ...patch,

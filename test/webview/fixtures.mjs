@@ -25,6 +25,7 @@ export function trace() {
     file: "/work/project/examples/03_lstm.ts",
     durationMs: 183.4,
     backend: "wasm (WebAssembly, SIMD, 8 threads)",
+    backendName: "wasm",
     entries: [
       { kind: "tensor", location: loc(8, 15), name: "randn", outputs: [{ name: "out", shape: [10, 3, 50] }], count: 1 },
       { kind: "module", location: loc(11, 14), name: "LSTM", config: "LSTM(50, 100, num_layers=2)", parameters: lstmParams, parameterCount: total, count: 1 },
@@ -250,9 +251,9 @@ export function runSummaries() {
   const iso = (minutesAgo) => new Date(now - minutesAgo * 60_000).toISOString();
   return [
     { info: runInfo({ epoch: 12, finalLoss: 0.8123, finalMetrics: { accuracy: 0.71, predicted: "the king" } }), dir: "", lossCurve: curve(120, 300, 0.7) },
-    { info: { ...base, id: "20261122-181500-hello", name: "hello → ohlol (RNNCell)", file: "/work/project/examples/05a_hello_rnncell.ts", status: "completed", backend: "wasm (WebAssembly)", startedAt: iso(75), endedAt: iso(74), epoch: 30, finalLoss: 0.0421, finalMetrics: { predicted: "ohlol" } }, dir: "", lossCurve: curve(30, 60, 0.04) },
+    { info: { ...base, id: "20261122-181500-hello", name: "hello → ohlol (RNNCell)", file: "/work/project/examples/05a_hello_rnncell.ts", status: "completed", backend: "wasm (WebAssembly)", backendName: "wasm", startedAt: iso(75), endedAt: iso(74), epoch: 30, finalLoss: 0.0421, finalMetrics: { predicted: "ohlol" } }, dir: "", lossCurve: curve(30, 60, 0.04) },
     { info: { ...base, id: "20261122-180000-hello-rnn", name: "hello → ohlol (RNN)", file: "/work/project/examples/05b_hello_rnn.ts", status: "stopped", backend: "tfjs-node (native, CPU)", startedAt: iso(90), endedAt: iso(88), epoch: 9, finalLoss: 0.913, finalMetrics: { predicted: "ohlll" } }, dir: "", lossCurve: curve(9, 40, 0.8) },
-    { info: { ...base, id: "20261122-170000-seq2seq", name: "seq2seq reverse", file: "/work/project/examples/08_seq2seq_reverse.ts", status: "failed", backend: "wasm (WebAssembly)", startedAt: iso(150), endedAt: iso(149), epoch: 2, finalLoss: NaN, error: { kind: "nan", message: "The loss became NaN at epoch 2, step 137" } }, dir: "", lossCurve: curve(14, 20, 2).concat([[140, NaN]]) },
+    { info: { ...base, id: "20261122-170000-seq2seq", name: "seq2seq reverse", file: "/work/project/examples/08_seq2seq_reverse.ts", status: "failed", backend: "wasm (WebAssembly)", backendName: "wasm", startedAt: iso(150), endedAt: iso(149), epoch: 2, finalLoss: NaN, error: { kind: "nan", message: "The loss became NaN at epoch 2, step 137" } }, dir: "", lossCurve: curve(14, 20, 2).concat([[140, NaN]]) },
     { info: { ...base, id: "20261121-090000-gru", name: "GRU sentiment", file: "/work/project/examples/07_gru_sentiment.ts", status: "interrupted", backend: "webgpu (WebGPU)", startedAt: iso(60 * 26), epoch: 4, finalLoss: 0.4411, finalMetrics: { accuracy: 0.8125, f1: 0.79 } }, dir: "", lossCurve: curve(40, 200, 0.4) },
   ].map((run) => ({ ...run, dir: `/work/project/.unroll/runs/${run.info.id}` })); // a run is named by its folder
 }
