@@ -5,8 +5,9 @@ import type { RunEvent, RunInfo } from "../protocol";
 import { defaultRunsFolder } from "../runner/run-store";
 import { startTraining, type Training, type TrainingResult } from "../runner/train-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command, type Parsed } from "./args";
+import { checkBeforeRunning } from "./check";
 
-const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR]
+const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--no-check]
 
 Trains the experiment the model file exports (export default defineExperiment({ … })).
   --epochs N          override the experiment's number of epochs
@@ -14,6 +15,7 @@ Trains the experiment the model file exports (export default defineExperiment({ 
   --json              print the run's events as JSON lines instead of progress
   --snapshot-every N  parameter snapshots and dynamics every N steps (default 50, and at the end)
   --runs DIR          where runs are stored (default: .unroll/runs beside the model file)
+  --no-check          skip the type check (its errors are printed to stderr before training, which runs anyway)
 
 Ctrl-C stops after the current step and keeps the run (exit code 3); a second Ctrl-C ends it at once.`;
 
@@ -131,6 +133,7 @@ export const trainCommand: Command = {
       console.error(`unroll: --epochs and --snapshot-every take a positive integer\n\n${USAGE}`);
       return EXIT.usage;
     }
+    checkBeforeRunning(file, options);
     const json = options.json !== undefined;
     const runs = stringOption(options, "runs");
     const progress = new Progress();
