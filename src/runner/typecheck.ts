@@ -41,11 +41,13 @@ const OPTIONS: ts.CompilerOptions = {
   noEmit: true,
 };
 
-/** Node's types where the folder can see @types/node (a project's node_modules); none in a bare folder. */
-function nodeTypes(dir: string): string[] {
+/** Node's types where the file's folder can see @types/node (a project's node_modules); none in a bare folder.
+ *  The type root is named: TypeScript would look from the working directory, not from the file. */
+function nodeTypes(dir: string): Pick<ts.CompilerOptions, "types" | "typeRoots"> {
   for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, "node_modules", "@types", "node", "index.d.ts"))) return ["node"];
-    if (path.dirname(d) === d) return [];
+    const typeRoot = path.join(d, "node_modules", "@types");
+    if (fs.existsSync(path.join(typeRoot, "node", "index.d.ts"))) return { types: ["node"], typeRoots: [typeRoot] };
+    if (path.dirname(d) === d) return { types: [] };
   }
 }
 
@@ -91,13 +93,10 @@ export class Checker {
       getScriptFileNames: () => (this.root ? [this.root] : []),
       getScriptVersion: version,
       getScriptSnapshot: (file) => {
-        try {
-          return ts.ScriptSnapshot.fromString(fs.readFileSync(file, "utf8"));
-        } catch {
-          return undefined; // an import that vanished or cannot be read: TypeScript reports it as unresolved
-        }
+        const text = ts.sys.readFile(file); // undefined for a file that vanished or cannot be read: reported as unresolved
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
       },
-      getCurrentDirectory: () => (this.root ? path.dirname(this.root) : process.cwd()),
+      getCurrentDirectory: () => process.cwd(),
       getDefaultLibFileName: (options) => path.join(LIB_DIRECTORY, ts.getDefaultLibFileName(options)),
       fileExists: ts.sys.fileExists,
       readFile: ts.sys.readFile,
@@ -119,7 +118,7 @@ export class Checker {
     try {
       this.root = absolute;
       const types = nodeTypes(path.dirname(absolute));
-      if (String(types) !== String(this.options.types)) this.options = { ...OPTIONS, types };
+      if (JSON.stringify(types) !== JSON.stringify({ types: this.options.types, typeRoots: this.options.typeRoots })) this.options = { ...OPTIONS, ...types };
       const program = this.service.getProgram()!;
       const own = program
         .getSourceFiles()

@@ -153,6 +153,12 @@ describe("unroll check", () => {
     assert.equal(stdout + stderr, "");
   });
 
+  test("a model file that imports node:fs checks cleanly from any working directory (@types/node found from the file)", async () => {
+    const file = path.join(ROOT, "examples/06_names_classifier.ts");
+    const { code, stdout, stderr } = await cli(["check", file], bareFolder());
+    assert.equal(code, 0, stdout + stderr);
+  });
+
   test("bad usage exits with 2: no file, a missing file, a directory (the other files are still checked)", async () => {
     const dir = bareFolder();
     write(dir, "bad.ts", MODEL);
