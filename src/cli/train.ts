@@ -133,7 +133,6 @@ export const trainCommand: Command = {
       console.error(`unroll: --epochs and --snapshot-every take a positive integer\n\n${USAGE}`);
       return EXIT.usage;
     }
-    checkBeforeRunning(file, options);
     const json = options.json !== undefined;
     const runs = stringOption(options, "runs");
     const progress = new Progress();
@@ -151,6 +150,8 @@ export const trainCommand: Command = {
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
+    // While the training process starts: its events wait until the type errors are printed, and a Ctrl-C meanwhile stops it.
+    checkBeforeRunning(file, options);
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
     progress.done();
