@@ -5,19 +5,15 @@ import type * as Typecheck from "../runner/typecheck";
 import { EXIT, relative, type Command, type Parsed } from "./args";
 
 let checker: Typecheck.Checker | undefined;
-let formatTypeDiagnostic: typeof Typecheck.formatTypeDiagnostic;
 
 /** The checker, from dist/typecheck.js (TypeScript bundled in), loaded on first use: other commands never pay for it. */
 function typeChecker(): Typecheck.Checker {
-  if (!checker) {
-    const module = require(path.join(__dirname, "typecheck.js")) as typeof Typecheck;
-    formatTypeDiagnostic = module.formatTypeDiagnostic;
-    checker = new module.Checker();
-  }
+  checker ??= new (require(path.join(__dirname, "typecheck.js")) as typeof Typecheck).Checker();
   return checker;
 }
 
-const format = (d: Typecheck.TypeDiagnostic) => formatTypeDiagnostic(d, relative);
+/** `file:line:col: error TS2322: message`, the file relative to the working directory as the other commands print it. */
+const format = (d: Typecheck.TypeDiagnostic) => `${relative(d.file)}:${d.line}:${d.column}: error TS${d.code}: ${d.message}`;
 
 export const checkCommand: Command = {
   summary: "type-check model files against the library's declarations",

@@ -142,8 +142,3 @@ function located(d: ts.Diagnostic, root: string): TypeDiagnostic {
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
   return { file: path.resolve(d.file.fileName), line: line + 1, column: character + 1, code: d.code, message };
 }
-
-/** `file:line:col: error TS2322: message`, with the file as `show` names it (relative to the working directory). */
-export function formatTypeDiagnostic(d: TypeDiagnostic, show: (file: string) => string = (f) => f): string {
-  return `${show(d.file)}:${d.line}:${d.column}: error TS${d.code}: ${d.message}`;
-}
