@@ -86,6 +86,7 @@ export class Checker {
   private readonly service: ts.LanguageService;
   private root = "";
   private options = OPTIONS;
+  private typesKey = "";
 
   constructor(declarations = SHIPPED_DECLARATIONS) {
     const host: ts.LanguageServiceHost = {
@@ -118,12 +119,13 @@ export class Checker {
     try {
       this.root = absolute;
       const types = nodeTypes(path.dirname(absolute));
-      if (JSON.stringify(types) !== JSON.stringify({ types: this.options.types, typeRoots: this.options.typeRoots })) this.options = { ...OPTIONS, ...types };
+      if (JSON.stringify(types) !== this.typesKey) [this.options, this.typesKey] = [{ ...OPTIONS, ...types }, JSON.stringify(types)]; // same options, same program
       const program = this.service.getProgram()!;
+      const isRoot = (f: ts.SourceFile) => path.resolve(f.fileName) === absolute;
       const own = program
         .getSourceFiles()
-        .filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && TYPESCRIPT.test(f.fileName))
-        .sort((a, b) => Number(path.resolve(b.fileName) === absolute) - Number(path.resolve(a.fileName) === absolute)); // the file asked for first
+        .filter((f) => isRoot(f) || (!f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f) && TYPESCRIPT.test(f.fileName)))
+        .sort((a, b) => Number(isRoot(b)) - Number(isRoot(a))); // the file asked for first
       const diagnostics = [
         ...this.service.getCompilerOptionsDiagnostics(),
         ...own.flatMap((f) => [...this.service.getSyntacticDiagnostics(f.fileName), ...this.service.getSemanticDiagnostics(f.fileName)]),
