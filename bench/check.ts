@@ -33,6 +33,7 @@ function main(): void {
   });
 
   let module!: typeof Typecheck;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the shipped bundle, as the CLI loads it
   const load = timed(() => (module = require(path.join(ROOT, "dist/typecheck.js")) as typeof Typecheck));
   // A bare folder (no node_modules: no @types/node), as a model file opened on its own.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "unroll-bench-check-")), "model.ts");

@@ -8,6 +8,7 @@ let checker: Typecheck.Checker | undefined;
 
 /** The checker, from dist/typecheck.js (TypeScript bundled in), loaded on first use: other commands never pay for it. */
 function typeChecker(): Typecheck.Checker {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle beside this one, found by path at run time
   checker ??= new (require(path.join(__dirname, "typecheck.js")) as typeof Typecheck).Checker();
   return checker;
 }
