@@ -34,6 +34,15 @@ const builds = [
   // The CLI and the runner load the library above at run time (see src/runner/model-file.ts).
   { ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
 ];
+// The CLI's type checker, with TypeScript bundled in (a devDependency), loaded only when a check runs; TypeScript's
+// lib files (lib.es2022.full.d.ts, …) beside it in dist/typescript/. No source map: TypeScript's would be 20 MB.
+builds.push({ ...node, alias: {}, sourcemap: false, minify: true, entryPoints: { typecheck: "src/runner/typecheck.ts" }, outdir: "dist" });
+{
+  const fs = await import("node:fs");
+  const from = "node_modules/typescript/lib";
+  fs.mkdirSync("dist/typescript", { recursive: true });
+  for (const file of fs.readdirSync(from)) if (/^lib\..*d\.ts$/.test(file)) fs.copyFileSync(join(from, file), join("dist/typescript", file));
+}
 // The VS Code extension host: never loads TensorFlow.js or the library (the runner's processes do).
 if (existsSync("src/extension/extension.ts")) {
   builds.push({ ...node, alias: {}, external: ["vscode"], entryPoints: { extension: "src/extension/extension.ts" }, outdir: "dist" });

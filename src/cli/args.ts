@@ -12,7 +12,7 @@ export interface Parsed {
 }
 
 /** Options that never take a value: `--json model.ts` is the flag and the file. */
-const FLAGS = new Set(["json", "help", "quick"]);
+const FLAGS = new Set(["json", "help", "quick", "no-check"]);
 
 export function parseArgs(args: string[]): Parsed {
   const positional: string[] = [];
@@ -45,7 +45,7 @@ export function modelPath(positional: string[], usage: string): string | null {
   return file;
 }
 
-const relative = (file: string) => path.relative(process.cwd(), file) || file;
+export const relative = (file: string) => path.relative(process.cwd(), file) || file;
 
 /** `file:line:col: message`, then the user's stack frames. */
 export function formatRunnerError(error: RunnerError, file: string): string {

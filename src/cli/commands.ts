@@ -4,12 +4,14 @@ import { runCommand } from "./run";
 import { trainCommand } from "./train";
 import { runsCommand } from "./runs";
 import { traceCommand } from "./trace";
+import { checkCommand } from "./check";
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   train: trainCommand,
   runs: runsCommand,
   trace: traceCommand,
+  check: checkCommand,
 };
 
 function usage(): string {

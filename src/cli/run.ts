@@ -3,13 +3,20 @@ import * as path from "node:path";
 import { useBackend } from "unroll";
 import { describeError, mainFunction, runModelFile } from "../runner/model-file";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
+import { checkBeforeRunning } from "./check";
 
 export const runCommand: Command = {
   summary: "run a scratchpad model file and print what it prints",
-  usage: "Usage: unroll run <file.ts> [--backend NAME]\n\nRuns the model file's top-level code (and its default export, if it is a function).",
+  usage: [
+    "Usage: unroll run <file.ts> [--backend NAME] [--no-check]",
+    "",
+    "Runs the model file's top-level code (and its default export, if it is a function), after printing its type",
+    "errors (--no-check skips the type check).",
+  ].join("\n"),
   async run({ positional, options }) {
     const file = modelPath(positional, this.usage);
     if (!file) return EXIT.usage;
+    checkBeforeRunning(file, options);
     await useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] });
     const result = await runModelFile(file);
     if ("error" in result) {

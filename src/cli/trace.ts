@@ -5,11 +5,12 @@ import { formatShape, formatTracedShape } from "../format";
 import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../protocol";
 import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
+import { checkBeforeRunning } from "./check";
 
 export const traceCommand: Command = {
   summary: "trace a model file: module shapes and parameters, line by line",
   usage: [
-    "Usage: unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS]",
+    "Usage: unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]",
     "",
     "Runs the model file's top level (and a scratchpad's default export, if it is a function) and prints, for",
     "each line that constructs a module, calls one or makes a tensor, the shapes in and out and the parameter",
@@ -18,6 +19,7 @@ export const traceCommand: Command = {
     "",
     "  --json        print the trace as JSON (the Trace type of src/protocol.ts)",
     `  --timeout MS  stop the trace after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})`,
+    "  --no-check    skip the type check (its errors are printed to stderr first; the trace runs anyway)",
   ].join("\n"),
   async run({ positional, options }) {
     const file = modelPath(positional, this.usage);
@@ -31,6 +33,8 @@ export const traceCommand: Command = {
     const client = new TraceClient({ backend: stringOption(options, "backend") });
     let trace: Trace;
     try {
+      client.start(); // the tracing process loads TensorFlow.js while this one type-checks
+      checkBeforeRunning(file, options);
       trace = await client.trace(file, { timeoutMs });
     } finally {
       client.dispose();

@@ -6,8 +6,9 @@ import { printable } from "../runner/run-file";
 import { defaultRunsFolder } from "../runner/run-store";
 import { startTraining, type Training, type TrainingResult } from "../runner/train-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command, type Parsed } from "./args";
+import { checkBeforeRunning } from "./check";
 
-const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR]
+const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--no-check]
 
 Trains the experiment the model file exports (export default defineExperiment({ … })).
   --epochs N          override the experiment's number of epochs
@@ -15,6 +16,7 @@ Trains the experiment the model file exports (export default defineExperiment({ 
   --json              print the run's events as JSON lines instead of progress
   --snapshot-every N  parameter snapshots and dynamics every N steps (default 50, and at the end)
   --runs DIR          where runs are stored (default: .unroll/runs beside the model file)
+  --no-check          skip the type check (its errors are printed to stderr before training, which runs anyway)
 
 Ctrl-C stops after the current step and keeps the run (exit code 3); a second Ctrl-C ends it at once.`;
 
@@ -150,6 +152,8 @@ export const trainCommand: Command = {
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
+    // While the training process starts: its events wait until the type errors are printed, and a Ctrl-C meanwhile stops it.
+    checkBeforeRunning(file, options);
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
     progress.done();

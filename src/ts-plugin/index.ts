@@ -3,6 +3,7 @@
 // the extension, so that a model file type-checks with completions and hover docs.
 import * as path from "node:path";
 import type * as ts from "typescript/lib/tsserverlibrary";
+import { resolveUnrollToShipped } from "./resolve";
 
 /** The plugin package sits in <extension>/node_modules/unroll-types; the declarations in <extension>/dist/types. */
 const DECLARATIONS = path.join(__dirname, "..", "..", "dist", "types", "index.d.ts");
@@ -10,15 +11,7 @@ const DECLARATIONS = path.join(__dirname, "..", "..", "dist", "types", "index.d.
 function init({ typescript }: { typescript: typeof ts }) {
   return {
     create(info: ts.server.PluginCreateInfo): ts.LanguageService {
-      const host = info.languageServiceHost;
-      const shipped: ts.ResolvedModuleFull = { resolvedFileName: DECLARATIONS, extension: typescript.Extension.Dts, isExternalLibraryImport: true };
-      const original = host.resolveModuleNameLiterals?.bind(host);
-      host.resolveModuleNameLiterals = (literals, containingFile, redirected, options, sourceFile, reused) => {
-        const resolved = original
-          ? original(literals, containingFile, redirected, options, sourceFile, reused)
-          : literals.map((l) => typescript.resolveModuleName(l.text, containingFile, options, typescript.sys, undefined, redirected));
-        return resolved.map((r, i) => (literals[i].text === "unroll" && !r.resolvedModule ? { resolvedModule: shipped } : r));
-      };
+      resolveUnrollToShipped(typescript, info.languageServiceHost, DECLARATIONS);
       info.project.projectService.logger.info(`unroll-types: "unroll" falls back to ${DECLARATIONS}`);
       return info.languageService;
     },
