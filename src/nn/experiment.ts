@@ -15,6 +15,9 @@ import type { Tensor } from "./tf";
 import type { Module, Parameter } from "./module";
 import type { Optimizer } from "./optim";
 
+/** Per-epoch metrics: numbers, strings, or scalar tensors (their number is recorded). */
+export type Metrics = Record<string, number | string | Tensor>;
+
 /** One batch: what `model.forward` takes (a tensor, a PackedSequence, anything) and the target. */
 export type Batch<I = unknown> = [input: I, target: Tensor];
 
@@ -49,7 +52,7 @@ export interface Experiment<M extends Module = Module, I = unknown> {
   /** A custom forward for one batch that returns the loss tensor (RNNCell loops, seq2seq decoding). */
   step?: (context: StepContext<M, I>) => Tensor;
   /** After each epoch: metrics to show (accuracy, the predicted string, …). Runs without gradients. */
-  evaluate?: (model: M, data: ExperimentData<I>) => Record<string, number | string> | Promise<Record<string, number | string>>;
+  evaluate?: (model: M, data: ExperimentData<I>) => Metrics | Promise<Metrics>;
   /** The input whose recurrent dynamics are recorded (default: the first training batch); sample 0 is shown. */
   sample?: (data: ExperimentData<I>) => Batch<I>;
   /** Shape traces (hovers, `unroll trace`) run one training step's forward and loss on an example batch: by

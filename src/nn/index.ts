@@ -11,5 +11,5 @@ export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, typ
 export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
 export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } from "./packed";
 export { setTraceObserver, type TraceObserver, type TraceNames } from "./trace-hooks";
-export { defineExperiment, type Experiment, type ExperimentData, type Batch, type StepContext } from "./experiment";
+export { defineExperiment, type Experiment, type ExperimentData, type Batch, type Metrics, type StepContext } from "./experiment";
 export { recordDynamics, type DynamicsRecord } from "./dynamics-hooks";

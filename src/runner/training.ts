@@ -6,7 +6,7 @@
 // of the sample batch (one extra forward and backward pass, outside the training step). Events go to
 // `emit`, and the run store is written as they happen, so a killed run keeps everything up to its last line.
 import * as path from "node:path";
-import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type ExperimentData, type Tensor } from "unroll";
+import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type ExperimentData, type Metrics, type Tensor } from "unroll";
 import type { RunEvent, RunInfo, RunStatus } from "../protocol";
 import { buildModel, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
 import { describeError, runModelFile } from "./model-file";
@@ -14,7 +14,8 @@ import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./ru
 import { compactDynamics, snapshotParameters } from "./snapshot";
 import { DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
 
-type Metrics = Record<string, number | string>;
+/** Metrics as recorded: a scalar tensor becomes its number. */
+type RecordedMetrics = Record<string, number | string>;
 
 /** The first parameter (PyTorch name) whose gradient has a NaN or an infinity. */
 function firstNonFiniteGradient(model: nn.Module): string | null {
@@ -31,8 +32,8 @@ function nanFailure(what: string, value: number, step: number, epoch: number, mo
 }
 
 /** Metric values as numbers or strings (a scalar tensor becomes its number). */
-function plainMetrics(metrics: unknown): Metrics {
-  const out: Metrics = {};
+function plainMetrics(metrics: unknown): RecordedMetrics {
+  const out: RecordedMetrics = {};
   for (const [key, value] of Object.entries((metrics ?? {}) as Record<string, unknown>)) {
     out[key] = value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" || typeof value === "string" ? value : String(value);
   }
@@ -170,7 +171,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
 }
 
 /** Runs `evaluate` in eval mode, freeing the tensors it makes (it may be async, so a scope instead of tidy). */
-async function evaluate(model: nn.Module, run: () => Metrics | Promise<Metrics>): Promise<Metrics> {
+async function evaluate(model: nn.Module, run: () => Metrics | Promise<Metrics>): Promise<RecordedMetrics> {
   model.eval();
   tf.engine().startScope();
   try {

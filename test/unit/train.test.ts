@@ -269,9 +269,7 @@ describe("unroll train: the command", () => {
     assert.equal(stopped.code, 3, stopped.stderr);
     assert.match(stopped.stdout, /stopping after this step.*\nstopped after \d+\/100000 epochs/s);
     const file = modelFile("cli-shape", { forward: `    const [out] = this.rnn.forward(x.slice([0, 0, 0], [-1, -1, 3]));` });
-    // --no-check: the template's evaluate returns a tensor metric (the runner reads its number), a type error
-    // that would print before the ShapeError.
-    const failed = await cli(["train", file, "--runs", RUNS, "--backend", "wasm", "--no-check"]);
+    const failed = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"]);
     assert.equal(failed.code, 1);
     assert.ok(failed.stderr.startsWith(`${path.relative(process.cwd(), file)}:7:28: ShapeError: LSTM(input_size=4`), failed.stderr);
   });
