@@ -246,55 +246,58 @@ export interface RunDetail {
   dynamics?: { epoch: number; step: number; layers: LayerDynamics[] };
 }
 
-export type ToWebview =
+/** Host → the explorer panel beside a model file. */
+export type ToExplorer =
   | { type: "trace"; trace: Trace | null; stale: boolean; trusted: boolean }
   | { type: "run"; detail: RunDetail } // the run shown (replaces the previous one)
   | { type: "event"; runId: string; event: RunEvent } // live events of the run shown
   | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
-  | { type: "runs"; runs: RunSummary[]; selected: string[] } // the Runs view's list
   | { type: "backend"; summary: string };
 
-export type FromWebview =
+/** Host → the Runs view in the sidebar. */
+export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };
+
+/** The explorer panel → host. */
+export type FromExplorer =
   | { type: "ready" }
   | { type: "reveal"; line: number; column: number } // a Shapes row was clicked
   | { type: "train" }
   | { type: "stop" }
-  /** A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host acts only on a
-   *  folder directly inside one of its runs folders. */
-  | { type: "openRun"; dir: string }
-  | { type: "deleteRun"; dir: string }
-  | { type: "select"; dirs: string[] } // Runs view selection to compare
   /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it. */
   | { type: "exportCsv"; runId: string; csv: string };
 
-/** Checks a message from a webview against FromWebview; anything else is dropped by the host. */
-export function isFromWebview(value: unknown): value is FromWebview {
+/** The Runs view → host. A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host
+ *  acts only on a folder directly inside one of its runs folders. */
+export type FromRunsView =
+  | { type: "ready" }
+  | { type: "openRun"; dir: string }
+  | { type: "deleteRun"; dir: string }
+  | { type: "select"; dirs: string[] }; // the runs ticked, to compare
+
+type Message = Record<string, unknown>;
+const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
+const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
+const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 4096 && !v.includes("\0");
+const only = (m: Message, n: number) => Object.keys(m).length === n;
+
+/** How each message from a webview is checked: its fields, and no others. */
+const VALID: Record<FromExplorer["type"] | FromRunsView["type"], (m: Message) => boolean> = {
+  ready: (m) => only(m, 1),
+  train: (m) => only(m, 1),
+  stop: (m) => only(m, 1),
+  reveal: (m) => only(m, 3) && isLine(m.line) && isLine(m.column),
+  openRun: (m) => only(m, 2) && isDir(m.dir),
+  deleteRun: (m) => only(m, 2) && isDir(m.dir),
+  select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= 50 && m.dirs.every(isDir),
+  exportCsv: (m) => only(m, 3) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
+};
+
+/** A message of one of `types`, each checked by VALID; anything else is dropped by the host. */
+function isMessage(value: unknown, types: readonly string[]): boolean {
   if (typeof value !== "object" || value === null) return false;
-  const m = value as Record<string, unknown>;
-  const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
-  const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
-  const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 4096 && !v.includes("\0");
-  switch (m.type) {
-    case "ready":
-    case "train":
-    case "stop":
-      return Object.keys(m).length === 1;
-    case "reveal":
-      return isLine(m.line) && isLine(m.column);
-    case "openRun":
-    case "deleteRun":
-      return Object.keys(m).length === 2 && isDir(m.dir);
-    case "exportCsv":
-      return (
-        Object.keys(m).length === 3 &&
-        isString(m.runId) &&
-        /^[\w.-]+$/.test(m.runId as string) &&
-        typeof m.csv === "string" &&
-        m.csv.length < 64 * 1024 * 1024
-      );
-    case "select":
-      return Array.isArray(m.dirs) && m.dirs.length <= 50 && m.dirs.every(isDir);
-    default:
-      return false;
-  }
+  const m = value as Message;
+  return typeof m.type === "string" && types.includes(m.type) && VALID[m.type as keyof typeof VALID](m);
 }
+
+export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
+export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "deleteRun", "select"]);

@@ -1,13 +1,13 @@
 // What both webviews share: the VS Code API handle, a tiny DOM builder, the theme's colours for canvases,
 // and canvas drawings (heatmap, histogram, sparkline) that redraw themselves on resize and theme changes.
-import type { FromWebview, Histogram, Point, RunInfo, RunStatus, ToWebview } from "../src/protocol";
+import type { Histogram, Point, RunInfo, RunStatus } from "../src/protocol";
 import { divergingColor, downsampleGrid, formatNumber, maxAbs, parseColor, sparkline, luminance, type Grid, type Rgb, type RowBlock } from "./logic";
 
 // ---------------------------------------------------------------------------------------------------
 // VS Code
 
 interface VsCodeApi<S> {
-  postMessage(message: FromWebview): void;
+  postMessage(message: unknown): void;
   getState(): S | undefined;
   setState(state: S): void;
 }
@@ -17,16 +17,16 @@ declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
  * The webview's side of the protocol. `state` persists UI choices only (tab, smoothing…): everything else
  * is re-sent by the host after `ready`.
  */
-export function connect<S extends object>(defaults: S, onMessage: (message: ToWebview) => void) {
+export function connect<S extends object, In extends { type: string }, Out extends { type: string }>(defaults: S, onMessage: (message: In) => void) {
   const api = acquireVsCodeApi<S>();
   const state: S = { ...defaults, ...(api.getState() ?? {}) };
   // Messages come only from the host (VS Code's iframe relays them); the type is checked, not trusted blindly.
   window.addEventListener("message", (e: MessageEvent) => {
-    if (e.data && typeof e.data === "object" && typeof e.data.type === "string") onMessage(e.data as ToWebview);
+    if (e.data && typeof e.data === "object" && typeof e.data.type === "string") onMessage(e.data as In);
   });
   return {
     state,
-    post: (message: FromWebview) => api.postMessage(message),
+    post: (message: Out) => api.postMessage(message),
     save: (patch: Partial<S>) => api.setState(Object.assign(state, patch)),
     /** Call once the page can draw messages: the host answers with everything there is to show. */
     ready: () => api.postMessage({ type: "ready" }),

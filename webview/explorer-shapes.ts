@@ -1,7 +1,7 @@
 // The Shapes tab: the trace of the model file as a table (click a row to jump to its line), the trace's
 // error, and for the selected recurrent call a diagram of the layer unrolled over its time steps.
 import { formatTracedShapes } from "../src/format";
-import type { FromWebview, Trace, TraceEntry, TracedShape } from "../src/protocol";
+import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/protocol";
 import { banner, basename, fill, h, icon, svg } from "./common";
 import { formatCount, formatShape, shownSteps, unrolledCall, type UnrolledCall } from "./logic";
 
@@ -23,7 +23,7 @@ export class ShapesTab {
   private message: TraceMessage | null = null;
 
   constructor(
-    private readonly post: (m: FromWebview) => void,
+    private readonly post: (m: FromExplorer) => void,
     private selected: string | undefined,
     private readonly saveSelection: (key: string) => void,
   ) {
@@ -118,7 +118,7 @@ function flow(e: TraceEntry): string {
   return ins ? `${ins} → ${outs || "?"}` : outs;
 }
 
-function traceError(trace: Trace, post: (m: FromWebview) => void): HTMLElement {
+function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement {
   const error = trace.error!;
   const where = error.location;
   const link = where

@@ -1,7 +1,7 @@
 // The Training tab: Train/Stop, the run's status and backend, the live loss curve (raw and smoothed, the
 // learning rate on the right axis, earlier runs overlaid), numeric metrics per epoch, and the table of
 // every epoch's metrics (strings too, such as the predicted "ohlol").
-import type { FromWebview, RunDetail } from "../src/protocol";
+import type { FromExplorer, RunDetail } from "../src/protocol";
 import { ago, banner, fill, h, icon, statusIcon, type Theme } from "./common";
 import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepXs, type Value } from "./logic";
 import { LinePlot, type SeriesSpec } from "./plot";
@@ -46,7 +46,7 @@ export class TrainingTab {
   private dirty = false;
 
   constructor(
-    private readonly post: (m: FromWebview) => void,
+    private readonly post: (m: FromExplorer) => void,
     private readonly ui: TrainingUi,
     private readonly saveUi: (patch: Partial<TrainingUi>) => void,
   ) {

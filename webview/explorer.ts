@@ -8,7 +8,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
-import type { RunDetail, RunEvent, ToWebview } from "../src/protocol";
+import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/protocol";
 import { basename, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";
@@ -34,7 +34,7 @@ const TABS = [
 ];
 
 // Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
-const vscode = connect<UiState>({ tab: 0, smoothing: 0.6, logY: false }, onMessage);
+const vscode = connect<UiState, ToExplorer, FromExplorer>({ tab: 0, smoothing: 0.6, logY: false }, onMessage);
 // The host writes the file into the page; keeping it in the state is what lets VS Code restore the panel.
 const file = document.body.dataset.file || vscode.state.file;
 if (file) vscode.save({ file });
@@ -60,7 +60,7 @@ function selectTab(index: number): void {
 document.body.append(h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null), tabs);
 vscode.ready();
 
-function onMessage(m: ToWebview): void {
+function onMessage(m: ToExplorer): void {
   switch (m.type) {
     case "trace":
       return shapes.show(m);
@@ -72,8 +72,6 @@ function onMessage(m: ToWebview): void {
       return training.setCompare(m.runs);
     case "backend":
       return training.setBackend(m.summary);
-    case "runs":
-      return; // the Runs view's message
   }
 }
 

@@ -2,11 +2,11 @@
 // status, file, backend, final loss and metrics, and a loss sparkline. Click a run to open it; tick runs to
 // overlay them in the explorer; the trash button asks the host to delete one (the host confirms).
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
-import type { RunSummary, ToWebview } from "../src/protocol";
+import type { FromRunsView, RunSummary, ToRunsView } from "../src/protocol";
 import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
 import { formatNumber } from "./logic";
 
-const vscode = connect<Record<string, never>>({}, onMessage);
+const vscode = connect<Record<string, never>, ToRunsView, FromRunsView>({}, onMessage);
 const list = h("ul", { class: "runs", role: "list", "aria-label": "Runs" });
 const empty = h("p", { class: "empty" }, "No runs yet. Open a model file and run “Unroll: Train Model”.");
 document.body.append(list);
@@ -14,8 +14,7 @@ let selected = new Set<string>();
 let runs: RunSummary[] = [];
 vscode.ready();
 
-function onMessage(m: ToWebview): void {
-  if (m.type !== "runs") return;
+function onMessage(m: ToRunsView): void {
   runs = m.runs;
   // The host owns the selection; what it sends replaces what was ticked here.
   selected = new Set(m.selected);

@@ -9,7 +9,7 @@
 // re-sends them whenever its page (re)loads, so the host posts each thing once.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { FromWebview, RunDetail, RunEvent, ToWebview, Trace } from "../protocol";
+import { isFromExplorer, type FromExplorer, type RunDetail, type RunEvent, type ToExplorer, type Trace } from "../protocol";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 /** Past this many live events, the replay keeps none: the host should answer `ready` with a fresh postRun. */
@@ -63,20 +63,20 @@ export class ExplorerPanel implements vscode.Disposable {
     return [...ExplorerPanel.panels.values()];
   }
 
-  /** Messages from the page that passed `isFromWebview` (`ready` included: the panel has already replayed). */
-  readonly onMessage: vscode.Event<FromWebview>;
+  /** Messages from the page that passed `isFromExplorer` (`ready` included: the panel has already replayed). */
+  readonly onMessage: vscode.Event<FromExplorer>;
   readonly onDidDispose: vscode.Event<void>;
 
-  private readonly messages = new vscode.EventEmitter<FromWebview>();
+  private readonly messages = new vscode.EventEmitter<FromExplorer>();
   private readonly disposed = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private alive = true;
   // What the page shows, to replay when it loads again.
-  private trace: ToWebview | undefined;
-  private run: ToWebview | undefined;
-  private events: ToWebview[] = [];
-  private compare: ToWebview | undefined;
-  private backend: ToWebview | undefined;
+  private trace: ToExplorer | undefined;
+  private run: ToExplorer | undefined;
+  private events: ToExplorer[] = [];
+  private compare: ToExplorer | undefined;
+  private backend: ToExplorer | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -89,7 +89,7 @@ export class ExplorerPanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: "explorer", title: title(file), vendorStyles: ["uPlot.min.css"], data: { file } });
     this.subscriptions.push(
-      receive(panel.webview, (m) => this.messages.fire(m), () => this.replay(), ExplorerPanel.log),
+      receive(panel.webview, isFromExplorer, (m) => this.messages.fire(m), () => this.replay(), ExplorerPanel.log),
       panel.onDidDispose(() => this.dispose()),
     );
     ExplorerPanel.panels.set(file, this);
@@ -109,7 +109,7 @@ export class ExplorerPanel implements vscode.Disposable {
 
   /** A live event of the run shown (a `start` event of a new run also makes it the run shown). */
   postEvent(runId: string, event: RunEvent): void {
-    const message: ToWebview = { type: "event", runId, event };
+    const message: ToExplorer = { type: "event", runId, event };
     if (event.type === "start") {
       this.run = undefined;
       this.events = [];
@@ -153,7 +153,7 @@ export class ExplorerPanel implements vscode.Disposable {
     for (const d of [...this.subscriptions, this.messages, this.disposed]) d.dispose();
   }
 
-  private send(message: ToWebview): void {
+  private send(message: ToExplorer): void {
     if (this.alive) post(this.panel.webview, message);
   }
 

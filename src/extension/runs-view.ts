@@ -7,19 +7,19 @@
 //
 // The view keeps the last list and re-sends it whenever its page (re)loads (VS Code discards hidden views).
 import * as vscode from "vscode";
-import type { FromWebview, RunSummary, ToWebview } from "../protocol";
+import { isFromRunsView, type FromRunsView, type RunSummary, type ToRunsView } from "../protocol";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = "unroll.runs";
 
-  /** Messages from the page that passed `isFromWebview` (`ready` included: the list has already been re-sent). */
-  readonly onMessage: vscode.Event<FromWebview>;
+  /** Messages from the page that passed `isFromRunsView` (`ready` included: the list has already been re-sent). */
+  readonly onMessage: vscode.Event<FromRunsView>;
 
-  private readonly messages = new vscode.EventEmitter<FromWebview>();
+  private readonly messages = new vscode.EventEmitter<FromRunsView>();
   private view: vscode.WebviewView | undefined;
   private viewSubscriptions: vscode.Disposable[] = [];
-  private last: ToWebview = { type: "runs", runs: [], selected: [] };
+  private last: ToRunsView = { type: "runs", runs: [], selected: [] };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,7 +34,7 @@ export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: "runs", title: "Runs" });
     this.viewSubscriptions.push(
-      receive(view.webview, (m) => this.messages.fire(m), () => post(this.view?.webview, this.last), this.log),
+      receive(view.webview, isFromRunsView, (m) => this.messages.fire(m), () => post(this.view?.webview, this.last), this.log),
       view.onDidDispose(() => this.disposeView()),
     );
   }

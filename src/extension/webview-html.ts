@@ -3,7 +3,7 @@
 // only from the extension's own dist/webview/ and media/ folders.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
-import { isFromWebview, type FromWebview, type ToWebview } from "../protocol";
+import type { ToExplorer, ToRunsView } from "../protocol";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
 export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
@@ -62,13 +62,19 @@ ${link(media(`${page.script}.css`))}
 }
 
 /**
- * Delivers a webview's messages that pass `isFromWebview` to `deliver`; anything else is dropped and logged
+ * Delivers a webview's messages that pass `isValid` (its own union's check) to `deliver`; anything else is dropped and logged
  * (a webview is untrusted input). `ready` also triggers `replay`, which re-sends what the page shows: a
  * hidden webview is discarded, and reloads when shown again.
  */
-export function receive(webview: vscode.Webview, deliver: (m: FromWebview) => void, replay: () => void, log: (message: string) => void): vscode.Disposable {
+export function receive<M extends { type: string }>(
+  webview: vscode.Webview,
+  isValid: (m: unknown) => m is M,
+  deliver: (m: M) => void,
+  replay: () => void,
+  log: (message: string) => void,
+): vscode.Disposable {
   return webview.onDidReceiveMessage((m: unknown) => {
-    if (!isFromWebview(m)) {
+    if (!isValid(m)) {
       const type = typeof m === "object" && m !== null ? String((m as { type?: unknown }).type).slice(0, 40) : typeof m;
       log(`Unroll: dropped an invalid message from a webview (type ${type})`);
       return;
@@ -79,7 +85,7 @@ export function receive(webview: vscode.Webview, deliver: (m: FromWebview) => vo
 }
 
 /** Posts to a webview that may be gone (posting to a disposed one throws). */
-export function post(webview: vscode.Webview | undefined, message: ToWebview): void {
+export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView): void {
   if (!webview) return;
   try {
     void webview.postMessage(message);

@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FromWebview, RunEvent, RunSummary } from "../protocol";
+import type { FromExplorer, FromRunsView, RunEvent, RunSummary } from "../protocol";
 import { startTraining, type Training } from "../runner/train-client";
 import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
 import { ExplorerPanel } from "./explorer-panel";
@@ -175,7 +175,7 @@ export class Workbench implements vscode.Disposable {
     panel.postRun(detail);
   }
 
-  private async onPanelMessage(panel: ExplorerPanel, m: FromWebview): Promise<void> {
+  private async onPanelMessage(panel: ExplorerPanel, m: FromExplorer): Promise<void> {
     switch (m.type) {
       case "reveal": {
         const position = new vscode.Position(m.line - 1, m.column - 1);
@@ -187,8 +187,6 @@ export class Workbench implements vscode.Disposable {
         return this.train(vscode.Uri.file(panel.file));
       case "stop":
         return this.stop(vscode.Uri.file(panel.file));
-      case "openRun":
-        return this.openRun(m.dir);
       case "exportCsv":
         return this.exportCsv(panel.file, m.runId, m.csv);
       default:
@@ -346,7 +344,7 @@ export class Workbench implements vscode.Disposable {
     if (runs.some((r) => r.info.status === "running")) this.scheduleRunsRefresh(RUNNING_POLL_MS);
   }
 
-  private onRunsMessage(m: FromWebview): void {
+  private onRunsMessage(m: FromRunsView): void {
     if (m.type === "openRun") void this.openRun(m.dir);
     else if (m.type === "deleteRun") void this.deleteRun(m.dir);
     else if (m.type === "select") void this.compare(m.dirs);

@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
-import { isFromWebview } from "../../src/protocol";
+import { isFromExplorer } from "../../src/protocol";
 import {
   applyRunEvent,
   csvField,
@@ -179,11 +179,11 @@ describe("runs", () => {
     assert.equal(csvField("a\nb"), '"a\nb"');
   });
 
-  test("isFromWebview accepts an exportCsv with its CSV and nothing else", () => {
-    assert.ok(isFromWebview({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
-    assert.ok(!isFromWebview({ type: "exportCsv", runId: "20261122-193000-hello" }));
-    assert.ok(!isFromWebview({ type: "exportCsv", runId: "../etc", csv: "" }));
-    assert.ok(!isFromWebview({ type: "exportCsv", runId: "x", csv: "", extra: 1 }));
+  test("isFromExplorer accepts an exportCsv with its CSV and nothing else", () => {
+    assert.ok(isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "../etc", csv: "" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", csv: "", extra: 1 }));
   });
 });
 
