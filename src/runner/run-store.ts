@@ -13,7 +13,7 @@
 // by rename, and a metrics line cut short by a kill is skipped by the reader.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, RunInfo, RunSummary, Trace } from "../protocol";
+import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, RunInfo, RunStatus, RunSummary, Trace } from "../protocol";
 
 /** Where runs go, relative to a workspace (or the model file's folder). */
 export const RUNS_SUBFOLDER = path.join(".unroll", "runs");
@@ -131,11 +131,27 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** A run's run.json; status "interrupted" when its process died while "running". Throws when unreadable. */
+export function readInfo(dir: string): RunInfo {
+  const info = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")) as RunInfo;
+  if (info.status === "running" && !isAlive(info.pid)) info.status = "interrupted";
+  return info;
+}
+
+/** Ends, for good, a run whose process died before it could (killed after a stop): an interrupted run gets `status`,
+ *  the end time and `fields`; any other is left as it is. Returns the info as it now reads. */
+export function endInterruptedRun(dir: string, status: RunStatus, fields: Partial<RunInfo> = {}): RunInfo {
+  const info = readInfo(dir);
+  if (info.status !== "interrupted") return info;
+  Object.assign(info, { status, endedAt: new Date().toISOString() }, fields);
+  writeAtomic(path.join(dir, "run.json"), JSON.stringify(info, null, 2) + "\n");
+  return info;
+}
+
 /** Reads a run folder; throws when it has no readable run.json. Metrics lines that do not parse (a line cut
  *  short by a kill) are skipped. */
 export function readRun(dir: string): RunData {
-  const info = JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")) as RunInfo;
-  if (info.status === "running" && !isAlive(info.pid)) info.status = "interrupted";
+  const info = readInfo(dir);
   const steps: StepLine[] = [];
   const epochs: EpochLine[] = [];
   let text = "";
