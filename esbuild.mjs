@@ -51,7 +51,7 @@ if (existsSync("src/extension/extension.ts")) {
 const children = {
   train: "src/runner/train-process.ts",
   "trace-server": "src/runner/trace-server.ts",
-  "trace-watchdog": "src/runner/trace-watchdog.ts", // the tracing process's watchdog thread
+  watchdog: "src/runner/watchdog.ts", // the watchdog thread of the runner processes and the CLI (watchdog-host.ts)
 };
 for (const [name, entry] of Object.entries(children)) {
   if (existsSync(entry)) builds.push({ ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { [name]: entry }, outdir: "dist" });

@@ -141,6 +141,9 @@ export interface RunInfo {
   finalLoss?: number;
   finalMetrics?: Record<string, number | string>;
   error?: RunnerError;
+  /** Set when a stop ended the process: its step had not ended `afterMs` after the stop. `location`: the line of the
+   *  model file it was running, when known. */
+  halted?: { afterMs: number; location?: SourceLocation };
 }
 
 export interface Histogram {

@@ -1,39 +1,57 @@
 // `unroll run <file.ts>`: runs a scratchpad and prints what it prints.
 import * as path from "node:path";
 import { useBackend } from "unroll";
-import { describeError, mainFunction, runModelFile } from "../runner/model-file";
+import { describeError, mainFunction, refuseProcessExit, runModelFile } from "../runner/model-file";
+import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
+/** How long a scratchpad may run, in seconds, unless --timeout or $UNROLL_RUN_TIMEOUT says otherwise (0: no limit). */
+export const DEFAULT_RUN_TIMEOUT_S = 300;
+
 export const runCommand: Command = {
   summary: "run a scratchpad model file and print what it prints",
-  usage: [
-    "Usage: unroll run <file.ts> [--backend NAME] [--no-check]",
-    "",
-    "Runs the model file's top-level code (and its default export, if it is a function), after printing its type",
-    "errors (--no-check skips the type check).",
-  ].join("\n"),
+  usage: `Usage: unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]
+
+Runs the model file's top-level code (and its default export, if it is a function), after printing its type
+errors.
+  --no-check    skip the type check
+  --timeout S   how long it may run (default: $UNROLL_RUN_TIMEOUT, else ${DEFAULT_RUN_TIMEOUT_S} s; 0: no limit); past it,
+                it is stopped and reported, at the line it was running when it loops`,
   async run({ positional, options }) {
     const file = modelPath(positional, this.usage);
     if (!file) return EXIT.usage;
-    checkBeforeRunning(file, options);
-    await useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] });
-    const result = await runModelFile(file);
-    if ("error" in result) {
-      console.error(formatRunnerError(result.error, file));
-      return EXIT.modelFailed;
+    const limit = options.timeout === undefined ? secondsFromEnv("UNROLL_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT_S) : Number(stringOption(options, "timeout"));
+    if (!(limit >= 0)) {
+      console.error(`unroll: --timeout takes a number of seconds (0: no limit)\n\n${this.usage}`);
+      return EXIT.usage;
     }
-    const main = mainFunction(result.exports);
-    if (main) {
-      try {
-        await main();
-      } catch (error) {
-        console.error(formatRunnerError(describeError(error, file), file));
-        return EXIT.modelFailed;
-      }
+    checkBeforeRunning(file, options);
+    const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);
+    // The scratchpad's process.exit ends nothing: it fails the run at its line.
+    const restoreExit = refuseProcessExit((call) => `${call} cannot end \`unroll run\`: the run ends when the scratchpad's code does (throw an Error to fail it)`);
+    let ran;
+    try {
+      ran = await watchdog.within(async () => {
+        const result = await runModelFile(file);
+        if ("error" in result) return result.error;
+        await mainFunction(result.exports)?.();
+        return null;
+      }, limit * 1000);
+    } catch (error) {
+      ran = { value: describeError(error, file) };
+    } finally {
+      restoreExit();
+    }
+    if ("timeout" in ran) {
+      console.error(formatRunnerError(timeoutError(path.basename(file), limit, ran.stack, file, "--timeout SECONDS or $UNROLL_RUN_TIMEOUT changes the limit; 0: no limit"), file));
+      await watchdog.close();
+      process.exit(EXIT.modelFailed); // what it left running (timers, a loop's promise) must not keep the process
+    }
+    if (ran.value) {
+      console.error(formatRunnerError(ran.value, file));
+      return EXIT.modelFailed;
     }
     return EXIT.ok;
   },
 };
-
-

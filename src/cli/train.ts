@@ -4,11 +4,11 @@ import * as path from "node:path";
 import type { RunEvent, RunInfo } from "../protocol";
 import { printable } from "../runner/run-file";
 import { defaultRunsFolder } from "../runner/run-store";
-import { startTraining, type Training, type TrainingResult } from "../runner/train-client";
+import { DEFAULT_DATA_TIMEOUT_S, haltMessage, startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command, type Parsed } from "./args";
 import { checkBeforeRunning } from "./check";
 
-const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--no-check]
+const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]
 
 Trains the experiment the model file exports (export default defineExperiment({ … })).
   --epochs N          override the experiment's number of epochs
@@ -16,9 +16,11 @@ Trains the experiment the model file exports (export default defineExperiment({ 
   --json              print the run's events as JSON lines instead of progress
   --snapshot-every N  parameter snapshots and dynamics every N steps (default 50, and at the end)
   --runs DIR          where runs are stored (default: .unroll/runs beside the model file)
+  --data-timeout S    how long the experiment's data() may take (default: $UNROLL_DATA_TIMEOUT, else ${DEFAULT_DATA_TIMEOUT_S} s; 0: no limit)
   --no-check          skip the type check (its errors are printed to stderr before training, which runs anyway)
 
-Ctrl-C stops after the current step and keeps the run (exit code 3); a second Ctrl-C ends it at once.`;
+Ctrl-C stops after the current step and keeps the run (exit code 3). A step that has not ended ${STOP_GRACE_MS / 1000} s later
+is ended where it is (the run keeps every line written); a second Ctrl-C ends it at once.`;
 
 /** `0.4321` for losses. */
 const formatLoss = (loss: number) => loss.toFixed(4);
@@ -115,10 +117,10 @@ function summary(run: RunInfo): string {
   return `${how} after ${run.epoch ?? 0}/${run.config.epochs} epochs in ${seconds.toFixed(1)} s${loss || metrics ? ": " : ""}${[loss, metrics].filter(Boolean).join("  ")}`;
 }
 
-/** The exit code for how the process ended. */
-function exitCode(result: TrainingResult, killed: boolean): number {
+/** The exit code for how the process ended (`stopped`: after a Ctrl-C). */
+function exitCode(result: TrainingResult, stopped: boolean): number {
   if (result.run?.status === "completed") return EXIT.ok;
-  if (result.run?.status === "stopped" || killed) return EXIT.stopped;
+  if (result.run?.status === "stopped" || (stopped && !result.run && !result.error)) return EXIT.stopped;
   if (result.error) return result.error.kind === "internal" ? EXIT.internal : EXIT.modelFailed;
   return EXIT.internal; // died without saying why
 }
@@ -135,11 +137,16 @@ export const trainCommand: Command = {
       console.error(`unroll: --epochs and --snapshot-every take a positive integer\n\n${USAGE}`);
       return EXIT.usage;
     }
+    const dataTimeout = options["data-timeout"] === undefined ? undefined : Number(stringOption(options, "data-timeout"));
+    if (dataTimeout !== undefined && !(dataTimeout >= 0)) {
+      console.error(`unroll: --data-timeout takes a number of seconds (0: no limit)\n\n${USAGE}`);
+      return EXIT.usage;
+    }
     const json = options.json !== undefined;
     const runs = stringOption(options, "runs");
     const progress = new Progress();
     const training: Training = startTraining(
-      { file, epochs, snapshotEvery, backend: stringOption(options, "backend"), runsFolder: runs && path.resolve(runs) },
+      { file, epochs, snapshotEvery, dataTimeout, backend: stringOption(options, "backend"), runsFolder: runs && path.resolve(runs) },
       (event) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event)),
     );
 
@@ -161,12 +168,16 @@ export const trainCommand: Command = {
     if (!json) {
       if (result.error) console.error(formatRunnerError(result.error, file));
       if (result.run) {
+        const halted = haltMessage(result.run);
+        if (halted) console.log(halted);
         console.log(summary(result.run));
         console.log(`run stored in ${relative(path.join(runs ? path.resolve(runs) : defaultRunsFolder(file), result.run.id))}`);
+      } else if (!result.error && interrupts) {
+        console.log("stopped before the run started");
       } else if (!result.error) {
         console.error(`unroll: the training process ended without finishing the run (${result.signal ?? `exit code ${result.code}`})`);
       }
     }
-    return exitCode(result, interrupts > 1);
+    return exitCode(result, interrupts > 0);
   },
 };

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FromExplorer, FromRunsView, RunEvent, RunSummary } from "../protocol";
-import { startTraining, type Training } from "../runner/train-client";
+import { haltMessage, startTraining, type Training } from "../runner/train-client";
 import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsView } from "./runs-view";
@@ -209,7 +209,13 @@ export class Workbench implements vscode.Disposable {
     ExplorerPanel.show(file);
     const session: Session = { file, training: undefined as unknown as Training };
     session.training = startTraining(
-      { file, backend: this.config().get("backend", "auto"), snapshotEvery: this.config().get("snapshotEvery", 50), runsFolder: this.runsFolderFor(file) },
+      {
+        file,
+        backend: this.config().get("backend", "auto"),
+        snapshotEvery: this.config().get("snapshotEvery", 50),
+        dataTimeout: this.config().get("dataTimeout", 120),
+        runsFolder: this.runsFolderFor(file),
+      },
       (event) => this.onRunEvent(session, event),
     );
     this.sessions.set(file, session);
@@ -231,6 +237,11 @@ export class Workbench implements vscode.Disposable {
       const where = result.error.location ? ` (${path.basename(result.error.location.file)}:${result.error.location.line})` : "";
       void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, "Show Line").then((c) => {
         const loc = result.error?.location;
+        if (c && loc) void vscode.window.showTextDocument(vscode.Uri.file(loc.file), { selection: new vscode.Range(loc.line - 1, loc.column - 1, loc.line - 1, loc.column - 1) });
+      });
+    } else if (run && haltMessage(run)) {
+      void vscode.window.showInformationMessage(`Unroll: ${run.name} ${haltMessage(run)}.`, ...(run.halted?.location ? ["Show Line"] : [])).then((c) => {
+        const loc = run.halted?.location;
         if (c && loc) void vscode.window.showTextDocument(vscode.Uri.file(loc.file), { selection: new vscode.Range(loc.line - 1, loc.column - 1, loc.line - 1, loc.column - 1) });
       });
     } else if (run?.status === "completed") {
@@ -284,10 +295,7 @@ export class Workbench implements vscode.Disposable {
       void vscode.window.showInformationMessage("Unroll: nothing is training.");
       return;
     }
-    session.training.stop();
-    // A run that does not end on its own within a few seconds is ended (its store reads "interrupted").
-    const deadline = setTimeout(() => session.training.kill(), 5000);
-    void session.training.done.then(() => clearTimeout(deadline));
+    session.training.stop(); // a step that does not end within a few seconds is ended where it is; the run "stopped"
   }
 
   /** Backend, epoch, step and loss of the running session (or the last one's result for a while). */

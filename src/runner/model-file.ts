@@ -9,6 +9,9 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
 import type { RunnerError, SourceLocation } from "../protocol";
+import { locationIn } from "./location";
+
+export { locationIn };
 
 /** Where "unroll" resolves: the library bundle beside this one. */
 export const LIBRARY = path.join(__dirname, "nn", "index.js");
@@ -78,19 +81,13 @@ export function loadCompiled(file: string, code: string): Record<string, unknown
   m.filename = file;
   m.paths = moduleInternals._nodeModulePaths(path.dirname(file));
   m._compile(code, file);
+  loaded.set(file, m);
   return m.exports as Record<string, unknown>;
 }
 
-/** The first stack frame in `file`, as a 1-based line and column (stack traces are source-mapped). The file's name
- *  is found as written, not parsed out of the frame: a name may hold parentheses, colons or spaces. */
-export function locationIn(stack: string | undefined, file: string): SourceLocation | null {
-  for (const line of (stack ?? "").split("\n")) {
-    const at = line.lastIndexOf(`${file}:`);
-    const match = at >= 0 ? /^(\d+):(\d+)\)?\s*$/.exec(line.slice(at + file.length + 1)) : null;
-    if (match) return { file, line: Number(match[1]), column: Number(match[2]) };
-  }
-  return null;
-}
+/** The module last loaded for each file, kept: Node keeps a module's source map only while the module lives, and
+ *  stacks taken later (an error thrown from a callback, the watchdog's) must still map. */
+const loaded = new Map<string, Module>();
 
 /** The file a source map's `sources` entry names: a URL relative to the compiled file's folder, in which esbuild
  *  percent-encodes non-ASCII letters and parentheses (`%E5%BE%AA….ts`, `rnn%281%29.ts`). */
@@ -156,6 +153,18 @@ export async function runModelFile(file: string): Promise<{ exports: Record<stri
   } catch (error) {
     return { error: describeError(error, file) };
   }
+}
+
+/** Makes `process.exit` throw (`why` says what it would have ended) while a model file's code runs, so that the
+ *  error is the model file's, located at the call; the function returned restores it. */
+export function refuseProcessExit(why: (call: string) => string): () => void {
+  const exit = process.exit;
+  process.exit = ((code?: number | string | null) => {
+    throw new Error(why(`process.exit(${code ?? ""})`));
+  }) as typeof process.exit;
+  return () => {
+    process.exit = exit;
+  };
 }
 
 /** A scratchpad's entry point: its default export (or `main`) when that is a function, run after its top level. */

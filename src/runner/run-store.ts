@@ -20,7 +20,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Point, RunDetail, RunInfo, RunnerError, RunSummary, Trace } from "../protocol";
+import type { Point, RunDetail, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../protocol";
 import { LossCurve, parseMetricLines, parseRunInfo, parseSnapshot, parseSummary, type EpochLine, type MetricLine, type SnapshotFile, type StepLine, type SummaryFile } from "./run-file";
 import { capSnapshot } from "./snapshot-cap";
 
@@ -253,6 +253,18 @@ export function runIsAlive(info: RunInfo): boolean {
 /** A "running" run whose process is gone reads "interrupted". */
 function settle(info: RunInfo): RunInfo {
   if (info.status === "running" && !runIsAlive(info)) info.status = "interrupted";
+  return info;
+}
+
+/** Ends, for good, a run whose process died before it could (killed after a stop): an interrupted run gets `status`,
+ *  the end time and `fields`; any other (or one without a readable run.json) is left as it is. Returns the info as
+ *  it now reads. */
+export function endInterruptedRun(dir: string, status: RunStatus, fields: Partial<RunInfo> = {}): RunInfo {
+  const text = readTextSync(path.join(dir, "run.json"));
+  const info = settle(parseRunInfo(text, path.basename(dir)).info);
+  if (text === null || info.status !== "interrupted") return info;
+  Object.assign(info, { status, endedAt: new Date().toISOString() }, fields);
+  writeAtomic(path.join(dir, "run.json"), JSON.stringify(info, null, 2) + "\n");
   return info;
 }
 

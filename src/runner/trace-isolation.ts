@@ -4,6 +4,7 @@
 // restored and those it added removed; the working directory and the backend come back; `process.exit` is
 // refused while it runs.
 import { tf } from "unroll";
+import { refuseProcessExit } from "./model-file";
 
 /** Where the shared state a file can change lives. */
 const GUARDED: object[] = [
@@ -44,14 +45,11 @@ export function isolateTrace(file: string, report: StrayErrorReporter): () => Pr
       return handle;
     };
   }
-  const exit = process.exit;
-  process.exit = ((code?: number) => {
-    throw new Error(`process.exit(${code ?? ""}) does not end a shape trace: a trace runs the file's top level and stops by itself`);
-  }) as typeof process.exit;
+  const restoreExit = refuseProcessExit((call) => `${call} does not end a shape trace: a trace runs the file's top level and stops by itself`);
 
   return async () => {
     for (const cancel of cancels) cancel();
-    process.exit = exit;
+    restoreExit();
     for (const restore of restores) restore(); // the timers' own functions too: globalThis is guarded
     if (process.cwd() !== cwd) process.chdir(cwd);
     if (tf.getBackend() !== backend) await tf.setBackend(backend);

@@ -1,42 +1,29 @@
 // The long-lived tracing process (dist/trace-server.js), forked by TraceClient and reused across traces so that
 // a re-trace after a save finds TensorFlow.js loaded and the backend chosen. Answers TraceRequest messages over
 // IPC with TraceResponse, one at a time. A trace past its budget is stopped by the watchdog thread
-// (trace-watchdog.ts), which answers on the result pipe (fd 4) and kills this process.
+// (watchdog.ts), which answers on the result pipe (fd 4) and kills this process.
 import "./resolve-unroll"; // first: "unroll" below and in model files is one library instance
-import * as path from "node:path";
-import { Worker } from "node:worker_threads";
 import { tf, useBackend } from "unroll";
 import type { Trace, TraceRequest, TraceResponse } from "../protocol";
 import { failedTrace } from "./failed-trace";
-import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog } from "./trace";
-import type { WatchdogCommand, WatchdogData } from "./trace-watchdog";
+import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
+import { Watchdog } from "./watchdog-host";
 
 /** The result pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
 export const RESULT_FD = 4;
-const ANSWER = "unroll.trace.timedOut";
 
-/** The id of the request being traced, or 0; shared with the watchdog. */
-const running = new Int32Array(new SharedArrayBuffer(4));
+/** The request being traced and its budget; the watchdog's own copy of the id decides whether it still runs. */
+let tracing = { id: 0, timeoutMs: 0 };
 
 // What the watchdog evaluates on the paused main thread: the response for request `id` if it is still running.
-(globalThis as Record<symbol, unknown>)[Symbol.for(ANSWER)] = (id: number, timeoutMs: number, frames: PausedFrame[]): string | null => {
-  if (Atomics.load(running, 0) !== id) return null;
-  const trace = timedOutTrace(timeoutMs, frames);
+const answerTimeout = (id: number, frames: PausedFrame[]): string | null => {
+  if (tracing.id !== id) return null;
+  const trace = timedOutTrace(tracing.timeoutMs, frames);
   return trace && JSON.stringify({ type: "trace-result", id, trace } satisfies TraceResponse);
 };
 
-/** Starts the watchdog thread; resolves once its debugger session is enabled. */
-function startWatchdog(): Promise<Worker> {
-  const workerData: WatchdogData = { resultFd: RESULT_FD, answer: ANSWER, running: running.buffer as SharedArrayBuffer };
-  const worker = new Worker(path.join(__dirname, "trace-watchdog.js"), { workerData });
-  return new Promise((resolve, reject) => {
-    worker.once("message", () => resolve(worker));
-    worker.once("error", reject);
-  });
-}
-
 /** The backend (chosen once: $UNROLL_BACKEND, else auto) and the watchdog, before the first trace. */
-const ready = Promise.all([useBackend(undefined, { searchPaths: [process.cwd()] }), startWatchdog()]);
+const ready = Promise.all([useBackend(undefined, { searchPaths: [process.cwd()] }), Watchdog.start({ resultFd: RESULT_FD, answer: answerTimeout })]);
 ready.catch(() => {}); // reported with each request
 
 /** Whether the backend still computes: after a WebAssembly abort or an exhausted heap every later op fails, so a
@@ -51,18 +38,24 @@ function backendWorks(): boolean {
 
 /** The trace of `request`, and whether this process must be replaced before the next one. */
 async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: boolean }> {
-  let worker: Worker;
+  let dog: Watchdog;
   try {
-    [, worker] = await ready;
+    [, dog] = await ready;
   } catch (error) {
     return { trace: failedTrace(request.file, "runtime", error), restart: true };
   }
-  const watchdog: Watchdog = {
+  const watchdog: TraceWatchdog = {
     arm(timeoutMs) {
-      Atomics.store(running, 0, request.id);
-      worker.postMessage({ type: "arm", id: request.id, file: request.file, timeoutMs } satisfies WatchdogCommand);
+      tracing = { id: request.id, timeoutMs };
+      // Without a location (the trace awaits a promise that never settles): the same message, no entries.
+      const trace = failedTrace(request.file, "timeout", `trace timed out after ${timeoutMs / 1000} s`, timeoutMs);
+      const fallback = JSON.stringify({ type: "trace-result", id: request.id, trace } satisfies TraceResponse);
+      dog.arm({ type: "arm", id: request.id, timeoutMs, then: "halt", fallback });
     },
-    disarm: () => Atomics.store(running, 0, 0),
+    disarm() {
+      tracing = { id: 0, timeoutMs: 0 };
+      dog.disarm();
+    },
   };
   let trace: Trace;
   try {

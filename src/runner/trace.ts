@@ -15,6 +15,7 @@ import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./expe
 import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
 import { traceTrainingStep, type TraceScope } from "./trace-experiment";
 import { isolateTrace, type StrayErrorReporter } from "./trace-isolation";
+import type { PausedFrame } from "./watchdog-host";
 
 /** Arms and disarms a time budget around a trace (trace-server.ts's watchdog thread). */
 export interface Watchdog {
@@ -33,12 +34,7 @@ export interface TraceOptions {
 const reportStray: StrayErrorReporter = (file, error) =>
   console.error(`unroll: a timer set by ${file} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 
-/** A paused stack frame as the inspector gives it: a script URL (or path) and 0-based generated positions. */
-export interface PausedFrame {
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
+export type { PausedFrame };
 
 /** The trace in progress (one at a time: the library's observer is global); no recorder while compiling. */
 let current: { file: string; started: number; recorder: Recorder | null } | null = null;

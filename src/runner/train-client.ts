@@ -2,12 +2,25 @@
 // run store, this module loads neither "unroll" nor TensorFlow.js: training happens in the child.
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import type { RunCommand, RunEvent, RunInfo, RunnerError } from "../protocol";
+import { locationIn } from "./location";
+import { defaultRunsFolder, endInterruptedRun } from "./run-store";
+import type { WatchdogCommand } from "./watchdog";
+import type { HaltedLine } from "./watchdog-host";
 
 /** The training process's entry, beside the bundle that imports this module (dist/). */
 export const TRAIN_ENTRY = path.join(__dirname, "train.js");
 
 export const DEFAULT_SNAPSHOT_EVERY = 50;
+/** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
+export const DEFAULT_DATA_TIMEOUT_S = 120;
+/** How long a stopped run may take to end its step before its process is ended where it is. */
+export const STOP_GRACE_MS = 3000;
+/** The watchdog's pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
+export const WATCHDOG_FD = 4;
+/** How long the watchdog may take to answer a halt before the process is killed without its answer. */
+const HALT_BACKSTOP_MS = 3000;
 
 export interface TrainOptions {
   /** The model file, absolute. */
@@ -20,15 +33,19 @@ export interface TrainOptions {
   snapshotEvery?: number;
   /** Where run folders go (default: .unroll/runs beside the model file). */
   runsFolder?: string;
+  /** The time limit of the experiment's `data()`, in seconds (0: none; default: $UNROLL_DATA_TIMEOUT, else 120). */
+  dataTimeout?: number;
 }
 
-/** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N] [--runs DIR]`. */
+/** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N] [--runs DIR]
+ *  [--data-timeout SECONDS]`. */
 export function trainArgs(o: TrainOptions): string[] {
   const args = [o.file];
   if (o.epochs !== undefined) args.push("--epochs", String(o.epochs));
   if (o.backend) args.push("--backend", o.backend);
   if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
   if (o.runsFolder) args.push("--runs", o.runsFolder);
+  if (o.dataTimeout !== undefined) args.push("--data-timeout", String(o.dataTimeout));
   return args;
 }
 
@@ -43,7 +60,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     else if (i + 1 < argv.length) values[a.slice(2)] = argv[++i];
     else throw new Error(`${a} needs a value`);
   }
-  const unknown = Object.keys(values).filter((k) => !["epochs", "backend", "snapshot-every", "runs"].includes(k));
+  const unknown = Object.keys(values).filter((k) => !["epochs", "backend", "snapshot-every", "runs", "data-timeout"].includes(k));
   if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
   if (files.length !== 1) throw new Error("expected one model file");
   const count = (name: string) => {
@@ -52,8 +69,11 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${values[name]}'`);
     return n;
   };
+  const seconds = values["data-timeout"] === undefined ? undefined : Number(values["data-timeout"]);
+  if (seconds !== undefined && !(seconds >= 0)) throw new Error(`--data-timeout must be a number of seconds (0: no limit), got '${values["data-timeout"]}'`);
   return {
     file: path.resolve(files[0]),
+    dataTimeout: seconds,
     epochs: count("epochs"),
     backend: values.backend,
     snapshotEvery: count("snapshot-every"),
@@ -72,22 +92,63 @@ export interface TrainingResult {
 
 export interface Training {
   child: ChildProcess;
-  /** Asks the run to stop after its current step (it ends "stopped"). */
+  /** Asks the run to stop after its current step; a step that has not ended `STOP_GRACE_MS` later is ended where it
+   *  is, with its process. Either way the run ends "stopped", with every line written so far (ended, its `halted`
+   *  says where the step was). */
   stop(): void;
-  /** Ends the process at once (the run reads as "interrupted"). */
+  /** Ends the process at once (the run reads as "interrupted", or "stopped" after a stop). */
   kill(): void;
   /** Settles once the process has exited and every event has been delivered. */
   done: Promise<TrainingResult>;
 }
 
+/** For a run a stop ended with its process: "stopped at line 7 of model.ts: its step had not ended 3 s after the stop". */
+export function haltMessage(run: RunInfo): string | undefined {
+  if (!run.halted) return undefined;
+  const where = run.halted.location ? ` at line ${run.halted.location.line} of ${path.basename(run.halted.location.file)}` : "";
+  return `stopped${where}: its step had not ended ${Math.round(run.halted.afterMs / 100) / 10} s after the stop`;
+}
+
 /** Forks a training process. Every RunEvent goes to `onEvent`, including anything the process printed
  *  outside the runner's redirection (as log events). */
 export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) => void, entry = TRAIN_ENTRY): Training {
-  // execArgv []: not the parent's flags (a test runner's, an inspector's).
-  const child = fork(entry, trainArgs(options), { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
+  // execArgv []: not the parent's flags (a test runner's, an inspector's). stdio 4: the watchdog's pipe.
+  const child = fork(entry, trainArgs(options), { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: [] });
   const result: Omit<TrainingResult, "code" | "signal"> = {};
+  let started: RunInfo | undefined;
+  let stopAsked = 0; // performance.now() of the stop
+  let halted: RunInfo["halted"];
+  const timers: NodeJS.Timeout[] = [];
+  const watchdog = child.stdio[WATCHDOG_FD] as Readable & Writable;
+  watchdog.on("error", () => {}); // the process is gone: its close says how
+  let answer = "";
+  watchdog.setEncoding("utf8").on("data", (text: string) => {
+    answer += text;
+    if (!answer.endsWith("\n")) return;
+    let line: HaltedLine;
+    try {
+      line = JSON.parse(answer) as HaltedLine;
+    } catch {
+      return; // not the watchdog's answer
+    }
+    if (line.error) {
+      // A task past its limit (a data() that loops): the error the process could not send.
+      result.error = line.error;
+      onEvent({ type: "error", error: line.error });
+    }
+    const location = locationIn(line.stack, options.file);
+    if (halted && location) halted.location = location;
+  });
+  /** The stop's second stage: the watchdog says where the process is and ends it (or, failing that, a kill). */
+  const halt = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    halted = { afterMs: Math.round(performance.now() - stopAsked) };
+    watchdog.write(JSON.stringify({ type: "arm", id: 0, timeoutMs: 0, then: "halt" } satisfies WatchdogCommand) + "\n");
+    timers.push(setTimeout(() => child.kill("SIGKILL"), HALT_BACKSTOP_MS));
+  };
   child.on("message", (message) => {
     const event = message as RunEvent;
+    if (event.type === "start") started = event.run;
     if (event.type === "end") result.run = event.run;
     if (event.type === "error") result.error = event.error;
     onEvent(event);
@@ -98,11 +159,26 @@ export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) 
   // 'close' comes after the exit and the end of stdout/stderr; 'disconnect' after the last IPC message.
   const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, signal) => resolve([code, signal])));
   const disconnected = new Promise<void>((resolve) => (child.connected ? child.once("disconnect", resolve) : resolve()));
-  const done = Promise.all([closed, disconnected]).then(([[code, signal]]) => ({ ...result, code, signal }));
+  const done = Promise.all([closed, disconnected]).then(([[code, signal]]) => {
+    for (const timer of timers) clearTimeout(timer);
+    // Stopped, but the process ended before the run did: the run ends "stopped" here, as the process would have.
+    if (stopAsked && started && !result.run) {
+      try {
+        result.run = endInterruptedRun(path.join(options.runsFolder ?? defaultRunsFolder(options.file), started.id), "stopped", halted && { halted });
+        onEvent({ type: "end", run: result.run });
+      } catch {
+        // no readable run.json: the run store reads what there is
+      }
+    }
+    return { ...result, code, signal };
+  });
   return {
     child,
     stop() {
+      if (stopAsked) return;
+      stopAsked = performance.now();
       if (child.connected) child.send({ type: "stop" } satisfies RunCommand);
+      timers.push(setTimeout(halt, STOP_GRACE_MS));
     },
     kill() {
       child.kill("SIGKILL");

@@ -1,16 +1,19 @@
 // The training process (dist/train.js): trains one model file's experiment, writing the run store.
 //
-//   node dist/train.js <model.ts> [--epochs N] [--backend NAME] [--snapshot-every N] [--runs DIR]
+//   node dist/train.js <model.ts> [--epochs N] [--backend NAME] [--snapshot-every N] [--runs DIR] [--data-timeout S]
 //
 // Forked by the CLI or the extension host (with an IPC channel): RunEvents go to the parent with
 // process.send, and whatever the user's code prints becomes `log` events. Run directly: the events are
 // printed as JSON lines and the user's output goes to the terminal as usual.
 // A stop (RunCommand, SIGTERM, SIGINT, or the parent going away) ends the run after its current step,
-// "stopped", with everything written; a second signal exits at once.
+// "stopped", with everything written; a second signal exits at once. A step that never ends cannot see a stop:
+// the parent then has this process's watchdog thread (watchdog.ts, listening on fd 4) say where it is and end it.
 import "./resolve-unroll"; // first: the user's "unroll" and ours are one library instance
+import * as fs from "node:fs";
 import type { RunCommand, RunEvent } from "../protocol";
-import { parseTrainArgs } from "./train-client";
+import { parseTrainArgs, WATCHDOG_FD } from "./train-client";
 import { train } from "./training";
+import { Watchdog } from "./watchdog-host";
 
 const parented = typeof process.send === "function";
 let inFlight = 0; // events handed to process.send whose callback has not run yet
@@ -66,9 +69,21 @@ async function main(): Promise<number> {
     emit({ type: "error", error: { kind: "internal", message: `train.js: ${(error as Error).message}` } });
     return 2;
   }
+  const pipe = parented && isOpen(WATCHDOG_FD);
+  const watchdog = await Watchdog.start({ resultFd: pipe ? WATCHDOG_FD : 2, listen: pipe });
   if (parented) redirectOutput();
-  const status = await train(options, emit, () => stopRequested);
+  const status = await train(options, emit, () => stopRequested, watchdog);
+  await watchdog.close();
   return status === "failed" ? 1 : 0;
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 main()

@@ -7,12 +7,13 @@
 // `emit`, and the run store is written as they happen, so a killed run keeps everything up to its last line.
 import * as path from "node:path";
 import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type ExperimentData, type Metrics, type Tensor } from "unroll";
-import type { RunEvent, RunInfo, RunStatus } from "../protocol";
-import { buildModel, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
-import { describeError, runModelFile } from "./model-file";
+import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
+import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { compactDynamics, snapshotParameters } from "./snapshot";
-import { DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
+import { secondsFromEnv, timeoutError, type Watchdog } from "./watchdog-host";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */
 type RecordedMetrics = Record<string, number | string>;
@@ -40,14 +41,31 @@ function plainMetrics(metrics: unknown): RecordedMetrics {
   return out;
 }
 
+/** What exhausted memory throws: the wasm heap (4 GiB at most) aborting, or an ArrayBuffer that cannot be had. */
+const OUT_OF_MEMORY = /Aborted\(|memory access out of bounds|Array buffer allocation failed|Invalid typed array length|out of memory/i;
+
+/** An out-of-memory error said so: where training was, and what to make smaller. Other errors as they are. */
+function outOfMemory(error: RunnerError, thrown: unknown, step: number, epoch: number): RunnerError {
+  const text = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  if (!(thrown instanceof RangeError || thrown instanceof WebAssembly.RuntimeError) || !OUT_OF_MEMORY.test(text)) return error;
+  const where = step ? `at step ${step} (epoch ${epoch})` : "before the first step";
+  const hint = "the backend could not allocate its tensors (WebAssembly has at most 4 GiB): try a smaller batch size or shorter sequences, or a smaller model";
+  return { ...error, message: `out of memory ${where}: ${error.message}; ${hint}` };
+}
+
 /** Lets IPC messages and signals (a stop) in between two steps. */
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Trains the experiment of `options.file`; returns how the run ended (or "failed" before it started). */
-export async function train(options: TrainOptions, emit: (event: RunEvent) => void, stopRequested: () => boolean): Promise<RunStatus> {
+/** Trains the experiment of `options.file`; returns how the run ended (or "failed" before it started). The watchdog
+ *  holds `data()` to its time limit; without one (an in-process caller, a test) data() has no limit. */
+export async function train(options: TrainOptions, emit: (event: RunEvent) => void, stopRequested: () => boolean, watchdog?: Watchdog): Promise<RunStatus> {
   const { file } = options;
   let store: RunWriter | null = null;
   let info: RunInfo | null = null;
+  let step = 0;
+  let epoch = 0;
+  // The model file's process.exit ends nothing: it fails the run at its line.
+  const restoreExit = refuseProcessExit((call) => `${call} cannot end a training run: throw an Error to fail it, or stop it (Ctrl-C, Stop Training)`);
   try {
     const backend = await useBackend(options.backend, { searchPaths: [path.dirname(file)] });
     const loaded = await runModelFile(file);
@@ -56,7 +74,15 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     const model = buildModel(experiment);
     const optimizer = experiment.optimizer(model.parameters());
     const loss = lossFunction(experiment);
-    const data = await experiment.data();
+    const dataTimeout = options.dataTimeout ?? secondsFromEnv("UNROLL_DATA_TIMEOUT", DEFAULT_DATA_TIMEOUT_S);
+    // A data() that loops is halted with this process: the training client reports the error.
+    const dataTimeoutError = (stack?: string) => {
+      const change = "--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit";
+      return timeoutError("data()", dataTimeout, stack, file, change, exportLocation(file));
+    };
+    const made = watchdog ? await watchdog.within(() => experiment.data(), dataTimeout * 1000, dataTimeoutError) : { value: await experiment.data() };
+    if ("timeout" in made) throw new RunFailure(dataTimeoutError(made.stack));
+    const data = made.value;
     const scheduler = experiment.scheduler?.(optimizer);
     const epochs = options.epochs ?? experiment.epochs;
     const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
@@ -85,7 +111,6 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     const lossOf = (batch: Batch, epoch: number): Tensor =>
       experiment.step ? experiment.step({ model, batch, loss, epoch }) : loss(model.forward(batch[0]), batch[1]);
 
-    let step = 0;
     let snapshotted = -1;
     let checkpointed = -1;
     const snapshot = (epoch: number) => {
@@ -109,7 +134,6 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       emit({ type: "checkpoint", epoch, step, file });
     };
 
-    let epoch = 0;
     let stopped = false;
     while (epoch < epochs && !stopped) {
       epoch++;
@@ -154,10 +178,12 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     if (checkpointed !== step) checkpoint(epoch);
     return finish(stopped ? "stopped" : "completed");
   } catch (thrown) {
-    const error = thrown instanceof RunFailure || thrown instanceof StoreError ? thrown.error : viaExperiment(describeError(thrown, file), file);
+    const error = thrown instanceof RunFailure || thrown instanceof StoreError ? thrown.error : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, step, epoch);
     emit({ type: "error", error });
     if (info) info.error = error;
     return finish("failed");
+  } finally {
+    restoreExit();
   }
 
   function finish(status: RunStatus): RunStatus {
