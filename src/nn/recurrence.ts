@@ -192,107 +192,36 @@ function simpleRnn(relu: boolean): Cell {
 
 const CELLS: Record<Mode, Cell> = { LSTM: lstm, GRU: gru, RNN_TANH: simpleRnn(false), RNN_RELU: simpleRnn(true) };
 
+/** What the forward and the backward pass of one layer share: the request, its cell, sizes and step order. */
+interface LayerPlan extends LayerRequest {
+  cell: Cell;
+  T: number;
+  B: number;
+  In: number;
+  /** The size of h: hiddenSize, or projSize with a projection. */
+  P: number;
+  H: number;
+  /** The time steps in the order the layer runs them. */
+  order: number[];
+  hasBias: boolean;
+}
+
 /** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights. */
 export function recurrentLayer(req: LayerRequest): LayerResult {
-  const { mode, x, h0, c0, weights: w, reverse, mask, probe } = req;
-  const cell = CELLS[mode];
-  const [T, B, In] = x.shape as [number, number, number];
-  const P = h0.shape[1]!;
-  const H = w.wHh.shape[0] / GATES[mode];
-  const order = Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
-  const hasBias = w.bIh !== null;
-  const inputs = [x, h0, ...(c0 ? [c0] : []), w.wIh, w.wHh, ...(hasBias ? [w.bIh!, w.bHh!] : []), ...(w.wHr ? [w.wHr] : [])];
+  const [T, B, In] = req.x.shape as [number, number, number];
+  const H = req.weights.wHh.shape[0] / GATES[req.mode];
+  const P = req.h0.shape[1]!;
+  const order = Array.from({ length: T }, (_, k) => (req.reverse ? T - 1 - k : k));
+  const plan: LayerPlan = { ...req, cell: CELLS[req.mode], T, B, In, P, H, order, hasBias: req.weights.bIh !== null };
+  const { x, h0, c0, weights: w } = req;
+  const inputs = [x, h0, ...(c0 ? [c0] : []), w.wIh, w.wHh, ...(plan.hasBias ? [w.bIh!, w.bHh!] : []), ...(w.wHr ? [w.wHr] : [])];
 
+  // One op for the whole layer: its value is output, h_n and c_n flattened into one tensor.
   const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
-    const x2d = x.reshape([T * B, In]);
-    let xw = tf.matMul(x2d, tf.transpose(w.wIh));
-    if (hasBias) xw = xw.add(cell.foldsHiddenBias ? w.bIh!.add(w.bHh!) : w.bIh!);
-    const scale = cell.gateScale ? tf.concat(cell.gateScale.map((s) => tf.fill([H], s))) : null;
-    const scaled = (t: Tensor) => (scale ? t.mul(scale) : t);
-    const xs = perStep(scaled(xw), T);
-    const masks = mask ? perStep(mask.reshape([T * B, 1]), T) : null;
-    const transposed: Transposed = {
-      wHhT: scaled(tf.transpose(w.wHh)),
-      wHrT: w.wHr ? tf.transpose(w.wHr) : null,
-      bHh: cell.foldsHiddenBias ? null : w.bHh,
-    };
-
-    let h = h0;
-    let c = c0;
-    const outputs: Tensor[] = new Array(T);
-    const hPrev: Tensor[] = new Array(T);
-    const savedPerStep: Tensor[][] = new Array(T);
-    const states: Tensor[] = new Array(T); // the state after each step, kept only for a probe
-    const cells: Tensor[] = new Array(T);
-    for (const t of order) {
-      hPrev[t] = h;
-      const next = cell.step(xs[t], h, c, transposed);
-      savedPerStep[t] = next.saved;
-      if (masks) {
-        const m = masks[t];
-        outputs[t] = next.h.mul(m);
-        h = h.add(m.mul(next.h.sub(h)));
-        c = c && c.add(m.mul(next.c!.sub(c)));
-      } else {
-        outputs[t] = next.h;
-        h = next.h;
-        c = next.c;
-      }
-      if (probe) [states[t], cells[t]] = [h, c!];
-    }
-    if (probe) reportForward(probe, states, c ? cells : null, savedPerStep, cell.gateNames, H);
-    const stacked = savedPerStep[0].map((_, k) => tf.concat(savedPerStep.map((s) => s[k]), 0));
-    save([x2d, tf.concat(hPrev, 0), ...(mask ? [mask] : []), ...stacked]);
-    const flat = [tf.concat(outputs, 0), h, ...(c ? [c] : [])].map((t) => t.reshape([-1]));
-
-    return {
-      value: tf.concat(flat, 0),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [x2dSaved, hPrevAll] = saved;
-        const masks = mask ? perStep(saved[2].reshape([T * B, 1]), T) : null;
-        const cellSaved = saved.slice(mask ? 3 : 2);
-        const dOut = perStep(dy.slice(0, T * B * P).reshape([T * B, P]), T);
-        let dh = dy.slice(T * B * P, B * P).reshape([B, P]);
-        let dc = c0 ? dy.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
-        const back = cell.backward(cellSaved, T, w);
-        const dGi: Tensor[] = new Array(T);
-        const dGh: Tensor[] = new Array(T);
-        const dhAll: Tensor[] = new Array(T); // ∂L/∂h_t, kept only for a probe
-        for (let k = T - 1; k >= 0; k--) {
-          const t = order[k];
-          const m = masks?.[t];
-          const dhNew = m ? dOut[t].add(dh).mul(m) : dOut[t].add(dh);
-          if (probe) dhAll[t] = dhNew;
-          const dcNew = m && dc ? dc.mul(m) : dc;
-          const g = back.step(t, dhNew, dcNew);
-          dGi[t] = g.dGi;
-          dGh[t] = g.dGh;
-          if (m) {
-            const keep = tf.scalar(1).sub(m); // where the mask is 0 the state passed straight through
-            dh = g.dh.add(dh.mul(keep));
-            dc = dc && g.dc!.add(dc.mul(keep));
-          } else {
-            dh = g.dh;
-            dc = g.dc;
-          }
-        }
-        if (probe) probe.backward(sample0(dhAll).square().sum(1).sqrt());
-        const DGi = tf.concat(dGi, 0);
-        const DGh = cell.foldsHiddenBias ? DGi : tf.concat(dGh, 0);
-        const dBih = hasBias ? sumRows(DGi) : null;
-        const grads = [
-          tf.matMul(DGi, w.wIh).reshape([T, B, In]),
-          dh,
-          ...(c0 ? [dc!] : []),
-          transposedProduct(DGi, x2dSaved),
-          transposedProduct(DGh, hPrevAll),
-          ...(dBih ? [dBih, cell.foldsHiddenBias ? dBih : sumRows(DGh)] : []),
-          ...back.extraGrads(),
-        ];
-        return grads;
-      },
-    };
+    const { value, saved } = forwardPass(plan);
+    save(saved);
+    return { value, gradFunc: (dy: Tensor, saved: Tensor[]) => backwardPass(plan, dy, saved) };
   });
 
   const flat = kernel(...inputs);
@@ -300,6 +229,99 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
   const h = flat.slice(T * B * P, B * P).reshape([B, P]);
   const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
   return { output, h, c };
+}
+
+/** The input projection of all steps in one matmul, then the cell step by step; returns output, h_n and c_n
+ *  flattened, and what the backward pass needs. */
+function forwardPass(plan: LayerPlan): { value: Tensor; saved: Tensor[] } {
+  const { cell, x, h0, c0, weights: w, mask, probe, T, B, In, H, order, hasBias } = plan;
+  const x2d = x.reshape([T * B, In]);
+  let xw = tf.matMul(x2d, tf.transpose(w.wIh));
+  if (hasBias) xw = xw.add(cell.foldsHiddenBias ? w.bIh!.add(w.bHh!) : w.bIh!);
+  const scale = cell.gateScale ? tf.concat(cell.gateScale.map((s) => tf.fill([H], s))) : null;
+  const scaled = (t: Tensor) => (scale ? t.mul(scale) : t);
+  const xs = perStep(scaled(xw), T);
+  const masks = mask ? perStep(mask.reshape([T * B, 1]), T) : null;
+  const transposed: Transposed = {
+    wHhT: scaled(tf.transpose(w.wHh)),
+    wHrT: w.wHr ? tf.transpose(w.wHr) : null,
+    bHh: cell.foldsHiddenBias ? null : w.bHh,
+  };
+
+  let h = h0;
+  let c = c0;
+  const outputs: Tensor[] = new Array(T);
+  const hPrev: Tensor[] = new Array(T);
+  const savedPerStep: Tensor[][] = new Array(T);
+  const states: Tensor[] = new Array(T); // the state after each step, kept only for a probe
+  const cells: Tensor[] = new Array(T);
+  for (const t of order) {
+    hPrev[t] = h;
+    const next = cell.step(xs[t], h, c, transposed);
+    savedPerStep[t] = next.saved;
+    if (masks) {
+      const m = masks[t];
+      outputs[t] = next.h.mul(m);
+      h = h.add(m.mul(next.h.sub(h)));
+      c = c && c.add(m.mul(next.c!.sub(c)));
+    } else {
+      outputs[t] = next.h;
+      h = next.h;
+      c = next.c;
+    }
+    if (probe) [states[t], cells[t]] = [h, c!];
+  }
+  if (probe) reportForward(probe, states, c ? cells : null, savedPerStep, cell.gateNames, H);
+  const stacked = savedPerStep[0].map((_, k) => tf.concat(savedPerStep.map((s) => s[k]), 0));
+  const flat = [tf.concat(outputs, 0), h, ...(c ? [c] : [])].map((t) => t.reshape([-1]));
+  return { value: tf.concat(flat, 0), saved: [x2d, tf.concat(hPrev, 0), ...(mask ? [mask] : []), ...stacked] };
+}
+
+/** Backpropagation through time from the gradient of the flattened output: per step the cell's backward, then
+ *  the weight gradients over all steps in one matmul each. Returns the gradients of the op's inputs, in order. */
+function backwardPass(plan: LayerPlan, dy: Tensor, saved: Tensor[]): Tensor[] {
+  const { cell, c0, weights: w, mask, probe, T, B, In, P, H, order, hasBias } = plan;
+  const [x2dSaved, hPrevAll] = saved;
+  const masks = mask ? perStep(saved[2].reshape([T * B, 1]), T) : null;
+  const cellSaved = saved.slice(mask ? 3 : 2);
+  const dOut = perStep(dy.slice(0, T * B * P).reshape([T * B, P]), T);
+  let dh = dy.slice(T * B * P, B * P).reshape([B, P]);
+  let dc = c0 ? dy.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
+  const back = cell.backward(cellSaved, T, w);
+  const dGi: Tensor[] = new Array(T);
+  const dGh: Tensor[] = new Array(T);
+  const dhAll: Tensor[] = new Array(T); // ∂L/∂h_t, kept only for a probe
+  for (let k = T - 1; k >= 0; k--) {
+    const t = order[k];
+    const m = masks?.[t];
+    const dhNew = m ? dOut[t].add(dh).mul(m) : dOut[t].add(dh);
+    if (probe) dhAll[t] = dhNew;
+    const dcNew = m && dc ? dc.mul(m) : dc;
+    const g = back.step(t, dhNew, dcNew);
+    dGi[t] = g.dGi;
+    dGh[t] = g.dGh;
+    if (m) {
+      const keep = tf.scalar(1).sub(m); // where the mask is 0 the state passed straight through
+      dh = g.dh.add(dh.mul(keep));
+      dc = dc && g.dc!.add(dc.mul(keep));
+    } else {
+      dh = g.dh;
+      dc = g.dc;
+    }
+  }
+  if (probe) probe.backward(sample0(dhAll).square().sum(1).sqrt());
+  const DGi = tf.concat(dGi, 0);
+  const DGh = cell.foldsHiddenBias ? DGi : tf.concat(dGh, 0);
+  const dBih = hasBias ? sumRows(DGi) : null;
+  return [
+    tf.matMul(DGi, w.wIh).reshape([T, B, In]),
+    dh,
+    ...(c0 ? [dc!] : []),
+    transposedProduct(DGi, x2dSaved),
+    transposedProduct(DGh, hPrevAll),
+    ...(dBih ? [dBih, cell.foldsHiddenBias ? dBih : sumRows(DGh)] : []),
+    ...back.extraGrads(),
+  ];
 }
 
 /** Sample 0's row of each per-step `[B, n]` tensor, stacked by time: `[T, width]` (the first `width` columns). */
