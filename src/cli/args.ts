@@ -2,34 +2,16 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import type { RunnerError } from "../protocol";
+import { parseArgs as parseCommandLine, stringOption, type Parsed } from "../runner/command-line";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, modelFailed: 1, usage: 2, stopped: 3, internal: 70 } as const;
 
-export interface Parsed {
-  positional: string[];
-  options: Record<string, string | boolean>;
-}
-
 /** Options that never take a value: `--json model.ts` is the flag and the file. */
 const FLAGS = new Set(["json", "help", "quick", "no-check"]);
 
-export function parseArgs(args: string[]): Parsed {
-  const positional: string[] = [];
-  const options: Record<string, string | boolean> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "-h" || a === "--help") options.help = true;
-    else if (a.startsWith("--")) {
-      const [key, inline] = a.slice(2).split("=", 2);
-      const takesValue = !FLAGS.has(key) && args[i + 1] !== undefined && !args[i + 1].startsWith("-");
-      options[key] = inline ?? (takesValue ? args[++i] : true);
-    } else positional.push(a);
-  }
-  return { positional, options };
-}
-
-export const stringOption = (options: Parsed["options"], name: string) => (typeof options[name] === "string" ? (options[name] as string) : undefined);
+export const parseArgs = (args: string[]): Parsed => parseCommandLine(args, FLAGS);
+export { stringOption, type Parsed };
 
 /** The one model file argument, resolved; prints why and returns null when missing. */
 export function modelPath(positional: string[], usage: string): string | null {

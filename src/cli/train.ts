@@ -4,8 +4,9 @@ import * as path from "node:path";
 import type { RunEvent, RunInfo } from "../protocol";
 import { printable } from "../runner/run-file";
 import { defaultRunsFolder } from "../runner/run-store";
-import { DEFAULT_DATA_TIMEOUT_S, haltMessage, startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
-import { EXIT, formatRunnerError, modelPath, stringOption, type Command, type Parsed } from "./args";
+import { haltMessage, startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
+import { DEFAULT_DATA_TIMEOUT_S, trainOptions, type TrainOptions } from "../runner/train-contract";
+import { EXIT, formatRunnerError, modelPath, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
 const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]
@@ -34,13 +35,6 @@ export function formatMetrics(metrics: Record<string, number | string> | undefin
 
 /** A path for the terminal: relative to the current folder, control characters escaped. */
 const relative = (file: string) => printable(path.relative(process.cwd(), file) || file);
-
-function positiveInteger(options: Parsed["options"], name: string): number | undefined | null {
-  const text = stringOption(options, name);
-  if (options[name] === undefined) return undefined;
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : null;
-}
 
 /** Shows a run for people: a progress line redrawn on a terminal (plain lines otherwise), one line per epoch. */
 class Progress {
@@ -131,24 +125,16 @@ export const trainCommand: Command = {
   async run({ positional, options }) {
     const file = modelPath(positional, USAGE);
     if (!file) return EXIT.usage;
-    const epochs = positiveInteger(options, "epochs");
-    const snapshotEvery = positiveInteger(options, "snapshot-every");
-    if (epochs === null || snapshotEvery === null) {
-      console.error(`unroll: --epochs and --snapshot-every take a positive integer\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    const dataTimeout = options["data-timeout"] === undefined ? undefined : Number(stringOption(options, "data-timeout"));
-    if (dataTimeout !== undefined && !(dataTimeout >= 0)) {
-      console.error(`unroll: --data-timeout takes a number of seconds (0: no limit)\n\n${USAGE}`);
+    let run: TrainOptions;
+    try {
+      run = trainOptions({ positional, options }, ["json", "no-check", "help"]);
+    } catch (error) {
+      console.error(`unroll: ${(error as Error).message}\n\n${USAGE}`);
       return EXIT.usage;
     }
     const json = options.json !== undefined;
-    const runs = stringOption(options, "runs");
     const progress = new Progress();
-    const training: Training = startTraining(
-      { file, epochs, snapshotEvery, dataTimeout, backend: stringOption(options, "backend"), runsFolder: runs && path.resolve(runs) },
-      (event) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event)),
-    );
+    const training: Training = startTraining(run, (event) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event)));
 
     // Ctrl-C reaches the training process too (same process group); the stop message covers other cases.
     let interrupts = 0;
@@ -171,7 +157,7 @@ export const trainCommand: Command = {
         const halted = haltMessage(result.run);
         if (halted) console.log(halted);
         console.log(summary(result.run));
-        console.log(`run stored in ${relative(path.join(runs ? path.resolve(runs) : defaultRunsFolder(file), result.run.id))}`);
+        console.log(`run stored in ${relative(path.join(run.runsFolder ?? defaultRunsFolder(file), result.run.id))}`);
       } else if (!result.error && interrupts) {
         console.log("stopped before the run started");
       } else if (!result.error) {

@@ -6,80 +6,17 @@ import type { Readable, Writable } from "node:stream";
 import type { RunCommand, RunEvent, RunInfo, RunnerError } from "../protocol";
 import { locationIn } from "./location";
 import { defaultRunsFolder, endInterruptedRun } from "./run-store";
+import { trainArgs, WATCHDOG_FD, type TrainOptions } from "./train-contract";
 import type { WatchdogCommand } from "./watchdog";
 import type { HaltedLine } from "./watchdog-host";
 
 /** The training process's entry, beside the bundle that imports this module (dist/). */
 export const TRAIN_ENTRY = path.join(__dirname, "train.js");
 
-export const DEFAULT_SNAPSHOT_EVERY = 50;
-/** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
-export const DEFAULT_DATA_TIMEOUT_S = 120;
 /** How long a stopped run may take to end its step before its process is ended where it is. */
 export const STOP_GRACE_MS = 3000;
-/** The watchdog's pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
-export const WATCHDOG_FD = 4;
 /** How long the watchdog may take to answer a halt before the process is killed without its answer. */
 const HALT_BACKSTOP_MS = 3000;
-
-export interface TrainOptions {
-  /** The model file, absolute. */
-  file: string;
-  /** Overrides the experiment's epochs. */
-  epochs?: number;
-  /** A backend name or "auto" (default: $UNROLL_BACKEND, else auto). */
-  backend?: string;
-  /** Parameter snapshots and dynamics every this many steps (and at the end). */
-  snapshotEvery?: number;
-  /** Where run folders go (default: .unroll/runs beside the model file). */
-  runsFolder?: string;
-  /** The time limit of the experiment's `data()`, in seconds (0: none; default: $UNROLL_DATA_TIMEOUT, else 120). */
-  dataTimeout?: number;
-}
-
-/** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N] [--runs DIR]
- *  [--data-timeout SECONDS]`. */
-export function trainArgs(o: TrainOptions): string[] {
-  const args = [o.file];
-  if (o.epochs !== undefined) args.push("--epochs", String(o.epochs));
-  if (o.backend) args.push("--backend", o.backend);
-  if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
-  if (o.runsFolder) args.push("--runs", o.runsFolder);
-  if (o.dataTimeout !== undefined) args.push("--data-timeout", String(o.dataTimeout));
-  return args;
-}
-
-/** Parses what `trainArgs` writes (and what a person types); throws with the reason on a bad value. */
-export function parseTrainArgs(argv: string[]): TrainOptions {
-  const files: string[] = [];
-  const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) files.push(a);
-    else if (a.includes("=")) values[a.slice(2, a.indexOf("="))] = a.slice(a.indexOf("=") + 1);
-    else if (i + 1 < argv.length) values[a.slice(2)] = argv[++i];
-    else throw new Error(`${a} needs a value`);
-  }
-  const unknown = Object.keys(values).filter((k) => !["epochs", "backend", "snapshot-every", "runs", "data-timeout"].includes(k));
-  if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
-  if (files.length !== 1) throw new Error("expected one model file");
-  const count = (name: string) => {
-    if (values[name] === undefined) return undefined;
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${values[name]}'`);
-    return n;
-  };
-  const seconds = values["data-timeout"] === undefined ? undefined : Number(values["data-timeout"]);
-  if (seconds !== undefined && !(seconds >= 0)) throw new Error(`--data-timeout must be a number of seconds (0: no limit), got '${values["data-timeout"]}'`);
-  return {
-    file: path.resolve(files[0]),
-    dataTimeout: seconds,
-    epochs: count("epochs"),
-    backend: values.backend,
-    snapshotEvery: count("snapshot-every"),
-    runsFolder: values.runs && path.resolve(values.runs),
-  };
-}
 
 export interface TrainingResult {
   code: number | null;

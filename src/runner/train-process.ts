@@ -11,7 +11,7 @@
 import "./resolve-unroll"; // first: the user's "unroll" and ours are one library instance
 import * as fs from "node:fs";
 import type { RunCommand, RunEvent } from "../protocol";
-import { parseTrainArgs, WATCHDOG_FD } from "./train-client";
+import { parseTrainArgs, WATCHDOG_FD } from "./train-contract";
 import { train } from "./training";
 import { Watchdog } from "./watchdog-host";
 

@@ -12,7 +12,7 @@ import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, v
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { compactDynamics, snapshotParameters } from "./snapshot";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-client";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-contract";
 import { secondsFromEnv, timeoutError, type Watchdog } from "./watchdog-host";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */

@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { RunEvent } from "../../src/protocol";
-import { startTraining, type TrainOptions } from "../../src/runner/train-client";
+import { startTraining } from "../../src/runner/train-client";
+import type { TrainOptions } from "../../src/runner/train-contract";
 import { isAlive, readRun } from "../../src/runner/run-store";
 
 const ENTRY = path.join(__dirname, "../../../dist/train.js");

@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { parseSafetensors } from "unroll";
 import type { RunEvent } from "../../src/protocol";
-import { startTraining, type TrainOptions, type Training } from "../../src/runner/train-client";
+import { startTraining, type Training } from "../../src/runner/train-client";
+import type { TrainOptions } from "../../src/runner/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runner/run-store";
 import { setupBackend } from "./helpers";
 

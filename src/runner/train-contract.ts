@@ -1,0 +1,76 @@
+// The contract between whoever starts a training run (the CLI and the extension host, through train-client.ts)
+// and the training process (train-process.ts): the run's options, their defaults, and the process's command line,
+// written and read here and nowhere else. Loads neither "unroll" nor TensorFlow.js.
+import * as path from "node:path";
+import { parseArgs, stringOption, type Parsed } from "./command-line";
+
+export const DEFAULT_SNAPSHOT_EVERY = 50;
+/** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
+export const DEFAULT_DATA_TIMEOUT_S = 120;
+/** The watchdog's pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
+export const WATCHDOG_FD = 4;
+
+export interface TrainOptions {
+  /** The model file, absolute. */
+  file: string;
+  /** Overrides the experiment's epochs. */
+  epochs?: number;
+  /** A backend name or "auto" (default: $UNROLL_BACKEND, else auto). */
+  backend?: string;
+  /** Parameter snapshots and dynamics every this many steps (and at the end). */
+  snapshotEvery?: number;
+  /** Where run folders go (default: .unroll/runs beside the model file). */
+  runsFolder?: string;
+  /** The time limit of the experiment's `data()`, in seconds (0: none; default: $UNROLL_DATA_TIMEOUT, else 120). */
+  dataTimeout?: number;
+}
+
+const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout"];
+
+/** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N]
+ *  [--runs DIR] [--data-timeout SECONDS]` — `unroll train`'s options, less the CLI's own. */
+export function trainArgs(o: TrainOptions): string[] {
+  const args = [o.file];
+  if (o.epochs !== undefined) args.push("--epochs", String(o.epochs));
+  if (o.backend) args.push("--backend", o.backend);
+  if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
+  if (o.runsFolder) args.push("--runs", o.runsFolder);
+  if (o.dataTimeout !== undefined) args.push("--data-timeout", String(o.dataTimeout));
+  return args;
+}
+
+/** The run's options from a parsed command line (`unroll train`'s or the training process's); throws with the
+ *  reason on a bad value. `others`: options the caller reads itself (the CLI's --json, --no-check). */
+export function trainOptions({ positional, options }: Parsed, others: readonly string[] = []): TrainOptions {
+  const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k) && !others.includes(k));
+  if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
+  if (positional.length !== 1) throw new Error("expected one model file");
+  const value = (name: string) => {
+    if (options[name] === undefined) return undefined;
+    const text = stringOption(options, name);
+    if (text === undefined) throw new Error(`--${name} needs a value`);
+    return text;
+  };
+  const count = (name: string) => {
+    const text = value(name);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${text}'`);
+    return n;
+  };
+  const timeout = value("data-timeout");
+  const seconds = timeout === undefined ? undefined : Number(timeout);
+  if (seconds !== undefined && !(seconds >= 0)) throw new Error(`--data-timeout must be a number of seconds (0: no limit), got '${timeout}'`);
+  const runs = value("runs");
+  return {
+    file: path.resolve(positional[0]),
+    epochs: count("epochs"),
+    backend: value("backend"),
+    snapshotEvery: count("snapshot-every"),
+    runsFolder: runs && path.resolve(runs),
+    dataTimeout: seconds,
+  };
+}
+
+/** Reads what `trainArgs` writes. */
+export const parseTrainArgs = (argv: string[]): TrainOptions => trainOptions(parseArgs(argv));
