@@ -1,32 +1,39 @@
 // The VS Code host: wires model files to the runner (tracing process, training processes), the editor
-// (hovers, inlay hints, diagnostics, CodeLens), the explorer panel and the Runs view.
+// (hovers, inlay hints, diagnostics, CodeLens), the explorer panels and the Runs view.
 // It never loads TensorFlow.js: everything numeric happens in child processes.
+//
+//   settings.ts      the settings, typed, and their defaults     workspace.ts  model files, trust, runs folders
+//   commands.ts      every command, registered in one place      sessions.ts   training sessions (+ status-bar.ts)
+//   trace-service.ts traces on open and save, diagnostics        runs.ts       the runs and the Runs view
+//   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { TraceService, isModelFile } from "./trace-service";
+import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
-import { Workbench } from "./workbench";
+import { Panels } from "./panels";
+import { Runs } from "./runs";
+import { TrainingSessions } from "./sessions";
+import { readSettings } from "./settings";
+import { TraceService, isModelFile } from "./trace-service";
 
 export function activate(context: vscode.ExtensionContext) {
   const started = performance.now();
   const log = vscode.window.createOutputChannel("Unroll");
-  const config = () => vscode.workspace.getConfiguration("unroll");
-  const dist = (name: string) => context.asAbsolutePath(path.join("dist", name));
-
-  const traces = new TraceService(
-    dist("trace-server.js"),
-    () => ({ backend: config().get("backend", "auto"), timeoutMs: config().get("trace.timeoutMs", 10_000), onSave: config().get("trace.onSave", true) }),
-    log,
-  );
-  const workbench = new Workbench(context, traces, log);
+  const settings = () => readSettings(vscode.workspace.getConfiguration("unroll"));
+  const traces = new TraceService(context.asAbsolutePath(path.join("dist", "trace-server.js")), settings, log);
+  const runs = new Runs(context.extensionUri, settings, log);
+  const sessions = new TrainingSessions(settings, traces, runs, log);
   const selector: vscode.DocumentSelector = { language: "typescript", scheme: "file" };
 
   context.subscriptions.push(
     log,
     traces,
-    workbench,
+    runs,
+    sessions,
+    new Panels(context.extensionUri, traces, sessions, runs, log),
+    ...registerCommands({ extension: context, settings, traces, sessions, runs }),
     vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),
-    vscode.languages.registerInlayHintsProvider(selector, new ShapeInlayHintsProvider(traces, () => config().get("inlayHints.enabled", true))),
+    vscode.languages.registerInlayHintsProvider(selector, new ShapeInlayHintsProvider(traces, () => settings().inlayHints)),
     vscode.languages.registerCodeLensProvider(selector, new ModelCodeLensProvider()),
     vscode.window.onDidChangeActiveTextEditor((editor) => updateModelFileContext(editor)),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -35,7 +42,7 @@ export function activate(context: vscode.ExtensionContext) {
   );
   updateModelFileContext(vscode.window.activeTextEditor);
   log.appendLine(`Unroll activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { activationMs: performance.now() - started, traces, workbench };
+  return { activationMs: performance.now() - started, traces, sessions, runs };
 }
 
 function updateModelFileContext(editor: vscode.TextEditor | undefined): void {

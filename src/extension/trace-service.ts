@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import type { RunnerError, Trace, TraceEntry } from "../protocol";
 import { TraceClient } from "../runner/trace-client";
 import { LineTracker, diagnosticsFor, entriesByLine, isModelFileText } from "./shapes";
+import type { Settings } from "./settings";
 
 export interface TracedDocument {
   trace: Trace;
@@ -31,7 +32,7 @@ export class TraceService implements vscode.Disposable {
 
   constructor(
     private readonly serverPath: string,
-    private readonly settings: () => { backend: string; timeoutMs: number; onSave: boolean },
+    private readonly settings: () => Settings,
     private readonly log: vscode.OutputChannel,
   ) {
     this.disposables.push(
@@ -49,7 +50,7 @@ export class TraceService implements vscode.Disposable {
   }
 
   private traceIfWanted(document: vscode.TextDocument): void {
-    if (this.settings().onSave && isModelFile(document)) void this.trace(document);
+    if (this.settings().traceOnSave && isModelFile(document)) void this.trace(document);
   }
 
   /** Traces the saved file now (only in a trusted workspace); resolves to the trace, or null. */
@@ -64,7 +65,7 @@ export class TraceService implements vscode.Disposable {
   }
 
   private async run(document: vscode.TextDocument): Promise<Trace | null> {
-    const { backend, timeoutMs } = this.settings();
+    const { backend, traceTimeoutMs: timeoutMs } = this.settings();
     this.client ??= new TraceClient({ serverPath: this.serverPath, backend });
     const file = document.uri.fsPath;
     try {

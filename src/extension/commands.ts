@@ -1,0 +1,86 @@
+// Every command of the "Unroll" palette category, registered in one place: each calls into the room that does
+// it (training sessions, runs, traces), or is small enough to live here.
+import * as vscode from "vscode";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ExplorerPanel } from "./explorer-panel";
+import type { Runs } from "./runs";
+import type { TrainingSessions } from "./sessions";
+import { BACKEND_CHOICES, KEYS, type Settings } from "./settings";
+import type { TraceService } from "./trace-service";
+import { activeModelFile, ensureTrusted, modelDocument } from "./workspace";
+
+export interface Rooms {
+  extension: vscode.ExtensionContext;
+  settings: () => Settings;
+  traces: TraceService;
+  sessions: TrainingSessions;
+  runs: Runs;
+}
+
+export function registerCommands(rooms: Rooms): vscode.Disposable[] {
+  const { sessions, runs } = rooms;
+  const command = (id: string, run: (...args: never[]) => unknown) => vscode.commands.registerCommand(`unroll.${id}`, run);
+  return [
+    command("train", (uri?: vscode.Uri) => sessions.train(uri)),
+    command("stop", (uri?: vscode.Uri) => sessions.stop(uri)),
+    command("trace", (uri?: vscode.Uri) => traceShapes(rooms.traces, uri)),
+    command("openExplorer", (uri?: vscode.Uri) => openExplorer(sessions, uri)),
+    command("selectBackend", () => selectBackend(rooms.settings())),
+    command("newFromExample", () => newFromExample(rooms.extension)),
+    command("openRun", (dir?: string) => runs.open(dir)),
+    command("deleteRun", (dir?: string) => runs.delete(dir)),
+    command("exportWeights", (dir?: string) => runs.exportWeights(dir)),
+    command("refreshRuns", () => runs.refresh()),
+  ];
+}
+
+/** Traces the file now (saving it first) and says how it went in the status bar. */
+async function traceShapes(traces: TraceService, uri?: vscode.Uri): Promise<void> {
+  const document = await modelDocument(uri);
+  if (!document || !ensureTrusted("Tracing shapes")) return;
+  if (document.isDirty) await document.save();
+  const trace = await traces.trace(document);
+  if (!trace) return;
+  const calls = trace.entries.filter((e) => e.kind === "call").length;
+  const summary = trace.error ? `stopped at line ${trace.error.location?.line ?? "?"}: ${trace.error.message}` : `${calls} calls traced in ${Math.round(trace.durationMs)} ms`;
+  vscode.window.setStatusBarMessage(`Unroll: ${summary}`, 5000);
+}
+
+function openExplorer(sessions: TrainingSessions, uri?: vscode.Uri): ExplorerPanel | undefined {
+  const file = uri?.fsPath ?? activeModelFile() ?? sessions.latestFile();
+  if (!file) {
+    void vscode.window.showWarningMessage('Unroll: open a model file first (a .ts file that imports "unroll").');
+    return undefined;
+  }
+  return ExplorerPanel.show(file);
+}
+
+async function selectBackend(settings: Settings): Promise<void> {
+  const pick = await vscode.window.showQuickPick(
+    BACKEND_CHOICES.map((b) => ({ ...b, description: b.label === settings.backend ? "current" : undefined })),
+    { title: "Unroll: backend for training and traces" },
+  );
+  if (pick) await vscode.workspace.getConfiguration("unroll").update(KEYS.backend, pick.label, vscode.ConfigurationTarget.Workspace);
+}
+
+/** Copies one of the examples (and the data it reads) into the workspace and opens it. */
+async function newFromExample(extension: vscode.ExtensionContext): Promise<void> {
+  const examples = extension.asAbsolutePath("examples");
+  const files = fs.readdirSync(examples).filter((f) => f.endsWith(".ts")).sort();
+  const describe = (f: string) => fs.readFileSync(path.join(examples, f), "utf8").split("\n")[0].replace(/^\/\/\s*/, "");
+  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: f, detail: describe(f) })), { title: "Unroll: new model file from an example" });
+  if (!pick) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!folder) {
+    const doc = await vscode.workspace.openTextDocument({ language: "typescript", content: fs.readFileSync(path.join(examples, pick.label), "utf8") });
+    await vscode.window.showTextDocument(doc);
+    return;
+  }
+  let target = path.join(folder, pick.label);
+  for (let n = 2; fs.existsSync(target); n++) target = path.join(folder, pick.label.replace(/\.ts$/, `-${n}.ts`));
+  fs.copyFileSync(path.join(examples, pick.label), target);
+  const data = path.join(examples, "data");
+  if (fs.existsSync(data) && !fs.existsSync(path.join(folder, "data"))) fs.cpSync(data, path.join(folder, "data"), { recursive: true });
+  await vscode.window.showTextDocument(vscode.Uri.file(target));
+}

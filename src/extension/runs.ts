@@ -1,0 +1,177 @@
+// The workspace's runs: the Runs view's list (kept fresh by a file watcher, and polled while a run is running),
+// the runs ticked to compare, and the commands that act on one run — open, delete, export its weights — always on
+// a folder directly inside a runs folder.
+import * as vscode from "vscode";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { FromRunsView, RunSummary } from "../protocol";
+import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
+import { ExplorerPanel } from "./explorer-panel";
+import { RunsView } from "./runs-view";
+import type { Settings } from "./settings";
+import { runsFolderFor, runsFolders } from "./workspace";
+
+/** While a listed run is running (ours or a CLI's), the list is read again this often: a run whose process dies
+ *  without a word then turns "interrupted". */
+const RUNNING_POLL_MS = 5000;
+
+export class Runs implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly view: RunsView;
+  private selected: string[] = []; // run folders ticked for comparison
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private listed = 0; // the latest listing asked for: an older one that ends later is dropped
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly settings: () => Settings,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    this.view = new RunsView(extensionUri, (m) => log.appendLine(m));
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${settings().runsFolder}/*/run.json`);
+    const changed = () => this.scheduleRefresh();
+    this.disposables.push(
+      this.view,
+      vscode.window.registerWebviewViewProvider(RunsView.viewType, this.view),
+      this.view.onMessage((m) => this.onMessage(m)),
+      watcher,
+      watcher.onDidCreate(changed),
+      watcher.onDidChange(changed),
+      watcher.onDidDelete(changed),
+    );
+    void this.refresh();
+  }
+
+  /** Every run of the workspace's runs folders, newest first (read asynchronously; see listRuns). */
+  all(): Promise<RunSummary[]> {
+    return listRuns(runsFolders(this.settings()));
+  }
+
+  /** The runs of one model file, newest first. */
+  async of(file: string): Promise<RunSummary[]> {
+    return (await listRuns(runsFolderFor(this.settings(), file))).filter((r) => r.info.file === file);
+  }
+
+  /** Reads the run (asynchronously, its curve downsampled for display) and shows it in the panel. */
+  async show(panel: ExplorerPanel, dir: string): Promise<void> {
+    const detail = await readRunDetail(dir);
+    if (detail.summary.damaged) this.log.appendLine(`Unroll: the run in ${dir} is damaged: ${detail.summary.damaged}`);
+    panel.postRun(detail);
+  }
+
+  scheduleRefresh(delay = 300): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), delay);
+  }
+
+  async refresh(): Promise<void> {
+    const listing = ++this.listed;
+    const runs = await this.all();
+    if (listing !== this.listed) return; // a newer listing was asked for meanwhile
+    this.selected = this.selected.filter((dir) => runs.some((r) => r.dir === dir));
+    this.view.postRuns(runs, this.selected);
+    if (runs.some((r) => r.info.status === "running")) this.scheduleRefresh(RUNNING_POLL_MS);
+  }
+
+  private onMessage(m: FromRunsView): void {
+    if (m.type === "openRun") void this.open(m.dir);
+    else if (m.type === "deleteRun") void this.delete(m.dir);
+    else if (m.type === "select") void this.compare(m.dirs);
+  }
+
+  /** Overlays the runs ticked in the Runs view on the loss charts (opening the first one's explorer if none is open). */
+  private async compare(dirs: string[]): Promise<void> {
+    this.selected = dirs;
+    const runs = (await this.all()).filter((r) => dirs.includes(r.dir));
+    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir)));
+    const panels = ExplorerPanel.all();
+    if (!panels.length && runs.length && runs[0].info.file) panels.push(ExplorerPanel.show(runs[0].info.file));
+    for (const panel of panels) panel.postCompare(details);
+  }
+
+  /** The run in `dir`, only when `dir` is a run folder directly inside one of the workspace's runs folders. */
+  private async find(dir: string): Promise<RunSummary | null> {
+    const inside = await runFolderInside(runsFolders(this.settings()), dir);
+    if (!inside) {
+      this.log.appendLine(`Unroll: refused to act on ${JSON.stringify(dir)}: not a run folder inside the runs folder`);
+      return null;
+    }
+    return readRunSummary(inside);
+  }
+
+  private async pick(title: string): Promise<RunSummary | undefined> {
+    const runs = await this.all();
+    if (!runs.length) {
+      void vscode.window.showInformationMessage("Unroll: no runs yet. Train a model first (Unroll: Train Model).");
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({
+        label: r.info.name,
+        description: `${r.info.status}${r.damaged ? " (damaged)" : ""} · ${r.info.id}`,
+        detail: r.damaged ? `damaged: ${r.damaged}` : `${path.basename(r.info.file)} · loss ${r.info.finalLoss?.toFixed(4) ?? "–"}`,
+        run: r,
+      })),
+      { title },
+    );
+    return pick?.run;
+  }
+
+  /** The run of a command: the folder it names (a Runs view row), else the one the user picks. */
+  private async runOf(dir: string | undefined, title: string): Promise<RunSummary | null | undefined> {
+    return typeof dir === "string" ? this.find(dir) : this.pick(title);
+  }
+
+  async open(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, "Unroll: open a run");
+    if (!run) return;
+    if (!run.info.file) {
+      void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} does not say which model file it trained (damaged: ${run.damaged ?? "no file"}).`);
+      return;
+    }
+    await this.show(ExplorerPanel.show(run.info.file, { preserveFocus: false }), run.dir);
+  }
+
+  async delete(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, "Unroll: delete a run");
+    if (!run) return;
+    if (run.info.status === "running") {
+      void vscode.window.showWarningMessage("Unroll: stop this run before deleting it.");
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(`Delete the run ${run.info.id}? Its metrics, snapshots and weights are removed.`, { modal: true, detail: run.dir }, "Delete");
+    if (choice !== "Delete") return;
+    try {
+      await fs.promises.rm(run.dir, { recursive: true, force: true });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Unroll: cannot delete ${run.dir}: ${(error as Error).message}`);
+    }
+    void this.refresh();
+  }
+
+  async exportWeights(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, "Unroll: export the weights of a run");
+    if (!run) return;
+    const weights = path.join(run.dir, "weights.safetensors");
+    if (!fs.existsSync(weights)) {
+      void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} has no weights yet.`);
+      return;
+    }
+    const folder = run.info.file ? path.dirname(run.info.file) : run.dir;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, `${run.info.name}.safetensors`)), filters: { Safetensors: ["safetensors"] } });
+    if (!target) return;
+    fs.copyFileSync(weights, target.fsPath);
+    void vscode.window.showInformationMessage(`Unroll: weights saved to ${target.fsPath} (PyTorch's parameter names: load with safetensors.torch.load_file).`);
+  }
+
+  /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */
+  async exportCsv(modelFile: string, runId: string, csv: string): Promise<void> {
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(modelFile), `${runId}.csv`)), filters: { CSV: ["csv"] } });
+    if (target) fs.writeFileSync(target.fsPath, csv);
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,150 @@
+// Training sessions: "Unroll: Train Model" starts a training process for a model file (one at a time per file),
+// streams its events to the file's explorer panel and the status bar, and says how the run ended; "Stop Training"
+// asks it to stop.
+import * as vscode from "vscode";
+import * as path from "node:path";
+import type { RunEvent } from "../protocol";
+import { haltMessage, startTraining, type Training } from "../runner/train-client";
+import { ExplorerPanel } from "./explorer-panel";
+import type { Runs } from "./runs";
+import type { Settings } from "./settings";
+import { TrainingStatusBar, type SessionStatus } from "./status-bar";
+import type { TraceService } from "./trace-service";
+import { activeModelFile, ensureTrusted, modelDocument, runsFolderFor, showLocation } from "./workspace";
+
+/** A training run the extension started, with what the status bar shows of it. */
+interface Session extends SessionStatus {
+  training: Training;
+  runId?: string;
+  /** The latest step not yet shown: steps reach the panel and the status bar at most every STEP_INTERVAL_MS. */
+  pendingStep?: RunEvent;
+  stepTimer?: NodeJS.Timeout;
+}
+
+/** A small model trains thousands of steps a second; posting each to the webview floods the host (a Stop
+ *  command then waits behind the queue). The panel gets the run's every step from the store at the end. */
+const STEP_INTERVAL_MS = 100;
+
+export class TrainingSessions implements vscode.Disposable {
+  private readonly sessions = new Map<string, Session>(); // by model file
+  private readonly status = new TrainingStatusBar();
+
+  constructor(
+    private readonly settings: () => Settings,
+    private readonly traces: TraceService,
+    private readonly runs: Runs,
+    private readonly log: vscode.OutputChannel,
+  ) {}
+
+  /** The session training `file`, if any. */
+  get(file: string): Session | undefined {
+    return this.sessions.get(file);
+  }
+
+  /** The file trained last, if one trains. */
+  latestFile(): string | undefined {
+    return [...this.sessions.keys()].pop();
+  }
+
+  async train(uri?: vscode.Uri): Promise<void> {
+    const document = await modelDocument(uri);
+    if (!document || !ensureTrusted("Training")) return;
+    const file = document.uri.fsPath;
+    if (this.sessions.has(file)) {
+      void vscode.window.showInformationMessage(`Unroll: ${path.basename(file)} is already training.`, "Stop").then((c) => c && this.stop(document.uri));
+      return;
+    }
+    if (document.isDirty) await document.save();
+    ExplorerPanel.show(file);
+    const settings = this.settings();
+    const runsFolder = runsFolderFor(settings, file);
+    const session: Session = { file, training: undefined as unknown as Training };
+    session.training = startTraining(
+      { file, backend: settings.backend, snapshotEvery: settings.snapshotEvery, dataTimeout: settings.dataTimeout, runsFolder },
+      (event) => this.onEvent(session, event),
+    );
+    this.sessions.set(file, session);
+    this.traces.setRunError(file, null);
+    this.updateStatus();
+    void vscode.commands.executeCommand("setContext", "unroll.training", true);
+    const result = await session.training.done;
+    this.flushStep(session);
+    this.sessions.delete(file);
+    // The panel saw a sample of the steps while training: now it gets them all.
+    const panel = ExplorerPanel.get(file);
+    if (panel && session.runId) void this.runs.show(panel, path.join(runsFolder, session.runId));
+    void vscode.commands.executeCommand("setContext", "unroll.training", this.sessions.size > 0);
+    this.updateStatus(session);
+    void this.runs.refresh();
+    this.traces.setRunError(file, result.error ?? null);
+    const run = result.run;
+    if (result.error) {
+      const location = result.error.location;
+      const where = location ? ` (${path.basename(location.file)}:${location.line})` : "";
+      void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, "Show Line").then((c) => c && location && showLocation(location));
+    } else if (run && haltMessage(run)) {
+      const location = run.halted?.location;
+      void vscode.window.showInformationMessage(`Unroll: ${run.name} ${haltMessage(run)}.`, ...(location ? ["Show Line"] : [])).then((c) => c && location && showLocation(location));
+    } else if (run?.status === "completed") {
+      vscode.window.setStatusBarMessage(`Unroll: ${run.name} completed, loss ${run.finalLoss?.toFixed(4)}`, 8000);
+    } else if (!run && result.code !== 0) {
+      void vscode.window.showErrorMessage(`Unroll: the training process of ${path.basename(file)} ended unexpectedly (${result.signal ?? `exit ${result.code}`}). See the "Unroll" output.`);
+    }
+  }
+
+  stop(uri?: vscode.Uri): void {
+    const file = uri?.fsPath ?? activeModelFile();
+    const session = (file && this.sessions.get(file)) || [...this.sessions.values()].pop();
+    if (!session) {
+      void vscode.window.showInformationMessage("Unroll: nothing is training.");
+      return;
+    }
+    session.training.stop(); // a step that does not end within a few seconds is ended where it is; the run "stopped"
+  }
+
+  private onEvent(session: Session, event: RunEvent): void {
+    if (event.type === "step") {
+      Object.assign(session, { epoch: event.epoch, step: event.step, loss: event.loss, pendingStep: event });
+      session.stepTimer ??= setTimeout(() => this.flushStep(session), STEP_INTERVAL_MS);
+      return;
+    }
+    if (event.type !== "log") this.flushStep(session);
+    switch (event.type) {
+      case "start":
+        session.runId = event.run.id;
+        session.backend = { name: event.run.backendName, summary: event.run.backend };
+        session.epochs = event.run.config.epochs;
+        ExplorerPanel.get(session.file)?.postBackend(event.run.backend);
+        this.runs.scheduleRefresh();
+        break;
+      case "epoch":
+        this.runs.scheduleRefresh();
+        break;
+      case "log":
+        this.log.append(event.text);
+        return;
+      default:
+        break;
+    }
+    if (session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, event);
+    this.updateStatus();
+  }
+
+  private flushStep(session: Session): void {
+    clearTimeout(session.stepTimer);
+    session.stepTimer = undefined;
+    const step = session.pendingStep;
+    session.pendingStep = undefined;
+    if (step && session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, step);
+    this.updateStatus();
+  }
+
+  private updateStatus(ended?: Session): void {
+    this.status.show([...this.sessions.values()].pop(), ended);
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) session.training.stop();
+    this.status.dispose();
+  }
+}

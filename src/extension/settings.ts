@@ -1,0 +1,60 @@
+// Unroll's settings as typed values, and the one place their defaults live: package.json's "configuration"
+// says the same (test/unit/settings.test.ts compares them), and the runner's own defaults are these.
+import { DEFAULT_TIMEOUT_MS } from "../runner/trace-client";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_SNAPSHOT_EVERY } from "../runner/train-contract";
+
+export interface Settings {
+  backend: string;
+  traceOnSave: boolean;
+  traceTimeoutMs: number;
+  inlayHints: boolean;
+  snapshotEvery: number;
+  dataTimeout: number;
+  /** Relative to a workspace folder, without a leading "./" or a trailing "/". */
+  runsFolder: string;
+}
+
+export const DEFAULTS: Settings = {
+  backend: "auto",
+  traceOnSave: true,
+  traceTimeoutMs: DEFAULT_TIMEOUT_MS,
+  inlayHints: true,
+  snapshotEvery: DEFAULT_SNAPSHOT_EVERY,
+  dataTimeout: DEFAULT_DATA_TIMEOUT_S,
+  runsFolder: ".unroll/runs",
+};
+
+/** Each setting's key under "unroll." in package.json. */
+export const KEYS: Record<keyof Settings, string> = {
+  backend: "backend",
+  traceOnSave: "trace.onSave",
+  traceTimeoutMs: "trace.timeoutMs",
+  inlayHints: "inlayHints.enabled",
+  snapshotEvery: "snapshotEvery",
+  dataTimeout: "dataTimeout",
+  runsFolder: "runsFolder",
+};
+
+/** The choices of "Unroll: Select Backend", in `auto`'s order (package.json's enum lists the same). */
+export const BACKEND_CHOICES = [
+  { label: "auto", detail: "The first that works: CUDA, native, WebGPU, then the embedded WebAssembly backend" },
+  { label: "tfjs-node-gpu", detail: "CUDA through libtensorflow (npm install @tensorflow/tfjs-node-gpu)" },
+  { label: "tfjs-node", detail: "Native libtensorflow on the CPU (npm install @tensorflow/tfjs-node)" },
+  { label: "webgpu", detail: "WebGPU through Dawn (npm install webgpu @tensorflow/tfjs-backend-webgpu)" },
+  { label: "wasm", detail: "Embedded WebAssembly with SIMD: works offline everywhere" },
+  { label: "cpu", detail: "Plain JavaScript: slowest" },
+] as const;
+
+/** The settings as the configuration ("unroll" section) has them, defaults for what it lacks. */
+export function readSettings(config: { get<T>(key: string, defaultValue: T): T }): Settings {
+  const read = <K extends keyof Settings>(key: K): Settings[K] => config.get(KEYS[key], DEFAULTS[key]);
+  return {
+    backend: read("backend"),
+    traceOnSave: read("traceOnSave"),
+    traceTimeoutMs: read("traceTimeoutMs"),
+    inlayHints: read("inlayHints"),
+    snapshotEvery: read("snapshotEvery"),
+    dataTimeout: read("dataTimeout"),
+    runsFolder: read("runsFolder").replace(/^\.\/|\/$/g, ""),
+  };
+}
