@@ -2,14 +2,13 @@
 // `npm run build:types`), and `unroll check` / the check before `run` and `trace` (dist/cli.js).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Checker, type CheckResult, type TypeDiagnostic } from "../../src/runner/typecheck";
+import { runCli } from "./helpers";
 
 const ROOT = path.join(__dirname, "../../..");
-const CLI = path.join(ROOT, "dist/cli.js");
 const checker = new Checker(path.join(ROOT, "dist/types/index.d.ts"));
 
 /** A fresh folder with no node_modules and no tsconfig.json anywhere above it (the system temp folder). */
@@ -122,18 +121,7 @@ describe("Checker", () => {
   });
 });
 
-/** Runs the CLI in `cwd`; resolves with the exit code and what it printed. */
-function cli(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, UNROLL_BACKEND: process.env.UNROLL_BACKEND ?? "wasm" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], cwd = ROOT) => runCli(args, { cwd });
 
 describe("unroll check", () => {
   test("prints file:line:col: error TSnnnn: message, relative to the working directory, and exits with 1", async () => {

@@ -4,7 +4,6 @@
 // the library.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,30 +12,18 @@ import * as unroll from "unroll";
 import type { RunEvent } from "../../src/protocol";
 import { readRun } from "../../src/runner/run-store";
 import { train } from "../../src/runner/training";
-import { setupBackend } from "./helpers";
+import { setupBackend, runCli } from "./helpers";
 import { gradientNorms, STEPS } from "../../examples/09_vanishing_gradients";
 
 before(setupBackend);
 
 const ROOT = path.join(__dirname, "../../..");
-const CLI = path.join(ROOT, "dist/cli.js");
 const example = (name: string) => path.join(ROOT, "examples", name);
 const SURNAMES = example("data/surnames.csv.gz");
 /** Each training test may take long on a busy machine, but never forever. */
 const LIMIT = { timeout: 300_000 };
 
-/** Runs the CLI; resolves with the exit code and what it printed. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, UNROLL_BACKEND: process.env.UNROLL_BACKEND ?? "wasm" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 /** `label   torch.Size([a, b])` lines of a scratchpad's output, as [label, shape] pairs in order. */
 function shapes(stdout: string): [string, string][] {

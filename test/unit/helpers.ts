@@ -1,4 +1,5 @@
 // Shared by the unit tests: fixtures, tolerances, and the backend every test runs on.
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import assert from "node:assert/strict";
@@ -60,3 +61,43 @@ export function assertRelClose(actual: Tensor, expected: Tensor, tolerance: numb
 export const FORWARD_TOL = 1e-5;
 export const GRAD_TOL = 1e-4;
 export const STEP_TOL = 1e-6;
+
+// ---------------------------------------------------------------------------------------------------
+// The CLI, as a person runs it
+
+export const CLI = path.join(__dirname, "../../../dist/cli.js");
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Every CLI process a test started and did not see end: `killCliRuns()` (in an `after`) ends them. */
+const running = new Set<ChildProcess>();
+
+/** Runs `unroll …` (on the backend of the tests); `interruptAfter` sends SIGINT, as Ctrl-C would, once stdout has
+ *  that text. Resolves with the exit code and what it printed. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; interruptAfter?: RegExp } = {}): Promise<CliRun> {
+  const env = { ...process.env, UNROLL_BACKEND: process.env.UNROLL_BACKEND ?? "wasm", ...options.env };
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? path.join(__dirname, "../../.."), env, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d;
+    if (options.interruptAfter?.test(stdout) && !child.killed) child.kill("SIGINT");
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      running.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function killCliRuns(): void {
+  for (const child of running) child.kill("SIGKILL");
+}

@@ -6,19 +6,20 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { RunEvent } from "../../src/protocol";
 import { startTraining } from "../../src/runner/train-client";
 import type { TrainOptions } from "../../src/runner/train-contract";
 import { isAlive, readRun } from "../../src/runner/run-store";
+import { killCliRuns, runCli } from "./helpers";
 
 const ENTRY = path.join(__dirname, "../../../dist/train.js");
-const CLI = path.join(__dirname, "../../../dist/cli.js");
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-faults-"));
 const RUNS = path.join(ROOT, "runs");
 const children = new Set<ChildProcess>(); // ended by `after` if a test failed before they did
 after(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  killCliRuns();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
 
@@ -68,24 +69,12 @@ function start(file: string, options: Partial<TrainOptions> = {}) {
   return { events, training, waitFor };
 }
 
-/** Runs `unroll …`; `interruptAfter` sends SIGINT (as Ctrl-C would) once stdout has that text. */
-function cli(args: string[], options: { interruptAfter?: RegExp; env?: Record<string, string> } = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d;
-    if (options.interruptAfter?.test(stdout) && !child.killed) child.kill("SIGINT");
-  });
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const cli = runCli;
 
 const LIMIT = { timeout: 90_000 };
 
-describe("a step that never ends", LIMIT, () => {
-  test("Stop ends it where it is: 'stopped' at forward's line, the metrics kept, the process gone", async () => {
+describe("a step that never ends", () => {
+  test("Stop ends it where it is: 'stopped' at forward's line, the metrics kept, the process gone", LIMIT, async () => {
     const file = modelFile("stuck", { forward: STUCK });
     const run = start(file);
     await run.waitFor((e) => e.type === "log" && e.text.includes("looping"));
@@ -103,7 +92,7 @@ describe("a step that never ends", LIMIT, () => {
     assert.deepEqual(stored.steps.map((s) => s.step), [1, 2], "every line written so far");
   });
 
-  test("Ctrl-C on `unroll train` ends it too: exit code 3, the line it was stuck at", async () => {
+  test("Ctrl-C on `unroll train` ends it too: exit code 3, the line it was stuck at", LIMIT, async () => {
     const file = modelFile("stuck-cli", { forward: STUCK });
     const out = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"], { interruptAfter: /looping/ });
     assert.equal(out.code, 3, out.stderr);
@@ -115,8 +104,8 @@ describe("a step that never ends", LIMIT, () => {
   });
 });
 
-describe("data() and a scratchpad's main past their time limit", LIMIT, () => {
-  test("a data() that never settles fails the run (kind 'timeout') after the configured time", async () => {
+describe("data() and a scratchpad's main past their time limit", () => {
+  test("a data() that never settles fails the run (kind 'timeout') after the configured time", LIMIT, async () => {
     const file = modelFile("data-never", { data: "() => new Promise<never>(() => {})" });
     const run = start(file, { dataTimeout: 1 });
     const result = await run.training.done;
@@ -126,14 +115,14 @@ describe("data() and a scratchpad's main past their time limit", LIMIT, () => {
     assert.equal(result.error?.location?.line, 13, "the experiment's export");
   });
 
-  test("a data() that loops is stopped at its line; $UNROLL_DATA_TIMEOUT sets the limit", async () => {
+  test("a data() that loops is stopped at its line; $UNROLL_DATA_TIMEOUT sets the limit", LIMIT, async () => {
     const file = modelFile("data-loop", { data: "() => { let n = 0; while (true) n++; }" });
     const out = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"], { env: { UNROLL_DATA_TIMEOUT: "1" } });
     assert.equal(out.code, 1, out.stderr);
     assert.match(out.stderr, /data-loop\.ts:17:\d+: data\(\) did not return within 1 s: it was still running line 17 /);
   });
 
-  test("`unroll run --timeout`: a main that loops, one that never settles", async () => {
+  test("`unroll run --timeout`: a main that loops, one that never settles", LIMIT, async () => {
     const loops = path.join(ROOT, "loops.ts");
     fs.writeFileSync(loops, `console.log("start");\nexport default function main() {\n  let i = 0;\n  while (true) i++;\n}\n`);
     const looped = await cli(["run", loops, "--timeout", "1"]);
@@ -148,8 +137,8 @@ describe("data() and a scratchpad's main past their time limit", LIMIT, () => {
   });
 });
 
-describe("process.exit and exhausted memory are the model's doing", LIMIT, () => {
-  test("process.exit in forward fails the run (exit 1) at the call, not as an internal error", async () => {
+describe("process.exit and exhausted memory are the model's doing", () => {
+  test("process.exit in forward fails the run (exit 1) at the call, not as an internal error", LIMIT, async () => {
     const file = modelFile("exits", { forward: "if (++calls === 2) process.exit(3);" });
     const out = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"]);
     assert.equal(out.code, 1, out.stderr);
@@ -163,7 +152,7 @@ describe("process.exit and exhausted memory are the model's doing", LIMIT, () =>
     assert.match(ran.stderr, /exits-run\.ts:2:\d+: process\.exit\(0\) cannot end `unroll run`/);
   });
 
-  test("a WebAssembly heap exhausted during a step: the step, the epoch and what to make smaller", async () => {
+  test("a WebAssembly heap exhausted during a step: the step, the epoch and what to make smaller", LIMIT, async () => {
     // The wasm heap holds 4 GiB at most: 31000² floats (3.6 GiB), then 12000² more, cannot fit.
     const file = modelFile("oom", { forward: "if (++calls === 2) { tf.fill([31000, 31000], 1); tf.fill([12000, 12000], 2); }" });
     const run = start(file);

@@ -5,22 +5,22 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { parseSafetensors } from "unroll";
 import type { RunEvent } from "../../src/protocol";
 import { startTraining, type Training } from "../../src/runner/train-client";
 import type { TrainOptions } from "../../src/runner/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runner/run-store";
-import { setupBackend } from "./helpers";
+import { setupBackend, killCliRuns, runCli } from "./helpers";
 
 const ENTRY = path.join(__dirname, "../../../dist/train.js");
-const CLI = path.join(__dirname, "../../../dist/cli.js");
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-train-"));
 const RUNS = path.join(ROOT, "runs");
 const children = new Set<ChildProcess>(); // ended by `after` if a test failed before they did
 before(setupBackend); // for reading the weights back
 after(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  killCliRuns();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
 
@@ -237,19 +237,7 @@ describe("unroll train: the training process", () => {
   });
 });
 
-/** Runs `unroll …`; `interruptAfter` sends SIGINT (as Ctrl-C would) once stdout has that text. */
-function cli(args: string[], interruptAfter?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child); // its training process stops by itself when the CLI goes away (IPC disconnect)
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d;
-    if (interruptAfter?.test(stdout) && !child.killed) child.kill("SIGINT");
-  });
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], interruptAfter?: RegExp) => runCli(args, { interruptAfter });
 
 describe("unroll train: the command", () => {
   test("plain lines without a terminal, --json streams the events", LIMIT, async () => {
