@@ -52,7 +52,18 @@ export default tseslint.config(
     rules: forbid([...RUNNER_FORBIDS, ...LIBRARY], "A runner client is loaded by the extension host: it must not load the library, TensorFlow.js or any tool."),
   },
   {
+    // Plain types shared by every side: it imports no code, and types only from the library's dynamics-types.ts.
     files: ["src/protocol.ts"],
-    rules: forbid(["*", "**/*"], "protocol.ts is plain types shared by every side: it imports nothing."),
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^(?!\\./nn/dynamics-types$)", message: "protocol.ts imports nothing: it is plain types shared by every side." },
+            { regex: "^\\./nn/dynamics-types$", allowTypeImports: true, message: "protocol.ts imports the library's record types as types only." },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -1,5 +1,9 @@
 // Every message between the runner (child processes), the extension host and the webview, typed, in one
-// place. Plain data only: this file imports nothing, so every side can use it.
+// place. Plain data only, and no code it imports: the two records the library itself makes (a layer's dynamics,
+// a recurrent module's sizes) are declared once, there, and imported as types (erased at build time).
+import type { DynamicsRecord, RecurrentConfig } from "./nn/dynamics-types";
+
+export type { RecurrentConfig };
 
 /** 1-based line and column in a user's file. */
 export interface SourceLocation {
@@ -45,14 +49,6 @@ export interface TracedShape {
   packed?: { batchSizes: number[] };
 }
 
-/** A recurrent module's sizes and layout (RNN, LSTM, GRU and their cells), for the unrolled diagram. */
-export interface RecurrentConfig {
-  inputSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  bidirectional: boolean;
-  batchFirst: boolean;
-}
 
 export interface TracedParameter {
   name: string;
@@ -179,21 +175,9 @@ export interface ParameterSnapshot {
   direction?: "forward" | "reverse";
 }
 
-/** A recurrent layer's behaviour on one sample: states and gates over time, gradient norms through time. */
-export interface LayerDynamics {
-  /** The module's name in the model ("rnn") and its class. */
-  module: string;
-  kind: string;
-  layer: number;
-  direction: "forward" | "reverse";
-  /** [time][unit] hidden state (h_t) of the sample. */
-  hidden: number[][];
-  /** [time][unit] cell state, LSTM only. */
-  cell?: number[][];
-  /** Gate activations: names and [time][gate][unit]. */
-  gates?: { names: string[]; values: number[][][] };
-  /** ‖∂loss/∂h_t‖ for each time step t (for the sample); 0 where the loss does not depend on h_t. */
-  gradNorms: number[];
+/** A recurrent layer's behaviour on one sample — states and gates over time, gradient norms through time — as the
+ *  library records it (DynamicsRecord) and a snapshot stores it. */
+export interface LayerDynamics extends DynamicsRecord {
   /** Set when the snapshot file's size cap kept only every `timeStride`-th time step (t = 0, k, 2k, …) of
    *  `timeSteps` in hidden, cell and gates; gradNorms keep every step. */
   timeStride?: number;

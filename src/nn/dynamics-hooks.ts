@@ -8,6 +8,9 @@
 // sample 0's values as plain numbers, and leaves every parameter's `.grad` untouched.
 import { tf, type Tensor } from "./tf";
 import type { Module } from "./module";
+import type { DynamicsRecord } from "./dynamics-types";
+
+export type { DynamicsRecord };
 
 /** What the fused layer reports for sample 0 of one call (one layer, one direction). Rows are indexed by time
  *  (position in the sequence), not by processing order, also for the reverse direction. */
@@ -18,23 +21,6 @@ export interface LayerProbe {
   backward(gradNorms: Tensor): void;
 }
 
-/** One layer and direction of one recurrent module, over the calls of one pass (the shape of protocol's
- *  LayerDynamics). A module called several times (a decoder stepped one token at a time, a cell stepped by
- *  hand) gets its calls' steps one after another. */
-export interface DynamicsRecord {
-  /** The module's path in the model ("rnn", "encoder.lstm"), or its class name for the model itself. */
-  module: string;
-  kind: string;
-  layer: number;
-  direction: "forward" | "reverse";
-  /** `[time][unit]`. */
-  hidden: number[][];
-  cell?: number[][];
-  /** `[time][gate][unit]`. */
-  gates?: { names: string[]; values: number[][][] };
-  /** ‖∂loss/∂h_t‖ per time step; 0 where the loss does not depend on h_t. */
-  gradNorms: number[];
-}
 
 type Observer = (module: Module, layer: number, reverse: boolean) => LayerProbe | null;
 

@@ -9,7 +9,8 @@ import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, typ
 import { shapeString } from "./tensor";
 import { nextUniform } from "./random";
 import { uniform } from "./init";
-import type { RecurrentConfig, TraceNames } from "./trace-hooks";
+import type { TraceNames } from "./trace-hooks";
+import type { RecurrentConfig } from "./dynamics-types";
 import { layerProbe } from "./dynamics-hooks";
 
 export interface RNNOptions {

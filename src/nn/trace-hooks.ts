@@ -47,14 +47,6 @@ export function traceTensor(factory: string, tensor: Tensor): Tensor {
   return tensor;
 }
 
-/** A recurrent module's sizes and layout, as traces report them (the protocol's RecurrentConfig). */
-export interface RecurrentConfig {
-  inputSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  bidirectional: boolean;
-  batchFirst: boolean;
-}
 
 /** How a module's `forward` tensors are named in traces, tuples flattened in order; names past the end of
  *  these lists are generic (`input`, `arg1`, …; `out`, or `out0`, `out1`, …). */

@@ -146,12 +146,6 @@ export function compact(values: ArrayLike<number>): number[] {
 
 /** Recorded dynamics (dynamics-hooks.ts) with their plotted values rounded like heatmaps; gradient norms are
  *  kept exact, since their point is how many orders of magnitude they span. */
-/** True when A and B are the same type. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-/** The library records what the protocol carries (less what the snapshot's size cap adds): if one of the two
- *  types drifts, this line stops compiling. */
-export const DYNAMICS_MATCH: Same<DynamicsRecord, Omit<LayerDynamics, "timeStride" | "timeSteps">> = true;
-
 export function compactDynamics(layers: DynamicsRecord[]): LayerDynamics[] {
   const grid = (m: number[][]) => m.map(compact);
   return layers.map((l) => ({

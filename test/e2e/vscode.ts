@@ -426,44 +426,33 @@ export class VSCode {
    */
   async hover(word: string, options: { line?: number; expect?: RegExp | string; timeoutMs?: number } = {}): Promise<string> {
     if (options.line) await this.goTo(options.line, 1);
-    const matches = (text: string) =>
-      !options.expect ? text.length > 0 && !/Loading\.\.\.|Loading…/.test(text) : typeof options.expect === "string" ? text.includes(options.expect) : options.expect.test(text);
-    let last = "";
-    try {
-      return await until(
-        `a hover over "${word}" matching ${options.expect ?? "anything"}`,
-        async () => {
-          const { x, y } = await this.tokenCenter(word, options.line);
-          await this.page.mouse.move(5, 5);
-          await sleep(100);
-          await this.page.mouse.move(x, y, { steps: 3 });
-          const deadline = Date.now() + 2500;
-          while (Date.now() < deadline) {
-            last = await this.hoverText();
-            if (matches(last)) return this.settledHover(last);
-            await sleep(150);
-          }
-          return undefined;
-        },
-        options.timeoutMs ?? 45_000,
-        200,
-      );
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; last hover: ${JSON.stringify(last)}`, { cause: error });
-    }
+    return this.awaitHover(`a hover over "${word}"`, options.expect, options.timeoutMs, async () => {
+      const { x, y } = await this.tokenCenter(word, options.line);
+      await this.page.mouse.move(5, 5);
+      await sleep(100);
+      await this.page.mouse.move(x, y, { steps: 3 });
+    });
   }
 
   /** Shows the hover at a 1-based line and column with the keyboard (editor.action.showHover). */
-  async hoverAt(line: number, column: number, expect?: RegExp | string, timeoutMs = 45_000): Promise<string> {
-    const matches = (text: string) => (!expect ? text.length > 0 : typeof expect === "string" ? text.includes(expect) : expect.test(text));
+  async hoverAt(line: number, column: number, expect?: RegExp | string, timeoutMs?: number): Promise<string> {
+    return this.awaitHover(`a hover at ${line}:${column}`, expect, timeoutMs, async () => {
+      await this.goTo(line, column);
+      await this.page.keyboard.press("Control+K");
+      await this.page.keyboard.press("Control+I");
+    });
+  }
+
+  /** Shows a hover with `show` until its text matches `expect` (by default: any fully loaded text) and returns it. */
+  private async awaitHover(what: string, expect: RegExp | string | undefined, timeoutMs = 45_000, show: () => Promise<void>): Promise<string> {
+    const matches = (text: string) =>
+      !expect ? text.length > 0 && !/Loading\.\.\.|Loading…/.test(text) : typeof expect === "string" ? text.includes(expect) : expect.test(text);
     let last = "";
     try {
       return await until(
-        `a hover at ${line}:${column} matching ${expect ?? "anything"}`,
+        `${what} matching ${expect ?? "anything"}`,
         async () => {
-          await this.goTo(line, column);
-          await this.page.keyboard.press("Control+K");
-          await this.page.keyboard.press("Control+I");
+          await show();
           const deadline = Date.now() + 2500;
           while (Date.now() < deadline) {
             last = await this.hoverText();
@@ -479,6 +468,7 @@ export class VSCode {
       throw new Error(`${(error as Error).message}; last hover: ${JSON.stringify(last)}`, { cause: error });
     }
   }
+
 
   /** Where a word is drawn in the active editor (on a 1-based line when given): the centre of its token. */
   /** Lets a hover that matched finish loading its other providers (TypeScript's "Loading…") and fade in. */

@@ -42,6 +42,8 @@ test("the lint rules refuse imports across the rooms' boundaries", { timeout: 12
     ["webview/probe.ts", 'import type { Trace } from "../src/protocol";\nexport type T = Trace;\n', false],
     ["src/nn/probe.ts", 'import type { Trace } from "../protocol";\nexport type T = Trace;\n', true],
     ["src/protocol.ts", 'import * as fs from "node:fs";\nvoid fs;\n', true],
+    ["src/protocol.ts", 'import type { DynamicsRecord } from "./nn/dynamics-types";\nexport type D = DynamicsRecord;\n', false],
+    ["src/protocol.ts", 'import { recordDynamics } from "./nn/dynamics-hooks";\nvoid recordDynamics;\n', true],
   ];
   for (const [file, code, expected] of cases) {
     const messages = await refused(file, code);
