@@ -615,6 +615,18 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
       return h.includes("[1, 5, 4]") ? h : undefined;
     });
     t.diagnostic(`05b line ${rnnLine} hints: ${hints}`);
+    // The explorer's Shapes tab: the calls inside forward, and the RNN unrolled over the example batch's 5 steps.
+    await vs.runCommand("Unroll: Open Explorer");
+    const frame = await explorer(vs, 60_000, "05b_hello_rnn.ts");
+    await selectTab(frame, "Shapes");
+    const shapesTab = await until("the Shapes tab with the experiment's calls", async () => {
+      const text = await VSCode.text(frame);
+      return /one training step on the example batch/.test(text) && /unrolled/.test(text) ? text : undefined;
+    }, 30_000);
+    await vs.screenshot("experiment-shapes-tab");
+    assert.match(shapesTab, /input \[1, 5, 4\]/, "the example batch's shape");
+    assert.match(shapesTab, /RNN\(4, 4, batch_first=True\) unrolled/, "the unrolled diagram of the RNN inside forward");
+    await vs.openFile("05b_hello_rnn.ts");
 
     await vs.openFile("06_names_classifier.ts");
     const gruLine = positionOf(vs.file("06_names_classifier.ts"), "this.rnn.forward(packed)").line;
