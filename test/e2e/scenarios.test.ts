@@ -626,7 +626,6 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
     await vs.screenshot("experiment-shapes-tab");
     assert.match(shapesTab, /input \[1, 5, 4\]/, "the example batch's shape");
     assert.match(shapesTab, /RNN\(4, 4, batch_first=True\) unrolled/, "the unrolled diagram of the RNN inside forward");
-    await vs.openFile("05b_hello_rnn.ts");
 
     await vs.openFile("06_names_classifier.ts");
     const gruLine = positionOf(vs.file("06_names_classifier.ts"), "this.rnn.forward(packed)").line;
