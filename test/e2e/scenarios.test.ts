@@ -661,7 +661,9 @@ test("10) in Chinese (--locale zh-cn): palette, walkthrough, hover and explorer 
     assert.match(fs.readFileSync(vs.file("01_rnncell_by_hand.ts"), "utf8"), /第 1 课/, "the lesson's opening comment is in Chinese too");
 
     // The shape error: PyTorch's English, then one line in Chinese.
-    await vs.openFile("mismatch.ts");
+    // (Its tab, not Quick Open: the hover the step's button showed keeps Control+P from reaching the workbench.)
+    await vs.page.locator(".tabs-container .tab", { hasText: "mismatch.ts" }).click();
+    await vs.page.mouse.move(5, 5);
     const at = positionOf(vs.file("mismatch.ts"), "lstm.forward(");
     const hover = await vs.hover("forward", { line: at.line, expect: "输入的最后一维", timeoutMs: 60_000 });
     await vs.screenshot("hover-shape-error");

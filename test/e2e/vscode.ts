@@ -259,6 +259,11 @@ export class VSCode {
     const timings: Record<string, number> = { installExtensionMs: Date.now() - tInstall };
     if (options.locale) {
       await promisify(execFile)(process.execPath, [CODE_SERVER, ...common, "--install-extension", stubLanguagePack(options.locale, dir)], { env, timeout: 120_000 });
+      // The server resolves a language from languagepacks.json, which VS Code writes only when asked for its packs.
+      const id = `unroll-e2e.stub-language-pack-${options.locale}`;
+      const translations = path.join(extensions, `${id}-0.0.1`, "translations", "main.i18n.json");
+      const pack = { hash: `stub${Date.now()}`, extensions: [{ extensionIdentifier: { id }, version: "0.0.1" }], translations: { vscode: translations }, label: options.locale };
+      fs.writeFileSync(path.join(userData, "languagepacks.json"), JSON.stringify({ [options.locale]: pack }));
     }
 
     const port = await freePort();
