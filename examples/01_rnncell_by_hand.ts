@@ -1,5 +1,8 @@
 // Lesson 1: an RNNCell stepped by hand (PyTorch's nn.RNNCell docs; PyTorchZeroToAll lecture 12).
 //
+// 第 1 课：手动逐步运行 RNNCell。循环单元一次只算一个时间步：h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)，
+// 你自己在时间上循环，把每一步的隐藏状态传给下一步。这里：序列长度 6，批次 5，每步 100 个特征，隐藏状态 200 个单元，每步输出 [5, 200]。
+//
 // A recurrent cell computes one time step: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).
 // To run it over a sequence you loop over time yourself, feeding each step's hidden state into the next.
 // Here: a sequence of 6 steps, a batch of 5, 100 features per step, and a hidden state of 200 units.

@@ -1,5 +1,8 @@
 // Lesson 2: nn.RNN, the whole sequence in one call (PyTorch's nn.RNN docs; PyTorchZeroToAll lecture 12).
 //
+// 第 2 课：nn.RNN 一次调用处理整个序列，可以堆叠多层、做双向。它返回 output（最后一层每一步的隐藏状态）
+// 和 h_n（每层每个方向最后一步的隐藏状态）。
+//
 // nn.RNN runs the cell of lesson 1 over every time step for you, and can stack layers and run a second
 // direction. It returns two tensors:
 //   output  [seq, batch, directions * hidden]   h_t of the LAST layer at every step

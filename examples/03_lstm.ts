@@ -1,5 +1,8 @@
 // Lesson 3: the LSTM (PyTorch's nn.LSTM and nn.LSTMCell docs).
 //
+// 第 3 课：LSTM 有两个状态：隐藏状态 h 和细胞状态 c（记忆）。四个门（输入门 i、遗忘门 f、候选 g、输出门 o）
+// 在一次矩阵乘法中算出，所以权重有 4 × hidden 行：LSTM(50, 100) 的 weight_hh_l0 是 [400, 100]。
+//
 // An LSTM carries two states: the hidden state h (its output) and the cell state c (its memory). Four gates
 // (input i, forget f, cell g, output o, in that order) are computed in one matrix product, so its weights
 // are 4 * hidden rows tall. nn.LSTM takes and returns the states as a pair: output, [h_n, c_n].

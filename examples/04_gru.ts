@@ -1,5 +1,7 @@
 // Lesson 4: the GRU (PyTorch's nn.GRU docs).
 //
+// 第 4 课：GRU 是更轻的 LSTM：没有单独的细胞状态，三个门（重置门 r、更新门 z、新门 n），所以权重有 3 × hidden 行。
+//
 // A GRU is a lighter LSTM: no separate cell state, three gates (reset r, update z, new n, in that order),
 // so its weights are 3 * hidden rows tall. Like nn.RNN it returns output and h_n.
 //

@@ -1,5 +1,8 @@
 // Lesson 5a: teach an RNNCell to say "ohlol" when it reads "hello" (PyTorchZeroToAll lecture 12, part 1).
 //
+// 第 5a 课：教 RNNCell 读到 "hello" 时回答 "ohlol"。每个字符做独热编码，单元每步读一个字符，
+// 它的隐藏状态（4 个单元）直接当作下一个字符的得分；自定义的 step 在字符上循环。
+//
 // Each character is one-hot encoded over the vocabulary h, e, l, o. The cell reads one character per step,
 // and its hidden state (4 units, one per character) is read directly as the scores of the next character,
 // so h_t should light up: o, h, l, o, l. Because an RNNCell only does one time step, this experiment gives

@@ -1,5 +1,7 @@
 // Lesson 5b: "hello" → "ohlol" with nn.RNN (PyTorchZeroToAll lecture 12, part 2).
 //
+// 第 5b 课：同样的任务，用 nn.RNN 自己在时间上循环：整个序列作为一个张量输入（batchFirst），每一步的隐藏状态一起输出。
+//
 // The same task as 05a, but nn.RNN runs the loop over time itself: the whole sequence goes in as one tensor
 // and every step's hidden state comes out. With batchFirst the layout is (batch, seq, features), as in the
 // lecture. The hidden state (4 units) is again read as the scores of the 4 characters.

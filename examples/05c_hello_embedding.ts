@@ -1,6 +1,8 @@
 // Lesson 5c: "hello" → "ohlol" with an Embedding, a 2-layer RNN and a Linear layer
 // (PyTorchZeroToAll lecture 12, part 3).
 //
+// 第 5c 课：同样的任务，用 Embedding 学习字符向量，2 层 RNN，再用 Linear 把隐藏状态映射成字符得分。
+//
 // Instead of one-hot vectors, characters go in as indices and nn.Embedding learns a vector for each.
 // The RNN's hidden state is no longer tied to the number of classes: a Linear layer maps it to the scores
 // of the 4 characters. This is the shape of most real sequence models (see 06_names_classifier.ts).

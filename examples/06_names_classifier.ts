@@ -1,5 +1,8 @@
 // Lesson 6: which nationality is a surname? (PyTorch's "Classifying names with a character-level RNN").
 //
+// 第 6 课：姓氏属于哪个国籍？逐字符读入姓名，循环网络最后的隐藏状态概括整个名字，Linear 层给出每个国籍的得分
+// （Embedding → 打包的 2 层双向 GRU → Linear）。
+//
 // A name is read one character at a time; the recurrent network's final hidden state summarises it and a
 // Linear layer turns that summary into one score per nationality. This version is the one you would write
 // for real data in PyTorch:

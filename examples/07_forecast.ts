@@ -1,5 +1,7 @@
 // Lesson 7: forecasting a time series with an LSTM: the CO2 concentration measured at Mauna Loa.
 //
+// 第 7 课：用 LSTM 预测时间序列：根据过去 24 个月的莫纳罗亚 CO2 浓度预测下个月。
+//
 // The monthly record (1958–2020, in ppm) ships with the vega-datasets package (a devDependency; it is read
 // from node_modules, nothing is downloaded). It rises every year and swings up and down with the seasons.
 // The task: from the last 24 months, predict the next one.

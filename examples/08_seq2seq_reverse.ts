@@ -2,6 +2,8 @@
 // (after PyTorch's "NLP From Scratch: Translation with a Sequence to Sequence Network and Attention",
 // without the attention).
 //
+// 第 8 课：序列到序列：GRU 编码器-解码器学习把数字串倒过来，训练时用教师强制，评估时用贪心解码。
+//
 //   "12345" → encoder → h → decoder → "54321" <stop>
 //
 // The encoder GRU reads the digits; its final hidden state is the whole string, summarised. The decoder GRU

@@ -1,6 +1,9 @@
 // Lesson 9: vanishing gradients: why a plain RNN cannot learn long-range dependencies, and what an LSTM's
 // cell state changes.
 //
+// 第 9 课：梯度消失：为什么普通 RNN 学不到长距离依赖，LSTM 的细胞状态改变了什么。读 50 个记号、回答第一个，
+// 损失必须经反向传播一路传到 h_0；RNN 的梯度在途中几乎消失，遗忘门打开的 LSTM 能保住它。
+//
 // The task: read 50 tokens and answer the FIRST one (4 classes); the 49 tokens after it are noise. To learn
 // it, the loss at the end must tell the first step's hidden state h_0 how to change: that message is
 // ∂loss/∂h_t, passed back one step at a time. This file measures its size ‖∂loss/∂h_t‖ for every t.

@@ -14,3 +14,15 @@ export function formatTracedShape(s: TracedShape, { short = false } = {}): strin
 /** `out [10, 3, 40] · h_n [8, 3, 20]` */
 export const formatTracedShapes = (shapes: readonly TracedShape[] | undefined, options?: { short?: boolean }): string =>
   (shapes ?? []).map((s) => formatTracedShape(s, options)).join(" · ");
+
+/** A message in the user's language: `t("epoch {0}/{1}", 3, 10)`. The English message is its own key; each side
+ *  has one (`vscode.l10n.t` in the extension host, `t` of webview/l10n.ts in the webviews), and pure code takes one
+ *  as an argument. See l10n/README.md. */
+export type Translate = (message: string, ...args: (string | number)[]) => string;
+
+/** Fills `{0}`, `{1}`… of a message with its arguments (as vscode.l10n.t does). */
+export const fillMessage = (template: string, args: readonly (string | number)[]): string =>
+  template.replace(/\{(\d+)\}/g, (whole, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : whole));
+
+/** The English source: the message itself, filled. */
+export const english: Translate = (message, ...args) => fillMessage(message, args);

@@ -36,6 +36,29 @@ export interface RunnerError {
   /** For an error in an experiment's training step (a trace's or a run's): the experiment's export, which led to
    *  `location` (inside the model's `forward`, say). */
   via?: SourceLocation;
+  /** For a ShapeError: its fields, so that tools can explain it in the user's language under PyTorch's wording. */
+  shape?: ShapeProblem;
+}
+
+/** A library ShapeError as data: the module (printed with its configuration), the operand ("input", "h0",
+ *  "target"), its shape, and, when the library says it as data, what was expected: the last dimension's size and
+ *  name, or the whole shape. */
+export interface ShapeProblem {
+  module: string;
+  operand: string;
+  got: number[];
+  expected?: { lastDim: number; name: string } | { shape: number[] };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Languages
+
+/** The webviews' strings in VS Code's language, written by the host into their HTML (`<body data-l10n="…">`, JSON)
+ *  so that the first render speaks it: `language` is VS Code's ("en", "zh-cn"), `bundle` maps each English
+ *  message to its translation (l10n/bundle.l10n.<language>.json; empty in English). */
+export interface WebviewL10n {
+  language: string;
+  bundle: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -79,6 +102,8 @@ export interface TraceEntry {
   varying?: boolean;
   /** The error raised at this site, if it failed there. */
   error?: string;
+  /** When that error is a ShapeError: its fields. */
+  shapeError?: ShapeProblem;
 }
 
 export interface Trace {
@@ -239,7 +264,9 @@ export type ToExplorer =
   | { type: "run"; detail: RunDetail } // the run shown (replaces the previous one)
   | { type: "event"; runId: string; event: RunEvent } // live events of the run shown
   | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
-  | { type: "backend"; summary: string };
+  | { type: "backend"; summary: string }
+  /** Shows one of the tabs (the walkthrough's buttons open the Dynamics tab). */
+  | { type: "tab"; tab: "shapes" | "training" | "parameters" | "dynamics" };
 
 /** Host → the Runs view in the sidebar. */
 export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };

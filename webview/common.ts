@@ -1,6 +1,7 @@
 // What both webviews share: the VS Code API handle, a tiny DOM builder, the theme's colours for canvases,
 // and canvas drawings (heatmap, histogram, sparkline) that redraw themselves on resize and theme changes.
 import type { Histogram, Point, RunInfo, RunStatus } from "../src/protocol";
+import { language, t } from "./l10n";
 import { divergingColor, downsampleGrid, formatNumber, maxAbs, parseColor, sparkline, luminance, type Grid, type Rgb, type RowBlock } from "./logic";
 
 // ---------------------------------------------------------------------------------------------------
@@ -79,10 +80,14 @@ const STATUS_ICON: Record<RunStatus, string> = {
   interrupted: "warning",
 };
 
+/** A run's status, in words. */
+export const statusText = (status: RunStatus): string =>
+  ({ running: t("running"), completed: t("completed"), stopped: t("stopped"), failed: t("failed"), interrupted: t("interrupted") })[status] ?? status;
+
 /** A run's status as a coloured codicon (the colour comes from the `status-…` class in the styles). */
 export function statusIcon(info: RunInfo): HTMLElement {
   const el = icon(STATUS_ICON[info.status], `status status-${info.status}`);
-  el.title = info.status;
+  el.title = statusText(info.status);
   return el;
 }
 
@@ -100,15 +105,15 @@ export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<
   return el;
 }
 
-/** "3 min ago" */
+/** "3 min ago", in the user's language; a date in its format past a day. */
 export function ago(iso: string | undefined, now = Date.now()): string {
-  const t = iso ? Date.parse(iso) : NaN;
-  if (!Number.isFinite(t)) return "";
-  const s = Math.max(0, (now - t) / 1000);
-  if (s < 60) return "just now";
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return new Date(t).toLocaleDateString();
+  const time = iso ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(time)) return "";
+  const s = Math.max(0, (now - time) / 1000);
+  if (s < 60) return t("just now");
+  if (s < 3600) return t("{0} min ago", Math.floor(s / 60));
+  if (s < 86400) return t("{0} h ago", Math.floor(s / 3600));
+  return new Date(time).toLocaleDateString(language);
 }
 
 export const basename = (path: string) => path.split(/[\\/]/).pop() ?? path;

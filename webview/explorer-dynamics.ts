@@ -4,6 +4,7 @@
 import type { LayerDynamics, RunDetail } from "../src/protocol";
 import { fill, h, heatmap } from "./common";
 import { dynamicsLabel, formatNumber, gateGrid, gateTitle, gradientTrend, gridFrom, type Grid } from "./logic";
+import { t } from "./l10n";
 import { LinePlot } from "./plot";
 
 type Dynamics = NonNullable<RunDetail["dynamics"]>;
@@ -25,11 +26,11 @@ export class DynamicsTab {
     this.gradPlot?.destroy();
     this.gradPlot = null;
     if (!dynamics || dynamics.layers.length === 0) {
-      return fill(this.el, h("p", { class: "empty" }, "Dynamics appear with the first snapshot of a training run whose model has an RNN, LSTM or GRU layer."));
+      return fill(this.el, h("p", { class: "empty" }, t("Dynamics appear with the first snapshot of a training run whose model has an RNN, LSTM or GRU layer.")));
     }
-    const labels = dynamics.layers.map(dynamicsLabel);
+    const labels = dynamics.layers.map((d) => dynamicsLabel(d, t));
     const index = Math.max(0, labels.indexOf(this.chosen ?? ""));
-    const select = h("vscode-single-select", { "aria-label": "Layer and direction" });
+    const select = h("vscode-single-select", { "aria-label": t("Layer and direction") });
     labels.forEach((l, i) => select.append(h("vscode-option", { value: String(i), selected: i === index }, l)));
     select.addEventListener("change", () => {
       this.chosen = labels[Number(select.value)];
@@ -40,31 +41,34 @@ export class DynamicsTab {
     const steps = layer.hidden.length;
     fill(
       this.el,
-      h("div", { class: "toolbar" }, h("label", {}, "Layer "), select),
-      h("p", { class: "meta" }, `One training sample, at epoch ${dynamics.epoch}, step ${dynamics.step}: ${steps} time steps, ${layer.hidden[0]?.length ?? 0} units.${layer.timeStride ? ` Subsampled to fit the snapshot file's size cap: every ${layer.timeStride}th of ${layer.timeSteps} time steps (t = 0, ${layer.timeStride}, ${2 * layer.timeStride}, …).` : ""}`),
+      h("div", { class: "toolbar" }, h("label", {}, t("Layer"), " "), select),
+      h("p", { class: "meta" }, t("One training sample, at epoch {0}, step {1}: {2} time steps, {3} units.", dynamics.epoch, dynamics.step, steps, layer.hidden[0]?.length ?? 0),
+        layer.timeStride
+          ? ` ${t("Subsampled to fit the snapshot file's size cap: every {0}th of {1} time steps (t = 0, {0}, {2}, …).", layer.timeStride, layer.timeSteps ?? "?", 2 * layer.timeStride)}`
+          : "",),
       ...this.sections(layer),
     );
   }
 
   private sections(d: LayerDynamics): HTMLElement[] {
     const steps = d.hidden.length;
-    const axis: [string, string, string] = ["t = 1", "time →", `t = ${steps}`];
+    const axis: [string, string, string] = ["t = 1", t("time →"), `t = ${steps}`];
     const map = (grid: Grid, label: string, name: string) =>
       heatmap(grid, {
         label,
         xAxis: axis,
         height: Math.min(220, Math.max(56, grid.rows * 6)),
-        describe: (unit, t, v) => `${name}: t = ${t + 1}, unit ${unit}: ${formatNumber(v)}`,
+        describe: (unit, step, v) => t("{0}: t = {1}, unit {2}: {3}", name, step + 1, unit, formatNumber(v)),
       });
-    const out: HTMLElement[] = [h("h3", {}, "Hidden state hₜ"), map(gridFrom(d.hidden, true), "Hidden state over time", "h")];
-    if (d.cell) out.push(h("h3", {}, "Cell state cₜ"), map(gridFrom(d.cell, true), "Cell state over time", "c"));
+    const out: HTMLElement[] = [h("h3", {}, t("Hidden state hₜ")), map(gridFrom(d.hidden, true), t("Hidden state over time"), "h")];
+    if (d.cell) out.push(h("h3", {}, t("Cell state cₜ")), map(gridFrom(d.cell, true), t("Cell state over time"), "c"));
     if (d.gates) {
       out.push(
-        h("h3", {}, "Gates"),
+        h("h3", {}, t("Gates")),
         h(
           "div",
           { class: "gates" },
-          ...d.gates.names.map((g, i) => h("div", { class: "gate" }, h("h4", {}, gateTitle(g)), map(gateGrid(d.gates!.values, i), `Gate ${g} over time`, g))),
+          ...d.gates.names.map((g, i) => h("div", { class: "gate" }, h("h4", {}, gateTitle(g, t)), map(gateGrid(d.gates!.values, i), t("Gate {0} over time", g), g))),
         ),
       );
     }
@@ -79,18 +83,18 @@ export class DynamicsTab {
     this.gradPlot = new LinePlot(box, {
       series: [{ label: "‖∂L/∂hₜ‖", color: (t) => t.orange, width: 2, points: norms.length <= 60 }],
       xLabel: "t",
-      yLabel: "gradient norm",
+      yLabel: t("gradient norm"),
       log: true,
       height: 200,
     });
     this.gradPlot.setData([norms.map((_, i) => i + 1), norms]);
     const words = trend
       ? {
-          vanishing: `The gradient reaching t = 1 is ${formatNumber(trend.ratio)} of the one at the last step: it vanishes on the way back, so early steps barely learn.`,
-          exploding: `The gradient reaching t = 1 is ${formatNumber(trend.ratio)}× the one at the last step: it explodes on the way back (gradient clipping helps).`,
-          steady: `The gradient reaching t = 1 is ${formatNumber(trend.ratio)}× the one at the last step: it flows back through time without vanishing or exploding.`,
+          vanishing: t("The gradient reaching t = 1 is {0} of the one at the last step: it vanishes on the way back, so early steps barely learn.", formatNumber(trend.ratio)),
+          exploding: t("The gradient reaching t = 1 is {0}× the one at the last step: it explodes on the way back (gradient clipping helps).", formatNumber(trend.ratio)),
+          steady: t("The gradient reaching t = 1 is {0}× the one at the last step: it flows back through time without vanishing or exploding.", formatNumber(trend.ratio)),
         }[trend.verdict]
       : "";
-    return [h("h3", {}, "Gradient norm through time ‖∂L/∂hₜ‖"), box, h("p", { class: `hint ${trend?.verdict ?? ""}` }, words)];
+    return [h("h3", {}, t("Gradient norm through time ‖∂L/∂hₜ‖")), box, h("p", { class: `hint ${trend?.verdict ?? ""}` }, words)];
   }
 }

@@ -4,6 +4,7 @@
 // snapshot before.
 import type { ParameterSnapshot, RunDetail } from "../src/protocol";
 import { fill, h, heatmap, histogram } from "./common";
+import { t } from "./l10n";
 import { formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid, parameterNote } from "./logic";
 
 type Snapshot = NonNullable<RunDetail["snapshot"]>;
@@ -23,12 +24,14 @@ export class ParametersTab {
     this.previous = fresh ? null : this.current;
     this.current = snapshot ?? null;
     if (!snapshot) {
-      return fill(this.el, h("p", { class: "empty" }, "Parameters appear with the first snapshot of a training run (every “unroll.snapshotEvery” steps)."));
+      return fill(this.el, h("p", { class: "empty" }, t("Parameters appear with the first snapshot of a training run (every “unroll.snapshotEvery” steps).")));
     }
     const before = new Map((this.previous?.parameters ?? []).map((p) => [p.name, p]));
     fill(
       this.el,
-      h("p", { class: "meta" }, `Snapshot at epoch ${snapshot.epoch}, step ${snapshot.step}${this.previous ? ` (changes since step ${this.previous.step})` : ""}`),
+      h("p", { class: "meta" }, this.previous
+          ? t("Snapshot at epoch {0}, step {1} (changes since step {2})", snapshot.epoch, snapshot.step, this.previous.step)
+          : t("Snapshot at epoch {0}, step {1}", snapshot.epoch, snapshot.step),),
       table(snapshot.parameters, (name) => this.el.querySelector(`[data-param="${CSS.escape(name)}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" })),
       h("div", { class: "cards" }, ...snapshot.parameters.map((p) => card(p, before.get(p.name), this.previous?.step))),
     );
@@ -43,7 +46,7 @@ function table(parameters: ParameterSnapshot[], reveal: (name: string) => void):
     h(
       "thead",
       {},
-      h("tr", {}, ...["Parameter", "Shape", "Mean", "Std", "Min", "Max", "Norm", "Grad norm"].map((c, i) => h("th", { class: i > 1 ? "num" : "" }, c))),
+      h("tr", {}, ...[t("Parameter"), t("Shape"), t("Mean"), t("Std"), t("Min"), t("Max"), t("Norm"), t("Grad norm")].map((c, i) => h("th", { class: i > 1 ? "num" : "" }, c))),
     ),
     h(
       "tbody",
@@ -51,7 +54,7 @@ function table(parameters: ParameterSnapshot[], reveal: (name: string) => void):
       ...parameters.map((p) =>
         h(
           "tr",
-          { tabindex: 0, title: "Show its histogram and heatmap", onclick: () => reveal(p.name), onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name) },
+          { tabindex: 0, title: t("Show its histogram and heatmap"), onclick: () => reveal(p.name), onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name) },
           h("td", { class: "mono" }, p.name),
           h("td", { class: "mono" }, formatShape(p.shape)),
           num(p.mean),
@@ -74,32 +77,33 @@ function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, befor
   const describe = (row: number, col: number, v: number) => {
     const gate = gateOfRow(row);
     const where = p.shape.length <= 1 ? `[${row}]` : `[${row}, ${col}]`;
-    return `${p.name}${downsampled ? ` block ${where} (averaged)` : where}${gate ? `, gate ${gateTitle(gate.label)}` : ""}: ${formatNumber(v)}`;
+    const at = downsampled ? t("{0} block {1} (averaged)", p.name, where) : `${p.name}${where}`;
+    return `${gate ? t("{0}, gate {1}", at, gateTitle(gate.label, t)) : at}: ${formatNumber(v)}`;
   };
   const change = before
     ? h(
         "p",
         { class: "meta" },
-        `Since step ${beforeStep}: norm ${formatNumber(before.norm)} → ${formatNumber(p.norm)} (${formatDelta(p.norm - before.norm)}), mean ${formatDelta(p.mean - before.mean)}`,
+        t("Since step {0}: norm {1} → {2} ({3}), mean {4}", beforeStep ?? "?", formatNumber(before.norm), formatNumber(p.norm), formatDelta(p.norm - before.norm), formatDelta(p.mean - before.mean)),
       )
     : null;
   return h(
     "section",
     { class: "card", "data-param": p.name },
     h("h4", { class: "mono" }, p.name, h("span", { class: "muted" }, ` ${formatShape(p.shape)}`)),
-    h("p", { class: "meta" }, parameterNote(p) || "\u00a0"),
-    h("p", { class: "meta" }, `mean ${formatNumber(p.mean)} · std ${formatNumber(p.std)} · norm ${formatNumber(p.norm)} · grad ${formatNumber(p.gradNorm)}`),
+    h("p", { class: "meta" }, parameterNote(p, t) || "\u00a0"),
+    h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2} · grad {3}", formatNumber(p.mean), formatNumber(p.std), formatNumber(p.norm), formatNumber(p.gradNorm))),
     change,
-    histogram(p.histogram, `Histogram of ${p.name}`),
+    histogram(p.histogram, t("Histogram of {0}", p.name)),
     heatmap(grid, {
-      label: `Heatmap of ${p.name}`,
+      label: t("Heatmap of {0}", p.name),
       blocks,
       describe,
       // A bias (or a one-column matrix) is a narrow column, its gate blocks still labelled down the side.
       strip: grid.cols === 1,
       height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined,
     }),
-    p.shape.length > 1 ? h("p", { class: "axis-note" }, `rows: ${blocks.length ? "gate blocks of " : ""}output units · columns: ${p.name.includes("_hh") ? "hidden units" : "inputs"}`) : null,
+    p.shape.length > 1 ? h("p", { class: "axis-note" }, `${blocks.length ? t("rows: gate blocks of output units") : t("rows: output units")} · ${p.name.includes("_hh") ? t("columns: hidden units") : t("columns: inputs")}`) : null,
   );
 }
 

@@ -3,7 +3,10 @@
 import { formatTracedShapes } from "../src/format";
 import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/protocol";
 import { banner, basename, fill, h, icon, svg } from "./common";
-import { formatCount, formatShape, shownSteps, unrolledCall, type UnrolledCall } from "./logic";
+import { language, t } from "./l10n";
+import { formatShape, shownSteps, unrolledCall, formatCount as formatCountIn, type UnrolledCall } from "./logic";
+
+const formatCount = (n: number) => formatCountIn(n, language);
 
 export interface TraceMessage {
   trace: Trace | null;
@@ -37,21 +40,21 @@ export class ShapesTab {
 
   private render(): void {
     const m = this.message;
-    if (!m) return fill(this.el, h("p", { class: "empty" }, "Waiting for the first trace…"));
+    if (!m) return fill(this.el, h("p", { class: "empty" }, t("Waiting for the first trace…")));
     const { trace, stale, trusted } = m;
     const banners = [
       !trusted &&
         banner(
           "warning",
           "shield",
-          "Shapes are traced by running this file, which Unroll does only in trusted workspaces.",
-          "To trust this folder, run “Workspaces: Manage Workspace Trust” from the Command Palette and choose Trust.",
+          t("Shapes are traced by running this file, which Unroll does only in trusted workspaces."),
+          t("To trust this folder, run “Workspaces: Manage Workspace Trust” from the Command Palette and choose Trust."),
         ),
-      stale && trace && banner("info", "history", "These shapes are from the last save.", "Save the file to trace it again."),
+      stale && trace && banner("info", "history", t("These shapes are from the last save."), t("Save the file to trace it again.")),
       trace?.error && traceError(trace, this.post),
     ];
     if (!trace) {
-      return fill(this.el, ...banners, trusted ? h("p", { class: "empty" }, "No trace yet: save the file, or run “Unroll: Trace Shapes”.") : null);
+      return fill(this.el, ...banners, trusted ? h("p", { class: "empty" }, t("No trace yet: save the file, or run “Unroll: Trace Shapes”.")) : null);
     }
     const entries = trace.entries;
     // The row selected before, else the first recurrent call, so the diagram shows without a click.
@@ -60,10 +63,11 @@ export class ShapesTab {
     const meta = h(
       "p",
       { class: "meta" },
-      `${basename(trace.file)} · ${entries.length} site${entries.length === 1 ? "" : "s"} · traced in ${Math.round(trace.durationMs)} ms on ${trace.backend}`,
-      trace.experiment && ` · one training step on the example batch ${shapesText(trace.experiment.batch)}${trace.experiment.cached ? " (kept from the last trace)" : ""}`,
+      `${basename(trace.file)} · ${entries.length === 1 ? t("1 site") : t("{0} sites", entries.length)} · ${t("traced in {0} ms on {1}", Math.round(trace.durationMs), trace.backend)}`,
+      trace.experiment &&
+        ` · ${trace.experiment.cached ? t("one training step on the example batch {0} (kept from the last trace)", shapesText(trace.experiment.batch)) : t("one training step on the example batch {0}", shapesText(trace.experiment.batch))}`,
     );
-    fill(this.el, ...banners, meta, entries.length ? this.table(entries) : h("p", { class: "empty" }, "The trace recorded no modules, calls or tensors."), selected ? details(selected) : null);
+    fill(this.el, ...banners, meta, entries.length ? this.table(entries) : h("p", { class: "empty" }, t("The trace recorded no modules, calls or tensors.")), selected ? details(selected) : null);
   }
 
   private table(entries: TraceEntry[]): HTMLElement {
@@ -81,7 +85,7 @@ export class ShapesTab {
         {
           class: `${e.error ? "error" : ""} ${key === this.selected ? "selected" : ""}`,
           tabindex: 0,
-          title: `Go to line ${e.location.line}`,
+          title: t("Go to line {0}", e.location.line),
           onclick: choose,
           onkeydown: (ev) => (ev as KeyboardEvent).key === "Enter" && choose(),
         },
@@ -92,8 +96,8 @@ export class ShapesTab {
           icon(KIND_ICON[e.kind]),
           " ",
           h("span", { class: "mono" }, e.kind === "call" ? `${e.config ?? e.name}.forward` : e.kind === "tensor" ? `torch.${e.name}` : (e.config ?? e.name)),
-          e.count > 1 ? h("span", { class: "badge", title: `ran ${e.count} times` }, `×${e.count}`) : null,
-          e.varying ? h("span", { class: "badge warn", title: "later runs of this line had other shapes; the first is shown" }, "varies") : null,
+          e.count > 1 ? h("span", { class: "badge", title: t("ran {0} times", e.count) }, `×${e.count}`) : null,
+          e.varying ? h("span", { class: "badge warn", title: t("later runs of this line had other shapes; the first is shown") }, t("varies")) : null,
         ),
         h("td", { class: "mono io" }, flow(e)),
         h("td", { class: "num" }, e.parameterCount ? formatCount(e.parameterCount) : ""),
@@ -104,7 +108,7 @@ export class ShapesTab {
     return h(
       "table",
       { class: "grid trace" },
-      h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Line"), h("th", {}, "Module / call"), h("th", {}, "Inputs → outputs"), h("th", { class: "num" }, "Parameters"))),
+      h("thead", {}, h("tr", {}, h("th", { class: "num" }, t("Line")), h("th", {}, t("Module / call")), h("th", {}, t("Inputs → outputs")), h("th", { class: "num" }, t("Parameters")))),
       body,
     );
   }
@@ -124,23 +128,33 @@ function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement 
   const link = where
     ? h("a", { href: "#", onclick: (e) => (e.preventDefault(), post({ type: "reveal", line: where.line, column: where.column })) }, `${basename(where.file)}:${where.line}:${where.column}`)
     : null;
-  const title = { compile: "The file does not compile", export: "Export problem", shape: "Shape error", usage: "Refused by the library", runtime: "The file threw", nan: "NaN", timeout: "The trace ran out of time", store: "The run could not be stored", internal: "Unroll failed (a bug)" }[error.kind];
-  return banner("error", "error", title, h("span", { class: "mono" }, error.message), ...(link ? [h("span", {}, "at ", link)] : []), ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []));
+  const title = {
+    compile: t("The file does not compile"),
+    export: t("Export problem"),
+    shape: t("Shape error"),
+    usage: t("Refused by the library"),
+    runtime: t("The file threw"),
+    nan: "NaN",
+    timeout: t("The trace ran out of time"),
+    store: t("The run could not be stored"),
+    internal: t("Unroll failed (a bug)"),
+  }[error.kind];
+  return banner("error", "error", title, h("span", { class: "mono" }, error.message), ...(link ? [h("span", {}, t("at"), " ", link)] : []), ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []));
 }
 
 /** Below the table: the selected site's parameters, or the unrolled diagram of a recurrent call. */
 function details(e: TraceEntry): HTMLElement | null {
   const call = unrolledCall(e);
-  if (call) return h("section", { class: "details" }, h("h3", {}, `${e.config ?? e.name} unrolled`), diagram(call), h("p", { class: "caption" }, caption(call, e)));
+  if (call) return h("section", { class: "details" }, h("h3", {}, t("{0} unrolled", e.config ?? e.name)), diagram(call), h("p", { class: "caption" }, caption(call, e)));
   if (e.parameters?.length) {
     return h(
       "section",
       { class: "details" },
-      h("h3", {}, `${e.config ?? e.name}: ${formatCount(e.parameterCount ?? 0)} parameters`),
+      h("h3", {}, `${e.config ?? e.name}: ${t("{0} parameters", formatCount(e.parameterCount ?? 0))}`),
       h(
         "table",
         { class: "grid compact" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Parameter"), h("th", {}, "Shape"), h("th", { class: "num" }, "Count"))),
+        h("thead", {}, h("tr", {}, h("th", {}, t("Parameter")), h("th", {}, t("Shape")), h("th", { class: "num" }, t("Count")))),
         h("tbody", {}, ...e.parameters.map((p) => h("tr", {}, h("td", { class: "mono" }, p.name), h("td", { class: "mono" }, formatShape(p.shape)), h("td", { class: "num" }, formatCount(p.count))))),
       ),
     );
@@ -149,12 +163,14 @@ function details(e: TraceEntry): HTMLElement | null {
 }
 
 function caption(c: UnrolledCall, e: TraceEntry): string {
-  if (c.cell) return `One time step per call${e.count > 1 ? `; this line ran ${e.count} times (a loop unrolls the cell by hand)` : ""}: ${flow(e)}.`;
-  const parts = [`${c.steps} time step${c.steps === 1 ? "" : "s"}`, `${c.layers} layer${c.layers === 1 ? "" : "s"}`];
-  if (c.bidirectional) parts.push("both directions (→ reads t = 1…T, ← reads t = T…1; outputs are concatenated)");
-  if (c.packed) parts.push("packed input: each step has ≤ batch rows");
+  if (c.cell) {
+    return e.count > 1 ? t("One time step per call; this line ran {0} times (a loop unrolls the cell by hand): {1}.", e.count, flow(e)) : t("One time step per call: {0}.", flow(e));
+  }
+  const parts = [c.steps === 1 ? t("1 time step") : t("{0} time steps", c.steps), c.layers === 1 ? t("1 layer") : t("{0} layers", c.layers)];
+  if (c.bidirectional) parts.push(t("both directions (→ reads t = 1…T, ← reads t = T…1; outputs are concatenated)"));
+  if (c.packed) parts.push(t("packed input: each step has ≤ batch rows"));
   if (c.batchFirst) parts.push("batch_first");
-  return `${parts.join(", ")}. ${flow(e)}.`;
+  return `${parts.join(t(", "))}. ${flow(e)}.`;
 }
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -181,7 +197,7 @@ function diagram(c: UnrolledCall): SVGSVGElement {
   const top = 34;
   const width = left + steps.length * cw + 70;
   const height = top + c.layers * rh + 52;
-  const root = svg("svg", { class: "diagram", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": `${c.kind} unrolled over ${c.steps} steps` });
+  const root = svg("svg", { class: "diagram", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": t("{0} unrolled over {1} steps", c.kind, c.steps) });
   root.append(
     svg("defs", {}, svg("marker", { id: "dg-head", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, svg("path", { d: "M0,0 L8,4 L0,8 z", class: "dg-head" }))),
   );
@@ -194,7 +210,7 @@ function diagram(c: UnrolledCall): SVGSVGElement {
 
   for (let layer = 0; layer < c.layers; layer++) {
     const y = boxTop(layer);
-    if (!c.cell) text(6, y + bh / 2 + 4, `layer ${layer}`, "dg-row", "start");
+    if (!c.cell) text(6, y + bh / 2 + 4, t("layer {0}", layer), "dg-row", "start");
     steps.forEach((t, i) => {
       const x = cx(i);
       if (t === null) {
@@ -244,6 +260,6 @@ function diagram(c: UnrolledCall): SVGSVGElement {
   // The legend says once what every orange arrow carries.
   const ly = height - 8;
   line(left, ly - 4, left + 28, ly - 4, "dg-state");
-  text(left + 36, ly, `${state} ${vec(c.hiddenSize)}: the state passed to the next step${c.layers > 1 ? " (one per layer)" : ""}`, "dg-legend", "start");
+  text(left + 36, ly, `${state} ${vec(c.hiddenSize)}: ${c.layers > 1 ? t("the state passed to the next step (one per layer)") : t("the state passed to the next step")}`, "dg-legend", "start");
   return root;
 }

@@ -2,7 +2,8 @@
 // learning rate on the right axis, earlier runs overlaid), numeric metrics per epoch, and the table of
 // every epoch's metrics (strings too, such as the predicted "ohlol").
 import type { FromExplorer, RunDetail } from "../src/protocol";
-import { ago, banner, fill, h, icon, statusIcon, type Theme } from "./common";
+import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
+import { language, t } from "./l10n";
 import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepXs, type Value } from "./logic";
 import { LinePlot, type SeriesSpec } from "./plot";
 
@@ -50,13 +51,13 @@ export class TrainingTab {
     private readonly ui: TrainingUi,
     private readonly saveUi: (patch: Partial<TrainingUi>) => void,
   ) {
-    this.lossPlot = new LinePlot(this.lossBox, { series: this.lossSeries(), xLabel: "step", yLabel: "loss", y2Label: "learning rate", log: ui.logY, y2Log: true, height: 280 });
+    this.lossPlot = new LinePlot(this.lossBox, { series: this.lossSeries(), xLabel: t("step"), yLabel: t("loss"), y2Label: t("learning rate"), log: ui.logY, y2Log: true, height: 280 });
     fill(
       this.el,
       this.toolbar,
       this.header,
       this.emptyBox,
-      h("section", { class: "loss" }, h("h3", {}, "Loss per step"), this.lossBox, h("p", { class: "hint" }, "Drag across the chart to zoom in; double-click to zoom out.")),
+      h("section", { class: "loss" }, h("h3", {}, t("Loss per step")), this.lossBox, h("p", { class: "hint" }, t("Drag across the chart to zoom in; double-click to zoom out."))),
       this.metricsBox,
       this.epochsBox,
     );
@@ -111,9 +112,9 @@ export class TrainingTab {
 
   private lossSeries(): SeriesSpec[] {
     return [
-      { label: "loss", color: (t) => t.blue, alpha: this.ui.smoothing > 0 ? 0.3 : 1, width: 1 },
-      { label: `smoothed (${this.ui.smoothing.toFixed(2)})`, color: (t) => t.blue, width: 2 },
-      { label: "lr", color: (t) => t.muted, scale: "y2", width: 1, dash: [4, 3] },
+      { label: t("loss"), color: (theme) => theme.blue, alpha: this.ui.smoothing > 0 ? 0.3 : 1, width: 1 },
+      { label: t("smoothed ({0})", this.ui.smoothing.toFixed(2)), color: (theme) => theme.blue, width: 2 },
+      { label: "lr", color: (theme) => theme.muted, scale: "y2", width: 1, dash: [4, 3] },
       ...this.overlays().map((r, i): SeriesSpec => ({ label: r.summary.info.id, color: COMPARE_COLORS[i % COMPARE_COLORS.length], width: 1.5, dash: [6, 3] })),
     ];
   }
@@ -171,7 +172,7 @@ export class TrainingTab {
       max: 0.99,
       step: 0.01,
       value: this.ui.smoothing,
-      "aria-label": "Smoothing",
+      "aria-label": t("Smoothing"),
     });
     const sliderValue = h("span", { class: "num slider-value" }, this.ui.smoothing.toFixed(2));
     let pending = false;
@@ -188,7 +189,7 @@ export class TrainingTab {
         this.rebuildCurves();
       });
     });
-    const log = h("vscode-checkbox", { label: "Log scale", checked: this.ui.logY, title: "Loss on a logarithmic axis" });
+    const log = h("vscode-checkbox", { label: t("Log scale"), checked: this.ui.logY, title: t("Loss on a logarithmic axis") });
     log.addEventListener("change", () => {
       this.ui.logY = log.checked;
       this.saveUi({ logY: this.ui.logY });
@@ -197,25 +198,25 @@ export class TrainingTab {
     const runId = this.run?.summary.info.id;
     fill(
       this.toolbar,
-      button("Train", "play", () => this.post({ type: "train" }), { disabled: running }),
-      button("Stop", "debug-stop", () => this.post({ type: "stop" }), { disabled: !running, secondary: true }),
-      button("Export CSV", "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), { disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0, secondary: true }),
-      h("label", { class: "slider" }, "Smoothing ", slider, sliderValue),
+      button(t("Train"), "play", () => this.post({ type: "train" }), { disabled: running }),
+      button(t("Stop"), "debug-stop", () => this.post({ type: "stop" }), { disabled: !running, secondary: true }),
+      button(t("Export CSV"), "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), { disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0, secondary: true }),
+      h("label", { class: "slider" }, t("Smoothing"), " ", slider, sliderValue),
       log,
     );
   }
 
   private renderHeader(): void {
-    const backendLine = this.backend ? h("p", { class: "meta" }, icon("server-process"), ` Backend: ${this.backend}`) : null;
+    const backendLine = this.backend ? h("p", { class: "meta" }, icon("server-process"), ` ${t("Backend: {0}", this.backend)}`) : null;
     (this.el.querySelector("section.loss") as HTMLElement).hidden = !this.run;
     if (!this.run) {
       fill(this.header, backendLine);
-      fill(this.emptyBox, h("p", { class: "empty" }, "No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live."));
+      fill(this.emptyBox, h("p", { class: "empty" }, t("No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live.")));
       return;
     }
     fill(this.emptyBox);
     const info = this.run.summary.info;
-    const progress = info.epoch !== undefined ? `epoch ${info.epoch} / ${info.config.epochs}` : `${info.config.epochs} epochs`;
+    const progress = info.epoch !== undefined ? t("epoch {0} / {1}", info.epoch, info.config.epochs) : t("{0} epochs", info.config.epochs);
     fill(
       this.header,
       h(
@@ -223,20 +224,20 @@ export class TrainingTab {
         { class: "run-title" },
         statusIcon(info),
         h("strong", {}, info.name),
-        h("span", { class: "muted" }, ` ${info.status} · ${progress} · started ${ago(info.startedAt)}`),
+        h("span", { class: "muted" }, ` ${statusText(info.status)} · ${progress} · ${t("started {0}", ago(info.startedAt))}`),
       ),
       h(
         "p",
         { class: "meta" },
         h("span", { class: "mono" }, info.config.model),
-        ` · ${formatCount(info.config.parameterCount)} parameters · ${info.config.optimizer}`,
-        info.finalLoss !== undefined ? ` · last loss ${formatNumber(info.finalLoss)}` : "",
+        ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · ${info.config.optimizer}`,
+        info.finalLoss !== undefined ? ` · ${t("last loss {0}", formatNumber(info.finalLoss))}` : "",
       ),
-      h("p", { class: "meta" }, icon("server-process"), ` Run on: ${info.backend}`),
+      h("p", { class: "meta" }, icon("server-process"), ` ${t("Run on: {0}", info.backend)}`),
       this.backend && this.backend !== info.backend ? backendLine : null,
-      info.error ? banner("error", "error", `The run ${info.status === "failed" ? "failed" : "reported an error"} (${info.error.kind})`, h("span", { class: "mono" }, info.error.message)) : null,
-      this.run!.summary.damaged ? banner("warning", "warning", "Some of the run's files could not be read; the rest is shown", h("span", { class: "mono" }, `damaged: ${this.run!.summary.damaged}`)) : null,
-      this.run!.stepsOnDisk ? h("p", { class: "hint" }, `The loss per step is drawn from means of equal runs of steps: ${formatCount(this.run!.stepsOnDisk)} steps are on disk (metrics.jsonl).`) : null,
+      info.error ? banner("error", "error", info.status === "failed" ? t("The run failed ({0})", info.error.kind) : t("The run reported an error ({0})", info.error.kind), h("span", { class: "mono" }, info.error.message)) : null,
+      this.run!.summary.damaged ? banner("warning", "warning", t("Some of the run's files could not be read; the rest is shown"), h("span", { class: "mono" }, t("damaged: {0}", this.run!.summary.damaged))) : null,
+      this.run!.stepsOnDisk ? h("p", { class: "hint" }, t("The loss per step is drawn from means of equal runs of steps: {0} steps are on disk (metrics.jsonl).", formatCount(this.run!.stepsOnDisk, language))) : null,
     );
   }
 
@@ -252,13 +253,13 @@ export class TrainingTab {
     }
     const colors: ((t: Theme) => string)[] = [(t) => t.green, (t) => t.orange, (t) => t.purple, (t) => t.yellow, (t) => t.red];
     const series: SeriesSpec[] = [
-      { label: "epoch loss", color: (t) => t.blue, points: true },
+      { label: t("epoch loss"), color: (theme) => theme.blue, points: true },
       ...numeric.map((m, i): SeriesSpec => ({ label: m, color: colors[i % colors.length], scale: "y2", points: true })),
     ];
     if (!this.metricsPlot) {
       const box = h("div");
-      fill(this.metricsBox, h("h3", {}, "Metrics per epoch"), box);
-      this.metricsPlot = new LinePlot(box, { series, xLabel: "epoch", yLabel: "loss", y2Label: numeric.join(", "), height: 200 });
+      fill(this.metricsBox, h("h3", {}, t("Metrics per epoch")), box);
+      this.metricsPlot = new LinePlot(box, { series, xLabel: t("epoch"), yLabel: t("loss"), y2Label: numeric.join(", "), height: 200 });
     } else this.metricsPlot.configure({ series, y2Label: numeric.join(", ") });
     this.metricsPlot.setData([epochs.map((e) => e.epoch), epochs.map((e) => e.loss), ...numeric.map((m) => epochs.map((e) => e.metrics[m] as number))]);
   }
@@ -273,11 +274,11 @@ export class TrainingTab {
     const shown = epochs.slice(-MAX_EPOCH_ROWS).reverse();
     fill(
       this.epochsBox,
-      h("h3", {}, "Epochs"),
+      h("h3", {}, t("Epochs")),
       h(
         "table",
         { class: "grid compact fit" },
-        h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Epoch"), h("th", { class: "num" }, "Loss"), ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)))),
+        h("thead", {}, h("tr", {}, h("th", { class: "num" }, t("Epoch")), h("th", { class: "num" }, t("Loss")), ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)))),
         h(
           "tbody",
           {},
@@ -295,7 +296,7 @@ export class TrainingTab {
           ),
         ),
       ),
-      epochs.length > MAX_EPOCH_ROWS ? h("p", { class: "hint" }, `The ${epochs.length - MAX_EPOCH_ROWS} earlier epochs are in the CSV export.`) : null,
+      epochs.length > MAX_EPOCH_ROWS ? h("p", { class: "hint" }, t("The {0} earlier epochs are in the CSV export.", epochs.length - MAX_EPOCH_ROWS)) : null,
     );
   }
 }

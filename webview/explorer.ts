@@ -14,6 +14,7 @@ import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
 import { TrainingTab } from "./explorer-training";
+import { t } from "./l10n";
 import { applyRunEvent } from "./logic";
 
 interface UiState {
@@ -27,11 +28,11 @@ interface UiState {
 }
 
 const TABS = [
-  { label: "Shapes", codicon: "symbol-ruler" },
-  { label: "Training", codicon: "graph-line" },
-  { label: "Parameters", codicon: "symbol-numeric" },
-  { label: "Dynamics", codicon: "pulse" },
-];
+  { id: "shapes", label: t("Shapes"), codicon: "symbol-ruler" },
+  { id: "training", label: t("Training"), codicon: "graph-line" },
+  { id: "parameters", label: t("Parameters"), codicon: "symbol-numeric" },
+  { id: "dynamics", label: t("Dynamics"), codicon: "pulse" },
+] as const;
 
 // Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
 const vscode = connect<UiState, ToExplorer, FromExplorer>({ tab: 0, smoothing: 0.6, logY: false }, onMessage);
@@ -46,11 +47,11 @@ const dynamics = new DynamicsTab(vscode.state.dynamicsLayer, (label) => vscode.s
 let run: RunDetail | null = null;
 
 const tabs = h("vscode-tabs", { "selected-index": vscode.state.tab });
-TABS.forEach((t, i) => tabs.append(h("vscode-tab-header", { slot: "header", id: `tab-${i}` }, icon(t.codicon), ` ${t.label}`)));
+TABS.forEach((tab, i) => tabs.append(h("vscode-tab-header", { slot: "header", id: `tab-${i}` }, icon(tab.codicon), ` ${tab.label}`)));
 for (const panel of [shapes, training, parameters, dynamics]) tabs.append(h("vscode-tab-panel", {}, panel.el));
 tabs.addEventListener("vsc-tabs-select", (e) => vscode.save({ tab: e.detail.selectedIndex }));
 
-const TRAINING_TAB = TABS.findIndex((t) => t.label === "Training");
+const TRAINING_TAB = TABS.findIndex((tab) => tab.id === "training");
 
 function selectTab(index: number): void {
   (tabs as HTMLElement & { selectedIndex: number }).selectedIndex = index;
@@ -72,6 +73,8 @@ function onMessage(m: ToExplorer): void {
       return training.setCompare(m.runs);
     case "backend":
       return training.setBackend(m.summary);
+    case "tab":
+      return selectTab(TABS.findIndex((tab) => tab.id === m.tab));
   }
 }
 

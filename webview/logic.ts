@@ -2,7 +2,7 @@
 // sparklines, reading a traced recurrent call, and folding live run events into a RunDetail. No DOM here,
 // so that the unit tests (test/unit/webview-logic.test.ts) run it under Node.
 import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, TraceEntry, TracedShape } from "../src/protocol";
-import { formatShape } from "../src/format";
+import { english, formatShape, type Translate } from "../src/format";
 
 export type Value = number | null;
 
@@ -24,7 +24,7 @@ export function formatNumber(v: number | null | undefined): string {
 export { formatShape };
 
 /** 12,345 */
-export const formatCount = (n: number) => n.toLocaleString("en-US");
+export const formatCount = (n: number, locale = "en-US") => n.toLocaleString(locale);
 
 /**
  * Exponential moving average with TensorBoard's debiasing (so the first points are not pulled toward 0).
@@ -313,31 +313,38 @@ export function gateBlocks(p: ParameterSnapshot): RowBlock[] {
   return gates.map((label, i) => ({ label, start: (i * rows) / gates.length, end: ((i + 1) * rows) / gates.length }));
 }
 
-const GATE_NAMES: Record<string, string> = {
-  i: "input gate",
-  f: "forget gate",
-  g: "cell candidate",
-  o: "output gate",
-  r: "reset gate",
-  z: "update gate",
-  n: "new gate",
-};
+const gateNames = (t: Translate): Record<string, string> => ({
+  i: t("input gate"),
+  f: t("forget gate"),
+  g: t("cell candidate"),
+  o: t("output gate"),
+  r: t("reset gate"),
+  z: t("update gate"),
+  n: t("new gate"),
+});
 
 /** "f (forget gate)" */
-export const gateTitle = (g: string) => (GATE_NAMES[g] ? `${g} (${GATE_NAMES[g]})` : g);
+export const gateTitle = (g: string, t: Translate = english) => {
+  const name = gateNames(t)[g];
+  return name ? `${g} (${name})` : g;
+};
 
 /** What a parameter's card says under its name: "layer 0, forward · gates i f g o · downsampled from [1024, 256]". */
-export function parameterNote(p: ParameterSnapshot): string {
+export function parameterNote(p: ParameterSnapshot, t: Translate = english): string {
   const parts: string[] = [];
-  if (p.layer !== undefined) parts.push(`layer ${p.layer}${p.direction ? `, ${p.direction}` : ""}`);
-  else if (p.direction) parts.push(p.direction);
-  if (p.gates && p.gates.length > 1) parts.push(`gates ${p.gates.join(" ")}`);
-  if (p.heatmap.downsampledFrom) parts.push(`downsampled from ${formatShape(p.heatmap.downsampledFrom)}`);
+  const direction = p.direction && directionName(p.direction, t);
+  if (p.layer !== undefined) parts.push(`${t("layer {0}", p.layer)}${direction ? `, ${direction}` : ""}`);
+  else if (direction) parts.push(direction);
+  if (p.gates && p.gates.length > 1) parts.push(t("gates {0}", p.gates.join(" ")));
+  if (p.heatmap.downsampledFrom) parts.push(t("downsampled from {0}", formatShape(p.heatmap.downsampledFrom)));
   return parts.join(" · ");
 }
 
 /** "rnn · layer 1 · reverse" */
-export const dynamicsLabel = (d: LayerDynamics) => `${d.module} (${d.kind}) · layer ${d.layer} · ${d.direction}`;
+export const dynamicsLabel = (d: LayerDynamics, t: Translate = english) => `${d.module} (${d.kind}) · ${t("layer {0}", d.layer)} · ${directionName(d.direction, t)}`;
+
+/** "forward", "reverse", in the user's words. */
+const directionName = (direction: string, t: Translate) => ({ forward: t("forward"), reverse: t("reverse") })[direction] ?? direction;
 
 /**
  * How the gradient reaching h_t changes from the last step back to the first. The ratio is

@@ -4,11 +4,12 @@
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import type { FromRunsView, RunSummary, ToRunsView } from "../src/protocol";
 import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
+import { t } from "./l10n";
 import { formatNumber } from "./logic";
 
 const vscode = connect<Record<string, never>, ToRunsView, FromRunsView>({}, onMessage);
-const list = h("ul", { class: "runs", role: "list", "aria-label": "Runs" });
-const empty = h("p", { class: "empty" }, "No runs yet. Open a model file and run “Unroll: Train Model”.");
+const list = h("ul", { class: "runs", role: "list", "aria-label": t("Runs") });
+const empty = h("p", { class: "empty" }, t("No runs yet. Open a model file and run “Unroll: Train Model”."));
 document.body.append(list);
 let selected = new Set<string>();
 let runs: RunSummary[] = [];
@@ -30,14 +31,14 @@ function item(run: RunSummary): HTMLElement {
   const info = run.info;
   // A run is its folder: ids repeat across the workspace's runs folders.
   const open = () => vscode.post({ type: "openRun", dir: run.dir });
-  const check = h("vscode-checkbox", { checked: selected.has(run.dir), title: "Compare: overlay this run in the explorer", "aria-label": `Compare ${info.name}` });
+  const check = h("vscode-checkbox", { checked: selected.has(run.dir), title: t("Compare: overlay this run in the explorer"), "aria-label": t("Compare {0}", info.name) });
   check.addEventListener("change", () => {
     if (check.checked) selected.add(run.dir);
     else selected.delete(run.dir);
     vscode.post({ type: "select", dirs: runs.map((r) => r.dir).filter((dir) => selected.has(dir)) });
   });
   check.addEventListener("click", (e) => e.stopPropagation());
-  const remove = h("button", { class: "icon-button", title: "Delete run", "aria-label": `Delete run ${info.name}` }, icon("trash"));
+  const remove = h("button", { class: "icon-button", title: t("Delete run"), "aria-label": t("Delete run {0}", info.name) }, icon("trash"));
   remove.addEventListener("click", (e) => {
     e.stopPropagation();
     vscode.post({ type: "deleteRun", dir: run.dir });
@@ -45,19 +46,19 @@ function item(run: RunSummary): HTMLElement {
   const metrics = Object.entries(info.finalMetrics ?? {})
     .slice(0, 3)
     .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : JSON.stringify(v)}`);
-  const when = info.status === "running" && info.epoch !== undefined ? `epoch ${info.epoch}/${info.config.epochs}` : ago(info.endedAt ?? info.startedAt);
+  const when = info.status === "running" && info.epoch !== undefined ? t("epoch {0}/{1}", info.epoch, info.config.epochs) : ago(info.endedAt ?? info.startedAt);
   const backend = info.backendName || "?";
   const results = run.damaged
-    ? h("span", { class: "ellipsis error" }, `damaged: ${run.damaged}`)
+    ? h("span", { class: "ellipsis error" }, t("damaged: {0}", run.damaged))
     : info.error
     ? h("span", { class: "ellipsis error" }, info.error.message)
-    : h("span", { class: "ellipsis" }, info.finalLoss !== undefined && info.finalLoss !== null ? `loss ${formatNumber(info.finalLoss)}` : "no loss yet", metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null);
+    : h("span", { class: "ellipsis" }, info.finalLoss !== undefined && info.finalLoss !== null ? t("loss {0}", formatNumber(info.finalLoss)) : t("no loss yet"), metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null);
   return h(
     "li",
     {
       class: `run ${selected.has(run.dir) ? "selected" : ""}`,
       tabindex: 0,
-      title: `${info.name}\n${info.file}\n${info.config.model}\n${info.backend}${info.error ? `\n${info.error.message}` : ""}${run.damaged ? `\ndamaged: ${run.damaged}` : ""}\n${run.dir}`,
+      title: `${info.name}\n${info.file}\n${info.config.model}\n${info.backend}${info.error ? `\n${info.error.message}` : ""}${run.damaged ? `\n${t("damaged: {0}", run.damaged)}` : ""}\n${run.dir}`,
       onclick: open,
       onkeydown: (e) => {
         const key = (e as KeyboardEvent).key;
@@ -73,7 +74,7 @@ function item(run: RunSummary): HTMLElement {
       h("div", { class: "run-line muted" }, h("span", { class: "ellipsis" }, `${basename(info.file)} · ${backend} · ${when}`)),
       h("div", { class: "run-line" }, results),
     ),
-    sparklineCanvas(run.lossCurve, `Loss curve of ${info.name}`),
+    sparklineCanvas(run.lossCurve, t("Loss curve of {0}", info.name)),
     remove,
   );
 }

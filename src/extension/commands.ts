@@ -38,19 +38,21 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
 /** Traces the file now (saving it first) and says how it went in the status bar. */
 async function traceShapes(traces: TraceService, uri?: vscode.Uri): Promise<void> {
   const document = await modelDocument(uri);
-  if (!document || !ensureTrusted("Tracing shapes")) return;
+  if (!document || !ensureTrusted(vscode.l10n.t("Tracing shapes"))) return;
   if (document.isDirty) await document.save();
   const trace = await traces.trace(document);
   if (!trace) return;
   const calls = trace.entries.filter((e) => e.kind === "call").length;
-  const summary = trace.error ? `stopped at line ${trace.error.location?.line ?? "?"}: ${trace.error.message}` : `${calls} calls traced in ${Math.round(trace.durationMs)} ms`;
-  vscode.window.setStatusBarMessage(`Unroll: ${summary}`, 5000);
+  const summary = trace.error
+    ? vscode.l10n.t("Unroll: stopped at line {0}: {1}", trace.error.location?.line ?? "?", trace.error.message)
+    : vscode.l10n.t("Unroll: {0} calls traced in {1} ms", calls, Math.round(trace.durationMs));
+  vscode.window.setStatusBarMessage(summary, 5000);
 }
 
 function openExplorer(sessions: TrainingSessions, uri?: vscode.Uri): ExplorerPanel | undefined {
   const file = uri?.fsPath ?? activeModelFile() ?? sessions.latestFile();
   if (!file) {
-    void vscode.window.showWarningMessage('Unroll: open a model file first (a .ts file that imports "unroll").');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Unroll: open a model file first (a .ts file that imports "unroll").'));
     return undefined;
   }
   return ExplorerPanel.show(file);
@@ -58,18 +60,33 @@ function openExplorer(sessions: TrainingSessions, uri?: vscode.Uri): ExplorerPan
 
 async function selectBackend(settings: Settings): Promise<void> {
   const pick = await vscode.window.showQuickPick(
-    BACKEND_CHOICES.map((b) => ({ ...b, description: b.label === settings.backend ? "current" : undefined })),
-    { title: "Unroll: backend for training and traces" },
+    BACKEND_CHOICES.map((label) => ({ label, detail: backendDetail()[label], description: label === settings.backend ? vscode.l10n.t("current") : undefined })),
+    { title: vscode.l10n.t("Unroll: backend for training and traces") },
   );
   if (pick) await vscode.workspace.getConfiguration("unroll").update(KEYS.backend, pick.label, vscode.ConfigurationTarget.Workspace);
 }
+
+/** What each backend is, for the quick pick. */
+const backendDetail = (): Record<(typeof BACKEND_CHOICES)[number], string> => ({
+  auto: vscode.l10n.t("The first that works: CUDA, native, WebGPU, then the embedded WebAssembly backend"),
+  "tfjs-node-gpu": vscode.l10n.t("CUDA through libtensorflow (npm install @tensorflow/tfjs-node-gpu)"),
+  "tfjs-node": vscode.l10n.t("Native libtensorflow on the CPU (npm install @tensorflow/tfjs-node)"),
+  webgpu: vscode.l10n.t("WebGPU through Dawn (npm install webgpu @tensorflow/tfjs-backend-webgpu)"),
+  wasm: vscode.l10n.t("Embedded WebAssembly with SIMD: works offline everywhere"),
+  cpu: vscode.l10n.t("Plain JavaScript: slowest"),
+});
 
 /** Copies one of the examples (and the data it reads) into the workspace and opens it. */
 async function newFromExample(extension: vscode.ExtensionContext): Promise<void> {
   const examples = extension.asAbsolutePath("examples");
   const files = fs.readdirSync(examples).filter((f) => f.endsWith(".ts")).sort();
-  const describe = (f: string) => fs.readFileSync(path.join(examples, f), "utf8").split("\n")[0].replace(/^\/\/\s*/, "");
-  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: f, detail: describe(f) })), { title: "Unroll: new model file from an example" });
+  // Each lesson opens with a line in English, then one in Chinese (see examples/): the user's, else the English.
+  const chinese = vscode.env.language.startsWith("zh");
+  const describe = (f: string) => {
+    const lines = fs.readFileSync(path.join(examples, f), "utf8").split("\n").filter((l) => l.startsWith("//"));
+    return ((chinese && lines.find((l) => /[\u4e00-\u9fff]/.test(l))) || lines[0] || "").replace(/^\/\/\s*/, "");
+  };
+  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: f, detail: describe(f) })), { title: vscode.l10n.t("Unroll: new model file from an example") });
   if (!pick) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) {

@@ -1,10 +1,11 @@
 // Hovers, inlay hints and CodeLens for model files, all answered from the last trace (no tracing here).
 import * as vscode from "vscode";
 import type { TraceEntry } from "../protocol";
+import { words } from "./l10n";
 import { codeLensLine, hoverMarkdown, inlayText } from "./shapes";
 import { isModelFile, type TraceService } from "./trace-service";
 
-const TRUST_HINT = "Unroll runs model files (shape traces, training) only in trusted workspaces. [Manage Workspace Trust](command:workbench.trust.manage)";
+
 
 /** The entry under the cursor: the one starting at or before the column, else the line's first. */
 function entryAt(entries: TraceEntry[], column: number): TraceEntry {
@@ -18,7 +19,9 @@ export class ShapeHoverProvider implements vscode.HoverProvider {
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     if (!vscode.workspace.isTrusted) {
       if (!isModelFile(document)) return undefined;
-      const md = new vscode.MarkdownString(TRUST_HINT);
+      const md = new vscode.MarkdownString(
+        vscode.l10n.t("Unroll runs model files (shape traces, training) only in trusted workspaces. [Manage Workspace Trust](command:workbench.trust.manage)"),
+      );
       md.isTrusted = { enabledCommands: ["workbench.trust.manage"] };
       return new vscode.Hover(md);
     }
@@ -26,7 +29,7 @@ export class ShapeHoverProvider implements vscode.HoverProvider {
     const line = traced?.tracker.tracedAt(position.line);
     if (!traced || line === undefined) return undefined;
     const entries = traced.byLine.get(line)!;
-    const md = new vscode.MarkdownString(hoverMarkdown(entryAt(entries, position.character)));
+    const md = new vscode.MarkdownString(hoverMarkdown(entryAt(entries, position.character), words()));
     md.supportHtml = false;
     return new vscode.Hover(md);
   }
@@ -53,7 +56,7 @@ export class ShapeInlayHintsProvider implements vscode.InlayHintsProvider {
       if (!text) continue;
       const hint = new vscode.InlayHint(document.lineAt(now).range.end, text);
       hint.paddingLeft = true;
-      hint.tooltip = new vscode.MarkdownString(entries.map(hoverMarkdown).join("\n\n---\n\n"));
+      hint.tooltip = new vscode.MarkdownString(entries.map((e) => hoverMarkdown(e, words())).join("\n\n---\n\n"));
       hints.push(hint);
     }
     return hints;
@@ -66,10 +69,10 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
     const { line, experiment } = codeLensLine(document.getText());
     const range = new vscode.Range(line, 0, line, 0);
     const lenses = [
-      new vscode.CodeLens(range, { title: "$(graph) Trace shapes", command: "unroll.trace", arguments: [document.uri] }),
-      new vscode.CodeLens(range, { title: "Open explorer", command: "unroll.openExplorer", arguments: [document.uri] }),
+      new vscode.CodeLens(range, { title: `$(graph) ${vscode.l10n.t("Trace shapes")}`, command: "unroll.trace", arguments: [document.uri] }),
+      new vscode.CodeLens(range, { title: vscode.l10n.t("Open explorer"), command: "unroll.openExplorer", arguments: [document.uri] }),
     ];
-    if (experiment) lenses.unshift(new vscode.CodeLens(range, { title: "$(play) Train", command: "unroll.train", arguments: [document.uri] }));
+    if (experiment) lenses.unshift(new vscode.CodeLens(range, { title: `$(play) ${vscode.l10n.t("Train")}`, command: "unroll.train", arguments: [document.uri] }));
     return lenses;
   }
 }

@@ -77,6 +77,8 @@ export class ExplorerPanel implements vscode.Disposable {
   private events: ToExplorer[] = [];
   private compare: ToExplorer | undefined;
   private backend: ToExplorer | undefined;
+  /** A tab to show, once: on the next replay when the page is (re)loading. */
+  private tab: ToExplorer | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -136,6 +138,11 @@ export class ExplorerPanel implements vscode.Disposable {
     this.send((this.backend = { type: "backend", summary }));
   }
 
+  /** Shows one of the tabs (the walkthrough's buttons open the Dynamics tab). */
+  showTab(tab: "shapes" | "training" | "parameters" | "dynamics"): void {
+    this.send((this.tab = { type: "tab", tab }));
+  }
+
   get visible(): boolean {
     return this.panel.visible;
   }
@@ -158,7 +165,8 @@ export class ExplorerPanel implements vscode.Disposable {
   }
 
   private replay(): void {
-    for (const m of [this.backend, this.trace, this.run, ...this.events, this.compare]) if (m) this.send(m);
+    for (const m of [this.backend, this.trace, this.run, ...this.events, this.compare, this.tab]) if (m) this.send(m);
+    this.tab = undefined;
   }
 
   private static requireUri(): vscode.Uri {
@@ -167,4 +175,4 @@ export class ExplorerPanel implements vscode.Disposable {
   }
 }
 
-const title = (file: string) => `Unroll: ${path.basename(file)}`;
+const title = (file: string) => vscode.l10n.t("Unroll: {0}", path.basename(file));

@@ -6,6 +6,7 @@
 //   commands.ts      every command, registered in one place      sessions.ts   training sessions (+ status-bar.ts)
 //   trace-service.ts traces on open and save, diagnostics        runs.ts       the runs and the Runs view
 //   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
+//   walkthrough.ts   "Get started with Unroll" and its steps     l10n.ts       the user's language (see l10n/README.md)
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { registerCommands } from "./commands";
@@ -15,6 +16,7 @@ import { Runs } from "./runs";
 import { TrainingSessions } from "./sessions";
 import { readSettings } from "./settings";
 import { TraceService, isModelFile } from "./trace-service";
+import { registerWalkthrough, showWalkthroughOnce } from "./walkthrough";
 
 export function activate(context: vscode.ExtensionContext) {
   const started = performance.now();
@@ -32,6 +34,7 @@ export function activate(context: vscode.ExtensionContext) {
     sessions,
     new Panels(context.extensionUri, traces, sessions, runs, log),
     ...registerCommands({ extension: context, settings, traces, sessions, runs }),
+    ...registerWalkthrough(context, traces, sessions),
     vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),
     vscode.languages.registerInlayHintsProvider(selector, new ShapeInlayHintsProvider(traces, () => settings().inlayHints)),
     vscode.languages.registerCodeLensProvider(selector, new ModelCodeLensProvider()),
@@ -41,6 +44,7 @@ export function activate(context: vscode.ExtensionContext) {
     }),
   );
   updateModelFileContext(vscode.window.activeTextEditor);
+  showWalkthroughOnce(context);
   log.appendLine(`Unroll activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { activationMs: performance.now() - started, traces, sessions, runs };
 }

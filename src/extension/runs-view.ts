@@ -32,7 +32,7 @@ export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.disposeView();
     this.view = view;
     view.webview.options = webviewOptions(this.extensionUri);
-    view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: "runs", title: "Runs" });
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: "runs", title: vscode.l10n.t("Runs") });
     this.viewSubscriptions.push(
       receive(view.webview, isFromRunsView, (m) => this.messages.fire(m), () => post(this.view?.webview, this.last), this.log),
       view.onDidDispose(() => this.disposeView()),

@@ -15,6 +15,10 @@ import { runsFolderFor, runsFolders } from "./workspace";
  *  without a word then turns "interrupted". */
 const RUNNING_POLL_MS = 5000;
 
+/** A run's status, in words. */
+const statusText = (status: RunSummary["info"]["status"]): string =>
+  ({ running: vscode.l10n.t("running"), completed: vscode.l10n.t("completed"), stopped: vscode.l10n.t("stopped"), failed: vscode.l10n.t("failed"), interrupted: vscode.l10n.t("interrupted") })[status];
+
 export class Runs implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly view: RunsView;
@@ -102,14 +106,14 @@ export class Runs implements vscode.Disposable {
   private async pick(title: string): Promise<RunSummary | undefined> {
     const runs = await this.all();
     if (!runs.length) {
-      void vscode.window.showInformationMessage("Unroll: no runs yet. Train a model first (Unroll: Train Model).");
+      void vscode.window.showInformationMessage(vscode.l10n.t("Unroll: no runs yet. Train a model first (Unroll: Train Model)."));
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({
         label: r.info.name,
-        description: `${r.info.status}${r.damaged ? " (damaged)" : ""} · ${r.info.id}`,
-        detail: r.damaged ? `damaged: ${r.damaged}` : `${path.basename(r.info.file)} · loss ${r.info.finalLoss?.toFixed(4) ?? "–"}`,
+        description: `${statusText(r.info.status)}${r.damaged ? vscode.l10n.t(" (damaged)") : ""} · ${r.info.id}`,
+        detail: r.damaged ? vscode.l10n.t("damaged: {0}", r.damaged) : `${path.basename(r.info.file)} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
         run: r,
       })),
       { title },
@@ -123,45 +127,46 @@ export class Runs implements vscode.Disposable {
   }
 
   async open(dir?: string): Promise<void> {
-    const run = await this.runOf(dir, "Unroll: open a run");
+    const run = await this.runOf(dir, vscode.l10n.t("Unroll: open a run"));
     if (!run) return;
     if (!run.info.file) {
-      void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} does not say which model file it trained (damaged: ${run.damaged ?? "no file"}).`);
+      void vscode.window.showWarningMessage(vscode.l10n.t("Unroll: the run {0} does not say which model file it trained (damaged: {1}).", run.info.id, run.damaged ?? vscode.l10n.t("no file")));
       return;
     }
     await this.show(ExplorerPanel.show(run.info.file, { preserveFocus: false }), run.dir);
   }
 
   async delete(dir?: string): Promise<void> {
-    const run = await this.runOf(dir, "Unroll: delete a run");
+    const run = await this.runOf(dir, vscode.l10n.t("Unroll: delete a run"));
     if (!run) return;
     if (run.info.status === "running") {
-      void vscode.window.showWarningMessage("Unroll: stop this run before deleting it.");
+      void vscode.window.showWarningMessage(vscode.l10n.t("Unroll: stop this run before deleting it."));
       return;
     }
-    const choice = await vscode.window.showWarningMessage(`Delete the run ${run.info.id}? Its metrics, snapshots and weights are removed.`, { modal: true, detail: run.dir }, "Delete");
-    if (choice !== "Delete") return;
+    const remove = vscode.l10n.t("Delete");
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", run.info.id), { modal: true, detail: run.dir }, remove);
+    if (choice !== remove) return;
     try {
       await fs.promises.rm(run.dir, { recursive: true, force: true });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Unroll: cannot delete ${run.dir}: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t("Unroll: cannot delete {0}: {1}", run.dir, (error as Error).message));
     }
     void this.refresh();
   }
 
   async exportWeights(dir?: string): Promise<void> {
-    const run = await this.runOf(dir, "Unroll: export the weights of a run");
+    const run = await this.runOf(dir, vscode.l10n.t("Unroll: export the weights of a run"));
     if (!run) return;
     const weights = path.join(run.dir, "weights.safetensors");
     if (!fs.existsSync(weights)) {
-      void vscode.window.showWarningMessage(`Unroll: the run ${run.info.id} has no weights yet.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t("Unroll: the run {0} has no weights yet.", run.info.id));
       return;
     }
     const folder = run.info.file ? path.dirname(run.info.file) : run.dir;
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, `${run.info.name}.safetensors`)), filters: { Safetensors: ["safetensors"] } });
     if (!target) return;
     fs.copyFileSync(weights, target.fsPath);
-    void vscode.window.showInformationMessage(`Unroll: weights saved to ${target.fsPath} (PyTorch's parameter names: load with safetensors.torch.load_file).`);
+    void vscode.window.showInformationMessage(vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", target.fsPath));
   }
 
   /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */

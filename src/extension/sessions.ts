@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import * as path from "node:path";
 import type { RunEvent } from "../protocol";
-import { haltMessage, startTraining, type Training } from "../runner/train-client";
+import { startTraining, type Training } from "../runner/train-client";
 import { ExplorerPanel } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { Settings } from "./settings";
@@ -24,6 +24,8 @@ interface Session extends SessionStatus {
 /** A small model trains thousands of steps a second; posting each to the webview floods the host (a Stop
  *  command then waits behind the queue). The panel gets the run's every step from the store at the end. */
 const STEP_INTERVAL_MS = 100;
+
+const showLine = () => vscode.l10n.t("Show Line");
 
 export class TrainingSessions implements vscode.Disposable {
   private readonly sessions = new Map<string, Session>(); // by model file
@@ -48,10 +50,11 @@ export class TrainingSessions implements vscode.Disposable {
 
   async train(uri?: vscode.Uri): Promise<void> {
     const document = await modelDocument(uri);
-    if (!document || !ensureTrusted("Training")) return;
+    if (!document || !ensureTrusted(vscode.l10n.t("Training"))) return;
     const file = document.uri.fsPath;
     if (this.sessions.has(file)) {
-      void vscode.window.showInformationMessage(`Unroll: ${path.basename(file)} is already training.`, "Stop").then((c) => c && this.stop(document.uri));
+      const stop = vscode.l10n.t("Stop");
+      void vscode.window.showInformationMessage(vscode.l10n.t("Unroll: {0} is already training.", path.basename(file)), stop).then((c) => c && this.stop(document.uri));
       return;
     }
     if (document.isDirty) await document.save();
@@ -80,15 +83,21 @@ export class TrainingSessions implements vscode.Disposable {
     const run = result.run;
     if (result.error) {
       const location = result.error.location;
-      const where = location ? ` (${path.basename(location.file)}:${location.line})` : "";
-      void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, "Show Line").then((c) => c && location && showLocation(location));
-    } else if (run && haltMessage(run)) {
-      const location = run.halted?.location;
-      void vscode.window.showInformationMessage(`Unroll: ${run.name} ${haltMessage(run)}.`, ...(location ? ["Show Line"] : [])).then((c) => c && location && showLocation(location));
+      const message = location
+        ? vscode.l10n.t("Unroll: training {0} failed ({1}:{2}): {3}", path.basename(file), path.basename(location.file), location.line, result.error.message)
+        : vscode.l10n.t("Unroll: training {0} failed: {1}", path.basename(file), result.error.message);
+      void vscode.window.showErrorMessage(message, showLine()).then((c) => c && location && showLocation(location));
+    } else if (run?.halted) {
+      const { location, afterMs } = run.halted;
+      const seconds = Math.round(afterMs / 100) / 10;
+      const message = location
+        ? vscode.l10n.t("Unroll: {0} stopped at line {1} of {2}: its step had not ended {3} s after the stop.", run.name, location.line, path.basename(location.file), seconds)
+        : vscode.l10n.t("Unroll: {0} stopped: its step had not ended {1} s after the stop.", run.name, seconds);
+      void vscode.window.showInformationMessage(message, ...(location ? [showLine()] : [])).then((c) => c && location && showLocation(location));
     } else if (run?.status === "completed") {
-      vscode.window.setStatusBarMessage(`Unroll: ${run.name} completed, loss ${run.finalLoss?.toFixed(4)}`, 8000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, loss {1}", run.name, run.finalLoss?.toFixed(4) ?? "–"), 8000);
     } else if (!run && result.code !== 0) {
-      void vscode.window.showErrorMessage(`Unroll: the training process of ${path.basename(file)} ended unexpectedly (${result.signal ?? `exit ${result.code}`}). See the "Unroll" output.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Unroll: the training process of {0} ended unexpectedly ({1}). See the "Unroll" output.', path.basename(file), result.signal ?? `exit ${result.code}`));
     }
   }
 
@@ -96,7 +105,7 @@ export class TrainingSessions implements vscode.Disposable {
     const file = uri?.fsPath ?? activeModelFile();
     const session = (file && this.sessions.get(file)) || [...this.sessions.values()].pop();
     if (!session) {
-      void vscode.window.showInformationMessage("Unroll: nothing is training.");
+      void vscode.window.showInformationMessage(vscode.l10n.t("Unroll: nothing is training."));
       return;
     }
     session.training.stop(); // a step that does not end within a few seconds is ended where it is; the run "stopped"

@@ -36,14 +36,7 @@ export const KEYS: Record<keyof Settings, string> = {
 };
 
 /** The choices of "Unroll: Select Backend", in `auto`'s order (package.json's enum lists the same). */
-export const BACKEND_CHOICES = [
-  { label: "auto", detail: "The first that works: CUDA, native, WebGPU, then the embedded WebAssembly backend" },
-  { label: "tfjs-node-gpu", detail: "CUDA through libtensorflow (npm install @tensorflow/tfjs-node-gpu)" },
-  { label: "tfjs-node", detail: "Native libtensorflow on the CPU (npm install @tensorflow/tfjs-node)" },
-  { label: "webgpu", detail: "WebGPU through Dawn (npm install webgpu @tensorflow/tfjs-backend-webgpu)" },
-  { label: "wasm", detail: "Embedded WebAssembly with SIMD: works offline everywhere" },
-  { label: "cpu", detail: "Plain JavaScript: slowest" },
-] as const;
+export const BACKEND_CHOICES = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
 
 /** The settings as the configuration ("unroll" section) has them, defaults for what it lacks. */
 export function readSettings(config: { get<T>(key: string, defaultValue: T): T }): Settings {

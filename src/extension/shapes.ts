@@ -1,8 +1,8 @@
 // What the editor shows from a trace — hover text, inlay hints, diagnostics — as plain data, and how
 // trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
-// and the unit tests check it directly.
-import { formatShape, formatTracedShapes } from "../format";
-import type { Trace, TraceEntry, TracedShape, RunnerError } from "../protocol";
+// and the unit tests check it directly. Words go through `t` (the providers pass vscode.l10n.t; English by default).
+import { english, formatShape, formatTracedShapes, type Translate } from "../format";
+import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../protocol";
 
 /** `out [10, 3, 40] · h_n [8, 3, 20]` */
 export const outputsLine = (shapes: readonly TracedShape[] | undefined): string => formatTracedShapes(shapes, { short: true });
@@ -15,10 +15,34 @@ export function inlayText(entries: readonly TraceEntry[]): string | null {
   return parts.length ? `→ ${parts.join(" | ")}` : null;
 }
 
+/** How the user's language formats words and numbers. `explain`: add a line in that language under the library's
+ *  English (PyTorch's) error wording; off in English. */
+export interface Words {
+  t: Translate;
+  locale: string;
+  explain: boolean;
+}
+
+export const ENGLISH: Words = { t: english, locale: "en-US", explain: false };
+
+/** One line that says a ShapeError again in the user's words: "输入的最后一维应为 100（input_size），实际为 50". */
+export function explainShape(problem: ShapeProblem, t: Translate): string {
+  const operand = ({ input: t("the input"), target: t("the target") } as Record<string, string>)[problem.operand] ?? problem.operand;
+  const { expected, got } = problem;
+  if (expected && "lastDim" in expected) return t("The last dimension of {0} should be {1} ({2}), but it is {3}.", operand, expected.lastDim, expected.name, got.at(-1) ?? "?");
+  if (expected) return t("{0} should have the shape {1}, but it has {2}.", operand, formatShape(expected.shape), formatShape(got));
+  return t("{0} of shape {1} does not fit {2}.", operand, formatShape(got), problem.module);
+}
+
 /** Markdown for a hover over a traced call, construction or tensor factory. */
-export function hoverMarkdown(entry: TraceEntry): string {
+export function hoverMarkdown(entry: TraceEntry, words: Words = ENGLISH): string {
+  const { t, locale } = words;
+  const count = (n: number) => n.toLocaleString(locale);
   const lines: string[] = [];
-  if (entry.error) lines.push(`**Shape error**: ${entry.error}`, "");
+  if (entry.error) {
+    lines.push(t("**Shape error**: {0}", entry.error), "");
+    if (words.explain && entry.shapeError) lines.push(explainShape(entry.shapeError, t), "");
+  }
   if (entry.kind === "call") {
     const ins = formatTracedShapes(entry.inputs);
     if (entry.outputs?.length) lines.push(`\`${outputsLine(entry.outputs)}\``);
@@ -28,11 +52,11 @@ export function hoverMarkdown(entry: TraceEntry): string {
   } else {
     lines.push(`\`${entry.config ?? entry.name}\``);
   }
-  if (entry.count > 1) lines.push("", `ran ${entry.count} times${entry.varying ? ", with varying shapes (the first run is shown)" : ""}`);
+  if (entry.count > 1) lines.push("", entry.varying ? t("ran {0} times, with varying shapes (the first run is shown)", entry.count) : t("ran {0} times", entry.count));
   if (entry.parameters?.length) {
-    lines.push("", "| parameter | shape | count |", "|---|---|---:|");
-    for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${formatShape(p.shape)} | ${p.count.toLocaleString("en-US")} |`);
-    lines.push(`| **total** | | **${(entry.parameterCount ?? 0).toLocaleString("en-US")}** |`);
+    lines.push("", `| ${t("parameter")} | ${t("shape")} | ${t("count")} |`, "|---|---|---:|");
+    for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${formatShape(p.shape)} | ${count(p.count)} |`);
+    lines.push(`| **${t("total")}** | | **${count(entry.parameterCount ?? 0)}** |`);
   }
   return lines.join("\n");
 }
@@ -46,12 +70,14 @@ export interface DiagnosticData {
 
 /** An error as diagnostics in `file`: at its location, and at the experiment that led there (none when the
  *  error is elsewhere or unlocated). */
-export function diagnosticsFor(error: RunnerError | undefined, file: string): DiagnosticData[] {
+export function diagnosticsFor(error: RunnerError | undefined, file: string, words: Words = ENGLISH): DiagnosticData[] {
   if (!error?.location || error.location.file !== file) return [];
-  const { location, via, message, kind } = error;
+  const { location, via, kind } = error;
+  const { t } = words;
+  const message = words.explain && error.shape ? `${error.message}\n${explainShape(error.shape, t)}` : error.message;
   const at = [{ line: location.line, column: location.column, message, kind }];
   if (via?.file === file && via.line !== location.line) {
-    at.push({ line: via.line, column: via.column, message: `this experiment's training step failed at line ${location.line}: ${message}`, kind });
+    at.push({ line: via.line, column: via.column, message: t("this experiment's training step failed at line {0}: {1}", location.line, message), kind });
   }
   return at;
 }

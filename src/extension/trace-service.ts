@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import type { RunnerError, Trace, TraceEntry } from "../protocol";
 import { TraceClient } from "../runner/trace-client";
+import { words } from "./l10n";
 import { LineTracker, diagnosticsFor, entriesByLine, isModelFileText } from "./shapes";
 import type { Settings } from "./settings";
 
@@ -92,8 +93,8 @@ export class TraceService implements vscode.Disposable {
 
   private publishDiagnostics(uri: vscode.Uri, trace: Trace | null): void {
     const runError = this.runErrors.get(uri.toString());
-    const fromRun = diagnosticsFor(runError, uri.fsPath);
-    const fromTrace = diagnosticsFor(trace?.error, uri.fsPath);
+    const fromRun = diagnosticsFor(runError, uri.fsPath, words());
+    const fromTrace = diagnosticsFor(trace?.error, uri.fsPath, words());
     const items = [...fromTrace, ...fromRun.filter((r) => !fromTrace.some((t) => t.line === r.line && t.message === r.message))].map((d) => {
       const start = new vscode.Position(d.line - 1, d.column - 1);
       // Underline the expression at the error: to the end of the call or the line.

@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import type { ToExplorer, ToRunsView } from "../protocol";
+import { webviewL10n } from "./l10n";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
 export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
@@ -39,12 +40,13 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, p
     `script-src 'nonce-${nonce}'`,
   ].join("; ");
   const link = (href: string, id?: string) => `<link rel="stylesheet" href="${escape(href)}"${id ? ` id="${id}"` : ""}>`;
-  const data = Object.entries(page.data ?? {})
+  const l10n = webviewL10n();
+  const data = Object.entries({ ...page.data, l10n: JSON.stringify(l10n) })
     .map(([k, v]) => ` data-${k.replace(/[^a-z0-9-]/g, "")}="${escape(v)}"`)
     .join("");
   // The codicon stylesheet's id is how @vscode-elements' icons find it.
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escape(l10n.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">

@@ -10,7 +10,7 @@ import { isModelFile } from "./trace-service";
 export async function modelDocument(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
   const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
   if (!document || !isModelFile(document)) {
-    void vscode.window.showWarningMessage('Unroll: open a model file first (a .ts file that imports "unroll").');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Unroll: open a model file first (a .ts file that imports "unroll").'));
     return undefined;
   }
   return document;
@@ -25,8 +25,9 @@ export function activeModelFile(): string | undefined {
 /** Running user code needs a trusted workspace; says so (with the way to trust) when it is not. */
 export function ensureTrusted(what: string): boolean {
   if (vscode.workspace.isTrusted) return true;
+  const manage = vscode.l10n.t("Manage Workspace Trust");
   void vscode.window
-    .showWarningMessage(`Unroll: ${what} runs the model file's code, which Unroll does only in trusted workspaces.`, "Manage Workspace Trust")
+    .showWarningMessage(vscode.l10n.t("Unroll: {0} runs the model file's code, which Unroll does only in trusted workspaces.", what), manage)
     .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
   return false;
 }

@@ -1,5 +1,10 @@
 import { shapeString } from "./tensor";
 
+/** What a module expected of an operand, as data (the reason says it in words): the size of its last dimension and
+ *  that size's name (`{ lastDim: 100, name: "input_size" }`), or its whole shape. Tools explain an error from it in
+ *  other languages. */
+export type ShapeExpectation = { lastDim: number; name: string } | { shape: readonly number[] };
+
 /** A tensor of the wrong shape was given to a module. The message names the module (with its configuration),
  *  the operand, its shape, and what was expected and why. */
 export class ShapeError extends Error {
@@ -9,6 +14,7 @@ export class ShapeError extends Error {
     readonly operand: string,
     readonly got: readonly number[],
     readonly reason: string,
+    readonly expected?: ShapeExpectation,
   ) {
     super(`${module} got ${operand} ${shapeString(got)}: ${reason}`);
   }

@@ -23,7 +23,7 @@ export class Linear extends Module {
 
   override forward(input: Tensor): Tensor {
     if (input.shape[input.rank - 1] !== this.inFeatures) {
-      throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`, "input", input.shape, `the last dimension must be ${this.inFeatures} (in_features), not ${input.shape[input.rank - 1]}`);
+      throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`, "input", input.shape, `the last dimension must be ${this.inFeatures} (in_features), not ${input.shape[input.rank - 1]}`, { lastDim: this.inFeatures, name: "in_features" });
     }
     return input.rank === 1 ? linear(input.expandDims(0), this.weight, this.bias).squeeze([0]) : linear(input, this.weight, this.bias);
   }

@@ -61,7 +61,7 @@ export class NLLLoss extends Loss {
     const classes = logp.shape[1]!;
     const expected = input.rank === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
     if (!tf.util.arraysEqual(target.shape, expected)) {
-      throw new ShapeError(name, "target", target.shape, `expected ${shapeString(expected)}: input ${shapeString(input.shape)} has the classes in dimension ${input.rank === 1 ? 0 : 1}`);
+      throw new ShapeError(name, "target", target.shape, `expected ${shapeString(expected)}: input ${shapeString(input.shape)} has the classes in dimension ${input.rank === 1 ? 0 : 1}`, { shape: expected });
     }
     const t = asIndices(target, `${name} target`, classes, this.ignoreIndex).reshape([-1]);
     const weight = t.notEqual(this.ignoreIndex).toFloat();
@@ -82,7 +82,7 @@ export class CrossEntropyLoss extends NLLLoss {
 export class MSELoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
-      throw new ShapeError("MSELoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`);
+      throw new ShapeError("MSELoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`, { shape: input.shape });
     }
     return this.reduce(tf.squaredDifference(input, target));
   }
@@ -92,7 +92,7 @@ export class MSELoss extends Loss {
 export class BCEWithLogitsLoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
-      throw new ShapeError("BCEWithLogitsLoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`);
+      throw new ShapeError("BCEWithLogitsLoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`, { shape: input.shape });
     }
     const losses = tf.relu(input).sub(input.mul(target)).add(tf.log1p(tf.exp(input.abs().neg())));
     return this.reduce(losses);

@@ -180,7 +180,7 @@ abstract class RNNBase extends Module {
     }
     const last = x.shape[2];
     if (last !== this.inputSize) {
-      throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, `the last dimension must be ${this.inputSize} (input_size), not ${last}`);
+      throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, `the last dimension must be ${this.inputSize} (input_size), not ${last}`, { lastDim: this.inputSize, name: "input_size" });
     }
     const [T, B] = x.shape;
     // PyTorch refuses it too; tfjs would fail deep inside the recurrence.
@@ -195,7 +195,7 @@ abstract class RNNBase extends Module {
       const s = unbatched ? given.expandDims(1) : given;
       if (!tf.util.arraysEqual(s.shape, stateShapes[k])) {
         const expected = unbatched ? [stateShapes[k][0], stateShapes[k][2]] : stateShapes[k];
-        throw new ShapeError(this.describe(), names[k], given.shape, `expected ${shapeString(expected)} (num_layers * num_directions, ${unbatched ? "" : "batch, "}${k === 0 && this.projSize ? "proj_size" : "hidden_size"})`);
+        throw new ShapeError(this.describe(), names[k], given.shape, `expected ${shapeString(expected)} (num_layers * num_directions, ${unbatched ? "" : "batch, "}${k === 0 && this.projSize ? "proj_size" : "hidden_size"})`, { shape: expected });
       }
       return s;
     });
@@ -355,7 +355,7 @@ abstract class CellBase extends Module {
     if (!(input instanceof tf.Tensor)) throw new UsageError(`${this.constructor.name}.forward: the input must be a tensor, got ${show(input)}`);
     if (input.rank !== 1 && input.rank !== 2) throw new ShapeError(name, "input", input.shape, "expected a 2-D (batch, input_size) or 1-D (input_size) input");
     if (input.shape[input.rank - 1] !== this.inputSize) {
-      throw new ShapeError(name, "input", input.shape, `the last dimension must be ${this.inputSize} (input_size), not ${input.shape[input.rank - 1]}`);
+      throw new ShapeError(name, "input", input.shape, `the last dimension must be ${this.inputSize} (input_size), not ${input.shape[input.rank - 1]}`, { lastDim: this.inputSize, name: "input_size" });
     }
     const unbatched = input.rank === 1;
     const x = unbatched ? input.reshape([1, 1, this.inputSize]) : input.expandDims(0);
@@ -364,7 +364,7 @@ abstract class CellBase extends Module {
       if (!s) return tf.zeros([B, this.hiddenSize]);
       const expected = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
       if (!tf.util.arraysEqual(s.shape, expected)) {
-        throw new ShapeError(name, k === 0 ? "hx" : "cx", s.shape, `expected ${shapeString(expected)} (${unbatched ? "" : "batch, "}hidden_size)`);
+        throw new ShapeError(name, k === 0 ? "hx" : "cx", s.shape, `expected ${shapeString(expected)} (${unbatched ? "" : "batch, "}hidden_size)`, { shape: expected });
       }
       return unbatched ? s.reshape([1, this.hiddenSize]) : s;
     });

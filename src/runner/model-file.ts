@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
-import type { RunnerError, SourceLocation } from "../protocol";
+import type { RunnerError, ShapeProblem, SourceLocation } from "../protocol";
 import { locationIn } from "./location";
 
 export { locationIn };
@@ -117,7 +117,14 @@ export function describeError(error: unknown, file: string): RunnerError {
   const kind = e.name === "ShapeError" ? "shape" : e.name === "OptionError" || e.name === "UsageError" ? "usage" : "runtime";
   const location = locationIn(e.stack, file);
   const message = (e.name === "Error" ? e.message : `${e.name}: ${e.message}`) + (location ? moduleCallAdvice(e, location) : "");
-  return { kind, message, location: location ?? undefined, stack: userStack(e, file) };
+  return { kind, message, location: location ?? undefined, stack: userStack(e, file), ...(kind === "shape" && { shape: shapeProblem(e) }) };
+}
+
+/** A ShapeError's fields (read by name: the model file's copy of the library may be another module instance). */
+function shapeProblem(e: Error): ShapeProblem {
+  const { module, operand, got, expected } = e as Error & { module: string; operand: string; got: readonly number[]; expected?: { lastDim: number; name: string } | { shape: readonly number[] } };
+  const plain = expected && ("shape" in expected ? { shape: [...expected.shape] } : { lastDim: expected.lastDim, name: expected.name });
+  return { module: String(module), operand: String(operand), got: [...(got ?? [])], ...(plain && { expected: plain }) };
 }
 
 /** Advice for V8's "this.rnn is not a function" when the user's line calls a name as PyTorch calls a module,

@@ -252,7 +252,10 @@ class Recorder implements TraceObserver {
     } catch (error) {
       if (!this.attributed.has(error)) {
         this.attributed.add(error);
-        site.entry.error ??= this.describe(error).message;
+        if (!site.entry.error) {
+          const described = this.describe(error);
+          Object.assign(site.entry, { error: described.message }, described.shape && { shapeError: described.shape });
+        }
       }
       throw error;
     }
@@ -285,7 +288,7 @@ class Recorder implements TraceObserver {
       const { line, column } = error.location;
       const here = [...this.sites.values()].filter((s) => s.entry.location.line === line && s.entry.location.column === column);
       const last = here[here.length - 1];
-      if (last) last.entry.error ??= error.message;
+      if (last && !last.entry.error) Object.assign(last.entry, { error: error.message }, error.shape && { shapeError: error.shape });
     }
     return error;
   }

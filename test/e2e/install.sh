@@ -18,7 +18,8 @@ elapsed() { local ms=$((($(date +%s%N) - started) / 1000000)); printf "%d.%01d s
 log() { echo "== e2e install: $*"; }
 
 # --- Debian packages ---------------------------------------------------------------------------------------
-APT_PACKAGES=(chromium libkrb5-dev pkg-config build-essential unzip)
+# fonts-wqy-microhei: the Chinese scenario's screenshots need a CJK font (else empty boxes).
+APT_PACKAGES=(chromium libkrb5-dev pkg-config build-essential unzip fonts-wqy-microhei)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,7 +36,7 @@ test("the vsix is lean", (t) => {
   assert.ok(size < MAX_BYTES, `${size} bytes`);
 });
 
-test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, media and examples", () => {
+test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, media, examples and translations", () => {
   const need = [
     "package.json",
     "dist/extension.js",
@@ -53,6 +53,12 @@ test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, med
     "node_modules/unroll-types/index.js",
     "examples/02_rnn.ts",
     "examples/05b_hello_rnn.ts",
+    // The strings in each language, and the walkthrough's media.
+    "package.nls.json",
+    "package.nls.zh-cn.json",
+    "l10n/bundle.l10n.zh-cn.json",
+    "media/walkthrough/1-rnnCell.md",
+    "media/walkthrough/zh-cn/1-rnnCell.md",
   ];
   for (const f of need) assert.ok(files.includes(f), `missing ${f}`);
   assert.ok(files.some((f) => /^node_modules\/@esbuild\/[^/]+\/bin\/esbuild(\.exe)?$/.test(f)), "esbuild's platform binary");

@@ -649,3 +649,47 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
     assert.ok((await vs.squiggles()).errors > 0, "the editor underlines the error");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// 10) Unroll in Chinese: the palette, the walkthrough (in a folder without the lessons), a hover with a shape error
+// explained in Chinese under PyTorch's English, and the explorer panel. The workbench's own strings stay English:
+// its language packs come from the Marketplace, out of reach here (see StartOptions.locale).
+
+test("11) in Chinese (--locale zh-cn): palette, walkthrough, hover and explorer speak it", { timeout: TIMEOUT }, async () => {
+  const folder = workspace.bare({ "mismatch.ts": MISMATCH });
+  await withVSCode({ name: "s11-zh-cn", folder, locale: "zh-cn" }, async (vs) => {
+    await vs.openFile("mismatch.ts");
+    // The palette: a command title from package.nls.zh-cn.json opens the walkthrough.
+    await vs.runCommand("Unroll: Unroll 入门");
+    const walkthrough = vs.page.locator(".gettingStartedContainer");
+    await until("the walkthrough in Chinese", async () => /Unroll 入门[\s\S]*打开第一课/.test(await walkthrough.innerText().catch(() => "")), 30_000);
+    await vs.screenshot("walkthrough");
+    // Its first step's button copies lesson 1 into this folder (it has none) and opens it.
+    await vs.page.getByRole("button", { name: "打开第 1 课" }).click();
+    await until("lesson 1 copied into the workspace", async () => fs.existsSync(vs.file("01_rnncell_by_hand.ts")), 30_000);
+    const { line } = positionOf(vs.file("01_rnncell_by_hand.ts"), "cell.forward(");
+    await vs.hover("forward", { line, expect: "[5, 200]", timeoutMs: 60_000 });
+    assert.match(fs.readFileSync(vs.file("01_rnncell_by_hand.ts"), "utf8"), /第 1 课/, "the lesson's opening comment is in Chinese too");
+
+    // The shape error: PyTorch's English, then one line in Chinese.
+    // (Its tab, not Quick Open: the hover the step's button showed keeps Control+P from reaching the workbench.)
+    await vs.page.locator(".tabs-container .tab", { hasText: "mismatch.ts" }).click();
+    await vs.page.mouse.move(5, 5);
+    const at = positionOf(vs.file("mismatch.ts"), "lstm.forward(");
+    const hover = await vs.hover("forward", { line: at.line, expect: "输入的最后一维", timeoutMs: 60_000 });
+    await vs.screenshot("hover-shape-error");
+    assert.match(hover, /the last dimension must be 100 \(input_size\), not 50/);
+    assert.match(hover, /形状错误[\s\S]*输入的最后一维应为 100（input_size），实际为 50/);
+
+    // The explorer panel: its tabs and the error banner.
+    await vs.runCommand("Unroll: 打开浏览器面板");
+    const frame = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), 30_000);
+    const text = await until("the explorer in Chinese", async () => {
+      const t = await VSCode.text(frame);
+      return /形状错误/.test(t) ? t : undefined;
+    }, 30_000);
+    await vs.screenshot("explorer");
+    for (const tab of ["形状", "训练", "参数", "动态"]) assert.ok(text.includes(tab), `the ${tab} tab`);
+    assert.match(text, /模块 \/ 调用|输入 → 输出/);
+  });
+});

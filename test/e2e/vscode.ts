@@ -11,7 +11,7 @@
 // Every session is fresh: its own port, user-data and extensions folders, HOME/XDG/TMPDIR, and the .vsix
 // installed anew. Sessions are memory-hungry (code-server ~1 GiB, Chromium ~1.5 GiB): run one at a time.
 import { chromium, type Browser, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { spawn, execFile, execFileSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
@@ -67,6 +67,38 @@ export interface StartOptions {
   trusted?: boolean;
   /** Browser viewport. */
   viewport?: { width: number; height: number };
+  /** VS Code's display language ("zh-cn"): `--locale`, with a stub language pack for it installed (the real packs
+   *  come from the Marketplace, out of reach here), so that extensions get that language and their translations
+   *  while the workbench's own strings stay English. */
+  locale?: string;
+}
+
+/** A .vsix of a language pack for `locale` that translates nothing of the workbench (built with `zip`). */
+function stubLanguagePack(locale: string, dir: string): string {
+  const root = path.join(dir, "language-pack");
+  const ext = path.join(root, "extension");
+  fs.mkdirSync(path.join(ext, "translations"), { recursive: true });
+  const name = `stub-language-pack-${locale}`;
+  fs.writeFileSync(
+    path.join(ext, "package.json"),
+    JSON.stringify({
+      name,
+      publisher: "unroll-e2e",
+      version: "0.0.1",
+      engines: { vscode: "^1.100.0" },
+      categories: ["Language Packs"],
+      contributes: { localizations: [{ languageId: locale, languageName: locale, localizedLanguageName: locale, translations: [{ id: "vscode", path: "./translations/main.i18n.json" }] }] },
+    }),
+  );
+  fs.writeFileSync(path.join(ext, "translations", "main.i18n.json"), JSON.stringify({ version: "1.0.0", contents: {} }));
+  fs.writeFileSync(
+    path.join(root, "extension.vsixmanifest"),
+    `<?xml version="1.0" encoding="utf-8"?><PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"><Metadata><Identity Language="en-US" Id="${name}" Version="0.0.1" Publisher="unroll-e2e"/><DisplayName>${name}</DisplayName><Description xml:space="preserve">stub</Description><Properties><Property Id="Microsoft.VisualStudio.Code.Engine" Value="^1.100.0"/></Properties></Metadata><Installation><InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation><Dependencies/><Assets><Asset Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json" Addressable="true"/></Assets></PackageManifest>`,
+  );
+  fs.writeFileSync(path.join(root, "[Content_Types].xml"), `<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension=".json" ContentType="application/json"/><Default Extension=".vsixmanifest" ContentType="text/xml"/></Types>`);
+  const vsix = path.join(dir, `${name}.vsix`);
+  execFileSync("zip", ["-qr", vsix, "extension.vsixmanifest", "[Content_Types].xml", "extension"], { cwd: root });
+  return vsix;
 }
 
 export interface Problem {
@@ -225,6 +257,14 @@ export class VSCode {
       throw new Error(`installing ${vsix} failed: ${error.stderr || error.message}`);
     });
     const timings: Record<string, number> = { installExtensionMs: Date.now() - tInstall };
+    if (options.locale) {
+      await promisify(execFile)(process.execPath, [CODE_SERVER, ...common, "--install-extension", stubLanguagePack(options.locale, dir)], { env, timeout: 120_000 });
+      // The server resolves a language from languagepacks.json, which VS Code writes only when asked for its packs.
+      const id = `unroll-e2e.stub-language-pack-${options.locale}`;
+      const translations = path.join(extensions, `${id}-0.0.1`, "translations", "main.i18n.json");
+      const pack = { hash: `stub${Date.now()}`, extensions: [{ extensionIdentifier: { id }, version: "0.0.1" }], translations: { vscode: translations }, label: options.locale };
+      fs.writeFileSync(path.join(userData, "languagepacks.json"), JSON.stringify({ [options.locale]: pack }));
+    }
 
     const port = await freePort();
     const log = fs.openSync(path.join(dir, "code-server.log"), "a");
@@ -239,6 +279,7 @@ export class VSCode {
       "--disable-update-check",
       "--disable-getting-started-override",
       ...(options.trusted === false ? [] : ["--disable-workspace-trust"]),
+      ...(options.locale ? ["--locale", options.locale] : []),
       options.folder,
     ];
     // Its own process group, so that teardown can reach what it leaves behind (extension hosts, runners).

@@ -12,7 +12,7 @@ test("every setting package.json declares is read, with the default settings.ts 
   const read = Object.values(KEYS).map((key) => `unroll.${key}`).sort();
   assert.deepEqual(Object.keys(declared).sort(), read);
   for (const [name, key] of Object.entries(KEYS)) assert.deepEqual(declared[`unroll.${key}`].default, DEFAULTS[name as keyof typeof DEFAULTS], key);
-  assert.deepEqual(declared["unroll.backend"].enum, BACKEND_CHOICES.map((b) => b.label));
+  assert.deepEqual(declared["unroll.backend"].enum, [...BACKEND_CHOICES]);
 });
 
 test("readSettings takes what the configuration has, defaults for the rest", () => {

@@ -1,0 +1,77 @@
+// The "Get started with Unroll" walkthrough (package.json "walkthroughs"; its words in package.nls.*.json and its
+// media in media/walkthrough/). Each step's button runs one command here, which also completes the step
+// (completionEvents onCommand:…). A lesson the workspace lacks is copied into it first, with the data it reads, so
+// that the tour works in any folder.
+import * as vscode from "vscode";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ExplorerPanel } from "./explorer-panel";
+import type { TrainingSessions } from "./sessions";
+import type { TraceService } from "./trace-service";
+
+/** `<publisher>.<name>#<walkthrough id>` */
+export const WALKTHROUGH_ID = "unroll.unroll#gettingStarted";
+const SHOWN_KEY = "unroll.walkthroughShown";
+
+export function registerWalkthrough(extension: vscode.ExtensionContext, traces: TraceService, sessions: TrainingSessions): vscode.Disposable[] {
+  const lessons = new Lessons(extension);
+  const command = (id: string, run: () => unknown) => vscode.commands.registerCommand(`unroll.${id}`, run);
+  return [
+    command("getStarted", () => vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false)),
+    // 1: h_t of RNNCell(100, 200) on a batch of 5 is [5, 200]; 2: weight_hh_l0 of LSTM(50, 100) is [4 × 100, 100].
+    command("tour.rnnCell", () => lessons.hover("01_rnncell_by_hand.ts", "cell.forward(", traces)),
+    command("tour.lstmWeights", () => lessons.hover("03_lstm.ts", "new nn.LSTM(50, 100", traces)),
+    // 3, 4: "hello" → "ohlol", then its hidden states over time.
+    command("tour.trainHello", async () => void sessions.train(vscode.Uri.file(await lessons.open("05b_hello_rnn.ts")))),
+    command("tour.helloDynamics", async () => ExplorerPanel.show(await lessons.path("05b_hello_rnn.ts"), { preserveFocus: false }).showTab("dynamics")),
+    // 5: the names classifier (train it twice, tick both runs in the Runs view); 6: its gradients through time.
+    command("tour.trainNames", async () => void sessions.train(vscode.Uri.file(await lessons.open("06_names_classifier.ts")))),
+    command("tour.vanishing", async () => {
+      await lessons.open("09_vanishing_gradients.ts");
+      ExplorerPanel.show(await lessons.path("06_names_classifier.ts")).showTab("dynamics");
+    }),
+  ];
+}
+
+/** Opens the walkthrough the first time Unroll activates, unless the user asked for no editor at startup. */
+export function showWalkthroughOnce(extension: vscode.ExtensionContext): void {
+  if (extension.globalState.get(SHOWN_KEY) || vscode.workspace.getConfiguration("workbench").get("startupEditor") === "none") return;
+  void extension.globalState.update(SHOWN_KEY, true);
+  void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+}
+
+class Lessons {
+  constructor(private readonly extension: vscode.ExtensionContext) {}
+
+  /** The lesson in the workspace (at its root or in examples/), copied to its root (with data/) when absent. */
+  async path(file: string): Promise<string> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const shipped = this.extension.asAbsolutePath(path.join("examples", file));
+    if (!folder) return shipped;
+    const found = [path.join(folder, file), path.join(folder, "examples", file)].find((f) => fs.existsSync(f));
+    if (found) return found;
+    const target = path.join(folder, file);
+    await fs.promises.copyFile(shipped, target);
+    const data = this.extension.asAbsolutePath(path.join("examples", "data"));
+    if (!fs.existsSync(path.join(folder, "data"))) await fs.promises.cp(data, path.join(folder, "data"), { recursive: true });
+    return target;
+  }
+
+  async open(file: string): Promise<string> {
+    const at = await this.path(file);
+    await vscode.window.showTextDocument(vscode.Uri.file(at), { viewColumn: vscode.ViewColumn.One });
+    return at;
+  }
+
+  /** Opens the lesson at the first `text`, waits for its trace, and shows the hover there. */
+  async hover(file: string, text: string, traces: TraceService): Promise<void> {
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(await this.path(file)), { viewColumn: vscode.ViewColumn.One });
+    const lines = editor.document.getText().split("\n");
+    const line = Math.max(0, lines.findIndex((l) => l.includes(text)));
+    const at = new vscode.Position(line, Math.max(0, lines[line].indexOf(text)) + (text.startsWith("new ") ? 4 : 0));
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
+    await traces.trace(editor.document);
+    await vscode.commands.executeCommand("editor.action.showHover");
+  }
+}
