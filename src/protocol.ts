@@ -136,14 +136,34 @@ export interface RunInfo {
     optimizer: string;
     snapshotEvery: number;
   };
+  /** The configuration the run was made with, as typed values, for comparing runs (absent in runs from before it
+   *  was recorded; see Hyperparameters). */
+  hparams?: Hyperparameters;
   /** The last epoch reached and its metrics. */
   epoch?: number;
   finalLoss?: number;
   finalMetrics?: Record<string, number | string>;
+  /** The best epoch value of the loss ("loss") and of each numeric metric so far (absent in older runs). */
+  best?: Record<string, BestMetric>;
   error?: RunnerError;
   /** Set when a stop ended the process: its step had not ended `afterMs` after the stop. `location`: the line of the
    *  model file it was running, when known. */
   halted?: { afterMs: number; location?: SourceLocation };
+}
+
+/**
+ * A run's configuration, flat: what defineExperiment was given that is a number, string or boolean ("epochs",
+ * "clipGradNorm"), the optimizer's class ("optimizer": "Adam") and its options read from the instance ("lr",
+ * "betas[0]", "eps", …), the scheduler's class and options ("scheduler": "StepLR", "scheduler.gamma"), the first
+ * batch's size ("batchSize": its target's first dimension), and the experiment's own `hparams` (which win a clash).
+ */
+export type Hyperparameters = Record<string, number | string | boolean>;
+
+/** The best value a metric reached, at which epoch, and which way is better ("min" for a loss, an error…). */
+export interface BestMetric {
+  value: number;
+  epoch: number;
+  goal: "min" | "max";
 }
 
 export interface Histogram {
