@@ -280,6 +280,16 @@ export type ToExplorer =
 /** Host → the Runs view in the sidebar. */
 export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };
 
+/** A run as the Runs table lists it: its run.json (configuration, final and best metrics) and its folder. */
+export interface TableRun {
+  info: RunInfo;
+  dir: string;
+  damaged?: string;
+}
+
+/** Host → the Runs table (an editor tab comparing every run); `selected`: the runs ticked to compare, as in the Runs view. */
+export type ToRunsTable = { type: "runs"; runs: TableRun[]; selected: string[] };
+
 /** The explorer panel → host. */
 export type FromExplorer =
   | { type: "ready" }
@@ -297,6 +307,13 @@ export type FromRunsView =
   | { type: "deleteRun"; dir: string }
   | { type: "select"; dirs: string[] }; // the runs ticked, to compare
 
+/** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
+export type FromRunsTable =
+  | { type: "ready" }
+  | { type: "openRun"; dir: string }
+  | { type: "select"; dirs: string[] }
+  | { type: "exportTable"; csv: string };
+
 type Message = Record<string, unknown>;
 const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
 const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
@@ -304,7 +321,7 @@ const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length 
 const only = (m: Message, n: number) => Object.keys(m).length === n;
 
 /** How each message from a webview is checked: its fields, and no others. */
-const VALID: Record<FromExplorer["type"] | FromRunsView["type"], (m: Message) => boolean> = {
+const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable["type"], (m: Message) => boolean> = {
   ready: (m) => only(m, 1),
   train: (m) => only(m, 1),
   stop: (m) => only(m, 1),
@@ -312,6 +329,7 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"], (m: Message) =>
   openRun: (m) => only(m, 2) && isDir(m.dir),
   deleteRun: (m) => only(m, 2) && isDir(m.dir),
   select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= 50 && m.dirs.every(isDir),
+  exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
   exportCsv: (m) => only(m, 3) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
 };
 
@@ -324,3 +342,4 @@ function isMessage(value: unknown, types: readonly string[]): boolean {
 
 export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
 export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "deleteRun", "select"]);
+export const isFromRunsTable = (value: unknown): value is FromRunsTable => isMessage(value, ["ready", "openRun", "select", "exportTable"]);
