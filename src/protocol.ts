@@ -261,8 +261,8 @@ export interface RunSummary {
 export interface RunDetail {
   summary: RunSummary;
   /** The per-step curve for display: every step, or means of equal runs of steps when there are more than
-   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). */
-  steps: { epoch: number; step: number; loss: number; lr: number }[];
+   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). `time`: seconds since the run started. */
+  steps: { epoch: number; step: number; loss: number; lr: number; time: number }[];
   stepsOnDisk?: number;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
