@@ -157,14 +157,34 @@ export interface RunInfo {
     optimizer: string;
     snapshotEvery: number;
   };
+  /** The configuration the run was made with, as typed values, for comparing runs (absent in runs from before it
+   *  was recorded; see Hyperparameters). */
+  hparams?: Hyperparameters;
   /** The last epoch reached and its metrics. */
   epoch?: number;
   finalLoss?: number;
   finalMetrics?: Record<string, number | string>;
+  /** The best epoch value of the loss ("loss") and of each numeric metric so far (absent in older runs). */
+  best?: Record<string, BestMetric>;
   error?: RunnerError;
   /** Set when a stop ended the process: its step had not ended `afterMs` after the stop. `location`: the line of the
    *  model file it was running, when known. */
   halted?: { afterMs: number; location?: SourceLocation };
+}
+
+/**
+ * A run's configuration, flat: what defineExperiment was given that is a number, string or boolean ("epochs",
+ * "clipGradNorm"), the optimizer's class ("optimizer": "Adam") and its options read from the instance ("lr",
+ * "betas[0]", "eps", …), the scheduler's class and options ("scheduler": "StepLR", "scheduler.gamma"), the first
+ * batch's size ("batchSize": its target's first dimension), and the experiment's own `hparams` (which win a clash).
+ */
+export type Hyperparameters = Record<string, number | string | boolean>;
+
+/** The best value a metric reached, at which epoch, and which way is better ("min" for a loss, an error…). */
+export interface BestMetric {
+  value: number;
+  epoch: number;
+  goal: "min" | "max";
 }
 
 export interface Histogram {
@@ -250,8 +270,8 @@ export interface RunSummary {
 export interface RunDetail {
   summary: RunSummary;
   /** The per-step curve for display: every step, or means of equal runs of steps when there are more than
-   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). */
-  steps: { epoch: number; step: number; loss: number; lr: number }[];
+   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). `time`: seconds since the run started. */
+  steps: { epoch: number; step: number; loss: number; lr: number; time: number }[];
   stepsOnDisk?: number;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
@@ -271,6 +291,16 @@ export type ToExplorer =
 /** Host → the Runs view in the sidebar. */
 export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };
 
+/** A run as the Runs table lists it: its run.json (configuration, final and best metrics) and its folder. */
+export interface TableRun {
+  info: RunInfo;
+  dir: string;
+  damaged?: string;
+}
+
+/** Host → the Runs table (an editor tab comparing every run); `selected`: the runs ticked to compare, as in the Runs view. */
+export type ToRunsTable = { type: "runs"; runs: TableRun[]; selected: string[] };
+
 /** The explorer panel → host. */
 export type FromExplorer =
   | { type: "ready" }
@@ -288,6 +318,13 @@ export type FromRunsView =
   | { type: "deleteRun"; dir: string }
   | { type: "select"; dirs: string[] }; // the runs ticked, to compare
 
+/** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
+export type FromRunsTable =
+  | { type: "ready" }
+  | { type: "openRun"; dir: string }
+  | { type: "select"; dirs: string[] }
+  | { type: "exportTable"; csv: string };
+
 type Message = Record<string, unknown>;
 const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
 const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
@@ -295,7 +332,7 @@ const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length 
 const only = (m: Message, n: number) => Object.keys(m).length === n;
 
 /** How each message from a webview is checked: its fields, and no others. */
-const VALID: Record<FromExplorer["type"] | FromRunsView["type"], (m: Message) => boolean> = {
+const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable["type"], (m: Message) => boolean> = {
   ready: (m) => only(m, 1),
   train: (m) => only(m, 1),
   stop: (m) => only(m, 1),
@@ -303,6 +340,7 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"], (m: Message) =>
   openRun: (m) => only(m, 2) && isDir(m.dir),
   deleteRun: (m) => only(m, 2) && isDir(m.dir),
   select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= 50 && m.dirs.every(isDir),
+  exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
   exportCsv: (m) => only(m, 3) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
 };
 
@@ -315,3 +353,4 @@ function isMessage(value: unknown, types: readonly string[]): boolean {
 
 export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
 export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "deleteRun", "select"]);
+export const isFromRunsTable = (value: unknown): value is FromRunsTable => isMessage(value, ["ready", "openRun", "select", "exportTable"]);

@@ -4,13 +4,25 @@
 import type { FromExplorer, RunDetail } from "../src/protocol";
 import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
 import { language, t } from "./l10n";
-import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepXs, type Value } from "./logic";
-import { LinePlot, type SeriesSpec } from "./plot";
+import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepAxis, type Value, type XAxis } from "./logic";
+import { LinePlot, type PlotOptions, type SeriesSpec } from "./plot";
 
 export interface TrainingUi {
   smoothing: number;
   logY: boolean;
+  /** The loss chart's x axis, whether it is logarithmic, and whether its y range leaves the outliers out (marked). */
+  xAxis: XAxis;
+  logX: boolean;
+  robustY: boolean;
 }
+
+/** The x axes of the loss chart; names and titles as functions, so that they are read in the page's language. */
+const X_AXES: { axis: XAxis; label: () => string; title: () => string }[] = [
+  { axis: "step", label: () => t("step"), title: () => t("Training steps") },
+  { axis: "epoch", label: () => t("epoch"), title: () => t("Epochs (a step is a fraction of its epoch)") },
+  { axis: "time", label: () => t("seconds"), title: () => t("Seconds since the run started") },
+  { axis: "wall", label: () => t("time"), title: () => t("The wall clock") },
+];
 
 /** Colours for overlaid runs, cycling. */
 const COMPARE_COLORS: ((t: Theme) => string)[] = [(t) => t.orange, (t) => t.purple, (t) => t.green, (t) => t.yellow, (t) => t.red];
@@ -30,6 +42,7 @@ export class TrainingTab {
   private readonly header = h("div", { class: "run-header" });
   private readonly toolbar = h("div", { class: "toolbar" });
   private readonly lossBox = h("div", { class: "chart" });
+  private readonly clippedNote = h("p", { class: "hint" });
   private readonly metricsBox = h("div", { class: "chart" });
   private readonly epochsBox = h("div", { class: "epochs" });
   private readonly emptyBox = h("div");
@@ -51,13 +64,13 @@ export class TrainingTab {
     private readonly ui: TrainingUi,
     private readonly saveUi: (patch: Partial<TrainingUi>) => void,
   ) {
-    this.lossPlot = new LinePlot(this.lossBox, { series: this.lossSeries(), xLabel: t("step"), yLabel: t("loss"), y2Label: t("learning rate"), log: ui.logY, y2Log: true, height: 280 });
+    this.lossPlot = new LinePlot(this.lossBox, { series: this.lossSeries(), ...this.xOptions(), yLabel: t("loss"), y2Label: t("learning rate"), log: ui.logY, y2Log: true, height: 280, onClipped: (n) => this.showClipped(n) });
     fill(
       this.el,
       this.toolbar,
       this.header,
       this.emptyBox,
-      h("section", { class: "loss" }, h("h3", {}, t("Loss per step")), this.lossBox, h("p", { class: "hint" }, t("Drag across the chart to zoom in; double-click to zoom out."))),
+      h("section", { class: "loss" }, h("h3", {}, t("Loss per step")), this.lossBox, this.clippedNote, h("p", { class: "hint" }, t("Drag across the chart to zoom in; double-click to zoom out."))),
       this.metricsBox,
       this.epochsBox,
     );
@@ -86,11 +99,26 @@ export class TrainingTab {
     this.renderHeader();
   }
 
+  /** The loss chart's x options for the axis chosen. */
+  private xOptions(): Pick<PlotOptions, "xLabel" | "x" | "logX" | "robust"> {
+    const { xAxis, logX, robustY } = this.ui;
+    const x = xAxis === "step" ? "integers" : xAxis === "wall" ? "dates" : "numbers";
+    return { xLabel: X_AXES.find((a) => a.axis === xAxis)!.label(), x, logX: logX && xAxis !== "wall", robust: robustY };
+  }
+
+  private showClipped(count: number): void {
+    const text = count ? t("{0} points beyond the 1st–99th percentile range, marked ▲ ▼ at the edges.", formatCount(count)) : "";
+    if (this.clippedNote.textContent !== text) this.clippedNote.textContent = text;
+  }
+
   /** A step event was folded into the run: extend the curves (drawn on the next frame, however many arrive). */
   stepAdded(): void {
     const steps = this.run!.steps;
     const s = steps[steps.length - 1];
-    const x = nextX(this.lastX, s.step);
+    const axis = this.ui.xAxis;
+    if (axis === "epoch") return this.scheduleRebuild(); // a new step moves every step of its epoch
+    const start = axis === "wall" ? (Date.parse(this.run!.summary.info.startedAt) || 0) / 1000 : 0;
+    const x = axis === "step" ? nextX(this.lastX, s.step) : this.lastX === undefined || start + s.time > this.lastX ? start + s.time : this.lastX + 1e-4;
     this.lastX = x;
     // x only grows (nextX), so this is the run's last point even when compared runs already have rows past
     // it: the running average extends by one step, never recomputed.
@@ -124,14 +152,15 @@ export class TrainingTab {
     const overlays = this.overlays();
     this.table = new CurveTable(3 + 2 * overlays.length);
     const steps = this.run?.steps ?? [];
-    const xs = stepXs(steps);
+    const axis = this.ui.xAxis;
+    const xs = stepAxis(steps, axis, this.run?.summary.info.startedAt);
     steps.forEach((s, i) => {
       this.table.set(RAW, xs[i], s.loss);
       this.table.set(LR, xs[i], s.lr);
     });
     this.lastX = xs.at(-1);
     overlays.forEach((r, c) => {
-      const cxs = stepXs(r.steps);
+      const cxs = stepAxis(r.steps, axis, r.summary.info.startedAt);
       r.steps.forEach((s, i) => this.table.set(compareRaw(c), cxs[i], s.loss));
     });
     const w = this.ui.smoothing;
@@ -151,6 +180,18 @@ export class TrainingTab {
   /** The compared runs other than the one shown. */
   private overlays(): RunDetail[] {
     return this.compare.filter((r) => r.summary.info.id !== this.run?.summary.info.id);
+  }
+
+  private rebuildPending = false;
+
+  /** The whole curves again on the next frame, however many steps arrive before it. */
+  private scheduleRebuild(): void {
+    if (this.rebuildPending) return;
+    this.rebuildPending = true;
+    requestAnimationFrame(() => {
+      this.rebuildPending = false;
+      this.rebuildCurves();
+    });
   }
 
   private schedule(): void {
@@ -195,6 +236,12 @@ export class TrainingTab {
       this.saveUi({ logY: this.ui.logY });
       this.lossPlot.configure({ log: this.ui.logY });
     });
+    const xAxis = h("select", { "aria-label": t("x axis"), title: t("What the loss chart's x axis counts") }, ...X_AXES.map((a) => h("option", { value: a.axis, selected: a.axis === this.ui.xAxis, title: a.title() }, a.label())));
+    xAxis.addEventListener("change", () => this.setChart({ xAxis: xAxis.value as XAxis }));
+    const logX = h("vscode-checkbox", { label: t("Log x"), checked: this.ui.logX, disabled: this.ui.xAxis === "wall", title: t("x on a logarithmic axis (the early steps spread out)") });
+    logX.addEventListener("change", () => this.setChart({ logX: logX.checked }));
+    const robust = h("vscode-checkbox", { label: t("Clip outliers"), checked: this.ui.robustY, title: t("The loss axis spans the 1st–99th percentile of what is in view; points beyond are marked at its edges") });
+    robust.addEventListener("change", () => this.setChart({ robustY: robust.checked }));
     const runId = this.run?.summary.info.id;
     fill(
       this.toolbar,
@@ -203,7 +250,20 @@ export class TrainingTab {
       button(t("Export CSV"), "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), { disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0, secondary: true }),
       h("label", { class: "slider" }, t("Smoothing"), " ", slider, sliderValue),
       log,
+      h("label", { class: "x-axis" }, "x ", xAxis),
+      logX,
+      robust,
     );
+  }
+
+  /** Another x axis, log x or outlier clipping: the chart is rebuilt with its curves on the new axis. */
+  private setChart(patch: Partial<Pick<TrainingUi, "xAxis" | "logX" | "robustY">>): void {
+    Object.assign(this.ui, patch);
+    this.saveUi(patch);
+    if (!this.ui.robustY) this.showClipped(0);
+    this.lossPlot.configure(this.xOptions());
+    this.rebuildCurves();
+    if (patch.xAxis) this.renderToolbar(); // log x is off for the wall clock
   }
 
   private renderHeader(): void {

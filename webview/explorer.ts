@@ -15,7 +15,7 @@ import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
 import { TrainingTab } from "./explorer-training";
 import { t } from "./l10n";
-import { applyRunEvent } from "./logic";
+import { applyRunEvent, type XAxis } from "./logic";
 
 interface UiState {
   /** The model file; the host reads it back from here to restore the panel after a window reload. */
@@ -23,6 +23,9 @@ interface UiState {
   tab: number;
   smoothing: number;
   logY: boolean;
+  xAxis: XAxis;
+  logX: boolean;
+  robustY: boolean;
   shapesSelection?: string;
   dynamicsLayer?: string;
 }
@@ -35,7 +38,7 @@ const TABS = [
 ] as const;
 
 // Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
-const vscode = connect<UiState, ToExplorer, FromExplorer>({ tab: 0, smoothing: 0.6, logY: false }, onMessage);
+const vscode = connect<UiState, ToExplorer, FromExplorer>({ tab: 0, smoothing: 0.6, logY: false, xAxis: "step", logX: false, robustY: false }, onMessage);
 // The host writes the file into the page; keeping it in the state is what lets VS Code restore the panel.
 const file = document.body.dataset.file || vscode.state.file;
 if (file) vscode.save({ file });

@@ -64,6 +64,74 @@ export function stepXs(steps: readonly { step: number }[]): number[] {
   return xs;
 }
 
+/** What the loss chart's x axis counts: steps, epochs (fractional within an epoch), seconds since the run
+ *  started, or the wall clock (seconds since 1970, drawn as dates). */
+export type XAxis = "step" | "epoch" | "time" | "wall";
+
+/** `xs` made strictly increasing, as uPlot needs: a value not above the one before becomes that one plus `bump`. */
+export function increasing(xs: readonly number[], bump: number): number[] {
+  const out: number[] = [];
+  for (const x of xs) {
+    const last = out.at(-1);
+    out.push(last === undefined ? (Number.isFinite(x) ? x : 0) : Number.isFinite(x) && x > last ? x : last + bump);
+  }
+  return out;
+}
+
+/** Each step's epoch as a fraction: the k-th of an epoch's n steps is at epoch − 1 + k/n, so epoch e ends at e. The last
+ *  epoch, still running, is spread over as many steps as the epoch before had (or its own, when more). */
+export function epochXs(steps: readonly { epoch: number }[]): number[] {
+  const counts = new Map<number, number>();
+  for (const s of steps) counts.set(s.epoch, (counts.get(s.epoch) ?? 0) + 1);
+  const epochs = [...counts.keys()];
+  const last = epochs.at(-1);
+  if (last !== undefined && epochs.length > 1) counts.set(last, Math.max(counts.get(last)!, counts.get(epochs.at(-2)!)!));
+  const seen = new Map<number, number>();
+  const xs = steps.map((s) => {
+    const k = (seen.get(s.epoch) ?? 0) + 1;
+    seen.set(s.epoch, k);
+    return s.epoch - 1 + k / counts.get(s.epoch)!;
+  });
+  return increasing(xs, 1e-9);
+}
+
+/** The x of each step on `axis`; `startedAt` (run.json's ISO time) places relative times on the wall clock. */
+export function stepAxis(steps: readonly { epoch: number; step: number; time: number }[], axis: XAxis, startedAt = ""): number[] {
+  if (axis === "step") return stepXs(steps);
+  if (axis === "epoch") return epochXs(steps);
+  const start = axis === "wall" ? (Date.parse(startedAt) || 0) / 1000 : 0;
+  return increasing(steps.map((s) => start + s.time), 1e-4);
+}
+
+/** The `lo` and `hi` quantiles of the finite values (linear interpolation between order statistics), or null when there
+ *  are none: the outlier-robust range of a chart's y axis. */
+export function quantileRange(values: Iterable<Value>, lo = 0.01, hi = 0.99): [number, number] | null {
+  const sorted: number[] = [];
+  for (const v of values) if (v !== null && Number.isFinite(v)) sorted.push(v);
+  if (!sorted.length) return null;
+  sorted.sort((a, b) => a - b);
+  const at = (q: number) => {
+    const i = q * (sorted.length - 1);
+    const j = Math.floor(i);
+    return j + 1 < sorted.length ? sorted[j] + (sorted[j + 1] - sorted[j]) * (i - j) : sorted[j];
+  };
+  return [at(lo), at(hi)];
+}
+
+/** Where the values fall outside [min, max]: the indexes above and below, so that a chart marks them at its edges
+ *  instead of dropping them silently. */
+export function clippedIndexes(values: readonly Value[], min: number, max: number, from = 0, to = values.length): { above: number[]; below: number[] } {
+  const above: number[] = [];
+  const below: number[] = [];
+  for (let i = Math.max(0, from); i < Math.min(values.length, to); i++) {
+    const v = values[i];
+    if (v === null || !Number.isFinite(v)) continue;
+    if (v > max) above.push(i);
+    else if (v < min) below.push(i);
+  }
+  return { above, below };
+}
+
 /**
  * Columns sharing one sorted x axis, in the layout uPlot draws ([x, ...columns]), for overlaying curves
  * whose x values differ. Appending past the end (the live case) is O(1); a point inside the range lands on
@@ -123,7 +191,7 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "ste
       detail.summary.info = { ...detail.summary.info, error: event.error };
       return "info";
     case "step":
-      detail.steps.push({ epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr });
+      detail.steps.push({ epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr, time: event.time });
       return "step";
     case "epoch": {
       const entry = { epoch: event.epoch, loss: event.loss, metrics: event.metrics };
@@ -167,13 +235,13 @@ export function csvField(v: unknown): string {
 }
 
 /**
- * A run as one CSV table: a row per training step (epoch, step, loss, lr), and on the last step of each
+ * A run as one CSV table: a row per training step (epoch, step, loss, lr, seconds since the start), and on the last step of each
  * epoch that epoch's loss and metrics (an epoch without steps gets a row of its own).
  */
 export function runCsv(detail: RunDetail): string {
   const { numeric, other } = metricNames(detail.epochs);
   const metrics = [...numeric, ...other];
-  const header = ["epoch", "step", "loss", "lr", "epoch_loss", ...metrics];
+  const header = ["epoch", "step", "loss", "lr", "time", "epoch_loss", ...metrics];
   const lastStepOf = new Map<number, number>();
   detail.steps.forEach((s, i) => lastStepOf.set(s.epoch, i));
   const epochCells = (e: RunDetail["epochs"][number] | undefined) => (e ? [e.loss, ...metrics.map((m) => e.metrics[m])] : []);
@@ -184,9 +252,9 @@ export function runCsv(detail: RunDetail): string {
     const isLast = lastStepOf.get(s.epoch) === i;
     const e = isLast ? byEpoch.get(s.epoch) : undefined;
     if (e) written.add(e.epoch);
-    rows.push([s.epoch, s.step, s.loss, s.lr, ...epochCells(e)]);
+    rows.push([s.epoch, s.step, s.loss, s.lr, s.time, ...epochCells(e)]);
   });
-  for (const e of detail.epochs) if (!written.has(e.epoch)) rows.push([e.epoch, null, null, null, ...epochCells(e)]);
+  for (const e of detail.epochs) if (!written.has(e.epoch)) rows.push([e.epoch, null, null, null, null, ...epochCells(e)]);
   rows.sort((a, b) => (a[0] as number) - (b[0] as number) || ((a[1] as number) ?? Infinity) - ((b[1] as number) ?? Infinity));
   return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n") + "\n";
 }

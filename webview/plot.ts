@@ -3,7 +3,7 @@
 // range; double-click resets. A chart keeps its zoom while points arrive.
 import uPlot from "uplot";
 import { currentTheme, onThemeChange, type Theme } from "./common";
-import { formatNumber, logSafe, parseColor, type Value } from "./logic";
+import { clippedIndexes, formatNumber, logSafe, parseColor, quantileRange, type Value } from "./logic";
 
 export interface SeriesSpec {
   label: string;
@@ -26,7 +26,18 @@ export interface PlotOptions {
   /** Log scale on the right axis too (the learning rate spans decades). */
   y2Log?: boolean;
   height: number;
+  /** x: "integers" (steps, epochs: the default), "numbers" (fractional epochs, seconds), or "dates" (x in seconds
+   *  since 1970, labelled as times of day). */
+  x?: "integers" | "numbers" | "dates";
+  logX?: boolean;
+  /** The left axis spans the 1st to 99th percentile of the values in view; the points beyond are marked at its edges
+   *  (▲ above, ▼ below), and `onClipped` is told how many there are. */
+  robust?: boolean;
+  onClipped?: (count: number) => void;
 }
+
+/** The quantiles the robust y range spans. */
+const ROBUST: [number, number] = [0.01, 0.99];
 
 export const withAlpha = (color: string, alpha: number) => {
   const rgb = parseColor(color);
@@ -104,6 +115,60 @@ export class LinePlot {
     })];
   }
 
+  /** The left axis's values in view (series[0].idxs: the rows uPlot found for the x range being set). */
+  private *valuesInView(u: uPlot): Generator<Value> {
+    const [i0, i1] = u.series[0].idxs ?? [0, u.data[0].length - 1];
+    for (let i = 1; i < u.series.length; i++) {
+      if (u.series[i].scale !== "y" || !u.series[i].show) continue;
+      const column = u.data[i] as Value[];
+      for (let j = i0; j <= i1; j++) yield column[j];
+    }
+  }
+
+  /** The 1st–99th percentile of the values in view, with a margin (uPlot's own range when there are none). */
+  private robustRange(u: uPlot, min: number, max: number): uPlot.Range.MinMax {
+    const range = quantileRange(this.valuesInView(u), ...ROBUST);
+    if (!range) return [min, max];
+    const [lo, hi] = range;
+    if (this.options.log) return [lo / 1.15, hi * 1.15];
+    const margin = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+    return [lo - margin, hi + margin];
+  }
+
+  /** Marks each point beyond the left axis's range at the edge it crossed, in its series' colour. */
+  private markClipped(u: uPlot): void {
+    const { min, max } = u.scales.y;
+    if (min == null || max == null) return;
+    const [i0, i1] = u.series[0].idxs ?? [0, u.data[0].length - 1];
+    const ctx = u.ctx;
+    const dpr = uPlot.pxRatio;
+    const size = 4 * dpr;
+    const top = u.bbox.top;
+    const bottom = u.bbox.top + u.bbox.height;
+    let count = 0;
+    ctx.save();
+    for (let i = 1; i < u.series.length; i++) {
+      const s = u.series[i];
+      if (s.scale !== "y" || !s.show) continue;
+      const { above, below } = clippedIndexes(u.data[i] as Value[], min, max, i0, i1 + 1);
+      count += above.length + below.length;
+      ctx.fillStyle = typeof s.stroke === "function" ? String(s.stroke(u, i)) : String(s.stroke);
+      for (const [indexes, y, dir] of [[above, top, 1], [below, bottom, -1]] as const) {
+        for (const j of indexes) {
+          const x = u.valToPos(u.data[0][j], "x", true);
+          ctx.beginPath();
+          ctx.moveTo(x, y);
+          ctx.lineTo(x - size, y + dir * size * 1.6);
+          ctx.lineTo(x + size, y + dir * size * 1.6);
+          ctx.closePath();
+          ctx.fill();
+        }
+      }
+    }
+    ctx.restore();
+    this.options.onClipped?.(count);
+  }
+
   private build(): void {
     this.plot?.destroy();
     const width = this.container.clientWidth;
@@ -113,7 +178,7 @@ export class LinePlot {
     const font = `${Math.round(t.fontSize * 0.85)}px ${t.font}`;
     // uPlot merges options over its defaults key by key: an explicit `undefined` would erase a default, so
     // optional keys are only set when given.
-    const axis = (label: string, side?: 1): uPlot.Axis => ({
+    const axis = (label: string, side?: 1, dates = false): uPlot.Axis => ({
       label,
       ...(side ? { side, scale: "y2" } : {}),
       stroke: t.muted,
@@ -122,7 +187,7 @@ export class LinePlot {
       labelSize: 18,
       grid: { stroke: withAlpha(t.grid, side ? 0 : 0.45), width: 1 },
       ticks: { stroke: t.grid, width: 1, size: 4 },
-      values: (_u, splits) => splits.map((v) => (v == null ? "" : formatNumber(v))),
+      ...(dates ? {} : { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatNumber(v))) }),
       size: 56,
     });
     const hasY2 = o.series.some((s) => s.scale === "y2");
@@ -133,18 +198,21 @@ export class LinePlot {
         cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
         legend: { live: true },
         scales: {
-          x: { time: false },
-          y: o.log ? { distr: 3 } : { auto: true },
+          x: { time: o.x === "dates", ...(o.logX && o.x !== "dates" ? { distr: 3 } : {}) },
+          y: { ...(o.log ? { distr: 3 } : { auto: true }), ...(o.robust ? { range: (u: uPlot, min: number, max: number) => this.robustRange(u, min, max) } : {}) },
           y2: o.y2Log ? { distr: 3 } : { auto: true },
         },
+        ...(o.robust ? { hooks: { draw: [(u: uPlot) => this.markClipped(u)] } } : {}),
         axes: [
-          // x is a step, an epoch or a time step: whole numbers only.
-          { ...axis(o.xLabel), size: 40, incrs: INTEGER_INCREMENTS },
+          // Steps and epochs are whole numbers; dates get uPlot's own labels.
+          o.x === "dates"
+            ? { ...axis(o.xLabel, undefined, true), size: 40 }
+            : { ...axis(o.xLabel), size: 40, ...((o.x ?? "integers") === "integers" && !o.logX ? { incrs: INTEGER_INCREMENTS } : {}) },
           axis(o.yLabel),
           ...(hasY2 ? [axis(o.y2Label ?? "", 1)] : []),
         ],
         series: [
-          { label: o.xLabel, value: (_u, v) => (v == null ? "—" : formatNumber(v)) },
+          { label: o.xLabel, value: (_u, v) => (v == null ? "—" : o.x === "dates" ? new Date(v * 1000).toLocaleTimeString() : formatNumber(v)) },
           ...o.series.map(
             (s): uPlot.Series => ({
               label: s.label,

@@ -32,6 +32,7 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
     command("deleteRun", (dir?: string) => runs.delete(dir)),
     command("exportWeights", (dir?: string) => runs.exportWeights(dir)),
     command("refreshRuns", () => runs.refresh()),
+    command("compareRuns", () => runs.showTable()),
   ];
 }
 

@@ -4,9 +4,10 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FromRunsView, RunSummary } from "../protocol";
+import type { FromRunsTable, FromRunsView, RunSummary } from "../protocol";
 import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
 import { ExplorerPanel } from "./explorer-panel";
+import { RunsTable } from "./runs-table";
 import { RunsView } from "./runs-view";
 import type { Settings } from "./settings";
 import { runsFolderFor, runsFolders } from "./workspace";
@@ -22,6 +23,7 @@ const statusText = (status: RunSummary["info"]["status"]): string =>
 export class Runs implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly view: RunsView;
+  private readonly table: RunsTable;
   private selected: string[] = []; // run folders ticked for comparison
   private refreshTimer: NodeJS.Timeout | undefined;
   private listed = 0; // the latest listing asked for: an older one that ends later is dropped
@@ -32,12 +34,15 @@ export class Runs implements vscode.Disposable {
     private readonly log: vscode.OutputChannel,
   ) {
     this.view = new RunsView(extensionUri, (m) => log.appendLine(m));
+    this.table = new RunsTable(extensionUri, (m) => log.appendLine(m));
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${settings().runsFolder}/*/run.json`);
     const changed = () => this.scheduleRefresh();
     this.disposables.push(
       this.view,
       vscode.window.registerWebviewViewProvider(RunsView.viewType, this.view),
       this.view.onMessage((m) => this.onMessage(m)),
+      this.table,
+      this.table.onMessage((m) => this.onMessage(m)),
       watcher,
       watcher.onDidCreate(changed),
       watcher.onDidChange(changed),
@@ -74,19 +79,31 @@ export class Runs implements vscode.Disposable {
     if (listing !== this.listed) return; // a newer listing was asked for meanwhile
     this.selected = this.selected.filter((dir) => runs.some((r) => r.dir === dir));
     this.view.postRuns(runs, this.selected);
+    if (this.table.open) this.table.postRuns(runs, this.selected);
     if (runs.some((r) => r.info.status === "running")) this.scheduleRefresh(RUNNING_POLL_MS);
   }
 
-  private onMessage(m: FromRunsView): void {
+  /** Opens the Runs table (or reveals it) with every run. */
+  async showTable(): Promise<void> {
+    this.table.show();
+    this.table.postRuns(await this.all(), this.selected);
+  }
+
+  private onMessage(m: FromRunsView | FromRunsTable): void {
     if (m.type === "openRun") void this.open(m.dir);
     else if (m.type === "deleteRun") void this.delete(m.dir);
     else if (m.type === "select") void this.compare(m.dirs);
+    else if (m.type === "exportTable") void this.exportTable(m.csv);
   }
 
-  /** Overlays the runs ticked in the Runs view on the loss charts (opening the first one's explorer if none is open). */
+  /** Overlays the runs ticked (in the Runs view or the table: both show the same ticks) on the loss charts, opening
+   *  the first one's explorer if none is open. */
   private async compare(dirs: string[]): Promise<void> {
     this.selected = dirs;
-    const runs = (await this.all()).filter((r) => dirs.includes(r.dir));
+    const all = await this.all();
+    this.view.postRuns(all, this.selected);
+    if (this.table.open) this.table.postRuns(all, this.selected);
+    const runs = all.filter((r) => dirs.includes(r.dir));
     const details = await Promise.all(runs.map((r) => readRunDetail(r.dir)));
     const panels = ExplorerPanel.all();
     if (!panels.length && runs.length && runs[0].info.file) panels.push(ExplorerPanel.show(runs[0].info.file));
@@ -172,6 +189,13 @@ export class Runs implements vscode.Disposable {
   /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */
   async exportCsv(modelFile: string, runId: string, csv: string): Promise<void> {
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(modelFile), `${runId}.csv`)), filters: { CSV: ["csv"] } });
+    if (target) fs.writeFileSync(target.fsPath, csv);
+  }
+
+  /** Saves the Runs table as it shows (its filter and order) where the user chooses. */
+  private async exportTable(csv: string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, "runs.csv") } : {}), filters: { CSV: ["csv"] } });
     if (target) fs.writeFileSync(target.fsPath, csv);
   }
 

@@ -59,6 +59,9 @@ export interface Experiment<M extends Module = Module, I = unknown> {
    *  default `sample(data())`, else the first training batch of `data()`. When `data()` is costly, give a small
    *  batch here instead: `trace: { batch: () => [torch.randn([2, 7, 4]), torch.tensor([0, 1])] }`. */
   trace?: { batch?: () => Batch<I> };
+  /** Your own hyperparameters, recorded with the run beside the optimizer's and shown in the Runs table to compare
+   *  runs: `hparams: { hiddenSize: 100, dropout: 0.2 }`. Numbers, strings and booleans. */
+  hparams?: Record<string, number | string | boolean>;
 }
 
 /** Types an experiment (it returns its argument): `export default defineExperiment({ … })`. */

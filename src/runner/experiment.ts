@@ -65,6 +65,13 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
   if (trace !== undefined && (typeof trace !== "object" || trace === null || (trace.batch !== undefined && typeof trace.batch !== "function"))) {
     throw fail("trace must be { batch: () => [input, target] }, a function that makes a small example batch for shape traces");
   }
+  const hparams = e.hparams;
+  if (hparams !== undefined) {
+    const isPlain = typeof hparams === "object" && hparams !== null && !Array.isArray(hparams);
+    if (!isPlain) throw fail(`hparams must be an object of numbers, strings and booleans, like { hiddenSize: 100 }, got ${Array.isArray(hparams) ? "an array" : hparams === null ? "null" : typeof hparams}`);
+    const bad = Object.entries(hparams).find(([, v]) => !(typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))));
+    if (bad) throw fail(`hparams.${bad[0]} must be a finite number, a string or a boolean, got ${typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1]}`);
+  }
   return candidate as Experiment;
 }
 

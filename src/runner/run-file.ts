@@ -1,7 +1,7 @@
 // Reading the run store's files back, whatever they hold: every function here takes text (or parsed JSON) that
 // a user, another process or a dying process wrote, and returns data plus what could not be read; none
 // throws. Plain data only (no "fs", no "unroll"), so the CLI, the extension host and tests share it.
-import type { LayerDynamics, ParameterSnapshot, Point, RunEvent, RunInfo, RunStatus } from "../protocol";
+import type { BestMetric, Hyperparameters, LayerDynamics, ParameterSnapshot, Point, RunEvent, RunInfo, RunStatus } from "../protocol";
 
 export type StepLine = Extract<RunEvent, { type: "step" }>;
 export type EpochLine = Extract<RunEvent, { type: "epoch" }>;
@@ -61,6 +61,10 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
   const configField = <T>(key: string, ok: (v: unknown) => v is T, fallback: T): T => (ok(config[key]) ? (config[key] as T) : fallback);
   const metrics = raw.finalMetrics === undefined ? undefined : parseMetrics(raw.finalMetrics);
   if (metrics === null) bad("finalMetrics", raw.finalMetrics);
+  const hparams = raw.hparams === undefined ? undefined : parseHparams(raw.hparams);
+  if (hparams === null) bad("hparams", raw.hparams);
+  const best = raw.best === undefined ? undefined : parseBest(raw.best);
+  if (best === null) bad("best", raw.best);
   const e = raw.error;
   if (e !== undefined && !(isObject(e) && isString(e.message))) bad("error", e);
   const info: RunInfo = {
@@ -81,9 +85,11 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
       optimizer: configField("optimizer", isString, ""),
       snapshotEvery: configField("snapshotEvery", isNumber, 0),
     },
+    ...(hparams ? { hparams } : {}),
     ...optional("epoch", isNumber),
     ...optional("finalLoss", isNumber),
     ...(metrics ? { finalMetrics: metrics } : {}),
+    ...(best ? { best } : {}),
     ...(isObject(e) && isString(e.message) ? { error: runnerError(e, e.message) } : {}),
   };
   return problems.length ? { info, damaged: problems.join("; ") } : { info };
@@ -110,6 +116,24 @@ function parseMetrics(v: unknown): Record<string, number | string> | null {
     if (typeof value === "number" || typeof value === "string") out[key] = value;
     else if (value === null) out[key] = NaN; // JSON writes NaN as null
     else return null;
+  }
+  return out;
+}
+
+/** run.json's `hparams`: an object of numbers, strings and booleans; null for anything else. */
+function parseHparams(v: unknown): Hyperparameters | null {
+  if (!isObject(v)) return null;
+  const ok = Object.values(v).every((x) => isNumber(x) || isString(x) || typeof x === "boolean");
+  return ok ? (v as Hyperparameters) : null;
+}
+
+/** run.json's `best`: per metric, its best value, epoch and goal; null for anything else. */
+function parseBest(v: unknown): Record<string, BestMetric> | null {
+  if (!isObject(v)) return null;
+  const out: Record<string, BestMetric> = {};
+  for (const [key, b] of Object.entries(v)) {
+    if (!isObject(b) || !isNumber(b.value) || !isNumber(b.epoch) || (b.goal !== "min" && b.goal !== "max")) return null;
+    out[key] = { value: b.value, epoch: b.epoch, goal: b.goal };
   }
   return out;
 }

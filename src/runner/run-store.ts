@@ -483,7 +483,7 @@ export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN): Pr
   const problems = [run.damaged];
   const detail: RunDetail = {
     summary: { info: run.info, dir, lossCurve: curve.points() },
-    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr }) => ({ epoch, step, loss, lr })),
+    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr, time }) => ({ epoch, step, loss, lr, time })),
     ...(run.steps.length > maxSteps ? { stepsOnDisk: run.steps.length } : {}),
     epochs: run.epochs.map(({ epoch, loss, metrics }) => ({ epoch, loss, metrics })),
   };

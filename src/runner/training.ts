@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type ExperimentData, type Metrics, type Tensor } from "unroll";
 import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
+import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { compactDynamics, snapshotParameters } from "./snapshot";
@@ -101,6 +102,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       backendName: backend.name,
       startedAt: new Date().toISOString(),
       config: { epochs, model: String(model), parameterCount: model.numParameters(), optimizer: optimizer.constructor.name, snapshotEvery },
+      hparams: recordHparams(experiment, optimizer, scheduler, epochs),
     };
     store.writeInfo(info);
     emit({ type: "start", run: info });
@@ -141,6 +143,10 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       const batches = typeof data.train === "function" ? data.train() : data.train;
       for (const batch of batches) {
         if (!userSample && !losses.length) sample = batch; // the epoch's first batch: alive while the epoch runs
+        if (step === 0) {
+          const size = batchSize(batch);
+          if (size !== undefined) info.hparams!.batchSize = size; // written with the first epoch's run.json
+        }
         step++;
         const value = tf.tidy(() => {
           model.zeroGrad();
@@ -169,7 +175,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       const line = { type: "epoch", epoch, loss: mean, metrics, time: elapsed() } as const;
       store.appendMetric(line);
       emit(line);
-      Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics });
+      Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics) });
       store.writeInfo(info);
       checkpoint(epoch);
       stopped = epoch < epochs && stopRequested(); // a stop after the last epoch changes nothing

@@ -8,6 +8,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import type { Frame } from "playwright-core";
 import { VSCode, REPO, positionOf, until, withVSCode, workspace } from "./vscode";
 
@@ -651,7 +652,7 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
 });
 
 // ---------------------------------------------------------------------------------------------------
-// 10) Unroll in Chinese: the palette, the walkthrough (in a folder without the lessons), a hover with a shape error
+// 11) Unroll in Chinese: the palette, the walkthrough (in a folder without the lessons), a hover with a shape error
 // explained in Chinese under PyTorch's English, and the explorer panel. The workbench's own strings stay English:
 // its language packs come from the Marketplace, out of reach here (see StartOptions.locale).
 
@@ -691,5 +692,61 @@ test("11) in Chinese (--locale zh-cn): palette, walkthrough, hover and explorer 
     await vs.screenshot("explorer");
     for (const tab of ["形状", "训练", "参数", "动态"]) assert.ok(text.includes(tab), `the ${tab} tab`);
     assert.match(text, /模块 \/ 调用|输入 → 输出/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 12) The Runs table: three runs of 05b with different learning rates, compared
+
+test("12) the Runs table shows the lr of three runs of 05b and marks the best final loss", { timeout: TIMEOUT }, async (t) => {
+  const folder = workspace.copyExamples();
+  // Three copies of the lesson with another learning rate each, trained by the CLI before VS Code opens.
+  const source = fs.readFileSync(path.join(folder, "05b_hello_rnn.ts"), "utf8");
+  assert.match(source, /lr: 0\.1 \}/);
+  for (const lr of ["0.01", "0.03", "0.3"]) {
+    const file = path.join(folder, `hello_lr_${lr}.ts`);
+    fs.writeFileSync(file, source.replace("lr: 0.1 }", `lr: ${lr} }`));
+    execFileSync(process.execPath, [path.join(REPO, "dist", "cli.js"), "train", file, "--no-check"], { cwd: folder, encoding: "utf8", timeout: 120_000 });
+  }
+  const runs = runsOnDisk(folder).filter((r) => /hello_lr_/.test((r.info as { file?: string }).file ?? ""));
+  assert.equal(runs.length, 3, "three runs stored");
+  const lrOf = (r: (typeof runs)[number]) => (r.info as { hparams?: { lr?: number } }).hparams?.lr;
+  assert.deepEqual(runs.map(lrOf).sort(), [0.01, 0.03, 0.3], "each run.json records its lr");
+  const best = runs.reduce((a, b) => (b.info.finalLoss! < a.info.finalLoss! ? b : a));
+
+  await withVSCode({ name: "s12-runs-table", folder }, async (vs) => {
+    await vs.activity("Unroll");
+    const view = await runsView(vs);
+    await until("the Runs view to list the three runs", async () => ((await VSCode.text(view)).match(/hello → ohlol/g) ?? []).length >= 3, 60_000);
+    await vs.runCommand("Unroll: Compare Runs");
+    const table = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="Runs table"] tbody td.num')), 30_000);
+    const read = () =>
+      table.evaluate(() => {
+        const heads = [...document.querySelectorAll("thead tr:last-child th")].map((th) => th.textContent?.replace(/[▲▼]/g, "").trim() ?? "");
+        const rows = [...document.querySelectorAll("tbody tr:not(.spacer)")].map((tr) => [...tr.querySelectorAll("td")].map((td) => ({ text: td.textContent?.trim() ?? "", best: td.classList.contains("best") })));
+        const same = document.querySelector(".same")?.textContent ?? "";
+        return { heads, rows, same };
+      });
+    await until("the table to list the three runs", async () => (await read()).rows.length === 3, 30_000);
+    const { heads, rows, same } = await read();
+    t.diagnostic(`columns: ${heads.join(" | ")}; ${same}`);
+    const lr = heads.indexOf("lr");
+    const loss = heads.indexOf("loss"); // the first "loss" is the Final group's
+    assert.ok(lr > 0, `an lr column (columns: ${heads.join(", ")})`);
+    assert.ok(loss > lr, "a final loss column after the hyperparameters");
+    assert.deepEqual(rows.map((r) => Number(r[lr].text)).sort(), [0.01, 0.03, 0.3], "the lr of each run");
+    assert.match(same, /Same in all:.*optimizer Adam/, "the columns the runs share are folded into a note");
+    const marked = rows.filter((r) => r[loss].best);
+    assert.equal(marked.length, 1, "one final loss is marked best");
+    assert.equal(Number(marked[0][lr].text), lrOf(best), `the best final loss is the lr ${lrOf(best)} run's (${best.info.finalLoss})`);
+    assert.match(marked[0][loss].text, /★/);
+    await vs.screenshot("runs-table");
+
+    // Sorting by lr puts the rows in lr order; the scatter draws lr against the final loss.
+    await table.locator("button.sort", { hasText: /^lr/ }).click();
+    await until("the rows sorted by lr", async () => (await read()).rows.map((r) => Number(r[lr].text)).join() === "0.01,0.03,0.3", 10_000);
+    const ink = await VSCode.canvasInk(table);
+    assert.ok(ink.some((c) => c.ink > 0.001), "the scatter is drawn");
+    await vs.screenshot("runs-table-sorted");
   });
 });

@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Trace, TraceEntry } from "../../src/protocol";
-import { isFromExplorer, isFromRunsView } from "../../src/protocol";
+import { isFromExplorer, isFromRunsTable, isFromRunsView } from "../../src/protocol";
 import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
 
 const file = "/w/model.ts";
@@ -119,17 +119,21 @@ describe("messages from webviews are validated, each view against its own union"
     for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/.unroll/runs/20261122-193000-hello" }, { type: "deleteRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a", "/w/b-1"] }]) {
       assert.ok(isFromRunsView(m), JSON.stringify(m));
     }
+    for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a"] }, { type: "exportTable", csv: "name,lr\na,0.1\n" }]) assert.ok(isFromRunsTable(m), JSON.stringify(m));
   });
 
   test("a message of the other view is rejected", () => {
     for (const m of [{ type: "openRun", dir: "/w/r" }, { type: "deleteRun", dir: "/w/r" }, { type: "select", dirs: [] }]) assert.ok(!isFromExplorer(m), JSON.stringify(m));
     for (const m of [{ type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }, { type: "exportCsv", runId: "a", csv: "" }]) assert.ok(!isFromRunsView(m), JSON.stringify(m));
+    for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", csv: "" }, { type: "train" }]) assert.ok(!isFromRunsTable(m), JSON.stringify(m));
+    for (const m of [{ type: "exportTable", csv: "" }]) assert.ok(!isFromExplorer(m) && !isFromRunsView(m), JSON.stringify(m));
   });
 
   test("anything else is rejected", () => {
-    const bad = [null, "ready", 7, [], { type: "eval", code: "x" }, { type: "ready", extra: 1 }, { type: "reveal", line: 0, column: 1 }, { type: "reveal", line: 1.5, column: 1 },
+    const bad: unknown[] = [null, "ready", 7, [], { type: "eval", code: "x" }, { type: "ready", extra: 1 }, { type: "reveal", line: 0, column: 1 }, { type: "reveal", line: 1.5, column: 1 },
       { type: "reveal", line: 2, column: 1, extra: true }, { type: "openRun", runId: "../../etc/passwd" }, { type: "openRun", dir: "a\0b" }, { type: "deleteRun", runId: "" },
       { type: "select", runIds: "a" }, { type: "select", dirs: "a" }, { type: "select", dirs: [1] }, { type: "toString" }, { type: "__proto__" }, { type: "constructor" }];
-    for (const m of bad) assert.ok(!isFromExplorer(m) && !isFromRunsView(m), JSON.stringify(m));
+    bad.push({ type: "exportTable", csv: 7 }, { type: "exportTable", csv: "", dir: "/w" });
+    for (const m of bad) assert.ok(!isFromExplorer(m) && !isFromRunsView(m) && !isFromRunsTable(m), JSON.stringify(m));
   });
 });

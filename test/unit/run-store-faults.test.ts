@@ -344,7 +344,7 @@ describe("run store: listing is quick and reads little", () => {
     const detail = await readRunDetail(w.dir);
     assert.ok(detail.steps.length <= MAX_STEPS_SHOWN && detail.steps.length > MAX_STEPS_SHOWN / 2, String(detail.steps.length));
     assert.equal(detail.stepsOnDisk, n);
-    assert.deepEqual(detail.steps.at(-1), { epoch: 1, step: n, loss: 1, lr: 0.01 });
+    assert.deepEqual(detail.steps.at(-1), { epoch: 1, step: n, loss: 1, lr: 0.01, time: n / 10 });
     assert.equal(fs.statSync(path.join(w.dir, "metrics.jsonl")).size, before);
     assert.equal(readRun(w.dir).steps.length, n);
   });

@@ -166,6 +166,46 @@ describe("unroll train: the training process", () => {
   });
 
   // How soon after the command it ends: \`npm run bench:timings\` (a duration, so a benchmark, not a test).
+  test("run.json records the configuration (experiment, optimizer, scheduler, batch size, hparams) and the best metrics", LIMIT, async () => {
+    const file = modelFile("configured", {
+      epochs: 3,
+      experiment: `clipGradNorm: 5,
+  scheduler: (optimizer) => new optim.lrScheduler.StepLR(optimizer, { stepSize: 2, gamma: 0.5 }),
+  hparams: { hiddenSize: 8, cell: "LSTM", bidirectional: false },`,
+    });
+    const run = start(file);
+    const result = await run.training.done;
+    assert.equal(result.code, 0, JSON.stringify(result.error));
+    const [startEvent] = ofType(run.events, "start");
+    const stored = readRun(path.join(RUNS, startEvent.run.id));
+    assert.equal(stored.damaged, undefined);
+    assert.deepEqual(stored.info.hparams, {
+      epochs: 3,
+      clipGradNorm: 5,
+      optimizer: "Adam",
+      lr: 0.01, // the lr it started with, not the scheduler's last
+      "betas[0]": 0.9, // Adam's defaults count: read from the instance
+      "betas[1]": 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      scheduler: "StepLR",
+      "scheduler.stepSize": 2,
+      "scheduler.gamma": 0.5,
+      hiddenSize: 8,
+      cell: "LSTM",
+      bidirectional: false,
+      batchSize: 2, // the first batch's target: [2]
+    });
+    const epochs = ofType(run.events, "epoch");
+    const lowest = epochs.reduce((a, b) => (b.loss < a.loss ? b : a));
+    assert.deepEqual(stored.info.best?.loss, { value: lowest.loss, epoch: lowest.epoch, goal: "min" });
+    const accuracies = epochs.map((e) => e.metrics.accuracy as number);
+    assert.equal(stored.info.best?.accuracy.value, Math.max(...accuracies));
+    assert.equal(stored.info.best?.accuracy.goal, "max");
+    assert.equal(stored.info.best?.predicted, undefined, "text metrics have no best");
+  });
+
   test("a stop command ends the run 'stopped', keeping the metrics so far", LIMIT, async () => {
     const run = start(modelFile("stopped", { epochs: 100000 }));
     await run.waitFor((e) => e.type === "step" && e.step === 3);

@@ -6,7 +6,12 @@ import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry
 import { isFromExplorer } from "../../src/protocol";
 import {
   applyRunEvent,
+  clippedIndexes,
   csvField,
+  epochXs,
+  increasing,
+  quantileRange,
+  stepAxis,
   CurveTable,
   divergingColor,
   downsampleGrid,
@@ -154,9 +159,9 @@ describe("runs", () => {
   test("CSV: a row per step, the epoch's metrics on its last step, quoting and formula guards", () => {
     const d = detail();
     d.steps = [
-      { epoch: 1, step: 1, loss: 2, lr: 0.1 },
-      { epoch: 1, step: 2, loss: 1.5, lr: 0.1 },
-      { epoch: 2, step: 3, loss: 1, lr: 0.05 },
+      { epoch: 1, step: 1, loss: 2, lr: 0.1, time: 0.5 },
+      { epoch: 1, step: 2, loss: 1.5, lr: 0.1, time: 1 },
+      { epoch: 2, step: 3, loss: 1, lr: 0.05, time: 1.25 },
     ];
     d.epochs = [
       { epoch: 1, loss: 1.75, metrics: { acc: 0.5, predicted: 'say "hi", ok' } },
@@ -166,11 +171,11 @@ describe("runs", () => {
     assert.equal(
       runCsv(d),
       [
-        "epoch,step,loss,lr,epoch_loss,acc,predicted",
-        "1,1,2,0.1",
-        '1,2,1.5,0.1,1.75,0.5,"say ""hi"", ok"',
-        "2,3,1,0.05,1,0.75,'=SUM(A1)",
-        "3,,,,0.5,1,ohlol",
+        "epoch,step,loss,lr,time,epoch_loss,acc,predicted",
+        "1,1,2,0.1,0.5",
+        '1,2,1.5,0.1,1,1.75,0.5,"say ""hi"", ok"',
+        "2,3,1,0.05,1.25,1,0.75,'=SUM(A1)",
+        "3,,,,,0.5,1,ohlol",
         "",
       ].join("\n"),
     );
@@ -310,5 +315,53 @@ describe("unrolled recurrent calls", () => {
   test("long sequences show their ends around a gap", () => {
     assert.deepEqual(shownSteps(3), [1, 2, 3]);
     assert.deepEqual(shownSteps(1000), [1, 2, 3, 4, null, 999, 1000]);
+  });
+});
+
+describe("the loss chart's axes", () => {
+  const steps = [
+    { epoch: 1, step: 1, time: 0.5 },
+    { epoch: 1, step: 2, time: 1.0 },
+    { epoch: 1, step: 3, time: 1.0 }, // two steps within the time's resolution
+    { epoch: 1, step: 4, time: 2.0 },
+    { epoch: 2, step: 5, time: 2.5 },
+  ];
+
+  test("x as steps, fractional epochs, seconds since the start, or the wall clock; always increasing", () => {
+    assert.deepEqual(stepAxis(steps, "step"), [1, 2, 3, 4, 5]);
+    assert.deepEqual(stepAxis(steps, "epoch"), [0.25, 0.5, 0.75, 1, 1.25], "epoch 2, still running, is spread like epoch 1");
+    assert.deepEqual(stepAxis(steps, "time"), [0.5, 1, 1.0001, 2, 2.5]);
+    const wall = stepAxis(steps, "wall", "2026-11-22T19:30:00.000Z");
+    assert.equal(wall[0], Date.parse("2026-11-22T19:30:00.000Z") / 1000 + 0.5);
+    assert.ok(wall.every((x, i) => i === 0 || x > wall[i - 1]));
+  });
+
+  test("epochs: every complete epoch ends on its number, whatever its step count; a running one that outgrows the last is spread over its own", () => {
+    const e = (...epochs: number[]) => epochXs(epochs.map((epoch) => ({ epoch }))).map((x) => Number(x.toFixed(9)));
+    assert.deepEqual(e(1, 1, 2, 2, 2, 2, 3), [0.5, 1, 1.25, 1.5, 1.75, 2, 2.25]);
+    assert.deepEqual(e(1, 1, 2, 2, 2), [0.5, 1, 1.333333333, 1.666666667, 2]);
+    assert.deepEqual(e(1, 1, 1, 1), [0.25, 0.5, 0.75, 1], "the first epoch while it runs: its own steps so far");
+  });
+
+  test("increasing: equal or falling values (and NaN) move just past the previous one", () => {
+    assert.deepEqual(increasing([3, 3, 2, NaN, 7], 0.5), [3, 3.5, 4, 4.5, 7]);
+    assert.deepEqual(increasing([NaN, 1], 1), [0, 1]);
+  });
+
+  test("the robust range: the 1st and 99th percentiles of the finite values", () => {
+    const values = Array.from({ length: 101 }, (_, i) => i); // 0 … 100
+    assert.deepEqual(quantileRange(values), [1, 99]);
+    assert.deepEqual(quantileRange([...values, null, NaN, Infinity], 0.25, 0.75), [25, 75]);
+    assert.deepEqual(quantileRange([5]), [5, 5]);
+    assert.equal(quantileRange([null, NaN]), null);
+    const spiky = [1, 1.1, 0.9, 1, 1000, 1.05, 0.95, 1, 1, 1];
+    const [, hi] = quantileRange(spiky, 0, 0.8)!;
+    assert.ok(hi < 2, "a spike does not stretch the axis");
+  });
+
+  test("clipped points are found, above and below, within the window asked", () => {
+    const values = [5, null, -3, 0.5, 9, NaN, 1];
+    assert.deepEqual(clippedIndexes(values, 0, 2), { above: [0, 4], below: [2] });
+    assert.deepEqual(clippedIndexes(values, 0, 2, 3, 6), { above: [4], below: [] });
   });
 });

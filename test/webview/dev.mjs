@@ -185,6 +185,9 @@ const scenarios = {
   untrusted: { tab: 0, messages: [{ type: "trace", trace: null, stale: false, trusted: false }] },
   training: { tab: 1, messages: [backend, traceMessage, { type: "run", detail }, { type: "compare", runs: fx.compareRuns() }], live: { events: liveEvents, perTick: 60, interval: 16 } },
   "training-empty": { tab: 1, messages: [backend] },
+  // Epochs on a log x axis, the y range clipped to the 1st–99th percentile (the spikes marked at the top edge).
+  "training-robust": { tab: 1, state: { xAxis: "epoch", logX: true, robustY: true }, messages: [backend, { type: "run", detail }, { type: "compare", runs: fx.compareRuns() }] },
+  "training-wall": { tab: 1, state: { xAxis: "wall" }, messages: [backend, { type: "run", detail }] },
   parameters: { tab: 2, messages: [{ type: "run", detail }] },
   dynamics: { tab: 3, messages: [{ type: "run", detail }] },
 };
@@ -193,7 +196,7 @@ const shots = [];
 for (const [name, s] of Object.entries(scenarios)) {
   for (const theme of name === "shapes" || name === "training" || name === "parameters" || name === "dynamics" ? ["dark", "light", "hc"] : ["dark", "light"]) {
     const file = page(`explorer-${name}-${theme}`, "explorer", theme, { state: { tab: s.tab, smoothing: 0.8, logY: name === "training" && theme === "light", ...(s.state ?? {}) }, messages: s.messages, live: s.live });
-    shots.push({ file, height: name === "parameters" ? 2600 : name === "dynamics" ? 1500 : name === "training" ? 1300 : 900, width: 1200 });
+    shots.push({ file, height: name === "parameters" ? 2600 : name === "dynamics" ? 1500 : name.startsWith("training") ? 1300 : 900, width: 1200 });
   }
 }
 for (const theme of ["dark", "light", "hc"]) {
@@ -201,6 +204,13 @@ for (const theme of ["dark", "light", "hc"]) {
   shots.push({ file, height: 420, width: 340 });
 }
 page("runs-empty-dark", "runs", "dark", { state: {}, messages: [{ type: "runs", runs: [], selected: [] }] });
+// The Runs table: 1,000 runs of a sweep, three ticked (the scatter then shows those three).
+const tableRuns = fx.tableRuns(1000);
+for (const theme of ["dark", "light"]) {
+  const ticked = theme === "dark" ? [] : tableRuns.slice(0, 3).map((r) => r.dir);
+  const file = page(`runs-table-${theme}`, "runs-table", theme, { state: { sortKey: "final.loss", descending: false, filter: "", x: "lr", y: "final.loss", logX: true }, messages: [{ type: "runs", runs: tableRuns, selected: ticked }] });
+  shots.push({ file, height: 1000, width: 1200 });
+}
 // Starts dark and switches to light after drawing: every canvas and chart must follow.
 for (const [tab, name] of [[1, "training"], [2, "parameters"]]) {
   const file = page(`explorer-switch-${name}`, "explorer", "dark", { state: { tab, smoothing: 0.6, logY: false }, messages: [{ type: "run", detail }], switchTheme: { class: "vscode-light", vars: THEMES.light.vars } });

@@ -112,7 +112,7 @@ export function steps(count, { scale = 1, decay = 600, floor = 0.45, lr = 0.01, 
   for (let s = 1; s <= count; s++) {
     const clean = scale * 3.7 * Math.exp(-s / decay) + floor;
     const loss = clean * (1 + 0.12 * randn()) + (rand() < 0.004 ? 1.5 * rand() : 0);
-    out.push({ epoch: Math.ceil(s / stepsPerEpoch), step: s, loss: Math.max(loss, 0.05), lr: lr * 0.5 * (1 + Math.cos((Math.PI * s) / 3000)) });
+    out.push({ epoch: Math.ceil(s / stepsPerEpoch), step: s, loss: Math.max(loss, 0.05), lr: lr * 0.5 * (1 + Math.cos((Math.PI * s) / 3000)), time: s * 0.04 + 0.3 });
   }
   return out;
 }
@@ -256,4 +256,27 @@ export function runSummaries() {
     { info: { ...base, id: "20261122-170000-seq2seq", name: "seq2seq reverse", file: "/work/project/examples/08_seq2seq_reverse.ts", status: "failed", backend: "wasm (WebAssembly)", backendName: "wasm", startedAt: iso(150), endedAt: iso(149), epoch: 2, finalLoss: NaN, error: { kind: "nan", message: "The loss became NaN at epoch 2, step 137" } }, dir: "", lossCurve: curve(14, 20, 2).concat([[140, NaN]]) },
     { info: { ...base, id: "20261121-090000-gru", name: "GRU sentiment", file: "/work/project/examples/07_gru_sentiment.ts", status: "interrupted", backend: "webgpu (WebGPU)", startedAt: iso(60 * 26), epoch: 4, finalLoss: 0.4411, finalMetrics: { accuracy: 0.8125, f1: 0.79 } }, dir: "", lossCurve: curve(40, 200, 0.4) },
   ].map((run) => ({ ...run, dir: `/work/project/.unroll/runs/${run.info.id}` })); // a run is named by its folder
+}
+
+/** `count` runs of one sweep for the Runs table: lr and hidden size vary, the rest is shared; a few failed. */
+export function tableRuns(count = 1000) {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const lr = [0.3, 0.1, 0.03, 0.01, 0.003][i % 5];
+    const hiddenSize = [16, 32, 64, 128][Math.floor(i / 5) % 4];
+    const failed = i % 97 === 13;
+    const loss = failed ? NaN : 0.2 + 0.6 * Math.abs(Math.log10(lr / 0.03)) + 8 / hiddenSize + 0.05 * rand();
+    const accuracy = Math.max(0, Math.min(1, 1.05 - loss + 0.03 * randn()));
+    const id = `20261122-${String(100000 + i).slice(1)}-sweep-${i}`;
+    const info = {
+      id, name: `sweep ${i}`, file: "/work/project/examples/06_char_lstm.ts", status: failed ? "failed" : "completed", pid: 1,
+      backend: "wasm (WebAssembly)", backendName: "wasm", startedAt: new Date(now - (count - i) * 60_000).toISOString(), endedAt: new Date(now - (count - i) * 60_000 + 50_000).toISOString(),
+      config: { epochs: 20, model: "CharLSTM", parameterCount: 17985, optimizer: "Adam", snapshotEvery: 50 },
+      hparams: { epochs: 20, optimizer: "Adam", lr, "betas[0]": 0.9, "betas[1]": 0.999, eps: 1e-8, clipGradNorm: 1, batchSize: 32, hiddenSize },
+      epoch: 20, finalLoss: loss, finalMetrics: { accuracy, predicted: "the king" },
+      best: failed ? { loss: { value: loss + 0.3, epoch: 3, goal: "min" } } : { loss: { value: loss * 0.97, epoch: 18, goal: "min" }, accuracy: { value: accuracy + 0.01, epoch: 19, goal: "max" } },
+      ...(failed ? { error: { kind: "nan", message: "the loss became NaN at step 412 (epoch 5)" } } : {}),
+    };
+    return { info, dir: `/work/project/.unroll/runs/${id}` };
+  }).reverse();
 }

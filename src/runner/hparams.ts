@@ -1,0 +1,78 @@
+// What a run records to be compared with others: its configuration as typed values (RunInfo.hparams) and the
+// best value of each metric (RunInfo.best). Plain objects in, plain data out: no "unroll", so tests need no backend.
+import type { BestMetric, Hyperparameters } from "../protocol";
+
+type Value = number | string | boolean;
+const MAX_KEYS = 200;
+const MAX_TEXT = 200;
+const MAX_ARRAY = 8;
+/** Counters an instance keeps, not options it was given. */
+const STATE = new Set(["stepCount", "lastEpoch"]);
+
+/** A number, string or boolean as recorded (non-finite numbers and long texts are left out: JSON cannot hold NaN). */
+function recordable(v: unknown): Value | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+  if (typeof v === "string") return v.length <= MAX_TEXT ? v : undefined;
+  if (typeof v === "boolean") return v;
+  return undefined;
+}
+
+/** The scalar fields of `object` (own and inherited data properties, e.g. a class's `readonly lr`), and short arrays
+ *  of numbers as `key[i]`; `prefix` names where they come from. */
+function scalars(object: unknown, prefix: string, out: Hyperparameters): void {
+  if (typeof object !== "object" || object === null) return;
+  for (const [key, v] of Object.entries(object)) {
+    if (Object.keys(out).length >= MAX_KEYS) return;
+    if (STATE.has(key)) continue;
+    const value = recordable(v);
+    if (value !== undefined) out[prefix + key] = value;
+    else if (Array.isArray(v) && v.length <= MAX_ARRAY) v.forEach((x, i) => typeof x === "number" && Number.isFinite(x) && (out[`${prefix}${key}[${i}]`] = x));
+  }
+}
+
+const className = (o: unknown) => (typeof o === "object" && o !== null ? (o.constructor?.name ?? "Object") : undefined);
+
+/**
+ * The configuration of a run: the experiment's own numbers, strings and booleans (its functions are code, not
+ * configuration; `name` names the run already), the optimizer's class and options as the instance holds them at the
+ * start (so defaults count: Adam's betas when none were given), the scheduler's class and its `options`, the epochs
+ * trained (a --epochs override wins), and the experiment's `hparams`, which win a clash of names.
+ */
+export function recordHparams(experiment: object, optimizer: object, scheduler: object | undefined, epochs: number): Hyperparameters {
+  const out: Hyperparameters = {};
+  const { name: _name, hparams, ...rest } = experiment as Record<string, unknown>;
+  scalars(rest, "", out);
+  out.epochs = epochs;
+  out.optimizer = className(optimizer) ?? "";
+  scalars(optimizer, "", out);
+  if (scheduler) {
+    out.scheduler = className(scheduler) ?? "";
+    const options = (scheduler as { options?: unknown }).options;
+    scalars(options ?? scheduler, "scheduler.", out);
+  }
+  scalars(hparams, "", out);
+  return out;
+}
+
+/** The size of a batch, as its target's first dimension (the samples the loss sees); undefined when there is none. */
+export function batchSize(batch: unknown): number | undefined {
+  const target = Array.isArray(batch) ? (batch[1] as { shape?: unknown } | undefined) : undefined;
+  const shape = target?.shape;
+  return Array.isArray(shape) && Number.isInteger(shape[0]) ? shape[0] : undefined;
+}
+
+/** Metrics where smaller is better, by name (losses, errors, perplexities, distances); every other is "max". */
+export const metricGoal = (name: string): "min" | "max" => (/loss|err|perplex|mse|mae|rmse|distance|cost|^ppl$|nll|bpc/i.test(name) ? "min" : "max");
+
+/** `best` with one epoch's loss and numeric metrics folded in (a new object; NaN and infinities never win). */
+export function foldBest(best: Record<string, BestMetric> | undefined, epoch: number, loss: number, metrics: Record<string, number | string>): Record<string, BestMetric> {
+  const out = { ...best };
+  const consider = (key: string, value: number, goal: "min" | "max") => {
+    if (!Number.isFinite(value)) return;
+    const old = out[key];
+    if (!old || (goal === "min" ? value < old.value : value > old.value)) out[key] = { value, epoch, goal };
+  };
+  consider("loss", loss, "min");
+  for (const [key, value] of Object.entries(metrics)) if (typeof value === "number" && key !== "loss") consider(key, value, metricGoal(key));
+  return out;
+}
