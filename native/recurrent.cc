@@ -79,9 +79,10 @@ Layer layerOf(const Napi::Object& d) {
   l.T = num("T"), l.B = num("B"), l.In = num("In"), l.H = num("H"), l.P = num("P");
   l.G = l.mode == LSTM ? 4 : l.mode == GRU ? 3 : 1;
   l.reverse = d.Get("reverse").ToBoolean();
-  // Two or more threads only where the work pays for starting them.
+  // Two or more threads only where the work pays for starting them, unless the caller says how many.
   double work = double(l.T) * l.B * l.GH() * (l.In + l.P);
-  l.threads = work >= 2e6 ? int(std::min<long>(maxThreads(), l.B)) : 1;
+  long asked = d.Has("threads") ? num("threads") : 0;
+  l.threads = asked > 0 ? int(asked) : work >= 2e6 ? maxThreads() : 1;
   return l;
 }
 

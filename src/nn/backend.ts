@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { tf } from "./tf";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerFastWasmKernels } from "./wasm-kernels";
-import { loadNativeAddon, setNativeKernels, NATIVE_ENV } from "./native";
+import { loadNativeAddon, nativeThreads, setNativeKernels, NATIVE_ENV } from "./native";
 import { checkNativeKernels } from "./recurrence";
 
 export const BACKENDS = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
@@ -104,7 +104,8 @@ function activateNative(name: BackendName, options: BackendOptions): BackendRepo
       const problem = checkNativeKernels(addon);
       if (problem) return { ok: false, detail: `failed their self-check: ${problem}` };
       setNativeKernels(addon);
-      const { library, simd, threads } = addon.info();
+      const { library, simd } = addon.info();
+      const threads = nativeThreads() || addon.info().threads;
       return { ok: true, detail: `${library}, ${simd.split(", ")[0]}, ${threads} thread${threads > 1 ? "s" : ""}` };
     } catch (error) {
       return { ok: false, detail: firstLine(error) };

@@ -14,6 +14,8 @@ export interface NativeLayer {
   H: number;
   P: number;
   reverse: boolean;
+  /** How many threads to split the work over; 0: as many as pay (up to 4). */
+  threads: number;
 }
 
 type Arrays = (Float32Array | null)[];
@@ -26,6 +28,9 @@ export interface NativeAddon {
 
 /** `UNROLL_NATIVE=0` turns the native kernels off; `1` requires them (useBackend fails without them). */
 export const NATIVE_ENV = "UNROLL_NATIVE";
+
+/** `UNROLL_NATIVE_THREADS=N`: split every layer over N threads (by default as many as pay, up to 4). */
+export const nativeThreads = () => Number(process.env.UNROLL_NATIVE_THREADS) || 0;
 
 const FILE = "unroll_native.node";
 

@@ -10,7 +10,7 @@
 // reverse pass starts each sequence at its own last step — exactly PyTorch's packed semantics.
 import { tf, type Tensor } from "./tf";
 import type { LayerProbe } from "./dynamics-hooks";
-import { nativeKernels, runInPlace, type NativeAddon } from "./native";
+import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
 
 export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -255,7 +255,7 @@ const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, G
  *  h_{t-1}, the gates' activations, and LSTM's c_{t-1} and tanh(c_t) or GRU's W_hn h + b_hn. */
 function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
   const { mode, x, h0, c0, weights: w, mask, reverse, T, B, In, H, P } = plan;
-  const layer = { mode: NATIVE_MODE[mode], T, B, In, H, P, reverse };
+  const layer = { mode: NATIVE_MODE[mode], T, B, In, H, P, reverse, threads: nativeThreads() };
   const extra = mode === "LSTM" ? 2 * H : mode === "GRU" ? H : 0;
   const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;

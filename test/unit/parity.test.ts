@@ -83,12 +83,19 @@ class EmbedGRULinear extends nn.Module {
 }
 
 // The recurrent layers run on two paths, each checked against the same fixtures: tfjs ops, and the native
-// kernels (native/recurrent.cc) where they are built. Without them the second is skipped, saying why; with
-// UNROLL_NATIVE=1 (CI) it fails instead.
-for (const native of [false, true]) {
-  describe(native ? "on the native kernels" : "on tfjs ops", () => {
+// kernels (native/recurrent.cc) where they are built — these once as they choose their threads (one for cases
+// this small) and once with every layer split over 2 threads (odd batches too). Without the kernels the
+// native runs are skipped, saying why; with UNROLL_NATIVE=1 (CI) they fail instead.
+const PATHS = [
+  { name: "on tfjs ops", native: false, threads: "" },
+  { name: "on the native kernels", native: true, threads: "" },
+  { name: "on the native kernels, 2 threads", native: true, threads: "2" },
+];
+for (const { name, native, threads } of PATHS) {
+  describe(name, () => {
     let unavailable: string | null = null;
     before(async () => {
+      process.env.UNROLL_NATIVE_THREADS = threads;
       try {
         await setupBackendWithNative(native);
       } catch (error) {
@@ -96,7 +103,10 @@ for (const native of [false, true]) {
         unavailable = (error as Error).message;
       }
     });
-    after(() => setupBackend());
+    after(() => {
+      delete process.env.UNROLL_NATIVE_THREADS;
+      return setupBackend();
+    });
 
     describe("sequence modules match PyTorch", () => {
       for (const c of fixtureCases("sequence")) {
