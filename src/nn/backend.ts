@@ -58,20 +58,21 @@ export async function useBackend(choice?: string, options: BackendOptions = {}):
   const attempts: BackendAttempt[] = [];
   for (const name of candidates) {
     let detail: string;
+    let ok = false;
     try {
       detail = await activate(name, requested === name, options);
       const problem = await selfCheck();
-      if (!problem) {
-        attempts.push({ name, ok: true, detail });
-        const native = activateNative(name, options);
-        current = { requested, name, attempts, native, summary: summarise(name, detail, attempts, native) };
-        return current;
-      }
-      detail = `failed its self-check: ${problem}`;
+      ok = !problem;
+      if (problem) detail = `failed its self-check: ${problem}`;
     } catch (error) {
       detail = firstLine(error);
     }
-    attempts.push({ name, ok: false, detail });
+    attempts.push({ name, ok, detail });
+    if (ok) {
+      const native = activateNative(name, options);
+      current = { requested, name, attempts, native, summary: summarise(name, detail, attempts, native) };
+      return current;
+    }
   }
   const why = attempts.map((a) => `${a.name}: ${a.detail}`).join("; ");
   throw new Error(`No usable backend for '${requested}' (${why})`);

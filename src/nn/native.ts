@@ -76,9 +76,10 @@ interface WasmBackend {
 export function runInPlace(inputs: (Tensor | null)[], shapes: (number[] | null)[], run: (inputs: Arrays, outputs: Arrays) => void): (Tensor | null)[] {
   if (tf.getBackend() === "wasm") {
     const backend = tf.backend() as unknown as WasmBackend;
-    const infos = shapes.map((shape) => shape && backend.makeOutput(shape, "float32"));
-    // Views only after every makeOutput: growing the heap detaches earlier views.
     const view = (t: TensorInfo | null) => t && backend.typedArrayFromHeap(t);
+    inputs.forEach(view); // moves onto the heap any input still held by another backend
+    const infos = shapes.map((shape) => shape && backend.makeOutput(shape, "float32"));
+    // Views only after every allocation: growing the heap detaches earlier views.
     run(inputs.map(view), infos.map(view));
     return infos.map((info) => info && tf.engine().makeTensorFromTensorInfo(info));
   }
