@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import { tf } from "./tf";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerFastWasmKernels } from "./wasm-kernels";
+import { loadNativeAddon, nativeThreads, setNativeKernels, NATIVE_ENV } from "./native";
+import { checkNativeKernels } from "./recurrence";
 
 export const BACKENDS = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -25,11 +27,16 @@ export interface BackendReport {
   /** One line for people: "wasm (SIMD) — tfjs-node-gpu: not installed; …". */
   summary: string;
   attempts: BackendAttempt[];
+  /** The native kernels of the recurrent layers (native/): in use or not, and what runs or why not. */
+  native: { ok: boolean; detail: string };
 }
 
 export interface BackendOptions {
   /** Folders to look for the optional packages in (for example the user's workspace), besides Unroll's own. */
   searchPaths?: string[];
+  /** The native kernels: true requires them, false turns them off; by default ($UNROLL_NATIVE unset) they are
+   *  used when they load and pass their self-check. `UNROLL_NATIVE=1` / `0` say the same. */
+  native?: boolean;
 }
 
 let current: BackendReport | null = null;
@@ -51,19 +58,21 @@ export async function useBackend(choice?: string, options: BackendOptions = {}):
   const attempts: BackendAttempt[] = [];
   for (const name of candidates) {
     let detail: string;
+    let ok = false;
     try {
       detail = await activate(name, requested === name, options);
       const problem = await selfCheck();
-      if (!problem) {
-        attempts.push({ name, ok: true, detail });
-        current = { requested, name, attempts, summary: summarise(name, detail, attempts) };
-        return current;
-      }
-      detail = `failed its self-check: ${problem}`;
+      ok = !problem;
+      if (problem) detail = `failed its self-check: ${problem}`;
     } catch (error) {
       detail = firstLine(error);
     }
-    attempts.push({ name, ok: false, detail });
+    attempts.push({ name, ok, detail });
+    if (ok) {
+      const native = activateNative(name, options);
+      current = { requested, name, attempts, native, summary: summarise(name, detail, attempts, native) };
+      return current;
+    }
   }
   const why = attempts.map((a) => `${a.name}: ${a.detail}`).join("; ");
   throw new Error(`No usable backend for '${requested}' (${why})`);
@@ -74,9 +83,37 @@ export function backendReport(): BackendReport | null {
   return current;
 }
 
-function summarise(name: BackendName, detail: string, attempts: BackendAttempt[]): string {
+function summarise(name: BackendName, detail: string, attempts: BackendAttempt[], native: BackendReport["native"]): string {
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.detail}`);
-  return `${name} (${detail})${skipped.length ? ` — skipped ${skipped.join("; ")}` : ""}`;
+  const withNative = native.ok ? ` + native kernels (${native.detail})` : "";
+  const noNative = !native.ok && native.detail ? ` — no native kernels: ${native.detail}` : "";
+  return `${name} (${detail})${withNative}${skipped.length ? ` — skipped ${skipped.join("; ")}` : ""}${noNative}`;
+}
+
+/** Puts the native kernels of the recurrent layers in use when they are wanted, load and pass their self-check
+ *  on this backend (wasm or cpu: they work on the tensors' memory in place). Throws when they are required
+ *  and cannot be used. */
+function activateNative(name: BackendName, options: BackendOptions): BackendReport["native"] {
+  setNativeKernels(null);
+  const env = process.env[NATIVE_ENV];
+  const wanted = options.native ?? (env === "0" ? false : env === "1" ? true : undefined);
+  const state = ((): BackendReport["native"] => {
+    if (wanted === false) return { ok: false, detail: `turned off${options.native === false ? "" : ` (${NATIVE_ENV}=0)`}` };
+    if (name !== "wasm" && name !== "cpu") return { ok: false, detail: "" }; // the backend runs its own kernels
+    try {
+      const addon = loadNativeAddon();
+      const problem = checkNativeKernels(addon);
+      if (problem) return { ok: false, detail: `failed their self-check: ${problem}` };
+      setNativeKernels(addon);
+      const { library, simd } = addon.info();
+      const threads = nativeThreads() || addon.info().threads;
+      return { ok: true, detail: `${library}, ${simd.split(", ")[0]}, ${threads} thread${threads > 1 ? "s" : ""}` };
+    } catch (error) {
+      return { ok: false, detail: firstLine(error) };
+    }
+  })();
+  if (wanted === true && !state.ok) throw new Error(`Native kernels required but not usable: ${state.detail || `not used with ${name}`}`);
+  return state;
 }
 
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];

@@ -10,6 +10,7 @@
 // reverse pass starts each sequence at its own last step — exactly PyTorch's packed semantics.
 import { tf, type Tensor } from "./tf";
 import type { LayerProbe } from "./dynamics-hooks";
+import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
 
 export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -206,29 +207,125 @@ interface LayerPlan extends LayerRequest {
   hasBias: boolean;
 }
 
-/** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights. */
+/** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights.
+ *  The native kernels run it when they are in use and the request is theirs (no probe: dynamics are recorded
+ *  on the tfjs path), else the tfjs ops below. */
 export function recurrentLayer(req: LayerRequest): LayerResult {
+  const plan = planOf(req);
+  const addon = nativeKernels();
+  return addon && !req.probe && plan.T * plan.B * plan.In * plan.H > 0 ? nativeLayer(plan, addon) : tfjsLayer(plan);
+}
+
+function planOf(req: LayerRequest): LayerPlan {
   const [T, B, In] = req.x.shape as [number, number, number];
   const H = req.weights.wHh.shape[0] / GATES[req.mode];
   const P = req.h0.shape[1]!;
   const order = Array.from({ length: T }, (_, k) => (req.reverse ? T - 1 - k : k));
-  const plan: LayerPlan = { ...req, cell: CELLS[req.mode], T, B, In, P, H, order, hasBias: req.weights.bIh !== null };
-  const { x, h0, c0, weights: w } = req;
-  const inputs = [x, h0, ...(c0 ? [c0] : []), w.wIh, w.wHh, ...(plan.hasBias ? [w.bIh!, w.bHh!] : []), ...(w.wHr ? [w.wHr] : [])];
+  return { ...req, cell: CELLS[req.mode], T, B, In, P, H, order, hasBias: req.weights.bIh !== null };
+}
 
-  // One op for the whole layer: its value is output, h_n and c_n flattened into one tensor.
+/** The differentiable inputs of a layer's op, in the order its gradient function returns their gradients. */
+function opInputs({ x, h0, c0, weights: w }: LayerPlan): Tensor[] {
+  return [x, h0, ...(c0 ? [c0] : []), w.wIh, w.wHh, ...(w.bIh ? [w.bIh, w.bHh!] : []), ...(w.wHr ? [w.wHr] : [])];
+}
+
+/** Output, h_n and c_n from the op's value, which is the three flattened into one tensor. */
+function unflatten(flat: Tensor, { T, B, P, H, c0 }: LayerPlan): LayerResult {
+  const output = flat.slice(0, T * B * P).reshape([T, B, P]);
+  const h = flat.slice(T * B * P, B * P).reshape([B, P]);
+  const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
+  return { output, h, c };
+}
+
+/** The layer as tfjs ops: one op whose forward and backward passes are below. */
+function tfjsLayer(plan: LayerPlan): LayerResult {
   const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const { value, saved } = forwardPass(plan);
     save(saved);
     return { value, gradFunc: (dy: Tensor, saved: Tensor[]) => backwardPass(plan, dy, saved) };
   });
+  return unflatten(kernel(...opInputs(plan)), plan);
+}
 
-  const flat = kernel(...inputs);
-  const output = flat.slice(0, T * B * P).reshape([T, B, P]);
-  const h = flat.slice(T * B * P, B * P).reshape([B, P]);
-  const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
-  return { output, h, c };
+const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 };
+
+/** The layer as one op of the native kernels (native/recurrent.cc), forward and backward, on the tensors'
+ *  memory in place. What the forward pass keeps for the backward pass is one tensor: per step and sample
+ *  h_{t-1}, the gates' activations, and LSTM's c_{t-1} and tanh(c_t) or GRU's W_hn h + b_hn. */
+function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
+  const { mode, x, h0, c0, weights: w, mask, reverse, T, B, In, H, P } = plan;
+  const layer = { mode: NATIVE_MODE[mode], T, B, In, H, P, reverse, threads: nativeThreads() };
+  const extra = mode === "LSTM" ? 2 * H : mode === "GRU" ? H : 0;
+  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [value, saved] = runInPlace(
+      [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, mask],
+      [[T * B * P + B * P + (c0 ? B * H : 0)], [T * B * (P + GATES[mode] * H + extra)]],
+      (inputs, [value, saved]) => addon.forward(layer, ...inputs, value, saved),
+    ) as Tensor[];
+    save([x.reshape(x.shape), ...(mask ? [mask] : []), saved]);
+    const gradFunc = (dy: Tensor, kept: Tensor[]) => {
+      const [xKept, maskKept, savedKept] = mask ? kept : [kept[0], null, kept[1]];
+      const grads = runInPlace(
+        [xKept, w.wIh, w.wHh, w.wHr, maskKept, savedKept, dy],
+        [x.shape, h0.shape, c0 && c0.shape, w.wIh.shape, w.wHh.shape, w.bIh && w.bIh.shape, w.bHh && w.bHh.shape, w.wHr && w.wHr.shape],
+        (inputs, outputs) => addon.backward(layer, ...inputs, ...outputs),
+      );
+      return grads.filter((g): g is Tensor => g !== null);
+    };
+    return { value, gradFunc };
+  });
+  return unflatten(kernel(...opInputs(plan)), plan);
+}
+
+/** Runs small layers of every kind of work the native kernels do through them and through the tfjs path,
+ *  forward and backward, and compares; returns the first difference found, or null. */
+export function checkNativeKernels(addon: NativeAddon): string | null {
+  const cases: [Mode, boolean, boolean, number][] = [
+    ["LSTM", true, true, 2], // packed, reverse, projection to 2
+    ["GRU", false, false, 4],
+    ["RNN_RELU", true, false, 4],
+  ];
+  let problem = null as string | null;
+  tf.tidy(() => {
+    for (const [k, [mode, packed, reverse, P]] of cases.entries()) {
+      const [T, B, In, H] = [4, 3, 3, 4];
+      const G = GATES[mode] * H;
+      const r = (shape: number[], seed: number) => tf.randomUniform(shape, -0.8, 0.8, "float32", 17 * k + seed);
+      const lengths = [4, 1, 3];
+      const req: LayerRequest = {
+        mode,
+        x: r([T, B, In], 1),
+        h0: r([B, P], 2),
+        c0: mode === "LSTM" ? r([B, H], 3) : null,
+        weights: { wIh: r([G, In], 4), wHh: r([G, P], 5), bIh: r([G], 6), bHh: r([G], 7), wHr: P !== H ? r([P, H], 8) : null },
+        reverse,
+        mask: packed ? tf.tensor3d(Array.from({ length: T * B }, (_, i) => (lengths[i % B] > Math.floor(i / B) ? 1 : 0)), [T, B, 1]) : null,
+      };
+      const plan = planOf(req);
+      const inputs = opInputs(plan);
+      const loss = (layer: (plan: LayerPlan) => LayerResult) => (...xs: Tensor[]) => {
+        const [x, h0, ...rest] = xs;
+        const c0 = plan.c0 ? rest.shift()! : null;
+        const [wIh, wHh, bIh, bHh, wHr] = [rest[0], rest[1], rest[2], rest[3], rest[4] ?? null];
+        const { output, h, c } = layer({ ...plan, x, h0, c0, weights: { wIh, wHh, bIh, bHh, wHr } });
+        return output.mul(r(output.shape, 9)).sum().add(h.mul(r(h.shape, 10)).sum()).add(c ? c.mul(r(c.shape, 11)).sum() : 0);
+      };
+      const ours = tf.valueAndGrads(loss((p) => nativeLayer(p, addon)))(inputs);
+      const theirs = tf.valueAndGrads(loss(tfjsLayer))(inputs);
+      const pairs: [string, Tensor, Tensor][] = [["loss", ours.value, theirs.value], ...ours.grads.map((g, i): [string, Tensor, Tensor] => [`gradient ${i}`, g, theirs.grads[i]])];
+      for (const [what, a, b] of pairs) {
+        const diff = a.sub(b).abs().max().dataSync()[0];
+        const scale = Math.max(1, b.abs().max().dataSync()[0]);
+        if (!(diff <= 1e-4 * scale)) {
+          problem = `${mode}: ${what} differs from the tfjs path by ${diff}`;
+          return;
+        }
+      }
+    }
+  });
+  return problem;
 }
 
 /** The input projection of all steps in one matmul, then the cell step by step; returns output, h_n and c_n

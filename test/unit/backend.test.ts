@@ -74,4 +74,27 @@ describe("useBackend", () => {
     process.env[BACKEND_ENV] = "bogus";
     await assert.rejects(useBackend(), /Unknown backend 'bogus'/);
   });
+
+  test("the native kernels: in use when they load, off with { native: false } or UNROLL_NATIVE=0, required with true", async () => {
+    const savedNative = process.env.UNROLL_NATIVE;
+    try {
+      const off = await useBackend("wasm", { native: false });
+      assert.deepEqual(off.native, { ok: false, detail: "turned off" });
+      assert.match(off.summary, /^wasm \(WebAssembly.*\) — no native kernels: turned off$/);
+      process.env.UNROLL_NATIVE = "0";
+      assert.match((await useBackend("wasm")).summary, /no native kernels: turned off \(UNROLL_NATIVE=0\)$/);
+      delete process.env.UNROLL_NATIVE;
+      const auto = await useBackend("wasm");
+      if (auto.native.ok) {
+        assert.match(auto.summary, /^wasm \(WebAssembly.*\) \+ native kernels \(Eigen 3\.4\.\d+, \w+, \d+ threads?\)$/);
+        assert.ok((await useBackend("cpu", { native: true })).native.ok, "they serve the cpu backend too");
+      } else {
+        assert.match(auto.summary, /— no native kernels: .+/);
+        await assert.rejects(useBackend("wasm", { native: true }), /Native kernels required but not usable/);
+      }
+    } finally {
+      if (savedNative === undefined) delete process.env.UNROLL_NATIVE;
+      else process.env.UNROLL_NATIVE = savedNative;
+    }
+  });
 });

@@ -7,9 +7,15 @@ import { tf, useBackend, parseSafetensors, type Tensor } from "unroll";
 
 export const FIXTURES = path.join(__dirname, "../../../test/fixtures/parity");
 
-/** The backend the unit tests use: the embedded default unless UNROLL_BACKEND says otherwise. */
+/** The backend the unit tests use: the embedded default unless UNROLL_BACKEND says otherwise, with the native
+ *  kernels when they load (unless UNROLL_NATIVE=0). */
 export async function setupBackend(): Promise<void> {
   await useBackend(process.env.UNROLL_BACKEND ?? "wasm");
+}
+
+/** The same backend with the native kernels required (true; throws when they cannot be used) or off (false). */
+export async function setupBackendWithNative(native: boolean): Promise<void> {
+  await useBackend(process.env.UNROLL_BACKEND ?? "wasm", { native });
 }
 
 export interface FixtureCase {

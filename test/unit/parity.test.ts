@@ -1,11 +1,11 @@
 // Parity with PyTorch 1.13: forward values, gradients and optimizer steps against the committed fixtures
 // (regenerate them with `npm run fixtures`, which needs Debian's python3-torch).
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf, nn, optim, torch, backward, type Tensor } from "unroll";
-import { assertClose, assertRelClose, fixtureCases, loadFixture, setupBackend, FIXTURES, withPrefix, FORWARD_TOL, GRAD_TOL, STEP_TOL, type FixtureCase } from "./helpers";
+import { setupBackendWithNative, assertClose, assertRelClose, fixtureCases, loadFixture, setupBackend, FIXTURES, withPrefix, FORWARD_TOL, GRAD_TOL, STEP_TOL, type FixtureCase } from "./helpers";
 
 before(setupBackend);
 
@@ -50,65 +50,6 @@ test("the fixture index holds every kind's cases", () => {
   assert.deepEqual([...kinds].sort(), Object.keys(CASES).sort(), "no case of a kind that no test reads");
 });
 
-describe("sequence modules match PyTorch", () => {
-  for (const c of fixtureCases("sequence")) {
-    test(c.name, () => {
-      const f = loadFixture(c);
-      const o = c.options;
-      const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
-        numLayers: o.numLayers, ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}), bias: o.bias, batchFirst: o.batchFirst, bidirectional: o.bidirectional, projSize: o.projSize,
-      });
-      module.loadStateDict(withPrefix(f, "param"));
-      const isLSTM = c.module === "LSTM";
-      const inputs = [f.input, ...(c.withState ? [f.h0, ...(isLSTM ? [f.c0] : [])] : [])];
-      const T = f.input.shape[o.batchFirst ? 1 : 0];
-      const run = (x: Tensor, h0?: Tensor, c0?: Tensor): Record<string, Tensor> => {
-        const input = c.packed ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: o.batchFirst, enforceSorted: c.packed.enforceSorted }) : x;
-        const state = isLSTM ? (h0 ? [h0, c0!] : null) : h0 ?? null;
-        const [out, hn] = (module.forward as (i: unknown, s: unknown) => [Tensor | nn.utils.rnn.PackedSequence, Tensor | [Tensor, Tensor]])(input, state);
-        const output = out instanceof nn.utils.rnn.PackedSequence ? nn.utils.rnn.padPackedSequence(out, { batchFirst: o.batchFirst, totalLength: T })[0] : out;
-        return isLSTM ? { output, h_n: (hn as Tensor[])[0], c_n: (hn as Tensor[])[1] } : { output, h_n: hn as Tensor };
-      };
-      const { outputs, loss, inputGrads } = differentiate(module, inputs, run, withPrefix(f, "loss_w"));
-      for (const [k, v] of Object.entries(outputs)) assertClose(v, f[k], FORWARD_TOL, k);
-      assert.ok(Math.abs(loss - f.loss.dataSync()[0]) <= FORWARD_TOL * Math.max(1, Math.abs(loss)), `loss ${loss} vs ${f.loss.dataSync()[0]}`);
-      checkGradients(module, f, c.params);
-      assertRelClose(inputGrads[0], f["grad.input"], GRAD_TOL, "grad of input");
-      if (c.withState) {
-        assertRelClose(inputGrads[1], f["grad.h0"], GRAD_TOL, "grad of h0");
-        if (isLSTM) assertRelClose(inputGrads[2], f["grad.c0"], GRAD_TOL, "grad of c0");
-      }
-    });
-  }
-});
-
-describe("cells match PyTorch", () => {
-  for (const c of fixtureCases("cell")) {
-    test(c.name, () => {
-      const f = loadFixture(c);
-      const o = c.options;
-      const Cell = CELL[c.module as keyof typeof CELL];
-      const cell = new Cell(o.inputSize, o.hiddenSize, { bias: o.bias, ...(c.module === "RNNCell" ? { nonlinearity: o.nonlinearity } : {}) });
-      cell.loadStateDict(withPrefix(f, "param"));
-      const isLSTM = c.module === "LSTMCell";
-      const inputs = [f.input, ...(c.withState ? [f.h0, ...(isLSTM ? [f.c0] : [])] : [])];
-      const run = (x: Tensor, h?: Tensor, cc?: Tensor): Record<string, Tensor> => {
-        if (cell instanceof nn.LSTMCell) {
-          const [h1, c1] = cell.forward(x, h ? [h, cc!] : null);
-          return { h_1: h1, c_1: c1 };
-        }
-        return { h_1: (cell as nn.RNNCell).forward(x, h) };
-      };
-      const { outputs, inputGrads } = differentiate(cell, inputs, run, withPrefix(f, "loss_w"));
-      for (const [k, v] of Object.entries(outputs)) assertClose(v, f[k], FORWARD_TOL, k);
-      checkGradients(cell, f, c.params);
-      assertRelClose(inputGrads[0], f["grad.input"], GRAD_TOL, "grad of input");
-      if (c.withState) assertRelClose(inputGrads[1], f["grad.h0"], GRAD_TOL, "grad of h0");
-      if (c.withState && isLSTM) assertRelClose(inputGrads[2], f["grad.c0"], GRAD_TOL, "grad of c0");
-    });
-  }
-});
-
 class EmbedLinear extends nn.Module {
   embedding: nn.Embedding;
   linear: nn.Linear;
@@ -141,21 +82,111 @@ class EmbedGRULinear extends nn.Module {
   }
 }
 
-describe("models with Embedding, Linear and CrossEntropyLoss match PyTorch", () => {
-  for (const c of fixtureCases("model")) {
-    test(c.name, () => {
-      const f = loadFixture(c);
-      const model = c.name === "embed_gru_linear_ce" ? new EmbedGRULinear(c.options) : new EmbedLinear(c.options);
-      model.loadStateDict(withPrefix(f, "param"));
-      const criterion = new nn.CrossEntropyLoss({ ignoreIndex: c.options.ignoreIndex ?? -100 });
-      const logits = model.forward(f.tokens, c.lengths);
-      assertClose(logits, f.logits, FORWARD_TOL, "logits");
-      const loss = backward(() => criterion.forward(model.forward(f.tokens, c.lengths), f.targets));
-      assert.ok(Math.abs(loss - f.loss.dataSync()[0]) <= FORWARD_TOL, `loss ${loss} vs PyTorch ${f.loss.dataSync()[0]}`);
-      checkGradients(model, f, c.params);
+// The recurrent layers run on two paths, each checked against the same fixtures: tfjs ops, and the native
+// kernels (native/recurrent.cc) where they are built — these once as they choose their threads (one for cases
+// this small) and once with every layer split over 2 threads (odd batches too). Without the kernels the
+// native runs are skipped, saying why; with UNROLL_NATIVE=1 (CI) they fail instead.
+const PATHS = [
+  { name: "on tfjs ops", native: false, threads: "" },
+  { name: "on the native kernels", native: true, threads: "" },
+  { name: "on the native kernels, 2 threads", native: true, threads: "2" },
+];
+for (const { name, native, threads } of PATHS) {
+  describe(name, () => {
+    let unavailable: string | null = null;
+    before(async () => {
+      process.env.UNROLL_NATIVE_THREADS = threads;
+      try {
+        await setupBackendWithNative(native);
+      } catch (error) {
+        if (process.env.UNROLL_NATIVE === "1") throw error;
+        unavailable = (error as Error).message;
+      }
     });
-  }
-});
+    after(() => {
+      delete process.env.UNROLL_NATIVE_THREADS;
+      return setupBackend();
+    });
+
+    describe("sequence modules match PyTorch", () => {
+      for (const c of fixtureCases("sequence")) {
+        test(c.name, (t) => {
+          if (unavailable) return t.skip(unavailable);
+          const f = loadFixture(c);
+          const o = c.options;
+          const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
+            numLayers: o.numLayers, ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}), bias: o.bias, batchFirst: o.batchFirst, bidirectional: o.bidirectional, projSize: o.projSize,
+          });
+          module.loadStateDict(withPrefix(f, "param"));
+          const isLSTM = c.module === "LSTM";
+          const inputs = [f.input, ...(c.withState ? [f.h0, ...(isLSTM ? [f.c0] : [])] : [])];
+          const T = f.input.shape[o.batchFirst ? 1 : 0];
+          const run = (x: Tensor, h0?: Tensor, c0?: Tensor): Record<string, Tensor> => {
+            const input = c.packed ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: o.batchFirst, enforceSorted: c.packed.enforceSorted }) : x;
+            const state = isLSTM ? (h0 ? [h0, c0!] : null) : h0 ?? null;
+            const [out, hn] = (module.forward as (i: unknown, s: unknown) => [Tensor | nn.utils.rnn.PackedSequence, Tensor | [Tensor, Tensor]])(input, state);
+            const output = out instanceof nn.utils.rnn.PackedSequence ? nn.utils.rnn.padPackedSequence(out, { batchFirst: o.batchFirst, totalLength: T })[0] : out;
+            return isLSTM ? { output, h_n: (hn as Tensor[])[0], c_n: (hn as Tensor[])[1] } : { output, h_n: hn as Tensor };
+          };
+          const { outputs, loss, inputGrads } = differentiate(module, inputs, run, withPrefix(f, "loss_w"));
+          for (const [k, v] of Object.entries(outputs)) assertClose(v, f[k], FORWARD_TOL, k);
+          assert.ok(Math.abs(loss - f.loss.dataSync()[0]) <= FORWARD_TOL * Math.max(1, Math.abs(loss)), `loss ${loss} vs ${f.loss.dataSync()[0]}`);
+          checkGradients(module, f, c.params);
+          assertRelClose(inputGrads[0], f["grad.input"], GRAD_TOL, "grad of input");
+          if (c.withState) {
+            assertRelClose(inputGrads[1], f["grad.h0"], GRAD_TOL, "grad of h0");
+            if (isLSTM) assertRelClose(inputGrads[2], f["grad.c0"], GRAD_TOL, "grad of c0");
+          }
+        });
+      }
+    });
+
+    describe("cells match PyTorch", () => {
+      for (const c of fixtureCases("cell")) {
+        test(c.name, (t) => {
+          if (unavailable) return t.skip(unavailable);
+          const f = loadFixture(c);
+          const o = c.options;
+          const Cell = CELL[c.module as keyof typeof CELL];
+          const cell = new Cell(o.inputSize, o.hiddenSize, { bias: o.bias, ...(c.module === "RNNCell" ? { nonlinearity: o.nonlinearity } : {}) });
+          cell.loadStateDict(withPrefix(f, "param"));
+          const isLSTM = c.module === "LSTMCell";
+          const inputs = [f.input, ...(c.withState ? [f.h0, ...(isLSTM ? [f.c0] : [])] : [])];
+          const run = (x: Tensor, h?: Tensor, cc?: Tensor): Record<string, Tensor> => {
+            if (cell instanceof nn.LSTMCell) {
+              const [h1, c1] = cell.forward(x, h ? [h, cc!] : null);
+              return { h_1: h1, c_1: c1 };
+            }
+            return { h_1: (cell as nn.RNNCell).forward(x, h) };
+          };
+          const { outputs, inputGrads } = differentiate(cell, inputs, run, withPrefix(f, "loss_w"));
+          for (const [k, v] of Object.entries(outputs)) assertClose(v, f[k], FORWARD_TOL, k);
+          checkGradients(cell, f, c.params);
+          assertRelClose(inputGrads[0], f["grad.input"], GRAD_TOL, "grad of input");
+          if (c.withState) assertRelClose(inputGrads[1], f["grad.h0"], GRAD_TOL, "grad of h0");
+          if (c.withState && isLSTM) assertRelClose(inputGrads[2], f["grad.c0"], GRAD_TOL, "grad of c0");
+        });
+      }
+    });
+
+    describe("models with Embedding, Linear and CrossEntropyLoss match PyTorch", () => {
+      for (const c of fixtureCases("model")) {
+        test(c.name, (t) => {
+          if (unavailable) return t.skip(unavailable);
+          const f = loadFixture(c);
+          const model = c.name === "embed_gru_linear_ce" ? new EmbedGRULinear(c.options) : new EmbedLinear(c.options);
+          model.loadStateDict(withPrefix(f, "param"));
+          const criterion = new nn.CrossEntropyLoss({ ignoreIndex: c.options.ignoreIndex ?? -100 });
+          const logits = model.forward(f.tokens, c.lengths);
+          assertClose(logits, f.logits, FORWARD_TOL, "logits");
+          const loss = backward(() => criterion.forward(model.forward(f.tokens, c.lengths), f.targets));
+          assert.ok(Math.abs(loss - f.loss.dataSync()[0]) <= FORWARD_TOL, `loss ${loss} vs PyTorch ${f.loss.dataSync()[0]}`);
+          checkGradients(model, f, c.params);
+        });
+      }
+    });
+  });
+}
 
 describe("losses match PyTorch", () => {
   const LOSS = { CrossEntropyLoss: nn.CrossEntropyLoss, NLLLoss: nn.NLLLoss, MSELoss: nn.MSELoss, BCEWithLogitsLoss: nn.BCEWithLogitsLoss } as const;
