@@ -141,9 +141,24 @@ export interface RunInfo {
   finalLoss?: number;
   finalMetrics?: Record<string, number | string>;
   error?: RunnerError;
+  /** Gradient norms that fell far below or rose far above their running median while training (the first
+   *  MAX_WARNINGS of them; `gradientWarningCount` counts them all). */
+  gradientWarnings?: GradientWarning[];
+  gradientWarningCount?: number;
   /** Set when a stop ended the process: its step had not ended `afterMs` after the stop. `location`: the line of the
    *  model file it was running, when known. */
   halted?: { afterMs: number; location?: SourceLocation };
+}
+
+/** A parameter's gradient norm at one step, far from its running median (over the steps before it). */
+export interface GradientWarning {
+  /** The parameter's PyTorch name: "rnn.weight_hh_l0". */
+  parameter: string;
+  kind: "vanishing" | "exploding";
+  step: number;
+  epoch: number;
+  norm: number;
+  median: number;
 }
 
 export interface Histogram {
@@ -203,8 +218,11 @@ export interface LayerDynamics {
 export type RunEvent =
   | { type: "start"; run: RunInfo }
   | { type: "log"; stream: "stdout" | "stderr"; text: string }
-  | { type: "step"; epoch: number; step: number; loss: number; lr: number; time: number }
+  /** `gradNorms`: each parameter's gradient norm (PyTorch names) after backward, before clipping and the optimizer
+   *  step; absent in runs from before it was recorded. */
+  | { type: "step"; epoch: number; step: number; loss: number; lr: number; time: number; gradNorms?: Record<string, number> }
   | { type: "epoch"; epoch: number; loss: number; metrics: Record<string, number | string>; time: number }
+  | { type: "gradientWarning"; warning: GradientWarning }
   | { type: "snapshot"; epoch: number; step: number; parameters: ParameterSnapshot[] }
   | { type: "dynamics"; epoch: number; step: number; layers: LayerDynamics[] }
   | { type: "checkpoint"; epoch: number; step: number; file: string }
@@ -242,7 +260,7 @@ export interface RunDetail {
   summary: RunSummary;
   /** The per-step curve for display: every step, or means of equal runs of steps when there are more than
    *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). */
-  steps: { epoch: number; step: number; loss: number; lr: number }[];
+  steps: { epoch: number; step: number; loss: number; lr: number; gradNorms?: Record<string, number> }[];
   stepsOnDisk?: number;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
@@ -255,7 +273,8 @@ export type ToExplorer =
   | { type: "run"; detail: RunDetail } // the run shown (replaces the previous one)
   | { type: "event"; runId: string; event: RunEvent } // live events of the run shown
   | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
-  | { type: "backend"; summary: string };
+  | { type: "backend"; summary: string }
+  | { type: "showSection"; section: "gradients" }; // bring the Training tab's gradient norms into view
 
 /** Host → the Runs view in the sidebar. */
 export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };

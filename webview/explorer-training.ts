@@ -4,6 +4,7 @@
 import type { FromExplorer, RunDetail } from "../src/protocol";
 import { ago, banner, fill, h, icon, statusIcon, type Theme } from "./common";
 import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepXs, type Value } from "./logic";
+import { GRADIENTS_ID, GradientSection } from "./explorer-gradients";
 import { LinePlot, type SeriesSpec } from "./plot";
 
 export interface TrainingUi {
@@ -34,6 +35,7 @@ export class TrainingTab {
   private readonly emptyBox = h("div");
   private readonly lossPlot: LinePlot;
   private metricsPlot: LinePlot | null = null;
+  private readonly gradients = new GradientSection();
 
   private run: RunDetail | null = null;
   /** Runs to overlay, as the host sent them; the run shown is left out when drawing (see overlays). */
@@ -57,6 +59,7 @@ export class TrainingTab {
       this.header,
       this.emptyBox,
       h("section", { class: "loss" }, h("h3", {}, "Loss per step"), this.lossBox, h("p", { class: "hint" }, "Drag across the chart to zoom in; double-click to zoom out.")),
+      this.gradients.el,
       this.metricsBox,
       this.epochsBox,
     );
@@ -68,9 +71,20 @@ export class TrainingTab {
     this.run = detail;
     this.lossPlot.configure({ series: this.lossSeries() });
     this.rebuildCurves();
+    this.gradients.setRun(detail);
     this.renderHeader();
     this.renderToolbar();
     this.renderEpochs();
+  }
+
+  /** Scrolls the gradient norms into view. */
+  showGradients(): void {
+    requestAnimationFrame(() => this.gradients.el.scrollIntoView({ behavior: "smooth", block: "start" }));
+  }
+
+  /** A gradient warning was folded into the run. */
+  gradientWarningAdded(): void {
+    this.gradients.warningsChanged();
   }
 
   /** Earlier runs of the same file, overlaid. */
@@ -97,6 +111,7 @@ export class TrainingTab {
     this.table.set(LR, x, s.lr);
     this.table.columns[SMOOTH][row] = emaStep(this.ema, s.loss, this.ui.smoothing);
     this.schedule();
+    this.gradients.stepAdded();
   }
 
   epochAdded(): void {
@@ -234,7 +249,15 @@ export class TrainingTab {
       ),
       h("p", { class: "meta" }, icon("server-process"), ` Run on: ${info.backend}`),
       this.backend && this.backend !== info.backend ? backendLine : null,
-      info.error ? banner("error", "error", `The run ${info.status === "failed" ? "failed" : "reported an error"} (${info.error.kind})`, h("span", { class: "mono" }, info.error.message)) : null,
+      info.error
+        ? banner(
+            "error",
+            "error",
+            `The run ${info.status === "failed" ? "failed" : "reported an error"} (${info.error.kind})`,
+            h("span", { class: "mono" }, info.error.message),
+            ...(info.error.kind === "nan" ? [h("a", { href: `#${GRADIENTS_ID}`, class: "gradients-link", onclick: (e: Event) => (e.preventDefault(), this.showGradients()) }, "See the gradient norm per step")] : []),
+          )
+        : null,
       this.run!.summary.damaged ? banner("warning", "warning", "Some of the run's files could not be read; the rest is shown", h("span", { class: "mono" }, `damaged: ${this.run!.summary.damaged}`)) : null,
       this.run!.stepsOnDisk ? h("p", { class: "hint" }, `The loss per step is drawn from means of equal runs of steps: ${formatCount(this.run!.stepsOnDisk)} steps are on disk (metrics.jsonl).`) : null,
     );

@@ -72,6 +72,9 @@ function onMessage(m: ToExplorer): void {
       return training.setCompare(m.runs);
     case "backend":
       return training.setBackend(m.summary);
+    case "showSection":
+      selectTab(TRAINING_TAB);
+      return training.showGradients();
   }
 }
 
@@ -97,6 +100,8 @@ function onEvent(runId: string, event: RunEvent): void {
       return training.epochAdded();
     case "info":
       return training.infoChanged();
+    case "gradientWarning":
+      return training.gradientWarningAdded();
     case "snapshot":
       return parameters.show(run.snapshot, false);
     case "dynamics":

@@ -60,7 +60,15 @@ export class TrainingSessions implements vscode.Disposable {
     const runsFolder = runsFolderFor(settings, file);
     const session: Session = { file, training: undefined as unknown as Training };
     session.training = startTraining(
-      { file, backend: settings.backend, snapshotEvery: settings.snapshotEvery, dataTimeout: settings.dataTimeout, runsFolder },
+      {
+        file,
+        backend: settings.backend,
+        snapshotEvery: settings.snapshotEvery,
+        dataTimeout: settings.dataTimeout,
+        runsFolder,
+        vanishingRatio: settings.vanishingRatio,
+        explodingRatio: settings.explodingRatio,
+      },
       (event) => this.onEvent(session, event),
     );
     this.sessions.set(file, session);
@@ -81,7 +89,12 @@ export class TrainingSessions implements vscode.Disposable {
     if (result.error) {
       const location = result.error.location;
       const where = location ? ` (${path.basename(location.file)}:${location.line})` : "";
-      void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, "Show Line").then((c) => c && location && showLocation(location));
+      // A NaN or an infinity: the gradient norm per step (Training tab) shows which parameter went first.
+      const actions = [...(location ? ["Show Line"] : []), ...(result.error.kind === "nan" ? ["Show Gradient Norms"] : [])];
+      void vscode.window.showErrorMessage(`Unroll: training ${path.basename(file)} failed${where}: ${result.error.message}`, ...actions).then((c) => {
+        if (c === "Show Line" && location) void showLocation(location);
+        if (c === "Show Gradient Norms") ExplorerPanel.show(file).postReveal("gradients");
+      });
     } else if (run && haltMessage(run)) {
       const location = run.halted?.location;
       void vscode.window.showInformationMessage(`Unroll: ${run.name} ${haltMessage(run)}.`, ...(location ? ["Show Line"] : [])).then((c) => c && location && showLocation(location));
@@ -119,6 +132,10 @@ export class TrainingSessions implements vscode.Disposable {
         break;
       case "epoch":
         this.runs.scheduleRefresh();
+        break;
+      case "gradientWarning":
+        session.gradientWarning = event.warning;
+        session.gradientWarnings = (session.gradientWarnings ?? 0) + 1;
         break;
       case "log":
         this.log.append(event.text);
