@@ -296,6 +296,61 @@ export type FromRunsView =
   | { type: "deleteRun"; dir: string }
   | { type: "select"; dirs: string[] }; // the runs ticked, to compare
 
+// ---------------------------------------------------------------------------------------------------
+// The checkpoint viewer (a custom editor for .safetensors files)
+
+export interface TensorStats {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  norm: number;
+}
+
+/** One tensor of a safetensors file, summarised by the host (which reads the file in bounded chunks). */
+export interface CheckpointTensor extends TensorStats {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** How many values are NaN or infinite (left out of the statistics). */
+  nonFinite: number;
+  /** Set when the tensor was too large to read whole: the statistics and the heatmap come from evenly spaced
+   *  chunks holding this many of its values. */
+  sampled?: number;
+  /** Absent past the viewer's limit of heatmaps (MAX_HEATMAPS), and for an integer or empty tensor. */
+  histogram?: Histogram;
+  heatmap?: Heatmap;
+  /** What its PyTorch name and shape say of a recurrent module's weight, when they do. */
+  recurrent?: {
+    module: string;
+    kind: string;
+    role: string;
+    layer?: number;
+    direction?: "forward" | "reverse";
+    hiddenSize: number;
+  };
+  /** The gate blocks along the first dimension ("i f g o", "r z n"), with each block's statistics. */
+  gates?: string[];
+  gateStats?: TensorStats[];
+}
+
+export interface CheckpointView {
+  file: string;
+  bytes: number;
+  metadata: Record<string, string>;
+  tensors: CheckpointTensor[];
+  /** How many tensors the file holds (more than `tensors` past the viewer's limit). */
+  tensorCount: number;
+  /** Why the file could not be read, when it could not: nothing else is shown. */
+  error?: string;
+}
+
+/** Host → the checkpoint viewer. */
+export type ToCheckpoint = { type: "checkpoint"; view: CheckpointView };
+
+/** The checkpoint viewer → host. */
+export type FromCheckpoint = { type: "ready" };
+
 type Message = Record<string, unknown>;
 const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
 const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
@@ -303,7 +358,7 @@ const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length 
 const only = (m: Message, n: number) => Object.keys(m).length === n;
 
 /** How each message from a webview is checked: its fields, and no others. */
-const VALID: Record<FromExplorer["type"] | FromRunsView["type"], (m: Message) => boolean> = {
+const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromCheckpoint["type"], (m: Message) => boolean> = {
   ready: (m) => only(m, 1),
   train: (m) => only(m, 1),
   stop: (m) => only(m, 1),
@@ -323,3 +378,4 @@ function isMessage(value: unknown, types: readonly string[]): boolean {
 
 export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
 export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "deleteRun", "select"]);
+export const isFromCheckpoint = (value: unknown): value is FromCheckpoint => isMessage(value, ["ready"]);

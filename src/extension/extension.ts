@@ -6,8 +6,10 @@
 //   commands.ts      every command, registered in one place      sessions.ts   training sessions (+ status-bar.ts)
 //   trace-service.ts traces on open and save, diagnostics        runs.ts       the runs and the Runs view
 //   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
+//   checkpoint-editor.ts the .safetensors viewer (custom editor)
 import * as vscode from "vscode";
 import * as path from "node:path";
+import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
 import { Panels } from "./panels";
@@ -31,6 +33,7 @@ export function activate(context: vscode.ExtensionContext) {
     runs,
     sessions,
     new Panels(context.extensionUri, traces, sessions, runs, log),
+    CheckpointEditorProvider.register(context.extensionUri, (m) => log.appendLine(m)),
     ...registerCommands({ extension: context, settings, traces, sessions, runs }),
     vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),
     vscode.languages.registerInlayHintsProvider(selector, new ShapeInlayHintsProvider(traces, () => settings().inlayHints)),

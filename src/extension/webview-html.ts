@@ -3,7 +3,7 @@
 // only from the extension's own dist/webview/ and media/ folders.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
-import type { ToExplorer, ToRunsView } from "../protocol";
+import type { ToCheckpoint, ToExplorer, ToRunsView } from "../protocol";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
 export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
@@ -15,8 +15,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 }
 
 export interface Page {
-  /** "explorer" or "runs": dist/webview/<script>.js and media/<script>.css. */
-  script: "explorer" | "runs";
+  /** "explorer", "runs" or "checkpoint": dist/webview/<script>.js and media/<script>.css. */
+  script: "explorer" | "runs" | "checkpoint";
   title: string;
   /** Stylesheets from dist/webview/ (copied from packages) besides codicons. */
   vendorStyles?: string[];
@@ -85,7 +85,7 @@ export function receive<M extends { type: string }>(
 }
 
 /** Posts to a webview that may be gone (posting to a disposed one throws). */
-export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView): void {
+export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView | ToCheckpoint): void {
   if (!webview) return;
   try {
     void webview.postMessage(message);
