@@ -87,7 +87,7 @@ builds.push({
   target: "es2022",
   minify: true,
   logLevel: "warning",
-  entryPoints: { explorer: "webview/explorer.ts", runs: "webview/runs.ts", "runs-table": "webview/runs-table.ts" },
+  entryPoints: { explorer: "webview/explorer.ts", runs: "webview/runs.ts", "runs-table": "webview/runs-table.ts", checkpoint: "webview/checkpoint.ts" },
   outdir: "dist/webview",
 });
 {

@@ -11,7 +11,7 @@ import tseslint from "typescript-eslint";
 
 const LIBRARY = ["unroll", "**/nn", "**/nn/*", "@tensorflow/*"];
 /** What the extension host may use of the runner: code that imports neither the library nor TensorFlow.js. */
-const RUNNER_CLIENTS = ["train-client", "trace-client", "run-store", "failed-trace", "train-contract"];
+const RUNNER_CLIENTS = ["train-client", "trace-client", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights"];
 
 const RUNNER_FORBIDS = ["**/cli/*", "**/extension/*", "vscode", "**/webview/*"];
 

@@ -22,8 +22,14 @@
 // to every h_t: ∂loss/∂p_t is exactly ∂loss/∂h_t (PyTorch would use h_t.retain_grad()). tf.grads gives all
 // fifty at once.
 //
+// The same task as a training experiment, `firstTokenExperiment`, shows it while training: 09b trains the RNN,
+// 09c the LSTM (forget bias 3). Unroll records every parameter's gradient norm at every step and warns when
+// one falls far below its running median. At lr 0.2 the RNN's tanh units saturate (tanh' ≈ 0): its gradients
+// collapse by orders of magnitude within a few epochs and it stays at chance; the LSTM's gradients stay steady.
+//
 //   npx unroll run examples/09_vanishing_gradients.ts
-import { nn, torch, tf } from "unroll";
+//   npx unroll train examples/09b_vanishing_rnn.ts
+import { defineExperiment, nn, noGrad, optim, torch, tf } from "unroll";
 
 export const STEPS = 50;
 const TOKENS = 8; // one-hot inputs; the answer is the first token, one of 0–3
@@ -80,4 +86,61 @@ export default function main(): void {
   for (const [name, norms] of models) console.log([name.padEnd(22), ...shown.map((t) => norms[t].toExponential(1).padStart(9))].join(" "));
   console.log("\nhow much of the gradient at the last step reaches the first, ‖∂loss/∂h_0‖ / ‖∂loss/∂h_49‖:");
   for (const [name, norms] of models) console.log(`  ${name.padEnd(22)} ${(norms[0] / norms[STEPS - 1]).toExponential(1)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The same task, trained: nn.RNN or nn.LSTM reads the 50 tokens, a linear layer reads the last hidden state.
+
+class FirstToken extends nn.Module {
+  rnn: nn.RNN | nn.LSTM;
+  fc = new nn.Linear(HIDDEN, CLASSES);
+
+  constructor(kind: Kind, forgetBias?: number) {
+    super();
+    this.rnn = kind === "rnn" ? new nn.RNN(TOKENS, HIDDEN, { batchFirst: true }) : new nn.LSTM(TOKENS, HIDDEN, { batchFirst: true });
+    if (this.rnn instanceof nn.LSTM && forgetBias !== undefined) {
+      // PyTorch: lstm.bias_ih_l0.data[H:2H].fill_(forgetBias). The 4H rows are the gates i, f, g, o.
+      const b = this.rnn.namedParameters().find(([name]) => name === "bias_ih_l0")![1];
+      b.assign(tf.concat([b.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.slice(2 * HIDDEN)]));
+    }
+  }
+
+  override forward(x: tf.Tensor): tf.Tensor {
+    const [out] = this.rnn instanceof nn.LSTM ? this.rnn.forward(x) : this.rnn.forward(x); // [batch, 50, hidden]
+    const last = out.slice([0, STEPS - 1, 0], [-1, 1, -1]).reshape([-1, HIDDEN]); // h_49
+    return this.fc.forward(last); // [batch, 4]
+  }
+}
+
+/** Batches of the first-token task: one-hot tokens [batch, 50, 8], the first token as the target [batch]. */
+function firstTokenBatches(count: number, seed: number): [tf.Tensor, tf.Tensor][] {
+  torch.manualSeed(seed);
+  return Array.from({ length: count }, () =>
+    tf.tidy(() => {
+      const first = torch.randint(0, CLASSES, [BATCH, 1]);
+      const tokens = tf.concat([first, torch.randint(0, TOKENS, [BATCH, STEPS - 1])], 1).toInt();
+      return [tf.keep(tf.oneHot(tokens, TOKENS).toFloat()), tf.keep(first.reshape([BATCH]).toFloat())] as [tf.Tensor, tf.Tensor];
+    }),
+  );
+}
+
+/** Training on the first-token task: `kind` "rnn" (plain tanh RNN) or "lstm" (with `forgetBias`, default 3). */
+export function firstTokenExperiment({ kind, epochs = 8, batchesPerEpoch = 16, lr = 0.2, forgetBias = 3 }: { kind: Kind; epochs?: number; batchesPerEpoch?: number; lr?: number; forgetBias?: number }) {
+  return defineExperiment({
+    name: `first token of ${STEPS} (${kind === "rnn" ? "RNN" : "LSTM"})`,
+    epochs,
+    model: () => {
+      torch.manualSeed(0);
+      return new FirstToken(kind, kind === "lstm" ? forgetBias : undefined);
+    },
+    data: () => ({ train: firstTokenBatches(batchesPerEpoch, 1), test: firstTokenBatches(4, 2) }),
+    loss: () => new nn.CrossEntropyLoss(),
+    optimizer: (parameters) => new optim.Adam(parameters, { lr }),
+    evaluate: (model, data) =>
+      noGrad(() => {
+        let right = 0;
+        for (const [x, y] of data.test as [tf.Tensor, tf.Tensor][]) right += model.forward(x).argMax(-1).equal(y.toInt()).sum().dataSync()[0];
+        return { accuracy: right / (4 * BATCH) }; // chance: 0.25
+      }),
+  });
 }

@@ -167,6 +167,10 @@ export interface RunInfo {
   /** The best epoch value of the loss ("loss") and of each numeric metric so far (absent in older runs). */
   best?: Record<string, BestMetric>;
   error?: RunnerError;
+  /** Gradient norms that fell far below or rose far above their running median while training (the first
+   *  MAX_WARNINGS of them; `gradientWarningCount` counts them all). */
+  gradientWarnings?: GradientWarning[];
+  gradientWarningCount?: number;
   /** Set when a stop ended the process: its step had not ended `afterMs` after the stop. `location`: the line of the
    *  model file it was running, when known. */
   halted?: { afterMs: number; location?: SourceLocation };
@@ -185,6 +189,17 @@ export interface BestMetric {
   value: number;
   epoch: number;
   goal: "min" | "max";
+}
+
+/** A parameter's gradient norm at one step, far from its running median (over the steps before it). */
+export interface GradientWarning {
+  /** The parameter's PyTorch name: "rnn.weight_hh_l0". */
+  parameter: string;
+  kind: "vanishing" | "exploding";
+  step: number;
+  epoch: number;
+  norm: number;
+  median: number;
 }
 
 export interface Histogram {
@@ -232,8 +247,11 @@ export interface LayerDynamics extends DynamicsRecord {
 export type RunEvent =
   | { type: "start"; run: RunInfo }
   | { type: "log"; stream: "stdout" | "stderr"; text: string }
-  | { type: "step"; epoch: number; step: number; loss: number; lr: number; time: number }
+  /** `gradNorms`: each parameter's gradient norm (PyTorch names) after backward, before clipping and the optimizer
+   *  step; absent in runs from before it was recorded. */
+  | { type: "step"; epoch: number; step: number; loss: number; lr: number; time: number; gradNorms?: Record<string, number> }
   | { type: "epoch"; epoch: number; loss: number; metrics: Record<string, number | string>; time: number }
+  | { type: "gradientWarning"; warning: GradientWarning }
   | { type: "snapshot"; epoch: number; step: number; parameters: ParameterSnapshot[] }
   | { type: "dynamics"; epoch: number; step: number; layers: LayerDynamics[] }
   | { type: "checkpoint"; epoch: number; step: number; file: string }
@@ -270,8 +288,9 @@ export interface RunSummary {
 export interface RunDetail {
   summary: RunSummary;
   /** The per-step curve for display: every step, or means of equal runs of steps when there are more than
-   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). `time`: seconds since the run started. */
-  steps: { epoch: number; step: number; loss: number; lr: number; time: number }[];
+   *  the display needs (`stepsOnDisk` then says how many metrics.jsonl holds). `time`: seconds since the run started;
+   *  `gradNorms`: each parameter's gradient norm at that step (runs from before it was recorded have none). */
+  steps: { epoch: number; step: number; loss: number; lr: number; time: number; gradNorms?: Record<string, number> }[];
   stepsOnDisk?: number;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
@@ -286,7 +305,8 @@ export type ToExplorer =
   | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
   | { type: "backend"; summary: string }
   /** Shows one of the tabs (the walkthrough's buttons open the Dynamics tab). */
-  | { type: "tab"; tab: "shapes" | "training" | "parameters" | "dynamics" };
+  | { type: "tab"; tab: "shapes" | "training" | "parameters" | "dynamics" }
+  | { type: "showSection"; section: "gradients" }; // bring the Training tab's gradient norms into view
 
 /** Host → the Runs view in the sidebar. */
 export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };
@@ -325,6 +345,61 @@ export type FromRunsTable =
   | { type: "select"; dirs: string[] }
   | { type: "exportTable"; csv: string };
 
+// ---------------------------------------------------------------------------------------------------
+// The checkpoint viewer (a custom editor for .safetensors files)
+
+export interface TensorStats {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  norm: number;
+}
+
+/** One tensor of a safetensors file, summarised by the host (which reads the file in bounded chunks). */
+export interface CheckpointTensor extends TensorStats {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** How many values are NaN or infinite (left out of the statistics). */
+  nonFinite: number;
+  /** Set when the tensor was too large to read whole: the statistics and the heatmap come from evenly spaced
+   *  chunks holding this many of its values. */
+  sampled?: number;
+  /** Absent past the viewer's limit of heatmaps (MAX_HEATMAPS), and for an integer or empty tensor. */
+  histogram?: Histogram;
+  heatmap?: Heatmap;
+  /** What its PyTorch name and shape say of a recurrent module's weight, when they do. */
+  recurrent?: {
+    module: string;
+    kind: string;
+    role: string;
+    layer?: number;
+    direction?: "forward" | "reverse";
+    hiddenSize: number;
+  };
+  /** The gate blocks along the first dimension ("i f g o", "r z n"), with each block's statistics. */
+  gates?: string[];
+  gateStats?: TensorStats[];
+}
+
+export interface CheckpointView {
+  file: string;
+  bytes: number;
+  metadata: Record<string, string>;
+  tensors: CheckpointTensor[];
+  /** How many tensors the file holds (more than `tensors` past the viewer's limit). */
+  tensorCount: number;
+  /** Why the file could not be read, when it could not: nothing else is shown. */
+  error?: string;
+}
+
+/** Host → the checkpoint viewer. */
+export type ToCheckpoint = { type: "checkpoint"; view: CheckpointView };
+
+/** The checkpoint viewer → host. */
+export type FromCheckpoint = { type: "ready" };
+
 type Message = Record<string, unknown>;
 const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
 const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
@@ -332,7 +407,7 @@ const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length 
 const only = (m: Message, n: number) => Object.keys(m).length === n;
 
 /** How each message from a webview is checked: its fields, and no others. */
-const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable["type"], (m: Message) => boolean> = {
+const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable["type"] | FromCheckpoint["type"], (m: Message) => boolean> = {
   ready: (m) => only(m, 1),
   train: (m) => only(m, 1),
   stop: (m) => only(m, 1),
@@ -354,3 +429,4 @@ function isMessage(value: unknown, types: readonly string[]): boolean {
 export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
 export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "deleteRun", "select"]);
 export const isFromRunsTable = (value: unknown): value is FromRunsTable => isMessage(value, ["ready", "openRun", "select", "exportTable"]);
+export const isFromCheckpoint = (value: unknown): value is FromCheckpoint => isMessage(value, ["ready"]);

@@ -5,6 +5,7 @@ import type { FromExplorer, RunDetail } from "../src/protocol";
 import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
 import { language, t } from "./l10n";
 import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepAxis, type Value, type XAxis } from "./logic";
+import { GRADIENTS_ID, GradientSection } from "./explorer-gradients";
 import { LinePlot, type PlotOptions, type SeriesSpec } from "./plot";
 
 export interface TrainingUi {
@@ -48,6 +49,7 @@ export class TrainingTab {
   private readonly emptyBox = h("div");
   private readonly lossPlot: LinePlot;
   private metricsPlot: LinePlot | null = null;
+  private readonly gradients = new GradientSection();
 
   private run: RunDetail | null = null;
   /** Runs to overlay, as the host sent them; the run shown is left out when drawing (see overlays). */
@@ -71,6 +73,7 @@ export class TrainingTab {
       this.header,
       this.emptyBox,
       h("section", { class: "loss" }, h("h3", {}, t("Loss per step")), this.lossBox, this.clippedNote, h("p", { class: "hint" }, t("Drag across the chart to zoom in; double-click to zoom out."))),
+      this.gradients.el,
       this.metricsBox,
       this.epochsBox,
     );
@@ -82,9 +85,20 @@ export class TrainingTab {
     this.run = detail;
     this.lossPlot.configure({ series: this.lossSeries() });
     this.rebuildCurves();
+    this.gradients.setRun(detail);
     this.renderHeader();
     this.renderToolbar();
     this.renderEpochs();
+  }
+
+  /** Scrolls the gradient norms into view. */
+  showGradients(): void {
+    requestAnimationFrame(() => this.gradients.el.scrollIntoView({ behavior: "smooth", block: "start" }));
+  }
+
+  /** A gradient warning was folded into the run. */
+  gradientWarningAdded(): void {
+    this.gradients.warningsChanged();
   }
 
   /** Earlier runs of the same file, overlaid. */
@@ -126,6 +140,7 @@ export class TrainingTab {
     this.table.set(LR, x, s.lr);
     this.table.columns[SMOOTH][row] = emaStep(this.ema, s.loss, this.ui.smoothing);
     this.schedule();
+    this.gradients.stepAdded();
   }
 
   epochAdded(): void {
@@ -295,7 +310,15 @@ export class TrainingTab {
       ),
       h("p", { class: "meta" }, icon("server-process"), ` ${t("Run on: {0}", info.backend)}`),
       this.backend && this.backend !== info.backend ? backendLine : null,
-      info.error ? banner("error", "error", info.status === "failed" ? t("The run failed ({0})", info.error.kind) : t("The run reported an error ({0})", info.error.kind), h("span", { class: "mono" }, info.error.message)) : null,
+      info.error
+        ? banner(
+            "error",
+            "error",
+            info.status === "failed" ? t("The run failed ({0})", info.error.kind) : t("The run reported an error ({0})", info.error.kind),
+            h("span", { class: "mono" }, info.error.message),
+            ...(info.error.kind === "nan" ? [h("a", { href: `#${GRADIENTS_ID}`, class: "gradients-link", onclick: (e: Event) => (e.preventDefault(), this.showGradients()) }, t("See the gradient norm per step"))] : []),
+          )
+        : null,
       this.run!.summary.damaged ? banner("warning", "warning", t("Some of the run's files could not be read; the rest is shown"), h("span", { class: "mono" }, t("damaged: {0}", this.run!.summary.damaged))) : null,
       this.run!.stepsOnDisk ? h("p", { class: "hint" }, t("The loss per step is drawn from means of equal runs of steps: {0} steps are on disk (metrics.jsonl).", formatCount(this.run!.stepsOnDisk, language))) : null,
     );

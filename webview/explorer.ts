@@ -78,6 +78,9 @@ function onMessage(m: ToExplorer): void {
       return training.setBackend(m.summary);
     case "tab":
       return selectTab(TABS.findIndex((tab) => tab.id === m.tab));
+    case "showSection":
+      selectTab(TRAINING_TAB);
+      return training.showGradients();
   }
 }
 
@@ -103,6 +106,8 @@ function onEvent(runId: string, event: RunEvent): void {
       return training.epochAdded();
     case "info":
       return training.infoChanged();
+    case "gradientWarning":
+      return training.gradientWarningAdded();
     case "snapshot":
       return parameters.show(run.snapshot, false);
     case "dynamics":

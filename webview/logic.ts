@@ -181,7 +181,7 @@ export class CurveTable {
  * Folds one live event into the run shown, in place, and says what changed so the view redraws only that.
  * The same folding rebuilds what the run store holds, so a reloaded webview shows the same thing.
  */
-export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "step" | "epoch" | "snapshot" | "dynamics" | null {
+export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "step" | "epoch" | "snapshot" | "dynamics" | "gradientWarning" | null {
   switch (event.type) {
     case "start":
     case "end":
@@ -191,8 +191,13 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "ste
       detail.summary.info = { ...detail.summary.info, error: event.error };
       return "info";
     case "step":
-      detail.steps.push({ epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr, time: event.time });
+      detail.steps.push({ epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr, time: event.time, ...(event.gradNorms ? { gradNorms: event.gradNorms } : {}) });
       return "step";
+    case "gradientWarning": {
+      const info = detail.summary.info;
+      detail.summary.info = { ...info, gradientWarnings: [...(info.gradientWarnings ?? []), event.warning], gradientWarningCount: (info.gradientWarningCount ?? 0) + 1 };
+      return "gradientWarning";
+    }
     case "epoch": {
       const entry = { epoch: event.epoch, loss: event.loss, metrics: event.metrics };
       const i = detail.epochs.findIndex((e) => e.epoch === event.epoch);

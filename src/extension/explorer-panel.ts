@@ -133,6 +133,12 @@ export class ExplorerPanel implements vscode.Disposable {
     this.send((this.compare = { type: "compare", runs }));
   }
 
+  /** Brings a section of the explorer into view (the Training tab's gradient norms, from the NaN stop's message). */
+  postReveal(section: "gradients"): void {
+    this.reveal(false);
+    this.send({ type: "showSection", section });
+  }
+
   /** The backend the next run will use, and why others were skipped. */
   postBackend(summary: string): void {
     this.send((this.backend = { type: "backend", summary }));

@@ -7,8 +7,10 @@
 //   trace-service.ts traces on open and save, diagnostics        runs.ts       the runs and the Runs view
 //   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
 //   walkthrough.ts   "Get started with Unroll" and its steps     l10n.ts       the user's language (see l10n/README.md)
+//   checkpoint-editor.ts the .safetensors viewer (custom editor)
 import * as vscode from "vscode";
 import * as path from "node:path";
+import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
 import { Panels } from "./panels";
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext) {
     runs,
     sessions,
     new Panels(context.extensionUri, traces, sessions, runs, log),
+    CheckpointEditorProvider.register(context.extensionUri, (m) => log.appendLine(m)),
     ...registerCommands({ extension: context, settings, traces, sessions, runs }),
     ...registerWalkthrough(context, traces, sessions),
     vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),

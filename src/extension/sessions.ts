@@ -63,7 +63,15 @@ export class TrainingSessions implements vscode.Disposable {
     const runsFolder = runsFolderFor(settings, file);
     const session: Session = { file, training: undefined as unknown as Training };
     session.training = startTraining(
-      { file, backend: settings.backend, snapshotEvery: settings.snapshotEvery, dataTimeout: settings.dataTimeout, runsFolder },
+      {
+        file,
+        backend: settings.backend,
+        snapshotEvery: settings.snapshotEvery,
+        dataTimeout: settings.dataTimeout,
+        runsFolder,
+        vanishingRatio: settings.vanishingRatio,
+        explodingRatio: settings.explodingRatio,
+      },
       (event) => this.onEvent(session, event),
     );
     this.sessions.set(file, session);
@@ -86,7 +94,13 @@ export class TrainingSessions implements vscode.Disposable {
       const message = location
         ? vscode.l10n.t("Unroll: training {0} failed ({1}:{2}): {3}", path.basename(file), path.basename(location.file), location.line, result.error.message)
         : vscode.l10n.t("Unroll: training {0} failed: {1}", path.basename(file), result.error.message);
-      void vscode.window.showErrorMessage(message, showLine()).then((c) => c && location && showLocation(location));
+      // A NaN or an infinity: the gradient norm per step (Training tab) shows which parameter went first.
+      const showGradients = vscode.l10n.t("Show Gradient Norms");
+      const actions = [...(location ? [showLine()] : []), ...(result.error.kind === "nan" ? [showGradients] : [])];
+      void vscode.window.showErrorMessage(message, ...actions).then((c) => {
+        if (c === showLine() && location) showLocation(location);
+        if (c === showGradients) ExplorerPanel.show(file).postReveal("gradients");
+      });
     } else if (run?.halted) {
       const { location, afterMs } = run.halted;
       const seconds = Math.round(afterMs / 100) / 10;
@@ -128,6 +142,10 @@ export class TrainingSessions implements vscode.Disposable {
         break;
       case "epoch":
         this.runs.scheduleRefresh();
+        break;
+      case "gradientWarning":
+        session.gradientWarning = event.warning;
+        session.gradientWarnings = (session.gradientWarnings ?? 0) + 1;
         break;
       case "log":
         this.log.append(event.text);

@@ -1,7 +1,7 @@
 // Unroll's settings as typed values, and the one place their defaults live: package.json's "configuration"
 // says the same (test/unit/settings.test.ts compares them), and the runner's own defaults are these.
 import { DEFAULT_TIMEOUT_MS } from "../runner/trace-client";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_SNAPSHOT_EVERY } from "../runner/train-contract";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO } from "../runner/train-contract";
 
 export interface Settings {
   backend: string;
@@ -10,6 +10,10 @@ export interface Settings {
   inlayHints: boolean;
   snapshotEvery: number;
   dataTimeout: number;
+  /** Gradient health: flag a gradient norm below this × its running median (0: off)… */
+  vanishingRatio: number;
+  /** …or above this × its running median (0: off). */
+  explodingRatio: number;
   /** Relative to a workspace folder, without a leading "./" or a trailing "/". */
   runsFolder: string;
 }
@@ -21,6 +25,8 @@ export const DEFAULTS: Settings = {
   inlayHints: true,
   snapshotEvery: DEFAULT_SNAPSHOT_EVERY,
   dataTimeout: DEFAULT_DATA_TIMEOUT_S,
+  vanishingRatio: DEFAULT_VANISHING_RATIO,
+  explodingRatio: DEFAULT_EXPLODING_RATIO,
   runsFolder: ".unroll/runs",
 };
 
@@ -32,6 +38,8 @@ export const KEYS: Record<keyof Settings, string> = {
   inlayHints: "inlayHints.enabled",
   snapshotEvery: "snapshotEvery",
   dataTimeout: "dataTimeout",
+  vanishingRatio: "gradients.vanishingRatio",
+  explodingRatio: "gradients.explodingRatio",
   runsFolder: "runsFolder",
 };
 
@@ -48,6 +56,8 @@ export function readSettings(config: { get<T>(key: string, defaultValue: T): T }
     inlayHints: read("inlayHints"),
     snapshotEvery: read("snapshotEvery"),
     dataTimeout: read("dataTimeout"),
+    vanishingRatio: read("vanishingRatio"),
+    explodingRatio: read("explodingRatio"),
     runsFolder: read("runsFolder").replace(/^\.\/|\/$/g, ""),
   };
 }

@@ -2,6 +2,7 @@
 // result once it ended. Click it to open the explorer of the file training.
 import * as vscode from "vscode";
 import * as path from "node:path";
+import type { GradientWarning } from "../protocol";
 
 /** What the status bar shows of a training session. */
 export interface SessionStatus {
@@ -11,7 +12,14 @@ export interface SessionStatus {
   epoch?: number;
   step?: number;
   loss?: number;
+  /** The latest gradient warning of the run, and how many it raised. */
+  gradientWarning?: GradientWarning;
+  gradientWarnings?: number;
 }
+
+/** "vanishing gradient in weight_hh_l0 at step 140" */
+export const gradientNote = (w: GradientWarning) =>
+  w.kind === "vanishing" ? vscode.l10n.t("vanishing gradient in {0} at step {1}", w.parameter, w.step) : vscode.l10n.t("exploding gradient in {0} at step {1}", w.parameter, w.step);
 
 export class TrainingStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("unroll.training", vscode.StatusBarAlignment.Left, 50);
@@ -24,8 +32,10 @@ export class TrainingStatusBar implements vscode.Disposable {
   show(running: SessionStatus | undefined, ended?: SessionStatus): void {
     if (!running) {
       if (ended?.backend) {
-        this.item.text = `$(check) ${vscode.l10n.t("Unroll {0} · loss {1}", ended.backend.name, ended.loss?.toFixed(4) ?? "–")}`;
-        this.item.tooltip = vscode.l10n.t("Last run: {0}", ended.backend.summary);
+        const warning = ended.gradientWarning;
+        this.item.text = `$(check) ${vscode.l10n.t("Unroll {0} · loss {1}", ended.backend.name, ended.loss?.toFixed(4) ?? "–")}${warning ? ` · $(warning) ${vscode.l10n.t("{0} gradient warning(s)", ended.gradientWarnings ?? 1)}` : ""}`;
+        this.item.tooltip = vscode.l10n.t("Last run: {0}", ended.backend.summary) + (warning ? `\n${vscode.l10n.t("Latest gradient warning: {0}", gradientNote(warning))}` : "");
+        this.item.backgroundColor = undefined;
       } else this.item.hide();
       return;
     }
@@ -33,8 +43,20 @@ export class TrainingStatusBar implements vscode.Disposable {
     if (running.epoch !== undefined) {
       parts.push(vscode.l10n.t("epoch {0}/{1}", running.epoch, running.epochs ?? "?"), vscode.l10n.t("step {0}", running.step ?? "?"), vscode.l10n.t("loss {0}", running.loss?.toFixed(4) ?? "–"));
     }
+    const warning = running.gradientWarning;
+    if (warning) parts.push(`$(warning) ${gradientNote(warning)}`);
     this.item.text = parts.join(" · ");
     this.item.tooltip = vscode.l10n.t("Training {0} on {1} — click to open the explorer", path.basename(running.file), running.backend?.summary ?? "…");
+    if (warning) {
+      this.item.tooltip += `\n${vscode.l10n.t(
+        "{0} gradient warning(s); the latest: {1} (norm {2}, running median {3}). The Training tab charts the gradient norms.",
+        running.gradientWarnings ?? 1,
+        gradientNote(warning),
+        warning.norm.toExponential(1),
+        warning.median.toExponential(1),
+      )}`;
+    }
+    this.item.backgroundColor = warning ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
     this.item.command = { command: "unroll.openExplorer", title: vscode.l10n.t("Open Explorer"), arguments: [vscode.Uri.file(running.file)] };
     this.item.show();
   }

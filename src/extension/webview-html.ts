@@ -3,7 +3,7 @@
 // only from the extension's own dist/webview/ and media/ folders.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
-import type { ToExplorer, ToRunsTable, ToRunsView } from "../protocol";
+import type { ToCheckpoint, ToExplorer, ToRunsTable, ToRunsView } from "../protocol";
 import { webviewL10n } from "./l10n";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
@@ -17,7 +17,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 export interface Page {
   /** dist/webview/<script>.js and media/<script>.css. */
-  script: "explorer" | "runs" | "runs-table";
+  script: "explorer" | "runs" | "runs-table" | "checkpoint";
   title: string;
   /** Stylesheets from dist/webview/ (copied from packages) besides codicons. */
   vendorStyles?: string[];
@@ -87,7 +87,7 @@ export function receive<M extends { type: string }>(
 }
 
 /** Posts to a webview that may be gone (posting to a disposed one throws). */
-export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView | ToRunsTable): void {
+export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView | ToRunsTable | ToCheckpoint): void {
   if (!webview) return;
   try {
     void webview.postMessage(message);

@@ -1,7 +1,7 @@
 // Reading the run store's files back, whatever they hold: every function here takes text (or parsed JSON) that
 // a user, another process or a dying process wrote, and returns data plus what could not be read; none
 // throws. Plain data only (no "fs", no "unroll"), so the CLI, the extension host and tests share it.
-import type { BestMetric, Hyperparameters, LayerDynamics, ParameterSnapshot, Point, RunEvent, RunInfo, RunStatus } from "../protocol";
+import type { BestMetric, GradientWarning, Hyperparameters, LayerDynamics, ParameterSnapshot, Point, RunEvent, RunInfo, RunStatus } from "../protocol";
 
 export type StepLine = Extract<RunEvent, { type: "step" }>;
 export type EpochLine = Extract<RunEvent, { type: "epoch" }>;
@@ -91,9 +91,14 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
     ...(metrics ? { finalMetrics: metrics } : {}),
     ...(best ? { best } : {}),
     ...(isObject(e) && isString(e.message) ? { error: runnerError(e, e.message) } : {}),
+    ...optional("gradientWarnings", (v): v is GradientWarning[] => Array.isArray(v) && v.every(isGradientWarning)),
+    ...optional("gradientWarningCount", (v): v is number => Number.isInteger(v) && (v as number) >= 0),
   };
   return problems.length ? { info, damaged: problems.join("; ") } : { info };
 }
+
+const isGradientWarning = (w: unknown): w is GradientWarning =>
+  isObject(w) && isString(w.parameter) && (w.kind === "vanishing" || w.kind === "exploding") && isNumber(w.step) && isNumber(w.epoch) && isNumber(w.norm) && isNumber(w.median);
 
 function runnerError(e: Json, message: string): NonNullable<RunInfo["error"]> {
   const l = e.location;
@@ -138,6 +143,18 @@ function parseBest(v: unknown): Record<string, BestMetric> | null {
   return out;
 }
 
+/** A step line's gradient norms by parameter: the entries that are numbers (JSON writes NaN and infinities as
+ *  null: those stay NaN); undefined when absent (older runs) or not an object. */
+export function parseGradNorms(v: unknown): Record<string, number> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [name, norm] of Object.entries(v)) {
+    if (typeof norm === "number") out[name] = norm;
+    else if (norm === null) out[name] = NaN;
+  }
+  return out;
+}
+
 /** One metrics.jsonl line, or null for anything that is not a well-formed step or epoch line. */
 export function parseMetricLine(line: string): MetricLine | null {
   let v: unknown;
@@ -148,7 +165,10 @@ export function parseMetricLine(line: string): MetricLine | null {
   }
   if (!isObject(v) || !isNumber(v.epoch)) return null;
   const time = isNumber(v.time) ? v.time : 0;
-  if (v.type === "step" && isNumber(v.step) && isNumber(v.loss)) return { type: "step", epoch: v.epoch, step: v.step, loss: v.loss, lr: isNumber(v.lr) ? v.lr : NaN, time };
+  if (v.type === "step" && isNumber(v.step) && isNumber(v.loss)) {
+    const gradNorms = parseGradNorms(v.gradNorms);
+    return { type: "step", epoch: v.epoch, step: v.step, loss: v.loss, lr: isNumber(v.lr) ? v.lr : NaN, time, ...(gradNorms ? { gradNorms } : {}) };
+  }
   if (v.type === "epoch" && isNumber(v.loss)) return { type: "epoch", epoch: v.epoch, loss: v.loss, metrics: parseMetrics(v.metrics ?? {}) ?? {}, time };
   return null;
 }

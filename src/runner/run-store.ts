@@ -350,9 +350,25 @@ function downsampleSteps(steps: StepLine[], max: number): StepLine[] {
   const out: StepLine[] = [];
   for (let i = 0; i < steps.length; i += size) {
     const chunk = steps.slice(i, i + size);
-    out.push({ ...chunk[chunk.length - 1], loss: chunk.reduce((s, p) => s + p.loss, 0) / chunk.length });
+    const gradNorms = meanNorms(chunk);
+    out.push({ ...chunk[chunk.length - 1], loss: chunk.reduce((s, p) => s + p.loss, 0) / chunk.length, ...(gradNorms ? { gradNorms } : {}) });
   }
   return out;
+}
+
+/** The geometric mean of each parameter's gradient norm over the steps that have it (norms span decades: the
+ *  arithmetic mean would be the largest one's); undefined when no step has any. */
+function meanNorms(steps: StepLine[]): Record<string, number> | undefined {
+  const sums = new Map<string, [logSum: number, count: number]>();
+  for (const s of steps) {
+    for (const [name, norm] of Object.entries(s.gradNorms ?? {})) {
+      if (!(norm > 0 && Number.isFinite(norm))) continue;
+      const [sum, count] = sums.get(name) ?? [0, 0];
+      sums.set(name, [sum + Math.log(norm), count + 1]);
+    }
+  }
+  if (!sums.size) return undefined;
+  return Object.fromEntries([...sums].map(([name, [sum, count]]) => [name, Math.exp(sum / count)]));
 }
 
 /** A run as listed: run.json, and the sparkline from summary.json plus the metrics lines written since (the
@@ -483,7 +499,7 @@ export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN): Pr
   const problems = [run.damaged];
   const detail: RunDetail = {
     summary: { info: run.info, dir, lossCurve: curve.points() },
-    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr, time }) => ({ epoch, step, loss, lr, time })),
+    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr, time, gradNorms }) => ({ epoch, step, loss, lr, time, ...(gradNorms ? { gradNorms } : {}) })),
     ...(run.steps.length > maxSteps ? { stepsOnDisk: run.steps.length } : {}),
     epochs: run.epochs.map(({ epoch, loss, metrics }) => ({ epoch, loss, metrics })),
   };

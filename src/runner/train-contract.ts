@@ -7,6 +7,10 @@ import { parseArgs, stringOption, type Parsed } from "./command-line";
 export const DEFAULT_SNAPSHOT_EVERY = 50;
 /** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
 export const DEFAULT_DATA_TIMEOUT_S = 120;
+/** Gradient health: a parameter's gradient norm below VANISHING × its running median, or above EXPLODING ×, is
+ *  flagged (0 turns either off). */
+export const DEFAULT_VANISHING_RATIO = 0.01;
+export const DEFAULT_EXPLODING_RATIO = 100;
 /** The watchdog's pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
 export const WATCHDOG_FD = 4;
 
@@ -23,12 +27,15 @@ export interface TrainOptions {
   runsFolder?: string;
   /** The time limit of the experiment's `data()`, in seconds (0: none; default: $UNROLL_DATA_TIMEOUT, else 120). */
   dataTimeout?: number;
+  /** Gradient health thresholds, relative to each parameter's running median (0: off; default: the constants above). */
+  vanishingRatio?: number;
+  explodingRatio?: number;
 }
 
-const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout"];
+const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio"];
 
 /** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N]
- *  [--runs DIR] [--data-timeout SECONDS]` — `unroll train`'s options, less the CLI's own. */
+ *  [--runs DIR] [--data-timeout SECONDS] [--vanishing-ratio R] [--exploding-ratio R]` — `unroll train`'s options, less the CLI's own. */
 export function trainArgs(o: TrainOptions): string[] {
   const args = [o.file];
   if (o.epochs !== undefined) args.push("--epochs", String(o.epochs));
@@ -36,6 +43,8 @@ export function trainArgs(o: TrainOptions): string[] {
   if (o.snapshotEvery !== undefined) args.push("--snapshot-every", String(o.snapshotEvery));
   if (o.runsFolder) args.push("--runs", o.runsFolder);
   if (o.dataTimeout !== undefined) args.push("--data-timeout", String(o.dataTimeout));
+  if (o.vanishingRatio !== undefined) args.push("--vanishing-ratio", String(o.vanishingRatio));
+  if (o.explodingRatio !== undefined) args.push("--exploding-ratio", String(o.explodingRatio));
   return args;
 }
 
@@ -61,6 +70,13 @@ export function trainOptions({ positional, options }: Parsed, others: readonly s
   const timeout = value("data-timeout");
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(seconds >= 0)) throw new Error(`--data-timeout must be a number of seconds (0: no limit), got '${timeout}'`);
+  const ratio = (name: string) => {
+    const text = value(name);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!(n >= 0 && Number.isFinite(n))) throw new Error(`--${name} must be a number ≥ 0 (0: off), got '${text}'`);
+    return n;
+  };
   const runs = value("runs");
   return {
     file: path.resolve(positional[0]),
@@ -69,6 +85,8 @@ export function trainOptions({ positional, options }: Parsed, others: readonly s
     snapshotEvery: count("snapshot-every"),
     runsFolder: runs && path.resolve(runs),
     dataTimeout: seconds,
+    vanishingRatio: ratio("vanishing-ratio"),
+    explodingRatio: ratio("exploding-ratio"),
   };
 }
 

@@ -12,8 +12,9 @@ import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, v
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
+import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { compactDynamics, snapshotParameters } from "./snapshot";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_SNAPSHOT_EVERY, type TrainOptions } from "./train-contract";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "./train-contract";
 import { secondsFromEnv, timeoutError, type Watchdog } from "./watchdog-host";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */
@@ -31,6 +32,15 @@ function nanFailure(what: string, value: number, step: number, epoch: number, mo
   const culprit = firstNonFiniteGradient(model);
   const where = culprit ? `the first parameter whose gradient is not finite: ${culprit}` : "every gradient is finite";
   return new RunFailure({ kind: "nan", message: `${what} became ${value} at step ${step} (epoch ${epoch}); ${where}` });
+}
+
+/** Each parameter's gradient norm (PyTorch names; parameters without a gradient left out), read back in one
+ *  batch: a sum of squares per parameter, stacked, one read for them all. Call inside a tidy. */
+export function gradientNorms(model: nn.Module): Record<string, number> {
+  const named = model.namedParameters().filter(([, p]) => p.grad);
+  if (!named.length) return {};
+  const norms = tf.stack(named.map(([, p]) => p.grad!.square().sum())).sqrt().dataSync();
+  return Object.fromEntries(named.map(([name], i) => [name, norms[i]]));
 }
 
 /** Metric values as numbers or strings (a scalar tensor becomes its number). */
@@ -136,6 +146,7 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       emit({ type: "checkpoint", epoch, step, file });
     };
 
+    const monitor = new GradientMonitor({ vanishing: options.vanishingRatio ?? DEFAULT_VANISHING_RATIO, exploding: options.explodingRatio ?? DEFAULT_EXPLODING_RATIO });
     let stopped = false;
     while (epoch < epochs && !stopped) {
       epoch++;
@@ -148,10 +159,12 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
           if (size !== undefined) info.hparams!.batchSize = size; // written with the first epoch's run.json
         }
         step++;
+        let gradNorms: Record<string, number> = {};
         const value = tf.tidy(() => {
           model.zeroGrad();
           const value = backward(() => lossOf(batch, epoch));
           if (!Number.isFinite(value)) throw nanFailure("the loss", value, step, epoch, model);
+          gradNorms = gradientNorms(model); // before clipping: what backward gave
           if (experiment.clipGradNorm !== undefined) {
             const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
             if (!Number.isFinite(norm)) throw nanFailure("the gradient norm", norm, step, epoch, model);
@@ -160,9 +173,14 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
           return value;
         });
         losses.push(value);
-        const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: elapsed() } as const;
+        const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: elapsed(), gradNorms } as const;
         store.appendMetric(line);
         emit(line);
+        for (const warning of monitor.observe(step, epoch, gradNorms)) {
+          info.gradientWarningCount = (info.gradientWarningCount ?? 0) + 1;
+          if ((info.gradientWarnings ??= []).length < MAX_WARNINGS) info.gradientWarnings.push(warning);
+          emit({ type: "gradientWarning", warning });
+        }
         if (step % snapshotEvery === 0) snapshot(epoch);
         await yieldToEvents();
         if ((stopped = stopRequested())) break;

@@ -171,7 +171,7 @@ type Metrics = Record<string, number | string>;
 /** Trains a model file with `train` from src/runner/training.ts into a temporary runs folder, "unroll" being
  *  this test's library; checks that the run completed, emitted and stored every epoch; returns each epoch's
  *  loss and metrics. `source` (a model file's text) is written to a temporary folder, else `file` is trained. */
-async function trainHere(what: { file: string } | { source: string }, epochs?: number): Promise<{ loss: number; metrics: Metrics }[]> {
+async function trainHere(what: { file: string } | { source: string }, epochs?: number, seen: RunEvent[] = []): Promise<{ loss: number; metrics: Metrics }[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-examples-here-"));
   const file = "file" in what ? what.file : path.join(dir, "experiment.ts");
   if ("source" in what) fs.writeFileSync(file, what.source);
@@ -184,7 +184,7 @@ async function trainHere(what: { file: string } | { source: string }, epochs?: n
     const events: RunEvent[] = [];
     const runs = path.join(dir, "runs");
     const options = { file, epochs, runsFolder: runs, backend: process.env.UNROLL_BACKEND ?? "wasm", snapshotEvery: 1_000_000 };
-    const status = await train(options, (event) => events.push(event), () => false);
+    const status = await train(options, (event) => (events.push(event), seen.push(event)), () => false);
     const error = events.find((e) => e.type === "error");
     assert.equal(status, "completed", `${path.basename(file)}: ${error ? JSON.stringify(error) : status}`);
     const start = events.find((e): e is Extract<RunEvent, { type: "start" }> => e.type === "start")!;
@@ -249,5 +249,23 @@ describe("experiments (in process)", () => {
     assert.ok(rnn < 1e-6, `RNN: ‖∂L/∂h_0‖ / ‖∂L/∂h_49‖ = ${rnn}`);
     assert.ok(lstm > 1e-2, `LSTM: ‖∂L/∂h_0‖ / ‖∂L/∂h_49‖ = ${lstm}`);
     assert.ok(lstm / rnn > 1e6);
+  });
+
+  test("09b/09c: training the RNN raises vanishing-gradient warnings, the LSTM none; every step records every parameter's norm", LIMIT, async () => {
+    const warningsOf = async (kind: string) => {
+      const events: RunEvent[] = [];
+      await trainHere(experimentOf("09_vanishing_gradients.ts", `firstTokenExperiment({ kind: "${kind}" })`), 4, events);
+      const steps = events.filter((e): e is Extract<RunEvent, { type: "step" }> => e.type === "step");
+      assert.ok(steps.every((s) => Object.keys(s.gradNorms ?? {}).length === 6), `${kind}: six parameters' norms at every step`);
+      const warnings = events.flatMap((e) => (e.type === "gradientWarning" ? [e.warning] : []));
+      const end = events.at(-1)!;
+      assert.ok(end.type === "end");
+      assert.deepEqual(end.run.gradientWarnings ?? [], warnings, "run.json keeps the warnings");
+      return warnings;
+    };
+    const rnn = await warningsOf("rnn");
+    assert.ok(rnn.some((w) => w.kind === "vanishing" && w.parameter === "rnn.weight_hh_l0"), JSON.stringify(rnn));
+    assert.ok(rnn.every((w) => w.norm < 0.01 * w.median && w.step > 10));
+    assert.deepEqual(await warningsOf("lstm"), []);
   });
 });

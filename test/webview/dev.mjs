@@ -251,6 +251,18 @@ if (realDir) {
   }
 }
 
+// --checkpoint=FILE.json: the checkpoint viewer fed with a CheckpointView (what the host's readCheckpoint gives
+// for a .safetensors file), e.g. written by `node -e` from a bundle of src/runner/safetensors-file.ts.
+const checkpointJson = args.find((a) => a.startsWith("--checkpoint="))?.slice(13);
+if (checkpointJson) {
+  const { readFileSync } = await import("node:fs");
+  const view = JSON.parse(readFileSync(checkpointJson, "utf8"));
+  for (const theme of ["dark", "light"]) {
+    const file = page(`checkpoint-${theme}`, "checkpoint", theme, { state: {}, messages: [{ type: "checkpoint", view }] });
+    shots.push({ file, height: 2400, width: 1200 });
+  }
+}
+
 console.log(`pages in ${out}`);
 const chromium = () => {
   const found = ["chromium", "chromium-browser", "google-chrome"].find((c) => {

@@ -1,0 +1,8 @@
+// Lesson 9c: the first-token task of 09 trained with an LSTM whose forget gate starts open (bias 3): the
+// gradient keeps flowing through the cell state, and no gradient warning fires at the learning rate that
+// saturates 09b's RNN.
+//
+//   npx unroll train examples/09c_vanishing_lstm.ts
+import { firstTokenExperiment } from "./09_vanishing_gradients";
+
+export default firstTokenExperiment({ kind: "lstm" });

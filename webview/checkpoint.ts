@@ -1,0 +1,95 @@
+// The checkpoint viewer: every tensor of a .safetensors file (name, dtype, shape, statistics) as the host read it,
+// and a card per tensor with its histogram and heatmap; recurrent weights (PyTorch names) are split into their
+// gate blocks (i f g o, r z n) with per-gate statistics. The host sends summaries and downsampled heatmaps only.
+import type { CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/protocol";
+import { banner, basename, connect, fill, h, heatmap, histogram, icon } from "./common";
+import { checkpointModules, tensorNote } from "./checkpoint-logic";
+import { t } from "./l10n";
+import { formatCount, formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid } from "./logic";
+
+const vscode = connect<Record<string, never>, ToCheckpoint, FromCheckpoint>({}, onMessage);
+const file = document.body.dataset.file ?? "";
+const main = h("main", {}, h("p", { class: "empty" }, t("Reading the checkpoint…")));
+document.body.append(h("header", { class: "file" }, icon("database"), ` ${basename(file)}`, h("span", { class: "muted" }, ` ${file}`)), main);
+vscode.ready();
+
+function onMessage(m: ToCheckpoint): void {
+  if (m.type === "checkpoint") show(m.view);
+}
+
+function show(view: CheckpointView): void {
+  if (view.error) return fill(main, banner("error", "error", "This file could not be read as safetensors", h("span", { class: "mono" }, view.error)));
+  const modules = checkpointModules(view.tensors);
+  const metadata = Object.entries(view.metadata);
+  fill(
+    main,
+    h("p", { class: "meta" }, t("{0} tensors · {1} values · {2}", formatCount(view.tensorCount), formatCount(view.tensors.reduce((s, x) => s + x.shape.reduce((a, b) => a * b, 1), 0)), formatBytes(view.bytes)), metadata.length ? ` · metadata: ${metadata.map(([k, v]) => `${k}=${v}`).join(", ")}` : ""),
+    modules.length ? h("ul", { class: "modules", "aria-label": "Recurrent modules" }, ...modules.map((m) => h("li", {}, m))) : null,
+    view.tensorCount > view.tensors.length ? h("p", { class: "hint" }, t("The first {0} tensors are shown.", formatCount(view.tensors.length))) : null,
+    table(view.tensors),
+    h("div", { class: "cards" }, ...view.tensors.filter((tensor) => tensor.heatmap).map(card)),
+  );
+}
+
+const formatBytes = (n: number) => (n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`);
+
+function table(tensors: CheckpointTensor[]): HTMLElement {
+  const num = (v: number) => h("td", { class: "num" }, formatNumber(v));
+  const reveal = (name: string) => main.querySelector(`[data-tensor="${CSS.escape(name)}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" });
+  return h(
+    "table",
+    { class: "grid compact params", "aria-label": "Tensors" },
+    h("thead", {}, h("tr", {}, ...["Tensor", "Dtype", "Shape", "Mean", "Std", "Min", "Max", "Norm", "Non-finite"].map((c, i) => h("th", { class: i > 2 ? "num" : "" }, c)))),
+    h(
+      "tbody",
+      {},
+      ...tensors.map((tensor) =>
+        h(
+          "tr",
+          { tabindex: 0, title: tensor.heatmap ? t("Show its histogram and heatmap") : "", onclick: () => reveal(tensor.name), onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(tensor.name) },
+          h("td", { class: "mono" }, tensor.name),
+          h("td", { class: "mono" }, tensor.dtype),
+          h("td", { class: "mono" }, formatShape(tensor.shape)),
+          num(tensor.mean),
+          num(tensor.std),
+          num(tensor.min),
+          num(tensor.max),
+          num(tensor.norm),
+          h("td", { class: "num" }, tensor.nonFinite ? formatCount(tensor.nonFinite) : "0"),
+        ),
+      ),
+    ),
+  );
+}
+
+function card(tensor: CheckpointTensor): HTMLElement {
+  // The Parameters tab's helpers read a snapshot: this tensor has the same fields, less its gradient.
+  const p = { ...tensor, gradNorm: null, histogram: tensor.histogram!, heatmap: tensor.heatmap! } as ParameterSnapshot;
+  const grid = parameterGrid(p);
+  const blocks = gateBlocks(p);
+  const downsampled = !!tensor.heatmap!.downsampledFrom;
+  const describe = (row: number, col: number, v: number) => {
+    const gate = blocks.find((b) => row >= b.start && row < b.end);
+    const where = tensor.shape.length <= 1 ? `[${row}]` : `[${row}, ${col}]`;
+    return `${tensor.name}${downsampled ? ` block ${where} (averaged)` : where}${gate ? `, gate ${gateTitle(gate.label)}` : ""}: ${formatNumber(v)}`;
+  };
+  return h(
+    "section",
+    { class: "card", "data-tensor": tensor.name },
+    h("h4", { class: "mono" }, tensor.name, h("span", { class: "muted" }, ` ${tensor.dtype} ${formatShape(tensor.shape)}`)),
+    h("p", { class: "meta" }, tensorNote(tensor) || "\u00a0"),
+    h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2}", formatNumber(tensor.mean), formatNumber(tensor.std), formatNumber(tensor.norm))),
+    histogram(p.histogram, t("Histogram of {0}", tensor.name)),
+    heatmap(grid, { label: t("Heatmap of {0}", tensor.name), blocks, describe, strip: grid.cols === 1, height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined }),
+    tensor.gates && tensor.gateStats ? gateTable(tensor.gates, tensor.gateStats) : null,
+  );
+}
+
+function gateTable(gates: string[], stats: NonNullable<CheckpointTensor["gateStats"]>): HTMLElement {
+  return h(
+    "table",
+    { class: "grid compact gate-stats", "aria-label": "Statistics per gate" },
+    h("thead", {}, h("tr", {}, ...["Gate", "Mean", "Std", "Min", "Max", "Norm"].map((c, i) => h("th", { class: i ? "num" : "" }, c)))),
+    h("tbody", {}, ...gates.map((g, i) => h("tr", { title: gateTitle(g) }, h("td", { class: "mono" }, g), ...(["mean", "std", "min", "max", "norm"] as const).map((k) => h("td", { class: "num" }, formatNumber(stats[i]?.[k])))))),
+  );
+}
