@@ -100,7 +100,11 @@ function pytorch(ids: string[]): { cases: Record<string, Timing>; setup: string 
   const script = path.join(__dirname, "../../bench/torch_ref.py");
   if (!fs.existsSync(python)) return "no /usr/bin/python3";
   try {
-    const out = execFileSync(python, [script, ...ids], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BENCH_QUICK: QUICK ? "1" : "" } });
+    const out = execFileSync(python, [script, ...ids], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, BENCH_QUICK: QUICK ? "1" : "" },
+    });
     const json = JSON.parse(out) as { torch: string; threads: number; blas: string; cases: Record<string, Timing> };
     return { cases: json.cases, setup: `PyTorch ${json.torch}, ${json.threads} thread(s), ${json.blas}` };
   } catch (error) {
@@ -115,7 +119,11 @@ async function main() {
   const backend = option("backend") ?? "wasm";
   const ids = option("cases")?.split(",") ?? Object.keys(CASES);
   for (const id of ids) if (!CASES[id]) throw new Error(`unknown case ${id}; known: ${Object.keys(CASES).join(", ")}`);
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
   const loadBefore = load();
   const tfjs = await useBackend(backend, { native: false });
   const ours = Object.fromEntries(ids.map((id) => [id, bench(id)]));
@@ -134,7 +142,17 @@ async function main() {
     const nativeMs = typeof native === "string" ? undefined : native[id].ms;
     const target = NATIVE_TARGET[id[0]];
     const met = nativeMs && torchMs ? (nativeMs / torchMs <= target ? "yes" : "no") : "-";
-    return [id, CASES[id].what, ours[id].ms.toFixed(1), nativeMs?.toFixed(1) ?? "-", torchMs?.toFixed(1) ?? "-", ratio(ours[id].ms, torchMs), ratio(nativeMs, torchMs), `≤${target.toFixed(1)}x`, met];
+    return [
+      id,
+      CASES[id].what,
+      ours[id].ms.toFixed(1),
+      nativeMs?.toFixed(1) ?? "-",
+      torchMs?.toFixed(1) ?? "-",
+      ratio(ours[id].ms, torchMs),
+      ratio(nativeMs, torchMs),
+      `≤${target.toFixed(1)}x`,
+      met,
+    ];
   });
   const header = ["case", "model", `${tfjs.name} ms`, "native ms", "pytorch ms", `${tfjs.name}/pt`, "native/pt", "target", "met"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

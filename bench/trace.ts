@@ -77,7 +77,16 @@ async function main(): Promise<void> {
       backendName = first.backend || backendName;
       const note = first.error ? `${first.error.kind}: ${first.error.message.split("\n")[0]}` : "";
       const kind = first.experiment ? "experiment" : "scratchpad";
-      rows.push([path.basename(file), kind, String(first.entries.length), mark(cold, TARGETS.cold), mark(median(warm), TARGETS.warm), mark(median(edits), TARGETS.warm), batch, note]);
+      rows.push([
+        path.basename(file),
+        kind,
+        String(first.entries.length),
+        mark(cold, TARGETS.cold),
+        mark(median(warm), TARGETS.warm),
+        mark(median(edits), TARGETS.warm),
+        batch,
+        note,
+      ]);
     } finally {
       client.dispose();
       fs.rmSync(copy, { force: true });
@@ -86,7 +95,11 @@ async function main(): Promise<void> {
   const header = ["model file", "kind", "entries", `cold (<${TARGETS.cold})`, `warm (<${TARGETS.warm})`, `edited (<${TARGETS.warm})`, "example batch", "error"];
   const numeric = new Set([2, 3, 4, 5]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   console.log(`Shape traces on ${backendName || "?"}, warm and edited = median of ${runs} re-traces\n`);
   console.log([line(header), ...rows.map(line)].join("\n"));
 }

@@ -19,7 +19,10 @@ const REPEATS = 5;
 
 /** Step end times in seconds → [median ms between steps, steps per second over the run]. */
 function rates(times: number[]): [number, number] {
-  const gaps = times.slice(1).map((t, i) => (t - times[i]) * 1000).sort((a, b) => a - b);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => (t - times[i]) * 1000)
+    .sort((a, b) => a - b);
   return [gaps[Math.floor(gaps.length / 2)], (times.length - 1) / (times[times.length - 1] - times[0])];
 }
 
@@ -112,7 +115,9 @@ async function main() {
     console.log(`  ${"".padEnd(34)} ${"ms/step".padStart(8)} ${"ratio".padStart(6)} ${"steps/s".padStart(8)} ${"ratio".padStart(6)}`);
     for (const [k, [what]] of setups.entries()) {
       const [ms, rate] = figures[k];
-      console.log(`  ${what.padEnd(34)} ${ms.toFixed(2).padStart(8)} ${(ms / figures[0][0]).toFixed(2).padStart(6)} ${rate.toFixed(1).padStart(8)} ${(rate / figures[0][1]).toFixed(2).padStart(6)}`);
+      console.log(
+        `  ${what.padEnd(34)} ${ms.toFixed(2).padStart(8)} ${(ms / figures[0][0]).toFixed(2).padStart(6)} ${rate.toFixed(1).padStart(8)} ${(rate / figures[0][1]).toFixed(2).padStart(6)}`,
+      );
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });

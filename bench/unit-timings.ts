@@ -155,10 +155,20 @@ async function main(): Promise<void> {
   rows.push(["training: ended after the stop command", await repeat(stopLatency), 1000, "train.test.ts"]);
 
   const ms = (x: number) => `${x.toFixed(1)} ms`;
-  const table = rows.map(([what, x, target, from]) => [what, ms(x), Number.isFinite(target) ? `< ${ms(target)}` : "", Number.isFinite(target) ? (x < target ? "✓" : "✗") : "", from]);
+  const table = rows.map(([what, x, target, from]) => [
+    what,
+    ms(x),
+    Number.isFinite(target) ? `< ${ms(target)}` : "",
+    Number.isFinite(target) ? (x < target ? "✓" : "✗") : "",
+    from,
+  ]);
   const header = ["measurement", "median", "target", "", "was asserted in"];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   console.log(`Unit-test timings on ${backend}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}; median of ${runs}\n`);
   console.log([line(header), ...table.map(line)].join("\n"));
 }

@@ -53,4 +53,10 @@ const [outBi, hBi] = bi.forward(x);
 show("output", outBi); // [10, 3, 40]: forward and backward halves side by side
 show("h_n", hBi); // [8, 3, 20]: layer 0 forward, layer 0 reverse, layer 1 forward, …
 // Parameters of the reverse direction carry a _reverse suffix, as in PyTorch.
-console.log(`  ${bi.namedParameters().slice(0, 8).map(([n]) => n).join(", ")}, …`);
+console.log(
+  `  ${bi
+    .namedParameters()
+    .slice(0, 8)
+    .map(([n]) => n)
+    .join(", ")}, …`,
+);

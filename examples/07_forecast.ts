@@ -131,7 +131,12 @@ export function forecastExperiment({ epochs = 30, batchSize = 32, lr = 0.01, see
         rmse: round(rmse(forecast, test.actual)), // the LSTM, in ppm
         naiveRmse: round(rmse(test.last, test.actual)), // "next month = this month"
         // A stronger, seasonal baseline: this month plus last year's change over the same month.
-        seasonalRmse: round(rmse(test.actual.map((_, i) => series[split + i - 1] + series[split + i - 12] - series[split + i - 13]), test.actual)),
+        seasonalRmse: round(
+          rmse(
+            test.actual.map((_, i) => series[split + i - 1] + series[split + i - 12] - series[split + i - 13]),
+            test.actual,
+          ),
+        ),
       };
     },
   });

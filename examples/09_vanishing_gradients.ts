@@ -125,7 +125,19 @@ function firstTokenBatches(count: number, seed: number): [tf.Tensor, tf.Tensor][
 }
 
 /** Training on the first-token task: `kind` "rnn" (plain tanh RNN) or "lstm" (with `forgetBias`, default 3). */
-export function firstTokenExperiment({ kind, epochs = 8, batchesPerEpoch = 16, lr = 0.2, forgetBias = 3 }: { kind: Kind; epochs?: number; batchesPerEpoch?: number; lr?: number; forgetBias?: number }) {
+export function firstTokenExperiment({
+  kind,
+  epochs = 8,
+  batchesPerEpoch = 16,
+  lr = 0.2,
+  forgetBias = 3,
+}: {
+  kind: Kind;
+  epochs?: number;
+  batchesPerEpoch?: number;
+  lr?: number;
+  forgetBias?: number;
+}) {
   return defineExperiment({
     name: `first token of ${STEPS} (${kind === "rnn" ? "RNN" : "LSTM"})`,
     epochs,

@@ -72,7 +72,6 @@ export interface TracedShape {
   packed?: { batchSizes: number[] };
 }
 
-
 export interface TracedParameter {
   name: string;
   shape: number[];
@@ -332,18 +331,10 @@ export type FromExplorer =
 
 /** The Runs view → host. A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host
  *  acts only on a folder directly inside one of its runs folders. */
-export type FromRunsView =
-  | { type: "ready" }
-  | { type: "openRun"; dir: string }
-  | { type: "deleteRun"; dir: string }
-  | { type: "select"; dirs: string[] }; // the runs ticked, to compare
+export type FromRunsView = { type: "ready" } | { type: "openRun"; dir: string } | { type: "deleteRun"; dir: string } | { type: "select"; dirs: string[] }; // the runs ticked, to compare
 
 /** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
-export type FromRunsTable =
-  | { type: "ready" }
-  | { type: "openRun"; dir: string }
-  | { type: "select"; dirs: string[] }
-  | { type: "exportTable"; csv: string };
+export type FromRunsTable = { type: "ready" } | { type: "openRun"; dir: string } | { type: "select"; dirs: string[] } | { type: "exportTable"; csv: string };
 
 // ---------------------------------------------------------------------------------------------------
 // The checkpoint viewer (a custom editor for .safetensors files)

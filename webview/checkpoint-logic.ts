@@ -7,7 +7,10 @@ import { formatShape } from "./logic";
 export function tensorNote(t: CheckpointTensor): string {
   const parts: string[] = [];
   const r = t.recurrent;
-  if (r) parts.push(`${r.kind} ${r.module || "(top level)"}${r.layer !== undefined ? ` · layer ${r.layer}, ${r.direction}` : ""}${r.role === "weight_hr" ? " · projection" : ""}`);
+  if (r)
+    parts.push(
+      `${r.kind} ${r.module || "(top level)"}${r.layer !== undefined ? ` · layer ${r.layer}, ${r.direction}` : ""}${r.role === "weight_hr" ? " · projection" : ""}`,
+    );
   if (t.gates && t.gates.length > 1) parts.push(`gates ${t.gates.join(" ")}`);
   if (t.heatmap?.downsampledFrom) parts.push(`downsampled from ${formatShape(t.heatmap.downsampledFrom)}`);
   if (t.sampled) parts.push(`statistics of a sample of ${t.sampled.toLocaleString("en-US")} values`);

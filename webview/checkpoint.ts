@@ -23,7 +23,17 @@ function show(view: CheckpointView): void {
   const metadata = Object.entries(view.metadata);
   fill(
     main,
-    h("p", { class: "meta" }, t("{0} tensors · {1} values · {2}", formatCount(view.tensorCount), formatCount(view.tensors.reduce((s, x) => s + x.shape.reduce((a, b) => a * b, 1), 0)), formatBytes(view.bytes)), metadata.length ? ` · metadata: ${metadata.map(([k, v]) => `${k}=${v}`).join(", ")}` : ""),
+    h(
+      "p",
+      { class: "meta" },
+      t(
+        "{0} tensors · {1} values · {2}",
+        formatCount(view.tensorCount),
+        formatCount(view.tensors.reduce((s, x) => s + x.shape.reduce((a, b) => a * b, 1), 0)),
+        formatBytes(view.bytes),
+      ),
+      metadata.length ? ` · metadata: ${metadata.map(([k, v]) => `${k}=${v}`).join(", ")}` : "",
+    ),
     modules.length ? h("ul", { class: "modules", "aria-label": "Recurrent modules" }, ...modules.map((m) => h("li", {}, m))) : null,
     view.tensorCount > view.tensors.length ? h("p", { class: "hint" }, t("The first {0} tensors are shown.", formatCount(view.tensors.length))) : null,
     table(view.tensors),
@@ -31,7 +41,14 @@ function show(view: CheckpointView): void {
   );
 }
 
-const formatBytes = (n: number) => (n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`);
+const formatBytes = (n: number) =>
+  n >= 1 << 30
+    ? `${(n / 2 ** 30).toFixed(1)} GiB`
+    : n >= 1 << 20
+      ? `${(n / 2 ** 20).toFixed(1)} MiB`
+      : n >= 1024
+        ? `${(n / 1024).toFixed(1)} KiB`
+        : `${n} bytes`;
 
 function table(tensors: CheckpointTensor[]): HTMLElement {
   const num = (v: number) => h("td", { class: "num" }, formatNumber(v));
@@ -39,14 +56,23 @@ function table(tensors: CheckpointTensor[]): HTMLElement {
   return h(
     "table",
     { class: "grid compact params", "aria-label": "Tensors" },
-    h("thead", {}, h("tr", {}, ...["Tensor", "Dtype", "Shape", "Mean", "Std", "Min", "Max", "Norm", "Non-finite"].map((c, i) => h("th", { class: i > 2 ? "num" : "" }, c)))),
+    h(
+      "thead",
+      {},
+      h("tr", {}, ...["Tensor", "Dtype", "Shape", "Mean", "Std", "Min", "Max", "Norm", "Non-finite"].map((c, i) => h("th", { class: i > 2 ? "num" : "" }, c))),
+    ),
     h(
       "tbody",
       {},
       ...tensors.map((tensor) =>
         h(
           "tr",
-          { tabindex: 0, title: tensor.heatmap ? t("Show its histogram and heatmap") : "", onclick: () => reveal(tensor.name), onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(tensor.name) },
+          {
+            tabindex: 0,
+            title: tensor.heatmap ? t("Show its histogram and heatmap") : "",
+            onclick: () => reveal(tensor.name),
+            onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(tensor.name),
+          },
           h("td", { class: "mono" }, tensor.name),
           h("td", { class: "mono" }, tensor.dtype),
           h("td", { class: "mono" }, formatShape(tensor.shape)),
@@ -80,7 +106,13 @@ function card(tensor: CheckpointTensor): HTMLElement {
     h("p", { class: "meta" }, tensorNote(tensor) || "\u00a0"),
     h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2}", formatNumber(tensor.mean), formatNumber(tensor.std), formatNumber(tensor.norm))),
     histogram(p.histogram, t("Histogram of {0}", tensor.name)),
-    heatmap(grid, { label: t("Heatmap of {0}", tensor.name), blocks, describe, strip: grid.cols === 1, height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined }),
+    heatmap(grid, {
+      label: t("Heatmap of {0}", tensor.name),
+      blocks,
+      describe,
+      strip: grid.cols === 1,
+      height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined,
+    }),
     tensor.gates && tensor.gateStats ? gateTable(tensor.gates, tensor.gateStats) : null,
   );
 }
@@ -90,6 +122,17 @@ function gateTable(gates: string[], stats: NonNullable<CheckpointTensor["gateSta
     "table",
     { class: "grid compact gate-stats", "aria-label": "Statistics per gate" },
     h("thead", {}, h("tr", {}, ...["Gate", "Mean", "Std", "Min", "Max", "Norm"].map((c, i) => h("th", { class: i ? "num" : "" }, c)))),
-    h("tbody", {}, ...gates.map((g, i) => h("tr", { title: gateTitle(g) }, h("td", { class: "mono" }, g), ...(["mean", "std", "min", "max", "norm"] as const).map((k) => h("td", { class: "num" }, formatNumber(stats[i]?.[k])))))),
+    h(
+      "tbody",
+      {},
+      ...gates.map((g, i) =>
+        h(
+          "tr",
+          { title: gateTitle(g) },
+          h("td", { class: "mono" }, g),
+          ...(["mean", "std", "min", "max", "norm"] as const).map((k) => h("td", { class: "num" }, formatNumber(stats[i]?.[k]))),
+        ),
+      ),
+    ),
   );
 }

@@ -69,7 +69,12 @@ export const icon = (name: string, extra = "") => h("span", { class: `codicon co
 
 /** A coloured notice: an error, a warning (untrusted workspace), or information (stale shapes). */
 export function banner(kind: "error" | "warning" | "info", codicon: string, title: string, ...lines: (string | Node)[]): HTMLElement {
-  return h("div", { class: `banner ${kind}`, role: kind === "error" ? "alert" : "status" }, icon(codicon), h("div", {}, h("strong", {}, title), ...lines.map((l) => h("div", {}, l))));
+  return h(
+    "div",
+    { class: `banner ${kind}`, role: kind === "error" ? "alert" : "status" },
+    icon(codicon),
+    h("div", {}, h("strong", {}, title), ...lines.map((l) => h("div", {}, l))),
+  );
 }
 
 const STATUS_ICON: Record<RunStatus, string> = {
@@ -98,7 +103,11 @@ export function fill(el: Element, ...children: Child[]): void {
 }
 
 /** An SVG element with attributes. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: (SVGElement | string)[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  ...children: (SVGElement | string)[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   el.append(...children);
@@ -202,16 +211,22 @@ function watchTheme() {
 const drawings = new Map<HTMLCanvasElement, () => void>();
 /** Canvases that have been on the page: once off it again, their drawing is dropped. */
 const shown = new WeakSet<HTMLCanvasElement>();
-const resizeObserver = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
-  for (const e of entries) drawings.get(e.target as HTMLCanvasElement)?.();
-});
+const resizeObserver =
+  typeof ResizeObserver === "undefined"
+    ? null
+    : new ResizeObserver((entries) => {
+        for (const e of entries) drawings.get(e.target as HTMLCanvasElement)?.();
+      });
 
 /**
  * Registers a canvas whose `draw(ctx, width, height)` (CSS pixels) runs whenever the canvas changes size
  * (it is 0 × 0 while its tab is hidden) or the theme changes. Drawings of canvases taken off the page
  * are forgotten the next time one is added.
  */
-export function drawOn(canvas: HTMLCanvasElement, draw: (ctx: CanvasRenderingContext2D, width: number, height: number, theme: Theme) => void): HTMLCanvasElement {
+export function drawOn(
+  canvas: HTMLCanvasElement,
+  draw: (ctx: CanvasRenderingContext2D, width: number, height: number, theme: Theme) => void,
+): HTMLCanvasElement {
   watchTheme();
   for (const c of drawings.keys()) {
     if (shown.has(c) && !c.isConnected) {

@@ -26,7 +26,10 @@ export class DynamicsTab {
     this.gradPlot?.destroy();
     this.gradPlot = null;
     if (!dynamics || dynamics.layers.length === 0) {
-      return fill(this.el, h("p", { class: "empty" }, t("Dynamics appear with the first snapshot of a training run whose model has an RNN, LSTM or GRU layer.")));
+      return fill(
+        this.el,
+        h("p", { class: "empty" }, t("Dynamics appear with the first snapshot of a training run whose model has an RNN, LSTM or GRU layer.")),
+      );
     }
     const labels = dynamics.layers.map((d) => dynamicsLabel(d, t));
     const index = Math.max(0, labels.indexOf(this.chosen ?? ""));
@@ -42,10 +45,14 @@ export class DynamicsTab {
     fill(
       this.el,
       h("div", { class: "toolbar" }, h("label", {}, t("Layer"), " "), select),
-      h("p", { class: "meta" }, t("One training sample, at epoch {0}, step {1}: {2} time steps, {3} units.", dynamics.epoch, dynamics.step, steps, layer.hidden[0]?.length ?? 0),
+      h(
+        "p",
+        { class: "meta" },
+        t("One training sample, at epoch {0}, step {1}: {2} time steps, {3} units.", dynamics.epoch, dynamics.step, steps, layer.hidden[0]?.length ?? 0),
         layer.timeStride
           ? ` ${t("Subsampled to fit the snapshot file's size cap: every {0}th of {1} time steps (t = 0, {0}, {2}, …).", layer.timeStride, layer.timeSteps ?? "?", 2 * layer.timeStride)}`
-          : "",),
+          : "",
+      ),
       ...this.sections(layer),
     );
   }
@@ -68,7 +75,9 @@ export class DynamicsTab {
         h(
           "div",
           { class: "gates" },
-          ...d.gates.names.map((g, i) => h("div", { class: "gate" }, h("h4", {}, gateTitle(g, t)), map(gateGrid(d.gates!.values, i), t("Gate {0} over time", g), g))),
+          ...d.gates.names.map((g, i) =>
+            h("div", { class: "gate" }, h("h4", {}, gateTitle(g, t)), map(gateGrid(d.gates!.values, i), t("Gate {0} over time", g), g)),
+          ),
         ),
       );
     }
@@ -90,9 +99,18 @@ export class DynamicsTab {
     this.gradPlot.setData([norms.map((_, i) => i + 1), norms]);
     const words = trend
       ? {
-          vanishing: t("The gradient reaching t = 1 is {0} of the one at the last step: it vanishes on the way back, so early steps barely learn.", formatNumber(trend.ratio)),
-          exploding: t("The gradient reaching t = 1 is {0}× the one at the last step: it explodes on the way back (gradient clipping helps).", formatNumber(trend.ratio)),
-          steady: t("The gradient reaching t = 1 is {0}× the one at the last step: it flows back through time without vanishing or exploding.", formatNumber(trend.ratio)),
+          vanishing: t(
+            "The gradient reaching t = 1 is {0} of the one at the last step: it vanishes on the way back, so early steps barely learn.",
+            formatNumber(trend.ratio),
+          ),
+          exploding: t(
+            "The gradient reaching t = 1 is {0}× the one at the last step: it explodes on the way back (gradient clipping helps).",
+            formatNumber(trend.ratio),
+          ),
+          steady: t(
+            "The gradient reaching t = 1 is {0}× the one at the last step: it flows back through time without vanishing or exploding.",
+            formatNumber(trend.ratio),
+          ),
         }[trend.verdict]
       : "";
     return [h("h3", {}, t("Gradient norm through time ‖∂L/∂hₜ‖")), box, h("p", { class: `hint ${trend?.verdict ?? ""}` }, words)];

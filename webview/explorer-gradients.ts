@@ -29,7 +29,13 @@ export class GradientSection {
       h("h3", {}, t("Gradient norm per step")),
       this.warningsBox,
       this.chartBox,
-      h("p", { class: "hint" }, t("Each parameter's gradient norm after backward, before clipping, on a log axis. A warning is raised when a norm falls below or rises above its running median by the unroll.gradients thresholds.")),
+      h(
+        "p",
+        { class: "hint" },
+        t(
+          "Each parameter's gradient norm after backward, before clipping, on a log axis. A warning is raised when a norm falls below or rises above its running median by the unroll.gradients thresholds.",
+        ),
+      ),
     );
     this.el.hidden = true;
   }

@@ -29,9 +29,13 @@ export class ParametersTab {
     const before = new Map((this.previous?.parameters ?? []).map((p) => [p.name, p]));
     fill(
       this.el,
-      h("p", { class: "meta" }, this.previous
+      h(
+        "p",
+        { class: "meta" },
+        this.previous
           ? t("Snapshot at epoch {0}, step {1} (changes since step {2})", snapshot.epoch, snapshot.step, this.previous.step)
-          : t("Snapshot at epoch {0}, step {1}", snapshot.epoch, snapshot.step),),
+          : t("Snapshot at epoch {0}, step {1}", snapshot.epoch, snapshot.step),
+      ),
       table(snapshot.parameters, (name) => this.el.querySelector(`[data-param="${CSS.escape(name)}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" })),
       h("div", { class: "cards" }, ...snapshot.parameters.map((p) => card(p, before.get(p.name), this.previous?.step))),
     );
@@ -46,7 +50,13 @@ function table(parameters: ParameterSnapshot[], reveal: (name: string) => void):
     h(
       "thead",
       {},
-      h("tr", {}, ...[t("Parameter"), t("Shape"), t("Mean"), t("Std"), t("Min"), t("Max"), t("Norm"), t("Grad norm")].map((c, i) => h("th", { class: i > 1 ? "num" : "" }, c))),
+      h(
+        "tr",
+        {},
+        ...[t("Parameter"), t("Shape"), t("Mean"), t("Std"), t("Min"), t("Max"), t("Norm"), t("Grad norm")].map((c, i) =>
+          h("th", { class: i > 1 ? "num" : "" }, c),
+        ),
+      ),
     ),
     h(
       "tbody",
@@ -54,7 +64,12 @@ function table(parameters: ParameterSnapshot[], reveal: (name: string) => void):
       ...parameters.map((p) =>
         h(
           "tr",
-          { tabindex: 0, title: t("Show its histogram and heatmap"), onclick: () => reveal(p.name), onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name) },
+          {
+            tabindex: 0,
+            title: t("Show its histogram and heatmap"),
+            onclick: () => reveal(p.name),
+            onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name),
+          },
           h("td", { class: "mono" }, p.name),
           h("td", { class: "mono" }, formatShape(p.shape)),
           num(p.mean),
@@ -84,7 +99,14 @@ function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, befor
     ? h(
         "p",
         { class: "meta" },
-        t("Since step {0}: norm {1} → {2} ({3}), mean {4}", beforeStep ?? "?", formatNumber(before.norm), formatNumber(p.norm), formatDelta(p.norm - before.norm), formatDelta(p.mean - before.mean)),
+        t(
+          "Since step {0}: norm {1} → {2} ({3}), mean {4}",
+          beforeStep ?? "?",
+          formatNumber(before.norm),
+          formatNumber(p.norm),
+          formatDelta(p.norm - before.norm),
+          formatDelta(p.mean - before.mean),
+        ),
       )
     : null;
   return h(
@@ -92,7 +114,11 @@ function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, befor
     { class: "card", "data-param": p.name },
     h("h4", { class: "mono" }, p.name, h("span", { class: "muted" }, ` ${formatShape(p.shape)}`)),
     h("p", { class: "meta" }, parameterNote(p, t) || "\u00a0"),
-    h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2} · grad {3}", formatNumber(p.mean), formatNumber(p.std), formatNumber(p.norm), formatNumber(p.gradNorm))),
+    h(
+      "p",
+      { class: "meta" },
+      t("mean {0} · std {1} · norm {2} · grad {3}", formatNumber(p.mean), formatNumber(p.std), formatNumber(p.norm), formatNumber(p.gradNorm)),
+    ),
     change,
     histogram(p.histogram, t("Histogram of {0}", p.name)),
     heatmap(grid, {
@@ -103,7 +129,13 @@ function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, befor
       strip: grid.cols === 1,
       height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined,
     }),
-    p.shape.length > 1 ? h("p", { class: "axis-note" }, `${blocks.length ? t("rows: gate blocks of output units") : t("rows: output units")} · ${p.name.includes("_hh") ? t("columns: hidden units") : t("columns: inputs")}`) : null,
+    p.shape.length > 1
+      ? h(
+          "p",
+          { class: "axis-note" },
+          `${blocks.length ? t("rows: gate blocks of output units") : t("rows: output units")} · ${p.name.includes("_hh") ? t("columns: hidden units") : t("columns: inputs")}`,
+        )
+      : null,
   );
 }
 

@@ -67,7 +67,13 @@ export class ShapesTab {
       trace.experiment &&
         ` · ${trace.experiment.cached ? t("one training step on the example batch {0} (kept from the last trace)", shapesText(trace.experiment.batch)) : t("one training step on the example batch {0}", shapesText(trace.experiment.batch))}`,
     );
-    fill(this.el, ...banners, meta, entries.length ? this.table(entries) : h("p", { class: "empty" }, t("The trace recorded no modules, calls or tensors.")), selected ? details(selected) : null);
+    fill(
+      this.el,
+      ...banners,
+      meta,
+      entries.length ? this.table(entries) : h("p", { class: "empty" }, t("The trace recorded no modules, calls or tensors.")),
+      selected ? details(selected) : null,
+    );
   }
 
   private table(entries: TraceEntry[]): HTMLElement {
@@ -108,7 +114,18 @@ export class ShapesTab {
     return h(
       "table",
       { class: "grid trace" },
-      h("thead", {}, h("tr", {}, h("th", { class: "num" }, t("Line")), h("th", {}, t("Module / call")), h("th", {}, t("Inputs → outputs")), h("th", { class: "num" }, t("Parameters")))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { class: "num" }, t("Line")),
+          h("th", {}, t("Module / call")),
+          h("th", {}, t("Inputs → outputs")),
+          h("th", { class: "num" }, t("Parameters")),
+        ),
+      ),
       body,
     );
   }
@@ -126,7 +143,11 @@ function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement 
   const error = trace.error!;
   const where = error.location;
   const link = where
-    ? h("a", { href: "#", onclick: (e) => (e.preventDefault(), post({ type: "reveal", line: where.line, column: where.column })) }, `${basename(where.file)}:${where.line}:${where.column}`)
+    ? h(
+        "a",
+        { href: "#", onclick: (e) => (e.preventDefault(), post({ type: "reveal", line: where.line, column: where.column })) },
+        `${basename(where.file)}:${where.line}:${where.column}`,
+      )
     : null;
   const title = {
     compile: t("The file does not compile"),
@@ -139,13 +160,27 @@ function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement 
     store: t("The run could not be stored"),
     internal: t("Unroll failed (a bug)"),
   }[error.kind];
-  return banner("error", "error", title, h("span", { class: "mono" }, error.message), ...(link ? [h("span", {}, t("at"), " ", link)] : []), ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []));
+  return banner(
+    "error",
+    "error",
+    title,
+    h("span", { class: "mono" }, error.message),
+    ...(link ? [h("span", {}, t("at"), " ", link)] : []),
+    ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []),
+  );
 }
 
 /** Below the table: the selected site's parameters, or the unrolled diagram of a recurrent call. */
 function details(e: TraceEntry): HTMLElement | null {
   const call = unrolledCall(e);
-  if (call) return h("section", { class: "details" }, h("h3", {}, t("{0} unrolled", e.config ?? e.name)), diagram(call), h("p", { class: "caption" }, caption(call, e)));
+  if (call)
+    return h(
+      "section",
+      { class: "details" },
+      h("h3", {}, t("{0} unrolled", e.config ?? e.name)),
+      diagram(call),
+      h("p", { class: "caption" }, caption(call, e)),
+    );
   if (e.parameters?.length) {
     return h(
       "section",
@@ -155,7 +190,13 @@ function details(e: TraceEntry): HTMLElement | null {
         "table",
         { class: "grid compact" },
         h("thead", {}, h("tr", {}, h("th", {}, t("Parameter")), h("th", {}, t("Shape")), h("th", { class: "num" }, t("Count")))),
-        h("tbody", {}, ...e.parameters.map((p) => h("tr", {}, h("td", { class: "mono" }, p.name), h("td", { class: "mono" }, formatShape(p.shape)), h("td", { class: "num" }, formatCount(p.count))))),
+        h(
+          "tbody",
+          {},
+          ...e.parameters.map((p) =>
+            h("tr", {}, h("td", { class: "mono" }, p.name), h("td", { class: "mono" }, formatShape(p.shape)), h("td", { class: "num" }, formatCount(p.count))),
+          ),
+        ),
       ),
     );
   }
@@ -164,7 +205,9 @@ function details(e: TraceEntry): HTMLElement | null {
 
 function caption(c: UnrolledCall, e: TraceEntry): string {
   if (c.cell) {
-    return e.count > 1 ? t("One time step per call; this line ran {0} times (a loop unrolls the cell by hand): {1}.", e.count, flow(e)) : t("One time step per call: {0}.", flow(e));
+    return e.count > 1
+      ? t("One time step per call; this line ran {0} times (a loop unrolls the cell by hand): {1}.", e.count, flow(e))
+      : t("One time step per call: {0}.", flow(e));
   }
   const parts = [c.steps === 1 ? t("1 time step") : t("{0} time steps", c.steps), c.layers === 1 ? t("1 layer") : t("{0} layers", c.layers)];
   if (c.bidirectional) parts.push(t("both directions (→ reads t = 1…T, ← reads t = T…1; outputs are concatenated)"));
@@ -197,12 +240,29 @@ function diagram(c: UnrolledCall): SVGSVGElement {
   const top = 34;
   const width = left + steps.length * cw + 70;
   const height = top + c.layers * rh + 52;
-  const root = svg("svg", { class: "diagram", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": t("{0} unrolled over {1} steps", c.kind, c.steps) });
+  const root = svg("svg", {
+    class: "diagram",
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: "img",
+    "aria-label": t("{0} unrolled over {1} steps", c.kind, c.steps),
+  });
   root.append(
-    svg("defs", {}, svg("marker", { id: "dg-head", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, svg("path", { d: "M0,0 L8,4 L0,8 z", class: "dg-head" }))),
+    svg(
+      "defs",
+      {},
+      svg(
+        "marker",
+        { id: "dg-head", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+        svg("path", { d: "M0,0 L8,4 L0,8 z", class: "dg-head" }),
+      ),
+    ),
   );
-  const line = (x1: number, y1: number, x2: number, y2: number, cls: string) => root.append(svg("line", { x1, y1, x2, y2, class: cls, "marker-end": "url(#dg-head)" }));
-  const text = (x: number, y: number, s: string, cls = "dg-label", anchor = "middle") => root.append(svg("text", { x, y, class: cls, "text-anchor": anchor }, s));
+  const line = (x1: number, y1: number, x2: number, y2: number, cls: string) =>
+    root.append(svg("line", { x1, y1, x2, y2, class: cls, "marker-end": "url(#dg-head)" }));
+  const text = (x: number, y: number, s: string, cls = "dg-label", anchor = "middle") =>
+    root.append(svg("text", { x, y, class: cls, "text-anchor": anchor }, s));
 
   const boxTop = (layer: number) => top + (c.layers - 1 - layer) * rh + 10;
   const cx = (i: number) => left + i * cw + cw / 2;
@@ -260,6 +320,12 @@ function diagram(c: UnrolledCall): SVGSVGElement {
   // The legend says once what every orange arrow carries.
   const ly = height - 8;
   line(left, ly - 4, left + 28, ly - 4, "dg-state");
-  text(left + 36, ly, `${state} ${vec(c.hiddenSize)}: ${c.layers > 1 ? t("the state passed to the next step (one per layer)") : t("the state passed to the next step")}`, "dg-legend", "start");
+  text(
+    left + 36,
+    ly,
+    `${state} ${vec(c.hiddenSize)}: ${c.layers > 1 ? t("the state passed to the next step (one per layer)") : t("the state passed to the next step")}`,
+    "dg-legend",
+    "start",
+  );
   return root;
 }

@@ -66,13 +66,29 @@ export class TrainingTab {
     private readonly ui: TrainingUi,
     private readonly saveUi: (patch: Partial<TrainingUi>) => void,
   ) {
-    this.lossPlot = new LinePlot(this.lossBox, { series: this.lossSeries(), ...this.xOptions(), yLabel: t("loss"), y2Label: t("learning rate"), log: ui.logY, y2Log: true, height: 280, onClipped: (n) => this.showClipped(n) });
+    this.lossPlot = new LinePlot(this.lossBox, {
+      series: this.lossSeries(),
+      ...this.xOptions(),
+      yLabel: t("loss"),
+      y2Label: t("learning rate"),
+      log: ui.logY,
+      y2Log: true,
+      height: 280,
+      onClipped: (n) => this.showClipped(n),
+    });
     fill(
       this.el,
       this.toolbar,
       this.header,
       this.emptyBox,
-      h("section", { class: "loss" }, h("h3", {}, t("Loss per step")), this.lossBox, this.clippedNote, h("p", { class: "hint" }, t("Drag across the chart to zoom in; double-click to zoom out."))),
+      h(
+        "section",
+        { class: "loss" },
+        h("h3", {}, t("Loss per step")),
+        this.lossBox,
+        this.clippedNote,
+        h("p", { class: "hint" }, t("Drag across the chart to zoom in; double-click to zoom out.")),
+      ),
       this.gradients.el,
       this.metricsBox,
       this.epochsBox,
@@ -251,18 +267,34 @@ export class TrainingTab {
       this.saveUi({ logY: this.ui.logY });
       this.lossPlot.configure({ log: this.ui.logY });
     });
-    const xAxis = h("select", { "aria-label": t("x axis"), title: t("What the loss chart's x axis counts") }, ...X_AXES.map((a) => h("option", { value: a.axis, selected: a.axis === this.ui.xAxis, title: a.title() }, a.label())));
+    const xAxis = h(
+      "select",
+      { "aria-label": t("x axis"), title: t("What the loss chart's x axis counts") },
+      ...X_AXES.map((a) => h("option", { value: a.axis, selected: a.axis === this.ui.xAxis, title: a.title() }, a.label())),
+    );
     xAxis.addEventListener("change", () => this.setChart({ xAxis: xAxis.value as XAxis }));
-    const logX = h("vscode-checkbox", { label: t("Log x"), checked: this.ui.logX, disabled: this.ui.xAxis === "wall", title: t("x on a logarithmic axis (the early steps spread out)") });
+    const logX = h("vscode-checkbox", {
+      label: t("Log x"),
+      checked: this.ui.logX,
+      disabled: this.ui.xAxis === "wall",
+      title: t("x on a logarithmic axis (the early steps spread out)"),
+    });
     logX.addEventListener("change", () => this.setChart({ logX: logX.checked }));
-    const robust = h("vscode-checkbox", { label: t("Clip outliers"), checked: this.ui.robustY, title: t("The loss axis spans the 1st–99th percentile of what is in view; points beyond are marked at its edges") });
+    const robust = h("vscode-checkbox", {
+      label: t("Clip outliers"),
+      checked: this.ui.robustY,
+      title: t("The loss axis spans the 1st–99th percentile of what is in view; points beyond are marked at its edges"),
+    });
     robust.addEventListener("change", () => this.setChart({ robustY: robust.checked }));
     const runId = this.run?.summary.info.id;
     fill(
       this.toolbar,
       button(t("Train"), "play", () => this.post({ type: "train" }), { disabled: running }),
       button(t("Stop"), "debug-stop", () => this.post({ type: "stop" }), { disabled: !running, secondary: true }),
-      button(t("Export CSV"), "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), { disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0, secondary: true }),
+      button(t("Export CSV"), "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), {
+        disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0,
+        secondary: true,
+      }),
       h("label", { class: "slider" }, t("Smoothing"), " ", slider, sliderValue),
       log,
       h("label", { class: "x-axis" }, "x ", xAxis),
@@ -286,7 +318,10 @@ export class TrainingTab {
     (this.el.querySelector("section.loss") as HTMLElement).hidden = !this.run;
     if (!this.run) {
       fill(this.header, backendLine);
-      fill(this.emptyBox, h("p", { class: "empty" }, t("No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live.")));
+      fill(
+        this.emptyBox,
+        h("p", { class: "empty" }, t("No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live.")),
+      );
       return;
     }
     fill(this.emptyBox);
@@ -316,11 +351,35 @@ export class TrainingTab {
             "error",
             info.status === "failed" ? t("The run failed ({0})", info.error.kind) : t("The run reported an error ({0})", info.error.kind),
             h("span", { class: "mono" }, info.error.message),
-            ...(info.error.kind === "nan" ? [h("a", { href: `#${GRADIENTS_ID}`, class: "gradients-link", onclick: (e: Event) => (e.preventDefault(), this.showGradients()) }, t("See the gradient norm per step"))] : []),
+            ...(info.error.kind === "nan"
+              ? [
+                  h(
+                    "a",
+                    { href: `#${GRADIENTS_ID}`, class: "gradients-link", onclick: (e: Event) => (e.preventDefault(), this.showGradients()) },
+                    t("See the gradient norm per step"),
+                  ),
+                ]
+              : []),
           )
         : null,
-      this.run!.summary.damaged ? banner("warning", "warning", t("Some of the run's files could not be read; the rest is shown"), h("span", { class: "mono" }, t("damaged: {0}", this.run!.summary.damaged))) : null,
-      this.run!.stepsOnDisk ? h("p", { class: "hint" }, t("The loss per step is drawn from means of equal runs of steps: {0} steps are on disk (metrics.jsonl).", formatCount(this.run!.stepsOnDisk, language))) : null,
+      this.run!.summary.damaged
+        ? banner(
+            "warning",
+            "warning",
+            t("Some of the run's files could not be read; the rest is shown"),
+            h("span", { class: "mono" }, t("damaged: {0}", this.run!.summary.damaged)),
+          )
+        : null,
+      this.run!.stepsOnDisk
+        ? h(
+            "p",
+            { class: "hint" },
+            t(
+              "The loss per step is drawn from means of equal runs of steps: {0} steps are on disk (metrics.jsonl).",
+              formatCount(this.run!.stepsOnDisk, language),
+            ),
+          )
+        : null,
     );
   }
 
@@ -361,7 +420,17 @@ export class TrainingTab {
       h(
         "table",
         { class: "grid compact fit" },
-        h("thead", {}, h("tr", {}, h("th", { class: "num" }, t("Epoch")), h("th", { class: "num" }, t("Loss")), ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { class: "num" }, t("Epoch")),
+            h("th", { class: "num" }, t("Loss")),
+            ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)),
+          ),
+        ),
         h(
           "tbody",
           {},
@@ -373,7 +442,9 @@ export class TrainingTab {
               h("td", { class: "num" }, formatNumber(e.loss)),
               ...metrics.map((m) => {
                 const v = e.metrics[m];
-                return typeof v === "number" ? h("td", { class: "num" }, formatNumber(v)) : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));
+                return typeof v === "number"
+                  ? h("td", { class: "num" }, formatNumber(v))
+                  : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));
               }),
             ),
           ),

@@ -61,7 +61,10 @@ function selectTab(index: number): void {
   vscode.save({ tab: index });
 }
 
-document.body.append(h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null), tabs);
+document.body.append(
+  h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null),
+  tabs,
+);
 vscode.ready();
 
 function onMessage(m: ToExplorer): void {

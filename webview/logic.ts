@@ -100,7 +100,10 @@ export function stepAxis(steps: readonly { epoch: number; step: number; time: nu
   if (axis === "step") return stepXs(steps);
   if (axis === "epoch") return epochXs(steps);
   const start = axis === "wall" ? (Date.parse(startedAt) || 0) / 1000 : 0;
-  return increasing(steps.map((s) => start + s.time), 1e-4);
+  return increasing(
+    steps.map((s) => start + s.time),
+    1e-4,
+  );
 }
 
 /** The `lo` and `hi` quantiles of the finite values (linear interpolation between order statistics), or null when there
@@ -191,11 +194,22 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "ste
       detail.summary.info = { ...detail.summary.info, error: event.error };
       return "info";
     case "step":
-      detail.steps.push({ epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr, time: event.time, ...(event.gradNorms ? { gradNorms: event.gradNorms } : {}) });
+      detail.steps.push({
+        epoch: event.epoch,
+        step: event.step,
+        loss: event.loss,
+        lr: event.lr,
+        time: event.time,
+        ...(event.gradNorms ? { gradNorms: event.gradNorms } : {}),
+      });
       return "step";
     case "gradientWarning": {
       const info = detail.summary.info;
-      detail.summary.info = { ...info, gradientWarnings: [...(info.gradientWarnings ?? []), event.warning], gradientWarningCount: (info.gradientWarningCount ?? 0) + 1 };
+      detail.summary.info = {
+        ...info,
+        gradientWarnings: [...(info.gradientWarnings ?? []), event.warning],
+        gradientWarningCount: (info.gradientWarningCount ?? 0) + 1,
+      };
       return "gradientWarning";
     }
     case "epoch": {
@@ -333,7 +347,10 @@ export function gridFrom(matrix: readonly (readonly number[])[], transpose = fal
 
 /** Gate `g` of [time][gate][unit] as a units × time grid. */
 export function gateGrid(values: readonly (readonly (readonly number[])[])[], g: number): Grid {
-  return gridFrom(values.map((step) => step[g] ?? []), true);
+  return gridFrom(
+    values.map((step) => step[g] ?? []),
+    true,
+  );
 }
 
 /**
@@ -414,7 +431,8 @@ export function parameterNote(p: ParameterSnapshot, t: Translate = english): str
 }
 
 /** "rnn · layer 1 · reverse" */
-export const dynamicsLabel = (d: LayerDynamics, t: Translate = english) => `${d.module} (${d.kind}) · ${t("layer {0}", d.layer)} · ${directionName(d.direction, t)}`;
+export const dynamicsLabel = (d: LayerDynamics, t: Translate = english) =>
+  `${d.module} (${d.kind}) · ${t("layer {0}", d.layer)} · ${directionName(d.direction, t)}`;
 
 /** "forward", "reverse", in the user's words. */
 const directionName = (direction: string, t: Translate) => ({ forward: t("forward"), reverse: t("reverse") })[direction] ?? direction;
@@ -439,9 +457,7 @@ export function gradientTrend(norms: readonly number[]): { ratio: number; verdic
  * log10(y), skipping what is not positive. Non-finite points are skipped; a flat curve sits mid-height.
  */
 export function sparkline(points: readonly Point[], width: number, height: number, pad = 1, log = false): Point[] {
-  const pts = points
-    .map(([x, y]): Point => [x, log ? (y > 0 ? Math.log10(y) : NaN) : y])
-    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const pts = points.map(([x, y]): Point => [x, log ? (y > 0 ? Math.log10(y) : NaN) : y]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (pts.length === 0) return [];
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const [x, y] of pts) {
@@ -452,10 +468,7 @@ export function sparkline(points: readonly Point[], width: number, height: numbe
   }
   const w = width - 2 * pad;
   const h = height - 2 * pad;
-  return pts.map(([x, y]): Point => [
-    pad + (x1 > x0 ? ((x - x0) / (x1 - x0)) * w : w / 2),
-    pad + (y1 > y0 ? (1 - (y - y0) / (y1 - y0)) * h : h / 2),
-  ]);
+  return pts.map(([x, y]): Point => [pad + (x1 > x0 ? ((x - x0) / (x1 - x0)) * w : w / 2), pad + (y1 > y0 ? (1 - (y - y0) / (y1 - y0)) * h : h / 2)]);
 }
 
 // ---------------------------------------------------------------------------------------------------

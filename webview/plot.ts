@@ -109,10 +109,13 @@ export class LinePlot {
   private prepared(): uPlot.AlignedData {
     const { series, log, y2Log } = this.options;
     const [x, ...columns] = this.data;
-    return [x, ...series.map((s, i) => {
-      const c = columns[i] ?? new Array<Value>(x.length).fill(null);
-      return (s.scale === "y2" ? y2Log : log) ? logSafe(c) : c;
-    })];
+    return [
+      x,
+      ...series.map((s, i) => {
+        const c = columns[i] ?? new Array<Value>(x.length).fill(null);
+        return (s.scale === "y2" ? y2Log : log) ? logSafe(c) : c;
+      }),
+    ];
   }
 
   /** The left axis's values in view (series[0].idxs: the rows uPlot found for the x range being set). */
@@ -153,7 +156,10 @@ export class LinePlot {
       const { above, below } = clippedIndexes(u.data[i] as Value[], min, max, i0, i1 + 1);
       count += above.length + below.length;
       ctx.fillStyle = typeof s.stroke === "function" ? String(s.stroke(u, i)) : String(s.stroke);
-      for (const [indexes, y, dir] of [[above, top, 1], [below, bottom, -1]] as const) {
+      for (const [indexes, y, dir] of [
+        [above, top, 1],
+        [below, bottom, -1],
+      ] as const) {
         for (const j of indexes) {
           const x = u.valToPos(u.data[0][j], "x", true);
           ctx.beginPath();
@@ -199,7 +205,10 @@ export class LinePlot {
         legend: { live: true },
         scales: {
           x: { time: o.x === "dates", ...(o.logX && o.x !== "dates" ? { distr: 3 } : {}) },
-          y: { ...(o.log ? { distr: 3 } : { auto: true }), ...(o.robust ? { range: (u: uPlot, min: number, max: number) => this.robustRange(u, min, max) } : {}) },
+          y: {
+            ...(o.log ? { distr: 3 } : { auto: true }),
+            ...(o.robust ? { range: (u: uPlot, min: number, max: number) => this.robustRange(u, min, max) } : {}),
+          },
           y2: o.y2Log ? { distr: 3 } : { auto: true },
         },
         ...(o.robust ? { hooks: { draw: [(u: uPlot) => this.markClipped(u)] } } : {}),
@@ -213,18 +222,16 @@ export class LinePlot {
         ],
         series: [
           { label: o.xLabel, value: (_u, v) => (v == null ? "—" : o.x === "dates" ? new Date(v * 1000).toLocaleTimeString() : formatNumber(v)) },
-          ...o.series.map(
-            (s): uPlot.Series => ({
-              label: s.label,
-              scale: s.scale ?? "y",
-              stroke: s.alpha !== undefined ? withAlpha(s.color(t), s.alpha) : s.color(t),
-              width: s.width ?? 1.5,
-              ...(s.dash ? { dash: s.dash } : {}),
-              spanGaps: true, // overlaid runs leave gaps at each other's x values
-              points: { show: s.points ?? false, size: 5, fill: s.color(t) },
-              value: (_u, v) => (v == null ? "—" : formatNumber(v)),
-            }),
-          ),
+          ...o.series.map((s): uPlot.Series => ({
+            label: s.label,
+            scale: s.scale ?? "y",
+            stroke: s.alpha !== undefined ? withAlpha(s.color(t), s.alpha) : s.color(t),
+            width: s.width ?? 1.5,
+            ...(s.dash ? { dash: s.dash } : {}),
+            spanGaps: true, // overlaid runs leave gaps at each other's x values
+            points: { show: s.points ?? false, size: 5, fill: s.color(t) },
+            value: (_u, v) => (v == null ? "—" : formatNumber(v)),
+          })),
         ],
       },
       this.prepared(),

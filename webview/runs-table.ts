@@ -8,7 +8,21 @@ import type { FromRunsTable, TableRun, ToRunsTable } from "../src/protocol";
 import { connect, drawOn, fill, h, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./logic";
-import { bestValues, collapseColumns, columnLabel, filterRows, rankCorrelation, scatterPoints, sortRows, tableCsv, tableOf, visibleRange, type Cell, type Column, type Row } from "./table-logic";
+import {
+  bestValues,
+  collapseColumns,
+  columnLabel,
+  filterRows,
+  rankCorrelation,
+  scatterPoints,
+  sortRows,
+  tableCsv,
+  tableOf,
+  visibleRange,
+  type Cell,
+  type Column,
+  type Row,
+} from "./table-logic";
 
 interface State {
   sortKey: string;
@@ -21,7 +35,12 @@ interface State {
 
 /** The host accepts at most this many runs to compare at once (see protocol.ts). */
 const MAX_SELECTED = 50;
-const GROUP_TITLES: Record<Column["group"], () => string> = { run: () => t("Run"), hparam: () => t("Hyperparameters"), final: () => t("Final"), best: () => t("Best") };
+const GROUP_TITLES: Record<Column["group"], () => string> = {
+  run: () => t("Run"),
+  hparam: () => t("Hyperparameters"),
+  final: () => t("Final"),
+  best: () => t("Best"),
+};
 
 const vscode = connect<State, ToRunsTable, FromRunsTable>({ sortKey: "started", descending: true, filter: "", x: "", y: "", logX: false }, onRuns);
 let runs: TableRun[] = [];
@@ -33,7 +52,13 @@ let varying: Column[] = [];
 let best = new Map<string, number>();
 let rowHeight = 0;
 
-const filter = h("input", { type: "search", class: "filter", placeholder: t("Filter: lr<0.05 optimizer=Adam completed"), "aria-label": t("Filter runs"), value: vscode.state.filter });
+const filter = h("input", {
+  type: "search",
+  class: "filter",
+  placeholder: t("Filter: lr<0.05 optimizer=Adam completed"),
+  "aria-label": t("Filter runs"),
+  value: vscode.state.filter,
+});
 const count = h("span", { class: "muted" });
 const exportButton = h("vscode-button", { icon: "export", secondary: true, title: t("Save the rows shown as CSV") }, t("Export CSV"));
 const sameNote = h("p", { class: "same hint" });
@@ -70,7 +95,18 @@ function update(): void {
   count.textContent = `${shown.length} of ${runs.length} runs${selected.size ? ` · ${selected.size} ticked` : ""}`;
   fill(
     sameNote,
-    ...(collapsed.same.length ? ["Same in all: ", ...collapsed.same.map(({ column, value }, i) => h("span", { class: "same-item" }, `${column.group === "final" || column.group === "best" ? column.key : columnLabel(column)} ${format(value)}${i < collapsed.same.length - 1 ? ", " : ""}`))] : []),
+    ...(collapsed.same.length
+      ? [
+          "Same in all: ",
+          ...collapsed.same.map(({ column, value }, i) =>
+            h(
+              "span",
+              { class: "same-item" },
+              `${column.group === "final" || column.group === "best" ? column.key : columnLabel(column)} ${format(value)}${i < collapsed.same.length - 1 ? ", " : ""}`,
+            ),
+          ),
+        ]
+      : []),
   );
   renderHead();
   renderBody();
@@ -101,7 +137,19 @@ function renderHead(): void {
   const { sortKey, descending } = vscode.state;
   const labels = varying.map((c) => {
     const arrow = c.key === sortKey ? (descending ? " ▼" : " ▲") : "";
-    const button = h("button", { class: "sort", title: c.goal === "min" ? t("Sort by {0} (lower is better)", c.key) : c.goal === "max" ? t("Sort by {0} (higher is better)", c.key) : t("Sort by {0}", c.key) }, columnLabel(c) + arrow);
+    const button = h(
+      "button",
+      {
+        class: "sort",
+        title:
+          c.goal === "min"
+            ? t("Sort by {0} (lower is better)", c.key)
+            : c.goal === "max"
+              ? t("Sort by {0} (higher is better)", c.key)
+              : t("Sort by {0}", c.key),
+      },
+      columnLabel(c) + arrow,
+    );
     button.addEventListener("click", () => {
       vscode.save(c.key === sortKey ? { descending: !descending } : { sortKey: c.key, descending: c.goal === "max" });
       update();
@@ -115,7 +163,18 @@ const isNumeric = (c: Column) => table.rows.some((r) => typeof r.cells[c.key] ==
 
 function renderBody(): void {
   if (!shown.length) {
-    fill(body, h("tr", {}, h("td", { colspan: varying.length + 1, class: "empty" }, runs.length ? "No run matches the filter." : "No runs yet. Train a model first (Unroll: Train Model).")));
+    fill(
+      body,
+      h(
+        "tr",
+        {},
+        h(
+          "td",
+          { colspan: varying.length + 1, class: "empty" },
+          runs.length ? "No run matches the filter." : "No runs yet. Train a model first (Unroll: Train Model).",
+        ),
+      ),
+    );
     return;
   }
   if (!rowHeight) {
@@ -137,17 +196,32 @@ function renderBody(): void {
 
 function rowOf(row: Row): HTMLElement {
   const run = runs.find((r) => r.dir === row.dir)!;
-  const check = h("input", { type: "checkbox", checked: selected.has(row.dir), "aria-label": t("Compare {0}", run.info.name), title: t("Overlay this run's curves in the explorer") });
+  const check = h("input", {
+    type: "checkbox",
+    checked: selected.has(row.dir),
+    "aria-label": t("Compare {0}", run.info.name),
+    title: t("Overlay this run's curves in the explorer"),
+  });
   check.addEventListener("click", (e) => e.stopPropagation());
   check.addEventListener("change", () => toggle(row.dir, check.checked));
   const cells = varying.map((c) => {
     const v = row.cells[c.key];
     const isBest = typeof v === "number" && best.get(c.key) === v;
     const text = c.key === "started" ? when(v) : format(v);
-    if (c.key === "name") return h("td", { class: "name", title: `${run.info.file}\n${run.dir}${run.damaged ? `\ndamaged: ${run.damaged}` : ""}` }, statusIcon(run.info), " ", h("a", { href: "#", onclick: (e) => (e.preventDefault(), vscode.post({ type: "openRun", dir: row.dir })) }, text));
+    if (c.key === "name")
+      return h(
+        "td",
+        { class: "name", title: `${run.info.file}\n${run.dir}${run.damaged ? `\ndamaged: ${run.damaged}` : ""}` },
+        statusIcon(run.info),
+        " ",
+        h("a", { href: "#", onclick: (e) => (e.preventDefault(), vscode.post({ type: "openRun", dir: row.dir })) }, text),
+      );
     return h(
       "td",
-      { class: `${typeof v === "number" ? "num" : ""}${isBest ? " best" : ""}`, title: isBest ? `The best ${c.key} of the runs shown (${c.goal === "min" ? "lowest" : "highest"})` : typeof v === "number" ? String(v) : undefined },
+      {
+        class: `${typeof v === "number" ? "num" : ""}${isBest ? " best" : ""}`,
+        title: isBest ? `The best ${c.key} of the runs shown (${c.goal === "min" ? "lowest" : "highest"})` : typeof v === "number" ? String(v) : undefined,
+      },
       isBest ? `★ ${text}` : text,
     );
   });
@@ -174,7 +248,10 @@ function renderScatter(): void {
   const xs = varying.filter((c) => c.group === "hparam");
   const ys = varying.filter((c) => c.goal);
   if (!xs.length || !ys.length) {
-    fill(scatterBox, shown.length > 1 ? h("p", { class: "hint" }, t("The scatter needs a hyperparameter that differs between the runs shown, and a metric.")) : null);
+    fill(
+      scatterBox,
+      shown.length > 1 ? h("p", { class: "hint" }, t("The scatter needs a hyperparameter that differs between the runs shown, and a metric.")) : null,
+    );
     return;
   }
   const x = xs.find((c) => c.key === vscode.state.x) ?? xs[0];
@@ -197,22 +274,42 @@ function renderScatter(): void {
     renderScatter();
   });
   const rho = rankCorrelation(points);
-  const canvas = drawOn(h("canvas", { class: "scatter-canvas", role: "img", "aria-label": `${y.key} against ${x.key}` }), (ctx, w, hgt, t) => drawScatter(ctx, w, hgt, t, points, categories, logX, x.key, y.key));
+  const canvas = drawOn(h("canvas", { class: "scatter-canvas", role: "img", "aria-label": `${y.key} against ${x.key}` }), (ctx, w, hgt, t) =>
+    drawScatter(ctx, w, hgt, t, points, categories, logX, x.key, y.key),
+  );
   fill(
     scatterBox,
     h("h3", {}, t("One hyperparameter against one metric")),
-    h("div", { class: "toolbar" }, h("label", {}, "x ", select(xs, x, "x axis", "x")), h("label", {}, "y ", select(ys, y, "y axis", "y")), h("label", {}, log, " log x")),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("label", {}, "x ", select(xs, x, "x axis", "x")),
+      h("label", {}, "y ", select(ys, y, "y axis", "y")),
+      h("label", {}, log, " log x"),
+    ),
     canvas,
     h(
       "p",
       { class: "hint" },
       `${points.length} ${ticked.length >= 2 ? "ticked" : "shown"} runs${missing ? ` (${missing} without both values left out)` : ""}`,
-      rho === null || categories ? "" : ` · rank correlation ${rho.toFixed(2)}: ${Math.abs(rho) < 0.3 ? `no steady trend of ${y.key} with ${x.key}` : `${y.key} ${rho > 0 ? "rises" : "falls"} as ${x.key} rises`}${y.goal ? ` (${y.goal === "min" ? "lower" : "higher"} is better)` : ""}`,
+      rho === null || categories
+        ? ""
+        : ` · rank correlation ${rho.toFixed(2)}: ${Math.abs(rho) < 0.3 ? `no steady trend of ${y.key} with ${x.key}` : `${y.key} ${rho > 0 ? "rises" : "falls"} as ${x.key} rises`}${y.goal ? ` (${y.goal === "min" ? "lower" : "higher"} is better)` : ""}`,
     ),
   );
 }
 
-function drawScatter(ctx: CanvasRenderingContext2D, width: number, height: number, theme: Theme, points: { x: number; y: number; dir: string }[], categories: string[] | undefined, logX: boolean, xLabel: string, yLabel: string): void {
+function drawScatter(
+  ctx: CanvasRenderingContext2D,
+  width: number,
+  height: number,
+  theme: Theme,
+  points: { x: number; y: number; dir: string }[],
+  categories: string[] | undefined,
+  logX: boolean,
+  xLabel: string,
+  yLabel: string,
+): void {
   const pad = { left: 60, right: 16, top: 10, bottom: 36 };
   ctx.font = `${Math.round(theme.fontSize * 0.85)}px ${theme.font}`;
   ctx.fillStyle = theme.muted;
@@ -242,8 +339,11 @@ function drawScatter(ctx: CanvasRenderingContext2D, width: number, height: numbe
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  const xTicks = categories ? categories.map((c, i) => [i, c] as const) : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) * i) / 4).map((v) => [logX ? 10 ** v : v, formatNumber(Number((logX ? 10 ** v : v).toPrecision(3)))] as const);
-  for (const [v, label] of xTicks) ctx.fillText(label, categories ? pad.left + ((v - x0) / (x1 - x0)) * (width - pad.left - pad.right) : px(v), height - pad.bottom + 4);
+  const xTicks = categories
+    ? categories.map((c, i) => [i, c] as const)
+    : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) * i) / 4).map((v) => [logX ? 10 ** v : v, formatNumber(Number((logX ? 10 ** v : v).toPrecision(3)))] as const);
+  for (const [v, label] of xTicks)
+    ctx.fillText(label, categories ? pad.left + ((v - x0) / (x1 - x0)) * (width - pad.left - pad.right) : px(v), height - pad.bottom + 4);
   ctx.fillText(xLabel, pad.left + (width - pad.left - pad.right) / 2, height - 16);
   ctx.save();
   ctx.translate(12, pad.top + (height - pad.top - pad.bottom) / 2);

@@ -31,7 +31,11 @@ function item(run: RunSummary): HTMLElement {
   const info = run.info;
   // A run is its folder: ids repeat across the workspace's runs folders.
   const open = () => vscode.post({ type: "openRun", dir: run.dir });
-  const check = h("vscode-checkbox", { checked: selected.has(run.dir), title: t("Compare: overlay this run in the explorer"), "aria-label": t("Compare {0}", info.name) });
+  const check = h("vscode-checkbox", {
+    checked: selected.has(run.dir),
+    title: t("Compare: overlay this run in the explorer"),
+    "aria-label": t("Compare {0}", info.name),
+  });
   check.addEventListener("change", () => {
     if (check.checked) selected.add(run.dir);
     else selected.delete(run.dir);
@@ -51,8 +55,13 @@ function item(run: RunSummary): HTMLElement {
   const results = run.damaged
     ? h("span", { class: "ellipsis error" }, t("damaged: {0}", run.damaged))
     : info.error
-    ? h("span", { class: "ellipsis error" }, info.error.message)
-    : h("span", { class: "ellipsis" }, info.finalLoss !== undefined && info.finalLoss !== null ? t("loss {0}", formatNumber(info.finalLoss)) : t("no loss yet"), metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null);
+      ? h("span", { class: "ellipsis error" }, info.error.message)
+      : h(
+          "span",
+          { class: "ellipsis" },
+          info.finalLoss !== undefined && info.finalLoss !== null ? t("loss {0}", formatNumber(info.finalLoss)) : t("no loss yet"),
+          metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null,
+        );
   return h(
     "li",
     {

@@ -126,7 +126,11 @@ const same = (a: Cell, b: Cell) => a === b || (Number.isNaN(a) && Number.isNaN(b
 
 /** Splits the columns into those that vary between the rows and those with one value in every row (two rows or more;
  *  a column no row has a value in is left out). `keep` stay shown whatever they hold. */
-export function collapseColumns(columns: readonly Column[], rows: readonly Row[], keep: readonly string[] = ["name"]): { varying: Column[]; same: { column: Column; value: Cell }[] } {
+export function collapseColumns(
+  columns: readonly Column[],
+  rows: readonly Row[],
+  keep: readonly string[] = ["name"],
+): { varying: Column[]; same: { column: Column; value: Cell }[] } {
   const varying: Column[] = [];
   const constant: { column: Column; value: Cell }[] = [];
   for (const column of columns) {
@@ -194,7 +198,7 @@ export function rankCorrelation(points: readonly { x: number; y: number }[]): nu
   const ranks = (values: number[]) => {
     const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
     const out = new Array<number>(values.length);
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       let j = i;
       while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
       for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2;

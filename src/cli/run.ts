@@ -29,7 +29,9 @@ errors.
     checkBeforeRunning(file, options);
     const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);
     // The scratchpad's process.exit ends nothing: it fails the run at its line.
-    const restoreExit = refuseProcessExit((call) => `${call} cannot end \`unroll run\`: the run ends when the scratchpad's code does (throw an Error to fail it)`);
+    const restoreExit = refuseProcessExit(
+      (call) => `${call} cannot end \`unroll run\`: the run ends when the scratchpad's code does (throw an Error to fail it)`,
+    );
     let ran;
     try {
       ran = await watchdog.within(async () => {
@@ -44,7 +46,12 @@ errors.
       restoreExit();
     }
     if ("timeout" in ran) {
-      console.error(formatRunnerError(timeoutError(path.basename(file), limit, ran.stack, file, "--timeout SECONDS or $UNROLL_RUN_TIMEOUT changes the limit; 0: no limit"), file));
+      console.error(
+        formatRunnerError(
+          timeoutError(path.basename(file), limit, ran.stack, file, "--timeout SECONDS or $UNROLL_RUN_TIMEOUT changes the limit; 0: no limit"),
+          file,
+        ),
+      );
       await watchdog.close();
       process.exit(EXIT.modelFailed); // what it left running (timers, a loop's promise) must not keep the process
     }

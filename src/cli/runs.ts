@@ -16,7 +16,14 @@ function runsFolder(folder = "."): string {
 /** Columns padded to their widest cell; the last one is not padded. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** A run's cells; whatever run.json holds (a name or a path with escape sequences) reaches the terminal escaped. */

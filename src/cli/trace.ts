@@ -63,7 +63,11 @@ function what(entry: TraceEntry): string {
 function shapes(entry: TraceEntry): string {
   if (entry.kind === "module") return entry.error ? "error" : "";
   const inputs = (entry.inputs ?? []).map(shape).join(", ");
-  const outputs = entry.error ? "error" : entry.kind === "tensor" ? (entry.outputs ?? []).map((s) => formatShape(s.shape)).join(", ") : (entry.outputs ?? []).map(shape).join(", ");
+  const outputs = entry.error
+    ? "error"
+    : entry.kind === "tensor"
+      ? (entry.outputs ?? []).map((s) => formatShape(s.shape)).join(", ")
+      : (entry.outputs ?? []).map(shape).join(", ");
   return `${inputs}${inputs ? " " : ""}→ ${outputs}`;
 }
 
@@ -73,7 +77,10 @@ export function formatTraceTable(trace: Trace): string {
   const header = ["Line", "Module / call", "Input → output", "Param #"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   const rule = "─".repeat(widths.reduce((a, b) => a + b + 2, -2));
   const topLevel = trace.entries.filter((e) => e.kind === "module" && !e.submodule && e.parameterCount !== undefined);
   const total = topLevel.reduce((n, e) => n + e.parameterCount! * e.count, 0);

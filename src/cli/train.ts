@@ -63,7 +63,9 @@ class Progress {
         break;
       case "epoch":
         if (e.epoch === 1) this.stepsPerEpoch = this.lastStep;
-        this.line(`epoch ${e.epoch}/${this.epochs}  loss ${formatLoss(e.loss)}${e.metrics && Object.keys(e.metrics).length ? "  " + formatMetrics(e.metrics) : ""}`);
+        this.line(
+          `epoch ${e.epoch}/${this.epochs}  loss ${formatLoss(e.loss)}${e.metrics && Object.keys(e.metrics).length ? "  " + formatMetrics(e.metrics) : ""}`,
+        );
         break;
     }
   }

@@ -42,7 +42,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       void send();
     };
     const subscriptions = [
-      receive(panel.webview, isFromCheckpoint, () => {}, () => void send(), this.log),
+      receive(
+        panel.webview,
+        isFromCheckpoint,
+        () => {},
+        () => void send(),
+        this.log,
+      ),
       watcher,
       watcher.onDidChange(changed),
       watcher.onDidCreate(changed),

@@ -80,14 +80,23 @@ const backendDetail = (): Record<(typeof BACKEND_CHOICES)[number], string> => ({
 /** Copies one of the examples (and the data it reads) into the workspace and opens it. */
 async function newFromExample(extension: vscode.ExtensionContext): Promise<void> {
   const examples = extension.asAbsolutePath("examples");
-  const files = fs.readdirSync(examples).filter((f) => f.endsWith(".ts")).sort();
+  const files = fs
+    .readdirSync(examples)
+    .filter((f) => f.endsWith(".ts"))
+    .sort();
   // Each lesson opens with a line in English, then one in Chinese (see examples/): the user's, else the English.
   const chinese = vscode.env.language.startsWith("zh");
   const describe = (f: string) => {
-    const lines = fs.readFileSync(path.join(examples, f), "utf8").split("\n").filter((l) => l.startsWith("//"));
+    const lines = fs
+      .readFileSync(path.join(examples, f), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("//"));
     return ((chinese && lines.find((l) => /[\u4e00-\u9fff]/.test(l))) || lines[0] || "").replace(/^\/\/\s*/, "");
   };
-  const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: f, detail: describe(f) })), { title: vscode.l10n.t("Unroll: new model file from an example") });
+  const pick = await vscode.window.showQuickPick(
+    files.map((f) => ({ label: f, detail: describe(f) })),
+    { title: vscode.l10n.t("Unroll: new model file from an example") },
+  );
   if (!pick) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) {

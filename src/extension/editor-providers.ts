@@ -5,8 +5,6 @@ import { words } from "./l10n";
 import { codeLensLine, hoverMarkdown, inlayText } from "./shapes";
 import { isModelFile, type TraceService } from "./trace-service";
 
-
-
 /** The entry under the cursor: the one starting at or before the column, else the line's first. */
 function entryAt(entries: TraceEntry[], column: number): TraceEntry {
   const before = entries.filter((e) => e.location.column - 1 <= column).sort((a, b) => b.location.column - a.location.column);
@@ -72,7 +70,8 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
       new vscode.CodeLens(range, { title: `$(graph) ${vscode.l10n.t("Trace shapes")}`, command: "unroll.trace", arguments: [document.uri] }),
       new vscode.CodeLens(range, { title: vscode.l10n.t("Open explorer"), command: "unroll.openExplorer", arguments: [document.uri] }),
     ];
-    if (experiment) lenses.unshift(new vscode.CodeLens(range, { title: `$(play) ${vscode.l10n.t("Train")}`, command: "unroll.train", arguments: [document.uri] }));
+    if (experiment)
+      lenses.unshift(new vscode.CodeLens(range, { title: `$(play) ${vscode.l10n.t("Train")}`, command: "unroll.train", arguments: [document.uri] }));
     return lenses;
   }
 }

@@ -50,7 +50,12 @@ export class ExplorerPanel implements vscode.Disposable {
       return open;
     }
     const extensionUri = ExplorerPanel.requireUri();
-    const panel = vscode.window.createWebviewPanel(ExplorerPanel.viewType, title(file), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      ExplorerPanel.viewType,
+      title(file),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      webviewOptions(extensionUri),
+    );
     return new ExplorerPanel(panel, file);
   }
 
@@ -91,7 +96,13 @@ export class ExplorerPanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: "explorer", title: title(file), vendorStyles: ["uPlot.min.css"], data: { file } });
     this.subscriptions.push(
-      receive(panel.webview, isFromExplorer, (m) => this.messages.fire(m), () => this.replay(), ExplorerPanel.log),
+      receive(
+        panel.webview,
+        isFromExplorer,
+        (m) => this.messages.fire(m),
+        () => this.replay(),
+        ExplorerPanel.log,
+      ),
       panel.onDidDispose(() => this.dispose()),
     );
     ExplorerPanel.panels.set(file, this);

@@ -35,11 +35,20 @@ export class RunsTable implements vscode.Disposable {
   /** Opens the table in the active editor group, or reveals it. */
   show(): void {
     if (this.panel) return this.panel.reveal();
-    const panel = vscode.window.createWebviewPanel(RunsTable.viewType, vscode.l10n.t("Runs Table"), vscode.ViewColumn.Active, { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(RunsTable.viewType, vscode.l10n.t("Runs Table"), vscode.ViewColumn.Active, {
+      ...webviewOptions(this.extensionUri),
+      retainContextWhenHidden: false,
+    });
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "runs-table", title: vscode.l10n.t("Runs Table") });
     this.panel = panel;
     this.subscriptions.push(
-      receive(panel.webview, isFromRunsTable, (m) => this.messages.fire(m), () => post(this.panel?.webview, this.last), this.log),
+      receive(
+        panel.webview,
+        isFromRunsTable,
+        (m) => this.messages.fire(m),
+        () => post(this.panel?.webview, this.last),
+        this.log,
+      ),
       panel.onDidDispose(() => this.disposePanel()),
     );
   }

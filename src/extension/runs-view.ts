@@ -34,7 +34,13 @@ export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: "runs", title: vscode.l10n.t("Runs") });
     this.viewSubscriptions.push(
-      receive(view.webview, isFromRunsView, (m) => this.messages.fire(m), () => post(this.view?.webview, this.last), this.log),
+      receive(
+        view.webview,
+        isFromRunsView,
+        (m) => this.messages.fire(m),
+        () => post(this.view?.webview, this.last),
+        this.log,
+      ),
       view.onDidDispose(() => this.disposeView()),
     );
   }

@@ -18,7 +18,13 @@ const RUNNING_POLL_MS = 5000;
 
 /** A run's status, in words. */
 const statusText = (status: RunSummary["info"]["status"]): string =>
-  ({ running: vscode.l10n.t("running"), completed: vscode.l10n.t("completed"), stopped: vscode.l10n.t("stopped"), failed: vscode.l10n.t("failed"), interrupted: vscode.l10n.t("interrupted") })[status];
+  ({
+    running: vscode.l10n.t("running"),
+    completed: vscode.l10n.t("completed"),
+    stopped: vscode.l10n.t("stopped"),
+    failed: vscode.l10n.t("failed"),
+    interrupted: vscode.l10n.t("interrupted"),
+  })[status];
 
 export class Runs implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -130,7 +136,9 @@ export class Runs implements vscode.Disposable {
       runs.map((r) => ({
         label: r.info.name,
         description: `${statusText(r.info.status)}${r.damaged ? vscode.l10n.t(" (damaged)") : ""} · ${r.info.id}`,
-        detail: r.damaged ? vscode.l10n.t("damaged: {0}", r.damaged) : `${path.basename(r.info.file)} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
+        detail: r.damaged
+          ? vscode.l10n.t("damaged: {0}", r.damaged)
+          : `${path.basename(r.info.file)} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
         run: r,
       })),
       { title },
@@ -147,7 +155,9 @@ export class Runs implements vscode.Disposable {
     const run = await this.runOf(dir, vscode.l10n.t("Unroll: open a run"));
     if (!run) return;
     if (!run.info.file) {
-      void vscode.window.showWarningMessage(vscode.l10n.t("Unroll: the run {0} does not say which model file it trained (damaged: {1}).", run.info.id, run.damaged ?? vscode.l10n.t("no file")));
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t("Unroll: the run {0} does not say which model file it trained (damaged: {1}).", run.info.id, run.damaged ?? vscode.l10n.t("no file")),
+      );
       return;
     }
     await this.show(ExplorerPanel.show(run.info.file, { preserveFocus: false }), run.dir);
@@ -161,7 +171,11 @@ export class Runs implements vscode.Disposable {
       return;
     }
     const remove = vscode.l10n.t("Delete");
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", run.info.id), { modal: true, detail: run.dir }, remove);
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", run.info.id),
+      { modal: true, detail: run.dir },
+      remove,
+    );
     if (choice !== remove) return;
     try {
       await fs.promises.rm(run.dir, { recursive: true, force: true });
@@ -180,22 +194,33 @@ export class Runs implements vscode.Disposable {
       return;
     }
     const folder = run.info.file ? path.dirname(run.info.file) : run.dir;
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, `${run.info.name}.safetensors`)), filters: { Safetensors: ["safetensors"] } });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(folder, `${run.info.name}.safetensors`)),
+      filters: { Safetensors: ["safetensors"] },
+    });
     if (!target) return;
     fs.copyFileSync(weights, target.fsPath);
-    void vscode.window.showInformationMessage(vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", target.fsPath));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", target.fsPath),
+    );
   }
 
   /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */
   async exportCsv(modelFile: string, runId: string, csv: string): Promise<void> {
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(modelFile), `${runId}.csv`)), filters: { CSV: ["csv"] } });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(path.dirname(modelFile), `${runId}.csv`)),
+      filters: { CSV: ["csv"] },
+    });
     if (target) fs.writeFileSync(target.fsPath, csv);
   }
 
   /** Saves the Runs table as it shows (its filter and order) where the user chooses. */
   private async exportTable(csv: string): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const target = await vscode.window.showSaveDialog({ ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, "runs.csv") } : {}), filters: { CSV: ["csv"] } });
+    const target = await vscode.window.showSaveDialog({
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, "runs.csv") } : {}),
+      filters: { CSV: ["csv"] },
+    });
     if (target) fs.writeFileSync(target.fsPath, csv);
   }
 

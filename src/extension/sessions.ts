@@ -54,7 +54,9 @@ export class TrainingSessions implements vscode.Disposable {
     const file = document.uri.fsPath;
     if (this.sessions.has(file)) {
       const stop = vscode.l10n.t("Stop");
-      void vscode.window.showInformationMessage(vscode.l10n.t("Unroll: {0} is already training.", path.basename(file)), stop).then((c) => c && this.stop(document.uri));
+      void vscode.window
+        .showInformationMessage(vscode.l10n.t("Unroll: {0} is already training.", path.basename(file)), stop)
+        .then((c) => c && this.stop(document.uri));
       return;
     }
     if (document.isDirty) await document.save();
@@ -105,13 +107,25 @@ export class TrainingSessions implements vscode.Disposable {
       const { location, afterMs } = run.halted;
       const seconds = Math.round(afterMs / 100) / 10;
       const message = location
-        ? vscode.l10n.t("Unroll: {0} stopped at line {1} of {2}: its step had not ended {3} s after the stop.", run.name, location.line, path.basename(location.file), seconds)
+        ? vscode.l10n.t(
+            "Unroll: {0} stopped at line {1} of {2}: its step had not ended {3} s after the stop.",
+            run.name,
+            location.line,
+            path.basename(location.file),
+            seconds,
+          )
         : vscode.l10n.t("Unroll: {0} stopped: its step had not ended {1} s after the stop.", run.name, seconds);
       void vscode.window.showInformationMessage(message, ...(location ? [showLine()] : [])).then((c) => c && location && showLocation(location));
     } else if (run?.status === "completed") {
       vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, loss {1}", run.name, run.finalLoss?.toFixed(4) ?? "–"), 8000);
     } else if (!run && result.code !== 0) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Unroll: the training process of {0} ended unexpectedly ({1}). See the "Unroll" output.', path.basename(file), result.signal ?? `exit ${result.code}`));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t(
+          'Unroll: the training process of {0} ended unexpectedly ({1}). See the "Unroll" output.',
+          path.basename(file),
+          result.signal ?? `exit ${result.code}`,
+        ),
+      );
     }
   }
 

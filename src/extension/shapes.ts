@@ -29,7 +29,8 @@ export const ENGLISH: Words = { t: english, locale: "en-US", explain: false };
 export function explainShape(problem: ShapeProblem, t: Translate): string {
   const operand = ({ input: t("the input"), target: t("the target") } as Record<string, string>)[problem.operand] ?? problem.operand;
   const { expected, got } = problem;
-  if (expected && "lastDim" in expected) return t("The last dimension of {0} should be {1} ({2}), but it is {3}.", operand, expected.lastDim, expected.name, got.at(-1) ?? "?");
+  if (expected && "lastDim" in expected)
+    return t("The last dimension of {0} should be {1} ({2}), but it is {3}.", operand, expected.lastDim, expected.name, got.at(-1) ?? "?");
   if (expected) return t("{0} should have the shape {1}, but it has {2}.", operand, formatShape(expected.shape), formatShape(got));
   return t("{0} of shape {1} does not fit {2}.", operand, formatShape(got), problem.module);
 }
@@ -52,7 +53,8 @@ export function hoverMarkdown(entry: TraceEntry, words: Words = ENGLISH): string
   } else {
     lines.push(`\`${entry.config ?? entry.name}\``);
   }
-  if (entry.count > 1) lines.push("", entry.varying ? t("ran {0} times, with varying shapes (the first run is shown)", entry.count) : t("ran {0} times", entry.count));
+  if (entry.count > 1)
+    lines.push("", entry.varying ? t("ran {0} times, with varying shapes (the first run is shown)", entry.count) : t("ran {0} times", entry.count));
   if (entry.parameters?.length) {
     lines.push("", `| ${t("parameter")} | ${t("shape")} | ${t("count")} |`, "|---|---|---:|");
     for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${formatShape(p.shape)} | ${count(p.count)} |`);

@@ -19,7 +19,9 @@ export interface SessionStatus {
 
 /** "vanishing gradient in weight_hh_l0 at step 140" */
 export const gradientNote = (w: GradientWarning) =>
-  w.kind === "vanishing" ? vscode.l10n.t("vanishing gradient in {0} at step {1}", w.parameter, w.step) : vscode.l10n.t("exploding gradient in {0} at step {1}", w.parameter, w.step);
+  w.kind === "vanishing"
+    ? vscode.l10n.t("vanishing gradient in {0} at step {1}", w.parameter, w.step)
+    : vscode.l10n.t("exploding gradient in {0} at step {1}", w.parameter, w.step);
 
 export class TrainingStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("unroll.training", vscode.StatusBarAlignment.Left, 50);
@@ -34,14 +36,19 @@ export class TrainingStatusBar implements vscode.Disposable {
       if (ended?.backend) {
         const warning = ended.gradientWarning;
         this.item.text = `$(check) ${vscode.l10n.t("Unroll {0} · loss {1}", ended.backend.name, ended.loss?.toFixed(4) ?? "–")}${warning ? ` · $(warning) ${vscode.l10n.t("{0} gradient warning(s)", ended.gradientWarnings ?? 1)}` : ""}`;
-        this.item.tooltip = vscode.l10n.t("Last run: {0}", ended.backend.summary) + (warning ? `\n${vscode.l10n.t("Latest gradient warning: {0}", gradientNote(warning))}` : "");
+        this.item.tooltip =
+          vscode.l10n.t("Last run: {0}", ended.backend.summary) + (warning ? `\n${vscode.l10n.t("Latest gradient warning: {0}", gradientNote(warning))}` : "");
         this.item.backgroundColor = undefined;
       } else this.item.hide();
       return;
     }
     const parts = [`$(sync~spin) Unroll ${running.backend?.name ?? vscode.l10n.t("starting…")}`];
     if (running.epoch !== undefined) {
-      parts.push(vscode.l10n.t("epoch {0}/{1}", running.epoch, running.epochs ?? "?"), vscode.l10n.t("step {0}", running.step ?? "?"), vscode.l10n.t("loss {0}", running.loss?.toFixed(4) ?? "–"));
+      parts.push(
+        vscode.l10n.t("epoch {0}/{1}", running.epoch, running.epochs ?? "?"),
+        vscode.l10n.t("step {0}", running.step ?? "?"),
+        vscode.l10n.t("loss {0}", running.loss?.toFixed(4) ?? "–"),
+      );
     }
     const warning = running.gradientWarning;
     if (warning) parts.push(`$(warning) ${gradientNote(warning)}`);

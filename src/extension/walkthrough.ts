@@ -67,7 +67,10 @@ class Lessons {
   async hover(file: string, text: string, traces: TraceService): Promise<void> {
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(await this.path(file)), { viewColumn: vscode.ViewColumn.One });
     const lines = editor.document.getText().split("\n");
-    const line = Math.max(0, lines.findIndex((l) => l.includes(text)));
+    const line = Math.max(
+      0,
+      lines.findIndex((l) => l.includes(text)),
+    );
     const at = new vscode.Position(line, Math.max(0, lines[line].indexOf(text)) + (text.startsWith("new ") ? 4 : 0));
     editor.selection = new vscode.Selection(at, at);
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);

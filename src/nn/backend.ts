@@ -183,7 +183,8 @@ async function activateWebGPU(explicit: boolean, options: BackendOptions): Promi
   const adapter = (await gpu.requestAdapter()) ?? (explicit ? await gpu.requestAdapter({ featureLevel: "compatibility" }) : null);
   if (!adapter) throw new Error("no WebGPU adapter (no usable GPU or driver)");
   const info = adapter.info ?? {};
-  const software = adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  const software =
+    adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
   // A software adapter is a correctness check, not speed: wasm beats it several times over.
   if (software && !explicit) throw new Error(`only a software adapter (${info.description || info.device || "CPU"}), slower than wasm`);
   loadOptional("@tensorflow/tfjs-backend-webgpu", options);
@@ -194,7 +195,10 @@ async function activateWebGPU(explicit: boolean, options: BackendOptions): Promi
 /** A small forward and backward pass checked against the same sums done in double precision; returns a
  *  problem, or null. */
 async function selfCheck(): Promise<string | null> {
-  const a = [[0.1, 0.2], [0.3, 0.4]];
+  const a = [
+    [0.1, 0.2],
+    [0.3, 0.4],
+  ];
   const b = [0.5, 0.6];
   const [product, gradient] = tf.tidy(() => {
     const bt = tf.tensor2d(b, [2, 1]);

@@ -21,7 +21,6 @@ export interface LayerProbe {
   backward(gradNorms: Tensor): void;
 }
 
-
 type Observer = (module: Module, layer: number, reverse: boolean) => LayerProbe | null;
 
 let observer: Observer | null = null;

@@ -26,7 +26,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = axis("cat", dim, first.rank);
   tensors.forEach((t, i) => {
     const k = t.shape.findIndex((n, j) => j !== d && n !== first.shape[j]);
-    if (k >= 0) throw new Error(`Sizes of tensors must match except in dimension ${d}. Expected size ${first.shape[k]} but got size ${t.shape[k]} for tensor number ${i} in the list.`);
+    if (k >= 0)
+      throw new Error(
+        `Sizes of tensors must match except in dimension ${d}. Expected size ${first.shape[k]} but got size ${t.shape[k]} for tensor number ${i} in the list.`,
+      );
   });
   return tf.concat(tensors as Tensor[], d);
 }
@@ -47,7 +50,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  *  maximum, and with it the reduced dim must not be empty. */
 function reduction(fn: string, input: Tensor, dim?: number): number | undefined {
   if (dim === undefined) {
-    if (input.size === 0) throw new Error(`${fn}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+    if (input.size === 0)
+      throw new Error(`${fn}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
     return undefined;
   }
   const d = axis(fn, dim, input.rank);

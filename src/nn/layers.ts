@@ -11,7 +11,11 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null = null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
     super();
     checkArguments("Linear", { in_features: [inFeatures, nonNegativeInteger], out_features: [outFeatures, nonNegativeInteger] });
     const { bias = true } = checkOptions<{ bias?: boolean }>("Linear", options, { bias: boolean });
@@ -23,7 +27,13 @@ export class Linear extends Module {
 
   override forward(input: Tensor): Tensor {
     if (input.shape[input.rank - 1] !== this.inFeatures) {
-      throw new ShapeError(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`, "input", input.shape, `the last dimension must be ${this.inFeatures} (in_features), not ${input.shape[input.rank - 1]}`, { lastDim: this.inFeatures, name: "in_features" });
+      throw new ShapeError(
+        `Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`,
+        "input",
+        input.shape,
+        `the last dimension must be ${this.inFeatures} (in_features), not ${input.shape[input.rank - 1]}`,
+        { lastDim: this.inFeatures, name: "in_features" },
+      );
     }
     return input.rank === 1 ? linear(input.expandDims(0), this.weight, this.bias).squeeze([0]) : linear(input, this.weight, this.bias);
   }
@@ -37,7 +47,11 @@ export class Embedding extends Module {
   weight: Parameter;
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    options: { paddingIdx?: number } = {},
+  ) {
     super();
     checkArguments("Embedding", { num_embeddings: [numEmbeddings, nonNegativeInteger], embedding_dim: [embeddingDim, nonNegativeInteger] });
     const { paddingIdx } = checkOptions<{ paddingIdx?: number }>("Embedding", options, { paddingIdx: integer });
@@ -66,7 +80,10 @@ export class Embedding extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    const probability = rule((v) => typeof v === "number" && v >= 0 && v <= 1, (v) => `dropout probability has to be between 0 and 1, but got ${show(v)}`);
+    const probability = rule(
+      (v) => typeof v === "number" && v >= 0 && v <= 1,
+      (v) => `dropout probability has to be between 0 and 1, but got ${show(v)}`,
+    );
     checkArguments("Dropout", { p: [p, probability] });
   }
 

@@ -17,7 +17,10 @@ export interface NLLLossOptions extends LossOptions {
   ignoreIndex?: number;
 }
 
-const reduction = rule((v) => v === "mean" || v === "sum" || v === "none", (v) => `${show(v)} is not a valid value for reduction: choose 'mean', 'sum' or 'none'`);
+const reduction = rule(
+  (v) => v === "mean" || v === "sum" || v === "none",
+  (v) => `${show(v)} is not a valid value for reduction: choose 'mean', 'sum' or 'none'`,
+);
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
@@ -61,7 +64,13 @@ export class NLLLoss extends Loss {
     const classes = logp.shape[1]!;
     const expected = input.rank === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
     if (!tf.util.arraysEqual(target.shape, expected)) {
-      throw new ShapeError(name, "target", target.shape, `expected ${shapeString(expected)}: input ${shapeString(input.shape)} has the classes in dimension ${input.rank === 1 ? 0 : 1}`, { shape: expected });
+      throw new ShapeError(
+        name,
+        "target",
+        target.shape,
+        `expected ${shapeString(expected)}: input ${shapeString(input.shape)} has the classes in dimension ${input.rank === 1 ? 0 : 1}`,
+        { shape: expected },
+      );
     }
     const t = asIndices(target, `${name} target`, classes, this.ignoreIndex).reshape([-1]);
     const weight = t.notEqual(this.ignoreIndex).toFloat();
@@ -94,7 +103,10 @@ export class BCEWithLogitsLoss extends Loss {
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
       throw new ShapeError("BCEWithLogitsLoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`, { shape: input.shape });
     }
-    const losses = tf.relu(input).sub(input.mul(target)).add(tf.log1p(tf.exp(input.abs().neg())));
+    const losses = tf
+      .relu(input)
+      .sub(input.mul(target))
+      .add(tf.log1p(tf.exp(input.abs().neg())));
     return this.reduce(losses);
   }
 }

@@ -99,7 +99,9 @@ export class Module {
       if (p && !(value instanceof tf.Tensor)) {
         problems.push(`While copying the parameter named "${key}", expected a tensor from the state dict but received ${show(value)}`);
       } else if (p && !tf.util.arraysEqual(p.shape, value.shape)) {
-        problems.push(`size mismatch for ${key}: copying a param with shape ${shapeString(value.shape)}, the shape in the current model is ${shapeString(p.shape)}`);
+        problems.push(
+          `size mismatch for ${key}: copying a param with shape ${shapeString(value.shape)}, the shape in the current model is ${shapeString(p.shape)}`,
+        );
       }
     }
     if (strict) {

@@ -84,6 +84,9 @@ export function runInPlace(inputs: (Tensor | null)[], shapes: (number[] | null)[
     return infos.map((info) => info && tf.engine().makeTensorFromTensorInfo(info));
   }
   const outputs = shapes.map((shape) => shape && new Float32Array(tf.util.sizeFromShape(shape)));
-  run(inputs.map((t) => t && (t.dataSync() as Float32Array)), outputs);
+  run(
+    inputs.map((t) => t && (t.dataSync() as Float32Array)),
+    outputs,
+  );
   return outputs.map((values, k) => values && tf.tensor(values, shapes[k]!));
 }

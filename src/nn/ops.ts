@@ -21,7 +21,12 @@ export const matMul = tf.customGrad(((a: Tensor, b: Tensor, save: tf.GradSaveFun
 /** The sum of all values: 0 for an empty tensor, as in PyTorch (wasm's Sum leaves its output unwritten when
  *  there is nothing to add). The padding zero keeps the gradient's path back to `x`. */
 export function sum(x: Tensor): Tensor {
-  return x.size ? x.sum() : x.reshape([-1]).pad([[0, 1]]).sum();
+  return x.size
+    ? x.sum()
+    : x
+        .reshape([-1])
+        .pad([[0, 1]])
+        .sum();
 }
 
 /** The mean of all values: NaN for an empty tensor, 0 / 0 as in PyTorch (tfjs gives 0 on cpu, garbage on wasm). */

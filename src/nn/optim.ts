@@ -89,9 +89,16 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   readonly nesterov: boolean;
   constructor(params: Iterable<Parameter>, options: SGDOptions) {
-    super(params, options, { lr: required(validLr), momentum: nonNegative("momentum value"), dampening: number, weightDecay: nonNegative("weightDecay value"), nesterov: boolean });
+    super(params, options, {
+      lr: required(validLr),
+      momentum: nonNegative("momentum value"),
+      dampening: number,
+      weightDecay: nonNegative("weightDecay value"),
+      nesterov: boolean,
+    });
     const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
-    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new OptionError(`${this.constructor.name}: Nesterov momentum requires a momentum and zero dampening`);
+    if (nesterov && (momentum <= 0 || dampening !== 0))
+      throw new OptionError(`${this.constructor.name}: Nesterov momentum requires a momentum and zero dampening`);
     this.momentum = momentum;
     this.dampening = dampening;
     this.weightDecay = weightDecay;
@@ -180,7 +187,19 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   readonly centered: boolean;
   constructor(params: Iterable<Parameter>, options: RMSpropOptions = {}) {
-    super(params, options, { lr: validLr, alpha: nonNegative("alpha value"), eps: validEps, weightDecay: nonNegative("weightDecay value"), momentum: nonNegative("momentum value"), centered: boolean }, 1e-2);
+    super(
+      params,
+      options,
+      {
+        lr: validLr,
+        alpha: nonNegative("alpha value"),
+        eps: validEps,
+        weightDecay: nonNegative("weightDecay value"),
+        momentum: nonNegative("momentum value"),
+        centered: boolean,
+      },
+      1e-2,
+    );
     const { alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false } = options;
     this.alpha = alpha;
     this.eps = eps;
@@ -215,7 +234,13 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normT
   if (!withGrad.length) return 0;
   const total = tf.tidy(() => {
     const norms = withGrad.map((p) => (normType === Infinity ? p.grad!.abs().max() : p.grad!.abs().pow(normType).sum()));
-    return normType === Infinity ? tf.stack(norms).max().dataSync()[0] : tf.stack(norms).sum().pow(1 / normType).dataSync()[0];
+    return normType === Infinity
+      ? tf.stack(norms).max().dataSync()[0]
+      : tf
+          .stack(norms)
+          .sum()
+          .pow(1 / normType)
+          .dataSync()[0];
   });
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) {
@@ -232,7 +257,10 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normT
 export class StepLR {
   private readonly baseLr: number;
   lastEpoch = 0;
-  constructor(readonly optimizer: Optimizer, readonly options: { stepSize: number; gamma?: number }) {
+  constructor(
+    readonly optimizer: Optimizer,
+    readonly options: { stepSize: number; gamma?: number },
+  ) {
     if (!(optimizer instanceof Optimizer)) throw new OptionError(`StepLR: ${show(optimizer)} is not an Optimizer`);
     checkOptions("StepLR", options, { stepSize: required(positiveInteger), gamma: number });
     this.baseLr = optimizer.lr;

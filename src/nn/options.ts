@@ -27,7 +27,11 @@ export const positiveInteger = rule((v) => Number.isInteger(v) && (v as number) 
 export const nonNegativeInteger = rule((v) => Number.isInteger(v) && (v as number) >= 0, "an integer ≥ 0");
 export const oneOf = (...values: string[]) => rule((v) => values.includes(v as string), `one of ${values.map((s) => `'${s}'`).join(", ")}`);
 /** A number ≥ 0 in PyTorch's optimizer wording: `Invalid momentum value: -1`. */
-export const nonNegative = (what: string) => rule((v) => isNumber(v) && v >= 0, (v) => `Invalid ${what}: ${show(v)}`);
+export const nonNegative = (what: string) =>
+  rule(
+    (v) => isNumber(v) && v >= 0,
+    (v) => `Invalid ${what}: ${show(v)}`,
+  );
 
 /** Checks positional arguments (which are always required): `checkArguments("LSTM", { input_size: [10, positiveInteger] })`. */
 export function checkArguments(owner: string, args: Record<string, [unknown, Check]>): void {
@@ -48,7 +52,9 @@ export function checkOptions<T extends object>(owner: string, options: unknown, 
   for (const key of Object.keys(options)) {
     if (valid.includes(key)) continue;
     const close = closest(key, valid);
-    throw new OptionError(`${owner}: unknown option '${key}' — ${close ? `did you mean '${close}'?` : `the options are ${valid.map((k) => `'${k}'`).join(", ")}`}`);
+    throw new OptionError(
+      `${owner}: unknown option '${key}' — ${close ? `did you mean '${close}'?` : `the options are ${valid.map((k) => `'${k}'`).join(", ")}`}`,
+    );
   }
   for (const [key, check] of Object.entries(checks) as [string, Check][]) {
     const value = (options as Record<string, unknown>)[key];

@@ -53,7 +53,9 @@ export function packPaddedSequence(
   const order = [...lens.keys()];
   if (enforceSorted) {
     if (lens.some((n, i) => i > 0 && n > lens[i - 1])) {
-      throw new Error("packPaddedSequence: `lengths` array must be sorted in decreasing order when `enforceSorted` is true. Pass { enforceSorted: false } to pack unsorted sequences.");
+      throw new Error(
+        "packPaddedSequence: `lengths` array must be sorted in decreasing order when `enforceSorted` is true. Pass { enforceSorted: false } to pack unsorted sequences.",
+      );
     }
   } else {
     order.sort((a, b) => lens[b] - lens[a] || a - b); // stable, like torch.sort(descending=True)

@@ -67,7 +67,11 @@ interface Cell {
   gateScale?: number[];
   step(xw: Tensor, h: Tensor, c: Tensor | null, w: Transposed): Step;
   /** Turns the saved tensors (stacked over time, `[T*B, …]`) into a backward step for each time. */
-  backward(saved: Tensor[], T: number, w: LayerWeights): {
+  backward(
+    saved: Tensor[],
+    T: number,
+    w: LayerWeights,
+  ): {
     step(t: number, dh: Tensor, dc: Tensor | null): StepGrads;
     extraGrads(): Tensor[]; // gradients of weights beyond W_ih, W_hh, b_ih, b_hh (W_hr)
   };
@@ -301,20 +305,34 @@ export function checkNativeKernels(addon: NativeAddon): string | null {
         c0: mode === "LSTM" ? r([B, H], 3) : null,
         weights: { wIh: r([G, In], 4), wHh: r([G, P], 5), bIh: r([G], 6), bHh: r([G], 7), wHr: P !== H ? r([P, H], 8) : null },
         reverse,
-        mask: packed ? tf.tensor3d(Array.from({ length: T * B }, (_, i) => (lengths[i % B] > Math.floor(i / B) ? 1 : 0)), [T, B, 1]) : null,
+        mask: packed
+          ? tf.tensor3d(
+              Array.from({ length: T * B }, (_, i) => (lengths[i % B] > Math.floor(i / B) ? 1 : 0)),
+              [T, B, 1],
+            )
+          : null,
       };
       const plan = planOf(req);
       const inputs = opInputs(plan);
-      const loss = (layer: (plan: LayerPlan) => LayerResult) => (...xs: Tensor[]) => {
-        const [x, h0, ...rest] = xs;
-        const c0 = plan.c0 ? rest.shift()! : null;
-        const [wIh, wHh, bIh, bHh, wHr] = [rest[0], rest[1], rest[2], rest[3], rest[4] ?? null];
-        const { output, h, c } = layer({ ...plan, x, h0, c0, weights: { wIh, wHh, bIh, bHh, wHr } });
-        return output.mul(r(output.shape, 9)).sum().add(h.mul(r(h.shape, 10)).sum()).add(c ? c.mul(r(c.shape, 11)).sum() : 0);
-      };
+      const loss =
+        (layer: (plan: LayerPlan) => LayerResult) =>
+        (...xs: Tensor[]) => {
+          const [x, h0, ...rest] = xs;
+          const c0 = plan.c0 ? rest.shift()! : null;
+          const [wIh, wHh, bIh, bHh, wHr] = [rest[0], rest[1], rest[2], rest[3], rest[4] ?? null];
+          const { output, h, c } = layer({ ...plan, x, h0, c0, weights: { wIh, wHh, bIh, bHh, wHr } });
+          return output
+            .mul(r(output.shape, 9))
+            .sum()
+            .add(h.mul(r(h.shape, 10)).sum())
+            .add(c ? c.mul(r(c.shape, 11)).sum() : 0);
+        };
       const ours = tf.valueAndGrads(loss((p) => nativeLayer(p, addon)))(inputs);
       const theirs = tf.valueAndGrads(loss(tfjsLayer))(inputs);
-      const pairs: [string, Tensor, Tensor][] = [["loss", ours.value, theirs.value], ...ours.grads.map((g, i): [string, Tensor, Tensor] => [`gradient ${i}`, g, theirs.grads[i]])];
+      const pairs: [string, Tensor, Tensor][] = [
+        ["loss", ours.value, theirs.value],
+        ...ours.grads.map((g, i): [string, Tensor, Tensor] => [`gradient ${i}`, g, theirs.grads[i]]),
+      ];
       for (const [what, a, b] of pairs) {
         const diff = a.sub(b).abs().max().dataSync()[0];
         const scale = Math.max(1, b.abs().max().dataSync()[0]);
@@ -369,7 +387,12 @@ function forwardPass(plan: LayerPlan): { value: Tensor; saved: Tensor[] } {
     if (probe) [states[t], cells[t]] = [h, c!];
   }
   if (probe) reportForward(probe, states, c ? cells : null, savedPerStep, cell.gateNames, H);
-  const stacked = savedPerStep[0].map((_, k) => tf.concat(savedPerStep.map((s) => s[k]), 0));
+  const stacked = savedPerStep[0].map((_, k) =>
+    tf.concat(
+      savedPerStep.map((s) => s[k]),
+      0,
+    ),
+  );
   const flat = [tf.concat(outputs, 0), h, ...(c ? [c] : [])].map((t) => t.reshape([-1]));
   return { value: tf.concat(flat, 0), saved: [x2d, tf.concat(hPrev, 0), ...(mask ? [mask] : []), ...stacked] };
 }
@@ -431,7 +454,12 @@ function reportForward(probe: LayerProbe, states: Tensor[], cells: Tensor[] | nu
   probe.forward({
     hidden: sample0(states),
     cell: cells && sample0(cells),
-    gates: gateNames.length ? sample0(saved.map((s) => s[0]), gateNames.length * H) : null,
+    gates: gateNames.length
+      ? sample0(
+          saved.map((s) => s[0]),
+          gateNames.length * H,
+        )
+      : null,
     gateNames,
   });
 }

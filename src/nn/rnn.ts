@@ -37,17 +37,29 @@ export type LSTMState = [Tensor, Tensor];
 /** RNN and RNNCell choose 'tanh' or 'relu'. PyTorch's LSTM and GRU have no such option (a TypeError there). */
 const nonlinearity = (mode: Mode): Check =>
   mode.startsWith("RNN")
-    ? rule((v) => v === "tanh" || v === "relu", (v) => `Unknown nonlinearity ${show(v)}. Select from 'tanh' or 'relu'.`)
-    : rule(() => false, (v) => `nonlinearity ${show(v)}: only RNN and RNNCell have this option (the ${mode} gates use sigmoid and tanh)`);
+    ? rule(
+        (v) => v === "tanh" || v === "relu",
+        (v) => `Unknown nonlinearity ${show(v)}. Select from 'tanh' or 'relu'.`,
+      )
+    : rule(
+        () => false,
+        (v) => `nonlinearity ${show(v)}: only RNN and RNNCell have this option (the ${mode} gates use sigmoid and tanh)`,
+      );
 
 const rnnOptions = (mode: Mode): { [K in keyof RNNOptions]-?: Check } => ({
   numLayers: positiveInteger,
   nonlinearity: nonlinearity(mode),
   bias: boolean,
   batchFirst: boolean,
-  dropout: rule((v) => typeof v === "number" && v >= 0 && v <= 1, (v) => `dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${show(v)}`),
+  dropout: rule(
+    (v) => typeof v === "number" && v >= 0 && v <= 1,
+    (v) => `dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${show(v)}`,
+  ),
   bidirectional: boolean,
-  projSize: rule((v) => Number.isInteger(v) && (v as number) >= 0, (v) => `projSize should be a positive integer or zero to disable projections, got ${show(v)}`),
+  projSize: rule(
+    (v) => Number.isInteger(v) && (v as number) >= 0,
+    (v) => `projSize should be a positive integer or zero to disable projections, got ${show(v)}`,
+  ),
 });
 
 /** PyTorch's check_forward_args, the kind half (shapes are checked once the batch is known): an LSTM's state is
@@ -57,7 +69,9 @@ function stateArgs(owner: string, state: unknown, argCount: number, names: reado
   const pair = names.length === 2;
   const wanted = pair ? `[${names.join(", ")}]` : names[0];
   if (argCount > 2) {
-    throw new UsageError(`${owner}.forward takes (input, ${wanted}), got ${argCount} arguments${pair ? ` — pass the state as one array ${wanted}, where PyTorch takes the tuple (${names.join(", ")})` : ""}`);
+    throw new UsageError(
+      `${owner}.forward takes (input, ${wanted}), got ${argCount} arguments${pair ? ` — pass the state as one array ${wanted}, where PyTorch takes the tuple (${names.join(", ")})` : ""}`,
+    );
   }
   if (state === undefined || state === null) return null;
   const isTensor = (t: unknown): t is Tensor => t instanceof tf.Tensor;
@@ -94,7 +108,8 @@ abstract class RNNBase extends Module {
     this.bidirectional = o.bidirectional ?? false;
     this.projSize = o.projSize ?? 0;
     if (this.projSize && mode !== "LSTM") throw new OptionError(`${name}: projSize argument is only supported for LSTM, not RNN or GRU`);
-    if (this.projSize >= hiddenSize) throw new OptionError(`${name}: projSize has to be smaller than hiddenSize, got projSize=${this.projSize} and hiddenSize=${hiddenSize}`);
+    if (this.projSize >= hiddenSize)
+      throw new OptionError(`${name}: projSize has to be smaller than hiddenSize, got projSize=${this.projSize} and hiddenSize=${hiddenSize}`);
 
     const gates = GATES[mode] * hiddenSize;
     const real = this.projSize || hiddenSize;
@@ -105,7 +120,12 @@ abstract class RNNBase extends Module {
         const params: [string, number[]][] = [
           [`weight_ih_l${layer}${suffix}`, [gates, layerInput]],
           [`weight_hh_l${layer}${suffix}`, [gates, real]],
-          ...(this.bias ? ([[`bias_ih_l${layer}${suffix}`, [gates]], [`bias_hh_l${layer}${suffix}`, [gates]]] as [string, number[]][]) : []),
+          ...(this.bias
+            ? ([
+                [`bias_ih_l${layer}${suffix}`, [gates]],
+                [`bias_hh_l${layer}${suffix}`, [gates]],
+              ] as [string, number[]][])
+            : []),
           ...(this.projSize ? ([[`weight_hr_l${layer}${suffix}`, [this.projSize, hiddenSize]]] as [string, number[]][]) : []),
         ];
         for (const [pname, shape] of params) (this as unknown as Record<string, Parameter>)[pname] = parameter(uniform(shape, -bound, bound));
@@ -172,7 +192,12 @@ abstract class RNNBase extends Module {
     } else {
       x = input as Tensor;
       if (x.rank !== 2 && x.rank !== 3) {
-        throw new ShapeError(this.describe(), "input", x.shape, `expected a 3-D input (${this.batchFirst ? "batch, seq" : "seq, batch"}, feature) or a 2-D unbatched input (seq, feature)`);
+        throw new ShapeError(
+          this.describe(),
+          "input",
+          x.shape,
+          `expected a 3-D input (${this.batchFirst ? "batch, seq" : "seq, batch"}, feature) or a 2-D unbatched input (seq, feature)`,
+        );
       }
       unbatched = x.rank === 2;
       if (unbatched) x = x.expandDims(1);
@@ -180,14 +205,23 @@ abstract class RNNBase extends Module {
     }
     const last = x.shape[2];
     if (last !== this.inputSize) {
-      throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, `the last dimension must be ${this.inputSize} (input_size), not ${last}`, { lastDim: this.inputSize, name: "input_size" });
+      throw new ShapeError(
+        this.describe(),
+        "input",
+        (packed ? x : (input as Tensor)).shape,
+        `the last dimension must be ${this.inputSize} (input_size), not ${last}`,
+        { lastDim: this.inputSize, name: "input_size" },
+      );
     }
     const [T, B] = x.shape;
     // PyTorch refuses it too; tfjs would fail deep inside the recurrence.
     if (T === 0) throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, "expected sequence length to be larger than 0");
     const real = this.projSize || this.hiddenSize;
     const D = this.numDirections;
-    const stateShapes = [[this.numLayers * D, B, real], [this.numLayers * D, B, this.hiddenSize]];
+    const stateShapes = [
+      [this.numLayers * D, B, real],
+      [this.numLayers * D, B, this.hiddenSize],
+    ];
     const names = ["h0", "c0"];
     const initial = (isLSTM ? [0, 1] : [0]).map((k) => {
       const given = state?.[k];
@@ -195,13 +229,24 @@ abstract class RNNBase extends Module {
       const s = unbatched ? given.expandDims(1) : given;
       if (!tf.util.arraysEqual(s.shape, stateShapes[k])) {
         const expected = unbatched ? [stateShapes[k][0], stateShapes[k][2]] : stateShapes[k];
-        throw new ShapeError(this.describe(), names[k], given.shape, `expected ${shapeString(expected)} (num_layers * num_directions, ${unbatched ? "" : "batch, "}${k === 0 && this.projSize ? "proj_size" : "hidden_size"})`, { shape: expected });
+        throw new ShapeError(
+          this.describe(),
+          names[k],
+          given.shape,
+          `expected ${shapeString(expected)} (num_layers * num_directions, ${unbatched ? "" : "batch, "}${k === 0 && this.projSize ? "proj_size" : "hidden_size"})`,
+          { shape: expected },
+        );
       }
       return s;
     });
     const h0s = unstack(initial[0]);
     const c0s = isLSTM ? unstack(initial[1]) : null;
-    const mask = lengths ? tf.tensor3d(Array.from({ length: T * B }, (_, i) => (lengths![i % B] > Math.floor(i / B) ? 1 : 0)), [T, B, 1]) : null;
+    const mask = lengths
+      ? tf.tensor3d(
+          Array.from({ length: T * B }, (_, i) => (lengths![i % B] > Math.floor(i / B) ? 1 : 0)),
+          [T, B, 1],
+        )
+      : null;
 
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];
@@ -355,7 +400,10 @@ abstract class CellBase extends Module {
     if (!(input instanceof tf.Tensor)) throw new UsageError(`${this.constructor.name}.forward: the input must be a tensor, got ${show(input)}`);
     if (input.rank !== 1 && input.rank !== 2) throw new ShapeError(name, "input", input.shape, "expected a 2-D (batch, input_size) or 1-D (input_size) input");
     if (input.shape[input.rank - 1] !== this.inputSize) {
-      throw new ShapeError(name, "input", input.shape, `the last dimension must be ${this.inputSize} (input_size), not ${input.shape[input.rank - 1]}`, { lastDim: this.inputSize, name: "input_size" });
+      throw new ShapeError(name, "input", input.shape, `the last dimension must be ${this.inputSize} (input_size), not ${input.shape[input.rank - 1]}`, {
+        lastDim: this.inputSize,
+        name: "input_size",
+      });
     }
     const unbatched = input.rank === 1;
     const x = unbatched ? input.reshape([1, 1, this.inputSize]) : input.expandDims(0);
@@ -364,7 +412,9 @@ abstract class CellBase extends Module {
       if (!s) return tf.zeros([B, this.hiddenSize]);
       const expected = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
       if (!tf.util.arraysEqual(s.shape, expected)) {
-        throw new ShapeError(name, k === 0 ? "hx" : "cx", s.shape, `expected ${shapeString(expected)} (${unbatched ? "" : "batch, "}hidden_size)`, { shape: expected });
+        throw new ShapeError(name, k === 0 ? "hx" : "cx", s.shape, `expected ${shapeString(expected)} (${unbatched ? "" : "batch, "}hidden_size)`, {
+          shape: expected,
+        });
       }
       return unbatched ? s.reshape([1, this.hiddenSize]) : s;
     });
@@ -422,4 +472,3 @@ export class LSTMCell extends CellBase {
     return [h, c];
   }
 }
-

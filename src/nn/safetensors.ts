@@ -39,7 +39,10 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Record<string, T
   const { entries, metadata, base } = readHeader(bytes);
   // Object.fromEntries defines each name, "__proto__" included, as a plain property.
   const tensors = Object.fromEntries(
-    entries.map((e) => [e.name, tf.tensor(decode(e.dtype, new DataView(bytes.buffer, bytes.byteOffset + base + e.begin, e.end - e.begin), e.size), e.shape, "float32")]),
+    entries.map((e) => [
+      e.name,
+      tf.tensor(decode(e.dtype, new DataView(bytes.buffer, bytes.byteOffset + base + e.begin, e.end - e.begin), e.size), e.shape, "float32"),
+    ]),
   );
   return { tensors, metadata };
 }
@@ -75,7 +78,8 @@ function checkEntry(name: string, entry: unknown, dataLength: number): Entry {
   const what = `tensor '${name}'`;
   if (!isObject(entry)) fail(`${what}: expected { dtype, shape, data_offsets }, got ${json(entry)}`);
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-  if (typeof dtype !== "string" || !Object.hasOwn(BYTES, dtype)) fail(`${what} has unsupported dtype ${typeof dtype === "string" ? json(dtype).slice(1, -1) : json(dtype)}`);
+  if (typeof dtype !== "string" || !Object.hasOwn(BYTES, dtype))
+    fail(`${what} has unsupported dtype ${typeof dtype === "string" ? json(dtype).slice(1, -1) : json(dtype)}`);
   if (!Array.isArray(shape) || !shape.every(isCount)) fail(`${what}: shape must be a list of integers ≥ 0, got ${json(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
     fail(`${what}: data_offsets must be [begin, end], integers ≥ 0, got ${json(offsets)}`);

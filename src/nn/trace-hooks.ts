@@ -47,7 +47,6 @@ export function traceTensor(factory: string, tensor: Tensor): Tensor {
   return tensor;
 }
 
-
 /** How a module's `forward` tensors are named in traces, tuples flattened in order; names past the end of
  *  these lists are generic (`input`, `arg1`, …; `out`, or `out0`, `out1`, …). */
 export interface TraceNames {

@@ -52,13 +52,16 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
     throw fail(`${path.basename(file)} exports no experiment to train: add \`export default defineExperiment({ epochs, model, data, loss, optimizer })\``);
   }
   if (typeof candidate !== "object" || candidate === null) {
-    throw fail(`${which} is ${typeof candidate === "function" ? "a function" : String(candidate)}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })`);
+    throw fail(
+      `${which} is ${typeof candidate === "function" ? "a function" : String(candidate)}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })`,
+    );
   }
   const e = candidate as Record<string, unknown>;
   const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
   if (missing.length) throw fail(`${which} is not a complete experiment: it lacks ${missing.join(", ")}`);
   if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(`epochs must be a positive integer, got ${JSON.stringify(e.epochs)}`);
-  if (e.name !== undefined && typeof e.name !== "string") throw fail(`name must be a string (it names the run), got ${e.name === null ? "null" : typeof e.name}`);
+  if (e.name !== undefined && typeof e.name !== "string")
+    throw fail(`name must be a string (it names the run), got ${e.name === null ? "null" : typeof e.name}`);
   const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
   if (wrong) throw fail(`${String(wrong)} must be a function, got ${typeof e[wrong]}`);
   const trace = e.trace as Record<string, unknown> | undefined;
@@ -68,9 +71,15 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
   const hparams = e.hparams;
   if (hparams !== undefined) {
     const isPlain = typeof hparams === "object" && hparams !== null && !Array.isArray(hparams);
-    if (!isPlain) throw fail(`hparams must be an object of numbers, strings and booleans, like { hiddenSize: 100 }, got ${Array.isArray(hparams) ? "an array" : hparams === null ? "null" : typeof hparams}`);
+    if (!isPlain)
+      throw fail(
+        `hparams must be an object of numbers, strings and booleans, like { hiddenSize: 100 }, got ${Array.isArray(hparams) ? "an array" : hparams === null ? "null" : typeof hparams}`,
+      );
     const bad = Object.entries(hparams).find(([, v]) => !(typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))));
-    if (bad) throw fail(`hparams.${bad[0]} must be a finite number, a string or a boolean, got ${typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1]}`);
+    if (bad)
+      throw fail(
+        `hparams.${bad[0]} must be a finite number, a string or a boolean, got ${typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1]}`,
+      );
   }
   return candidate as Experiment;
 }

@@ -65,7 +65,12 @@ export function batchSize(batch: unknown): number | undefined {
 export const metricGoal = (name: string): "min" | "max" => (/loss|err|perplex|mse|mae|rmse|distance|cost|^ppl$|nll|bpc/i.test(name) ? "min" : "max");
 
 /** `best` with one epoch's loss and numeric metrics folded in (a new object; NaN and infinities never win). */
-export function foldBest(best: Record<string, BestMetric> | undefined, epoch: number, loss: number, metrics: Record<string, number | string>): Record<string, BestMetric> {
+export function foldBest(
+  best: Record<string, BestMetric> | undefined,
+  epoch: number,
+  loss: number,
+  metrics: Record<string, number | string>,
+): Record<string, BestMetric> {
   const out = { ...best };
   const consider = (key: string, value: number, goal: "min" | "max") => {
     if (!Number.isFinite(value)) return;

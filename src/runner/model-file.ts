@@ -122,7 +122,12 @@ export function describeError(error: unknown, file: string): RunnerError {
 
 /** A ShapeError's fields (read by name: the model file's copy of the library may be another module instance). */
 function shapeProblem(e: Error): ShapeProblem {
-  const { module, operand, got, expected } = e as Error & { module: string; operand: string; got: readonly number[]; expected?: { lastDim: number; name: string } | { shape: readonly number[] } };
+  const { module, operand, got, expected } = e as Error & {
+    module: string;
+    operand: string;
+    got: readonly number[];
+    expected?: { lastDim: number; name: string } | { shape: readonly number[] };
+  };
   const plain = expected && ("shape" in expected ? { shape: [...expected.shape] } : { lastDim: expected.lastDim, name: expected.name });
   return { module: String(module), operand: String(operand), got: [...(got ?? [])], ...(plain && { expected: plain }) };
 }

@@ -21,7 +21,11 @@ export interface RecurrentRole {
 }
 
 const NAME = /^(?:(.*)\.)?(weight|bias)_(ih|hh|hr)(?:_l(\d+)(_reverse)?)?$/;
-const GATES: Record<number, { kind: "RNN" | "LSTM" | "GRU"; gates?: string[] }> = { 1: { kind: "RNN" }, 3: { kind: "GRU", gates: ["r", "z", "n"] }, 4: { kind: "LSTM", gates: ["i", "f", "g", "o"] } };
+const GATES: Record<number, { kind: "RNN" | "LSTM" | "GRU"; gates?: string[] }> = {
+  1: { kind: "RNN" },
+  3: { kind: "GRU", gates: ["r", "z", "n"] },
+  4: { kind: "LSTM", gates: ["i", "f", "g", "o"] },
+};
 
 interface Parsed {
   name: string;
@@ -35,7 +39,14 @@ interface Parsed {
 function parse(name: string, shape: readonly number[]): Parsed | null {
   const m = NAME.exec(name);
   if (!m || (m[2] === "bias" && m[3] === "hr")) return null;
-  return { name, shape, module: m[1] ?? "", role: `${m[2]}_${m[3]}` as RecurrentRole["role"], layer: m[4] === undefined ? undefined : Number(m[4]), reverse: !!m[5] };
+  return {
+    name,
+    shape,
+    module: m[1] ?? "",
+    role: `${m[2]}_${m[3]}` as RecurrentRole["role"],
+    layer: m[4] === undefined ? undefined : Number(m[4]),
+    reverse: !!m[5],
+  };
 }
 
 /** The recurrent role of every tensor that has one, by name. A module whose shapes do not agree (a gate count
@@ -60,7 +71,9 @@ export function recurrentRoles(tensors: readonly { name: string; shape: readonly
     if (!layout || (hr && layout.kind !== "LSTM")) continue;
     const rows = hh.shape[0];
     const cell = hh.layer === undefined;
-    const consistent = members.every((p) => (p.role === "weight_hr" ? p.shape.length === 2 && p.shape[1] === hidden : p.shape.length >= 1 && p.shape[0] === rows));
+    const consistent = members.every((p) =>
+      p.role === "weight_hr" ? p.shape.length === 2 && p.shape[1] === hidden : p.shape.length >= 1 && p.shape[0] === rows,
+    );
     if (!consistent) continue;
     for (const p of members) {
       roles.set(p.name, {

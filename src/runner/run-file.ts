@@ -98,11 +98,18 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
 }
 
 const isGradientWarning = (w: unknown): w is GradientWarning =>
-  isObject(w) && isString(w.parameter) && (w.kind === "vanishing" || w.kind === "exploding") && isNumber(w.step) && isNumber(w.epoch) && isNumber(w.norm) && isNumber(w.median);
+  isObject(w) &&
+  isString(w.parameter) &&
+  (w.kind === "vanishing" || w.kind === "exploding") &&
+  isNumber(w.step) &&
+  isNumber(w.epoch) &&
+  isNumber(w.norm) &&
+  isNumber(w.median);
 
 function runnerError(e: Json, message: string): NonNullable<RunInfo["error"]> {
   const l = e.location;
-  const location = isObject(l) && isString(l.file) && isNumber(l.line) && isNumber(l.column) ? { location: { file: l.file, line: l.line, column: l.column } } : {};
+  const location =
+    isObject(l) && isString(l.file) && isNumber(l.line) && isNumber(l.column) ? { location: { file: l.file, line: l.line, column: l.column } } : {};
   return { kind: isString(e.kind) ? (e.kind as never) : "internal", message, ...location, ...(isString(e.stack) ? { stack: e.stack } : {}) };
 }
 
@@ -119,7 +126,8 @@ function parseMetrics(v: unknown): Record<string, number | string> | null {
   const out: Record<string, number | string> = {};
   for (const [key, value] of Object.entries(v)) {
     if (typeof value === "number" || typeof value === "string") out[key] = value;
-    else if (value === null) out[key] = NaN; // JSON writes NaN as null
+    else if (value === null)
+      out[key] = NaN; // JSON writes NaN as null
     else return null;
   }
   return out;
@@ -246,7 +254,13 @@ export function parseSummary(text: string | null): SummaryFile | null {
   if (!(count(c.bucket) && c.bucket >= 1) || !Array.isArray(c.points) || c.points.length > MAX_POINTS || !c.points.every(isPoint)) return null;
   const p = c.partial;
   if (!(Array.isArray(p) && p.length === 3 && isNumber(p[0]) && isNumber(p[1]) && count(p[2]))) return null;
-  return { version: 1, metricsBytes: v.metricsBytes, steps: v.steps, skipped: v.skipped, curve: { bucket: c.bucket, points: c.points as Point[], partial: [p[0], p[1], p[2]] } };
+  return {
+    version: 1,
+    metricsBytes: v.metricsBytes,
+    steps: v.steps,
+    skipped: v.skipped,
+    curve: { bucket: c.bucket, points: c.points as Point[], partial: [p[0], p[1], p[2]] },
+  };
 }
 
 const isNumberOrNull = (v: unknown) => v === null || typeof v === "number";
@@ -261,7 +275,14 @@ function checkParameter(p: unknown): string | null {
   for (const key of ["mean", "std", "min", "max", "norm"]) if (!isNumberOrNull(p[key])) return `${p.name}'s ${key}`;
   if (!isNumberOrNull(p.gradNorm ?? null)) return `${p.name}'s gradNorm`;
   if (!isObject(h) || !isNumberOrNull(h.min) || !isNumberOrNull(h.max) || !isNumberArray(h.counts)) return `${p.name}'s histogram`;
-  if (!isObject(m) || !Number.isInteger(m.rows) || !Number.isInteger(m.cols) || !isNumberArray(m.values) || m.values.length !== (m.rows as number) * (m.cols as number)) return `${p.name}'s heatmap`;
+  if (
+    !isObject(m) ||
+    !Number.isInteger(m.rows) ||
+    !Number.isInteger(m.cols) ||
+    !isNumberArray(m.values) ||
+    m.values.length !== (m.rows as number) * (m.cols as number)
+  )
+    return `${p.name}'s heatmap`;
   return null;
 }
 
@@ -270,7 +291,11 @@ function checkLayer(l: unknown): string | null {
   const name = `${l.module} layer ${l.layer}`;
   if (!isGrid(l.hidden)) return `${name}'s hidden states`;
   if (l.cell !== undefined && !isGrid(l.cell)) return `${name}'s cell states`;
-  if (l.gates !== undefined && !(isObject(l.gates) && Array.isArray(l.gates.names) && l.gates.names.every(isString) && Array.isArray(l.gates.values) && l.gates.values.every(isGrid))) return `${name}'s gates`;
+  if (
+    l.gates !== undefined &&
+    !(isObject(l.gates) && Array.isArray(l.gates.names) && l.gates.names.every(isString) && Array.isArray(l.gates.values) && l.gates.values.every(isGrid))
+  )
+    return `${name}'s gates`;
   if (l.gradNorms !== undefined && !isNumberArray(l.gradNorms)) return `${name}'s gradient norms`;
   return null;
 }
@@ -280,7 +305,8 @@ export function parseSnapshot(text: string): SnapshotFile | { damaged: string } 
   const parsed = parseJson(text);
   if ("error" in parsed) return { damaged: parsed.error };
   const v = parsed.value;
-  if (!isObject(v) || !isNumber(v.epoch) || !isNumber(v.step) || !Array.isArray(v.parameters) || !Array.isArray(v.dynamics)) return { damaged: "not a snapshot" };
+  if (!isObject(v) || !isNumber(v.epoch) || !isNumber(v.step) || !Array.isArray(v.parameters) || !Array.isArray(v.dynamics))
+    return { damaged: "not a snapshot" };
   const bad = v.parameters.map(checkParameter).find((x) => x) ?? v.dynamics.map(checkLayer).find((x) => x);
   return bad ? { damaged: `malformed ${bad}` } : (v as unknown as SnapshotFile);
 }

@@ -21,7 +21,18 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { Point, RunDetail, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../protocol";
-import { LossCurve, parseMetricLines, parseRunInfo, parseSnapshot, parseSummary, type EpochLine, type MetricLine, type SnapshotFile, type StepLine, type SummaryFile } from "./run-file";
+import {
+  LossCurve,
+  parseMetricLines,
+  parseRunInfo,
+  parseSnapshot,
+  parseSummary,
+  type EpochLine,
+  type MetricLine,
+  type SnapshotFile,
+  type StepLine,
+  type SummaryFile,
+} from "./run-file";
 import { capSnapshot } from "./snapshot-cap";
 
 export type { EpochLine, MetricLine, SnapshotFile, StepLine } from "./run-file";
@@ -54,7 +65,10 @@ const pad = (n: number) => String(n).padStart(2, "0");
 /** A run's folder name: local start time, then the name made safe for paths and ids (`[\w.-]`). */
 export function runId(name: string, date = new Date()): string {
   const stamp = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-  const safe = String(name).replace(/[^\w.-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, 48);
+  const safe = String(name)
+    .replace(/[^\w.-]+/g, "-")
+    .replace(/^[-.]+|-+$/g, "")
+    .slice(0, 48);
   return `${stamp}-${safe || "run"}`;
 }
 
@@ -146,7 +160,7 @@ export class RunWriter {
   appendMetric(line: MetricLine): void {
     const bytes = Buffer.from(JSON.stringify(line) + "\n");
     this.guard(() => {
-      for (let at = 0; at < bytes.length; ) at += fs.writeSync(this.metrics, bytes, at); // a full disk writes short, then throws
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(this.metrics, bytes, at); // a full disk writes short, then throws
     }, "metrics.jsonl");
     this.metricsBytes += bytes.length;
     if (line.type === "step") {
@@ -465,7 +479,11 @@ export async function runFolderInside(folders: string[], dir: string): Promise<s
   return null;
 }
 
-const snapshotSteps = (names: string[]) => names.filter((n) => /^\d+\.json$/.test(n)).map((n) => parseInt(n, 10)).sort((a, b) => a - b);
+const snapshotSteps = (names: string[]) =>
+  names
+    .filter((n) => /^\d+\.json$/.test(n))
+    .map((n) => parseInt(n, 10))
+    .sort((a, b) => a - b);
 
 /** The steps that have a snapshot, in order. */
 export function listSnapshots(dir: string): number[] {
@@ -499,7 +517,14 @@ export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN): Pr
   const problems = [run.damaged];
   const detail: RunDetail = {
     summary: { info: run.info, dir, lossCurve: curve.points() },
-    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr, time, gradNorms }) => ({ epoch, step, loss, lr, time, ...(gradNorms ? { gradNorms } : {}) })),
+    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr, time, gradNorms }) => ({
+      epoch,
+      step,
+      loss,
+      lr,
+      time,
+      ...(gradNorms ? { gradNorms } : {}),
+    })),
     ...(run.steps.length > maxSteps ? { stepsOnDisk: run.steps.length } : {}),
     epochs: run.epochs.map(({ epoch, loss, metrics }) => ({ epoch, loss, metrics })),
   };

@@ -71,12 +71,15 @@ export function parseHeader(json: Uint8Array, fileSize: number): Header | { erro
     if (!isObject(entry)) return { error: `${what}: expected { dtype, shape, data_offsets }, got ${short(entry)}` };
     const { dtype, shape, data_offsets: offsets } = entry;
     if (typeof dtype !== "string" || !Object.hasOwn(BYTES, dtype)) return { error: `${what} has unsupported dtype ${short(dtype)}` };
-    if (!Array.isArray(shape) || shape.length > 16 || !shape.every(isCount)) return { error: `${what}: shape must be a list of integers ≥ 0, got ${short(shape)}` };
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) return { error: `${what}: data_offsets must be [begin, end], got ${short(offsets)}` };
+    if (!Array.isArray(shape) || shape.length > 16 || !shape.every(isCount))
+      return { error: `${what}: shape must be a list of integers ≥ 0, got ${short(shape)}` };
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount))
+      return { error: `${what}: data_offsets must be [begin, end], got ${short(offsets)}` };
     const [begin, end] = offsets as number[];
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     if (!Number.isSafeInteger(size * BYTES[dtype])) return { error: `${what}: shape ${short(shape)} is too large` };
-    if (begin > end || end - begin !== size * BYTES[dtype]) return { error: `${what} (${dtype} ${short(shape)}) has ${end - begin} bytes, expected ${size * BYTES[dtype]}` };
+    if (begin > end || end - begin !== size * BYTES[dtype])
+      return { error: `${what} (${dtype} ${short(shape)}) has ${end - begin} bytes, expected ${size * BYTES[dtype]}` };
     if (end > dataLength) return { error: `the file ends early: ${what} needs data bytes up to ${end}, the file has ${dataLength}` };
     entries.push({ name, dtype, shape: shape as number[], size, begin, end });
   }
@@ -85,7 +88,8 @@ export function parseHeader(json: Uint8Array, fileSize: number): Header | { erro
     if (sorted[i].begin < sorted[i - 1].end) return { error: `tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap` };
   }
   const m = header.__metadata__;
-  if (m !== undefined && !(isObject(m) && Object.values(m).every((v) => typeof v === "string"))) return { error: `__metadata__ must map strings to strings, got ${short(m)}` };
+  if (m !== undefined && !(isObject(m) && Object.values(m).every((v) => typeof v === "string")))
+    return { error: `__metadata__ must map strings to strings, got ${short(m)}` };
   return { entries, metadata: Object.fromEntries(Object.entries((m ?? {}) as Record<string, string>)), base };
 }
 
@@ -106,15 +110,24 @@ export function halfToFloat(bits: number): number {
 /** The reader of one value of `dtype` at byte `i` of a DataView. */
 function reader(dtype: string): (data: DataView, at: number) => number {
   switch (dtype) {
-    case "F32": return (d, at) => d.getFloat32(at, true);
-    case "F64": return (d, at) => d.getFloat64(at, true);
-    case "F16": return (d, at) => halfToFloat(d.getUint16(at, true));
-    case "BF16": return (d, at) => bfloat16ToFloat(d.getUint16(at, true));
-    case "I64": return (d, at) => Number(d.getBigInt64(at, true));
-    case "I32": return (d, at) => d.getInt32(at, true);
-    case "I16": return (d, at) => d.getInt16(at, true);
-    case "I8": return (d, at) => d.getInt8(at);
-    default: return (d, at) => d.getUint8(at); // U8, BOOL
+    case "F32":
+      return (d, at) => d.getFloat32(at, true);
+    case "F64":
+      return (d, at) => d.getFloat64(at, true);
+    case "F16":
+      return (d, at) => halfToFloat(d.getUint16(at, true));
+    case "BF16":
+      return (d, at) => bfloat16ToFloat(d.getUint16(at, true));
+    case "I64":
+      return (d, at) => Number(d.getBigInt64(at, true));
+    case "I32":
+      return (d, at) => d.getInt32(at, true);
+    case "I16":
+      return (d, at) => d.getInt16(at, true);
+    case "I8":
+      return (d, at) => d.getInt8(at);
+    default:
+      return (d, at) => d.getUint8(at); // U8, BOOL
   }
 }
 
@@ -137,7 +150,13 @@ class Running {
   }
   stats(): TensorStats {
     const finite = this.n > 0;
-    return { mean: finite ? this.mean : 0, std: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0, min: finite ? this.min : 0, max: finite ? this.max : 0, norm: Math.sqrt(this.squares) };
+    return {
+      mean: finite ? this.mean : 0,
+      std: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0,
+      min: finite ? this.min : 0,
+      max: finite ? this.max : 0,
+      norm: Math.sqrt(this.squares),
+    };
   }
 }
 
@@ -222,7 +241,7 @@ export async function summarizeTensor(e: HeaderEntry, readAt: ReadAt, options: {
       }
     }
     // Kept for the histogram's second pass only when the whole tensor is small enough to hold.
-    if (heat && (e.end - e.begin) <= MAX_TENSOR_READ / 4) chunks.push({ data, first });
+    if (heat && e.end - e.begin <= MAX_TENSOR_READ / 4) chunks.push({ data, first });
   }
   const stats = all.stats();
   const out: CheckpointTensor = { name: e.name, dtype: e.dtype, shape: e.shape, ...stats, nonFinite, ...(sampled ? { sampled: seen + nonFinite } : {}) };
@@ -276,8 +295,24 @@ export async function readCheckpoint(file: string): Promise<CheckpointView> {
     const tensors: CheckpointTensor[] = [];
     for (const [i, e] of listed.entries()) {
       const role = roles.get(e.name);
-      const summary = await summarizeTensor(e, (position, n) => readAt(header.base + position, n), { heatmap: i < MAX_HEATMAPS && FLOATS.has(e.dtype), gates: role?.gates });
-      tensors.push(role ? { ...summary, recurrent: { module: role.module, kind: role.kind, role: role.role, ...(role.layer !== undefined ? { layer: role.layer, direction: role.direction } : {}), hiddenSize: role.hiddenSize } } : summary);
+      const summary = await summarizeTensor(e, (position, n) => readAt(header.base + position, n), {
+        heatmap: i < MAX_HEATMAPS && FLOATS.has(e.dtype),
+        gates: role?.gates,
+      });
+      tensors.push(
+        role
+          ? {
+              ...summary,
+              recurrent: {
+                module: role.module,
+                kind: role.kind,
+                role: role.role,
+                ...(role.layer !== undefined ? { layer: role.layer, direction: role.direction } : {}),
+                hiddenSize: role.hiddenSize,
+              },
+            }
+          : summary,
+      );
     }
     return { file, bytes: size, metadata: header.metadata, tensors, tensorCount: header.entries.length };
   } catch (e) {

@@ -102,13 +102,15 @@ function firstBatch(data: ExperimentData): Batch {
   const train = data?.train;
   if (train === undefined) throw new Error("data() must return { train, test? }: it has no train batches");
   const batches = typeof train === "function" ? train() : train;
-  if (!batches || typeof (batches as Iterable<Batch>)[Symbol.iterator] !== "function") throw new Error("data().train must be a list of [input, target] batches, or a function that returns them");
+  if (!batches || typeof (batches as Iterable<Batch>)[Symbol.iterator] !== "function")
+    throw new Error("data().train must be a list of [input, target] batches, or a function that returns them");
   for (const batch of batches as Iterable<Batch>) return checkBatch(batch, "the first batch of data().train");
   throw new Error("data().train gave no batches");
 }
 
 function checkBatch(batch: unknown, what: string): Batch {
-  if (!Array.isArray(batch) || batch.length < 2) throw new Error(`${what} must be a batch [input, target], got ${Array.isArray(batch) ? `an array of ${batch.length}` : typeof batch}`);
+  if (!Array.isArray(batch) || batch.length < 2)
+    throw new Error(`${what} must be a batch [input, target], got ${Array.isArray(batch) ? `an array of ${batch.length}` : typeof batch}`);
   return batch as Batch;
 }
 

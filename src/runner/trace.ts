@@ -219,7 +219,10 @@ class Recorder implements TraceObserver {
   private readonly dir: string;
   private readonly positions = new Map<string, SourceLocation | null>();
 
-  constructor(readonly file: string, code: string) {
+  constructor(
+    readonly file: string,
+    code: string,
+  ) {
     this.sourceMap = inlineSourceMap(code);
     this.dir = path.dirname(file);
   }
@@ -329,7 +332,8 @@ class Recorder implements TraceObserver {
       const entry = this.sourceMap?.findEntry(line, column);
       location = null;
       if (entry && "originalSource" in entry) {
-        if (sourcePath(entry.originalSource, this.dir) === this.file) location = { file: this.file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+        if (sourcePath(entry.originalSource, this.dir) === this.file)
+          location = { file: this.file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
       }
       this.positions.set(key, location);
     }

@@ -39,7 +39,10 @@ function nanFailure(what: string, value: number, step: number, epoch: number, mo
 export function gradientNorms(model: nn.Module): Record<string, number> {
   const named = model.namedParameters().filter(([, p]) => p.grad);
   if (!named.length) return {};
-  const norms = tf.stack(named.map(([, p]) => p.grad!.square().sum())).sqrt().dataSync();
+  const norms = tf
+    .stack(named.map(([, p]) => p.grad!.square().sum()))
+    .sqrt()
+    .dataSync();
   return Object.fromEntries(named.map(([name], i) => [name, norms[i]]));
 }
 
@@ -146,7 +149,10 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       emit({ type: "checkpoint", epoch, step, file });
     };
 
-    const monitor = new GradientMonitor({ vanishing: options.vanishingRatio ?? DEFAULT_VANISHING_RATIO, exploding: options.explodingRatio ?? DEFAULT_EXPLODING_RATIO });
+    const monitor = new GradientMonitor({
+      vanishing: options.vanishingRatio ?? DEFAULT_VANISHING_RATIO,
+      exploding: options.explodingRatio ?? DEFAULT_EXPLODING_RATIO,
+    });
     let stopped = false;
     while (epoch < epochs && !stopped) {
       epoch++;
@@ -202,7 +208,10 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
     if (checkpointed !== step) checkpoint(epoch);
     return finish(stopped ? "stopped" : "completed");
   } catch (thrown) {
-    const error = thrown instanceof RunFailure || thrown instanceof StoreError ? thrown.error : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, step, epoch);
+    const error =
+      thrown instanceof RunFailure || thrown instanceof StoreError
+        ? thrown.error
+        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, step, epoch);
     emit({ type: "error", error });
     if (info) info.error = error;
     return finish("failed");

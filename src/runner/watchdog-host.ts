@@ -67,7 +67,12 @@ export class Watchdog {
    *  `answer`: what the paused main thread answers for a task; by default a HaltedLine. */
   static start(options: { resultFd?: number; listen?: boolean; answer?: Answer } = {}): Promise<Watchdog> {
     const running = new Int32Array(new SharedArrayBuffer(4));
-    const workerData: WatchdogData = { resultFd: options.resultFd ?? 2, listen: options.listen ?? false, answer: ANSWER, running: running.buffer as SharedArrayBuffer };
+    const workerData: WatchdogData = {
+      resultFd: options.resultFd ?? 2,
+      listen: options.listen ?? false,
+      answer: ANSWER,
+      running: running.buffer as SharedArrayBuffer,
+    };
     const worker = new Worker(path.join(__dirname, "watchdog.js"), { workerData });
     const watchdog = new Watchdog(worker, running);
     (globalThis as Record<symbol, unknown>)[Symbol.for(ANSWER)] = options.answer ?? ((id: number, frames: PausedFrame[]) => watchdog.answer(id, frames));
@@ -146,7 +151,14 @@ export function secondsFromEnv(name: string, fallback: number): number {
 
 /** The error for `what` (a call in `file`, "data()" say) past its limit: located where it loops when it loops,
  *  else at `otherwiseAt`. */
-export function timeoutError(what: string, seconds: number, stack: string | undefined, file: string, howToChange: string, otherwiseAt?: SourceLocation): RunnerError {
+export function timeoutError(
+  what: string,
+  seconds: number,
+  stack: string | undefined,
+  file: string,
+  howToChange: string,
+  otherwiseAt?: SourceLocation,
+): RunnerError {
   const looping = locationIn(stack, file);
   const why = looping
     ? `did not return within ${seconds} s: it was still running line ${looping.line}`

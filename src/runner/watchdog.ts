@@ -121,7 +121,13 @@ session.on("Debugger.paused", (event: PausedEvent) => {
   const frames = callFrames.map(({ location: l }) => ({ url: scriptUrls.get(l.scriptId) ?? "", lineNumber: l.lineNumber, columnNumber: l.columnNumber }));
   const expression = `globalThis[Symbol.for(${JSON.stringify(answer)})](${request.id}, ${JSON.stringify(frames)})`;
   // Evaluated on the first JavaScript frame: a WebAssembly frame (a backend's kernel) evaluates nothing.
-  const frame = callFrames[Math.max(0, frames.findIndex((f) => !f.url.startsWith("wasm://")))];
+  const frame =
+    callFrames[
+      Math.max(
+        0,
+        frames.findIndex((f) => !f.url.startsWith("wasm://")),
+      )
+    ];
   session.post("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression, returnByValue: true }, (error, result) => {
     if (firing !== request) return; // a halt took over
     const value = error || result.exceptionDetails ? undefined : (result.result.value as string | null);
@@ -144,7 +150,7 @@ function finish(request: WatchdogCommand, json: string | null): void {
   firing = request;
   const line = json ?? request.fallback;
   const bytes = Buffer.from(line ? line + "\n" : "");
-  for (let written = 0; written < bytes.length; ) {
+  for (let written = 0; written < bytes.length;) {
     try {
       written += fs.writeSync(resultFd, bytes, written);
     } catch (error) {

@@ -33,10 +33,16 @@ async function main(): Promise<void> {
   if (vsix) {
     // Install the .vsix, and point the development path at an empty extension so only the installed one runs.
     const [cli, ...args] = resolveCliArgsFromVSCodeExecutablePath(vscodeExecutablePath);
-    cp.execFileSync(cli, [...args, "--extensions-dir", extensions, "--install-extension", path.resolve(vsix)], { stdio: "inherit", shell: process.platform === "win32" });
+    cp.execFileSync(cli, [...args, "--extensions-dir", extensions, "--install-extension", path.resolve(vsix)], {
+      stdio: "inherit",
+      shell: process.platform === "win32",
+    });
     extensionDevelopmentPath = path.join(scratch, "host");
     fs.mkdirSync(extensionDevelopmentPath);
-    fs.writeFileSync(path.join(extensionDevelopmentPath, "package.json"), JSON.stringify({ name: "unroll-desktop-host", publisher: "unroll", version: "0.0.0", engines: { vscode: "^1.100.0" } }));
+    fs.writeFileSync(
+      path.join(extensionDevelopmentPath, "package.json"),
+      JSON.stringify({ name: "unroll-desktop-host", publisher: "unroll", version: "0.0.0", engines: { vscode: "^1.100.0" } }),
+    );
   }
 
   try {
@@ -44,7 +50,17 @@ async function main(): Promise<void> {
       vscodeExecutablePath,
       extensionDevelopmentPath,
       extensionTestsPath: path.join(__dirname, "suite.js"),
-      launchArgs: [workspace, "--user-data-dir", userData, "--extensions-dir", extensions, "--disable-workspace-trust", "--skip-welcome", "--skip-release-notes", "--disable-gpu"],
+      launchArgs: [
+        workspace,
+        "--user-data-dir",
+        userData,
+        "--extensions-dir",
+        extensions,
+        "--disable-workspace-trust",
+        "--skip-welcome",
+        "--skip-release-notes",
+        "--disable-gpu",
+      ],
       extensionTestsEnv: { UNROLL_TEST: "1", UNROLL_TEST_WORKSPACE: workspace },
     });
   } finally {

@@ -40,7 +40,10 @@ const tests: [string, (workspace: string) => Promise<void>][] = [
       const uri = vscode.Uri.file(path.join(workspace, "02_rnn.ts"));
       const document = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(document);
-      const line = document.getText().split("\n").findIndex((l) => l.includes("bi.forward("));
+      const line = document
+        .getText()
+        .split("\n")
+        .findIndex((l) => l.includes("bi.forward("));
       const position = new vscode.Position(line, document.lineAt(line).text.indexOf("forward") + 2);
       const text = await until("a shape hover", async () => {
         const t = hoverText((await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", uri, position)) ?? []);
@@ -56,7 +59,10 @@ const tests: [string, (workspace: string) => Promise<void>][] = [
     "a shape mismatch is a diagnostic at its line, gone once fixed",
     async (workspace) => {
       const file = path.join(workspace, "mismatch.ts");
-      fs.writeFileSync(file, 'import { nn, torch } from "unroll";\n\nconst lstm = new nn.LSTM(100, 20);\nconst x = torch.randn([10, 3, 50]);\nconst [out] = lstm.forward(x);\nconsole.log(out.shape);\n');
+      fs.writeFileSync(
+        file,
+        'import { nn, torch } from "unroll";\n\nconst lstm = new nn.LSTM(100, 20);\nconst x = torch.randn([10, 3, 50]);\nconst [out] = lstm.forward(x);\nconsole.log(out.shape);\n',
+      );
       const uri = vscode.Uri.file(file);
       const document = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(document);

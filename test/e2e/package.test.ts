@@ -61,9 +61,18 @@ test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, med
     "media/walkthrough/zh-cn/1-rnnCell.md",
   ];
   for (const f of need) assert.ok(files.includes(f), `missing ${f}`);
-  assert.ok(files.some((f) => /^node_modules\/@esbuild\/[^/]+\/bin\/esbuild(\.exe)?$/.test(f)), "esbuild's platform binary");
-  assert.ok(files.some((f) => f.startsWith("dist/webview/")), "the webview bundles");
-  assert.ok(files.some((f) => f.startsWith("media/")), "media/");
+  assert.ok(
+    files.some((f) => /^node_modules\/@esbuild\/[^/]+\/bin\/esbuild(\.exe)?$/.test(f)),
+    "esbuild's platform binary",
+  );
+  assert.ok(
+    files.some((f) => f.startsWith("dist/webview/")),
+    "the webview bundles",
+  );
+  assert.ok(
+    files.some((f) => f.startsWith("media/")),
+    "media/",
+  );
   const manifest = JSON.parse(fs.readFileSync(path.join(ext, "package.json"), "utf8"));
   assert.ok(files.includes(manifest.main.replace(/^\.\//, "")), `main ${manifest.main}`);
   if (manifest.icon) assert.ok(files.includes(manifest.icon), `icon ${manifest.icon}`);

@@ -36,7 +36,8 @@ const example = (name: string) => fs.readFileSync(path.join(REPO, "examples", na
 /** The explorer panel's webview (its tabs: Shapes, Training, Parameters, Dynamics), of the given file when named. */
 const explorer = (vs: VSCode, timeoutMs = 30_000, file?: string) =>
   vs.webview(
-    async (f) => f.evaluate((name) => !!document.querySelector("vscode-tabs") && (!name || (document.querySelector("header")?.textContent ?? "").includes(name)), file),
+    async (f) =>
+      f.evaluate((name) => !!document.querySelector("vscode-tabs") && (!name || (document.querySelector("header")?.textContent ?? "").includes(name)), file),
     timeoutMs,
   );
 /** The Runs view's webview. */
@@ -119,15 +120,20 @@ async function lossChartEnds(frame: Frame): Promise<{ first: { step: number; los
     return { step: num(values.step), loss: num(values.loss) };
   };
   const result = { first: await read(1), last: await read(box!.width - 1) };
-  await frame.locator("body").hover({ position: { x: 2, y: 2 } }).catch(() => {});
+  await frame
+    .locator("body")
+    .hover({ position: { x: 2, y: 2 } })
+    .catch(() => {});
   return result;
 }
 
 /** Editor groups, left to right: their x and their tabs' labels. */
 async function editorGroups(vs: VSCode): Promise<{ x: number; tabs: string[] }[]> {
-  const groups = await vs.page.locator(".editor-group-container").evaluateAll((els) =>
-    els.map((e) => ({ x: e.getBoundingClientRect().x, tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim()) })),
-  );
+  const groups = await vs.page
+    .locator(".editor-group-container")
+    .evaluateAll((els) =>
+      els.map((e) => ({ x: e.getBoundingClientRect().x, tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim()) })),
+    );
   return groups.sort((a, b) => a.x - b.x);
 }
 
@@ -182,10 +188,14 @@ test("2) a shape mismatch shows as a diagnostic at its line and disappears once 
   await withVSCode({ name: "s2-diagnostic", folder }, async (vs) => {
     await vs.openFile("mismatch.ts");
     const unrollErrors = async () => (await vs.problems()).filter((p) => p.severity === "error" && /LSTM/.test(p.label));
-    const [problem] = await until("the shape error in the Problems view", async () => {
-      const found = await unrollErrors();
-      return found.length ? found : undefined;
-    }, 60_000);
+    const [problem] = await until(
+      "the shape error in the Problems view",
+      async () => {
+        const found = await unrollErrors();
+        return found.length ? found : undefined;
+      },
+      60_000,
+    );
     await vs.screenshot("diagnostic");
     assert.match(problem.label, /\[10, 3, 50\]/, "the message names the input's shape");
     assert.match(problem.label, /100/, "the message names the expected size");
@@ -255,8 +265,14 @@ test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, fa
     assert.ok(ends.last.step >= 30, `the loss curve reaches the last step (it ends at step ${ends.last.step} of 30)`);
     assert.ok(ends.last.loss < ends.first.loss / 2, `the loss curve falls (${ends.first.loss} → ${ends.last.loss})`);
     // The status bar told the backend and the progress.
-    assert.ok(statuses.some((s) => /wasm|webassembly|cpu|tfjs-node|webgpu|cuda/i.test(s)), "the status bar shows the backend");
-    assert.ok(statuses.some((s) => /epoch|\d+\s*\/\s*30|\d+%/i.test(s)), "the status bar shows the progress");
+    assert.ok(
+      statuses.some((s) => /wasm|webassembly|cpu|tfjs-node|webgpu|cuda/i.test(s)),
+      "the status bar shows the backend",
+    );
+    assert.ok(
+      statuses.some((s) => /epoch|\d+\s*\/\s*30|\d+%/i.test(s)),
+      "the status bar shows the progress",
+    );
     assert.ok(trainingShown, "Train Model shows the Training tab (the loss curve) by itself");
   });
 });
@@ -312,7 +328,10 @@ test("4) the Runs view lists the run with its final loss, still there after Deve
     await until("the stored run's loss curve", async () => (await drawn(panel!)) >= 1, 30_000);
     await vs.screenshot("after-reload");
     const ends = await lossChartEnds(panel);
-    assert.ok(ends.last.step >= 30 && ends.last.loss < ends.first.loss / 2, `the stored curve: step ${ends.first.step} loss ${ends.first.loss} → step ${ends.last.step} loss ${ends.last.loss}`);
+    assert.ok(
+      ends.last.step >= 30 && ends.last.loss < ends.first.loss / 2,
+      `the stored curve: step ${ends.first.step} loss ${ends.first.loss} → step ${ends.last.step} loss ${ends.last.loss}`,
+    );
   });
 });
 
@@ -320,7 +339,9 @@ test("4) the Runs view lists the run with its final loss, still there after Deve
 // 5) Stop Training ends a long run as stopped, quickly, keeping its curve
 
 test('5) "Unroll: Stop Training" ends a long run as stopped long before it would have finished, its curve kept', { timeout: TIMEOUT }, async (t) => {
-  const long = example("05b_hello_rnn.ts").replace(/epochs:\s*30\b/, "epochs: 1000000").replace(/name:\s*"[^"]*"/, 'name: "a long run"');
+  const long = example("05b_hello_rnn.ts")
+    .replace(/epochs:\s*30\b/, "epochs: 1000000")
+    .replace(/name:\s*"[^"]*"/, 'name: "a long run"');
   assert.match(long, /epochs: 1000000/);
   const folder = workspace.bare({ "long_run.ts": long });
   await withVSCode({ name: "s5-stop", folder }, async (vs) => {
@@ -432,10 +453,14 @@ test("6) Parameters and Dynamics show weight_hh_l0 [400, 100] with its gates and
       for (let i = 0; i < d.length; i += 16) colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
       return colors.size;
     };
-    const ink = await until("the heatmap to be drawn", async () => {
-      const n = await heatmap.evaluate(colorsOf);
-      return n > 20 ? n : undefined;
-    }, 10_000).catch(() => 0);
+    const ink = await until(
+      "the heatmap to be drawn",
+      async () => {
+        const n = await heatmap.evaluate(colorsOf);
+        return n > 20 ? n : undefined;
+      },
+      10_000,
+    ).catch(() => 0);
     assert.ok(ink > 20, `the heatmap shows values (${ink} colours)`);
 
     await selectTab(frame, "Dynamics");
@@ -444,10 +469,14 @@ test("6) Parameters and Dynamics show weight_hh_l0 [400, 100] with its gates and
     await vs.screenshot("dynamics");
     const hidden = frame.locator('canvas.heatmap[aria-label^="Hidden state"]').first();
     await hidden.waitFor({ state: "visible", timeout: 10_000 });
-    const hiddenColors = await until("the hidden-state heatmap to be drawn", async () => {
-      const n = await hidden.evaluate(colorsOf);
-      return n > 20 ? n : undefined;
-    }, 10_000).catch(() => 0);
+    const hiddenColors = await until(
+      "the hidden-state heatmap to be drawn",
+      async () => {
+        const n = await hidden.evaluate(colorsOf);
+        return n > 20 ? n : undefined;
+      },
+      10_000,
+    ).catch(() => 0);
     assert.ok(hiddenColors > 20, `the hidden-state heatmap shows values (${hiddenColors} colours)`);
   });
 });
@@ -476,7 +505,11 @@ test("7) a bare folder (no node_modules, no tsconfig): no type errors, and compl
     await sleep(3000);
     const problems = await vs.problems();
     await vs.screenshot("problems");
-    assert.deepEqual(problems.filter((p) => p.severity === "error").map((p) => p.label), [], "no errors in the Problems view");
+    assert.deepEqual(
+      problems.filter((p) => p.severity === "error").map((p) => p.label),
+      [],
+      "no errors in the Problems view",
+    );
     assert.equal((await vs.squiggles()).errors, 0, "no error squiggles");
     // Completion after `nn.`.
     await vs.goTo(6, 1);
@@ -499,7 +532,11 @@ test("8) an untrusted workspace: nothing runs, and the hover says why", { timeou
   await withVSCode({ name: "s8-untrusted", folder, trusted: false }, async (vs) => {
     // The Restricted Mode indicator appears a moment after the workbench: wait for it rather than read once.
     let status = "";
-    await until("the Restricted Mode indicator in the status bar", async () => /Restricted Mode/i.test((status = (await vs.statusBar()).join(" | "))), 20_000).catch(() => {});
+    await until(
+      "the Restricted Mode indicator in the status bar",
+      async () => /Restricted Mode/i.test((status = (await vs.statusBar()).join(" | "))),
+      20_000,
+    ).catch(() => {});
     assert.match(status, /Restricted Mode/i, `the window is in Restricted Mode: ${status}`);
     await vs.openFile("02_rnn.ts");
     const { line } = positionOf(vs.file("02_rnn.ts"), "bi.forward(");
@@ -548,13 +585,17 @@ test("9) a model file that throws: the error shows at the user's line; a good fi
     await vs.openFile("throws.ts");
     await vs.runCommand("Unroll: Train Model");
     // The error is told with the user's line: in the Problems view, or in a notification naming throws.ts:<line>.
-    const shown = await until(`the error, with line ${throwLine}`, async () => {
-      const problem = (await vs.problems()).find((p) => p.severity === "error" && /no training data/.test(p.label));
-      if (problem) return { where: "problems", text: problem.label };
-      const note = (await vs.notifications()).find((n) => /no training data/.test(n));
-      if (note) return { where: "notification", text: note };
-      return undefined;
-    }, 60_000);
+    const shown = await until(
+      `the error, with line ${throwLine}`,
+      async () => {
+        const problem = (await vs.problems()).find((p) => p.severity === "error" && /no training data/.test(p.label));
+        if (problem) return { where: "problems", text: problem.label };
+        const note = (await vs.notifications()).find((n) => /no training data/.test(n));
+        if (note) return { where: "notification", text: note };
+        return undefined;
+      },
+      60_000,
+    );
     t.diagnostic(`error shown in the ${shown.where}: ${shown.text.replace(/\s+/g, " ")}`);
     await vs.screenshot("error");
     assert.match(shown.text, atLine, `the error names line ${throwLine}: ${shown.text}`);
@@ -573,7 +614,10 @@ test("9) a model file that throws: the error shows at the user's line; a good fi
     await until("the good run to complete", async () => /completed/i.test(await runHeader(frame)) && /ohlol/.test(await VSCode.text(frame)), 120_000);
     await vs.screenshot("good-run");
     const runs = runsOnDisk(folder);
-    assert.ok(runs.some((r) => r.info.status === "completed"), "the good run completed");
+    assert.ok(
+      runs.some((r) => r.info.status === "completed"),
+      "the good run completed",
+    );
     for (const r of runs.filter((r) => r.info.name === "throws")) assert.equal(r.info.status, "failed");
   });
 });
@@ -620,10 +664,14 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
     await vs.runCommand("Unroll: Open Explorer");
     const frame = await explorer(vs, 60_000, "05b_hello_rnn.ts");
     await selectTab(frame, "Shapes");
-    const shapesTab = await until("the Shapes tab with the experiment's calls", async () => {
-      const text = await VSCode.text(frame);
-      return /one training step on the example batch/.test(text) && /unrolled/.test(text) ? text : undefined;
-    }, 30_000);
+    const shapesTab = await until(
+      "the Shapes tab with the experiment's calls",
+      async () => {
+        const text = await VSCode.text(frame);
+        return /one training step on the example batch/.test(text) && /unrolled/.test(text) ? text : undefined;
+      },
+      30_000,
+    );
     await vs.screenshot("experiment-shapes-tab");
     assert.match(shapesTab, /input \[1, 5, 4\]/, "the example batch's shape");
     assert.match(shapesTab, /RNN\(4, 4, batch_first=True\) unrolled/, "the unrolled diagram of the RNN inside forward");
@@ -639,14 +687,24 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
     await vs.openFile("broken_experiment.ts");
     const forwardLine = positionOf(vs.file("broken_experiment.ts"), "this.lstm.forward(x)").line;
     const exportLine = positionOf(vs.file("broken_experiment.ts"), "export default").line;
-    const problems = await until("the shape error inside forward in the Problems view", async () => {
-      const found = (await vs.problems()).filter((p) => p.severity === "error" && /\[5, 2, 6\]/.test(p.label));
-      return found.some((p) => new RegExp(`\\b(line|Ln) ${forwardLine}\\b`).test(p.label)) ? found : undefined;
-    }, 60_000);
+    const problems = await until(
+      "the shape error inside forward in the Problems view",
+      async () => {
+        const found = (await vs.problems()).filter((p) => p.severity === "error" && /\[5, 2, 6\]/.test(p.label));
+        return found.some((p) => new RegExp(`\\b(line|Ln) ${forwardLine}\\b`).test(p.label)) ? found : undefined;
+      },
+      60_000,
+    );
     await vs.screenshot("experiment-squiggle");
     t.diagnostic(problems.map((p) => p.label).join("\n"));
-    assert.ok(problems.some((p) => /last dimension must be 4/.test(p.label)), "the message says which dimension is wrong and why");
-    assert.ok(problems.some((p) => new RegExp(`\\b(line|Ln) ${exportLine}\\b`).test(p.label)), "the experiment that led there is marked too");
+    assert.ok(
+      problems.some((p) => /last dimension must be 4/.test(p.label)),
+      "the message says which dimension is wrong and why",
+    );
+    assert.ok(
+      problems.some((p) => new RegExp(`\\b(line|Ln) ${exportLine}\\b`).test(p.label)),
+      "the experiment that led there is marked too",
+    );
     assert.ok((await vs.squiggles()).errors > 0, "the editor underlines the error");
   });
 });
@@ -685,10 +743,14 @@ test("11) in Chinese (--locale zh-cn): palette, walkthrough, hover and explorer 
     // The explorer panel: its tabs and the error banner.
     await vs.runCommand("Unroll: 打开浏览器面板");
     const frame = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), 30_000);
-    const text = await until("the explorer in Chinese", async () => {
-      const t = await VSCode.text(frame);
-      return /形状错误/.test(t) ? t : undefined;
-    }, 30_000);
+    const text = await until(
+      "the explorer in Chinese",
+      async () => {
+        const t = await VSCode.text(frame);
+        return /形状错误/.test(t) ? t : undefined;
+      },
+      30_000,
+    );
     await vs.screenshot("explorer");
     for (const tab of ["形状", "训练", "参数", "动态"]) assert.ok(text.includes(tab), `the ${tab} tab`);
     assert.match(text, /模块 \/ 调用|输入 → 输出/);
@@ -723,7 +785,9 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
     const read = () =>
       table.evaluate(() => {
         const heads = [...document.querySelectorAll("thead tr:last-child th")].map((th) => th.textContent?.replace(/[▲▼]/g, "").trim() ?? "");
-        const rows = [...document.querySelectorAll("tbody tr:not(.spacer)")].map((tr) => [...tr.querySelectorAll("td")].map((td) => ({ text: td.textContent?.trim() ?? "", best: td.classList.contains("best") })));
+        const rows = [...document.querySelectorAll("tbody tr:not(.spacer)")].map((tr) =>
+          [...tr.querySelectorAll("td")].map((td) => ({ text: td.textContent?.trim() ?? "", best: td.classList.contains("best") })),
+        );
         const same = document.querySelector(".same")?.textContent ?? "";
         return { heads, rows, same };
       });
@@ -746,7 +810,10 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
     await table.locator("button.sort", { hasText: /^lr/ }).click();
     await until("the rows sorted by lr", async () => (await read()).rows.map((r) => Number(r[lr].text)).join() === "0.01,0.03,0.3", 10_000);
     const ink = await VSCode.canvasInk(table);
-    assert.ok(ink.some((c) => c.ink > 0.001), "the scatter is drawn");
+    assert.ok(
+      ink.some((c) => c.ink > 0.001),
+      "the scatter is drawn",
+    );
     await vs.screenshot("runs-table-sorted");
   });
 });

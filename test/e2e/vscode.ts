@@ -87,7 +87,11 @@ function stubLanguagePack(locale: string, dir: string): string {
       version: "0.0.1",
       engines: { vscode: "^1.100.0" },
       categories: ["Language Packs"],
-      contributes: { localizations: [{ languageId: locale, languageName: locale, localizedLanguageName: locale, translations: [{ id: "vscode", path: "./translations/main.i18n.json" }] }] },
+      contributes: {
+        localizations: [
+          { languageId: locale, languageName: locale, localizedLanguageName: locale, translations: [{ id: "vscode", path: "./translations/main.i18n.json" }] },
+        ],
+      },
     }),
   );
   fs.writeFileSync(path.join(ext, "translations", "main.i18n.json"), JSON.stringify({ version: "1.0.0", contents: {} }));
@@ -95,7 +99,10 @@ function stubLanguagePack(locale: string, dir: string): string {
     path.join(root, "extension.vsixmanifest"),
     `<?xml version="1.0" encoding="utf-8"?><PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"><Metadata><Identity Language="en-US" Id="${name}" Version="0.0.1" Publisher="unroll-e2e"/><DisplayName>${name}</DisplayName><Description xml:space="preserve">stub</Description><Properties><Property Id="Microsoft.VisualStudio.Code.Engine" Value="^1.100.0"/></Properties></Metadata><Installation><InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation><Dependencies/><Assets><Asset Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json" Addressable="true"/></Assets></PackageManifest>`,
   );
-  fs.writeFileSync(path.join(root, "[Content_Types].xml"), `<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension=".json" ContentType="application/json"/><Default Extension=".vsixmanifest" ContentType="text/xml"/></Types>`);
+  fs.writeFileSync(
+    path.join(root, "[Content_Types].xml"),
+    `<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension=".json" ContentType="application/json"/><Default Extension=".vsixmanifest" ContentType="text/xml"/></Types>`,
+  );
   const vsix = path.join(dir, `${name}.vsix`);
   execFileSync("zip", ["-qr", vsix, "extension.vsixmanifest", "[Content_Types].xml", "extension"], { cwd: root });
   return vsix;
@@ -236,7 +243,16 @@ export class VSCode {
     const userData = path.join(dir, "user-data");
     const extensions = path.join(dir, "extensions");
     const home = path.join(dir, "home");
-    for (const d of [userData, extensions, home, path.join(home, ".config"), path.join(home, ".local", "share"), path.join(home, ".cache"), path.join(dir, "tmp")]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [
+      userData,
+      extensions,
+      home,
+      path.join(home, ".config"),
+      path.join(home, ".local", "share"),
+      path.join(home, ".cache"),
+      path.join(dir, "tmp"),
+    ])
+      fs.mkdirSync(d, { recursive: true });
     fs.mkdirSync(path.join(userData, "User"), { recursive: true });
     fs.writeFileSync(path.join(userData, "User", "settings.json"), JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2));
 
@@ -258,11 +274,19 @@ export class VSCode {
     });
     const timings: Record<string, number> = { installExtensionMs: Date.now() - tInstall };
     if (options.locale) {
-      await promisify(execFile)(process.execPath, [CODE_SERVER, ...common, "--install-extension", stubLanguagePack(options.locale, dir)], { env, timeout: 120_000 });
+      await promisify(execFile)(process.execPath, [CODE_SERVER, ...common, "--install-extension", stubLanguagePack(options.locale, dir)], {
+        env,
+        timeout: 120_000,
+      });
       // The server resolves a language from languagepacks.json, which VS Code writes only when asked for its packs.
       const id = `unroll-e2e.stub-language-pack-${options.locale}`;
       const translations = path.join(extensions, `${id}-0.0.1`, "translations", "main.i18n.json");
-      const pack = { hash: `stub${Date.now()}`, extensions: [{ extensionIdentifier: { id }, version: "0.0.1" }], translations: { vscode: translations }, label: options.locale };
+      const pack = {
+        hash: `stub${Date.now()}`,
+        extensions: [{ extensionIdentifier: { id }, version: "0.0.1" }],
+        translations: { vscode: translations },
+        label: options.locale,
+      };
       fs.writeFileSync(path.join(userData, "languagepacks.json"), JSON.stringify({ [options.locale]: pack }));
     }
 
@@ -295,7 +319,15 @@ export class VSCode {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: !HEADED,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--disable-dev-shm-usage",
+        ],
       });
       const context = await browser.newContext({ viewport: options.viewport ?? { width: 1600, height: 1000 } });
       // Clipboard for scenarios that paste.
@@ -510,7 +542,6 @@ export class VSCode {
     }
   }
 
-
   /** Where a word is drawn in the active editor (on a 1-based line when given): the centre of its token. */
   /** Lets a hover that matched finish loading its other providers (TypeScript's "Loading…") and fade in. */
   private async settledHover(first: string): Promise<string> {
@@ -589,14 +620,16 @@ export class VSCode {
 
   /** Every status bar item's text and accessible label. */
   async statusBar(): Promise<string[]> {
-    return this.page.locator(".part.statusbar .statusbar-item").evaluateAll((items) =>
-      items.map((i) => `${(i as HTMLElement).innerText.trim()} ${i.getAttribute("aria-label") ?? ""}`.trim()).filter(Boolean),
-    );
+    return this.page
+      .locator(".part.statusbar .statusbar-item")
+      .evaluateAll((items) => items.map((i) => `${(i as HTMLElement).innerText.trim()} ${i.getAttribute("aria-label") ?? ""}`.trim()).filter(Boolean));
   }
 
   /** Notification toasts' texts (and the Notifications Center's when open). */
   async notifications(): Promise<string[]> {
-    return this.page.locator(".notification-toast, .notifications-center .notification-list-item").evaluateAll((items) => items.map((i) => (i as HTMLElement).innerText.trim()));
+    return this.page
+      .locator(".notification-toast, .notifications-center .notification-list-item")
+      .evaluateAll((items) => items.map((i) => (i as HTMLElement).innerText.trim()));
   }
 
   /** Shows an activity bar entry's view container ("Unroll", "Explorer"): clicks it unless it is already shown (a click would hide it). */
@@ -731,10 +764,14 @@ export class VSCode {
 
   /** "Unroll activated in N ms" from the Unroll output channel (the last activation), once it is there. */
   async activationMs(timeoutMs = 30_000): Promise<number> {
-    const text = await until("'Unroll activated in N ms' in the Unroll output channel", async () => {
-      const all = [...this.outputChannel("Unroll").matchAll(/Unroll activated in ([\d.]+) ms/g)];
-      return all.length ? all[all.length - 1][1] : undefined;
-    }, timeoutMs);
+    const text = await until(
+      "'Unroll activated in N ms' in the Unroll output channel",
+      async () => {
+        const all = [...this.outputChannel("Unroll").matchAll(/Unroll activated in ([\d.]+) ms/g)];
+        return all.length ? all[all.length - 1][1] : undefined;
+      },
+      timeoutMs,
+    );
     return Number(text);
   }
 
@@ -797,7 +834,12 @@ export async function withVSCode<T>(options: StartOptions, body: (vs: VSCode) =>
   } catch (error) {
     const shot = await vs.screenshot("FAILED").catch(() => "(no screenshot)");
     const unroll = vs.outputChannel("Unroll").split("\n").slice(-30).join("\n");
-    const exthost = vs.extensionHostLog().split("\n").filter((l) => /error|unroll/i.test(l)).slice(-20).join("\n");
+    const exthost = vs
+      .extensionHostLog()
+      .split("\n")
+      .filter((l) => /error|unroll/i.test(l))
+      .slice(-20)
+      .join("\n");
     if (error instanceof Error) {
       error.message += `\n  screenshot: ${shot}\n--- Unroll output channel (tail) ---\n${unroll || "(empty)"}\n--- extension host log (errors, unroll) ---\n${exthost || "(nothing)"}`;
     }

@@ -23,7 +23,10 @@ describe("useBackend", () => {
     assert.equal(report.requested, "wasm");
     assert.equal(report.name, "wasm");
     assert.match(report.summary, /WebAssembly/);
-    assert.deepEqual(report.attempts.map((a) => [a.name, a.ok]), [["wasm", true]]);
+    assert.deepEqual(
+      report.attempts.map((a) => [a.name, a.ok]),
+      [["wasm", true]],
+    );
     assert.equal(tf.getBackend(), "wasm");
     assert.equal(backendReport(), report);
     assert.equal(sumOfSquares(), 14);
@@ -34,12 +37,15 @@ describe("useBackend", () => {
     assert.equal(report.requested, "auto");
     assert.equal(report.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");
-    assert.deepEqual(report.attempts.map((a) => [a.name, a.ok]), [
-      ["tfjs-node-gpu", false],
-      ["tfjs-node", false],
-      ["webgpu", false],
-      ["wasm", true],
-    ]);
+    assert.deepEqual(
+      report.attempts.map((a) => [a.name, a.ok]),
+      [
+        ["tfjs-node-gpu", false],
+        ["tfjs-node", false],
+        ["webgpu", false],
+        ["wasm", true],
+      ],
+    );
     for (const attempt of report.attempts.slice(0, 3)) assert.match(attempt.detail, /not installed/, `${attempt.name}: ${attempt.detail}`);
     assert.match(report.attempts[0].detail, /npm install @tensorflow\/tfjs-node-gpu/);
     assert.match(report.summary, /^wasm \(WebAssembly.*\) — skipped tfjs-node-gpu: not installed/);

@@ -97,7 +97,11 @@ describe("Checker", () => {
   test("a saved change is seen by the next check of the same checker", () => {
     const file = write(bareFolder(), "model.ts", MODEL);
     assert.equal(diagnostics(checker.check(file)).length, 2);
-    write(path.dirname(file), "model.ts", MODEL.map((l) => l.replace('"x"', "1").replace('"100"', "100")));
+    write(
+      path.dirname(file),
+      "model.ts",
+      MODEL.map((l) => l.replace('"x"', "1").replace('"100"', "100")),
+    );
     assert.deepEqual(diagnostics(checker.check(file)), []);
   });
 
@@ -182,7 +186,10 @@ describe("the check before running", () => {
     const { code, stdout, stderr } = await cli(["trace", "--json", "trace me.ts"], dir);
     assert.equal(code, 0, stderr);
     const trace = JSON.parse(stdout) as { entries: { name: string }[] };
-    assert.ok(trace.entries.some((e) => e.name === "zeros"), stdout);
+    assert.ok(
+      trace.entries.some((e) => e.name === "zeros"),
+      stdout,
+    );
     assert.match(stderr, /^trace me\.ts:2:7: error TS2322/m);
   });
 });

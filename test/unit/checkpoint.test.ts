@@ -24,10 +24,31 @@ const lstmNames = (prefix: string, input: number, hidden: number, layers: number
   ).flat();
 
 test("LSTM, GRU and RNN told apart by the gate count of weight_hh, bidirectional and prefixed names included", () => {
-  const roles = recurrentRoles([...lstmNames("rnn.", 5, 8, 2, true), ...lstmNames("encoder.gru.", 4, 6, 1, false, 3), ...lstmNames("", 3, 7, 1, false, 1), { name: "fc.weight", shape: [3, 16] }]);
-  assert.deepEqual(roles.get("rnn.weight_hh_l1_reverse"), { module: "rnn", kind: "LSTM", role: "weight_hh", layer: 1, direction: "reverse", hiddenSize: 8, gates: ["i", "f", "g", "o"] });
+  const roles = recurrentRoles([
+    ...lstmNames("rnn.", 5, 8, 2, true),
+    ...lstmNames("encoder.gru.", 4, 6, 1, false, 3),
+    ...lstmNames("", 3, 7, 1, false, 1),
+    { name: "fc.weight", shape: [3, 16] },
+  ]);
+  assert.deepEqual(roles.get("rnn.weight_hh_l1_reverse"), {
+    module: "rnn",
+    kind: "LSTM",
+    role: "weight_hh",
+    layer: 1,
+    direction: "reverse",
+    hiddenSize: 8,
+    gates: ["i", "f", "g", "o"],
+  });
   assert.deepEqual(roles.get("rnn.bias_ih_l0")?.gates, ["i", "f", "g", "o"]);
-  assert.deepEqual(roles.get("encoder.gru.weight_ih_l0"), { module: "encoder.gru", kind: "GRU", role: "weight_ih", layer: 0, direction: "forward", hiddenSize: 6, gates: ["r", "z", "n"] });
+  assert.deepEqual(roles.get("encoder.gru.weight_ih_l0"), {
+    module: "encoder.gru",
+    kind: "GRU",
+    role: "weight_ih",
+    layer: 0,
+    direction: "forward",
+    hiddenSize: 6,
+    gates: ["r", "z", "n"],
+  });
   assert.deepEqual(roles.get("weight_hh_l0"), { module: "", kind: "RNN", role: "weight_hh", layer: 0, direction: "forward", hiddenSize: 7 });
   assert.equal(roles.has("fc.weight"), false);
   assert.equal(roles.size, 16 + 4 + 4);
@@ -35,7 +56,15 @@ test("LSTM, GRU and RNN told apart by the gate count of weight_hh, bidirectional
 
 test("a projected LSTM: weight_hr gives the hidden size, and has no gates itself", () => {
   const roles = recurrentRoles(lstmNames("lm.lstm.", 10, 8, 2, false, 4, 3));
-  assert.deepEqual(roles.get("lm.lstm.weight_hh_l0"), { module: "lm.lstm", kind: "LSTM", role: "weight_hh", layer: 0, direction: "forward", hiddenSize: 8, gates: ["i", "f", "g", "o"] });
+  assert.deepEqual(roles.get("lm.lstm.weight_hh_l0"), {
+    module: "lm.lstm",
+    kind: "LSTM",
+    role: "weight_hh",
+    layer: 0,
+    direction: "forward",
+    hiddenSize: 8,
+    gates: ["i", "f", "g", "o"],
+  });
   assert.deepEqual(roles.get("lm.lstm.weight_hr_l1"), { module: "lm.lstm", kind: "LSTM", role: "weight_hr", layer: 1, direction: "forward", hiddenSize: 8 });
 });
 
@@ -53,8 +82,20 @@ test("cells (no _l suffix): LSTMCell, GRUCell, RNNCell", () => {
 test("shapes that do not agree get no roles: no gate labels rather than wrong ones", () => {
   assert.equal(recurrentRoles([{ name: "x.weight_hh_l0", shape: [10, 5] }]).size, 0); // 2 gates: no such module
   assert.equal(recurrentRoles([{ name: "x.weight_ih_l0", shape: [20, 5] }]).size, 0); // no weight_hh to size it
-  assert.equal(recurrentRoles([{ name: "x.weight_hh_l0", shape: [15, 5] }, { name: "x.weight_hr_l0", shape: [5, 5] }]).size, 0); // a GRU with a projection
-  assert.equal(recurrentRoles([{ name: "x.weight_hh_l0", shape: [20, 5] }, { name: "x.bias_hh_l0", shape: [16] }]).size, 0);
+  assert.equal(
+    recurrentRoles([
+      { name: "x.weight_hh_l0", shape: [15, 5] },
+      { name: "x.weight_hr_l0", shape: [5, 5] },
+    ]).size,
+    0,
+  ); // a GRU with a projection
+  assert.equal(
+    recurrentRoles([
+      { name: "x.weight_hh_l0", shape: [20, 5] },
+      { name: "x.bias_hh_l0", shape: [16] },
+    ]).size,
+    0,
+  );
   assert.equal(recurrentRoles([{ name: "x.weight_hh_l0", shape: [0, 0] }]).size, 0);
 });
 
@@ -66,18 +107,26 @@ for (const file of ["lstm.safetensors", "lstm_f16.safetensors", "lstm_bf16.safet
     const view = await readCheckpoint(path.join(FIXTURES, file));
     assert.equal(view.error, undefined);
     assert.deepEqual(view.metadata, { format: "pt" });
-    assert.deepEqual(view.tensors.map((t) => t.name), Object.keys(expected));
+    assert.deepEqual(
+      view.tensors.map((t) => t.name),
+      Object.keys(expected),
+    );
     for (const t of view.tensors) {
       const e = expected[t.name];
       assert.deepEqual([t.dtype, t.shape], [e.dtype, e.shape], t.name);
       for (const key of ["mean", "std", "min", "max", "norm"] as const) close(t[key], e[key], `${t.name} ${key}`);
       assert.ok(t.heatmap && t.histogram, t.name);
-      assert.equal(t.histogram.counts.reduce((a, b) => a + b, 0), t.shape.reduce((a, b) => a * b, 1));
+      assert.equal(
+        t.histogram.counts.reduce((a, b) => a + b, 0),
+        t.shape.reduce((a, b) => a * b, 1),
+      );
       if (t.name.startsWith("rnn.")) {
         assert.deepEqual(t.gates, ["i", "f", "g", "o"], t.name);
         assert.equal(t.recurrent?.kind, "LSTM");
         assert.equal(t.recurrent?.hiddenSize, 8);
-        t.gateStats!.forEach((g, i) => (["mean", "std", "min", "max", "norm"] as const).forEach((key) => close(g[key], e.gates[i][key], `${t.name} gate ${i} ${key}`)));
+        t.gateStats!.forEach((g, i) =>
+          (["mean", "std", "min", "max", "norm"] as const).forEach((key) => close(g[key], e.gates[i][key], `${t.name} gate ${i} ${key}`)),
+        );
       } else assert.equal(t.recurrent, undefined);
     }
     const reverse = view.tensors.find((t) => t.name === "rnn.weight_hh_l1_reverse")!;
@@ -138,7 +187,10 @@ test("a tensor too large to read whole is sampled in evenly spaced chunks: reads
   assert.ok(read <= 2 * MAX_TENSOR_READ, `read ${read} bytes of ${bytes}`);
   assert.ok(t.sampled && t.sampled < rows * cols);
   assert.deepEqual([t.min, t.max, t.heatmap!.rows, t.heatmap!.cols, t.heatmap!.downsampledFrom], [-1, 1, 64, 64, [rows, cols]]);
-  assert.equal(t.histogram!.counts.reduce((a, b) => a + b, 0), t.sampled);
+  assert.equal(
+    t.histogram!.counts.reduce((a, b) => a + b, 0),
+    t.sampled,
+  );
   const values = t.heatmap!.values;
   assert.ok(values.slice(0, 64 * 32).every((v) => v === 1 || Number.isNaN(v)) && values.slice(64 * 32).every((v) => v === -1 || Number.isNaN(v)));
 });

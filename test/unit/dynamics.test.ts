@@ -52,7 +52,10 @@ describe("recordDynamics", () => {
     const expected = gradNormsByHand(lstm, x, lossOf);
     assert.equal(record.gradNorms.length, 6);
     record.gradNorms.forEach((g, t) => near(g, expected[t], 1e-4, `‖∂L/∂h_${t}‖`));
-    assert.ok(lstm.parameters().every((p) => p.grad === null), "parameters' .grad untouched");
+    assert.ok(
+      lstm.parameters().every((p) => p.grad === null),
+      "parameters' .grad untouched",
+    );
   });
 
   test("bidirectional 2-layer GRU in a model: every layer and direction, reverse indexed by time", () => {
@@ -61,7 +64,10 @@ describe("recordDynamics", () => {
     const gru = model.at(0) as nn.GRU;
     const x = torch.randn([5, 2, 3]);
     const records = recordDynamics(model, () => gru.forward(x)[0].sum());
-    assert.deepEqual(records.map((r) => `${r.module}:${r.layer}:${r.direction}`), ["0:0:forward", "0:0:reverse", "0:1:forward", "0:1:reverse"]);
+    assert.deepEqual(
+      records.map((r) => `${r.module}:${r.layer}:${r.direction}`),
+      ["0:0:forward", "0:0:reverse", "0:1:forward", "0:1:reverse"],
+    );
     assert.deepEqual(records[0].gates!.names, ["r", "z", "n"]);
     assert.equal(records[0].cell, undefined);
     // The reverse direction's state at time t is in output[t][0][4:8] (the second half of the features).
@@ -77,7 +83,10 @@ describe("recordDynamics", () => {
     const outside = new nn.RNN(3, 3);
     const x = torch.randn([4, 1, 2]);
     const records = recordDynamics(inside, () => outside.forward(inside.forward(x)[0])[0].sum());
-    assert.deepEqual(records.map((r) => r.kind), ["RNN"]);
+    assert.deepEqual(
+      records.map((r) => r.kind),
+      ["RNN"],
+    );
     assert.equal(records[0].gates, undefined, "a plain RNN has no gates");
     const [out] = inside.forward(x); // no observer: plain forward
     assert.deepEqual(out.shape, [4, 1, 3]);
@@ -87,7 +96,12 @@ describe("recordDynamics", () => {
     const T = 50;
     const decay = (rnn: nn.RNN | nn.LSTM) => {
       const x = torch.randn([T, 4, 8]);
-      const [record] = recordDynamics(rnn, () => (rnn as nn.RNN).forward(x)[0].gather(T - 1).sum()); // the last output only
+      const [record] = recordDynamics(rnn, () =>
+        (rnn as nn.RNN)
+          .forward(x)[0]
+          .gather(T - 1)
+          .sum(),
+      ); // the last output only
       return record.gradNorms[0] / record.gradNorms[T - 1];
     };
     torch.manualSeed(0);
@@ -120,7 +134,10 @@ describe("parameter snapshots", () => {
     assert.deepEqual([whh.heatmap.rows, whh.heatmap.cols, whh.heatmap.values.length], [64, 64, 4096]);
     assert.deepEqual(whh.heatmap.downsampledFrom, [1024, 256]);
     assert.equal(whh.gradNorm, null);
-    assert.equal(whh.histogram.counts.reduce((a, b) => a + b), 1024 * 256);
+    assert.equal(
+      whh.histogram.counts.reduce((a, b) => a + b),
+      1024 * 256,
+    );
     const bound = 1 / Math.sqrt(256); // uniform init: mean 0, std bound/√3
     near(whh.mean, 0, 1e-3, "mean");
     near(whh.std, bound / Math.sqrt(3), 1e-3, "std");
@@ -132,15 +149,33 @@ describe("parameter snapshots", () => {
   });
 
   test("statistics, gradient norm and block averages are exact on a small case", () => {
-    const value = torch.tensor([[1, 2, 3], [4, 5, 6]]);
-    const s = describeParameter("fc.weight", value, torch.tensor([[3, 0, 0], [4, 0, 0]]));
+    const value = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const s = describeParameter(
+      "fc.weight",
+      value,
+      torch.tensor([
+        [3, 0, 0],
+        [4, 0, 0],
+      ]),
+    );
     assert.deepEqual([s.mean, s.min, s.max, s.gradNorm], [3.5, 1, 6, 5]);
     near(s.std, Math.sqrt(17.5 / 5), 1e-12, "unbiased std");
     near(s.norm, Math.sqrt(91), 1e-12, "norm");
     assert.deepEqual(s.heatmap, { rows: 2, cols: 3, values: [1, 2, 3, 4, 5, 6] });
-    const small = heatmap(Float32Array.from({ length: 12 }, (_, i) => i), [4, 3], 1);
+    const small = heatmap(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [4, 3],
+      1,
+    );
     assert.deepEqual(small.values, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    const averaged = heatmap(Float32Array.from({ length: 8 }, (_, i) => i), [8], 1); // fits: no averaging
+    const averaged = heatmap(
+      Float32Array.from({ length: 8 }, (_, i) => i),
+      [8],
+      1,
+    ); // fits: no averaging
     assert.equal(averaged.downsampledFrom, undefined);
     assert.deepEqual(binEdges(400, 64, 4).length - 1, 60, "100 rows per gate: 15 blocks of ≤7 rows each");
     assert.ok(binEdges(400, 64, 4).includes(100) && binEdges(400, 64, 4).includes(300), "no block straddles a gate boundary");

@@ -13,7 +13,10 @@ const call: TraceEntry = {
   name: "RNN",
   config: "RNN(100, 20, num_layers=4, bidirectional=True)",
   inputs: [{ name: "input", shape: [10, 3, 100] }],
-  outputs: [{ name: "out", shape: [10, 3, 40] }, { name: "h_n", shape: [8, 3, 20] }],
+  outputs: [
+    { name: "out", shape: [10, 3, 40] },
+    { name: "h_n", shape: [8, 3, 20] },
+  ],
   count: 1,
 };
 const construction: TraceEntry = {
@@ -21,7 +24,10 @@ const construction: TraceEntry = {
   location: { file, line: 3, column: 13 },
   name: "RNN",
   config: "RNN(100, 20, num_layers=4, bidirectional=True)",
-  parameters: [{ name: "weight_ih_l0", shape: [20, 100], count: 2000 }, { name: "weight_hh_l0", shape: [20, 20], count: 400 }],
+  parameters: [
+    { name: "weight_ih_l0", shape: [20, 100], count: 2000 },
+    { name: "weight_hh_l0", shape: [20, 20], count: 400 },
+  ],
   parameterCount: 2400,
   count: 1,
 };
@@ -62,7 +68,10 @@ describe("hovers and inlay hints from a trace", () => {
   });
 
   test("the trace's error becomes a diagnostic at its line and column in that file only", () => {
-    const failed: Trace = { ...trace, error: { kind: "shape", message: "LSTM(input_size=100, hidden_size=20) got input [10, 3, 50]: …", location: { file, line: 5, column: 20 } } };
+    const failed: Trace = {
+      ...trace,
+      error: { kind: "shape", message: "LSTM(input_size=100, hidden_size=20) got input [10, 3, 50]: …", location: { file, line: 5, column: 20 } },
+    };
     assert.deepEqual(diagnosticsFor(failed.error, file), [{ line: 5, column: 20, message: failed.error!.message, kind: "shape" }]);
     assert.deepEqual(diagnosticsFor(failed.error, "/elsewhere.ts"), []);
     assert.deepEqual(diagnosticsFor(trace.error, file), []);
@@ -115,24 +124,55 @@ describe("model files and CodeLens", () => {
 
 describe("messages from webviews are validated, each view against its own union", () => {
   test("well-formed messages pass", () => {
-    for (const m of [{ type: "ready" }, { type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }]) assert.ok(isFromExplorer(m), JSON.stringify(m));
-    for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/.unroll/runs/20261122-193000-hello" }, { type: "deleteRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a", "/w/b-1"] }]) {
+    for (const m of [{ type: "ready" }, { type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }])
+      assert.ok(isFromExplorer(m), JSON.stringify(m));
+    for (const m of [
+      { type: "ready" },
+      { type: "openRun", dir: "/w/.unroll/runs/20261122-193000-hello" },
+      { type: "deleteRun", dir: "/w/r" },
+      { type: "select", dirs: ["/w/a", "/w/b-1"] },
+    ]) {
       assert.ok(isFromRunsView(m), JSON.stringify(m));
     }
-    for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a"] }, { type: "exportTable", csv: "name,lr\na,0.1\n" }]) assert.ok(isFromRunsTable(m), JSON.stringify(m));
+    for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a"] }, { type: "exportTable", csv: "name,lr\na,0.1\n" }])
+      assert.ok(isFromRunsTable(m), JSON.stringify(m));
   });
 
   test("a message of the other view is rejected", () => {
-    for (const m of [{ type: "openRun", dir: "/w/r" }, { type: "deleteRun", dir: "/w/r" }, { type: "select", dirs: [] }]) assert.ok(!isFromExplorer(m), JSON.stringify(m));
-    for (const m of [{ type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }, { type: "exportCsv", runId: "a", csv: "" }]) assert.ok(!isFromRunsView(m), JSON.stringify(m));
-    for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", csv: "" }, { type: "train" }]) assert.ok(!isFromRunsTable(m), JSON.stringify(m));
+    for (const m of [
+      { type: "openRun", dir: "/w/r" },
+      { type: "deleteRun", dir: "/w/r" },
+      { type: "select", dirs: [] },
+    ])
+      assert.ok(!isFromExplorer(m), JSON.stringify(m));
+    for (const m of [{ type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }, { type: "exportCsv", runId: "a", csv: "" }])
+      assert.ok(!isFromRunsView(m), JSON.stringify(m));
+    for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", csv: "" }, { type: "train" }])
+      assert.ok(!isFromRunsTable(m), JSON.stringify(m));
     for (const m of [{ type: "exportTable", csv: "" }]) assert.ok(!isFromExplorer(m) && !isFromRunsView(m), JSON.stringify(m));
   });
 
   test("anything else is rejected", () => {
-    const bad: unknown[] = [null, "ready", 7, [], { type: "eval", code: "x" }, { type: "ready", extra: 1 }, { type: "reveal", line: 0, column: 1 }, { type: "reveal", line: 1.5, column: 1 },
-      { type: "reveal", line: 2, column: 1, extra: true }, { type: "openRun", runId: "../../etc/passwd" }, { type: "openRun", dir: "a\0b" }, { type: "deleteRun", runId: "" },
-      { type: "select", runIds: "a" }, { type: "select", dirs: "a" }, { type: "select", dirs: [1] }, { type: "toString" }, { type: "__proto__" }, { type: "constructor" }];
+    const bad: unknown[] = [
+      null,
+      "ready",
+      7,
+      [],
+      { type: "eval", code: "x" },
+      { type: "ready", extra: 1 },
+      { type: "reveal", line: 0, column: 1 },
+      { type: "reveal", line: 1.5, column: 1 },
+      { type: "reveal", line: 2, column: 1, extra: true },
+      { type: "openRun", runId: "../../etc/passwd" },
+      { type: "openRun", dir: "a\0b" },
+      { type: "deleteRun", runId: "" },
+      { type: "select", runIds: "a" },
+      { type: "select", dirs: "a" },
+      { type: "select", dirs: [1] },
+      { type: "toString" },
+      { type: "__proto__" },
+      { type: "constructor" },
+    ];
     bad.push({ type: "exportTable", csv: 7 }, { type: "exportTable", csv: "", dir: "/w" });
     for (const m of bad) assert.ok(!isFromExplorer(m) && !isFromRunsView(m) && !isFromRunsTable(m), JSON.stringify(m));
   });

@@ -74,8 +74,14 @@ describe("losses on an empty batch: PyTorch's 0 for a sum, NaN for a mean", () =
   });
 
   test("non-empty reductions are unchanged", () => {
-    const x = tf.tensor2d([[0.5, -1, 2], [1, 0, -0.25]]);
-    const y = tf.tensor2d([[0, 1, 1], [1, 0, 0]]);
+    const x = tf.tensor2d([
+      [0.5, -1, 2],
+      [1, 0, -0.25],
+    ]);
+    const y = tf.tensor2d([
+      [0, 1, 1],
+      [1, 0, 0],
+    ]);
     assert.ok(Math.abs(new nn.MSELoss().forward(x, y).dataSync()[0] - (0.25 + 4 + 1 + 0 + 0 + 0.0625) / 6) < 1e-6);
     assert.ok(Math.abs(new nn.MSELoss("sum").forward(x, y).dataSync()[0] - 5.3125) < 1e-6);
   });
@@ -115,8 +121,16 @@ describe("sizes PyTorch refuses or accepts", () => {
   });
 
   test("a sequence of length 0 is refused (PyTorch: 'Expected sequence length to be larger than 0 in RNN')", () => {
-    refuses(() => new nn.RNN(4, 3).forward(tf.zeros([0, 2, 4])), "RNN(input_size=4, hidden_size=3) got input [0, 2, 4]: expected sequence length to be larger than 0", nn.ShapeError);
-    refuses(() => new nn.LSTM(4, 3).forward(tf.zeros([0, 4])), "LSTM(input_size=4, hidden_size=3) got input [0, 4]: expected sequence length to be larger than 0", nn.ShapeError);
+    refuses(
+      () => new nn.RNN(4, 3).forward(tf.zeros([0, 2, 4])),
+      "RNN(input_size=4, hidden_size=3) got input [0, 2, 4]: expected sequence length to be larger than 0",
+      nn.ShapeError,
+    );
+    refuses(
+      () => new nn.LSTM(4, 3).forward(tf.zeros([0, 4])),
+      "LSTM(input_size=4, hidden_size=3) got input [0, 4]: expected sequence length to be larger than 0",
+      nn.ShapeError,
+    );
     refuses(
       () => new nn.GRU(4, 3, { batchFirst: true }).forward(tf.zeros([2, 0, 4])),
       "GRU(input_size=4, hidden_size=3) got input [2, 0, 4]: expected sequence length to be larger than 0",
@@ -127,7 +141,17 @@ describe("sizes PyTorch refuses or accepts", () => {
   test("loadStateDict names the key whose value is not a tensor", () => {
     const model = new nn.Linear(2, 3);
     refuses(
-      () => model.loadStateDict(loose({ weight: [[1, 2], [3, 4], [5, 6]], bias: tf.zeros([3]) })),
+      () =>
+        model.loadStateDict(
+          loose({
+            weight: [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ],
+            bias: tf.zeros([3]),
+          }),
+        ),
       'Error(s) in loading state_dict for Linear:\n\tWhile copying the parameter named "weight", expected a tensor from the state dict but received an array of 3: [1, 2], [3, 4], [5, 6]',
       Error,
     );

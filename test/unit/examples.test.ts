@@ -41,15 +41,30 @@ async function runScratchpad(name: string): Promise<{ stdout: string; shapes: [s
 function assertInOrder(actual: [string, string][], expected: [string, string][], what: string): void {
   let i = 0;
   for (const pair of actual) if (i < expected.length && pair[0] === expected[i][0] && pair[1] === expected[i][1]) i++;
-  assert.equal(i, expected.length, `${what}: expected ${JSON.stringify(expected[i])} after ${JSON.stringify(expected.slice(0, i))}; printed ${JSON.stringify(actual)}`);
+  assert.equal(
+    i,
+    expected.length,
+    `${what}: expected ${JSON.stringify(expected[i])} after ${JSON.stringify(expected.slice(0, i))}; printed ${JSON.stringify(actual)}`,
+  );
 }
 
 describe("scratchpads (unroll run)", () => {
   test("01_rnncell_by_hand: six h_t of [5, 200]", async () => {
     const { stdout, shapes } = await runScratchpad("01_rnncell_by_hand.ts");
-    assert.deepEqual(shapes.filter(([label]) => /^h_\d$/.test(label)), [0, 1, 2, 3, 4, 5].map((t) => [`h_${t}`, "[5, 200]"]));
+    assert.deepEqual(
+      shapes.filter(([label]) => /^h_\d$/.test(label)),
+      [0, 1, 2, 3, 4, 5].map((t) => [`h_${t}`, "[5, 200]"]),
+    );
     assert.match(stdout, /^6 outputs$/m);
-    assertInOrder(shapes, [["weight_ih", "[200, 100]"], ["weight_hh", "[200, 200]"], ["stacked", "[6, 5, 200]"]], "01");
+    assertInOrder(
+      shapes,
+      [
+        ["weight_ih", "[200, 100]"],
+        ["weight_hh", "[200, 200]"],
+        ["stacked", "[6, 5, 200]"],
+      ],
+      "01",
+    );
   });
 
   test("02_rnn: default and explicit h0, RNN(100, 10, 3)'s parameters, 4 layers, bidirectional", async () => {
@@ -81,7 +96,11 @@ describe("scratchpads (unroll run)", () => {
 
   test("03_lstm: LSTM(50, 100, 2 layers) with and without [h0, c0], stacked LSTMCells, bidirectional", async () => {
     const { shapes } = await runScratchpad("03_lstm.ts");
-    const state: [string, string][] = [["output", "[10, 3, 100]"], ["h_n", "[2, 3, 100]"], ["c_n", "[2, 3, 100]"]];
+    const state: [string, string][] = [
+      ["output", "[10, 3, 100]"],
+      ["h_n", "[2, 3, 100]"],
+      ["c_n", "[2, 3, 100]"],
+    ];
     assertInOrder(
       shapes,
       [
@@ -102,7 +121,15 @@ describe("scratchpads (unroll run)", () => {
 
   test("04_gru: GRU(10, 20)", async () => {
     const { shapes } = await runScratchpad("04_gru.ts");
-    assertInOrder(shapes, [["weight_hh_l0", "[60, 20]"], ["output", "[3, 32, 20]"], ["h_n", "[1, 32, 20]"]], "04");
+    assertInOrder(
+      shapes,
+      [
+        ["weight_hh_l0", "[60, 20]"],
+        ["output", "[3, 32, 20]"],
+        ["h_n", "[1, 32, 20]"],
+      ],
+      "04",
+    );
   });
 
   test("09_vanishing_gradients prints the three models' gradient norms", async () => {
@@ -184,13 +211,20 @@ async function trainHere(what: { file: string } | { source: string }, epochs?: n
     const events: RunEvent[] = [];
     const runs = path.join(dir, "runs");
     const options = { file, epochs, runsFolder: runs, backend: process.env.UNROLL_BACKEND ?? "wasm", snapshotEvery: 1_000_000 };
-    const status = await train(options, (event) => (events.push(event), seen.push(event)), () => false);
+    const status = await train(
+      options,
+      (event) => (events.push(event), seen.push(event)),
+      () => false,
+    );
     const error = events.find((e) => e.type === "error");
     assert.equal(status, "completed", `${path.basename(file)}: ${error ? JSON.stringify(error) : status}`);
     const start = events.find((e): e is Extract<RunEvent, { type: "start" }> => e.type === "start")!;
     const epochLines = events.filter((e): e is Extract<RunEvent, { type: "epoch" }> => e.type === "epoch");
     const expected = epochs ?? start.run.config.epochs;
-    assert.deepEqual(epochLines.map((e) => e.epoch), Array.from({ length: expected }, (_, i) => i + 1));
+    assert.deepEqual(
+      epochLines.map((e) => e.epoch),
+      Array.from({ length: expected }, (_, i) => i + 1),
+    );
     const steps = events.filter((e): e is Extract<RunEvent, { type: "step" }> => e.type === "step");
     assert.ok(steps.length >= expected && steps.every((s) => Number.isFinite(s.loss)), `${steps.length} steps with finite losses`);
     const end = events.at(-1)!;
@@ -223,7 +257,10 @@ describe("experiments (in process)", () => {
   }
 
   test("06_names_classifier: 2,000 training names, 2 epochs, well above the majority-class baseline", LIMIT, async () => {
-    const history = await trainHere(experimentOf("06_names_classifier.ts", `namesExperiment({ file: ${JSON.stringify(SURNAMES)}, maxTrain: 2000, hiddenSize: 32 })`), 2);
+    const history = await trainHere(
+      experimentOf("06_names_classifier.ts", `namesExperiment({ file: ${JSON.stringify(SURNAMES)}, maxTrain: 2000, hiddenSize: 32 })`),
+      2,
+    );
     const { accuracy, baseline } = history.at(-1)!.metrics as { accuracy: number; baseline: number };
     assert.ok(baseline > 0.1 && baseline < 0.5, `baseline ${baseline}`);
     assert.ok(accuracy >= 1.5 * baseline, `accuracy ${accuracy} vs baseline ${baseline}`);
@@ -256,7 +293,10 @@ describe("experiments (in process)", () => {
       const events: RunEvent[] = [];
       await trainHere(experimentOf("09_vanishing_gradients.ts", `firstTokenExperiment({ kind: "${kind}" })`), 4, events);
       const steps = events.filter((e): e is Extract<RunEvent, { type: "step" }> => e.type === "step");
-      assert.ok(steps.every((s) => Object.keys(s.gradNorms ?? {}).length === 6), `${kind}: six parameters' norms at every step`);
+      assert.ok(
+        steps.every((s) => Object.keys(s.gradNorms ?? {}).length === 6),
+        `${kind}: six parameters' norms at every step`,
+      );
       const warnings = events.flatMap((e) => (e.type === "gradientWarning" ? [e.warning] : []));
       const end = events.at(-1)!;
       assert.ok(end.type === "end");
@@ -264,7 +304,10 @@ describe("experiments (in process)", () => {
       return warnings;
     };
     const rnn = await warningsOf("rnn");
-    assert.ok(rnn.some((w) => w.kind === "vanishing" && w.parameter === "rnn.weight_hh_l0"), JSON.stringify(rnn));
+    assert.ok(
+      rnn.some((w) => w.kind === "vanishing" && w.parameter === "rnn.weight_hh_l0"),
+      JSON.stringify(rnn),
+    );
     assert.ok(rnn.every((w) => w.norm < 0.01 * w.median && w.step > 10));
     assert.deepEqual(await warningsOf("lstm"), []);
   });

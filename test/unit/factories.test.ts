@@ -45,6 +45,8 @@ describe("tensor factories take a size PyTorch's two ways", () => {
     const mix = "randn() takes its size as numbers, randn(2, 3), or as one array, randn([2, 3])";
     assert.throws(() => torch.randn(), { name: "TypeError", message: mix });
     assert.throws(() => (torch.randn as (...a: unknown[]) => Tensor)([2], 3), { message: mix });
-    assert.throws(() => (torch.full as (...a: unknown[]) => Tensor)(2, 7), { message: "full(): argument 'size' must be an array of whole numbers, like [2, 3], not 2" });
+    assert.throws(() => (torch.full as (...a: unknown[]) => Tensor)(2, 7), {
+      message: "full(): argument 'size' must be an array of whole numbers, like [2, 3], not 2",
+    });
   });
 });

@@ -89,7 +89,10 @@ describe("torch functions match PyTorch", () => {
   }
 
   test("max with a dim gives PyTorch's named tuple: [values, indices] and { values, indices }", () => {
-    const x = torch.tensor([[1, 5, 5], [7, 2, 3]]);
+    const x = torch.tensor([
+      [1, 5, 5],
+      [7, 2, 3],
+    ]);
     const result = torch.max(x, 1);
     const [values, indices] = result;
     assert.equal(result.values, values);
@@ -100,7 +103,10 @@ describe("torch functions match PyTorch", () => {
   test("softmax and logSoftmax along a non-last dim pass gradients", () => {
     const x = torch.randn(3, 4);
     const w = torch.randn(3, 4);
-    for (const [name, f] of [["softmax", torch.softmax], ["logSoftmax", torch.logSoftmax]] as const) {
+    for (const [name, f] of [
+      ["softmax", torch.softmax],
+      ["logSoftmax", torch.logSoftmax],
+    ] as const) {
       // The gradient along dim 0 is the gradient along dim 1 of the transpose: tfjs's own last-axis kernels.
       const g0 = tf.grad((a: Tensor) => f(a, 0).mul(w).sum())(x);
       const g1 = tf.grad((a: Tensor) => f(a, 1).mul(w.transpose()).sum())(x.transpose());

@@ -78,7 +78,10 @@ test("gradientNorms: one norm per parameter with a gradient, equal to the gradie
     model.zeroGrad();
     backward(() => model.forward(x).square().mean());
     const norms = gradientNorms(model);
-    assert.deepEqual(Object.keys(norms), model.namedParameters().map(([name]) => name));
+    assert.deepEqual(
+      Object.keys(norms),
+      model.namedParameters().map(([name]) => name),
+    );
     for (const [name, p] of model.namedParameters()) {
       const expected = Math.sqrt((p.grad!.dataSync() as Float32Array).reduce((s, v) => s + v * v, 0));
       assert.ok(Math.abs(norms[name] - expected) <= 1e-6 * Math.max(1, expected), `${name}: ${norms[name]} vs ${expected}`);
@@ -99,7 +102,17 @@ test("metrics lines: gradNorms read totally, absent in older runs; run.json's wa
   assert.equal(parseGradNorms("0.5"), undefined);
 
   const warning: GradientWarning = { parameter: "rnn.weight_hh_l0", kind: "vanishing", step: 45, epoch: 3, norm: 5e-4, median: 0.075 };
-  const info = { id: "r", name: "r", file: "/m.ts", status: "completed", pid: 1, backend: "wasm", backendName: "wasm", startedAt: "2026-01-01T00:00:00Z", config: { epochs: 1, model: "M", parameterCount: 1, optimizer: "Adam", snapshotEvery: 50 } };
+  const info = {
+    id: "r",
+    name: "r",
+    file: "/m.ts",
+    status: "completed",
+    pid: 1,
+    backend: "wasm",
+    backendName: "wasm",
+    startedAt: "2026-01-01T00:00:00Z",
+    config: { epochs: 1, model: "M", parameterCount: 1, optimizer: "Adam", snapshotEvery: 50 },
+  };
   const read = parseRunInfo(JSON.stringify({ ...info, gradientWarnings: [warning], gradientWarningCount: 7 }), "r");
   assert.equal(read.damaged, undefined);
   assert.deepEqual([read.info.gradientWarnings, read.info.gradientWarningCount], [[warning], 7]);

@@ -37,7 +37,11 @@ export function loadFixture(c: FixtureCase): Record<string, Tensor> {
 
 /** Entries under `prefix.`, without the prefix: `param.weight_ih_l0` → `weight_ih_l0`. */
 export function withPrefix(tensors: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix + ".")).map(([k, v]) => [k.slice(prefix.length + 1), v]));
+  return Object.fromEntries(
+    Object.entries(tensors)
+      .filter(([k]) => k.startsWith(prefix + "."))
+      .map(([k, v]) => [k.slice(prefix.length + 1), v]),
+  );
 }
 
 /** Largest absolute difference; shapes must match exactly. */
@@ -60,7 +64,10 @@ export function assertClose(actual: Tensor, expected: Tensor, tolerance: number,
 /** Within `tolerance` relative to the largest magnitude of the expected tensor (gradients). */
 export function assertRelClose(actual: Tensor, expected: Tensor, tolerance: number, what: string): void {
   const d = maxAbsDiff(actual, expected, what);
-  const scale = Math.max(tf.tidy(() => expected.abs().max().dataSync()[0]), 1e-6);
+  const scale = Math.max(
+    tf.tidy(() => expected.abs().max().dataSync()[0]),
+    1e-6,
+  );
   assert.ok(d / scale <= tolerance, `${what}: differs from PyTorch by ${(d / scale).toExponential(2)} relative (tolerance ${tolerance})`);
 }
 

@@ -19,7 +19,10 @@ class ToyOptimizer {
 }
 class ToyScheduler {
   lastEpoch = 0;
-  constructor(readonly optimizer: object, readonly options: { stepSize: number; gamma?: number }) {}
+  constructor(
+    readonly optimizer: object,
+    readonly options: { stepSize: number; gamma?: number },
+  ) {}
 }
 
 describe("hyperparameters of a run", () => {
@@ -41,7 +44,11 @@ describe("hyperparameters of a run", () => {
       hiddenSize: 100,
       note: "wide",
     });
-    assert.deepEqual(recordHparams({ epochs: 2, clipGradNorm: NaN }, { lr: Infinity }, undefined, 2), { epochs: 2, optimizer: "Object" }, "JSON cannot hold NaN: left out");
+    assert.deepEqual(
+      recordHparams({ epochs: 2, clipGradNorm: NaN }, { lr: Infinity }, undefined, 2),
+      { epochs: 2, optimizer: "Object" },
+      "JSON cannot hold NaN: left out",
+    );
   });
 
   test("batch size: the first batch's target's first dimension", () => {
@@ -51,7 +58,10 @@ describe("hyperparameters of a run", () => {
   });
 
   test("the best of each metric: lowest loss, highest accuracy, lowest error; NaN never wins", () => {
-    assert.deepEqual([metricGoal("val_loss"), metricGoal("accuracy"), metricGoal("errorRate"), metricGoal("perplexity"), metricGoal("f1")], ["min", "max", "min", "min", "max"]);
+    assert.deepEqual(
+      [metricGoal("val_loss"), metricGoal("accuracy"), metricGoal("errorRate"), metricGoal("perplexity"), metricGoal("f1")],
+      ["min", "max", "min", "min", "max"],
+    );
     let best = foldBest(undefined, 1, 0.9, { accuracy: 0.5, error: 0.4, predicted: "ohlol" });
     best = foldBest(best, 2, 0.5, { accuracy: 0.4, error: NaN, predicted: "hello" });
     best = foldBest(best, 3, 0.7, { accuracy: 0.8, error: 0.3 });
@@ -64,13 +74,20 @@ describe("hyperparameters of a run", () => {
 
   test("an experiment's hparams: numbers, strings and booleans; anything else is an export error", () => {
     const base = { epochs: 1, model: f, data: f, loss: f, optimizer: f };
-    assert.deepEqual(findExperiment({ default: { ...base, hparams: { hiddenSize: 100, cell: "GRU", bias: true } } }, "/x.ts").hparams, { hiddenSize: 100, cell: "GRU", bias: true });
+    assert.deepEqual(findExperiment({ default: { ...base, hparams: { hiddenSize: 100, cell: "GRU", bias: true } } }, "/x.ts").hparams, {
+      hiddenSize: 100,
+      cell: "GRU",
+      bias: true,
+    });
     for (const [hparams, message] of [
       [[1], /hparams must be an object.*got an array/],
       [{ size: NaN }, /hparams.size must be a finite number, a string or a boolean, got NaN/],
       [{ layers: [1, 2] }, /hparams.layers .* got object/],
     ] as const) {
-      assert.throws(() => findExperiment({ default: { ...base, hparams } }, "/x.ts"), (e: unknown) => e instanceof RunFailure && e.error.kind === "export" && message.test(e.error.message));
+      assert.throws(
+        () => findExperiment({ default: { ...base, hparams } }, "/x.ts"),
+        (e: unknown) => e instanceof RunFailure && e.error.kind === "export" && message.test(e.error.message),
+      );
     }
   });
 

@@ -15,7 +15,10 @@ const json = (file: string) => JSON.parse(read(file)) as Record<string, string>;
 const LANGUAGES = ["zh-cn"];
 /** Where the strings users see live (the runner's and the CLI's speak English for now). */
 const SOURCES = ["src/extension", "webview"].flatMap((dir) =>
-  fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => path.join(dir, f)),
+  fs
+    .readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.join(dir, f)),
 );
 
 /** Every message of `l10n.t(…)` / `t(…)` calls: string literals only (a template or a variable cannot be looked up). */
@@ -38,7 +41,11 @@ for (const file of SOURCES) {
   for (const key of keys) if (!used.has(key)) used.set(key, file);
 }
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\d+)\}/g)].map((m) => m[1]).sort().join(",");
+const placeholders = (s: string) =>
+  [...s.matchAll(/\{(\d+)\}/g)]
+    .map((m) => m[1])
+    .sort()
+    .join(",");
 
 for (const language of LANGUAGES) {
   const bundle = json(`l10n/bundle.l10n.${language}.json`);
@@ -48,7 +55,10 @@ for (const language of LANGUAGES) {
     for (const [k, v] of Object.entries(bundle)) assert.equal(placeholders(v), placeholders(k), `${k} → ${v}`);
   });
   test(`the ${language} bundle has no message nothing shows`, () => {
-    assert.deepEqual(Object.keys(bundle).filter((k) => !used.has(k)), []);
+    assert.deepEqual(
+      Object.keys(bundle).filter((k) => !used.has(k)),
+      [],
+    );
   });
   test(`package.nls.${language}.json translates every string of package.nls.json`, () => {
     const nls = json("package.nls.json");
@@ -62,8 +72,14 @@ test("the manifest's %keys% are all in package.nls.json, and its keys all used",
   const manifest = read("package.json");
   const keys = new Set([...manifest.matchAll(/"%([\w.-]+)%"/g)].map((m) => m[1]));
   const nls = Object.keys(json("package.nls.json"));
-  assert.deepEqual([...keys].filter((k) => !nls.includes(k)), []);
-  assert.deepEqual(nls.filter((k) => !keys.has(k)), []);
+  assert.deepEqual(
+    [...keys].filter((k) => !nls.includes(k)),
+    [],
+  );
+  assert.deepEqual(
+    nls.filter((k) => !keys.has(k)),
+    [],
+  );
 });
 
 test("no string is shown untranslated: messages, titles, labels and text children go through t()", () => {
@@ -87,9 +103,14 @@ test("no string is shown untranslated: messages, titles, labels and text childre
     }
     return out.replace(/\$\([\w~-]+\)/g, "");
   };
-  const found = SOURCES.flatMap((file) => [...read(file).matchAll(raw)].filter((m) => /[A-Za-z]{2}/.test(words(m.slice(1).find(Boolean)!))).map((m) => `${file}: ${m[0]}`));
+  const found = SOURCES.flatMap((file) =>
+    [...read(file).matchAll(raw)].filter((m) => /[A-Za-z]{2}/.test(words(m.slice(1).find(Boolean)!))).map((m) => `${file}: ${m[0]}`),
+  );
   // Not words: the status bar item's id, the learning-rate series' short name.
-  assert.deepEqual(found.filter((f) => !/createStatusBarItem\("unroll\.training"|label: "lr"/.test(f)), []);
+  assert.deepEqual(
+    found.filter((f) => !/createStatusBarItem\("unroll\.training"|label: "lr"/.test(f)),
+    [],
+  );
 });
 
 test("messages fill their placeholders as vscode.l10n.t does", () => {
@@ -102,9 +123,19 @@ test("a shape error is explained in the user's words under PyTorch's English, fr
   const t = (message: string, ...args: (string | number)[]) => fillMessage(zh[message] ?? message, args);
   const problem = { module: "LSTM(100, 20)", operand: "input", got: [10, 3, 50], expected: { lastDim: 100, name: "input_size" } };
   assert.equal(explainShape(problem, t), "输入的最后一维应为 100（input_size），实际为 50。");
-  const entry: TraceEntry = { kind: "call", name: "LSTM", location: { file: "/m.ts", line: 3, column: 1 }, count: 1, error: "LSTM(100, 20) got input [10, 3, 50]: the last dimension must be 100 (input_size), not 50", shapeError: problem };
+  const entry: TraceEntry = {
+    kind: "call",
+    name: "LSTM",
+    location: { file: "/m.ts", line: 3, column: 1 },
+    count: 1,
+    error: "LSTM(100, 20) got input [10, 3, 50]: the last dimension must be 100 (input_size), not 50",
+    shapeError: problem,
+  };
   const md = hoverMarkdown(entry, { t, locale: "zh-cn", explain: true });
   assert.match(md, /the last dimension must be 100 \(input_size\), not 50\n\n输入的最后一维应为 100（input_size），实际为 50。/);
   assert.doesNotMatch(hoverMarkdown(entry), /输入/);
-  assert.equal(explainShape({ ...problem, operand: "h0", expected: { shape: [1, 3, 20] }, got: [2, 3, 20] }, t), "h0 的形状应为 [1, 3, 20]，实际为 [2, 3, 20]。");
+  assert.equal(
+    explainShape({ ...problem, operand: "h0", expected: { shape: [1, 3, 20] }, got: [2, 3, 20] }, t),
+    "h0 的形状应为 [1, 3, 20]，实际为 [2, 3, 20]。",
+  );
 });

@@ -31,10 +31,14 @@ describe("live tensors stay flat", () => {
     const x = torch.randn([5, 4, 8]);
     const y = torch.randint(0, 4, [20]);
     const initial = tf.memory().numTensors;
-    const { atTen, atEnd, losses, optimizer } = train(model, () => {
-      const [out] = lstm.forward(x);
-      return criterion.forward(fc.forward(out).reshape([20, 4]), y);
-    }, 200);
+    const { atTen, atEnd, losses, optimizer } = train(
+      model,
+      () => {
+        const [out] = lstm.forward(x);
+        return criterion.forward(fc.forward(out).reshape([20, 4]), y);
+      },
+      200,
+    );
     assert.equal(atEnd, atTen, `live tensors: ${atTen} after step 10, ${atEnd} after step 200`);
     // What stays alive is the gradients and Adam's two averages: 3 tensors per parameter.
     assert.equal(atEnd - initial, 3 * model.parameters().length);
@@ -53,14 +57,18 @@ describe("live tensors stay flat", () => {
     const x = torch.randn([5, 4, 8]);
     const lengths = [3, 5, 2, 4];
     const y = torch.tensor([0, 2, 1, 2]);
-    const { atTen, atEnd, losses } = train(model, () => {
-      const packed = nn.utils.rnn.packPaddedSequence(x, lengths, { enforceSorted: false });
-      const [out, hn] = gru.forward(packed);
-      const [padded] = nn.utils.rnn.padPackedSequence(out);
-      // Both directions' final states, plus a term through the packed output so that it is differentiated too.
-      const features = tf.concat([hn.slice([0, 0, 0], [1, 4, 16]), hn.slice([1, 0, 0], [1, 4, 16])], 2).squeeze([0]);
-      return criterion.forward(fc.forward(features), y).add(padded.mean().mul(0.01));
-    }, 50);
+    const { atTen, atEnd, losses } = train(
+      model,
+      () => {
+        const packed = nn.utils.rnn.packPaddedSequence(x, lengths, { enforceSorted: false });
+        const [out, hn] = gru.forward(packed);
+        const [padded] = nn.utils.rnn.padPackedSequence(out);
+        // Both directions' final states, plus a term through the packed output so that it is differentiated too.
+        const features = tf.concat([hn.slice([0, 0, 0], [1, 4, 16]), hn.slice([1, 0, 0], [1, 4, 16])], 2).squeeze([0]);
+        return criterion.forward(fc.forward(features), y).add(padded.mean().mul(0.01));
+      },
+      50,
+    );
     assert.equal(atEnd, atTen, `live tensors: ${atTen} after step 10, ${atEnd} after step 50`);
     assert.ok(losses[49] < losses[0], `the model learns: ${losses[0]} → ${losses[49]}`);
   });

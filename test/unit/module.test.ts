@@ -34,22 +34,31 @@ describe("parameters", () => {
   test("namedParameters of a user-defined model, in PyTorch's order", () => {
     const net = new Net();
     const named = net.namedParameters();
-    assert.deepEqual(named.map(([n, p]) => [n, p.shape]), [
-      ["rnn.weight_ih_l0", [64, 10]],
-      ["rnn.weight_hh_l0", [64, 16]],
-      ["rnn.bias_ih_l0", [64]],
-      ["rnn.bias_hh_l0", [64]],
-      ["fc.weight", [5, 16]],
-      ["fc.bias", [5]],
-    ]);
-    assert.equal(net.numParameters(), named.reduce((n, [, p]) => n + p.size, 0));
+    assert.deepEqual(
+      named.map(([n, p]) => [n, p.shape]),
+      [
+        ["rnn.weight_ih_l0", [64, 10]],
+        ["rnn.weight_hh_l0", [64, 16]],
+        ["rnn.bias_ih_l0", [64]],
+        ["rnn.bias_hh_l0", [64]],
+        ["fc.weight", [5, 16]],
+        ["fc.bias", [5]],
+      ],
+    );
+    assert.equal(
+      net.numParameters(),
+      named.reduce((n, [, p]) => n + p.size, 0),
+    );
     assert.equal(net.numParameters(), NET_PARAMETERS);
     assert.equal(net.numParameters(), 1877, "PyTorch's sum(p.numel() for p in net.parameters())");
     // Every layer and direction counts: layer 0 sees 100 inputs, layers 1-3 the 40 of both directions.
     const deep = new nn.LSTM(100, 20, { numLayers: 4, bidirectional: true });
     assert.equal(deep.numParameters(), 2 * (4 * 20 * (100 + 20) + 8 * 20) + 3 * 2 * (4 * 20 * (40 + 20) + 8 * 20));
     assert.equal(deep.numParameters(), 49280, "PyTorch's count for LSTM(100, 20, num_layers=4, bidirectional=True)");
-    assert.deepEqual(net.namedChildren().map(([n]) => n), ["rnn", "fc"]);
+    assert.deepEqual(
+      net.namedChildren().map(([n]) => n),
+      ["rnn", "fc"],
+    );
   });
 });
 
@@ -116,7 +125,10 @@ describe("initialisation", () => {
     const bound = 1 / Math.sqrt(16);
     const all = new nn.LSTM(10, 16).parameters().flatMap(values);
     assert.equal(all.length, 4 * 16 * 26 + 8 * 16);
-    assert.ok(all.every((v) => Math.abs(v) <= bound), "every weight within ±1/sqrt(hidden)");
+    assert.ok(
+      all.every((v) => Math.abs(v) <= bound),
+      "every weight within ±1/sqrt(hidden)",
+    );
     const expected = bound / Math.sqrt(3);
     assert.ok(Math.abs(std(all) - expected) / expected < 0.1, `std ${std(all)} vs ${expected}`);
   });
@@ -132,18 +144,36 @@ describe("initialisation", () => {
   test("Embedding(50, 8, paddingIdx 3): N(0, 1), a zero padding row that gets no gradient", () => {
     const emb = new nn.Embedding(50, 8, { paddingIdx: 3 });
     const rows = emb.weight.arraySync() as number[][];
-    assert.ok(rows[3].every((v) => v === 0), `padding row ${rows[3]} is zero`);
+    assert.ok(
+      rows[3].every((v) => v === 0),
+      `padding row ${rows[3]} is zero`,
+    );
     const others = rows.filter((_, i) => i !== 3).flat();
     assert.ok(Math.abs(mean(others)) < 0.15, `mean ${mean(others)}`);
     assert.ok(Math.abs(std(others) - 1) < 0.15, `std ${std(others)}`);
 
     emb.zeroGrad();
-    backward(() => emb.forward(torch.tensor([[3, 1, 3], [2, 3, 1]])).sum());
+    backward(() =>
+      emb
+        .forward(
+          torch.tensor([
+            [3, 1, 3],
+            [2, 3, 1],
+          ]),
+        )
+        .sum(),
+    );
     const grad = emb.weight.grad!.arraySync() as number[][];
-    assert.ok(grad[3].every((v) => v === 0), `padding row gets no gradient: ${grad[3]}`);
+    assert.ok(
+      grad[3].every((v) => v === 0),
+      `padding row gets no gradient: ${grad[3]}`,
+    );
     assert.deepEqual(grad[1], [2, 2, 2, 2, 2, 2, 2, 2], "row 1 used twice");
     assert.deepEqual(grad[2], [1, 1, 1, 1, 1, 1, 1, 1]);
-    assert.ok(grad[0].every((v) => v === 0), "unused row 0 gets none either");
+    assert.ok(
+      grad[0].every((v) => v === 0),
+      "unused row 0 gets none either",
+    );
   });
 });
 
@@ -172,7 +202,10 @@ describe("seeding", () => {
 describe("gradients", () => {
   test("backward accumulates until zeroGrad; a non-scalar loss is refused", () => {
     const fc = new nn.Linear(3, 2);
-    const x = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const loss = () => fc.forward(x).square().sum();
     const value = backward(loss);
     assert.equal(typeof value, "number");
@@ -198,7 +231,15 @@ describe("gradients", () => {
 
 describe("printing tensors and sizes", () => {
   test("torch.format and torch.size", () => {
-    assert.equal(torch.format(torch.tensor([[1, 2], [3, 4]])), "tensor([[1., 2.],\n        [3., 4.]])");
+    assert.equal(
+      torch.format(
+        torch.tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      "tensor([[1., 2.],\n        [3., 4.]])",
+    );
     assert.equal(torch.format(torch.tensor([0.12345, -1])), "tensor([ 0.1235, -1.0000])");
     assert.equal(String(torch.size(torch.zeros([10, 3, 40]))), "torch.Size([10, 3, 40])");
     assert.deepEqual([...torch.size(torch.zeros([10, 3, 40]))], [10, 3, 40]);

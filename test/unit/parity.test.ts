@@ -5,7 +5,20 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf, nn, optim, torch, backward, type Tensor } from "unroll";
-import { setupBackendWithNative, assertClose, assertRelClose, fixtureCases, loadFixture, setupBackend, FIXTURES, withPrefix, FORWARD_TOL, GRAD_TOL, STEP_TOL, type FixtureCase } from "./helpers";
+import {
+  setupBackendWithNative,
+  assertClose,
+  assertRelClose,
+  fixtureCases,
+  loadFixture,
+  setupBackend,
+  FIXTURES,
+  withPrefix,
+  FORWARD_TOL,
+  GRAD_TOL,
+  STEP_TOL,
+  type FixtureCase,
+} from "./helpers";
 
 before(setupBackend);
 
@@ -115,17 +128,25 @@ for (const { name, native, threads } of PATHS) {
           const f = loadFixture(c);
           const o = c.options;
           const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
-            numLayers: o.numLayers, ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}), bias: o.bias, batchFirst: o.batchFirst, bidirectional: o.bidirectional, projSize: o.projSize,
+            numLayers: o.numLayers,
+            ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}),
+            bias: o.bias,
+            batchFirst: o.batchFirst,
+            bidirectional: o.bidirectional,
+            projSize: o.projSize,
           });
           module.loadStateDict(withPrefix(f, "param"));
           const isLSTM = c.module === "LSTM";
           const inputs = [f.input, ...(c.withState ? [f.h0, ...(isLSTM ? [f.c0] : [])] : [])];
           const T = f.input.shape[o.batchFirst ? 1 : 0];
           const run = (x: Tensor, h0?: Tensor, c0?: Tensor): Record<string, Tensor> => {
-            const input = c.packed ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: o.batchFirst, enforceSorted: c.packed.enforceSorted }) : x;
-            const state = isLSTM ? (h0 ? [h0, c0!] : null) : h0 ?? null;
+            const input = c.packed
+              ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: o.batchFirst, enforceSorted: c.packed.enforceSorted })
+              : x;
+            const state = isLSTM ? (h0 ? [h0, c0!] : null) : (h0 ?? null);
             const [out, hn] = (module.forward as (i: unknown, s: unknown) => [Tensor | nn.utils.rnn.PackedSequence, Tensor | [Tensor, Tensor]])(input, state);
-            const output = out instanceof nn.utils.rnn.PackedSequence ? nn.utils.rnn.padPackedSequence(out, { batchFirst: o.batchFirst, totalLength: T })[0] : out;
+            const output =
+              out instanceof nn.utils.rnn.PackedSequence ? nn.utils.rnn.padPackedSequence(out, { batchFirst: o.batchFirst, totalLength: T })[0] : out;
             return isLSTM ? { output, h_n: (hn as Tensor[])[0], c_n: (hn as Tensor[])[1] } : { output, h_n: hn as Tensor };
           };
           const { outputs, loss, inputGrads } = differentiate(module, inputs, run, withPrefix(f, "loss_w"));
@@ -194,7 +215,10 @@ describe("losses match PyTorch", () => {
     test(c.name, () => {
       const f = loadFixture(c);
       const Loss = LOSS[c.loss as keyof typeof LOSS];
-      const criterion = c.loss === "MSELoss" || c.loss === "BCEWithLogitsLoss" ? new (Loss as typeof nn.MSELoss)(c.options.reduction) : new (Loss as typeof nn.NLLLoss)(c.options);
+      const criterion =
+        c.loss === "MSELoss" || c.loss === "BCEWithLogitsLoss"
+          ? new (Loss as typeof nn.MSELoss)(c.options.reduction)
+          : new (Loss as typeof nn.NLLLoss)(c.options);
       let output: Tensor | null = null;
       const [grad] = tf.grads((x: Tensor) => {
         output = tf.keep(criterion.forward(x, f.target));

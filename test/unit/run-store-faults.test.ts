@@ -85,7 +85,8 @@ async function bothListings(folder: string): Promise<{ runs: RunSummary[]; out: 
   return { runs, out };
 }
 
-const snapshot = (step: number, parameters: ParameterSnapshot[] = [], dynamics: LayerDynamics[] = []) => JSON.stringify({ epoch: 1, step, parameters, dynamics });
+const snapshot = (step: number, parameters: ParameterSnapshot[] = [], dynamics: LayerDynamics[] = []) =>
+  JSON.stringify({ epoch: 1, step, parameters, dynamics });
 
 describe("run store: malformed files", () => {
   const folder = path.join(ROOT, "malformed");
@@ -93,7 +94,11 @@ describe("run store: malformed files", () => {
     ["20260101-000001-empty", "", /run\.json is empty/],
     ["20260101-000002-braces", "{}", /run\.json lacks config; run\.json lacks name/],
     ["20260101-000003-missing", JSON.stringify({ name: "partial", status: "completed" }), /run\.json lacks file/],
-    ["20260101-000004-types", JSON.stringify({ ...info("x"), status: 42, config: "big", epoch: "3", finalMetrics: [1], pid: "7" }), /config is the text "big"; .*finalMetrics is an array; .*status is number 42; .*pid is the text "7"/],
+    [
+      "20260101-000004-types",
+      JSON.stringify({ ...info("x"), status: 42, config: "big", epoch: "3", finalMetrics: [1], pid: "7" }),
+      /config is the text "big"; .*finalMetrics is an array; .*status is number 42; .*pid is the text "7"/,
+    ],
     ["20260101-000005-notjson", "{ not json", /run\.json is not JSON/],
     ["20260101-000006-deleted", null, /run\.json is missing/],
     ["20260101-000007-array", "[1, 2]", /run\.json is not an object/],
@@ -111,7 +116,14 @@ describe("run store: malformed files", () => {
     for (const [id, , damaged] of cases) {
       const run = runs.find((r) => r.info.id === id)!;
       assert.match(run.damaged ?? "", damaged, id);
-      assert.deepEqual(run.lossCurve, [[1, 1], [2, 0.5]], `${id}: the metrics still read`);
+      assert.deepEqual(
+        run.lossCurve,
+        [
+          [1, 1],
+          [2, 0.5],
+        ],
+        `${id}: the metrics still read`,
+      );
       assert.notEqual(run.info.status, "running");
       assert.match(out, new RegExp(`^${id}\\s+\\w+ \\(damaged\\)`, "m"), `${id} in the table`);
       assert.match(out, new RegExp(`^${id}: damaged: `, "m"), `${id}'s reason under the table`);
@@ -125,10 +137,23 @@ describe("run store: malformed files", () => {
     const good = [step(1, 4), step(2, 2)].map((l) => JSON.stringify(l));
     runFolder(sub, "20260101-000000-lines", {
       "run.json": JSON.stringify(info("20260101-000000-lines")),
-      "metrics.jsonl": [good[0], "null", "42", "[1,2]", '{"type":"step"}', '{"type":"step","epoch":1,"st', good[1], '{"type":"epoch","epoch":1,"loss":3,"metrics":{"acc":0.5}}', '{"type":"epo'].join("\n"),
+      "metrics.jsonl": [
+        good[0],
+        "null",
+        "42",
+        "[1,2]",
+        '{"type":"step"}',
+        '{"type":"step","epoch":1,"st',
+        good[1],
+        '{"type":"epoch","epoch":1,"loss":3,"metrics":{"acc":0.5}}',
+        '{"type":"epo',
+      ].join("\n"),
     });
     const { runs, out } = await bothListings(sub);
-    assert.deepEqual(runs[0].lossCurve, [[1, 4], [2, 2]]);
+    assert.deepEqual(runs[0].lossCurve, [
+      [1, 4],
+      [2, 2],
+    ]);
     assert.equal(runs[0].damaged, "metrics.jsonl has 5 unreadable lines (skipped)", "the cut last line is not damage: a kill leaves one");
     assert.match(out, /damaged: metrics\.jsonl has 5 unreadable lines/);
     const detail = await readRunDetail(runs[0].dir);
@@ -137,7 +162,18 @@ describe("run store: malformed files", () => {
 
   test("a garbage snapshot hides only itself: the one before it is shown", async () => {
     const sub = path.join(ROOT, "snapshots");
-    const parameter: ParameterSnapshot = { name: "w", shape: [2], mean: 0, std: 1, min: -1, max: 1, norm: 1.4, gradNorm: null, histogram: { min: -1, max: 1, counts: [1, 1] }, heatmap: { rows: 1, cols: 2, values: [-1, 1] } };
+    const parameter: ParameterSnapshot = {
+      name: "w",
+      shape: [2],
+      mean: 0,
+      std: 1,
+      min: -1,
+      max: 1,
+      norm: 1.4,
+      gradNorm: null,
+      histogram: { min: -1, max: 1, counts: [1, 1] },
+      heatmap: { rows: 1, cols: 2, values: [-1, 1] },
+    };
     const dir = runFolder(sub, "20260101-000000-snap", {
       "run.json": JSON.stringify(info("20260101-000000-snap")),
       "snapshots/10.json": snapshot(10, [parameter]),
@@ -156,7 +192,10 @@ describe("run store: malformed files", () => {
   test("file and folder names: Chinese, spaces, parentheses, emoji", async () => {
     const sub = path.join(ROOT, "名字 (runs) 🚀");
     const id = "20260101-000000-训练 (1) 🚀";
-    runFolder(sub, id, { "run.json": JSON.stringify(info(id, { name: "训练 🚀", file: path.join(ROOT, "模型 (v2) 🚀.ts") })), "metrics.jsonl": JSON.stringify(step(1)) + "\n" });
+    runFolder(sub, id, {
+      "run.json": JSON.stringify(info(id, { name: "训练 🚀", file: path.join(ROOT, "模型 (v2) 🚀.ts") })),
+      "metrics.jsonl": JSON.stringify(step(1)) + "\n",
+    });
     const { runs, out } = await bothListings(sub);
     assert.deepEqual([runs[0].info.id, runs[0].info.name, runs[0].damaged], [id, "训练 🚀", undefined]);
     assert.match(out, /模型 \(v2\) 🚀\.ts/);
@@ -179,29 +218,35 @@ describe("run store: is the run's process still running?", () => {
   const folder = path.join(ROOT, "pids");
   const linux = processStartTime(process.pid) !== undefined;
 
-  test("a dead pid, pid 0, or a live pid with another start time (reused) reads 'interrupted'; the true process 'running'", { skip: !linux && "no /proc here" }, async () => {
-    const own = processStartTime(process.pid)!;
-    const cases: [string, Partial<RunInfo>, string][] = [
-      ["20260101-000001-dead", { pid: deadPid(), pidStart: own }, "interrupted"],
-      ["20260101-000002-zero", { pid: 0 }, "interrupted"],
-      ["20260101-000003-reused", { pid: process.pid, pidStart: String(Number(own) + 1) }, "interrupted"],
-      ["20260101-000004-alive", { pid: process.pid, pidStart: own }, "running"],
-      ["20260101-000005-old", { pid: process.pid }, "running"], // written before start times were recorded
-    ];
-    for (const [id, patch] of cases) runFolder(folder, id, { "run.json": JSON.stringify(info(id, { status: "running", ...patch })) });
-    const { runs, out } = await bothListings(folder);
-    for (const [id, , status] of cases) {
-      assert.equal(runs.find((r) => r.info.id === id)?.info.status, status, id);
-      assert.match(out, new RegExp(`^${id}\\s+${status}\\s`, "m"));
-      assert.equal(readRun(path.join(folder, id)).info.status, status);
-    }
-  });
+  test(
+    "a dead pid, pid 0, or a live pid with another start time (reused) reads 'interrupted'; the true process 'running'",
+    { skip: !linux && "no /proc here" },
+    async () => {
+      const own = processStartTime(process.pid)!;
+      const cases: [string, Partial<RunInfo>, string][] = [
+        ["20260101-000001-dead", { pid: deadPid(), pidStart: own }, "interrupted"],
+        ["20260101-000002-zero", { pid: 0 }, "interrupted"],
+        ["20260101-000003-reused", { pid: process.pid, pidStart: String(Number(own) + 1) }, "interrupted"],
+        ["20260101-000004-alive", { pid: process.pid, pidStart: own }, "running"],
+        ["20260101-000005-old", { pid: process.pid }, "running"], // written before start times were recorded
+      ];
+      for (const [id, patch] of cases) runFolder(folder, id, { "run.json": JSON.stringify(info(id, { status: "running", ...patch })) });
+      const { runs, out } = await bothListings(folder);
+      for (const [id, , status] of cases) {
+        assert.equal(runs.find((r) => r.info.id === id)?.info.status, status, id);
+        assert.match(out, new RegExp(`^${id}\\s+${status}\\s`, "m"));
+        assert.equal(readRun(path.join(folder, id)).info.status, status);
+      }
+    },
+  );
 
   test("a pid reused by an unrelated process", { skip: !linux && "no /proc here" }, async () => {
     const other = spawn("sleep", ["30"]); // alive, with its own start time: as if it had taken the run's pid
     try {
       const id = "20260101-000000-taken";
-      runFolder(`${folder}-taken`, id, { "run.json": JSON.stringify(info(id, { status: "running", pid: other.pid!, pidStart: processStartTime(process.pid) })) });
+      runFolder(`${folder}-taken`, id, {
+        "run.json": JSON.stringify(info(id, { status: "running", pid: other.pid!, pidStart: processStartTime(process.pid) })),
+      });
       const [run] = await listRuns(`${folder}-taken`);
       assert.equal(run.info.status, "interrupted", "the pid lives, but it is not the run's process");
     } finally {
@@ -268,11 +313,14 @@ describe("run store: a full disk", () => {
   const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=320k", "tmpfs", mount]).status === 0;
   after(() => mounted && spawnSync("umount", [mount]));
 
-  test("(tmpfs) training stops with a store error; run.json says the disk is full and where; what was written reads", { skip: !mounted && "cannot mount a tmpfs here (needs root)", timeout: 120_000 }, async () => {
-    const file = path.join(ROOT, "filler.ts");
-    fs.writeFileSync(
-      file,
-      `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+  test(
+    "(tmpfs) training stops with a store error; run.json says the disk is full and where; what was written reads",
+    { skip: !mounted && "cannot mount a tmpfs here (needs root)", timeout: 120_000 },
+    async () => {
+      const file = path.join(ROOT, "filler.ts");
+      fs.writeFileSync(
+        file,
+        `import { defineExperiment, nn, optim, torch, tf } from "unroll";
 export default defineExperiment({
   name: "filler",
   epochs: 1000000,
@@ -282,26 +330,30 @@ export default defineExperiment({
   optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.01 }),
 });
 `,
-    );
-    const events: RunEvent[] = [];
-    const entry = path.join(__dirname, "../../../dist/train.js"); // built by `npm test`
-    const result = await startTraining({ file, backend: "cpu", runsFolder: mount, snapshotEvery: 10 }, (e) => events.push(e), entry).done;
-    assert.ok(result.run, JSON.stringify({ result, events: events.slice(0, 5) }));
-    assert.equal(result.run?.status, "failed");
-    assert.equal(result.error?.kind, "store");
-    assert.match(result.error!.message, new RegExp(`^the disk is full: cannot write ${mount.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`));
-    const [run] = await listRuns(mount);
-    assert.deepEqual([run.info.status, run.info.error?.kind, run.damaged], ["failed", "store", undefined]);
-    assert.match(run.info.error!.message, /the disk is full/);
-    const leftovers = fs.readdirSync(run.dir).filter((n) => n.endsWith(".tmp") || n === ".reserve");
-    assert.deepEqual(leftovers, [], "no temporary file, no reserve");
-    assert.deepEqual(fs.readdirSync(path.join(run.dir, "snapshots")).filter((n) => n.endsWith(".tmp")), []);
-    const stored = readRun(run.dir);
-    assert.ok(stored.steps.length > 10 && stored.epochs.length > 10, "the run's metrics up to the full disk read back");
-    const detail = await readRunDetail(run.dir);
-    assert.ok(detail.snapshot, "a snapshot written before reads back");
-    fs.rmSync(run.dir, { recursive: true, force: true });
-  });
+      );
+      const events: RunEvent[] = [];
+      const entry = path.join(__dirname, "../../../dist/train.js"); // built by `npm test`
+      const result = await startTraining({ file, backend: "cpu", runsFolder: mount, snapshotEvery: 10 }, (e) => events.push(e), entry).done;
+      assert.ok(result.run, JSON.stringify({ result, events: events.slice(0, 5) }));
+      assert.equal(result.run?.status, "failed");
+      assert.equal(result.error?.kind, "store");
+      assert.match(result.error!.message, new RegExp(`^the disk is full: cannot write ${mount.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`));
+      const [run] = await listRuns(mount);
+      assert.deepEqual([run.info.status, run.info.error?.kind, run.damaged], ["failed", "store", undefined]);
+      assert.match(run.info.error!.message, /the disk is full/);
+      const leftovers = fs.readdirSync(run.dir).filter((n) => n.endsWith(".tmp") || n === ".reserve");
+      assert.deepEqual(leftovers, [], "no temporary file, no reserve");
+      assert.deepEqual(
+        fs.readdirSync(path.join(run.dir, "snapshots")).filter((n) => n.endsWith(".tmp")),
+        [],
+      );
+      const stored = readRun(run.dir);
+      assert.ok(stored.steps.length > 10 && stored.epochs.length > 10, "the run's metrics up to the full disk read back");
+      const detail = await readRunDetail(run.dir);
+      assert.ok(detail.snapshot, "a snapshot written before reads back");
+      fs.rmSync(run.dir, { recursive: true, force: true });
+    },
+  );
 });
 
 describe("run store: listing is quick and reads little", () => {
@@ -327,7 +379,10 @@ describe("run store: listing is quick and reads little", () => {
     assert.deepEqual(rebuilt.lossCurve, expected);
     assert.ok(fs.existsSync(summaryFile), "written back for the next listing");
     assert.equal(JSON.parse(fs.readFileSync(summaryFile, "utf8")).metricsBytes, fs.statSync(path.join(w.dir, "metrics.jsonl")).size);
-    fs.writeFileSync(summaryFile, JSON.stringify({ version: 1, metricsBytes: 10 ** 9, steps: 1, skipped: 0, curve: { bucket: 1, points: [], partial: [0, 0, 0] } }));
+    fs.writeFileSync(
+      summaryFile,
+      JSON.stringify({ version: 1, metricsBytes: 10 ** 9, steps: 1, skipped: 0, curve: { bucket: 1, points: [], partial: [0, 0, 0] } }),
+    );
     assert.deepEqual((await listRuns(folder))[0].lossCurve, expected, "a summary past the end of the metrics is stale: rebuilt");
     fs.writeFileSync(summaryFile, "garbage");
     assert.deepEqual((await listRuns(folder))[0].lossCurve, expected, "a garbage summary: rebuilt");
@@ -362,17 +417,30 @@ describe("run store: acting on a run folder", () => {
 
   test("the same id in two runs folders: two rows, each naming its own folder", async () => {
     const runs = await listRuns([a, b]);
-    assert.deepEqual(runs.map((r) => [r.info.id, r.info.name, r.dir]), [
-      [id, "in a", path.join(a, id)],
-      [id, "in b", path.join(b, id)],
-    ]);
+    assert.deepEqual(
+      runs.map((r) => [r.info.id, r.info.name, r.dir]),
+      [
+        [id, "in a", path.join(a, id)],
+        [id, "in b", path.join(b, id)],
+      ],
+    );
     assert.equal(await runFolderInside([a, b], path.join(b, id)), fs.realpathSync(path.join(b, id)));
   });
 
   test("only folders directly inside a runs folder: not through .., not a symbolic link out, not relative", async () => {
     const folders = [a, b];
     assert.equal(await runFolderInside(folders, path.join(a, id)), fs.realpathSync(path.join(a, id)));
-    for (const dir of [path.join(a, "..", "..", "..", "outside", "victim"), path.join(a, "link-out"), path.join(outside, "victim"), a, `${a}/${id}/snapshots`, id, path.join(a, "nope"), "", "/"]) {
+    for (const dir of [
+      path.join(a, "..", "..", "..", "outside", "victim"),
+      path.join(a, "link-out"),
+      path.join(outside, "victim"),
+      a,
+      `${a}/${id}/snapshots`,
+      id,
+      path.join(a, "nope"),
+      "",
+      "/",
+    ]) {
       assert.equal(await runFolderInside(folders, dir), null, dir);
     }
   });
@@ -382,7 +450,21 @@ describe("run store: snapshot size cap", () => {
   /** A 2-layer LSTM(256)'s dynamics on a 500-step sample: about 12 MB of JSON. */
   function bigDynamics(steps = 500, units = 256): LayerDynamics[] {
     const grid = () => Array.from({ length: steps }, (_, t) => Array.from({ length: units }, (_, u) => Number(Math.sin(t * 0.37 + u).toPrecision(4))));
-    return [0, 1].map((layer) => ({ module: "rnn", kind: "LSTM", layer, direction: "forward" as const, hidden: grid(), cell: grid(), gates: { names: ["i", "f", "g", "o"], values: Array.from({ length: steps }, (_, t) => [0, 1, 2, 3].map((g) => Array.from({ length: units }, (_, u) => Number(Math.cos(t + u * g).toPrecision(4))))) }, gradNorms: Array.from({ length: steps }, (_, t) => t) }));
+    return [0, 1].map((layer) => ({
+      module: "rnn",
+      kind: "LSTM",
+      layer,
+      direction: "forward" as const,
+      hidden: grid(),
+      cell: grid(),
+      gates: {
+        names: ["i", "f", "g", "o"],
+        values: Array.from({ length: steps }, (_, t) =>
+          [0, 1, 2, 3].map((g) => Array.from({ length: units }, (_, u) => Number(Math.cos(t + u * g).toPrecision(4)))),
+        ),
+      },
+      gradNorms: Array.from({ length: steps }, (_, t) => t),
+    }));
   }
 
   test("dynamics above the cap keep every k-th time step, and say so", () => {
@@ -393,7 +475,10 @@ describe("run store: snapshot size cap", () => {
     const k = snapshot.reduced!.timeStride;
     assert.ok(k >= 4);
     for (const layer of snapshot.dynamics) {
-      assert.deepEqual([layer.timeStride, layer.timeSteps, layer.hidden.length, layer.cell!.length, layer.gates!.values.length], [k, 500, Math.ceil(500 / k), Math.ceil(500 / k), Math.ceil(500 / k)]);
+      assert.deepEqual(
+        [layer.timeStride, layer.timeSteps, layer.hidden.length, layer.cell!.length, layer.gates!.values.length],
+        [k, 500, Math.ceil(500 / k), Math.ceil(500 / k), Math.ceil(500 / k)],
+      );
       assert.deepEqual(layer.hidden[1], dynamics[0].hidden[k], "t = k");
       assert.equal(layer.gradNorms!.length, 500, "gradient norms stay whole");
     }
@@ -407,7 +492,19 @@ describe("run store: snapshot size cap", () => {
     assert.ok(fs.statSync(path.join(w.dir, "snapshots", "50.json")).size <= SNAPSHOT_MAX_BYTES);
     assert.deepEqual(readSnapshot(w.dir, 50), written);
     w.close();
-    const heat = (name: string): ParameterSnapshot => ({ name, shape: [1024, 256], mean: 0, std: 1, min: 0, max: 1, norm: 1, gradNorm: 1, histogram: { min: 0, max: 1, counts: [1] }, heatmap: { rows: 64, cols: 64, values: Array.from({ length: 4096 }, (_, i) => i / 4096 + 0.123456) }, gates: ["i", "f", "g", "o"] });
+    const heat = (name: string): ParameterSnapshot => ({
+      name,
+      shape: [1024, 256],
+      mean: 0,
+      std: 1,
+      min: 0,
+      max: 1,
+      norm: 1,
+      gradNorm: 1,
+      histogram: { min: 0, max: 1, counts: [1] },
+      heatmap: { rows: 64, cols: 64, values: Array.from({ length: 4096 }, (_, i) => i / 4096 + 0.123456) },
+      gates: ["i", "f", "g", "o"],
+    });
     const parameters = Array.from({ length: 400 }, (_, i) => heat(`p${i}`));
     const { snapshot, json } = capSnapshot({ epoch: 1, step: 1, parameters, dynamics: [] }, 1024 * 1024);
     assert.ok(json.length <= 1024 * 1024);
@@ -439,7 +536,10 @@ describe("the backend's name", () => {
     assert.equal(read.info.backendName, "wasm");
     assert.equal(read.damaged, undefined);
     const { backendName: _, ...older } = written;
-    assert.deepEqual([parseRunInfo(JSON.stringify(older), written.id).info.backendName, parseRunInfo(JSON.stringify(older), written.id).damaged], ["", undefined]);
+    assert.deepEqual(
+      [parseRunInfo(JSON.stringify(older), written.id).info.backendName, parseRunInfo(JSON.stringify(older), written.id).damaged],
+      ["", undefined],
+    );
     assert.match(parseRunInfo(JSON.stringify({ ...written, backendName: 7 }), written.id).damaged ?? "", /backendName is/);
   });
 });

@@ -55,7 +55,10 @@ describe("run store", () => {
     fs.appendFileSync(path.join(w.dir, "metrics.jsonl"), '{"type":"step","epoch":1,"st'); // a kill mid-line
     const run = readRun(w.dir);
     assert.equal(run.info.status, "running", "our own pid is alive");
-    assert.deepEqual(run.steps.map((s) => s.step), [1, 2, 3]);
+    assert.deepEqual(
+      run.steps.map((s) => s.step),
+      [1, 2, 3],
+    );
     assert.deepEqual(run.epochs[0].metrics, { accuracy: 0.5, predicted: "ohlol" });
     assert.deepEqual(fs.readdirSync(w.dir).sort(), [".reserve", "metrics.jsonl", "run.json", "snapshots", "summary.json"], "no temporary files left");
     const detail = await readRunDetail(w.dir);
@@ -83,7 +86,13 @@ describe("run store", () => {
     newer.close();
     fs.mkdirSync(path.join(folder, "not-a-run"));
     const runs = await listRuns(folder);
-    assert.deepEqual(runs.map((r) => [r.info.name, r.info.status]), [["toy", "interrupted"], ["toy", "completed"]]);
+    assert.deepEqual(
+      runs.map((r) => [r.info.name, r.info.status]),
+      [
+        ["toy", "interrupted"],
+        ["toy", "completed"],
+      ],
+    );
     assert.ok(runs[1].lossCurve.length <= 200 && runs[1].lossCurve.length >= 100, String(runs[1].lossCurve.length));
     assert.deepEqual(runs[1].lossCurve[0], [8, 1]);
     assert.deepEqual(runs[1].lossCurve.at(-1), [1000, 1]);

@@ -54,15 +54,15 @@ describe("each malformed header gets its message", () => {
   });
 
   test("not JSON, not UTF-8, not an object", () => {
-    refused(file("{\"w\": "), /^safetensors: the header is not JSON: /);
+    refused(file('{"w": '), /^safetensors: the header is not JSON: /);
     refused(file(""), /^safetensors: the header is not JSON: /);
-    const latin1 = file("{\"x\":1}");
+    const latin1 = file('{"x":1}');
     latin1[10] = 0xff; // an invalid UTF-8 byte inside the JSON
     refused(latin1, /^safetensors: the header is not JSON: /);
     refused(file("null"), "the header must be a JSON object, got null");
     refused(file("[1, 2]"), "the header must be a JSON object, got [1,2]");
     refused(file("42"), "the header must be a JSON object, got 42");
-    refused(file("\"w\""), "the header must be a JSON object, got \"w\"");
+    refused(file('"w"'), 'the header must be a JSON object, got "w"');
   });
 
   test("an entry that is not an object, an unknown or missing dtype", () => {
@@ -81,7 +81,10 @@ describe("each malformed header gets its message", () => {
     refused(file({ w: entry("F32", 2, [0, 8]) }, data), "tensor 'w': shape must be a list of integers ≥ 0, got 2");
     refused(file({ w: entry("F32", [1e300], [0, 4]) }, data), "tensor 'w': shape must be a list of integers ≥ 0, got [1e+300]");
     // A product past 2^53 cannot match any byte count in the file.
-    refused(file({ w: entry("F32", [2 ** 40, 2 ** 40], [0, 4]) }, data), /^safetensors: tensor 'w' \(F32 \[1099511627776, 1099511627776\]\) has 4 bytes, expected /);
+    refused(
+      file({ w: entry("F32", [2 ** 40, 2 ** 40], [0, 4]) }, data),
+      /^safetensors: tensor 'w' \(F32 \[1099511627776, 1099511627776\]\) has 4 bytes, expected /,
+    );
   });
 
   test("offsets: integers, 0 ≤ begin ≤ end ≤ the data's length, matching dtype and shape", () => {
@@ -90,7 +93,7 @@ describe("each malformed header gets its message", () => {
     refused(file({ w: entry("F32", [1], [0.5, 4.5]) }, data), "tensor 'w': data_offsets must be [begin, end], integers ≥ 0, got [0.5,4.5]");
     refused(file({ w: entry("F32", [1], [0]) }, data), "tensor 'w': data_offsets must be [begin, end], integers ≥ 0, got [0]");
     refused(file({ w: entry("F32", [1], [0, 4, 8]) }, data), "tensor 'w': data_offsets must be [begin, end], integers ≥ 0, got [0,4,8]");
-    refused(file({ w: entry("F32", [1], ["0", "4"]) }, data), "tensor 'w': data_offsets must be [begin, end], integers ≥ 0, got [\"0\",\"4\"]");
+    refused(file({ w: entry("F32", [1], ["0", "4"]) }, data), 'tensor \'w\': data_offsets must be [begin, end], integers ≥ 0, got ["0","4"]');
     refused(file({ w: entry("F32", [1], null) }, data), "tensor 'w': data_offsets must be [begin, end], integers ≥ 0, got null");
     refused(file({ w: entry("F32", [1], [2 ** 53, 2 ** 53 + 4]) }, data), /^safetensors: tensor 'w': data_offsets must be/);
     refused(file({ w: entry("F32", [1], [8, 4]) }, data), "tensor 'w': data_offsets [8, 4] end before they begin");
@@ -109,16 +112,19 @@ describe("each malformed header gets its message", () => {
 
   test("__metadata__ maps strings to strings", () => {
     refused(file({ __metadata__: null }), "__metadata__ must map strings to strings, got null");
-    refused(file({ __metadata__: "pt" }), "__metadata__ must map strings to strings, got \"pt\"");
-    refused(file({ __metadata__: ["pt"] }), "__metadata__ must map strings to strings, got [\"pt\"]");
-    refused(file({ __metadata__: { epoch: 3 } }), "__metadata__ must map strings to strings, got {\"epoch\":3}");
-    refused(file({ __metadata__: { a: { b: "c" } } }), "__metadata__ must map strings to strings, got {\"a\":{\"b\":\"c\"}}");
+    refused(file({ __metadata__: "pt" }), '__metadata__ must map strings to strings, got "pt"');
+    refused(file({ __metadata__: ["pt"] }), '__metadata__ must map strings to strings, got ["pt"]');
+    refused(file({ __metadata__: { epoch: 3 } }), '__metadata__ must map strings to strings, got {"epoch":3}');
+    refused(file({ __metadata__: { a: { b: "c" } } }), '__metadata__ must map strings to strings, got {"a":{"b":"c"}}');
     refused(file({ __metadata__: { long: "x".repeat(1000), n: 1 } }), /^safetensors: __metadata__ must map strings to strings, got \{"long":"x+…$/);
     assert.deepEqual(parseSafetensors(file({ __metadata__: {} })).metadata, {});
   });
 
   test("'__proto__' is a name like any other, in tensors and metadata", () => {
-    const bytes = file(JSON.parse('{"__proto__": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}, "__metadata__": {"__proto__": "x"}}'), new Uint8Array([5, 6]));
+    const bytes = file(
+      JSON.parse('{"__proto__": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}, "__metadata__": {"__proto__": "x"}}'),
+      new Uint8Array([5, 6]),
+    );
     const { tensors, metadata } = parseSafetensors(bytes);
     assert.deepEqual(Object.keys(tensors), ["__proto__"]);
     assert.deepEqual(Array.from(tensors["__proto__"].dataSync()), [5, 6]);
@@ -170,11 +176,39 @@ function validFile(rand: () => number): Uint8Array {
     offset += bytes;
   }
   if (rand() < 0.3) header.__metadata__ = { format: "pt" };
-  return file(header, Uint8Array.from({ length: offset + Math.floor(rand() * 3) }, (_, i) => (7 * i + 1) % 233));
+  return file(
+    header,
+    Uint8Array.from({ length: offset + Math.floor(rand() * 3) }, (_, i) => (7 * i + 1) % 233),
+  );
 }
 
 /** Values that break headers: negatives, fractions, huge numbers, wrong types. */
-const ODD: unknown[] = [-1, -8, -(2 ** 31), 0, 1, 3, 4, 7, 8, 64, 0.5, 1e300, 2 ** 32, 2 ** 53, 2 ** 64, "4", null, true, [], {}, [1, 2], "F32", "U8", "__metadata__"];
+const ODD: unknown[] = [
+  -1,
+  -8,
+  -(2 ** 31),
+  0,
+  1,
+  3,
+  4,
+  7,
+  8,
+  64,
+  0.5,
+  1e300,
+  2 ** 32,
+  2 ** 53,
+  2 ** 64,
+  "4",
+  null,
+  true,
+  [],
+  {},
+  [1, 2],
+  "F32",
+  "U8",
+  "__metadata__",
+];
 
 /** One random change to a valid header's JSON: an offset, a shape entry, a dtype, a whole entry or the header. */
 function mutateHeader(rand: () => number, bytes: Uint8Array): Uint8Array {
@@ -242,11 +276,21 @@ function check(bytes: Uint8Array, what: string): "tensors" | "error" {
     return "error";
   }
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const data = bytes.slice(8 + length); // a copy: reading past it throws here instead of reading a neighbour
   for (const [name, t] of Object.entries(result.tensors)) {
-    const { dtype, shape, data_offsets: [begin, end] } = header[name];
-    assert.ok(Number.isInteger(begin) && begin >= 0 && begin <= end && end <= data.length, `${what}: '${name}' [${begin}, ${end}) accepted outside the data (${data.length} bytes)`);
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = header[name];
+    assert.ok(
+      Number.isInteger(begin) && begin >= 0 && begin <= end && end <= data.length,
+      `${what}: '${name}' [${begin}, ${end}) accepted outside the data (${data.length} bytes)`,
+    );
     assert.deepEqual(t.shape, shape, `${what}: '${name}' shape`);
     const values = Array.from(t.dataSync());
     const read = READ[dtype];
@@ -305,15 +349,15 @@ describe("serializeSafetensors", () => {
   test("round trips: empty dict, empty and scalar tensors, int and bool tensors, odd names, metadata", () => {
     const tensors: Record<string, Tensor> = {
       "": torch.tensor([1]),
-      "__proto__": torch.tensor([2, 3]),
-      "naïve.名前 \"quoted\"": torch.tensor([[4], [5]]),
+      __proto__: torch.tensor([2, 3]),
+      'naïve.名前 "quoted"': torch.tensor([[4], [5]]),
       empty: tf.zeros([0, 3]),
       scalar: tf.scalar(-0.5),
       ints: tf.tensor([1, -2, 3], [3], "int32"),
       bools: tf.tensor([1, 0], [2], "bool"),
       special: tf.tensor([Infinity, -Infinity, NaN, -0]),
     };
-    const metadata = { "": "", "__proto__": "p", note: "é\n\"" };
+    const metadata = { "": "", __proto__: "p", note: 'é\n"' };
     const back = parseSafetensors(serializeSafetensors(tensors, metadata));
     assert.deepEqual(Object.keys(back.tensors), Object.keys(tensors));
     for (const [name, t] of Object.entries(tensors)) {
@@ -328,7 +372,10 @@ describe("serializeSafetensors", () => {
     const refuses = (fn: () => unknown, message: string) => assert.throws(fn, (e: unknown) => e instanceof nn.UsageError && e.message === message);
     refuses(() => serializeSafetensors(loose({ w: [1, 2] })), "safetensors: 'w' must be a numeric tensor, got [1, 2]");
     refuses(() => serializeSafetensors(loose({ s: tf.tensor(["a"]) })), "safetensors: 's' must be a numeric tensor, got a tensor of shape [1]");
-    refuses(() => serializeSafetensors({ __metadata__: torch.tensor([1]) }), "safetensors: no tensor may be named '__metadata__', the name the format keeps for metadata");
+    refuses(
+      () => serializeSafetensors({ __metadata__: torch.tensor([1]) }),
+      "safetensors: no tensor may be named '__metadata__', the name the format keeps for metadata",
+    );
     refuses(() => serializeSafetensors({}, loose({ epoch: 3 })), "safetensors: the metadata must map strings to strings, got an object { epoch }");
     refuses(() => serializeSafetensors(loose(null)), "safetensors: expected the tensors by name, like model.stateDict(), got null");
   });

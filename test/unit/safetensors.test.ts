@@ -39,7 +39,10 @@ function handmade(entries: Record<string, unknown>, data: Uint8Array): Uint8Arra
 describe("round trip", () => {
   test("names, order, shapes, values and metadata survive", () => {
     const tensors: Record<string, Tensor> = {
-      "z.last_name_first": torch.tensor([[1.5, -2.25, 3], [4, 5, 1e-7]]),
+      "z.last_name_first": torch.tensor([
+        [1.5, -2.25, 3],
+        [4, 5, 1e-7],
+      ]),
       "a.scalar": torch.tensor(3.25, []),
       "m.cube": torch.randn([2, 3, 4]),
       "b.odd": torch.tensor([1, 2, 3]), // 12 bytes: the next tensor is not 8-byte aligned within the data
@@ -141,7 +144,10 @@ describe("damaged files", () => {
 
   test("a byte count that does not match dtype and shape", () => {
     const bytes = handmade({ w: { dtype: "F32", shape: [4], data_offsets: [0, 12] } }, new Uint8Array(16));
-    assert.throws(() => parseSafetensors(bytes), (e: Error) => /'w'/.test(e.message) && /12 bytes, expected 16/.test(e.message));
+    assert.throws(
+      () => parseSafetensors(bytes),
+      (e: Error) => /'w'/.test(e.message) && /12 bytes, expected 16/.test(e.message),
+    );
     const half = handmade({ h: { dtype: "F16", shape: [2, 2], data_offsets: [0, 16] } }, new Uint8Array(16));
     assert.throws(() => parseSafetensors(half), /'h' \(F16 \[2, 2\]\) has 16 bytes, expected 8/);
     const unknown = handmade({ q: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2));

@@ -59,9 +59,18 @@ describe("RNNCell and RNN", () => {
     const rnn = new nn.RNN(100, 10, 3);
     assert.equal(rnn.numLayers, 3);
     assert.deepEqual(paramShapes(rnn), [
-      ["weight_ih_l0", [10, 100]], ["weight_hh_l0", [10, 10]], ["bias_ih_l0", [10]], ["bias_hh_l0", [10]],
-      ["weight_ih_l1", [10, 10]], ["weight_hh_l1", [10, 10]], ["bias_ih_l1", [10]], ["bias_hh_l1", [10]],
-      ["weight_ih_l2", [10, 10]], ["weight_hh_l2", [10, 10]], ["bias_ih_l2", [10]], ["bias_hh_l2", [10]],
+      ["weight_ih_l0", [10, 100]],
+      ["weight_hh_l0", [10, 10]],
+      ["bias_ih_l0", [10]],
+      ["bias_hh_l0", [10]],
+      ["weight_ih_l1", [10, 10]],
+      ["weight_hh_l1", [10, 10]],
+      ["bias_ih_l1", [10]],
+      ["bias_hh_l1", [10]],
+      ["weight_ih_l2", [10, 10]],
+      ["weight_hh_l2", [10, 10]],
+      ["bias_ih_l2", [10]],
+      ["bias_hh_l2", [10]],
     ]);
     const [output, hn] = rnn.forward(torch.randn([4, 2, 100]));
     assert.deepEqual(output.shape, [4, 2, 10]);
@@ -103,10 +112,22 @@ describe("LSTM and GRU", () => {
     assert.deepEqual(params.weight_ih_l0_reverse, [20, 100]);
     assert.deepEqual(params.weight_ih_l1, [20, 40], "layers after the first take both directions' outputs");
     assert.deepEqual(params.weight_ih_l3_reverse, [20, 40]);
-    assert.deepEqual(paramShapes(rnn).slice(0, 9).map(([n]) => n), [
-      "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-      "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse", "weight_ih_l1",
-    ]);
+    assert.deepEqual(
+      paramShapes(rnn)
+        .slice(0, 9)
+        .map(([n]) => n),
+      [
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+        "weight_ih_l0_reverse",
+        "weight_hh_l0_reverse",
+        "bias_ih_l0_reverse",
+        "bias_hh_l0_reverse",
+        "weight_ih_l1",
+      ],
+    );
 
     const lstm = new nn.LSTM(100, 20, { numLayers: 4, bidirectional: true });
     const [lout, [h, c]] = lstm.forward(x);
@@ -145,7 +166,11 @@ describe("LSTM and GRU", () => {
   test("projSize: LSTM(10, 20, projSize 5)", () => {
     const lstm = new nn.LSTM(10, 20, { projSize: 5 });
     assert.deepEqual(paramShapes(lstm), [
-      ["weight_ih_l0", [80, 10]], ["weight_hh_l0", [80, 5]], ["bias_ih_l0", [80]], ["bias_hh_l0", [80]], ["weight_hr_l0", [5, 20]],
+      ["weight_ih_l0", [80, 10]],
+      ["weight_hh_l0", [80, 5]],
+      ["bias_ih_l0", [80]],
+      ["bias_hh_l0", [80]],
+      ["weight_hr_l0", [5, 20]],
     ]);
     const [output, [h, c]] = lstm.forward(torch.randn([7, 2, 10]));
     assert.deepEqual(output.shape, [7, 2, 5]);
@@ -158,7 +183,12 @@ describe("cells", () => {
   test("LSTMCell(100, 20) has weight_ih [80, 100]; two stacked cells step a sequence", () => {
     const cell1 = new nn.LSTMCell(100, 20);
     const cell2 = new nn.LSTMCell(20, 20);
-    assert.deepEqual(paramShapes(cell1), [["weight_ih", [80, 100]], ["weight_hh", [80, 20]], ["bias_ih", [80]], ["bias_hh", [80]]]);
+    assert.deepEqual(paramShapes(cell1), [
+      ["weight_ih", [80, 100]],
+      ["weight_hh", [80, 20]],
+      ["bias_ih", [80]],
+      ["bias_hh", [80]],
+    ]);
     const x = torch.randn([6, 3, 100]);
     let s1: [Tensor, Tensor] = [torch.zeros([3, 20]), torch.zeros([3, 20])];
     let s2: [Tensor, Tensor] = [torch.zeros([3, 20]), torch.zeros([3, 20])];
@@ -225,8 +255,7 @@ describe("dropout between layers", () => {
 describe("packed sequences", () => {
   // Batch of three sequences of lengths 2, 4, 3, padded to 4 steps; value = 100 * (b + 1) + 10 * t + feature.
   const lengths = [2, 4, 3];
-  const padded = () =>
-    torch.tensor(Array.from({ length: 4 }, (_, t) => lengths.map((n, b) => [0, 1].map((f) => (t < n ? 100 * (b + 1) + 10 * t + f : 0)))));
+  const padded = () => torch.tensor(Array.from({ length: 4 }, (_, t) => lengths.map((n, b) => [0, 1].map((f) => (t < n ? 100 * (b + 1) + 10 * t + f : 0)))));
 
   test("packPaddedSequence with unsorted lengths and padPackedSequence back", () => {
     const x = padded();
@@ -277,7 +306,16 @@ describe("packed sequences", () => {
       assert.ok(maxAbsDiff(take(c), cAlone, `c_n of sequence ${b}`) < 1e-5, `c_n of sequence ${b}`);
       const n = lengths[b];
       assert.ok(maxAbsDiff(paddedOut.slice([0, b, 0], [n, 1, 14]), alone, `output of sequence ${b}`) < 1e-5);
-      if (n < 4) assert.equal(paddedOut.slice([n, b, 0], [4 - n, 1, 14]).abs().max().dataSync()[0], 0, "padding is zero");
+      if (n < 4)
+        assert.equal(
+          paddedOut
+            .slice([n, b, 0], [4 - n, 1, 14])
+            .abs()
+            .max()
+            .dataSync()[0],
+          0,
+          "padding is zero",
+        );
     });
   });
 });

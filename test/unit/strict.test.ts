@@ -42,8 +42,14 @@ describe("modules refuse unknown options, naming the closest valid one", () => {
   });
 
   test("nothing close: the valid options are listed", () => {
-    refuses(() => new nn.LSTM(5, 10, loose({ device: "cuda" })), "LSTM: unknown option 'device' — the options are 'numLayers', 'nonlinearity', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize'");
-    refuses(() => new nn.CrossEntropyLoss(loose({ labelSmoothing: 0.1 })), "CrossEntropyLoss: unknown option 'labelSmoothing' — the options are 'ignoreIndex', 'reduction'");
+    refuses(
+      () => new nn.LSTM(5, 10, loose({ device: "cuda" })),
+      "LSTM: unknown option 'device' — the options are 'numLayers', 'nonlinearity', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize'",
+    );
+    refuses(
+      () => new nn.CrossEntropyLoss(loose({ labelSmoothing: 0.1 })),
+      "CrossEntropyLoss: unknown option 'labelSmoothing' — the options are 'ignoreIndex', 'reduction'",
+    );
     refuses(() => new nn.Embedding(10, 3, loose({ maxNorm: 1 })), "Embedding: unknown option 'maxNorm' — the options are 'paddingIdx'");
   });
 
@@ -53,7 +59,10 @@ describe("modules refuse unknown options, naming the closest valid one", () => {
   });
 
   test("the errors are OptionErrors, a kind of UsageError", () => {
-    assert.throws(() => new nn.LSTM(5, 10, loose({ num_layers: 2 })), (e: unknown) => e instanceof nn.UsageError && (e as Error).name === "OptionError");
+    assert.throws(
+      () => new nn.LSTM(5, 10, loose({ num_layers: 2 })),
+      (e: unknown) => e instanceof nn.UsageError && (e as Error).name === "OptionError",
+    );
   });
 });
 
@@ -71,8 +80,14 @@ describe("recurrent modules refuse the values PyTorch refuses", () => {
   });
 
   test("dropout is a probability, in PyTorch's words", () => {
-    refuses(() => new nn.LSTM(5, 10, { numLayers: 2, dropout: 1.5 }), "LSTM: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got 1.5");
-    refuses(() => new nn.GRU(5, 10, loose({ dropout: "0.2" })), "GRU: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got '0.2'");
+    refuses(
+      () => new nn.LSTM(5, 10, { numLayers: 2, dropout: 1.5 }),
+      "LSTM: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got 1.5",
+    );
+    refuses(
+      () => new nn.GRU(5, 10, loose({ dropout: "0.2" })),
+      "GRU: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got '0.2'",
+    );
     refuses(() => new nn.Dropout(1.5), "Dropout: dropout probability has to be between 0 and 1, but got 1.5");
     refuses(() => new nn.Dropout(loose({ p: 0.2 })), "Dropout: dropout probability has to be between 0 and 1, but got an object { p }");
   });
@@ -80,10 +95,19 @@ describe("recurrent modules refuse the values PyTorch refuses", () => {
   test("nonlinearity: 'tanh' or 'relu' for RNN and RNNCell; LSTM and GRU cannot choose", () => {
     refuses(() => new nn.RNN(5, 10, loose({ nonlinearity: "sigmoid" })), "RNN: Unknown nonlinearity 'sigmoid'. Select from 'tanh' or 'relu'.");
     refuses(() => new nn.RNNCell(5, 10, loose({ nonlinearity: "gelu" })), "RNNCell: Unknown nonlinearity 'gelu'. Select from 'tanh' or 'relu'.");
-    refuses(() => new nn.LSTM(5, 10, loose({ nonlinearity: "relu" })), "LSTM: nonlinearity 'relu': only RNN and RNNCell have this option (the LSTM gates use sigmoid and tanh)");
-    refuses(() => new nn.GRUCell(5, 10, loose({ nonlinearity: "relu" })), "GRUCell: nonlinearity 'relu': only RNN and RNNCell have this option (the GRU gates use sigmoid and tanh)");
+    refuses(
+      () => new nn.LSTM(5, 10, loose({ nonlinearity: "relu" })),
+      "LSTM: nonlinearity 'relu': only RNN and RNNCell have this option (the LSTM gates use sigmoid and tanh)",
+    );
+    refuses(
+      () => new nn.GRUCell(5, 10, loose({ nonlinearity: "relu" })),
+      "GRUCell: nonlinearity 'relu': only RNN and RNNCell have this option (the GRU gates use sigmoid and tanh)",
+    );
     // Even the 'tanh' an LSTM uses anyway: PyTorch's LSTM has no such keyword (TypeError).
-    refuses(() => new nn.LSTM(5, 10, loose({ nonlinearity: "tanh" })), "LSTM: nonlinearity 'tanh': only RNN and RNNCell have this option (the LSTM gates use sigmoid and tanh)");
+    refuses(
+      () => new nn.LSTM(5, 10, loose({ nonlinearity: "tanh" })),
+      "LSTM: nonlinearity 'tanh': only RNN and RNNCell have this option (the LSTM gates use sigmoid and tanh)",
+    );
     assert.equal(new nn.RNN(5, 10, { nonlinearity: "relu" }).nonlinearity, "relu");
   });
 
@@ -124,8 +148,14 @@ describe("optimizers and StepLR refuse what torch.optim refuses", () => {
   test("unknown options", () => {
     refuses(() => new optim.SGD(params(), loose({ lr: 0.1, weight_decay: 1e-4 })), "SGD: unknown option 'weight_decay' — did you mean 'weightDecay'?");
     refuses(() => new optim.AdamW(params(), loose({ weight_decay: 0.1 })), "AdamW: unknown option 'weight_decay' — did you mean 'weightDecay'?");
-    refuses(() => new optim.Adam(params(), loose({ maximize: true })), "Adam: unknown option 'maximize' — the options are 'lr', 'betas', 'eps', 'weightDecay', 'amsgrad'");
-    refuses(() => new optim.lrScheduler.StepLR(new optim.SGD(params(), { lr: 0.1 }), loose({ step_size: 10 })), "StepLR: unknown option 'step_size' — did you mean 'stepSize'?");
+    refuses(
+      () => new optim.Adam(params(), loose({ maximize: true })),
+      "Adam: unknown option 'maximize' — the options are 'lr', 'betas', 'eps', 'weightDecay', 'amsgrad'",
+    );
+    refuses(
+      () => new optim.lrScheduler.StepLR(new optim.SGD(params(), { lr: 0.1 }), loose({ step_size: 10 })),
+      "StepLR: unknown option 'step_size' — did you mean 'stepSize'?",
+    );
   });
 
   test("values, in PyTorch's words", () => {
@@ -134,7 +164,10 @@ describe("optimizers and StepLR refuse what torch.optim refuses", () => {
     refuses(() => new optim.SGD(params(), { lr: 0.1, momentum: -0.5 }), "SGD: Invalid momentum value: -0.5");
     refuses(() => new optim.SGD(params(), { lr: 0.1, weightDecay: -1 }), "SGD: Invalid weightDecay value: -1");
     refuses(() => new optim.SGD(params(), { lr: 0.1, nesterov: true }), "SGD: Nesterov momentum requires a momentum and zero dampening");
-    refuses(() => new optim.SGD(params(), { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }), "SGD: Nesterov momentum requires a momentum and zero dampening");
+    refuses(
+      () => new optim.SGD(params(), { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }),
+      "SGD: Nesterov momentum requires a momentum and zero dampening",
+    );
     refuses(() => new optim.Adam(params(), { betas: [0.9, 1] }), "Adam: Invalid beta parameter at index 1: 1");
     refuses(() => new optim.Adam(params(), loose({ betas: 0.9 })), "Adam: betas must be a pair [beta1, beta2], got 0.9");
     refuses(() => new optim.Adam(params(), { eps: -1 }), "Adam: Invalid epsilon value: -1");
@@ -144,8 +177,14 @@ describe("optimizers and StepLR refuse what torch.optim refuses", () => {
   });
 
   test("params are parameters", () => {
-    refuses(() => new optim.SGD(loose(new nn.Linear(2, 2)), { lr: 0.1 }), "SGD: params must be an iterable of parameters, like model.parameters(), got a Linear");
-    refuses(() => new optim.Adam(loose([torch.randn([2])])), "Adam: optimizer can only optimize parameters (model.parameters()), but one of the params is a tensor of shape [2]");
+    refuses(
+      () => new optim.SGD(loose(new nn.Linear(2, 2)), { lr: 0.1 }),
+      "SGD: params must be an iterable of parameters, like model.parameters(), got a Linear",
+    );
+    refuses(
+      () => new optim.Adam(loose([torch.randn([2])])),
+      "Adam: optimizer can only optimize parameters (model.parameters()), but one of the params is a tensor of shape [2]",
+    );
     refuses(() => new optim.Adam([]), "Adam: optimizer got an empty parameter list");
   });
 
@@ -165,15 +204,31 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
   before(() => (lstm = new nn.LSTM(10, 20, 2))); // after the backend is set up
 
   test("an LSTM needs [h0, c0]", () => {
-    refuses(() => lstm.forward(x(), loose(h())), "LSTM.forward: the state must be [h0, c0], two tensors (or null for zeros), got a tensor of shape [2, 3, 20]", nn.UsageError);
-    refuses(() => lstm.forward(x(), loose([h()])), "LSTM.forward: the state must be [h0, c0], two tensors (or null for zeros), got an array of 1: a tensor of shape [2, 3, 20]", nn.UsageError);
-    refuses(() => lstm.forward(x(), loose([h(), 0])), "LSTM.forward: the state must be [h0, c0], two tensors (or null for zeros), got an array of 2: a tensor of shape [2, 3, 20], 0", nn.UsageError);
+    refuses(
+      () => lstm.forward(x(), loose(h())),
+      "LSTM.forward: the state must be [h0, c0], two tensors (or null for zeros), got a tensor of shape [2, 3, 20]",
+      nn.UsageError,
+    );
+    refuses(
+      () => lstm.forward(x(), loose([h()])),
+      "LSTM.forward: the state must be [h0, c0], two tensors (or null for zeros), got an array of 1: a tensor of shape [2, 3, 20]",
+      nn.UsageError,
+    );
+    refuses(
+      () => lstm.forward(x(), loose([h(), 0])),
+      "LSTM.forward: the state must be [h0, c0], two tensors (or null for zeros), got an array of 2: a tensor of shape [2, 3, 20], 0",
+      nn.UsageError,
+    );
     refuses(
       () => (lstm.forward as (...args: unknown[]) => unknown)(x(), h(), h()),
       "LSTM.forward takes (input, [h0, c0]), got 3 arguments — pass the state as one array [h0, c0], where PyTorch takes the tuple (h0, c0)",
       nn.UsageError,
     );
-    refuses(() => lstm.forward(x(), [torch.randn([1, 3, 20]), h()]), "LSTM(input_size=10, hidden_size=20, num_layers=2) got h0 [1, 3, 20]: expected [2, 3, 20] (num_layers * num_directions, batch, hidden_size)", nn.ShapeError);
+    refuses(
+      () => lstm.forward(x(), [torch.randn([1, 3, 20]), h()]),
+      "LSTM(input_size=10, hidden_size=20, num_layers=2) got h0 [1, 3, 20]: expected [2, 3, 20] (num_layers * num_directions, batch, hidden_size)",
+      nn.ShapeError,
+    );
   });
 
   test("an RNN or a GRU needs one tensor", () => {
@@ -183,21 +238,48 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
       "GRU.forward: the state must be h0, one tensor (or null for zeros), got an array of 2: a tensor of shape [1, 3, 20], a tensor of shape [1, 3, 20] — only LSTM and LSTMCell take a pair [h, c]",
       nn.UsageError,
     );
-    refuses(() => (new nn.RNN(10, 20).forward as (...args: unknown[]) => unknown)(x(), null, 1), "RNN.forward takes (input, h0), got 3 arguments", nn.UsageError);
-    refuses(() => new nn.RNN(10, 20).forward(loose([x()])), "RNN.forward: the input must be a tensor or a PackedSequence, got an array of 1: a tensor of shape [5, 3, 10]", nn.UsageError);
+    refuses(
+      () => (new nn.RNN(10, 20).forward as (...args: unknown[]) => unknown)(x(), null, 1),
+      "RNN.forward takes (input, h0), got 3 arguments",
+      nn.UsageError,
+    );
+    refuses(
+      () => new nn.RNN(10, 20).forward(loose([x()])),
+      "RNN.forward: the input must be a tensor or a PackedSequence, got an array of 1: a tensor of shape [5, 3, 10]",
+      nn.UsageError,
+    );
   });
 
   test("cells: LSTMCell takes [hx, cx], RNNCell and GRUCell one tensor", () => {
     const hx = torch.randn([3, 20]);
-    refuses(() => new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), loose(hx)), "LSTMCell.forward: the state must be [hx, cx], two tensors (or null for zeros), got a tensor of shape [3, 20]", nn.UsageError);
-    refuses(() => new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), loose([hx])), "LSTMCell.forward: the state must be [hx, cx], two tensors (or null for zeros), got an array of 1: a tensor of shape [3, 20]", nn.UsageError);
-    refuses(() => new nn.RNNCell(10, 20).forward(torch.randn([3, 10]), loose([hx])), "RNNCell.forward: the state must be hx, one tensor (or null for zeros), got an array of 1: a tensor of shape [3, 20] — only LSTM and LSTMCell take a pair [h, c]", nn.UsageError);
+    refuses(
+      () => new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), loose(hx)),
+      "LSTMCell.forward: the state must be [hx, cx], two tensors (or null for zeros), got a tensor of shape [3, 20]",
+      nn.UsageError,
+    );
+    refuses(
+      () => new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), loose([hx])),
+      "LSTMCell.forward: the state must be [hx, cx], two tensors (or null for zeros), got an array of 1: a tensor of shape [3, 20]",
+      nn.UsageError,
+    );
+    refuses(
+      () => new nn.RNNCell(10, 20).forward(torch.randn([3, 10]), loose([hx])),
+      "RNNCell.forward: the state must be hx, one tensor (or null for zeros), got an array of 1: a tensor of shape [3, 20] — only LSTM and LSTMCell take a pair [h, c]",
+      nn.UsageError,
+    );
     refuses(() => new nn.GRUCell(10, 20).forward(loose(3)), "GRUCell.forward: the input must be a tensor, got 3", nn.UsageError);
   });
 
   test("what PyTorch accepts still works: no state, null, the right kinds, packed and unbatched input", () => {
     const [out, [hn, cn]] = lstm.forward(x());
-    assert.deepEqual([out.shape, hn.shape, cn.shape], [[5, 3, 20], [2, 3, 20], [2, 3, 20]]);
+    assert.deepEqual(
+      [out.shape, hn.shape, cn.shape],
+      [
+        [5, 3, 20],
+        [2, 3, 20],
+        [2, 3, 20],
+      ],
+    );
     assert.deepEqual(lstm.forward(x(), null)[0].shape, [5, 3, 20]);
     assert.deepEqual(lstm.forward(x(), [h(), h()])[1][1].shape, [2, 3, 20]);
     assert.deepEqual(lstm.forward(torch.randn([5, 10]), [torch.randn([2, 20]), torch.randn([2, 20])])[0].shape, [5, 20]);
@@ -206,7 +288,13 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
     const packed = nn.utils.rnn.packPaddedSequence(x(), [5, 4, 2]);
     assert.deepEqual(gru.forward(packed, torch.randn([1, 3, 20]))[1].shape, [1, 3, 20]);
     const [h1, c1] = new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), [torch.randn([3, 20]), torch.randn([3, 20])]);
-    assert.deepEqual([h1.shape, c1.shape], [[3, 20], [3, 20]]);
+    assert.deepEqual(
+      [h1.shape, c1.shape],
+      [
+        [3, 20],
+        [3, 20],
+      ],
+    );
     assert.deepEqual(new nn.LSTMCell(10, 20).forward(torch.randn([10]))[1].shape, [20]);
     assert.deepEqual(new nn.RNNCell(10, 20).forward(torch.randn([3, 10]), torch.randn([3, 20])).shape, [3, 20]);
   });
@@ -230,12 +318,24 @@ describe("backward explains the closure and keeps what it is asked to keep", () 
   });
 
   test("a loss no parameter reaches", () => {
-    refuses(() => backward(() => criterion.forward(x.matMul(tf.ones([3, 2])), y)), /^backward\(\): the loss does not depend on any parameter: compute it from the model's output inside the function/, nn.UsageError);
+    refuses(
+      () => backward(() => criterion.forward(x.matMul(tf.ones([3, 2])), y)),
+      /^backward\(\): the loss does not depend on any parameter: compute it from the model's output inside the function/,
+      nn.UsageError,
+    );
   });
 
   test("the function returns something else", () => {
-    refuses(() => backward(loose(() => 3)), "backward(): the function must return the loss tensor, or { loss, ...tensors to keep }; it returned 3", nn.UsageError);
-    refuses(() => backward(() => fc.forward(x).sum(1)), "backward(): the loss must be a scalar, got shape [4] (reduce it with .sum() or .mean())", nn.UsageError);
+    refuses(
+      () => backward(loose(() => 3)),
+      "backward(): the function must return the loss tensor, or { loss, ...tensors to keep }; it returned 3",
+      nn.UsageError,
+    );
+    refuses(
+      () => backward(() => fc.forward(x).sum(1)),
+      "backward(): the loss must be a scalar, got shape [4] (reduce it with .sum() or .mean())",
+      nn.UsageError,
+    );
   });
 
   test("{ loss, out }: the loss as a number, the output kept, nothing else left behind", () => {
@@ -277,7 +377,9 @@ describe("the runner reports these errors at the user's line", () => {
     const source = `import { nn, torch } from "unroll";\n\nconst rnn: any = new nn.RNN(4, 8);\nconst [out, h] = rnn(torch.randn([5, 2, 4]), null);\n`;
     const { stderr } = run("call.ts", source);
     assert.ok(
-      stderr.startsWith("call.ts:4:18: TypeError: rnn is not a function or its return value is not iterable. If rnn is a module, call rnn.forward(torch.randn([5, 2, 4]), null): PyTorch's rnn(x) is rnn.forward(x) in Unroll"),
+      stderr.startsWith(
+        "call.ts:4:18: TypeError: rnn is not a function or its return value is not iterable. If rnn is a module, call rnn.forward(torch.randn([5, 2, 4]), null): PyTorch's rnn(x) is rnn.forward(x) in Unroll",
+      ),
       stderr,
     );
   });
@@ -291,8 +393,26 @@ describe("the runner reports these errors at the user's line", () => {
       }
       assert.fail("expected a throw");
     };
-    assert.equal(describeError(caught(() => new nn.GRU(5, 10, loose({ num_layers: 2 }))), "model.ts").kind, "usage");
-    assert.equal(describeError(caught(() => new nn.GRU(5, 10).forward(torch.randn([5, 3, 5]), loose([1]))), "model.ts").kind, "usage");
-    assert.equal(describeError(caught(() => new nn.GRU(5, 10).forward(torch.randn([5, 3, 4]))), "model.ts").kind, "shape");
+    assert.equal(
+      describeError(
+        caught(() => new nn.GRU(5, 10, loose({ num_layers: 2 }))),
+        "model.ts",
+      ).kind,
+      "usage",
+    );
+    assert.equal(
+      describeError(
+        caught(() => new nn.GRU(5, 10).forward(torch.randn([5, 3, 5]), loose([1]))),
+        "model.ts",
+      ).kind,
+      "usage",
+    );
+    assert.equal(
+      describeError(
+        caught(() => new nn.GRU(5, 10).forward(torch.randn([5, 3, 4]))),
+        "model.ts",
+      ).kind,
+      "shape",
+    );
   });
 });

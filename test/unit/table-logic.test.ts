@@ -3,18 +3,51 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { RunInfo, TableRun } from "../../src/protocol";
-import { bestValues, collapseColumns, compareCells, filterRows, parseFilter, rankCorrelation, scatterPoints, sortRows, tableCsv, tableOf, visibleRange } from "../../webview/table-logic";
+import {
+  bestValues,
+  collapseColumns,
+  compareCells,
+  filterRows,
+  parseFilter,
+  rankCorrelation,
+  scatterPoints,
+  sortRows,
+  tableCsv,
+  tableOf,
+  visibleRange,
+} from "../../webview/table-logic";
 
 function run(name: string, patch: Partial<RunInfo>): TableRun {
   return {
     dir: `/w/.unroll/runs/${name}`,
-    info: { id: name, name, file: "/w/hello.ts", status: "completed", pid: 1, backend: "wasm", backendName: "wasm", startedAt: `2026-01-0${name.length}T00:00:00Z`, config: { epochs: 30, model: "", parameterCount: 0, optimizer: "Adam", snapshotEvery: 50 }, ...patch },
+    info: {
+      id: name,
+      name,
+      file: "/w/hello.ts",
+      status: "completed",
+      pid: 1,
+      backend: "wasm",
+      backendName: "wasm",
+      startedAt: `2026-01-0${name.length}T00:00:00Z`,
+      config: { epochs: 30, model: "", parameterCount: 0, optimizer: "Adam", snapshotEvery: 50 },
+      ...patch,
+    },
   };
 }
 
 const runs = [
-  run("a", { hparams: { lr: 0.1, optimizer: "Adam", epochs: 30 }, finalLoss: 0.3, finalMetrics: { accuracy: 0.8, predicted: "ohlol" }, best: { loss: { value: 0.25, epoch: 20, goal: "min" }, accuracy: { value: 0.9, epoch: 25, goal: "max" } } }),
-  run("bb", { hparams: { lr: 0.01, optimizer: "Adam", epochs: 30 }, finalLoss: 0.9, finalMetrics: { accuracy: 0.4, predicted: "ohhhh" }, best: { loss: { value: 0.9, epoch: 30, goal: "min" }, accuracy: { value: 0.4, epoch: 30, goal: "max" } } }),
+  run("a", {
+    hparams: { lr: 0.1, optimizer: "Adam", epochs: 30 },
+    finalLoss: 0.3,
+    finalMetrics: { accuracy: 0.8, predicted: "ohlol" },
+    best: { loss: { value: 0.25, epoch: 20, goal: "min" }, accuracy: { value: 0.9, epoch: 25, goal: "max" } },
+  }),
+  run("bb", {
+    hparams: { lr: 0.01, optimizer: "Adam", epochs: 30 },
+    finalLoss: 0.9,
+    finalMetrics: { accuracy: 0.4, predicted: "ohhhh" },
+    best: { loss: { value: 0.9, epoch: 30, goal: "min" }, accuracy: { value: 0.4, epoch: 30, goal: "max" } },
+  }),
   run("ccc", { hparams: { lr: 1, optimizer: "Adam", epochs: 30 }, finalLoss: NaN, status: "failed" }),
   run("old", {}), // from before hyperparameters were recorded
 ];
@@ -25,10 +58,18 @@ describe("Runs table logic", () => {
     assert.deepEqual(
       columns.map((c) => [c.key, c.group, c.goal ?? ""]),
       [
-        ["name", "run", ""], ["status", "run", ""], ["file", "run", ""], ["started", "run", ""],
-        ["lr", "hparam", ""], ["optimizer", "hparam", ""], ["epochs", "hparam", ""],
-        ["final.loss", "final", "min"], ["final.accuracy", "final", "max"], ["final.predicted", "final", ""],
-        ["best.loss", "best", "min"], ["best.accuracy", "best", "max"],
+        ["name", "run", ""],
+        ["status", "run", ""],
+        ["file", "run", ""],
+        ["started", "run", ""],
+        ["lr", "hparam", ""],
+        ["optimizer", "hparam", ""],
+        ["epochs", "hparam", ""],
+        ["final.loss", "final", "min"],
+        ["final.accuracy", "final", "max"],
+        ["final.predicted", "final", ""],
+        ["best.loss", "best", "min"],
+        ["best.accuracy", "best", "max"],
       ],
     );
     assert.deepEqual(rows[3].cells, { name: "old", status: "completed", file: "hello.ts", started: "2026-01-03T00:00:00Z" });
@@ -60,23 +101,42 @@ describe("Runs table logic", () => {
   test("collapse: a column with one value in every row shown becomes a note; empty columns go; name stays", () => {
     const { columns, rows } = tableOf(runs.slice(0, 3));
     const { varying, same } = collapseColumns(columns, rows);
-    assert.deepEqual(same.map((s) => [s.column.key, s.value]), [["file", "hello.ts"], ["optimizer", "Adam"], ["epochs", 30]]);
+    assert.deepEqual(
+      same.map((s) => [s.column.key, s.value]),
+      [
+        ["file", "hello.ts"],
+        ["optimizer", "Adam"],
+        ["epochs", 30],
+      ],
+    );
     assert.ok(varying.some((c) => c.key === "lr") && varying.some((c) => c.key === "name"));
     const one = collapseColumns(columns, rows.slice(0, 1));
     assert.deepEqual(one.same, [], "one row: nothing is 'the same in all'");
     const twoNaN = tableOf([run("x", { finalLoss: NaN }), run("y", { finalLoss: NaN })]);
-    assert.deepEqual(collapseColumns(twoNaN.columns, twoNaN.rows).same.map((s) => s.column.key), ["status", "file", "started", "final.loss"], "NaN is the same as NaN");
+    assert.deepEqual(
+      collapseColumns(twoNaN.columns, twoNaN.rows).same.map((s) => s.column.key),
+      ["status", "file", "started", "final.loss"],
+      "NaN is the same as NaN",
+    );
   });
 
   test("best: the lowest loss, the highest accuracy, among the rows shown; NaN never", () => {
     const { columns, rows } = tableOf(runs);
     assert.deepEqual(Object.fromEntries(bestValues(columns, rows)), { "final.loss": 0.3, "final.accuracy": 0.8, "best.loss": 0.25, "best.accuracy": 0.9 });
-    assert.deepEqual(Object.fromEntries(bestValues(columns, rows.slice(1))), { "final.loss": 0.9, "final.accuracy": 0.4, "best.loss": 0.9, "best.accuracy": 0.4 });
+    assert.deepEqual(Object.fromEntries(bestValues(columns, rows.slice(1))), {
+      "final.loss": 0.9,
+      "final.accuracy": 0.4,
+      "best.loss": 0.9,
+      "best.accuracy": 0.4,
+    });
   });
 
   test("CSV: one column per key and the run's folder; formulas neutralised", () => {
     const { columns, rows } = tableOf([run("=cmd", { hparams: { lr: 0.1 }, finalLoss: 0.5 })]);
-    assert.equal(tableCsv(columns, rows), "name,status,file,started,lr,final.loss,dir\n'=cmd,completed,hello.ts,2026-01-04T00:00:00Z,0.1,0.5,/w/.unroll/runs/=cmd\n");
+    assert.equal(
+      tableCsv(columns, rows),
+      "name,status,file,started,lr,final.loss,dir\n'=cmd,completed,hello.ts,2026-01-04T00:00:00Z,0.1,0.5,/w/.unroll/runs/=cmd\n",
+    );
   });
 
   test("the rows a scrolled window draws: those in view and a few more on each side", () => {
@@ -89,18 +149,81 @@ describe("Runs table logic", () => {
   test("scatter: numbers as they are, text as categories; rows without both values counted", () => {
     const { rows } = tableOf(runs);
     const lr = scatterPoints(rows, "lr", "final.loss");
-    assert.deepEqual(lr.points.map((p) => [p.x, p.y]), [[0.1, 0.3], [0.01, 0.9]]);
+    assert.deepEqual(
+      lr.points.map((p) => [p.x, p.y]),
+      [
+        [0.1, 0.3],
+        [0.01, 0.9],
+      ],
+    );
     assert.equal(lr.missing, 2, "a NaN loss and a run without lr");
-    const byOptimizer = scatterPoints(tableOf([run("a", { hparams: { o: "SGD" }, finalLoss: 1 }), run("b", { hparams: { o: "Adam" }, finalLoss: 2 })]).rows, "o", "final.loss");
-    assert.deepEqual([byOptimizer.categories, byOptimizer.points.map((p) => p.x)], [["Adam", "SGD"], [1, 0]]);
+    const byOptimizer = scatterPoints(
+      tableOf([run("a", { hparams: { o: "SGD" }, finalLoss: 1 }), run("b", { hparams: { o: "Adam" }, finalLoss: 2 })]).rows,
+      "o",
+      "final.loss",
+    );
+    assert.deepEqual(
+      [byOptimizer.categories, byOptimizer.points.map((p) => p.x)],
+      [
+        ["Adam", "SGD"],
+        [1, 0],
+      ],
+    );
   });
 
   test("rank correlation: +1 rising, −1 falling, ties share ranks, null when it cannot say", () => {
     const pts = (pairs: number[][]) => pairs.map(([x, y]) => ({ x, y }));
-    assert.equal(rankCorrelation(pts([[1, 1], [2, 4], [3, 9], [4, 100]])), 1);
-    assert.equal(rankCorrelation(pts([[1, 3], [10, 2], [100, 1]])), -1);
-    assert.ok(Math.abs(rankCorrelation(pts([[1, 1], [1, 2], [2, 3], [2, 4]]))! - 0.894) < 1e-3);
-    assert.equal(rankCorrelation(pts([[1, 1], [2, 1], [3, 1]])), null);
-    assert.equal(rankCorrelation(pts([[1, 1], [2, 2]])), null);
+    assert.equal(
+      rankCorrelation(
+        pts([
+          [1, 1],
+          [2, 4],
+          [3, 9],
+          [4, 100],
+        ]),
+      ),
+      1,
+    );
+    assert.equal(
+      rankCorrelation(
+        pts([
+          [1, 3],
+          [10, 2],
+          [100, 1],
+        ]),
+      ),
+      -1,
+    );
+    assert.ok(
+      Math.abs(
+        rankCorrelation(
+          pts([
+            [1, 1],
+            [1, 2],
+            [2, 3],
+            [2, 4],
+          ]),
+        )! - 0.894,
+      ) < 1e-3,
+    );
+    assert.equal(
+      rankCorrelation(
+        pts([
+          [1, 1],
+          [2, 1],
+          [3, 1],
+        ]),
+      ),
+      null,
+    );
+    assert.equal(
+      rankCorrelation(
+        pts([
+          [1, 1],
+          [2, 2],
+        ]),
+      ),
+      null,
+    );
   });
 });

@@ -56,7 +56,10 @@ const example = (name: string) => {
   return { file, at: (marker: string, text = marker) => position(fs.readFileSync(file, "utf8"), marker, text) };
 };
 
-const EXPERIMENT = (forward: string, data = "return { train: [[torch.randn([5, 2, 4]), torch.tensor([0, 2])]] };") => `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+const EXPERIMENT = (
+  forward: string,
+  data = "return { train: [[torch.randn([5, 2, 4]), torch.tensor([0, 2])]] };",
+) => `import { defineExperiment, nn, optim, torch, tf } from "unroll";
 import * as fs from "node:fs";
 
 class Model extends nn.Module {
@@ -89,15 +92,27 @@ describe("experiment files are traced through one training step", () => {
     assert.equal(t.error, undefined, JSON.stringify(t.error));
     const call = find(t, "call", "RNN");
     assert.deepEqual(call.location, { file, ...at("this.rnn.forward(x, h0)", "forward") });
-    assert.deepEqual(shapes(call, "inputs"), [["input", [1, 5, 4]], ["h0", [1, 1, 4]]]);
-    assert.deepEqual(shapes(call, "outputs"), [["out", [1, 5, 4]], ["h_n", [1, 1, 4]]]);
+    assert.deepEqual(shapes(call, "inputs"), [
+      ["input", [1, 5, 4]],
+      ["h0", [1, 1, 4]],
+    ]);
+    assert.deepEqual(shapes(call, "outputs"), [
+      ["out", [1, 5, 4]],
+      ["h_n", [1, 1, 4]],
+    ]);
     const model = find(t, "module", "Model");
     assert.deepEqual(model.location, { file, ...at("return new Model()", "new") });
     assert.equal(model.parameterCount, 40);
     assert.equal(find(t, "module", "RNN").submodule, true);
     assert.deepEqual(shapes(find(t, "tensor", "zeros"), "outputs"), [["out", [1, 1, 4]]]);
     assert.equal(t.experiment?.batchFrom, "data");
-    assert.deepEqual(t.experiment?.batch.map((s) => [s.name, s.shape]), [["input", [1, 5, 4]], ["target", [5]]]);
+    assert.deepEqual(
+      t.experiment?.batch.map((s) => [s.name, s.shape]),
+      [
+        ["input", [1, 5, 4]],
+        ["target", [5]],
+      ],
+    );
   });
 
   test("06_names_classifier: Embedding, the packed GRU and Linear inside forward", TIMEOUT, async () => {
@@ -126,7 +141,9 @@ describe("experiment files are traced through one training step", () => {
 
   test("every experiment in examples/ traces without error, with calls inside its model", TIMEOUT, async () => {
     // An experiment file's default export is an experiment: defineExperiment({ … }) or a factory's (namesExperiment(), …).
-    const experiments = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts") && /^export default (defineExperiment|\w+Experiment)\(/m.test(fs.readFileSync(path.join(EXAMPLES, f), "utf8")));
+    const experiments = fs
+      .readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith(".ts") && /^export default (defineExperiment|\w+Experiment)\(/m.test(fs.readFileSync(path.join(EXAMPLES, f), "utf8")));
     assert.ok(experiments.length >= 8 && experiments.includes("09b_vanishing_rnn.ts"), `experiments found: ${experiments}`);
     for (const name of experiments) {
       const t = await trace(path.join(EXAMPLES, name));
@@ -134,7 +151,11 @@ describe("experiment files are traced through one training step", () => {
       assert.ok(t.experiment, `${name} was traced as an experiment`);
       // 09b and 09c import their experiment from 09: the calls are at 09's lines, not theirs.
       const imported = /^import \{ \w+Experiment \} from "\.\/\d/m.test(fs.readFileSync(path.join(EXAMPLES, name), "utf8"));
-      if (!imported) assert.ok(t.entries.some((e) => e.kind === "call" && e.outputs?.length), `${name} has calls with shapes`);
+      if (!imported)
+        assert.ok(
+          t.entries.some((e) => e.kind === "call" && e.outputs?.length),
+          `${name} has calls with shapes`,
+        );
     }
   });
 
@@ -184,7 +205,10 @@ describe("experiment files are traced through one training step", () => {
   });
 
   test("an incomplete experiment is an export error at its line", TIMEOUT, async () => {
-    const { file, at } = modelFile("incomplete.ts", `import { defineExperiment, nn } from "unroll";\n\nexport default { epochs: 2, model: () => new nn.GRU(2, 3) };\n`);
+    const { file, at } = modelFile(
+      "incomplete.ts",
+      `import { defineExperiment, nn } from "unroll";\n\nexport default { epochs: 2, model: () => new nn.GRU(2, 3) };\n`,
+    );
     const t = await trace(file);
     assert.equal(t.error?.kind, "export");
     assert.match(t.error!.message, /it lacks data .*, loss .*, optimizer/);
@@ -202,7 +226,11 @@ describe("any file name", () => {
       assert.deepEqual(find(t, "call", "RNN").location, { file, ...at("rnn.forward", "forward") });
       assert.deepEqual(t.error?.location, { file, line: 5, column: at("LSTM(4, 8).forward", "forward").column });
 
-      const cli = spawnSync(process.execPath, [path.join(DIST, "cli.js"), "trace", name], { cwd: dir, encoding: "utf8", env: { ...process.env, UNROLL_BACKEND: backend } });
+      const cli = spawnSync(process.execPath, [path.join(DIST, "cli.js"), "trace", name], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, UNROLL_BACKEND: backend },
+      });
       assert.equal(cli.status, 1, cli.stderr);
       assert.match(cli.stdout, /RNN\.forward\s+input \[5, 3, 10\] → out \[5, 3, 20\]/);
       assert.ok(cli.stderr.startsWith(`${name}:5:${at("LSTM(4, 8).forward", "forward").column}: LSTM(input_size=4`), cli.stderr);
@@ -259,23 +287,33 @@ const [out] = new nn.GRU(3, 5).forward(torch.randn([4, 2, 3]));
     assert.equal((await trace(clean)).error, undefined, "the process lives on");
   });
 
-  test("a WebAssembly heap exhausted by one file fails that file's trace; the next trace works", { ...TIMEOUT, skip: backend !== "wasm" && "wasm only" }, async () => {
-    const { file: greedy } = modelFile(
-      "greedy.ts",
-      `import { tf } from "unroll";\n// Fills the WebAssembly heap (4 GiB at most), then asks for more.\nconst big = tf.fill([31000, 31000], 1);\nconst more = tf.fill([12000, 12000], 2);\n`,
-    );
-    // A fresh process, so that the heap starts empty and the second fill is the one that breaks it.
-    const own = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend });
-    try {
-      const failed = await own.trace(greedy, { timeoutMs: 60_000 });
-      assert.equal(failed.file, greedy);
-      assert.match(failed.error?.message ?? "", /the wasm backend stopped working while this file was traced/);
-      const { file: good } = modelFile("good.ts", `import { nn, torch } from "unroll";\nconst [out, hN] = new nn.GRU(3, 5).forward(torch.randn([4, 2, 3]));\n`);
-      const next = await own.trace(good, { timeoutMs: 60_000 });
-      assert.equal(next.error, undefined, JSON.stringify(next.error));
-      assert.deepEqual(shapes(find(next, "call", "GRU"), "outputs"), [["out", [4, 2, 5]], ["h_n", [1, 2, 5]]]);
-    } finally {
-      own.dispose();
-    }
-  });
+  test(
+    "a WebAssembly heap exhausted by one file fails that file's trace; the next trace works",
+    { ...TIMEOUT, skip: backend !== "wasm" && "wasm only" },
+    async () => {
+      const { file: greedy } = modelFile(
+        "greedy.ts",
+        `import { tf } from "unroll";\n// Fills the WebAssembly heap (4 GiB at most), then asks for more.\nconst big = tf.fill([31000, 31000], 1);\nconst more = tf.fill([12000, 12000], 2);\n`,
+      );
+      // A fresh process, so that the heap starts empty and the second fill is the one that breaks it.
+      const own = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend });
+      try {
+        const failed = await own.trace(greedy, { timeoutMs: 60_000 });
+        assert.equal(failed.file, greedy);
+        assert.match(failed.error?.message ?? "", /the wasm backend stopped working while this file was traced/);
+        const { file: good } = modelFile(
+          "good.ts",
+          `import { nn, torch } from "unroll";\nconst [out, hN] = new nn.GRU(3, 5).forward(torch.randn([4, 2, 3]));\n`,
+        );
+        const next = await own.trace(good, { timeoutMs: 60_000 });
+        assert.equal(next.error, undefined, JSON.stringify(next.error));
+        assert.deepEqual(shapes(find(next, "call", "GRU"), "outputs"), [
+          ["out", [4, 2, 5]],
+          ["h_n", [1, 2, 5]],
+        ]);
+      } finally {
+        own.dispose();
+      }
+    },
+  );
 });

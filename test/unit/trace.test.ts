@@ -60,7 +60,10 @@ function modelFile(name: string, source: string) {
 
 const find = (trace: Trace, kind: TraceEntry["kind"], name: string, line?: number) => {
   const entry = trace.entries.find((e) => e.kind === kind && e.name === name && (line === undefined || e.location.line === line));
-  assert.ok(entry, `no ${kind} entry ${name}${line ? ` at line ${line}` : ""} in ${JSON.stringify(trace.entries.map((e) => [e.kind, e.name, e.location.line]))}`);
+  assert.ok(
+    entry,
+    `no ${kind} entry ${name}${line ? ` at line ${line}` : ""} in ${JSON.stringify(trace.entries.map((e) => [e.kind, e.name, e.location.line]))}`,
+  );
   return entry;
 };
 const shapes = (entry: TraceEntry, side: "inputs" | "outputs") => entry[side]?.map((s) => [s.name, s.shape]);
@@ -99,7 +102,10 @@ describe("traces through the tracing process", () => {
     const call = find(trace, "call", "RNN");
     assert.deepEqual(call.location, { file, ...at("rnn.forward", "forward") });
     assert.deepEqual(shapes(call, "inputs"), [["input", [10, 3, 100]]]);
-    assert.deepEqual(shapes(call, "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+    assert.deepEqual(shapes(call, "outputs"), [
+      ["out", [10, 3, 40]],
+      ["h_n", [8, 3, 20]],
+    ]);
     assert.equal(call.count, 1);
     assert.equal(call.varying, undefined);
     assert.deepEqual(call.recurrent, { inputSize: 100, hiddenSize: 20, numLayers: 4, bidirectional: true, batchFirst: false });
@@ -107,7 +113,10 @@ describe("traces through the tracing process", () => {
     const randn = find(trace, "tensor", "randn");
     assert.deepEqual(randn.location, { file, ...at("torch.randn", "randn") });
     assert.deepEqual(shapes(randn, "outputs"), [["out", [10, 3, 100]]]);
-    assert.deepEqual(trace.entries.map((e) => e.kind), ["module", "tensor", "call"]);
+    assert.deepEqual(
+      trace.entries.map((e) => e.kind),
+      ["module", "tensor", "call"],
+    );
   });
 
   test("an LSTM shape mismatch: a located shape error, the entries before it kept", async () => {
@@ -125,11 +134,14 @@ const never = torch.zeros([1]);
     assert.equal(trace.error?.kind, "shape");
     assert.equal(trace.error?.message, message);
     assert.deepEqual(trace.error?.location, { file, ...at("lstm.forward", "forward") });
-    assert.deepEqual(trace.entries.map((e) => [e.kind, e.name, e.location.line]), [
-      ["module", "LSTM", 2],
-      ["tensor", "randn", 3],
-      ["call", "LSTM", 4],
-    ]);
+    assert.deepEqual(
+      trace.entries.map((e) => [e.kind, e.name, e.location.line]),
+      [
+        ["module", "LSTM", 2],
+        ["tensor", "randn", 3],
+        ["call", "LSTM", 4],
+      ],
+    );
     const call = find(trace, "call", "LSTM");
     assert.equal(call.error, message);
     assert.deepEqual(shapes(call, "inputs"), [["input", [10, 3, 50]]]);
@@ -183,7 +195,11 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
     assert.deepEqual(shapes(outer, "outputs"), [["out", [1, 2, 4]]]);
     const lstm = find(trace, "call", "LSTM");
     assert.deepEqual(lstm.location, { file, ...at("this.lstm.forward", "forward") });
-    assert.deepEqual(shapes(lstm, "outputs"), [["out", [1, 2, 16]], ["h_n", [1, 2, 16]], ["c_n", [1, 2, 16]]]);
+    assert.deepEqual(shapes(lstm, "outputs"), [
+      ["out", [1, 2, 16]],
+      ["h_n", [1, 2, 16]],
+      ["c_n", [1, 2, 16]],
+    ]);
     assert.equal(find(trace, "call", "Linear").location.line, at("this.fc.forward").line);
     // Depth first, in the order they ran: the outer call before the calls it makes.
     const order = trace.entries.filter((e) => e.kind === "call").map((e) => e.name);
@@ -191,9 +207,15 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
 
     const gru = find(trace, "call", "GRU");
     assert.deepEqual(gru.inputs, [{ name: "input", shape: [4, 8], packed: { batchSizes: [2, 1, 1] } }]);
-    assert.deepEqual(gru.outputs, [{ name: "out", shape: [4, 5], packed: { batchSizes: [2, 1, 1] } }, { name: "h_n", shape: [1, 2, 5] }]);
+    assert.deepEqual(gru.outputs, [
+      { name: "out", shape: [4, 5], packed: { batchSizes: [2, 1, 1] } },
+      { name: "h_n", shape: [1, 2, 5] },
+    ]);
     const cell = find(trace, "call", "LSTMCell");
-    assert.deepEqual(shapes(cell, "outputs"), [["h", [2, 6]], ["c", [2, 6]]]);
+    assert.deepEqual(shapes(cell, "outputs"), [
+      ["h", [2, 6]],
+      ["c", [2, 6]],
+    ]);
   });
 
   // How soon after the budget it answers: `npm run bench:timings` (a duration, so a benchmark, not a test).
@@ -203,11 +225,17 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
     assert.equal(trace.error?.kind, "timeout");
     assert.equal(trace.error?.message, "trace timed out after 1 s at line 3");
     assert.equal(trace.error?.location?.line, 3);
-    assert.deepEqual(trace.entries.map((e) => [e.kind, e.name]), [["module", "RNN"]]);
+    assert.deepEqual(
+      trace.entries.map((e) => [e.kind, e.name]),
+      [["module", "RNN"]],
+    );
 
     const next = await client.trace(modelFile("after-timeout", SCRATCHPAD).file, { timeoutMs: 10_000 });
     assert.equal(next.error, undefined);
-    assert.deepEqual(shapes(find(next, "call", "RNN"), "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+    assert.deepEqual(shapes(find(next, "call", "RNN"), "outputs"), [
+      ["out", [10, 3, 40]],
+      ["h_n", [8, 3, 20]],
+    ]);
   });
 
   test("cancel() stops a running trace and drops the queued ones; the next trace works", async () => {
@@ -232,7 +260,10 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
       const trace = await fresh.trace(file);
       assert.equal(cold.error, undefined);
       assert.equal(trace.error, undefined);
-      assert.deepEqual(shapes(find(trace, "call", "RNN"), "outputs"), [["out", [10, 3, 40]], ["h_n", [8, 3, 20]]]);
+      assert.deepEqual(shapes(find(trace, "call", "RNN"), "outputs"), [
+        ["out", [10, 3, 40]],
+        ["h_n", [8, 3, 20]],
+      ]);
       assert.deepEqual(trace.entries, cold.entries);
     } finally {
       fresh.dispose();
@@ -243,7 +274,14 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
 describe("unroll trace", () => {
   const cli = (args: string[]) => {
     try {
-      return { code: 0, stdout: execFileSync(process.execPath, [path.join(DIST, "cli.js"), "trace", ...args], { encoding: "utf8", stdio: "pipe", env: { ...process.env, UNROLL_BACKEND: backend } }) };
+      return {
+        code: 0,
+        stdout: execFileSync(process.execPath, [path.join(DIST, "cli.js"), "trace", ...args], {
+          encoding: "utf8",
+          stdio: "pipe",
+          env: { ...process.env, UNROLL_BACKEND: backend },
+        }),
+      };
     } catch (error) {
       const e = error as { status: number; stdout: string; stderr: string };
       return { code: e.status, stdout: e.stdout, stderr: e.stderr };

@@ -7,10 +7,28 @@ import { parseArgs } from "../../src/cli/args";
 import { parseTrainArgs, trainArgs, trainOptions, type TrainOptions } from "../../src/runner/train-contract";
 
 test("trainArgs and parseTrainArgs round-trip every option, names with spaces and non-ASCII letters included", () => {
-  const full: TrainOptions = { file: "/w/循环 网络 (1).ts", epochs: 3, backend: "wasm", snapshotEvery: 7, runsFolder: "/w/my runs", dataTimeout: 0, vanishingRatio: 0.001, explodingRatio: 0 };
+  const full: TrainOptions = {
+    file: "/w/循环 网络 (1).ts",
+    epochs: 3,
+    backend: "wasm",
+    snapshotEvery: 7,
+    runsFolder: "/w/my runs",
+    dataTimeout: 0,
+    vanishingRatio: 0.001,
+    explodingRatio: 0,
+  };
   assert.deepEqual(parseTrainArgs(trainArgs(full)), full);
   const bare = parseTrainArgs(trainArgs({ file: "/w/m.ts" }));
-  assert.deepEqual(bare, { file: "/w/m.ts", epochs: undefined, backend: undefined, snapshotEvery: undefined, runsFolder: undefined, dataTimeout: undefined, vanishingRatio: undefined, explodingRatio: undefined });
+  assert.deepEqual(bare, {
+    file: "/w/m.ts",
+    epochs: undefined,
+    backend: undefined,
+    snapshotEvery: undefined,
+    runsFolder: undefined,
+    dataTimeout: undefined,
+    vanishingRatio: undefined,
+    explodingRatio: undefined,
+  });
 });
 
 test("bad values and unknown options are refused with the reason", () => {
@@ -27,6 +45,15 @@ test("bad values and unknown options are refused with the reason", () => {
 
 test("unroll train's command line reads the same, less the CLI's own flags", () => {
   const parsed = parseArgs(["--json", "model.ts", "--epochs", "2", "--runs", "out", "--no-check"]);
-  assert.deepEqual(trainOptions(parsed, ["json", "no-check"]), { file: path.resolve("model.ts"), epochs: 2, backend: undefined, snapshotEvery: undefined, runsFolder: path.resolve("out"), dataTimeout: undefined, vanishingRatio: undefined, explodingRatio: undefined });
+  assert.deepEqual(trainOptions(parsed, ["json", "no-check"]), {
+    file: path.resolve("model.ts"),
+    epochs: 2,
+    backend: undefined,
+    snapshotEvery: undefined,
+    runsFolder: path.resolve("out"),
+    dataTimeout: undefined,
+    vanishingRatio: undefined,
+    explodingRatio: undefined,
+  });
   assert.throws(() => trainOptions(parsed), { message: "unknown option --json" });
 });

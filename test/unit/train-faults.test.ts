@@ -57,13 +57,17 @@ const STUCK = `if (++calls === 3) { console.log("looping"); while (true) {} }`;
 function start(file: string, options: Partial<TrainOptions> = {}) {
   const events: RunEvent[] = [];
   const waiters: { match: (e: RunEvent) => boolean; resolve: () => void }[] = [];
-  const training = startTraining({ file, runsFolder: RUNS, backend: "wasm", ...options }, (event) => {
-    events.push(event);
-    for (const w of waiters.filter((w) => w.match(event))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  }, ENTRY);
+  const training = startTraining(
+    { file, runsFolder: RUNS, backend: "wasm", ...options },
+    (event) => {
+      events.push(event);
+      for (const w of waiters.filter((w) => w.match(event))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+    ENTRY,
+  );
   children.add(training.child);
   const waitFor = (match: (e: RunEvent) => boolean) => new Promise<void>((resolve) => (events.some(match) ? resolve() : waiters.push({ match, resolve })));
   return { events, training, waitFor };
@@ -89,7 +93,11 @@ describe("a step that never ends", () => {
     const stored = readRun(path.join(RUNS, result.run!.id));
     assert.equal(stored.info.status, "stopped");
     assert.ok(stored.info.endedAt);
-    assert.deepEqual(stored.steps.map((s) => s.step), [1, 2], "every line written so far");
+    assert.deepEqual(
+      stored.steps.map((s) => s.step),
+      [1, 2],
+      "every line written so far",
+    );
   });
 
   test("Ctrl-C on `unroll train` ends it too: exit code 3, the line it was stuck at", LIMIT, async () => {

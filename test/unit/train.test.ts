@@ -69,13 +69,17 @@ interface Run {
 function start(file: string, options: Partial<TrainOptions> = {}): Run {
   const events: RunEvent[] = [];
   const waiters: { match: (e: RunEvent) => boolean; resolve: (e: RunEvent) => void }[] = [];
-  const training = startTraining({ file, runsFolder: RUNS, backend: "wasm", ...options }, (event) => {
-    events.push(event);
-    for (const w of waiters.filter((w) => w.match(event))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(event);
-    }
-  }, ENTRY);
+  const training = startTraining(
+    { file, runsFolder: RUNS, backend: "wasm", ...options },
+    (event) => {
+      events.push(event);
+      for (const w of waiters.filter((w) => w.match(event))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    },
+    ENTRY,
+  );
   children.add(training.child);
   return {
     events,
@@ -115,21 +119,48 @@ describe("unroll train: the training process", () => {
     assert.match(startEvent.run.backend, /^wasm/);
 
     const steps = ofType(events, "step");
-    assert.deepEqual(steps.map((s) => [s.epoch, s.step]), [[1, 1], [1, 2], [1, 3], [2, 4], [2, 5], [2, 6]]);
+    assert.deepEqual(
+      steps.map((s) => [s.epoch, s.step]),
+      [
+        [1, 1],
+        [1, 2],
+        [1, 3],
+        [2, 4],
+        [2, 5],
+        [2, 6],
+      ],
+    );
     assert.ok(steps.every((s) => Number.isFinite(s.loss) && s.lr === 0.01 && s.time >= 0));
     const epochs = ofType(events, "epoch");
-    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      epochs.map((e) => e.epoch),
+      [1, 2],
+    );
     near(epochs[0].loss, (steps[0].loss + steps[1].loss + steps[2].loss) / 3);
     assert.equal(typeof epochs[1].metrics.accuracy, "number", "a scalar tensor metric becomes a number");
     assert.match(String(epochs[1].metrics.predicted), /^[abc]{2}$/);
     const logs = ofType(events, "log").map((e) => e.text);
-    assert.deepEqual(logs.map((text) => text.replace(/\d+ tensors/, "")), ["evaluated 1: \n", "evaluated 2: \n"], "the user's console output");
-    assert.equal(logs[0].match(/\d+ tensors/)![0], logs[1].match(/\d+ tensors/)![0], "as many live tensors after a snapshot, dynamics and checkpoint as before");
+    assert.deepEqual(
+      logs.map((text) => text.replace(/\d+ tensors/, "")),
+      ["evaluated 1: \n", "evaluated 2: \n"],
+      "the user's console output",
+    );
+    assert.equal(
+      logs[0].match(/\d+ tensors/)![0],
+      logs[1].match(/\d+ tensors/)![0],
+      "as many live tensors after a snapshot, dynamics and checkpoint as before",
+    );
 
     // Snapshots every 4 steps and at the end, each with the dynamics of the sample (the first batch).
-    assert.deepEqual(ofType(events, "snapshot").map((s) => s.step), [4, 6]);
+    assert.deepEqual(
+      ofType(events, "snapshot").map((s) => s.step),
+      [4, 6],
+    );
     const snapshot = ofType(events, "snapshot")[1];
-    assert.deepEqual(snapshot.parameters.map((p) => p.name), ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "fc.weight", "fc.bias"]);
+    assert.deepEqual(
+      snapshot.parameters.map((p) => p.name),
+      ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "fc.weight", "fc.bias"],
+    );
     const whh = snapshot.parameters[1];
     assert.deepEqual([whh.shape, whh.gates, whh.layer, whh.direction], [[32, 8], ["i", "f", "g", "o"], 0, "forward"]);
     assert.ok(whh.gradNorm! > 0);
@@ -142,7 +173,11 @@ describe("unroll train: the training process", () => {
     assert.deepEqual(layer.gates!.names, ["i", "f", "g", "o"]);
     assert.equal(layer.gradNorms!.length, 5);
     assert.ok(layer.gradNorms![4] > 0);
-    assert.deepEqual(ofType(events, "checkpoint").map((c) => c.step), [3, 6], "after each epoch");
+    assert.deepEqual(
+      ofType(events, "checkpoint").map((c) => c.step),
+      [3, 6],
+      "after each epoch",
+    );
     const end = events[events.length - 1];
     assert.ok(end.type === "end" && end.run.status === "completed" && end.run.epoch === 2);
 
@@ -231,11 +266,17 @@ describe("unroll train: the training process", () => {
     const stored = readRun(path.join(RUNS, started.run.id));
     assert.equal(stored.info.status, "interrupted");
     assert.ok(stored.steps.length >= 4, `${stored.steps.length} steps kept`);
-    assert.deepEqual(stored.steps.slice(0, 4).map((s) => s.step), [1, 2, 3, 4]);
+    assert.deepEqual(
+      stored.steps.slice(0, 4).map((s) => s.step),
+      [1, 2, 3, 4],
+    );
   });
 
   test("a NaN loss stops the run with kind 'nan', naming the step and the first parameter with a bad gradient", LIMIT, async () => {
-    const file = modelFile("nan", { loss: "(output: tf.Tensor, target: tf.Tensor) => { const l = new nn.CrossEntropyLoss().forward(output, target); return ++lossCalls === 3 ? l.mul(NaN) : l; }", top: "let lossCalls = 0;" });
+    const file = modelFile("nan", {
+      loss: "(output: tf.Tensor, target: tf.Tensor) => { const l = new nn.CrossEntropyLoss().forward(output, target); return ++lossCalls === 3 ? l.mul(NaN) : l; }",
+      top: "let lossCalls = 0;",
+    });
     const run = start(file);
     const result = await run.training.done;
     assert.equal(result.code, 1);
@@ -261,7 +302,9 @@ describe("unroll train: the training process", () => {
   });
 
   test("a throw inside model.forward: kind 'runtime' at the user's line", LIMIT, async () => {
-    const file = modelFile("throws", { forward: `    if (x.shape[0] === 5) throw new Error("no five-step sequences, please");\n    const [out] = this.rnn.forward(x);` });
+    const file = modelFile("throws", {
+      forward: `    if (x.shape[0] === 5) throw new Error("no five-step sequences, please");\n    const [out] = this.rnn.forward(x);`,
+    });
     const error = await failure(file);
     assert.equal(error.kind, "runtime");
     assert.equal(error.message, "no five-step sequences, please");
@@ -284,11 +327,20 @@ describe("unroll train: the command", () => {
     const file = modelFile("cli", { epochs: 1 });
     const plain = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"]);
     assert.equal(plain.code, 0, plain.stderr);
-    assert.match(plain.stdout, /^Training cli \(.*cli\.ts\): 1 epoch, Adam\nNet\(\n {2}\(rnn\): LSTM\(4, 8\)\n {2}\(fc\): Linear\(.*\)\n\)\n475 parameters, backend: wasm/);
+    assert.match(
+      plain.stdout,
+      /^Training cli \(.*cli\.ts\): 1 epoch, Adam\nNet\(\n {2}\(rnn\): LSTM\(4, 8\)\n {2}\(fc\): Linear\(.*\)\n\)\n475 parameters, backend: wasm/,
+    );
     assert.match(plain.stdout, /\nepoch 1\/1 {2}loss \d\.\d{4} {2}accuracy [\d.]+ {2}predicted "[abc]{2}"\n/);
-    assert.match(plain.stdout, /\ndone after 1\/1 epochs in [\d.]+ s: loss \d\.\d{4} {2}accuracy [\d.]+ {2}predicted "[abc]{2}"\nrun stored in .*runs.\d{8}-\d{6}-cli(-\d)?\n$/);
+    assert.match(
+      plain.stdout,
+      /\ndone after 1\/1 epochs in [\d.]+ s: loss \d\.\d{4} {2}accuracy [\d.]+ {2}predicted "[abc]{2}"\nrun stored in .*runs.\d{8}-\d{6}-cli(-\d)?\n$/,
+    );
     const json = await cli(["train", "--json", file, "--runs", RUNS, "--backend", "wasm"]);
-    const events = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as RunEvent);
+    const events = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunEvent);
     assert.deepEqual([events[0].type, events[events.length - 1].type], ["start", "end"]);
     assert.equal(ofType(events, "step").length, 3);
   });

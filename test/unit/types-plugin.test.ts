@@ -23,7 +23,13 @@ test("a bare folder's model file has no type errors, and completion offers LSTM 
     "const completeMe = nn.",
   ].join("\n");
   fs.writeFileSync(file, text);
-  const options: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [] };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  };
   const host: ts.LanguageServiceHost = {
     getCompilationSettings: () => options,
     getScriptFileNames: () => [file],
@@ -39,7 +45,10 @@ test("a bare folder's model file has no type errors, and completion offers LSTM 
   };
   const plain = ts.createLanguageService(host);
   const unresolved = plain.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-  assert.ok(unresolved.some((m) => m.includes("Cannot find module 'unroll'")), "without the plugin, 'unroll' does not resolve in a bare folder");
+  assert.ok(
+    unresolved.some((m) => m.includes("Cannot find module 'unroll'")),
+    "without the plugin, 'unroll' does not resolve in a bare folder",
+  );
 
   // Loaded under this checkout's path, not its real path: the plugin finds the declarations at ../../dist/types
   // from its own folder, and node_modules may be a link into another checkout (whose dist/types is not this
@@ -52,7 +61,10 @@ test("a bare folder's model file has no type errors, and completion offers LSTM 
   const info = { languageServiceHost: host, languageService: ts.createLanguageService(host), project: { projectService: { logger: { info() {} } } } };
   const service = plugin({ typescript: ts }).create(info);
   const errors = service.getSemanticDiagnostics(file).filter((d) => d.start! < text.lastIndexOf("nn."));
-  assert.deepEqual(errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")), []);
+  assert.deepEqual(
+    errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+    [],
+  );
   const completions = service.getCompletionsAtPosition(file, text.length, {})?.entries.map((e) => e.name) ?? [];
   for (const name of ["LSTM", "GRU", "RNN", "LSTMCell", "Linear", "CrossEntropyLoss"]) assert.ok(completions.includes(name), `completion offers ${name}`);
   const quickInfo = service.getQuickInfoAtPosition(file, text.indexOf("numParameters"));

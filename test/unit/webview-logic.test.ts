@@ -83,7 +83,10 @@ describe("smoothing and log scales", () => {
     assert.equal(smoothed[4], null);
     assert.deepEqual(emaSmooth([1, 3, 2], 0.6), [smoothed[0], smoothed[3], smoothed[5]]);
     const state = { last: 0, n: 0 };
-    assert.deepEqual(values.map((v) => emaStep(state, v, 0.6)), smoothed);
+    assert.deepEqual(
+      values.map((v) => emaStep(state, v, 0.6)),
+      smoothed,
+    );
   });
 
   test("log-safe values turn zero, negatives and non-finite values into gaps", () => {
@@ -217,14 +220,29 @@ describe("colours and grids", () => {
   });
 
   test("gridFrom transposes [time][unit] to units × time", () => {
-    const g = gridFrom([
-      [1, 2, 3],
-      [4, 5, 6],
-    ], true);
+    const g = gridFrom(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      true,
+    );
     assert.equal(g.rows, 3);
     assert.equal(g.cols, 2);
     assert.deepEqual(Array.from(g.values), [1, 4, 2, 5, 3, 6]);
-    const gates = gateGrid([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], 1); // [t][gate][unit]
+    const gates = gateGrid(
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+      1,
+    ); // [t][gate][unit]
     assert.deepEqual(Array.from(gates.values), [3, 7, 4, 8]);
   });
 
@@ -249,11 +267,23 @@ describe("parameters", () => {
     assert.deepEqual(gateBlocks(param({})), []);
     const bias = param({ name: "bias_ih_l0", shape: [6], gates: ["r", "z", "n"], heatmap: { rows: 1, cols: 6, values: [1, 2, 3, 4, 5, 6] } });
     assert.deepEqual({ rows: parameterGrid(bias).rows, cols: parameterGrid(bias).cols }, { rows: 6, cols: 1 });
-    assert.deepEqual(gateBlocks(bias).map((b) => [b.label, b.start, b.end]), [["r", 0, 2], ["z", 2, 4], ["n", 4, 6]]);
+    assert.deepEqual(
+      gateBlocks(bias).map((b) => [b.label, b.start, b.end]),
+      [
+        ["r", 0, 2],
+        ["z", 2, 4],
+        ["n", 4, 6],
+      ],
+    );
   });
 
   test("the card names layer, direction, gates and downsampling", () => {
-    const p = param({ layer: 0, direction: "forward", gates: ["i", "f", "g", "o"], heatmap: { rows: 256, cols: 256, values: [], downsampledFrom: [1024, 256] } });
+    const p = param({
+      layer: 0,
+      direction: "forward",
+      gates: ["i", "f", "g", "o"],
+      heatmap: { rows: 256, cols: 256, values: [], downsampledFrom: [1024, 256] },
+    });
     assert.equal(parameterNote(p), "layer 0, forward · gates i f g o · downsampled from [1024, 256]");
   });
 
@@ -267,15 +297,54 @@ describe("parameters", () => {
 
 describe("sparkline", () => {
   test("fits the box with y down, skips non-finite points", () => {
-    const pts = sparkline([[0, 1], [1, NaN], [2, 3]], 102, 52, 1);
+    const pts = sparkline(
+      [
+        [0, 1],
+        [1, NaN],
+        [2, 3],
+      ],
+      102,
+      52,
+      1,
+    );
     assert.deepEqual(pts, [
       [1, 51],
       [101, 1],
     ]);
-    assert.deepEqual(sparkline([[0, 2], [1, 2]], 10, 10, 0), [[0, 5], [10, 5]], "flat: mid-height");
+    assert.deepEqual(
+      sparkline(
+        [
+          [0, 2],
+          [1, 2],
+        ],
+        10,
+        10,
+        0,
+      ),
+      [
+        [0, 5],
+        [10, 5],
+      ],
+      "flat: mid-height",
+    );
     assert.deepEqual(sparkline([], 10, 10), []);
-    const log = sparkline([[0, 1], [1, 10], [2, 100], [3, 0]], 10, 10, 0, true);
-    assert.deepEqual(log.map(([, y]) => y), [10, 5, 0], "log: evenly spaced decades, zero left out");
+    const log = sparkline(
+      [
+        [0, 1],
+        [1, 10],
+        [2, 100],
+        [3, 0],
+      ],
+      10,
+      10,
+      0,
+      true,
+    );
+    assert.deepEqual(
+      log.map(([, y]) => y),
+      [10, 5, 0],
+      "log: evenly spaced decades, zero left out",
+    );
   });
 });
 
@@ -288,18 +357,38 @@ describe("unrolled recurrent calls", () => {
         config: "LSTM(50, 100, num_layers=2, bidirectional=True)",
         recurrent: { inputSize: 50, hiddenSize: 100, numLayers: 2, bidirectional: true, batchFirst: false },
         inputs: [{ name: "input", shape: [10, 3, 50] }],
-        outputs: [{ name: "out", shape: [10, 3, 200] }, { name: "h_n", shape: [4, 3, 100] }, { name: "c_n", shape: [4, 3, 100] }],
+        outputs: [
+          { name: "out", shape: [10, 3, 200] },
+          { name: "h_n", shape: [4, 3, 100] },
+          { name: "c_n", shape: [4, 3, 100] },
+        ],
       }),
     );
     assert.ok(c);
     assert.deepEqual(
-      { kind: c.kind, steps: c.steps, batch: c.batch, inputSize: c.inputSize, hiddenSize: c.hiddenSize, layers: c.layers, bidirectional: c.bidirectional, cell: c.cell },
+      {
+        kind: c.kind,
+        steps: c.steps,
+        batch: c.batch,
+        inputSize: c.inputSize,
+        hiddenSize: c.hiddenSize,
+        layers: c.layers,
+        bidirectional: c.bidirectional,
+        cell: c.cell,
+      },
       { kind: "LSTM", steps: 10, batch: 3, inputSize: 50, hiddenSize: 100, layers: 2, bidirectional: true, cell: false },
     );
   });
 
   test("batch_first, several layers, packed input, cells, and other calls", () => {
-    const config = (inputSize: number, hiddenSize: number, more: Partial<RecurrentConfig> = {}): RecurrentConfig => ({ inputSize, hiddenSize, numLayers: 1, bidirectional: false, batchFirst: false, ...more });
+    const config = (inputSize: number, hiddenSize: number, more: Partial<RecurrentConfig> = {}): RecurrentConfig => ({
+      inputSize,
+      hiddenSize,
+      numLayers: 1,
+      bidirectional: false,
+      batchFirst: false,
+      ...more,
+    });
     const bf = unrolledCall(call({ name: "GRU", recurrent: config(10, 20, { batchFirst: true }), inputs: [{ name: "input", shape: [32, 7, 10] }] }));
     assert.deepEqual([bf?.steps, bf?.batch, bf?.batchFirst, bf?.inputSize, bf?.hiddenSize], [7, 32, true, 10, 20]);
     assert.equal(unrolledCall(call({ name: "RNN", recurrent: config(100, 10, { numLayers: 3 }), inputs: [{ name: "input", shape: [5, 100] }] }))?.layers, 3);
