@@ -6,16 +6,29 @@
 // of the sample batch (one extra forward and backward pass, outside the training step). Events go to
 // `emit`, and the run store is written as they happen, so a killed run keeps everything up to its last line.
 import * as path from "node:path";
-import { tf, nn, backward, recordDynamics, serializeSafetensors, useBackend, type Batch, type ExperimentData, type Metrics, type Tensor } from "unroll";
+import {
+  tf,
+  nn,
+  backward,
+  recordDynamics,
+  serializeSafetensors,
+  useBackend,
+  type Batch,
+  type Experiment,
+  type ExperimentData,
+  type Metrics,
+  type Tensor,
+  type optim,
+} from "unroll";
 import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
-import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment } from "./experiment";
+import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { compactDynamics, snapshotParameters } from "./snapshot";
 import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "./train-contract";
-import { secondsFromEnv, timeoutError, type Watchdog } from "./watchdog-host";
+import { secondsFromEnv, timeoutError as watchdogTimeoutError, type Watchdog } from "./watchdog-host";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */
 type RecordedMetrics = Record<string, number | string>;
@@ -73,38 +86,78 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
 /** Trains the experiment of `options.file`; returns how the run ended (or "failed" before it started). The watchdog
  *  holds `data()` to its time limit; without one (an in-process caller, a test) data() has no limit. */
 export async function train(options: TrainOptions, emit: (event: RunEvent) => void, stopRequested: () => boolean, watchdog?: Watchdog): Promise<RunStatus> {
-  const { file } = options;
-  let store: RunWriter | null = null;
-  let info: RunInfo | null = null;
-  let step = 0;
-  let epoch = 0;
   // The model file's process.exit ends nothing: it fails the run at its line.
   const restoreExit = refuseProcessExit((call) => `${call} cannot end a training run: throw an Error to fail it, or stop it (Ctrl-C, Stop Training)`);
+  const run = new TrainingRun(options, emit);
   try {
-    const backend = await useBackend(options.backend, { searchPaths: [path.dirname(file)] });
+    const ready = await run.setup(watchdog);
+    let stopped = false;
+    while (ready.epoch < ready.epochs && !stopped) stopped = await ready.trainEpoch(stopRequested);
+    return ready.finish(stopped ? "stopped" : "completed");
+  } catch (thrown) {
+    return run.fail(thrown);
+  } finally {
+    restoreExit();
+  }
+}
+
+/** What setup made, for the epochs: the experiment, its model, optimizer, loss and data, and the run's store. */
+interface Prepared {
+  experiment: Experiment;
+  model: nn.Module;
+  optimizer: optim.Optimizer;
+  loss: LossFn;
+  data: ExperimentData;
+  scheduler?: { step(): void };
+  store: RunWriter;
+  info: RunInfo;
+}
+
+/** One run: set up (the model file, its experiment, the store), then epoch after epoch, then finish or fail. */
+class TrainingRun {
+  private prepared: Prepared | null = null;
+  epoch = 0;
+  epochs = 0;
+  private step = 0;
+  private started = 0;
+  private snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
+  /** The input whose dynamics are recorded: the experiment's sample, else the current epoch's first batch. */
+  private sample: Batch | undefined;
+  private userSample = false;
+  private snapshotted = -1;
+  private checkpointed = -1;
+  private monitor: GradientMonitor;
+
+  constructor(
+    private readonly options: TrainOptions,
+    private readonly emit: (event: RunEvent) => void,
+  ) {
+    this.monitor = new GradientMonitor({
+      vanishing: options.vanishingRatio ?? DEFAULT_VANISHING_RATIO,
+      exploding: options.explodingRatio ?? DEFAULT_EXPLODING_RATIO,
+    });
+  }
+
+  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler, creates the
+   *  run's folder and says "start". */
+  async setup(watchdog?: Watchdog): Promise<this> {
+    const { file } = this.options;
+    const backend = await useBackend(this.options.backend, { searchPaths: [path.dirname(file)] });
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);
     const experiment = findExperiment(loaded.exports, file);
     const model = buildModel(experiment);
     const optimizer = experiment.optimizer(model.parameters());
     const loss = lossFunction(experiment);
-    const dataTimeout = options.dataTimeout ?? secondsFromEnv("UNROLL_DATA_TIMEOUT", DEFAULT_DATA_TIMEOUT_S);
-    // A data() that loops is halted with this process: the training client reports the error.
-    const dataTimeoutError = (stack?: string) => {
-      const change = "--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit";
-      return timeoutError("data()", dataTimeout, stack, file, change, exportLocation(file));
-    };
-    const made = watchdog ? await watchdog.within(() => experiment.data(), dataTimeout * 1000, dataTimeoutError) : { value: await experiment.data() };
-    if ("timeout" in made) throw new RunFailure(dataTimeoutError(made.stack));
-    const data = made.value;
+    const data = await this.makeData(experiment, watchdog);
     const scheduler = experiment.scheduler?.(optimizer);
-    const epochs = options.epochs ?? experiment.epochs;
-    const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    this.epochs = this.options.epochs ?? experiment.epochs;
+    this.snapshotEvery = this.options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
 
-    store = RunWriter.create(options.runsFolder ?? defaultRunsFolder(file), name);
-    const started = performance.now();
-    info = {
+    const store = RunWriter.create(this.options.runsFolder ?? defaultRunsFolder(file), name);
+    this.started = performance.now();
+    const info: RunInfo = {
       id: store.id,
       name,
       file,
@@ -114,116 +167,161 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
       backend: backend.summary,
       backendName: backend.name,
       startedAt: new Date().toISOString(),
-      config: { epochs, model: String(model), parameterCount: model.numParameters(), optimizer: optimizer.constructor.name, snapshotEvery },
-      hparams: recordHparams(experiment, optimizer, scheduler, epochs),
+      config: {
+        epochs: this.epochs,
+        model: String(model),
+        parameterCount: model.numParameters(),
+        optimizer: optimizer.constructor.name,
+        snapshotEvery: this.snapshotEvery,
+      },
+      hparams: recordHparams(experiment, optimizer, scheduler, this.epochs),
     };
+    this.prepared = { experiment, model, optimizer, loss, data, scheduler, store, info };
     store.writeInfo(info);
-    emit({ type: "start", run: info });
+    this.emit({ type: "start", run: info });
+    this.sample = experiment.sample?.(data);
+    this.userSample = this.sample !== undefined;
+    return this;
+  }
 
-    const elapsed = () => Math.round((performance.now() - started) * 10) / 10000; // seconds, to 0.1 ms
-    const userSample = experiment.sample?.(data);
-    let sample: Batch | undefined = userSample;
-    const lossOf = (batch: Batch, epoch: number): Tensor =>
-      experiment.step ? experiment.step({ model, batch, loss, epoch }) : loss(model.forward(batch[0]), batch[1]);
-
-    let snapshotted = -1;
-    let checkpointed = -1;
-    const snapshot = (epoch: number) => {
-      snapshotted = step;
-      const parameters = snapshotParameters(model);
-      // Eval mode: no dropout, so the pass draws no random numbers and the pictures compare across snapshots.
-      model.eval();
-      let dynamics;
-      try {
-        dynamics = sample ? compactDynamics(recordDynamics(model, () => lossOf(sample!, epoch))) : [];
-      } finally {
-        model.train();
-      }
-      const written = store!.writeSnapshot({ epoch, step, parameters, dynamics }); // within the file size cap
-      emit({ type: "snapshot", epoch, step, parameters: written.parameters });
-      emit({ type: "dynamics", epoch, step, layers: written.dynamics });
+  /** `data()`, held to its time limit by the watchdog (a data() that loops is halted with this process: the
+   *  training client reports the error). */
+  private async makeData(experiment: Experiment, watchdog?: Watchdog): Promise<ExperimentData> {
+    const { file } = this.options;
+    const limit = this.options.dataTimeout ?? secondsFromEnv("UNROLL_DATA_TIMEOUT", DEFAULT_DATA_TIMEOUT_S);
+    const timeoutError = (stack?: string) => {
+      const change = "--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit";
+      return watchdogTimeoutError("data()", limit, stack, file, change, exportLocation(file));
     };
-    const checkpoint = (epoch: number) => {
-      checkpointed = step;
-      const file = store!.writeWeights(serializeSafetensors(model.stateDict(), { format: "pt" }));
-      emit({ type: "checkpoint", epoch, step, file });
-    };
+    const made = watchdog ? await watchdog.within(() => experiment.data(), limit * 1000, timeoutError) : { value: await experiment.data() };
+    if ("timeout" in made) throw new RunFailure(timeoutError(made.stack));
+    return made.value;
+  }
 
-    const monitor = new GradientMonitor({
-      vanishing: options.vanishingRatio ?? DEFAULT_VANISHING_RATIO,
-      exploding: options.explodingRatio ?? DEFAULT_EXPLODING_RATIO,
-    });
-    let stopped = false;
-    while (epoch < epochs && !stopped) {
-      epoch++;
-      const losses: number[] = [];
-      const batches = typeof data.train === "function" ? data.train() : data.train;
-      for (const batch of batches) {
-        if (!userSample && !losses.length) sample = batch; // the epoch's first batch: alive while the epoch runs
-        if (step === 0) {
-          const size = batchSize(batch);
-          if (size !== undefined) info.hparams!.batchSize = size; // written with the first epoch's run.json
-        }
-        step++;
-        let gradNorms: Record<string, number> = {};
-        const value = tf.tidy(() => {
-          model.zeroGrad();
-          const value = backward(() => lossOf(batch, epoch));
-          if (!Number.isFinite(value)) throw nanFailure("the loss", value, step, epoch, model);
-          gradNorms = gradientNorms(model); // before clipping: what backward gave
-          if (experiment.clipGradNorm !== undefined) {
-            const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
-            if (!Number.isFinite(norm)) throw nanFailure("the gradient norm", norm, step, epoch, model);
-          }
-          optimizer.step();
-          return value;
-        });
-        losses.push(value);
-        const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: elapsed(), gradNorms } as const;
-        store.appendMetric(line);
-        emit(line);
-        for (const warning of monitor.observe(step, epoch, gradNorms)) {
-          info.gradientWarningCount = (info.gradientWarningCount ?? 0) + 1;
-          if ((info.gradientWarnings ??= []).length < MAX_WARNINGS) info.gradientWarnings.push(warning);
-          emit({ type: "gradientWarning", warning });
-        }
-        if (step % snapshotEvery === 0) snapshot(epoch);
-        await yieldToEvents();
-        if ((stopped = stopRequested())) break;
-      }
-      if (stopped) break; // a partial epoch gets no epoch line: its steps are in the metrics
-      if (!losses.length) throw new Error(`data().train gave no batches in epoch ${epoch}`);
-      scheduler?.step();
-      const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data as ExperimentData)) : {};
-      const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
-      const line = { type: "epoch", epoch, loss: mean, metrics, time: elapsed() } as const;
-      store.appendMetric(line);
-      emit(line);
-      Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics) });
-      store.writeInfo(info);
-      checkpoint(epoch);
-      stopped = epoch < epochs && stopRequested(); // a stop after the last epoch changes nothing
+  private get run(): Prepared {
+    return this.prepared!;
+  }
+
+  private elapsed(): number {
+    return Math.round((performance.now() - this.started) * 10) / 10000; // seconds, to 0.1 ms
+  }
+
+  private lossOf(batch: Batch, epoch: number): Tensor {
+    const { experiment, model, loss } = this.run;
+    return experiment.step ? experiment.step({ model, batch, loss, epoch }) : loss(model.forward(batch[0]), batch[1]);
+  }
+
+  /** One epoch: a step per batch, then (unless stopped) the scheduler, `evaluate`, the epoch line and a checkpoint.
+   *  Returns whether a stop was asked for. */
+  async trainEpoch(stopRequested: () => boolean): Promise<boolean> {
+    const { experiment, model, data, scheduler, store, info } = this.run;
+    const epoch = ++this.epoch;
+    const losses: number[] = [];
+    const batches = typeof data.train === "function" ? data.train() : data.train;
+    for (const batch of batches) {
+      if (!this.userSample && !losses.length) this.sample = batch; // the epoch's first batch: alive while the epoch runs
+      losses.push(this.trainStep(batch, epoch));
+      if (this.step % this.snapshotEvery === 0) this.snapshot(epoch);
+      await yieldToEvents();
+      if (stopRequested()) return true; // a partial epoch gets no epoch line: its steps are in the metrics
     }
-    if (snapshotted !== step) snapshot(epoch);
-    if (checkpointed !== step) checkpoint(epoch);
-    return finish(stopped ? "stopped" : "completed");
-  } catch (thrown) {
+    if (!losses.length) throw new Error(`data().train gave no batches in epoch ${epoch}`);
+    scheduler?.step();
+    const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data)) : {};
+    const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
+    const line = { type: "epoch", epoch, loss: mean, metrics, time: this.elapsed() } as const;
+    store.appendMetric(line);
+    this.emit(line);
+    Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics) });
+    store.writeInfo(info);
+    this.checkpoint(epoch);
+    return epoch < this.epochs && stopRequested(); // a stop after the last epoch changes nothing
+  }
+
+  /** zeroGrad, backward, clip, optimizer step (in one tidy: memory stays flat); then the step line and the
+   *  gradient-health warnings. Returns the loss. */
+  private trainStep(batch: Batch, epoch: number): number {
+    const { experiment, model, optimizer, store, info } = this.run;
+    if (this.step === 0) {
+      const size = batchSize(batch);
+      if (size !== undefined) info.hparams!.batchSize = size; // written with the first epoch's run.json
+    }
+    const step = ++this.step;
+    let gradNorms: Record<string, number> = {};
+    const value = tf.tidy(() => {
+      model.zeroGrad();
+      const value = backward(() => this.lossOf(batch, epoch));
+      if (!Number.isFinite(value)) throw nanFailure("the loss", value, step, epoch, model);
+      gradNorms = gradientNorms(model); // before clipping: what backward gave
+      if (experiment.clipGradNorm !== undefined) {
+        const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
+        if (!Number.isFinite(norm)) throw nanFailure("the gradient norm", norm, step, epoch, model);
+      }
+      optimizer.step();
+      return value;
+    });
+    const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: this.elapsed(), gradNorms } as const;
+    store.appendMetric(line);
+    this.emit(line);
+    for (const warning of this.monitor.observe(step, epoch, gradNorms)) {
+      info.gradientWarningCount = (info.gradientWarningCount ?? 0) + 1;
+      if ((info.gradientWarnings ??= []).length < MAX_WARNINGS) info.gradientWarnings.push(warning);
+      this.emit({ type: "gradientWarning", warning });
+    }
+    return value;
+  }
+
+  /** Every parameter's statistics, and the recurrent dynamics of the sample (one extra pass in eval mode). */
+  private snapshot(epoch: number): void {
+    const { model, store } = this.run;
+    const step = (this.snapshotted = this.step);
+    const parameters = snapshotParameters(model);
+    // Eval mode: no dropout, so the pass draws no random numbers and the pictures compare across snapshots.
+    model.eval();
+    let dynamics;
+    try {
+      const sample = this.sample;
+      dynamics = sample ? compactDynamics(recordDynamics(model, () => this.lossOf(sample, epoch))) : [];
+    } finally {
+      model.train();
+    }
+    const written = store.writeSnapshot({ epoch, step, parameters, dynamics }); // within the file size cap
+    this.emit({ type: "snapshot", epoch, step, parameters: written.parameters });
+    this.emit({ type: "dynamics", epoch, step, layers: written.dynamics });
+  }
+
+  private checkpoint(epoch: number): void {
+    const { model, store } = this.run;
+    this.checkpointed = this.step;
+    const file = store.writeWeights(serializeSafetensors(model.stateDict(), { format: "pt" }));
+    this.emit({ type: "checkpoint", epoch, step: this.step, file });
+  }
+
+  /** The last snapshot and checkpoint (unless this step has them), then the run's end. */
+  finish(status: RunStatus): RunStatus {
+    if (this.snapshotted !== this.step) this.snapshot(this.epoch);
+    if (this.checkpointed !== this.step) this.checkpoint(this.epoch);
+    return this.end(status);
+  }
+
+  /** A failure, described for the user (at the step and epoch reached), and the run's end. */
+  fail(thrown: unknown): RunStatus {
+    const { file } = this.options;
     const error =
       thrown instanceof RunFailure || thrown instanceof StoreError
         ? thrown.error
-        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, step, epoch);
-    emit({ type: "error", error });
-    if (info) info.error = error;
-    return finish("failed");
-  } finally {
-    restoreExit();
+        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch);
+    this.emit({ type: "error", error });
+    if (this.prepared) this.prepared.info.error = error;
+    return this.end("failed");
   }
 
-  function finish(status: RunStatus): RunStatus {
-    if (store && info) {
+  private end(status: RunStatus): RunStatus {
+    if (this.prepared) {
+      const { store, info } = this.prepared;
       Object.assign(info, { status, endedAt: new Date().toISOString() });
       store.end(info); // never throws: on a full disk, the store freed room for this last run.json
-      emit({ type: "end", run: info });
+      this.emit({ type: "end", run: info });
     }
     return status;
   }
