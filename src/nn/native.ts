@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf, type Tensor } from "./tf";
+import type { TensorInfo, WasmBackend } from "./wasm-kernels";
 
 /** One layer in one direction, as the addon takes it (mode: 0 RNN_TANH, 1 RNN_RELU, 2 LSTM, 3 GRU). */
 export interface NativeLayer {
@@ -60,23 +61,12 @@ export function loadNativeAddon(): NativeAddon {
   }
 }
 
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-}
-
 /** Makes float32 tensors of `shapes` (null: none) and calls `run` with the data of `inputs` and of the new
  *  tensors, in place; returns the new tensors. */
 export function runInPlace(inputs: (Tensor | null)[], shapes: (number[] | null)[], run: (inputs: Arrays, outputs: Arrays) => void): (Tensor | null)[] {
   if (tf.getBackend() === "wasm") {
     const backend = tf.backend() as unknown as WasmBackend;
-    const view = (t: TensorInfo | null) => t && backend.typedArrayFromHeap(t);
+    const view = (t: TensorInfo | null) => t && (backend.typedArrayFromHeap(t) as Float32Array); // every tensor here is float32
     inputs.forEach(view); // moves onto the heap any input still held by another backend
     const infos = shapes.map((shape) => shape && backend.makeOutput(shape, "float32"));
     // Views only after every allocation: growing the heap detaches earlier views.
