@@ -7,10 +7,9 @@ import { tf, type Tensor } from "./tf";
 import { UsageError } from "./errors";
 import { show } from "./options";
 
-const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+import { bfloat16ToFloat, BYTES, halfToFloat, MAX_HEADER } from "./safetensors-dtypes";
 
-/** The reference implementation's limit: a longer header is a damaged length field, not a header. */
-const MAX_HEADER = 100_000_000;
+export { bfloat16ToFloat, halfToFloat };
 
 interface Entry {
   name: string;
@@ -119,24 +118,6 @@ function decode(dtype: string, data: DataView, size: number): Float32Array {
   const get = read[dtype];
   for (let i = 0; i < size; i++) out[i] = get(i);
   return out;
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-
-/** bfloat16 is the top half of a float32. */
-export function bfloat16ToFloat(bits: number): number {
-  scratch.setUint32(0, bits << 16);
-  return scratch.getFloat32(0);
-}
-
-/** IEEE 754 half precision, subnormals, infinities and NaN included. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 /** Encodes tensors as F32 safetensors, in the order given, with optional string metadata. */

@@ -5,11 +5,10 @@
 // larger than MAX_TENSOR_READ is sampled in evenly spaced chunks; nothing is ever read whole.
 import * as fsp from "node:fs/promises";
 import type { CheckpointTensor, CheckpointView, Heatmap, TensorStats } from "../protocol";
+import { bfloat16ToFloat, BYTES, halfToFloat, MAX_HEADER } from "../nn/safetensors-dtypes";
 import { recurrentRoles } from "./recurrent-weights";
 
-const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const FLOATS = new Set(["F64", "F32", "F16", "BF16"]);
-export const MAX_HEADER = 100_000_000;
 /** The most tensors listed, and the most with a histogram and heatmap (each a few tens of kilobytes). */
 export const MAX_TENSORS = 5000;
 export const MAX_HEATMAPS = 300;
@@ -91,20 +90,6 @@ export function parseHeader(json: Uint8Array, fileSize: number): Header | { erro
   if (m !== undefined && !(isObject(m) && Object.values(m).every((v) => typeof v === "string")))
     return { error: `__metadata__ must map strings to strings, got ${short(m)}` };
   return { entries, metadata: Object.fromEntries(Object.entries((m ?? {}) as Record<string, string>)), base };
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-export function bfloat16ToFloat(bits: number): number {
-  scratch.setUint32(0, bits << 16);
-  return scratch.getFloat32(0);
-}
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 /** The reader of one value of `dtype` at byte `i` of a DataView. */

@@ -36,6 +36,8 @@ test("the lint rules refuse imports across the rooms' boundaries", { timeout: 12
     ["src/extension/probe.ts", 'import { train } from "../runner/training";\nvoid train;\n', true],
     ["src/extension/probe.ts", 'import { TraceClient } from "../runner/trace-client";\nvoid TraceClient;\n', false],
     ["src/runner/trace-client.ts", 'import { tf } from "unroll";\nvoid tf;\n', true],
+    ["src/runner/safetensors-file.ts", 'import { parseSafetensors } from "../nn/safetensors";\nvoid parseSafetensors;\n', true],
+    ["src/runner/safetensors-file.ts", 'import { BYTES } from "../nn/safetensors-dtypes";\nvoid BYTES;\n', false],
     ["src/runner/training.ts", 'import { tf } from "unroll";\nvoid tf;\n', false],
     ["src/runner/probe.ts", 'import { x } from "../cli/args";\nvoid x;\n', true],
     ["webview/probe.ts", 'import * as fs from "node:fs";\nvoid fs;\n', true],
