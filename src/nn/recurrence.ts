@@ -216,8 +216,19 @@ interface LayerPlan extends LayerRequest {
  *  on the tfjs path), else the tfjs ops below. */
 export function recurrentLayer(req: LayerRequest): LayerResult {
   const plan = planOf(req);
+  if (plan.B === 0) return emptyBatchLayer(plan);
   const addon = nativeKernels();
   return addon && !req.probe && plan.T * plan.B * plan.In * plan.H > 0 ? nativeLayer(plan, addon) : tfjsLayer(plan);
+}
+
+/** A batch of 0 samples: empty outputs and zero gradients, as in PyTorch. Neither path runs it: XNNPACK
+ *  refuses zero-sized matrices and leaves their gradients unwritten (garbage), and the cpu backend fails. */
+function emptyBatchLayer(plan: LayerPlan): LayerResult {
+  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const inputs = args.slice(0, -1) as Tensor[];
+    return { value: tf.zeros([0]), gradFunc: () => inputs.map((input) => tf.zeros(input.shape)) };
+  });
+  return unflatten(kernel(...opInputs(plan)), plan);
 }
 
 function planOf(req: LayerRequest): LayerPlan {

@@ -271,12 +271,13 @@ function settle(info: RunInfo): RunInfo {
 }
 
 /** Ends, for good, a run whose process died before it could (killed after a stop): an interrupted run gets `status`,
- *  the end time and `fields`; any other (or one without a readable run.json) is left as it is. Returns the info as
+ *  the end time and `fields`, and loses its disk reserve; any other (or one without a readable run.json) is left as it is. Returns the info as
  *  it now reads. */
 export function endInterruptedRun(dir: string, status: RunStatus, fields: Partial<RunInfo> = {}): RunInfo {
   const text = readTextSync(path.join(dir, "run.json"));
   const info = settle(parseRunInfo(text, path.basename(dir)).info);
   if (text === null || info.status !== "interrupted") return info;
+  fs.rmSync(path.join(dir, ".reserve"), { force: true }); // its writer died before it could free it
   Object.assign(info, { status, endedAt: new Date().toISOString() }, fields);
   writeAtomic(path.join(dir, "run.json"), JSON.stringify(info, null, 2) + "\n");
   return info;

@@ -4,7 +4,7 @@
 // The expected values below were printed by python3-torch 1.13, e.g.
 //   nn.CrossEntropyLoss(reduction=r)(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long))
 // for each loss and reduction, `nn.RNNCell(4, 0)`, `nn.Linear(0, 4)(torch.zeros(2, 0))`,
-// `nn.LSTM(4, 3)(torch.zeros(0, 2, 4))` and `nn.Linear(2, 3).load_state_dict({"weight": [[1, 2]] * 3, …})`.
+// `nn.LSTM(4, 3)(torch.zeros(0, 2, 4))`, `nn.LSTM(4, 3, num_layers=2, bidirectional=True)(torch.zeros(5, 0, 4))` and `nn.Linear(2, 3).load_state_dict({"weight": [[1, 2]] * 3, …})`.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, backward, type Tensor } from "unroll";
@@ -84,6 +84,55 @@ describe("losses on an empty batch: PyTorch's 0 for a sum, NaN for a mean", () =
     ]);
     assert.ok(Math.abs(new nn.MSELoss().forward(x, y).dataSync()[0] - (0.25 + 4 + 1 + 0 + 0 + 0.0625) / 6) < 1e-6);
     assert.ok(Math.abs(new nn.MSELoss("sum").forward(x, y).dataSync()[0] - 5.3125) < 1e-6);
+  });
+});
+
+describe("a batch of 0 samples through recurrent layers and cells", () => {
+  // PyTorch 1.13: LSTM(4, 3, num_layers=2, bidirectional=True)(zeros(5, 0, 4)) gives out [5, 0, 6] and h_n, c_n
+  // [4, 0, 3]; out.sum().backward() leaves every gradient 0; LSTMCell(4, 3)(zeros(0, 4)) gives [0, 3] twice.
+  const shapes = (value: Tensor | Tensor[]) => (Array.isArray(value) ? value.map((t) => t.shape) : value.shape);
+  for (const [name, Layer] of [
+    ["RNN", nn.RNN],
+    ["LSTM", nn.LSTM],
+    ["GRU", nn.GRU],
+  ] as const) {
+    test(`${name}: empty outputs of PyTorch's shapes, gradients 0, nothing on stderr`, () => {
+      const layer = new (Layer as typeof nn.LSTM)(4, 3, { numLayers: 2, bidirectional: true });
+      const states =
+        name === "LSTM"
+          ? [
+              [4, 0, 3],
+              [4, 0, 3],
+            ]
+          : [4, 0, 3];
+      quietly(() => {
+        const [out, h] = layer.forward(tf.zeros([5, 0, 4]));
+        assert.deepEqual(out.shape, [5, 0, 6]);
+        assert.deepEqual(shapes(h as Tensor | Tensor[]), states);
+        const batchFirst = new (Layer as typeof nn.LSTM)(4, 3, { batchFirst: true });
+        assert.deepEqual(batchFirst.forward(tf.zeros([0, 5, 4]))[0].shape, [0, 5, 3]);
+        const loss = backward(() => new nn.MSELoss({ reduction: "sum" }).forward(layer.forward(tf.zeros([5, 0, 4]))[0], tf.zeros([5, 0, 6])));
+        assert.equal(loss, 0);
+        for (const [key, p] of layer.namedParameters()) {
+          assert.deepEqual(p.grad?.shape, p.shape, `${key} has a gradient`);
+          assert.ok(
+            Array.from(p.grad!.dataSync()).every((g) => g === 0),
+            `${key}'s gradient is 0`,
+          );
+        }
+      });
+    });
+  }
+
+  test("RNNCell, LSTMCell, GRUCell: [0, hidden]", () => {
+    quietly(() => {
+      assert.deepEqual(new nn.RNNCell(4, 3).forward(tf.zeros([0, 4])).shape, [0, 3]);
+      assert.deepEqual(shapes(new nn.LSTMCell(4, 3).forward(tf.zeros([0, 4]))), [
+        [0, 3],
+        [0, 3],
+      ]);
+      assert.deepEqual(new nn.GRUCell(4, 3).forward(tf.zeros([0, 4])).shape, [0, 3]);
+    });
   });
 });
 

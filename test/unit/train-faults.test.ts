@@ -93,6 +93,7 @@ describe("a step that never ends", () => {
     const stored = readRun(path.join(RUNS, result.run!.id));
     assert.equal(stored.info.status, "stopped");
     assert.ok(stored.info.endedAt);
+    assert.ok(!fs.existsSync(path.join(RUNS, result.run!.id, ".reserve")), "the killed writer's disk reserve is freed");
     assert.deepEqual(
       stored.steps.map((s) => s.step),
       [1, 2],
