@@ -1,6 +1,7 @@
 // Declarations for editors, shipped with the extension (see src/ts-plugin/index.ts):
 //   dist/types/*.d.ts                                  the library ("unroll"), from tsc
 //   dist/types/node_modules/@tensorflow/tfjs-core/…    tfjs-core's declarations, found by ordinary resolution
+//   dist/types/node_modules/@types/node/…              Node's, for a bare folder (undici-types beside them)
 //   node_modules/unroll-types/                         the TS server plugin package the manifest names
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,8 +17,6 @@ execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc
 const tfTypes = path.join(out, "tf.d.ts");
 fs.writeFileSync(tfTypes, fs.readFileSync(tfTypes, "utf8").replace(/^import "@tensorflow\/tfjs-(backend-cpu|core\/dist\/register_all_gradients)";\n/gm, ""));
 
-const core = path.join(root, "node_modules/@tensorflow/tfjs-core");
-const coreOut = path.join(out, "node_modules/@tensorflow/tfjs-core");
 const copyDeclarations = (from, to) => {
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
     const source = path.join(from, entry.name);
@@ -28,9 +27,17 @@ const copyDeclarations = (from, to) => {
     }
   }
 };
-copyDeclarations(path.join(core, "dist"), path.join(coreOut, "dist"));
-const { name, version, types } = JSON.parse(fs.readFileSync(path.join(core, "package.json"), "utf8"));
-fs.writeFileSync(path.join(coreOut, "package.json"), JSON.stringify({ name, version, types }, null, 2));
+/** A package's declarations and the package.json fields that resolution reads, copied under dist/types. */
+const shipDeclarations = (pkg, from = "dist") => {
+  const source = path.join(root, "node_modules", pkg);
+  copyDeclarations(path.join(source, from), path.join(out, "node_modules", pkg, from));
+  const { name, version, types, typesVersions } = JSON.parse(fs.readFileSync(path.join(source, "package.json"), "utf8"));
+  fs.writeFileSync(path.join(out, "node_modules", pkg, "package.json"), JSON.stringify({ name, version, types, typesVersions }, null, 2));
+};
+shipDeclarations("@tensorflow/tfjs-core");
+// Node's own types, for model files in a bare folder that read their data with node:fs (examples 06 and 07).
+shipDeclarations("@types/node", ".");
+shipDeclarations("undici-types", ".");
 
 const plugin = path.join(root, "node_modules/unroll-types");
 fs.mkdirSync(plugin, { recursive: true });

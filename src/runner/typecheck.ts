@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
-import { resolveUnrollToShipped } from "../ts-plugin/resolve";
+import { nodeTypeRoot, resolveUnrollToShipped } from "../ts-plugin/resolve";
 
 export interface TypeDiagnostic {
   file: string; // absolute
@@ -41,14 +41,10 @@ const OPTIONS: ts.CompilerOptions = {
   noEmit: true,
 };
 
-/** Node's types where the file's folder can see @types/node (a project's node_modules); none in a bare folder.
- *  The type root is named: TypeScript would look from the working directory, not from the file. */
-function nodeTypes(dir: string): Pick<ts.CompilerOptions, "types" | "typeRoots"> {
-  for (let d = dir; ; d = path.dirname(d)) {
-    const typeRoot = path.join(d, "node_modules", "@types");
-    if (fs.existsSync(path.join(typeRoot, "node", "index.d.ts"))) return { types: ["node"], typeRoots: [typeRoot] };
-    if (path.dirname(d) === d) return { types: [] };
-  }
+/** Node's types as the file's folder sees them (a project's @types/node), else those shipped with Unroll. The
+ *  type root is named: TypeScript would look from the working directory, not from the file. */
+function nodeTypes(dir: string, declarations: string): Pick<ts.CompilerOptions, "types" | "typeRoots"> {
+  return { types: ["node"], typeRoots: [nodeTypeRoot(dir, declarations, fs.existsSync)] };
 }
 
 /** Why `file` cannot be type-checked, or null when it can. */
@@ -88,7 +84,7 @@ export class Checker {
   private options = OPTIONS;
   private typesKey = "";
 
-  constructor(declarations = SHIPPED_DECLARATIONS) {
+  constructor(private readonly declarations = SHIPPED_DECLARATIONS) {
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => (this.root ? [this.root] : []),
@@ -118,7 +114,7 @@ export class Checker {
     if (why) return { error: why };
     try {
       this.root = absolute;
-      const types = nodeTypes(path.dirname(absolute));
+      const types = nodeTypes(path.dirname(absolute), this.declarations);
       if (JSON.stringify(types) !== this.typesKey) [this.options, this.typesKey] = [{ ...OPTIONS, ...types }, JSON.stringify(types)]; // same options, same program
       const program = this.service.getProgram()!;
       const isRoot = (f: ts.SourceFile) => path.resolve(f.fileName) === absolute;

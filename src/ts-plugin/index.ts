@@ -1,9 +1,10 @@
 // A TypeScript server plugin (contributed through `typescriptServerPlugins`): where "unroll" cannot be
 // resolved normally (a bare folder with no node_modules), it resolves to the declarations shipped with
-// the extension, so that a model file type-checks with completions and hover docs.
+// the extension, so that a model file type-checks with completions and hover docs; Node's types likewise.
 import * as path from "node:path";
 import type * as ts from "typescript/lib/tsserverlibrary";
-import { resolveUnrollToShipped } from "./resolve";
+import * as fs from "node:fs";
+import { addShippedNodeTypes, resolveUnrollToShipped } from "./resolve";
 
 /** The plugin package sits in <extension>/node_modules/unroll-types; the declarations in <extension>/dist/types. */
 const DECLARATIONS = path.join(__dirname, "..", "..", "dist", "types", "index.d.ts");
@@ -12,6 +13,7 @@ function init({ typescript }: { typescript: typeof ts }) {
   return {
     create(info: ts.server.PluginCreateInfo): ts.LanguageService {
       resolveUnrollToShipped(typescript, info.languageServiceHost, DECLARATIONS);
+      addShippedNodeTypes(info.languageServiceHost, DECLARATIONS, fs.existsSync);
       info.project.projectService.logger.info(`unroll-types: "unroll" falls back to ${DECLARATIONS}`);
       return info.languageService;
     },

@@ -151,6 +151,15 @@ describe("unroll check", () => {
     assert.equal(code, 0, stdout + stderr);
   });
 
+  test("a copy of the names classifier in a bare folder checks cleanly: node:fs, __dirname from Node's shipped types", async () => {
+    const dir = bareFolder();
+    fs.copyFileSync(path.join(ROOT, "examples/06_names_classifier.ts"), path.join(dir, "名字 (1).ts"));
+    write(dir, "typo.ts", ['import * as fs from "node:fs";', "const size: string = fs.statSync(__filename).size;"]);
+    assert.deepEqual(await cli(["check", "名字 (1).ts"], dir), { code: 0, stdout: "", stderr: "" });
+    const typo = await cli(["check", "typo.ts"], dir);
+    assert.match(typo.stdout, /^typo\.ts:2:7: error TS2322: Type 'number' is not assignable to type 'string'\.$/m, "Node's types are real, not any");
+  });
+
   test("bad usage exits with 2: no file, a missing file, a directory (the other files are still checked)", async () => {
     const dir = bareFolder();
     write(dir, "bad.ts", MODEL);

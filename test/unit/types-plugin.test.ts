@@ -20,6 +20,8 @@ test("a bare folder's model file has no type errors, and completion offers LSTM 
     "const [out, [h, c]] = rnn.forward(torch.randn([5, 3, 10]));",
     "const y = out.add(h.sum()).mean(); // chained tfjs ops are typed too",
     "const count: number = rnn.numParameters() + c.size + y.size;",
+    'import * as fs from "node:fs";',
+    "const bytes: number = fs.statSync(__dirname).size; // Node's types ship with the extension too",
     "const completeMe = nn.",
   ].join("\n");
   fs.writeFileSync(file, text);
@@ -48,6 +50,10 @@ test("a bare folder's model file has no type errors, and completion offers LSTM 
   assert.ok(
     unresolved.some((m) => m.includes("Cannot find module 'unroll'")),
     "without the plugin, 'unroll' does not resolve in a bare folder",
+  );
+  assert.ok(
+    unresolved.some((m) => m.includes("Cannot find module 'node:fs'")),
+    "nor does node:fs",
   );
 
   // Loaded under this checkout's path, not its real path: the plugin finds the declarations at ../../dist/types
