@@ -142,3 +142,45 @@ test(
     assert.match(manifest, new RegExp(`TargetPlatform="${TARGET}"`));
   },
 );
+
+/** Compares dotted versions: negative when a is older than b. */
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+/** The newest version of each symbol family (GLIBC, GLIBCXX, CXXABI) that a module needs, from its dynamic symbols. */
+function symbolVersions(file: string): Record<string, string> {
+  const newest: Record<string, string> = {};
+  for (const [, family, version] of execFileSync("objdump", ["-T", file], { encoding: "utf8" }).matchAll(/\((GLIBC|GLIBCXX|CXXABI)_([\d.]+)\)/g)) {
+    if (!newest[family] || compareVersions(newest[family], version) < 0) newest[family] = version;
+  }
+  return newest;
+}
+
+// VS Code 1.100 itself needs glibc 2.28 and libstdc++ 3.4.25 on Linux: a prebuilt that needs more would fail to load
+// (and fall back to wasm) on machines that run VS Code. README states what it needs.
+test(
+  `the ${TARGET} prebuilt needs no newer glibc or libstdc++ than VS Code does`,
+  { skip: (!HAS_PREBUILDS || process.platform !== "linux") && "no Linux prebuilds" },
+  (t) => {
+    const dir = path.join(REPO, "prebuilds", TARGET);
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".node"))) {
+      let versions: Record<string, string>;
+      try {
+        versions = symbolVersions(path.join(dir, file));
+      } catch {
+        t.skip("no objdump (binutils)");
+        return;
+      }
+      t.diagnostic(`${file}: ${JSON.stringify(versions)}`);
+      for (const [family, most] of [
+        ["GLIBC", "2.28"],
+        ["GLIBCXX", "3.4.25"],
+      ]) {
+        assert.ok(compareVersions(versions[family] ?? "0", most) <= 0, `${file} needs ${family}_${versions[family]}, newer than ${most}`);
+      }
+    }
+  },
+);
