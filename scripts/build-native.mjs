@@ -1,18 +1,23 @@
-// Builds the optional native kernels (native/recurrent.cc → native/build/Release/unroll_native.node) with
-// node-gyp, Eigen and node-addon-api. Run by `npm install` (the package's install script): where a C++
-// compiler or Eigen's headers (Debian: g++ libeigen3-dev) are missing it says why and exits 0, and Unroll
-// runs on the wasm path. `--strict` (npm run build:native, CI) fails instead. Skips an up-to-date build
-// unless `--force`; UNROLL_NATIVE=0 skips it altogether.
+// Builds the optional native kernels (native/*.cc, binding.gyp) with node-gyp, Eigen and node-addon-api: one
+// module per CPU variant (baseline, avx2, avx512 on x64; see binding.gyp), copied to
+// prebuilds/<platform>-<arch>/unroll_native_<variant>.node, where src/nn/native.ts picks the best the CPU runs
+// and `npm run package` takes them into the linux-x64 .vsix. Run by `npm install` (the package's install
+// script): where a C++ compiler or Eigen's headers (Debian: g++ libeigen3-dev) are missing it says why and
+// exits 0, and Unroll runs on the wasm path. `--strict` (npm run build:native, CI) fails instead. Skips an
+// up-to-date build unless `--force`; UNROLL_NATIVE=0 skips it altogether.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const dir = path.join(root, "native");
-const binary = path.join(dir, "build/Release/unroll_native.node");
+const built = path.join(dir, "build/Release");
+const prebuilds = path.join(root, "prebuilds", `${process.platform}-${process.arch}`);
 const strict = process.argv.includes("--strict");
 const require = createRequire(import.meta.url);
+const isModule = (file) => /^unroll_native_\w+\.node$/.test(file);
 
 function skip(why) {
   const message = `unroll: native kernels not built (${why}); Unroll runs on the wasm path.`;
@@ -24,9 +29,17 @@ function skip(why) {
   process.exit(0);
 }
 
+/** The modules in prebuilds/ are newer than every source (native/*.cc, *.h, binding.gyp). */
+function upToDate() {
+  const modules = fs.existsSync(prebuilds) ? fs.readdirSync(prebuilds).filter(isModule) : [];
+  if (modules.length === 0) return false;
+  const sources = fs.readdirSync(dir).filter((f) => /\.(cc|h|gyp)$/.test(f));
+  const newest = Math.max(...sources.map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
+  return Math.min(...modules.map((f) => fs.statSync(path.join(prebuilds, f)).mtimeMs)) > newest;
+}
+
 if (process.env.UNROLL_NATIVE === "0") skip("UNROLL_NATIVE=0");
-const sources = ["recurrent.cc", "binding.gyp"].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
-if (!process.argv.includes("--force") && fs.existsSync(binary) && fs.statSync(binary).mtimeMs > Math.max(...sources)) {
+if (!process.argv.includes("--force") && upToDate()) {
   console.log("unroll: native kernels up to date");
   process.exit(0);
 }
@@ -46,10 +59,15 @@ try {
 const nodeGyp = process.env.npm_config_node_gyp || path.join(path.dirname(process.execPath), "../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js");
 const nodedir = path.resolve(path.dirname(process.execPath), "..");
 const headers = fs.existsSync(path.join(nodedir, "include/node/node_api.h")) ? [`--nodedir=${nodedir}`] : [];
+const jobs = `--jobs=${Math.max(1, Math.min(4, os.availableParallelism()))}`; // the variants compile in parallel
 try {
-  execFileSync(process.execPath, [nodeGyp, "rebuild", "--directory", dir, ...headers], { stdio: strict ? "inherit" : "pipe" });
+  execFileSync(process.execPath, [nodeGyp, "rebuild", "--directory", dir, jobs, ...headers], { stdio: strict ? "inherit" : "pipe" });
 } catch (error) {
   const output = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim().split("\n");
   skip(`node-gyp failed: ${output.filter((l) => /error/i.test(l))[0] ?? error.message}`);
 }
-console.log(`unroll: native kernels built (${path.relative(root, binary)})`);
+fs.rmSync(prebuilds, { recursive: true, force: true });
+fs.mkdirSync(prebuilds, { recursive: true });
+const modules = fs.readdirSync(built).filter(isModule);
+for (const file of modules) fs.copyFileSync(path.join(built, file), path.join(prebuilds, file));
+console.log(`unroll: native kernels built: ${modules.map((f) => path.relative(root, path.join(prebuilds, f))).join(", ")}`);

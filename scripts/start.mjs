@@ -20,7 +20,9 @@ const run = (command, commandArgs) => execFileSync(command, commandArgs, { cwd: 
 run("bash", ["test/e2e/install.sh"]);
 run("npm", ["run", "--silent", "package"]);
 const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-const vsix = path.join(root, `unroll-${version}.vsix`);
+// This machine's .vsix (with the native kernels, when they were built), else the untargeted one.
+const targeted = path.join(root, `unroll-${version}-${process.platform}-${process.arch}.vsix`);
+const vsix = fs.existsSync(targeted) ? targeted : path.join(root, `unroll-${version}.vsix`);
 
 // A stable profile under the user's home, so that settings, layout and trust persist between starts.
 const profile = path.join(os.homedir(), ".unroll-code-server");

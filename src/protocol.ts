@@ -146,7 +146,7 @@ export interface RunInfo {
    *  reused by another process after this one died is not taken for the run. */
   pidStart?: string;
   backend: string; // the backend report's summary: "wasm (WebAssembly with SIMD, embedded) — skipped …"
-  backendName: string; // the backend in use: "wasm", "cpu", "tfjs-node", … ("" in runs from before it was recorded)
+  backendName: string; // the backend in use: "wasm + native" (with the native kernels), "wasm", "cpu", "tfjs-node", … ("" in runs from before it was recorded)
   startedAt: string; // ISO time
   endedAt?: string;
   config: {

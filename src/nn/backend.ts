@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import { tf } from "./tf";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerFastWasmKernels } from "./wasm-kernels";
-import { loadNativeAddon, nativeThreads, setNativeKernels, NATIVE_ENV } from "./native";
+import { nativeThreads, setNativeKernels, NATIVE_ENV } from "./native";
+import { loadNativeAddon } from "./native-load";
 import { checkNativeKernels } from "./recurrence";
 
 export const BACKENDS = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
@@ -24,6 +25,8 @@ export interface BackendReport {
   requested: BackendChoice;
   /** The backend in use. */
   name: BackendName;
+  /** The backend in a word or two, for a status bar: "wasm + native" when the native kernels run, else the name. */
+  label: string;
   /** One line for people: "wasm (SIMD) — tfjs-node-gpu: not installed; …". */
   summary: string;
   attempts: BackendAttempt[];
@@ -70,7 +73,7 @@ export async function useBackend(choice?: string, options: BackendOptions = {}):
     attempts.push({ name, ok, detail });
     if (ok) {
       const native = activateNative(name, options);
-      current = { requested, name, attempts, native, summary: summarise(name, detail, attempts, native) };
+      current = { requested, name, label: native.ok ? `${name} + native` : name, attempts, native, summary: summarise(name, detail, attempts, native) };
       return current;
     }
   }
@@ -101,13 +104,13 @@ function activateNative(name: BackendName, options: BackendOptions): BackendRepo
     if (wanted === false) return { ok: false, detail: `turned off${options.native === false ? "" : ` (${NATIVE_ENV}=0)`}` };
     if (name !== "wasm" && name !== "cpu") return { ok: false, detail: "" }; // the backend runs its own kernels
     try {
-      const addon = loadNativeAddon();
+      const { addon, simd } = loadNativeAddon();
       const problem = checkNativeKernels(addon);
       if (problem) return { ok: false, detail: `failed their self-check: ${problem}` };
       setNativeKernels(addon);
-      const { library, simd } = addon.info();
-      const threads = nativeThreads() || addon.info().threads;
-      return { ok: true, detail: `${library}, ${simd.split(", ")[0]}, ${threads} thread${threads > 1 ? "s" : ""}` };
+      const { library, threads: most } = addon.info();
+      const threads = nativeThreads() || most;
+      return { ok: true, detail: `${library}, ${simd}, ${threads} thread${threads > 1 ? "s" : ""}` };
     } catch (error) {
       return { ok: false, detail: firstLine(error) };
     }

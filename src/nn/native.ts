@@ -1,8 +1,6 @@
-// The optional native kernels (native/recurrent.cc, built by `npm install` where a compiler and Eigen are
-// present): finding and loading the addon, and running it on tensors in place. On the wasm backend the addon
+// The optional native kernels (native/*.cc, built by `npm install` where a compiler and Eigen are present, or
+// prebuilt in the linux-x64 .vsix; native-load.ts finds and loads them): running them on tensors in place. On the wasm backend the addon
 // reads and writes views of the wasm heap (no copies); on the cpu backend, the backend's own arrays.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { tf, type Tensor } from "./tf";
 import type { TensorInfo, WasmBackend } from "./wasm-kernels";
 
@@ -33,8 +31,6 @@ export const NATIVE_ENV = "UNROLL_NATIVE";
 /** `UNROLL_NATIVE_THREADS=N`: split every layer over N threads (by default as many as pay, up to 4). */
 export const nativeThreads = () => Number(process.env.UNROLL_NATIVE_THREADS) || 0;
 
-const FILE = "unroll_native.node";
-
 let active: NativeAddon | null = null;
 
 /** The addon while it is in use (loaded, checked, on a backend it serves), else null. */
@@ -44,21 +40,6 @@ export function nativeKernels(): NativeAddon | null {
 
 export function setNativeKernels(addon: NativeAddon | null): void {
   active = addon;
-}
-
-/** Loads the addon: beside the bundle (a packaged prebuilt), else the build in native/build/Release/ of the
- *  checkout the bundle lies in. Throws why not. */
-export function loadNativeAddon(): NativeAddon {
-  const candidates = [path.join(__dirname, FILE)];
-  for (let dir = __dirname, k = 0; k < 4; k++, dir = path.dirname(dir)) candidates.push(path.join(dir, "native/build/Release", FILE));
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (!found) throw new Error("not built (apt-get install g++ libeigen3-dev, then npm run build:native)");
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional addon, found by path at run time
-    return require(found) as NativeAddon;
-  } catch (error) {
-    throw new Error(`built but failed to load: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`, { cause: error });
-  }
 }
 
 /** Makes float32 tensors of `shapes` (null: none) and calls `run` with the data of `inputs` and of the new

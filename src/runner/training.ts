@@ -165,7 +165,7 @@ class TrainingRun {
       pid: process.pid,
       pidStart: processStartTime(process.pid),
       backend: backend.summary,
-      backendName: backend.name,
+      backendName: backend.label,
       startedAt: new Date().toISOString(),
       config: {
         epochs: this.epochs,

@@ -1,13 +1,15 @@
 // The .vsix itself (`npm run package`): lean, holding what the installed extension needs and nothing of the
 // sources, and working from its own files: unpacked into an empty folder, its CLI traces and trains a model
 // file with the esbuild and the wasm binaries it ships (no node_modules of the repository within reach).
+// Two packages: the untargeted one without native kernels, and this machine's (linux-x64) with its prebuilt
+// variants of them, whose CLI then trains on them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO, vsixPath } from "./vscode";
+import { HAS_PREBUILDS, packagedVsix, REPO, TARGET, vsixFiles, vsixPath } from "./vscode";
 
 const MAX_BYTES = 15 * 1024 * 1024;
 let root: string;
@@ -103,6 +105,82 @@ test("the unpacked extension's CLI traces and trains with only its own files", (
   assert.match(trace, /\[\s*10,\s*3,\s*40\s*\]/, "the trace has the bidirectional output");
   const trained = execFileSync(process.execPath, [cli, "train", "05b_hello_rnn.ts"], { cwd: work, env, encoding: "utf8", timeout: 120_000 });
   t.diagnostic(`trace + train from the unpacked vsix: ${Date.now() - started} ms; ${trained.trim().split("\n").at(-2)}`);
+  t.diagnostic(trained.split("\n").find((l) => /backend:/.test(l)) ?? "no backend line");
   assert.match(trained, /ohlol/);
   assert.match(trained, /wasm/i, "the wasm backend loaded from dist/nn/wasm");
+  if (files.some((f) => f.startsWith("prebuilds/"))) {
+    assert.match(trained, /\+ native kernels \(Eigen 3\.4\.\d+, (AVX512|AVX2|SSE2), \d+ threads?\)/, "the native kernels loaded from prebuilds/");
+  }
 });
+
+const NATIVE = /^extension\/prebuilds\/.*\.node$/;
+
+test("the untargeted vsix carries no native kernels", () => {
+  const untargeted = packagedVsix();
+  assert.ok(fs.existsSync(untargeted), `no ${untargeted}: run npm run package`);
+  assert.deepEqual(
+    vsixFiles(untargeted).filter((f) => /prebuilds|\.node$/.test(f)),
+    [],
+  );
+  assert.doesNotMatch(execFileSync("unzip", ["-p", untargeted, "extension.vsixmanifest"], { encoding: "utf8" }), /TargetPlatform="/, "no target platform");
+});
+
+test(
+  `the ${TARGET} vsix carries the native kernels' variants and says its target`,
+  { skip: !HAS_PREBUILDS && `no prebuilds/${TARGET} (npm run build:native)` },
+  (t) => {
+    const targeted = packagedVsix(TARGET);
+    assert.ok(fs.existsSync(targeted), `no ${targeted}: run npm run package`);
+    const native = vsixFiles(targeted).filter((f) => /prebuilds|\.node$/.test(f));
+    const built = fs.readdirSync(path.join(REPO, "prebuilds", TARGET)).filter((f) => f.endsWith(".node"));
+    t.diagnostic(`${path.basename(targeted)}: ${(fs.statSync(targeted).size / 1024 / 1024).toFixed(2)} MB; ${native.join(", ")}`);
+    assert.deepEqual(native.sort(), built.map((f) => `extension/prebuilds/${TARGET}/${f}`).sort());
+    if (process.arch === "x64") assert.deepEqual(built.sort(), ["unroll_native_avx2.node", "unroll_native_avx512.node", "unroll_native_baseline.node"]);
+    assert.ok(native.every((f) => NATIVE.test(f)));
+    assert.ok(fs.statSync(targeted).size < MAX_BYTES, "lean too");
+    const manifest = execFileSync("unzip", ["-p", targeted, "extension.vsixmanifest"], { encoding: "utf8" });
+    assert.match(manifest, new RegExp(`TargetPlatform="${TARGET}"`));
+  },
+);
+
+/** Compares dotted versions: negative when a is older than b. */
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+/** The newest version of each symbol family (GLIBC, GLIBCXX, CXXABI) that a module needs, from its dynamic symbols. */
+function symbolVersions(file: string): Record<string, string> {
+  const newest: Record<string, string> = {};
+  for (const [, family, version] of execFileSync("objdump", ["-T", file], { encoding: "utf8" }).matchAll(/\((GLIBC|GLIBCXX|CXXABI)_([\d.]+)\)/g)) {
+    if (!newest[family] || compareVersions(newest[family], version) < 0) newest[family] = version;
+  }
+  return newest;
+}
+
+// VS Code 1.100 itself needs glibc 2.28 and libstdc++ 3.4.25 on Linux: a prebuilt that needs more would fail to load
+// (and fall back to wasm) on machines that run VS Code. README states what it needs.
+test(
+  `the ${TARGET} prebuilt needs no newer glibc or libstdc++ than VS Code does`,
+  { skip: (!HAS_PREBUILDS || process.platform !== "linux") && "no Linux prebuilds" },
+  (t) => {
+    const dir = path.join(REPO, "prebuilds", TARGET);
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".node"))) {
+      let versions: Record<string, string>;
+      try {
+        versions = symbolVersions(path.join(dir, file));
+      } catch {
+        t.skip("no objdump (binutils)");
+        return;
+      }
+      t.diagnostic(`${file}: ${JSON.stringify(versions)}`);
+      for (const [family, most] of [
+        ["GLIBC", "2.28"],
+        ["GLIBCXX", "3.4.25"],
+      ]) {
+        assert.ok(compareVersions(versions[family] ?? "0", most) <= 0, `${file} needs ${family}_${versions[family]}, newer than ${most}`);
+      }
+    }
+  },
+);

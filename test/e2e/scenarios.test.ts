@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import type { Frame } from "playwright-core";
-import { VSCode, REPO, positionOf, until, withVSCode, workspace } from "./vscode";
+import { VSCode, REPO, positionOf, until, vsixFiles, vsixPath, withVSCode, workspace } from "./vscode";
 
 const TIMEOUT = 240_000;
 /** How soon after "Stop Training" the run must have ended: the target is a few seconds (timings.json's stopMs
@@ -70,7 +70,10 @@ async function epochRows(frame: Frame): Promise<{ epoch: number; loss: number; c
 const runHeader = (frame: Frame) => frame.evaluate(() => (document.querySelector(".run-header") as HTMLElement | null)?.innerText ?? "");
 
 /** Runs folders (newest last) under the workspace's .unroll/runs. */
-function runsOnDisk(folder: string): { dir: string; info: { status: string; finalLoss?: number; name: string; error?: { message: string } } }[] {
+function runsOnDisk(folder: string): {
+  dir: string;
+  info: { status: string; finalLoss?: number; name: string; backend: string; backendName: string; error?: { message: string } };
+}[] {
   const root = path.join(folder, ".unroll", "runs");
   if (!fs.existsSync(root)) return [];
   return fs
@@ -218,7 +221,10 @@ test("2) a shape mismatch shows as a diagnostic at its line and disappears once 
 // 3) Train Model: the explorer beside the editor, a falling loss curve, "ohlol", the status bar
 
 test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, falling loss, "ohlol", status bar', { timeout: TIMEOUT }, async (t) => {
-  await withVSCode({ name: "s3-train", folder: workspace.copyExamples() }, async (vs) => {
+  const folder = workspace.copyExamples();
+  // The .vsix for this machine carries the native kernels (prebuilds/linux-x64/): then the run must use them.
+  const native = vsixFiles(vsixPath()).some((f) => /^extension\/prebuilds\/[^/]+\/unroll_native_\w+\.node$/.test(f));
+  await withVSCode({ name: "s3-train", folder }, async (vs) => {
     await vs.openFile("05b_hello_rnn.ts");
     const statusSeen = new Set<string>();
     let watching = true;
@@ -274,6 +280,17 @@ test('3) "Unroll: Train Model" on examples/05b_hello_rnn.ts: explorer beside, fa
       "the status bar shows the progress",
     );
     assert.ok(trainingShown, "Train Model shows the Training tab (the loss curve) by itself");
+    // With the .vsix's native kernels: the status bar names them, and the run recorded what ran.
+    const [run] = runsOnDisk(folder);
+    t.diagnostic(`${path.basename(vsixPath())}: ${native ? "with" : "without"} native kernels; run's backend: ${run.info.backend}`);
+    if (native) {
+      assert.ok(
+        statuses.some((s) => /Unroll wasm \+ native/.test(s)),
+        "the status bar shows the native kernels",
+      );
+      assert.equal(run.info.backendName, "wasm + native");
+      assert.match(run.info.backend, /\+ native kernels \(Eigen 3\.4\.\d+, (AVX512|AVX2|SSE2), \d+ threads?\)/);
+    }
   });
 });
 

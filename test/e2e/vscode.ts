@@ -30,11 +30,31 @@ const KEEP = process.env.UNROLL_E2E_KEEP === "1";
 /** Show the browser (needs a display): UNROLL_E2E_HEADED=1. */
 const HEADED = process.env.UNROLL_E2E_HEADED === "1";
 
-/** The packaged extension: UNROLL_VSIX, else unroll-<version>.vsix at the repository's root (`npm run package`). */
+/** This machine's target of `vsce package --target` (linux-x64), as prebuilds/ names its folder. */
+export const TARGET = `${process.platform}-${process.arch}`;
+
+/** A .vsix of `npm run package` at the repository's root: unroll-<version>-<target>.vsix, or untargeted. */
+export function packagedVsix(target?: string): string {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+  return path.join(REPO, `${name}-${version}${target ? `-${target}` : ""}.vsix`);
+}
+
+/** Whether this checkout built the native kernels for this machine (prebuilds/<target>/, npm run build:native):
+ *  then `npm run package` makes the targeted .vsix that carries them. */
+export const HAS_PREBUILDS = fs.existsSync(path.join(REPO, "prebuilds", TARGET));
+
+/** The packaged extension the sessions install: UNROLL_VSIX, else this machine's targeted .vsix (with the native
+ *  kernels) where the checkout has them, else the untargeted one. */
 export function vsixPath(): string {
   if (process.env.UNROLL_VSIX) return path.resolve(process.env.UNROLL_VSIX);
-  const { name, version } = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
-  return path.join(REPO, `${name}-${version}.vsix`);
+  return packagedVsix(HAS_PREBUILDS ? TARGET : undefined);
+}
+
+/** The files in a .vsix (extension/…), from its zip directory. */
+export function vsixFiles(vsix: string): string[] {
+  return execFileSync("unzip", ["-Z1", vsix], { encoding: "utf8", maxBuffer: 64 << 20 })
+    .split("\n")
+    .filter(Boolean);
 }
 
 /** The user settings every session starts with (a scenario adds its own). */
