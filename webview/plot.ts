@@ -1,8 +1,10 @@
 // Line charts on uPlot, themed from VS Code's colours. uPlot draws 100,000 points in a few milliseconds and
 // takes new data without rebuilding, which is what a live loss curve needs. Zoom: drag to select an x
-// range; double-click resets. A chart keeps its zoom while points arrive.
+// range; double-click resets. A chart keeps its zoom while points arrive. A long series (1,000,000 points) is drawn
+// downsampled to the x range in view (see downsample.ts), again on each zoom; the caller keeps the raw data.
 import uPlot from "uplot";
 import { currentTheme, onThemeChange, type Theme } from "./common";
+import { downsample, worthDownsampling } from "./downsample";
 import { clippedIndexes, formatNumber, logSafe, parseColor, quantileRange, type Value } from "./logic";
 
 export interface SeriesSpec {
@@ -15,6 +17,8 @@ export interface SeriesSpec {
   /** 0–1: a faint line under a smoothed one. */
   alpha?: number;
   points?: boolean;
+  /** false: points only, no line (raw values under a smoothed line). */
+  line?: boolean;
 }
 
 export interface PlotOptions {
@@ -34,6 +38,9 @@ export interface PlotOptions {
    *  (▲ above, ▼ below), and `onClipped` is told how many there are. */
   robust?: boolean;
   onClipped?: (count: number) => void;
+  /** Fixed ranges of the left and right axes (a score's [0, 1]); absent: from the data. */
+  yRange?: [number, number] | null;
+  y2Range?: [number, number] | null;
 }
 
 /** The quantiles the robust y range spans. */
@@ -80,9 +87,30 @@ export class LinePlot {
     if (!this.plot) return;
     const { min, max } = this.plot.scales.x;
     const zoomed = this.drawn !== null && min != null && max != null && (min > this.drawn[0] || max < this.drawn[1]);
-    this.plot.setData(this.prepared(), !zoomed);
+    this.rezooming = true; // the reset of the scales below is not a zoom
+    try {
+      this.plot.setData(this.prepared(zoomed ? [min!, max!] : undefined), !zoomed);
+    } finally {
+      this.rezooming = false;
+    }
     this.remember();
   }
+
+  /** A zoom (or its reset) on a downsampled chart: the rows of the new x range, downsampled again. */
+  private rezoom(u: uPlot): void {
+    const { min, max } = u.scales.x;
+    if (this.rezooming || min == null || max == null || !this.long) return;
+    this.rezooming = true;
+    try {
+      u.setData(this.prepared([min, max]), false);
+    } finally {
+      this.rezooming = false;
+    }
+  }
+
+  private rezooming = false;
+  /** Whether the data has too many rows to draw whole (so each zoom draws the rows of its range, downsampled). */
+  private long = false;
 
   private remember(): void {
     const xs = this.data[0];
@@ -106,16 +134,19 @@ export class LinePlot {
    * The data as uPlot takes it: one column per series (a missing one is a gap: series and data may change
    * in either order), and log scales get gaps where values are not positive.
    */
-  private prepared(): uPlot.AlignedData {
-    const { series, log, y2Log } = this.options;
-    const [x, ...columns] = this.data;
-    return [
-      x,
-      ...series.map((s, i) => {
-        const c = columns[i] ?? new Array<Value>(x.length).fill(null);
-        return (s.scale === "y2" ? y2Log : log) ? logSafe(c) : c;
-      }),
-    ];
+  private prepared(range?: [number, number]): uPlot.AlignedData {
+    const { series, log, y2Log, logX } = this.options;
+    const isLog = series.map((s) => !!(s.scale === "y2" ? y2Log : log));
+    // One pixel column per device pixel of the plotting area.
+    const width = Math.max(1, Math.round(this.plot?.bbox.width || this.container.clientWidth * uPlot.pxRatio));
+    const x0 = this.data[0];
+    const full: [number[], ...Value[][]] = [x0, ...series.map((_, i) => this.data[i + 1] ?? new Array<Value>(x0.length).fill(null))];
+    this.long = worthDownsampling(full, width);
+    const [x, ...columns] =
+      this.long && worthDownsampling(full, width, range?.[0], range?.[1])
+        ? downsample(full, { from: range?.[0], to: range?.[1], width, logX: logX && this.options.x !== "dates", logY: isLog })
+        : full;
+    return [x, ...columns.map((c, i) => (isLog[i] ? logSafe(c) : c))];
   }
 
   /** The left axis's values in view (series[0].idxs: the rows uPlot found for the x range being set). */
@@ -177,6 +208,7 @@ export class LinePlot {
 
   private build(): void {
     this.plot?.destroy();
+    this.plot = null;
     const width = this.container.clientWidth;
     if (width === 0) return;
     const t = currentTheme();
@@ -197,6 +229,7 @@ export class LinePlot {
       size: 56,
     });
     const hasY2 = o.series.some((s) => s.scale === "y2");
+    this.rezooming = true; // the first scales are no zoom
     this.plot = new uPlot(
       {
         width,
@@ -208,10 +241,14 @@ export class LinePlot {
           y: {
             ...(o.log ? { distr: 3 } : { auto: true }),
             ...(o.robust ? { range: (u: uPlot, min: number, max: number) => this.robustRange(u, min, max) } : {}),
+            ...(o.yRange && !o.log ? { auto: false, range: o.yRange } : {}),
           },
-          y2: o.y2Log ? { distr: 3 } : { auto: true },
+          y2: { ...(o.y2Log ? { distr: 3 } : { auto: true }), ...(o.y2Range && !o.y2Log ? { auto: false, range: o.y2Range } : {}) },
         },
-        ...(o.robust ? { hooks: { draw: [(u: uPlot) => this.markClipped(u)] } } : {}),
+        hooks: {
+          setScale: [(u: uPlot, key: string) => key === "x" && this.rezoom(u)],
+          ...(o.robust ? { draw: [(u: uPlot) => this.markClipped(u)] } : {}),
+        },
         axes: [
           // Steps and epochs are whole numbers; dates get uPlot's own labels.
           o.x === "dates"
@@ -230,6 +267,7 @@ export class LinePlot {
             ...(s.dash ? { dash: s.dash } : {}),
             spanGaps: true, // overlaid runs leave gaps at each other's x values
             points: { show: s.points ?? false, size: 5, fill: s.color(t) },
+            ...(s.line === false ? { paths: () => null } : {}),
             value: (_u, v) => (v == null ? "—" : formatNumber(v)),
           })),
         ],
@@ -237,6 +275,7 @@ export class LinePlot {
       this.prepared(),
       this.container,
     );
+    this.rezooming = false;
     this.remember();
   }
 }
