@@ -4,7 +4,7 @@
 // downsampled to the x range in view (see downsample.ts), again on each zoom; the caller keeps the raw data.
 import uPlot from "uplot";
 import { currentTheme, onThemeChange, type Theme } from "./common";
-import { downsample, worthDownsampling } from "./downsample";
+import { Downsampler, worthDownsampling } from "./downsample";
 import { clippedIndexes, formatNumber, logSafe, parseColor, quantileRange, type Value } from "./logic";
 
 export interface SeriesSpec {
@@ -84,6 +84,7 @@ export class LinePlot {
   /** New data: [x, ...one column per series]. A zoomed-in chart stays zoomed. */
   setData(data: [number[], ...Value[][]]): void {
     this.data = data;
+    this.downsampler = null;
     if (!this.plot) return;
     const { min, max } = this.plot.scales.x;
     const zoomed = this.drawn !== null && min != null && max != null && (min > this.drawn[0] || max < this.drawn[1]);
@@ -109,6 +110,8 @@ export class LinePlot {
   }
 
   private rezooming = false;
+  /** The data made ready for drawing at any zoom (built on the first draw of long data, kept until new data). */
+  private downsampler: Downsampler | null = null;
   /** Whether the data has too many rows to draw whole (so each zoom draws the rows of its range, downsampled). */
   private long = false;
 
@@ -120,6 +123,7 @@ export class LinePlot {
   /** Rebuilds with other series or another y scale (linear/log). */
   configure(patch: Partial<PlotOptions>): void {
     this.options = { ...this.options, ...patch };
+    this.downsampler = null; // other series or log scales
     if (this.plot) this.build();
   }
 
@@ -142,10 +146,12 @@ export class LinePlot {
     const x0 = this.data[0];
     const full: [number[], ...Value[][]] = [x0, ...series.map((_, i) => this.data[i + 1] ?? new Array<Value>(x0.length).fill(null))];
     this.long = worthDownsampling(full, width);
-    const [x, ...columns] =
-      this.long && worthDownsampling(full, width, range?.[0], range?.[1])
-        ? downsample(full, { from: range?.[0], to: range?.[1], width, logX: logX && this.options.x !== "dates", logY: isLog })
-        : full;
+    let x = full[0];
+    let columns = full.slice(1) as Value[][];
+    if (this.long && worthDownsampling(full, width, range?.[0], range?.[1])) {
+      this.downsampler ??= new Downsampler(full, isLog);
+      [x, ...columns] = this.downsampler.view({ from: range?.[0], to: range?.[1], width, logX: logX && this.options.x !== "dates" });
+    }
     return [x, ...columns.map((c, i) => (isLog[i] ? logSafe(c) : c))];
   }
 
