@@ -54,6 +54,7 @@ export class Runs implements vscode.Disposable {
       this.view.onMessage((m) => this.onMessage(m)),
       this.table,
       this.table.onMessage((m) => this.onMessage(m)),
+      this.table.registerSerializer(() => void this.refresh()),
       watcher,
       watcher.onDidCreate(changed),
       watcher.onDidChange(changed),
