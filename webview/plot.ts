@@ -88,32 +88,61 @@ export class LinePlot {
     if (!this.plot) return;
     const { min, max } = this.plot.scales.x;
     const zoomed = this.drawn !== null && min != null && max != null && (min > this.drawn[0] || max < this.drawn[1]);
-    this.rezooming = true; // the reset of the scales below is not a zoom
-    try {
-      this.plot.setData(this.prepared(zoomed ? [min!, max!] : undefined), !zoomed);
-    } finally {
-      this.rezooming = false;
-    }
+    if (zoomed) this.draw(this.plot, [min!, max!]);
+    else this.draw(this.plot);
     this.remember();
   }
 
-  /** A zoom (or its reset) on a downsampled chart: the rows of the new x range, downsampled again. */
+  /** Shows the x range [min, max] (null: all the data), as a drag across the chart (or a double-click) does. */
+  zoom(range: [number, number] | null): void {
+    const u = this.plot;
+    if (!u) return;
+    if (range && !(range[1] > range[0])) return;
+    if (this.long) return this.draw(u, range ?? undefined);
+    if (range) u.setScale("x", { min: range[0], max: range[1] });
+    else u.setData(u.data, true);
+  }
+
+  private zoomToSelection(u: uPlot): void {
+    const { left, width } = u.select;
+    if (width < 2) return;
+    const range: [number, number] = [u.posToVal(left, "x"), u.posToVal(left + width, "x")];
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    this.zoom(range);
+  }
+
+  /** A zoom (or its reset) on a chart of long data set elsewhere: the rows of the new x range, downsampled again. */
   private rezoom(u: uPlot): void {
     const { min, max } = u.scales.x;
     if (this.rezooming || min == null || max == null || !this.long) return;
+    if (this.viewed && this.viewed[0] === min && this.viewed[1] === max) return; // drawn for this range already
+    this.draw(u, [min, max]);
+  }
+
+  /**
+   * Gives uPlot the rows to draw: of `range` (the x range kept), or of all the data (the x range reset to it). After
+   * new rows with the range kept, the range is set again: uPlot finds the rows in view only when a scale is set.
+   */
+  private draw(u: uPlot, range?: [number, number]): void {
     this.rezooming = true;
     try {
-      u.setData(this.prepared([min, max]), false);
+      const data = this.prepared(range);
+      const xs = data[0];
+      this.viewed = range ?? (xs.length ? [xs[0], xs[xs.length - 1]] : null);
+      u.setData(data, !range);
+      if (range) u.setScale("x", { min: range[0], max: range[1] });
     } finally {
       this.rezooming = false;
     }
   }
 
   private rezooming = false;
-  /** The data made ready for drawing at any zoom (built on the first draw of long data, kept until new data). */
-  private downsampler: Downsampler | null = null;
+  /** The x range the data given to uPlot was made for. */
+  private viewed: [number, number] | null = null;
   /** Whether the data has too many rows to draw whole (so each zoom draws the rows of its range, downsampled). */
   private long = false;
+  /** The data made ready for drawing at any zoom (built on the first draw of long data, kept until new data). */
+  private downsampler: Downsampler | null = null;
 
   private remember(): void {
     const xs = this.data[0];
@@ -240,7 +269,13 @@ export class LinePlot {
       {
         width,
         height: o.height,
-        cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+        // A drag zooms and a double-click resets through zoom(): new rows and the new range reach uPlot together, so
+        // a long chart is drawn once per zoom, not first with the rows of the range before.
+        cursor: {
+          drag: { x: true, y: false, setScale: false },
+          points: { size: 6 },
+          bind: { dblclick: () => () => (this.zoom(null), null) },
+        },
         legend: { live: true },
         scales: {
           x: { time: o.x === "dates", ...(o.logX && o.x !== "dates" ? { distr: 3 } : {}) },
@@ -252,7 +287,9 @@ export class LinePlot {
           y2: { ...(o.y2Log ? { distr: 3 } : { auto: true }), ...(o.y2Range && !o.y2Log ? { auto: false, range: o.y2Range } : {}) },
         },
         hooks: {
-          setScale: [(u: uPlot, key: string) => key === "x" && this.rezoom(u)],
+          setSelect: [(u: uPlot) => this.zoomToSelection(u)],
+          // After uPlot's commit, not inside it: a scale set within its setScale hook is dropped when the commit ends.
+          setScale: [(u: uPlot, key: string) => key === "x" && queueMicrotask(() => this.rezoom(u))],
           ...(o.robust ? { draw: [(u: uPlot) => this.markClipped(u)] } : {}),
         },
         axes: [
@@ -282,6 +319,8 @@ export class LinePlot {
       this.container,
     );
     this.rezooming = false;
+    const xs = this.plot.data[0];
+    this.viewed = xs.length ? [xs[0], xs[xs.length - 1]] : null;
     this.remember();
   }
 }
