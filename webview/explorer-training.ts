@@ -433,7 +433,8 @@ export class TrainingTab {
     shown.forEach((s, i) => {
       const color = (theme: Theme) => (i === 0 ? theme.blue : runColor(i - 1, theme.dark));
       const scale = plan.sides[i];
-      const label = `${s.name} (${scale === "y" ? t("left axis") : t("right axis")})`;
+      // With two axes, the legend says which one each series is read on.
+      const label = plan.units.y2 ? `${s.name} (${scale === "y" ? t("left axis") : t("right axis")})` : s.name;
       series.push({ label, color, scale, points: true, ...(w > 0 ? { line: false, alpha: 0.5 } : {}) });
       columns.push([...s.values]);
       if (w > 0) {
