@@ -59,6 +59,8 @@ for (const [name, entry] of Object.entries(children)) {
 // esbuild stays external in the tests too: its JavaScript API cannot be bundled (trace.test.ts compiles model files).
 if (args.has("--tests")) builds.push({ ...node, external: [...external, "esbuild", "typescript", "eslint"], entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
 if (args.has("--bench")) builds.push({ ...node, entryPoints: tsFiles("bench"), outdir: "out/bench" });
+// The page bench/chart.ts opens in Chromium: the webviews' chart, for the browser.
+if (args.has("--bench")) builds.push({ bundle: true, platform: "browser", format: "iife", target: "es2022", logLevel: "warning", entryPoints: { "chart-page": "bench/chart-page/page.ts" }, outdir: "out/bench" });
 if (args.has("--examples")) builds.push({ ...node, entryPoints: tsFiles("examples"), outdir: "out/examples" });
 
 // ==== Packaging and end-to-end tests (owner: the e2e harness; see test/e2e/README.md) ======================

@@ -391,6 +391,9 @@ export type ToCheckpoint = { type: "checkpoint"; view: CheckpointView };
 /** The checkpoint viewer → host. */
 export type FromCheckpoint = { type: "ready" };
 
+/** How many runs a "select" message may name: no cap a user meets (1,000 runs compare), a bound on a hostile message. */
+export const MAX_COMPARED = 10_000;
+
 type Message = Record<string, unknown>;
 const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 500;
 const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
@@ -405,7 +408,7 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable[
   reveal: (m) => only(m, 3) && isLine(m.line) && isLine(m.column),
   openRun: (m) => only(m, 2) && isDir(m.dir),
   deleteRun: (m) => only(m, 2) && isDir(m.dir),
-  select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= 50 && m.dirs.every(isDir),
+  select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= MAX_COMPARED && m.dirs.every(isDir),
   exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
   exportCsv: (m) => only(m, 3) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
 };

@@ -4,7 +4,23 @@
 import type { FromExplorer, RunDetail } from "../src/protocol";
 import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
 import { language, t } from "./l10n";
-import { CurveTable, emaSmooth, emaStep, formatCount, formatNumber, metricNames, nextX, runCsv, stepAxis, type Value, type XAxis } from "./logic";
+import { planAxes, type MetricSeries } from "./chart-axes";
+import {
+  CurveTable,
+  emaSmooth,
+  emaSmoothAt,
+  emaState,
+  emaStep,
+  formatCount,
+  formatNumber,
+  metricNames,
+  nextX,
+  runColor,
+  runCsv,
+  stepAxis,
+  type Value,
+  type XAxis,
+} from "./logic";
 import { GRADIENTS_ID, GradientSection } from "./explorer-gradients";
 import { LinePlot, type PlotOptions, type SeriesSpec } from "./plot";
 
@@ -15,6 +31,8 @@ export interface TrainingUi {
   xAxis: XAxis;
   logX: boolean;
   robustY: boolean;
+  /** The series of the per-epoch chart the user unticked ("epoch loss", metric names): new metrics show by default. */
+  hiddenMetrics: string[];
 }
 
 /** The x axes of the loss chart; names and titles as functions, so that they are read in the page's language. */
@@ -25,8 +43,6 @@ const X_AXES: { axis: XAxis; label: () => string; title: () => string }[] = [
   { axis: "wall", label: () => t("time"), title: () => t("The wall clock") },
 ];
 
-/** Colours for overlaid runs, cycling. */
-const COMPARE_COLORS: ((t: Theme) => string)[] = [(t) => t.orange, (t) => t.purple, (t) => t.green, (t) => t.yellow, (t) => t.red];
 const MAX_EPOCH_ROWS = 200;
 
 /**
@@ -57,7 +73,7 @@ export class TrainingTab {
   private backend = "";
   private table = new CurveTable(3);
   /** The running average of the loss and the x of the run's last step, extended by each live step. */
-  private ema = { last: 0, n: 0 };
+  private ema = emaState();
   private lastX: number | undefined;
   private dirty = false;
 
@@ -174,7 +190,7 @@ export class TrainingTab {
       { label: t("loss"), color: (theme) => theme.blue, alpha: this.ui.smoothing > 0 ? 0.3 : 1, width: 1 },
       { label: t("smoothed ({0})", this.ui.smoothing.toFixed(2)), color: (theme) => theme.blue, width: 2 },
       { label: "lr", color: (theme) => theme.muted, scale: "y2", width: 1, dash: [4, 3] },
-      ...this.overlays().map((r, i): SeriesSpec => ({ label: r.summary.info.id, color: COMPARE_COLORS[i % COMPARE_COLORS.length], width: 1.5, dash: [6, 3] })),
+      ...this.overlays().map((r, i): SeriesSpec => ({ label: r.summary.info.id, color: (theme) => runColor(i, theme.dark), width: 1.5, dash: [6, 3] })),
     ];
   }
 
@@ -196,7 +212,7 @@ export class TrainingTab {
     });
     const w = this.ui.smoothing;
     const cols = this.table.columns;
-    this.ema = { last: 0, n: 0 };
+    this.ema = emaState();
     cols[SMOOTH] = cols[RAW].map((v) => emaStep(this.ema, v, w));
     overlays.forEach((_, c) => (cols[compareRaw(c) + 1] = emaSmooth(cols[compareRaw(c)], w)));
     this.lossPlot.setData(this.plotData());
@@ -259,6 +275,7 @@ export class TrainingTab {
         pending = false;
         this.lossPlot.configure({ series: this.lossSeries() });
         this.rebuildCurves();
+        this.renderMetricsChart();
       });
     });
     const log = h("vscode-checkbox", { label: t("Log scale"), checked: this.ui.logY, title: t("Loss on a logarithmic axis") });
@@ -383,27 +400,75 @@ export class TrainingTab {
     );
   }
 
-  /** A chart of the numeric metrics per epoch (with the epoch's mean loss), when the run reports any. */
+  /** The series the per-epoch chart can show: the epoch's mean loss and each numeric metric (null where an epoch lacks it). */
+  private epochSeries(): MetricSeries[] {
+    const epochs = this.run?.epochs ?? [];
+    const value = (v: unknown): Value => (typeof v === "number" ? v : null);
+    return [
+      { name: t("epoch loss"), values: epochs.map((e) => e.loss) },
+      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(e.metrics[m])) })),
+    ];
+  }
+
+  /**
+   * Loss and metrics per epoch on one chart, the ones ticked above it: a metric of another unit than the first series
+   * (an accuracy beside a loss) goes on the right axis, and the legend says which axis each series is read on. With
+   * smoothing, each series is a smoothed line over its raw points.
+   */
   private renderMetricsChart(): void {
     const epochs = this.run?.epochs ?? [];
-    const { numeric } = metricNames(epochs);
-    if (numeric.length === 0) {
+    const all = this.epochSeries();
+    if (all.length < 2) {
       this.metricsPlot?.destroy();
       this.metricsPlot = null;
       fill(this.metricsBox);
       return;
     }
-    const colors: ((t: Theme) => string)[] = [(t) => t.green, (t) => t.orange, (t) => t.purple, (t) => t.yellow, (t) => t.red];
-    const series: SeriesSpec[] = [
-      { label: t("epoch loss"), color: (theme) => theme.blue, points: true },
-      ...numeric.map((m, i): SeriesSpec => ({ label: m, color: colors[i % colors.length], scale: "y2", points: true })),
-    ];
+    const shown = all.filter((s) => !this.ui.hiddenMetrics.includes(s.name));
+    const plan = planAxes(shown);
+    const w = this.ui.smoothing;
+    const xs = epochs.map((e) => e.epoch);
+    const series: SeriesSpec[] = [];
+    const columns: Value[][] = [];
+    shown.forEach((s, i) => {
+      const color = (theme: Theme) => (i === 0 ? theme.blue : runColor(i - 1, theme.dark));
+      const scale = plan.sides[i];
+      // With two axes, the legend says which one each series is read on.
+      const label = plan.units.y2 ? `${s.name} (${scale === "y" ? t("left axis") : t("right axis")})` : s.name;
+      series.push({ label, color, scale, points: true, ...(w > 0 ? { line: false, alpha: 0.5 } : {}) });
+      columns.push([...s.values]);
+      if (w > 0) {
+        series.push({ label: t("{0} smoothed", s.name), color, scale, width: 2 });
+        columns.push(emaSmoothAt(xs, s.values, w));
+      }
+    });
+    const axes = { yLabel: plan.names.y.join(", "), y2Label: plan.names.y2.join(", "), yRange: plan.ranges.y, y2Range: plan.ranges.y2 };
     if (!this.metricsPlot) {
       const box = h("div");
-      fill(this.metricsBox, h("h3", {}, t("Metrics per epoch")), box);
-      this.metricsPlot = new LinePlot(box, { series, xLabel: t("epoch"), yLabel: t("loss"), y2Label: numeric.join(", "), height: 200 });
-    } else this.metricsPlot.configure({ series, y2Label: numeric.join(", ") });
-    this.metricsPlot.setData([epochs.map((e) => e.epoch), epochs.map((e) => e.loss), ...numeric.map((m) => epochs.map((e) => e.metrics[m] as number))]);
+      fill(this.metricsBox, h("h3", {}, t("Metrics per epoch")), this.metricsPicker, box);
+      this.metricsPlot = new LinePlot(box, { series, xLabel: t("epoch"), ...axes, height: 220 });
+    } else this.metricsPlot.configure({ series, ...axes });
+    this.renderMetricsPicker(all);
+    this.metricsPlot.setData([xs, ...columns]);
+  }
+
+  private readonly metricsPicker = h("div", { class: "toolbar metrics-picker" });
+
+  /** One checkbox per series of the per-epoch chart. */
+  private renderMetricsPicker(all: MetricSeries[]): void {
+    const hidden = this.ui.hiddenMetrics;
+    fill(
+      this.metricsPicker,
+      ...all.map((s) => {
+        const box = h("vscode-checkbox", { label: s.name, checked: !hidden.includes(s.name), title: t("Show {0} on the chart", s.name) });
+        box.addEventListener("change", () => {
+          this.ui.hiddenMetrics = box.checked ? hidden.filter((n) => n !== s.name) : [...hidden, s.name];
+          this.saveUi({ hiddenMetrics: this.ui.hiddenMetrics });
+          this.renderMetricsChart();
+        });
+        return box;
+      }),
+    );
   }
 
   private renderEpochs(): void {

@@ -26,6 +26,7 @@ interface UiState {
   xAxis: XAxis;
   logX: boolean;
   robustY: boolean;
+  hiddenMetrics: string[];
   shapesSelection?: string;
   dynamicsLayer?: string;
 }
@@ -38,7 +39,10 @@ const TABS = [
 ] as const;
 
 // Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
-const vscode = connect<UiState, ToExplorer, FromExplorer>({ tab: 0, smoothing: 0.6, logY: false, xAxis: "step", logX: false, robustY: false }, onMessage);
+const vscode = connect<UiState, ToExplorer, FromExplorer>(
+  { tab: 0, smoothing: 0.6, logY: false, xAxis: "step", logX: false, robustY: false, hiddenMetrics: [] },
+  onMessage,
+);
 // The host writes the file into the page; keeping it in the state is what lets VS Code restore the panel.
 const file = document.body.dataset.file || vscode.state.file;
 if (file) vscode.save({ file });

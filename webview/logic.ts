@@ -26,25 +26,7 @@ export { formatShape };
 /** 12,345 */
 export const formatCount = (n: number, locale = "en-US") => n.toLocaleString(locale);
 
-/**
- * Exponential moving average with TensorBoard's debiasing (so the first points are not pulled toward 0).
- * `weight` in [0, 1): 0 is no smoothing. Gaps (null, NaN, ±∞) stay gaps and do not disturb the average.
- */
-export function emaSmooth(values: readonly Value[], weight: number): Value[] {
-  const w = Math.min(Math.max(weight, 0), 0.999);
-  const out: Value[] = new Array(values.length);
-  const state = { last: 0, n: 0 };
-  for (let i = 0; i < values.length; i++) out[i] = emaStep(state, values[i], w);
-  return out;
-}
-
-/** One step of `emaSmooth`, for appending points one at a time. */
-export function emaStep(state: { last: number; n: number }, v: Value, weight: number): Value {
-  if (v === null || !Number.isFinite(v)) return null;
-  state.last = state.last * weight + (1 - weight) * v;
-  state.n++;
-  return state.last / (1 - Math.pow(weight, state.n));
-}
+export { emaSmooth, emaState, emaStep, emaSmoothAt, type EmaState } from "./smoothing";
 
 /** Values for a log axis: what is not positive and finite becomes a gap (null) instead of breaking the scale. */
 export function logSafe(values: readonly Value[]): Value[] {
@@ -293,6 +275,21 @@ export function parseColor(css: string): Rgb | null {
   m = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/.exec(s);
   if (m) return [m[1], m[2], m[3]].map((c) => Math.round(Math.min(255, Number(c)))) as Rgb;
   return null;
+}
+
+/** The golden angle in degrees: successive hues this far apart never repeat and stay far from every hue before. */
+const GOLDEN_ANGLE = 180 * (3 - Math.sqrt(5));
+
+/**
+ * The colour of the i-th compared run, distinct for any number of runs: hues a golden angle apart (from orange, so the
+ * run shown stays the theme's blue), lightness in three tiers so that neighbours in hue also differ in lightness, lighter
+ * on a dark background.
+ */
+export function runColor(i: number, dark: boolean): string {
+  const hue = (30 + i * GOLDEN_ANGLE) % 360;
+  const tier = i % 3;
+  const lightness = (dark ? 68 : 40) + (tier - 1) * 8;
+  return `hsl(${hue.toFixed(1)}, ${tier === 2 ? 60 : 80}%, ${lightness}%)`;
 }
 
 /** Relative luminance in [0, 1] (sRGB), to tell a dark theme's background from a light one's. */

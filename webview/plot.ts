@@ -1,8 +1,10 @@
 // Line charts on uPlot, themed from VS Code's colours. uPlot draws 100,000 points in a few milliseconds and
 // takes new data without rebuilding, which is what a live loss curve needs. Zoom: drag to select an x
-// range; double-click resets. A chart keeps its zoom while points arrive.
+// range; double-click resets. A chart keeps its zoom while points arrive. A long series (1,000,000 points) is drawn
+// downsampled to the x range in view (see downsample.ts), again on each zoom; the caller keeps the raw data.
 import uPlot from "uplot";
 import { currentTheme, onThemeChange, type Theme } from "./common";
+import { Downsampler, worthDownsampling } from "./downsample";
 import { clippedIndexes, formatNumber, logSafe, parseColor, quantileRange, type Value } from "./logic";
 
 export interface SeriesSpec {
@@ -15,6 +17,8 @@ export interface SeriesSpec {
   /** 0–1: a faint line under a smoothed one. */
   alpha?: number;
   points?: boolean;
+  /** false: points only, no line (raw values under a smoothed line). */
+  line?: boolean;
 }
 
 export interface PlotOptions {
@@ -34,6 +38,9 @@ export interface PlotOptions {
    *  (▲ above, ▼ below), and `onClipped` is told how many there are. */
   robust?: boolean;
   onClipped?: (count: number) => void;
+  /** Fixed ranges of the left and right axes (a score's [0, 1]); absent: from the data. */
+  yRange?: [number, number] | null;
+  y2Range?: [number, number] | null;
 }
 
 /** The quantiles the robust y range spans. */
@@ -77,12 +84,65 @@ export class LinePlot {
   /** New data: [x, ...one column per series]. A zoomed-in chart stays zoomed. */
   setData(data: [number[], ...Value[][]]): void {
     this.data = data;
+    this.downsampler = null;
     if (!this.plot) return;
     const { min, max } = this.plot.scales.x;
     const zoomed = this.drawn !== null && min != null && max != null && (min > this.drawn[0] || max < this.drawn[1]);
-    this.plot.setData(this.prepared(), !zoomed);
+    if (zoomed) this.draw(this.plot, [min!, max!]);
+    else this.draw(this.plot);
     this.remember();
   }
+
+  /** Shows the x range [min, max] (null: all the data), as a drag across the chart (or a double-click) does. */
+  zoom(range: [number, number] | null): void {
+    const u = this.plot;
+    if (!u) return;
+    if (range && !(range[1] > range[0])) return;
+    if (this.long) return this.draw(u, range ?? undefined);
+    if (range) u.setScale("x", { min: range[0], max: range[1] });
+    else u.setData(u.data, true);
+  }
+
+  private zoomToSelection(u: uPlot): void {
+    const { left, width } = u.select;
+    if (width < 2) return;
+    const range: [number, number] = [u.posToVal(left, "x"), u.posToVal(left + width, "x")];
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    this.zoom(range);
+  }
+
+  /** A zoom (or its reset) on a chart of long data set elsewhere: the rows of the new x range, downsampled again. */
+  private rezoom(u: uPlot): void {
+    const { min, max } = u.scales.x;
+    if (this.rezooming || min == null || max == null || !this.long) return;
+    if (this.viewed && this.viewed[0] === min && this.viewed[1] === max) return; // drawn for this range already
+    this.draw(u, [min, max]);
+  }
+
+  /**
+   * Gives uPlot the rows to draw: of `range` (the x range kept), or of all the data (the x range reset to it). After
+   * new rows with the range kept, the range is set again: uPlot finds the rows in view only when a scale is set.
+   */
+  private draw(u: uPlot, range?: [number, number]): void {
+    this.rezooming = true;
+    try {
+      const data = this.prepared(range);
+      const xs = data[0];
+      this.viewed = range ?? (xs.length ? [xs[0], xs[xs.length - 1]] : null);
+      u.setData(data, !range);
+      if (range) u.setScale("x", { min: range[0], max: range[1] });
+    } finally {
+      this.rezooming = false;
+    }
+  }
+
+  private rezooming = false;
+  /** The x range the data given to uPlot was made for. */
+  private viewed: [number, number] | null = null;
+  /** Whether the data has too many rows to draw whole (so each zoom draws the rows of its range, downsampled). */
+  private long = false;
+  /** The data made ready for drawing at any zoom (built on the first draw of long data, kept until new data). */
+  private downsampler: Downsampler | null = null;
 
   private remember(): void {
     const xs = this.data[0];
@@ -92,6 +152,7 @@ export class LinePlot {
   /** Rebuilds with other series or another y scale (linear/log). */
   configure(patch: Partial<PlotOptions>): void {
     this.options = { ...this.options, ...patch };
+    this.downsampler = null; // other series or log scales
     if (this.plot) this.build();
   }
 
@@ -106,16 +167,21 @@ export class LinePlot {
    * The data as uPlot takes it: one column per series (a missing one is a gap: series and data may change
    * in either order), and log scales get gaps where values are not positive.
    */
-  private prepared(): uPlot.AlignedData {
-    const { series, log, y2Log } = this.options;
-    const [x, ...columns] = this.data;
-    return [
-      x,
-      ...series.map((s, i) => {
-        const c = columns[i] ?? new Array<Value>(x.length).fill(null);
-        return (s.scale === "y2" ? y2Log : log) ? logSafe(c) : c;
-      }),
-    ];
+  private prepared(range?: [number, number]): uPlot.AlignedData {
+    const { series, log, y2Log, logX } = this.options;
+    const isLog = series.map((s) => !!(s.scale === "y2" ? y2Log : log));
+    // One pixel column per device pixel of the plotting area.
+    const width = Math.max(1, Math.round(this.plot?.bbox.width || this.container.clientWidth * uPlot.pxRatio));
+    const x0 = this.data[0];
+    const full: [number[], ...Value[][]] = [x0, ...series.map((_, i) => this.data[i + 1] ?? new Array<Value>(x0.length).fill(null))];
+    this.long = worthDownsampling(full, width);
+    let x = full[0];
+    let columns = full.slice(1) as Value[][];
+    if (this.long && worthDownsampling(full, width, range?.[0], range?.[1])) {
+      this.downsampler ??= new Downsampler(full, isLog);
+      [x, ...columns] = this.downsampler.view({ from: range?.[0], to: range?.[1], width, logX: logX && this.options.x !== "dates" });
+    }
+    return [x, ...columns.map((c, i) => (isLog[i] ? logSafe(c) : c))];
   }
 
   /** The left axis's values in view (series[0].idxs: the rows uPlot found for the x range being set). */
@@ -177,6 +243,7 @@ export class LinePlot {
 
   private build(): void {
     this.plot?.destroy();
+    this.plot = null;
     const width = this.container.clientWidth;
     if (width === 0) return;
     const t = currentTheme();
@@ -197,21 +264,34 @@ export class LinePlot {
       size: 56,
     });
     const hasY2 = o.series.some((s) => s.scale === "y2");
+    this.rezooming = true; // the first scales are no zoom
     this.plot = new uPlot(
       {
         width,
         height: o.height,
-        cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+        // A drag zooms and a double-click resets through zoom(): new rows and the new range reach uPlot together, so
+        // a long chart is drawn once per zoom, not first with the rows of the range before.
+        cursor: {
+          drag: { x: true, y: false, setScale: false },
+          points: { size: 6 },
+          bind: { dblclick: () => () => (this.zoom(null), null) },
+        },
         legend: { live: true },
         scales: {
           x: { time: o.x === "dates", ...(o.logX && o.x !== "dates" ? { distr: 3 } : {}) },
           y: {
             ...(o.log ? { distr: 3 } : { auto: true }),
             ...(o.robust ? { range: (u: uPlot, min: number, max: number) => this.robustRange(u, min, max) } : {}),
+            ...(o.yRange && !o.log ? { auto: false, range: o.yRange } : {}),
           },
-          y2: o.y2Log ? { distr: 3 } : { auto: true },
+          y2: { ...(o.y2Log ? { distr: 3 } : { auto: true }), ...(o.y2Range && !o.y2Log ? { auto: false, range: o.y2Range } : {}) },
         },
-        ...(o.robust ? { hooks: { draw: [(u: uPlot) => this.markClipped(u)] } } : {}),
+        hooks: {
+          setSelect: [(u: uPlot) => this.zoomToSelection(u)],
+          // After uPlot's commit, not inside it: a scale set within its setScale hook is dropped when the commit ends.
+          setScale: [(u: uPlot, key: string) => key === "x" && queueMicrotask(() => this.rezoom(u))],
+          ...(o.robust ? { draw: [(u: uPlot) => this.markClipped(u)] } : {}),
+        },
         axes: [
           // Steps and epochs are whole numbers; dates get uPlot's own labels.
           o.x === "dates"
@@ -230,6 +310,7 @@ export class LinePlot {
             ...(s.dash ? { dash: s.dash } : {}),
             spanGaps: true, // overlaid runs leave gaps at each other's x values
             points: { show: s.points ?? false, size: 5, fill: s.color(t) },
+            ...(s.line === false ? { paths: () => null } : {}),
             value: (_u, v) => (v == null ? "—" : formatNumber(v)),
           })),
         ],
@@ -237,6 +318,9 @@ export class LinePlot {
       this.prepared(),
       this.container,
     );
+    this.rezooming = false;
+    const xs = this.plot.data[0];
+    this.viewed = xs.length ? [xs[0], xs[xs.length - 1]] : null;
     this.remember();
   }
 }

@@ -4,7 +4,7 @@
 // the explorer (the same ticks as the Runs view); Export CSV saves what is shown. Rows are drawn only where the
 // table is scrolled to, so that 1,000 runs scroll smoothly. Below: one column against another for the runs ticked.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import type { FromRunsTable, TableRun, ToRunsTable } from "../src/protocol";
+import { MAX_COMPARED, type FromRunsTable, type TableRun, type ToRunsTable } from "../src/protocol";
 import { connect, drawOn, fill, h, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./logic";
@@ -33,8 +33,6 @@ interface State {
   logX: boolean;
 }
 
-/** The host accepts at most this many runs to compare at once (see protocol.ts). */
-const MAX_SELECTED = 50;
 const GROUP_TITLES: Record<Column["group"], () => string> = {
   run: () => t("Run"),
   hparam: () => t("Hyperparameters"),
@@ -231,9 +229,9 @@ function rowOf(row: Row): HTMLElement {
 function toggle(dir: string, on: boolean): void {
   if (on) selected.add(dir);
   else selected.delete(dir);
-  if (selected.size > MAX_SELECTED) {
+  if (selected.size > MAX_COMPARED) {
     selected.delete(dir);
-    count.textContent = t("At most {0} runs can be overlaid at once.", MAX_SELECTED);
+    count.textContent = t("At most {0} runs can be overlaid at once.", MAX_COMPARED);
     renderBody();
     return;
   }

@@ -1,9 +1,11 @@
-// `unroll runs [folder]`: the stored training runs, newest first.
+// `unroll runs [folder] [--json]`: the stored training runs, newest first: status, the hyperparameters that differ
+// between them (those the same in all in one line under the table), the final loss and metrics, and the best value of
+// each with its epoch. `--json`: the same as one JSON array, every hyperparameter included.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { printable } from "../runner/run-file";
 import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
-import type { RunSummary } from "../protocol";
+import type { BestMetric, Hyperparameters, RunSummary } from "../protocol";
 import { EXIT, type Command } from "./args";
 import { formatMetrics } from "./train";
 
@@ -26,37 +28,101 @@ export function table(rows: string[][]): string {
     .join("\n");
 }
 
+/** A number as the table prints it: 4 significant digits. */
+const number = (v: number) => String(Number(v.toPrecision(4)));
+const cell = (v: number | string | boolean | undefined) => (v === undefined ? "-" : typeof v === "number" ? number(v) : String(v));
+
+/** The hyperparameters (in first-seen order) whose values differ between the runs, and those every run has alike. */
+export function splitHparams(runs: readonly RunSummary[]): { varying: string[]; same: [string, number | string | boolean][] } {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.info.hparams ?? {})))];
+  const varying: string[] = [];
+  const same: [string, number | string | boolean][] = [];
+  for (const key of keys) {
+    const values = runs.map((r) => r.info.hparams?.[key]);
+    if (runs.length > 1 && values.every((v) => v !== undefined && v === values[0])) same.push([key, values[0]!]);
+    else varying.push(key);
+  }
+  return { varying, same };
+}
+
+/** "loss 0.25@3  accuracy 0.9@3": each metric's best value and the epoch it was reached at. */
+export function formatBest(best: Record<string, BestMetric> | undefined): string {
+  return Object.entries(best ?? {})
+    .map(([name, b]) => `${name} ${number(b.value)}@${b.epoch}`)
+    .join("  ");
+}
+
 /** A run's cells; whatever run.json holds (a name or a path with escape sequences) reaches the terminal escaped. */
-function row({ info, lossCurve, damaged }: RunSummary): string[] {
+function row({ info, lossCurve, damaged }: RunSummary, hparams: string[], showBest: boolean): string[] {
   // An interrupted run may have no finished epoch: its latest steps stand in.
   const loss = info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1];
   return [
     info.id,
     damaged ? `${info.status} (damaged)` : info.status,
     `${info.epoch ?? 0}/${info.config.epochs}`,
+    ...hparams.map((key) => cell(info.hparams?.[key])),
     loss === undefined ? "-" : loss.toFixed(4),
     formatMetrics(info.finalMetrics) || "-",
+    ...(showBest ? [formatBest(info.best) || "-"] : []),
     (info.file && path.relative(process.cwd(), info.file)) || info.file || "-",
   ].map(printable);
 }
 
+/** The runs as `--json` prints them: one object per run, newest first. */
+export function runsJson(runs: readonly RunSummary[]): object[] {
+  return runs.map(({ info, dir, damaged, lossCurve }) => ({
+    id: info.id,
+    dir,
+    status: info.status,
+    file: info.file,
+    startedAt: info.startedAt,
+    ...(info.endedAt ? { endedAt: info.endedAt } : {}),
+    epoch: info.epoch ?? 0,
+    epochs: info.config.epochs,
+    hparams: info.hparams ?? ({} as Hyperparameters),
+    final: { loss: info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1] ?? null, ...(info.finalMetrics ?? {}) },
+    best: info.best ?? {},
+    ...(damaged ? { damaged } : {}),
+  }));
+}
+
+/** The table for people: hyperparameter columns only for those that differ, a BEST column when runs record it. */
+function printTable(runs: RunSummary[]): void {
+  const { varying, same } = splitHparams(runs);
+  const showBest = runs.some((r) => r.info.best && Object.keys(r.info.best).length);
+  const header = ["ID", "STATUS", "EPOCHS", ...varying, "LOSS", "METRICS", ...(showBest ? ["BEST"] : []), "FILE"].map(printable);
+  console.log(table([header, ...runs.map((r) => row(r, varying, showBest))]));
+  if (same.length) console.log(printable(`same in all: ${same.map(([k, v]) => `${k}=${cell(v)}`).join("  ")}`));
+  const damaged = runs.filter((r) => r.damaged);
+  if (damaged.length) console.log(["", ...damaged.map((r) => printable(`${r.info.id}: damaged: ${r.damaged}`))].join("\n"));
+}
+
 export const runsCommand: Command = {
-  summary: "list the stored training runs, newest first",
-  usage: "Usage: unroll runs [folder]\n\nLists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.",
-  async run({ positional }) {
-    if (positional.length > 1) {
+  summary: "list the stored training runs, newest first, with their hyperparameters and final and best metrics",
+  usage: [
+    "Usage: unroll runs [folder] [--json]",
+    "",
+    "Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.",
+    "The table shows the hyperparameters that differ between runs (those alike in all under it), the final loss and",
+    "metrics, and the best value of each metric with its epoch (loss 0.25@3).",
+    "  --json  one JSON array: per run its id, folder, status, hparams, final and best metrics",
+  ].join("\n"),
+  async run({ positional, options }) {
+    if (positional.length > 1 || Object.keys(options).some((k) => k !== "json" && k !== "backend")) {
       console.error(this.usage);
       return EXIT.usage;
     }
     const folder = runsFolder(positional[0]);
     const runs = await listRuns(folder);
+    if (options.json) {
+      console.log(JSON.stringify(runsJson(runs), null, 2));
+      return EXIT.ok;
+    }
     if (!runs.length) {
       console.log(`no runs in ${printable(path.relative(process.cwd(), folder) || ".")}`);
       return EXIT.ok;
     }
-    console.log(table([["ID", "STATUS", "EPOCHS", "LOSS", "METRICS", "FILE"], ...runs.map(row)]));
-    const damaged = runs.filter((r) => r.damaged);
-    if (damaged.length) console.log(["", ...damaged.map((r) => printable(`${r.info.id}: damaged: ${r.damaged}`))].join("\n"));
+    printTable(runs);
     return EXIT.ok;
   },
 };

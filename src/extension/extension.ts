@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel("Unroll");
   const settings = () => readSettings(vscode.workspace.getConfiguration("unroll"));
   const traces = new TraceService(context.asAbsolutePath(path.join("dist", "trace-server.js")), settings, log);
-  const runs = new Runs(context.extensionUri, settings, log);
+  const runs = new Runs(context.extensionUri, settings, log, context.workspaceState);
   const sessions = new TrainingSessions(settings, traces, runs, log);
   const selector: vscode.DocumentSelector = { language: "typescript", scheme: "file" };
 

@@ -32,6 +32,7 @@ export class Panels implements vscode.Disposable {
     if (session?.backend) panel.postBackend(session.backend.summary);
     const latest = (await this.runs.of(panel.file))[0];
     if (latest && (!session || latest.info.id === session.runId)) await this.runs.show(panel, latest.dir);
+    await this.runs.restoreCompare(panel);
   }
 
   private postTrace(file: string): void {

@@ -1,9 +1,11 @@
 // The Runs table: an editor tab ("Unroll: Compare Runs", from the Runs view's title) with one row per run and
 // one column per hyperparameter and metric. One panel at most; it keeps the last list and re-sends it whenever its
-// page (re)loads.
+// page (re)loads. A table open when VS Code reloads comes back (a WebviewPanelSerializer): its page state keeps the
+// sort, the filter and the scatter's axes, the host's workspace state the runs ticked.
 //
 //   const table = new RunsTable(context.extensionUri, (m) => output.warn(m));
 //   table.onMessage((m) => …);            // openRun, select, exportTable
+//   table.registerSerializer(() => …);    // on activation: a table restored after a reload wants its runs
 //   table.show(); table.postRuns(runs, selectedDirs);
 import * as vscode from "vscode";
 import { isFromRunsTable, type FromRunsTable, type RunSummary, type ToRunsTable } from "../protocol";
@@ -35,10 +37,24 @@ export class RunsTable implements vscode.Disposable {
   /** Opens the table in the active editor group, or reveals it. */
   show(): void {
     if (this.panel) return this.panel.reveal();
-    const panel = vscode.window.createWebviewPanel(RunsTable.viewType, vscode.l10n.t("Runs Table"), vscode.ViewColumn.Active, {
-      ...webviewOptions(this.extensionUri),
-      retainContextWhenHidden: false,
+    this.adopt(vscode.window.createWebviewPanel(RunsTable.viewType, vscode.l10n.t("Runs Table"), vscode.ViewColumn.Active, webviewOptions(this.extensionUri)));
+  }
+
+  /** Call once on activation: VS Code then restores a table left open across a reload, and `onRestored` should post
+   *  its runs. A second table (there is one at most) is closed. */
+  registerSerializer(onRestored: () => void): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(RunsTable.viewType, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        if (this.panel) return panel.dispose();
+        panel.webview.options = webviewOptions(this.extensionUri);
+        this.adopt(panel);
+        onRestored();
+      },
     });
+  }
+
+  /** Makes `panel` the table: its page, and its messages. */
+  private adopt(panel: vscode.WebviewPanel): void {
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "runs-table", title: vscode.l10n.t("Runs Table") });
     this.panel = panel;
     this.subscriptions.push(

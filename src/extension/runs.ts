@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FromRunsTable, FromRunsView, RunSummary } from "../protocol";
+import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../protocol";
 import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
@@ -15,6 +15,8 @@ import { runsFolderFor, runsFolders } from "./workspace";
 /** While a listed run is running (ours or a CLI's), the list is read again this often: a run whose process dies
  *  without a word then turns "interrupted". */
 const RUNNING_POLL_MS = 5000;
+/** The workspace state's key of the runs ticked to compare: the comparison survives a reload of VS Code. */
+const COMPARED_KEY = "unroll.compared";
 
 /** A run's status, in words. */
 const statusText = (status: RunSummary["info"]["status"]): string =>
@@ -30,7 +32,7 @@ export class Runs implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly view: RunsView;
   private readonly table: RunsTable;
-  private selected: string[] = []; // run folders ticked for comparison
+  private selected: string[]; // run folders ticked for comparison (kept in the workspace state)
   private refreshTimer: NodeJS.Timeout | undefined;
   private listed = 0; // the latest listing asked for: an older one that ends later is dropped
 
@@ -38,7 +40,10 @@ export class Runs implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly settings: () => Settings,
     private readonly log: vscode.OutputChannel,
+    private readonly state: vscode.Memento,
   ) {
+    const saved = state.get<unknown>(COMPARED_KEY);
+    this.selected = Array.isArray(saved) ? saved.filter((d): d is string => typeof d === "string").slice(0, MAX_COMPARED) : [];
     this.view = new RunsView(extensionUri, (m) => log.appendLine(m));
     this.table = new RunsTable(extensionUri, (m) => log.appendLine(m));
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${settings().runsFolder}/*/run.json`);
@@ -49,6 +54,7 @@ export class Runs implements vscode.Disposable {
       this.view.onMessage((m) => this.onMessage(m)),
       this.table,
       this.table.onMessage((m) => this.onMessage(m)),
+      this.table.registerSerializer(() => void this.refresh()),
       watcher,
       watcher.onDidCreate(changed),
       watcher.onDidChange(changed),
@@ -83,7 +89,7 @@ export class Runs implements vscode.Disposable {
     const listing = ++this.listed;
     const runs = await this.all();
     if (listing !== this.listed) return; // a newer listing was asked for meanwhile
-    this.selected = this.selected.filter((dir) => runs.some((r) => r.dir === dir));
+    this.select(this.selected.filter((dir) => runs.some((r) => r.dir === dir)));
     this.view.postRuns(runs, this.selected);
     if (this.table.open) this.table.postRuns(runs, this.selected);
     if (runs.some((r) => r.info.status === "running")) this.scheduleRefresh(RUNNING_POLL_MS);
@@ -105,7 +111,7 @@ export class Runs implements vscode.Disposable {
   /** Overlays the runs ticked (in the Runs view or the table: both show the same ticks) on the loss charts, opening
    *  the first one's explorer if none is open. */
   private async compare(dirs: string[]): Promise<void> {
-    this.selected = dirs;
+    this.select(dirs);
     const all = await this.all();
     this.view.postRuns(all, this.selected);
     if (this.table.open) this.table.postRuns(all, this.selected);
@@ -114,6 +120,19 @@ export class Runs implements vscode.Disposable {
     const panels = ExplorerPanel.all();
     if (!panels.length && runs.length && runs[0].info.file) panels.push(ExplorerPanel.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(details);
+  }
+
+  /** Overlays the runs ticked on a panel that opened (or came back after a reload) while some are ticked. */
+  async restoreCompare(panel: ExplorerPanel): Promise<void> {
+    if (!this.selected.length) return;
+    const runs = (await this.all()).filter((r) => this.selected.includes(r.dir));
+    if (runs.length) panel.postCompare(await Promise.all(runs.map((r) => readRunDetail(r.dir))));
+  }
+
+  private select(dirs: string[]): void {
+    const changed = dirs.length !== this.selected.length || dirs.some((d, i) => d !== this.selected[i]);
+    this.selected = dirs;
+    if (changed) void this.state.update(COMPARED_KEY, dirs);
   }
 
   /** The run in `dir`, only when `dir` is a run folder directly inside one of the workspace's runs folders. */

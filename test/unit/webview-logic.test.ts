@@ -17,6 +17,7 @@ import {
   downsampleGrid,
   emaSmooth,
   emaStep,
+  emaState,
   formatNumber,
   gateBlocks,
   gateGrid,
@@ -82,7 +83,7 @@ describe("smoothing and log scales", () => {
     assert.equal(smoothed[2], null);
     assert.equal(smoothed[4], null);
     assert.deepEqual(emaSmooth([1, 3, 2], 0.6), [smoothed[0], smoothed[3], smoothed[5]]);
-    const state = { last: 0, n: 0 };
+    const state = emaState();
     assert.deepEqual(
       values.map((v) => emaStep(state, v, 0.6)),
       smoothed,
