@@ -90,7 +90,6 @@ function item(run: RunSummary): HTMLElement {
       h("div", { class: "run-line" }, results),
     ),
     sparklineCanvas(run.lossCurve, t("Loss curve of {0}", info.name)),
-    weights,
-    remove,
+    h("div", { class: "row-actions" }, weights, remove),
   );
 }
