@@ -10,11 +10,13 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const LIBRARY = ["unroll", "@tensorflow/*"];
-/** The library's modules as a path, but nn/dynamics-types.ts and nn/safetensors-dtypes.ts: they import nothing, and
- *  the tools may share them. (A regex: a glob cannot re-include a file once its folder is excluded.) */
-const LIBRARY_MODULES = "(^|/)nn(/(?!(dynamics-types|safetensors-dtypes)$)[^/]+)?$";
+/** The library's modules as a path, but nn/dynamics-types.ts, nn/safetensors-dtypes.ts and nn/safetensors-header.ts:
+ *  they import nothing but each other, and the tools may share them. (A regex: a glob cannot re-include a file once
+ *  its folder is excluded.) */
+const SHARED_LIBRARY_FILES = ["dynamics-types", "safetensors-dtypes", "safetensors-header"];
+const LIBRARY_MODULES = `(^|/)nn(/(?!(${SHARED_LIBRARY_FILES.join("|")})$)[^/]+)?$`;
 /** What the extension host may use of the runner: code that imports neither the library nor TensorFlow.js. */
-const RUNNER_CLIENTS = ["train-client", "trace-client", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights"];
+const RUNNER_CLIENTS = ["train-client", "trace-client", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights", "value-summary", "checkpoint-diff"];
 
 const RUNNER_FORBIDS = ["**/cli/*", "**/extension/*", "vscode", "**/webview/*"];
 
@@ -48,6 +50,16 @@ export default tseslint.config(
   {
     files: ["src/nn/**/*.ts"],
     rules: forbid(["unroll", "**/runner/*", "**/cli/*", "**/extension/*", "**/protocol", "vscode"], "The library knows no tool: the runner, the CLI and the extension use it, never the other way."),
+  },
+  {
+    // What the tools share of the library loads nothing else: the host may import it without loading TensorFlow.js.
+    files: SHARED_LIBRARY_FILES.map((name) => `src/nn/${name}.ts`),
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: `^(?!\\./(${SHARED_LIBRARY_FILES.join("|")})$)`, message: "A module the tools share imports nothing but the other shared ones." }] },
+      ],
+    },
   },
   {
     files: ["src/runner/**/*.ts"],

@@ -2,6 +2,9 @@
 // rnn.weight_hh_l0 falls far below its running median, and Unroll warns of vanishing gradients (status bar too).
 //
 //   npx unroll train examples/09b_vanishing_rnn.ts
+
+// defineExperiment returns what it is given: here it makes this file a model file for the editor (Train above it).
+import { defineExperiment } from "unroll";
 import { firstTokenExperiment } from "./09_vanishing_gradients";
 
-export default firstTokenExperiment({ kind: "rnn" });
+export default defineExperiment(firstTokenExperiment({ kind: "rnn" }));

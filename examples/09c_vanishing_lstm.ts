@@ -3,6 +3,9 @@
 // saturates 09b's RNN.
 //
 //   npx unroll train examples/09c_vanishing_lstm.ts
+
+// defineExperiment returns what it is given: here it makes this file a model file for the editor (Train above it).
+import { defineExperiment } from "unroll";
 import { firstTokenExperiment } from "./09_vanishing_gradients";
 
-export default firstTokenExperiment({ kind: "lstm" });
+export default defineExperiment(firstTokenExperiment({ kind: "lstm" }));

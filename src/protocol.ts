@@ -331,7 +331,12 @@ export type FromExplorer =
 
 /** The Runs view → host. A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host
  *  acts only on a folder directly inside one of its runs folders. */
-export type FromRunsView = { type: "ready" } | { type: "openRun"; dir: string } | { type: "deleteRun"; dir: string } | { type: "select"; dirs: string[] }; // the runs ticked, to compare
+export type FromRunsView =
+  | { type: "ready" }
+  | { type: "openRun"; dir: string }
+  | { type: "openWeights"; dir: string } // its weights.safetensors in the checkpoint viewer
+  | { type: "deleteRun"; dir: string }
+  | { type: "select"; dirs: string[] }; // the runs ticked, to compare
 
 /** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
 export type FromRunsTable = { type: "ready" } | { type: "openRun"; dir: string } | { type: "select"; dirs: string[] } | { type: "exportTable"; csv: string };
@@ -385,11 +390,33 @@ export interface CheckpointView {
   error?: string;
 }
 
-/** Host → the checkpoint viewer. */
-export type ToCheckpoint = { type: "checkpoint"; view: CheckpointView };
+/** A tensor of one checkpoint that was not compared with the other, and why: it is in one file only, or its shape
+ *  differs, or it is past the viewer's limit of tensors. */
+export interface UncomparedTensor {
+  name: string;
+  reason: "onlyA" | "onlyB" | "shape" | "limit";
+  shapeA?: number[];
+  shapeB?: number[];
+}
 
-/** The checkpoint viewer → host. */
-export type FromCheckpoint = { type: "ready" };
+/** Two checkpoints compared: for every tensor with the same name and shape in both, the difference B − A
+ *  summarised like a tensor (statistics, per-gate statistics, a downsampled heatmap; `dtype` says "F32" or
+ *  "F32 → F16"). */
+export interface CheckpointComparison {
+  fileA: string;
+  fileB: string;
+  differences: CheckpointTensor[];
+  uncompared: UncomparedTensor[];
+  /** Why the comparison could not be made (either file unreadable or malformed): nothing else is shown. */
+  error?: string;
+}
+
+/** Host → the checkpoint viewer: the file's view, and a comparison with another file (null: none shown). */
+export type ToCheckpoint = { type: "checkpoint"; view: CheckpointView } | { type: "comparison"; comparison: CheckpointComparison | null };
+
+/** The checkpoint viewer → host: "compare" asks the user for another .safetensors to compare with; "closeComparison"
+ *  drops it. */
+export type FromCheckpoint = { type: "ready" } | { type: "compare" } | { type: "closeComparison" };
 
 /** How many runs a "select" message may name: no cap a user meets (1,000 runs compare), a bound on a hostile message. */
 export const MAX_COMPARED = 10_000;
@@ -407,6 +434,9 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable[
   stop: (m) => only(m, 1),
   reveal: (m) => only(m, 3) && isLine(m.line) && isLine(m.column),
   openRun: (m) => only(m, 2) && isDir(m.dir),
+  openWeights: (m) => only(m, 2) && isDir(m.dir),
+  compare: (m) => only(m, 1),
+  closeComparison: (m) => only(m, 1),
   deleteRun: (m) => only(m, 2) && isDir(m.dir),
   select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= MAX_COMPARED && m.dirs.every(isDir),
   exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
@@ -421,6 +451,6 @@ function isMessage(value: unknown, types: readonly string[]): boolean {
 }
 
 export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
-export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "deleteRun", "select"]);
+export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "openWeights", "deleteRun", "select"]);
 export const isFromRunsTable = (value: unknown): value is FromRunsTable => isMessage(value, ["ready", "openRun", "select", "exportTable"]);
-export const isFromCheckpoint = (value: unknown): value is FromCheckpoint => isMessage(value, ["ready"]);
+export const isFromCheckpoint = (value: unknown): value is FromCheckpoint => isMessage(value, ["ready", "compare", "closeComparison"]);

@@ -1,6 +1,7 @@
-// The checkpoint viewer's words: what a tensor's card says under its name, and one line per recurrent module.
-// No DOM, so that the unit tests run it under Node.
-import type { CheckpointTensor } from "../src/protocol";
+// The checkpoint viewer's words: what a tensor's card says under its name, one line per recurrent module, and, in a
+// comparison, why a tensor was not compared and which changed most. No DOM, so that the unit tests run it under Node.
+import type { CheckpointTensor, UncomparedTensor } from "../src/protocol";
+import { english, type Translate } from "../src/format";
 import { formatShape } from "./logic";
 
 /** "LSTM rnn · layer 1, reverse · gates i f g o · downsampled from [4096, 1024] · sampled (2,097,152 values)" */
@@ -37,4 +38,28 @@ export function checkpointModules(tensors: readonly CheckpointTensor[]): string[
     if (m.projected) parts.push("projected");
     return `${name || "(top level)"}: ${parts.join(", ")}`;
   });
+}
+
+/** Why a tensor of two checkpoints was not compared: "only in A", "shape [8, 4] in A, [16, 4] in B"… */
+export function uncomparedReason(u: UncomparedTensor, t: Translate = english): string {
+  switch (u.reason) {
+    case "onlyA":
+      return t("only in A");
+    case "onlyB":
+      return t("only in B");
+    case "shape":
+      return t("shape {0} in A, {1} in B", formatShape(u.shapeA ?? []), formatShape(u.shapeB ?? []));
+    default:
+      return t("past the viewer's limit of tensors");
+  }
+}
+
+/** The difference whose largest absolute value is largest (null when none changed, or none were compared). */
+export function largestChange(differences: readonly CheckpointTensor[]): { name: string; maxAbs: number } | null {
+  let best: { name: string; maxAbs: number } | null = null;
+  for (const d of differences) {
+    const maxAbs = Math.max(Math.abs(d.min), Math.abs(d.max));
+    if (maxAbs > 0 && (!best || maxAbs > best.maxAbs)) best = { name: d.name, maxAbs };
+  }
+  return best;
 }

@@ -1,20 +1,69 @@
 // The checkpoint viewer: every tensor of a .safetensors file (name, dtype, shape, statistics) as the host read it,
 // and a card per tensor with its histogram and heatmap; recurrent weights (PyTorch names) are split into their
-// gate blocks (i f g o, r z n) with per-gate statistics. The host sends summaries and downsampled heatmaps only.
-import type { CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/protocol";
+// gate blocks (i f g o, r z n) with per-gate statistics. "Compare with…" adds, above, the difference B − A with
+// another checkpoint: a card per tensor with the same name and shape (diverging heatmap centred at 0, per-gate
+// statistics), and the tensors not compared with why. The host sends summaries and downsampled heatmaps only.
+import "@vscode-elements/elements/dist/vscode-button/index.js";
+import type { CheckpointComparison, CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/protocol";
 import { banner, basename, connect, fill, h, heatmap, histogram, icon } from "./common";
-import { checkpointModules, tensorNote } from "./checkpoint-logic";
+import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
 import { t } from "./l10n";
 import { formatCount, formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid } from "./logic";
 
 const vscode = connect<Record<string, never>, ToCheckpoint, FromCheckpoint>({}, onMessage);
 const file = document.body.dataset.file ?? "";
 const main = h("main", {}, h("p", { class: "empty" }, t("Reading the checkpoint…")));
-document.body.append(h("header", { class: "file" }, icon("database"), ` ${basename(file)}`, h("span", { class: "muted" }, ` ${file}`)), main);
+const comparisonBox = h("section", { class: "comparison", hidden: true, "aria-label": t("Comparison") });
+const toolbar = h(
+  "div",
+  { class: "toolbar" },
+  h(
+    "vscode-button",
+    { icon: "diff", secondary: true, title: t("Compare with another .safetensors file"), onclick: () => vscode.post({ type: "compare" }) },
+    t("Compare with…"),
+  ),
+);
+document.body.append(
+  h("header", { class: "file" }, icon("database"), ` ${basename(file)}`, h("span", { class: "muted" }, ` ${file}`)),
+  toolbar,
+  comparisonBox,
+  main,
+);
 vscode.ready();
 
 function onMessage(m: ToCheckpoint): void {
   if (m.type === "checkpoint") show(m.view);
+  else showComparison(m.comparison);
+}
+
+function showComparison(c: CheckpointComparison | null): void {
+  comparisonBox.hidden = !c;
+  if (!c) return fill(comparisonBox);
+  const close = h("vscode-button", { icon: "close", secondary: true, onclick: () => vscode.post({ type: "closeComparison" }) }, t("Close comparison"));
+  const title = h("h3", {}, icon("diff"), " ", t("Compared with {0}: B − A", basename(c.fileB)), " ", close);
+  if (c.error) return fill(comparisonBox, title, banner("error", "error", t("The comparison could not be made"), h("span", { class: "mono" }, c.error)));
+  const largest = largestChange(c.differences);
+  fill(
+    comparisonBox,
+    title,
+    h(
+      "p",
+      { class: "meta" },
+      t("A: {0} · B: {1}", c.fileA, c.fileB),
+      h("br"),
+      t("{0} tensors compared (same name and shape) · {1} not compared", formatCount(c.differences.length), formatCount(c.uncompared.length)),
+      largest ? ` · ${t("largest change: {0} (max |B − A| {1})", largest.name, formatNumber(largest.maxAbs))}` : "",
+    ),
+    c.uncompared.length
+      ? h(
+          "ul",
+          { class: "uncompared", "aria-label": t("Tensors not compared") },
+          ...c.uncompared.map((u) => h("li", {}, h("span", { class: "mono" }, u.name), `: ${uncomparedReason(u, t)}`)),
+        )
+      : null,
+    c.differences.length ? table(c.differences, comparisonBox, "B − A") : null,
+    h("div", { class: "cards" }, ...c.differences.filter((d) => d.heatmap).map((d) => card(d, "B − A"))),
+  );
 }
 
 function show(view: CheckpointView): void {
@@ -36,8 +85,8 @@ function show(view: CheckpointView): void {
     ),
     modules.length ? h("ul", { class: "modules", "aria-label": "Recurrent modules" }, ...modules.map((m) => h("li", {}, m))) : null,
     view.tensorCount > view.tensors.length ? h("p", { class: "hint" }, t("The first {0} tensors are shown.", formatCount(view.tensors.length))) : null,
-    table(view.tensors),
-    h("div", { class: "cards" }, ...view.tensors.filter((tensor) => tensor.heatmap).map(card)),
+    table(view.tensors, main),
+    h("div", { class: "cards" }, ...view.tensors.filter((tensor) => tensor.heatmap).map((tensor) => card(tensor))),
   );
 }
 
@@ -50,12 +99,13 @@ const formatBytes = (n: number) =>
         ? `${(n / 1024).toFixed(1)} KiB`
         : `${n} bytes`;
 
-function table(tensors: CheckpointTensor[]): HTMLElement {
+/** The tensors' statistics (or their differences', with `of` "B − A"), a click scrolling to the card in `within`. */
+function table(tensors: CheckpointTensor[], within: HTMLElement, of = ""): HTMLElement {
   const num = (v: number) => h("td", { class: "num" }, formatNumber(v));
-  const reveal = (name: string) => main.querySelector(`[data-tensor="${CSS.escape(name)}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" });
+  const reveal = (name: string) => within.querySelector(`[data-tensor="${CSS.escape(name)}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" });
   return h(
     "table",
-    { class: "grid compact params", "aria-label": "Tensors" },
+    { class: "grid compact params", "aria-label": of ? t("Differences B − A") : t("Tensors") },
     h(
       "thead",
       {},
@@ -88,7 +138,8 @@ function table(tensors: CheckpointTensor[]): HTMLElement {
   );
 }
 
-function card(tensor: CheckpointTensor): HTMLElement {
+/** A tensor's card (or, with `of` "B − A", a difference's): histogram, heatmap in gate blocks, per-gate statistics. */
+function card(tensor: CheckpointTensor, of = ""): HTMLElement {
   // The Parameters tab's helpers read a snapshot: this tensor has the same fields, less its gradient.
   const p = { ...tensor, gradNorm: null, histogram: tensor.histogram!, heatmap: tensor.heatmap! } as ParameterSnapshot;
   const grid = parameterGrid(p);
@@ -102,7 +153,7 @@ function card(tensor: CheckpointTensor): HTMLElement {
   return h(
     "section",
     { class: "card", "data-tensor": tensor.name },
-    h("h4", { class: "mono" }, tensor.name, h("span", { class: "muted" }, ` ${tensor.dtype} ${formatShape(tensor.shape)}`)),
+    h("h4", { class: "mono" }, of ? `${of}: ` : "", tensor.name, h("span", { class: "muted" }, ` ${tensor.dtype} ${formatShape(tensor.shape)}`)),
     h("p", { class: "meta" }, tensorNote(tensor) || "\u00a0"),
     h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2}", formatNumber(tensor.mean), formatNumber(tensor.std), formatNumber(tensor.norm))),
     histogram(p.histogram, t("Histogram of {0}", tensor.name)),

@@ -1,6 +1,7 @@
 // The Runs view in the sidebar: every run of the workspace, newest first as the host sends them, with its
 // status, file, backend, final loss and metrics, and a loss sparkline. Click a run to open it; tick runs to
-// overlay them in the explorer; the trash button asks the host to delete one (the host confirms).
+// overlay them in the explorer; the database button opens its weights in the checkpoint viewer; the trash button
+// asks the host to delete one (the host confirms).
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import type { FromRunsView, RunSummary, ToRunsView } from "../src/protocol";
 import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
@@ -47,6 +48,11 @@ function item(run: RunSummary): HTMLElement {
     e.stopPropagation();
     vscode.post({ type: "deleteRun", dir: run.dir });
   });
+  const weights = h("button", { class: "icon-button", title: t("Open weights"), "aria-label": t("Open the weights of {0}", info.name) }, icon("database"));
+  weights.addEventListener("click", (e) => {
+    e.stopPropagation();
+    vscode.post({ type: "openWeights", dir: run.dir });
+  });
   const metrics = Object.entries(info.finalMetrics ?? {})
     .slice(0, 3)
     .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : JSON.stringify(v)}`);
@@ -84,6 +90,6 @@ function item(run: RunSummary): HTMLElement {
       h("div", { class: "run-line" }, results),
     ),
     sparklineCanvas(run.lossCurve, t("Loss curve of {0}", info.name)),
-    remove,
+    h("div", { class: "row-actions" }, weights, remove),
   );
 }

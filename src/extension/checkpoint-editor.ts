@@ -1,20 +1,36 @@
 // The checkpoint viewer: any .safetensors file opens in a read-only custom editor that lists every tensor (name,
-// dtype, shape, statistics) and draws recurrent weights split into their gate blocks. The host reads the file in
-// bounded chunks (src/runner/safetensors-file.ts, no library); the webview gets summaries and downsampled
-// heatmaps only, never the file.
+// dtype, shape, statistics) and draws recurrent weights split into their gate blocks; "Compare with…" (or the Runs
+// view's Compare Weights) adds the difference with another checkpoint. The host reads the files in bounded chunks
+// (src/runner/safetensors-file.ts and checkpoint-diff.ts, no library); the webview gets summaries and downsampled
+// heatmaps only, never a file.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { isFromCheckpoint, type CheckpointView } from "../protocol";
+import { isFromCheckpoint, type CheckpointComparison, type CheckpointView, type FromCheckpoint } from "../protocol";
+import { compareCheckpoints } from "../runner/checkpoint-diff";
 import { readCheckpoint } from "../runner/safetensors-file";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider {
   static readonly viewType = "unroll.checkpoint";
+  private static registered: CheckpointEditorProvider | undefined;
+  /** The viewers open, by file. */
+  private readonly editors = new Map<string, Set<CheckpointEditor>>();
+  /** What a viewer about to open compares its file with. */
+  private readonly pending = new Map<string, string>();
 
   static register(extensionUri: vscode.Uri, log: (message: string) => void): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(CheckpointEditorProvider.viewType, new CheckpointEditorProvider(extensionUri, log), {
-      supportsMultipleEditorsPerDocument: true,
-    });
+    const provider = new CheckpointEditorProvider(extensionUri, log);
+    CheckpointEditorProvider.registered = provider;
+    return vscode.window.registerCustomEditorProvider(CheckpointEditorProvider.viewType, provider, { supportsMultipleEditorsPerDocument: true });
+  }
+
+  /** Opens `file` in the checkpoint viewer, compared with `other` (B − A, `file` being A) when given. */
+  static async open(file: string, other?: string): Promise<void> {
+    const provider = CheckpointEditorProvider.registered;
+    if (other) provider?.pending.set(file, other);
+    await vscode.commands.executeCommand("vscode.openWith", vscode.Uri.file(file), CheckpointEditorProvider.viewType);
+    // A viewer that was already open is only revealed: it gets the comparison here.
+    if (other && provider?.pending.delete(file)) for (const editor of provider.editors.get(file) ?? []) editor.compareWith(other);
   }
 
   constructor(
@@ -30,29 +46,100 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const file = document.uri.fsPath;
     panel.webview.options = webviewOptions(this.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "checkpoint", title: path.basename(file), data: { file } });
-    let view: Promise<CheckpointView> | undefined;
-    const send = async () => {
-      view ??= readCheckpoint(file);
-      post(panel.webview, { type: "checkpoint", view: await view });
-    };
-    // The file may be rewritten (a training run's weights.safetensors after each epoch): read it again then.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    const changed = () => {
-      view = undefined;
-      void send();
-    };
-    const subscriptions = [
+    const editor = new CheckpointEditor(file, panel, this.log);
+    const open = this.editors.get(file) ?? new Set();
+    open.add(editor);
+    this.editors.set(file, open);
+    const other = this.pending.get(file);
+    if (other) {
+      this.pending.delete(file);
+      editor.compareWith(other);
+    }
+    panel.onDidDispose(() => {
+      open.delete(editor);
+      if (!open.size) this.editors.delete(file);
+      editor.dispose();
+    });
+  }
+}
+
+/** One open viewer: its file's view, and the comparison shown, each read again when a file changes (a run's
+ *  weights.safetensors is rewritten after each epoch). */
+class CheckpointEditor implements vscode.Disposable {
+  private view: Promise<CheckpointView> | undefined;
+  private other: { file: string; comparison?: Promise<CheckpointComparison>; watcher: vscode.Disposable } | undefined;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly file: string,
+    private readonly panel: vscode.WebviewPanel,
+    log: (message: string) => void,
+  ) {
+    this.subscriptions = [
       receive(
         panel.webview,
         isFromCheckpoint,
-        () => {},
-        () => void send(),
-        this.log,
+        (m) => void this.onMessage(m),
+        () => void this.send(),
+        log,
       ),
-      watcher,
-      watcher.onDidChange(changed),
-      watcher.onDidCreate(changed),
+      watch(file, () => {
+        this.view = undefined;
+        if (this.other) this.other.comparison = undefined;
+        void this.send();
+      }),
     ];
-    panel.onDidDispose(() => subscriptions.forEach((d) => d.dispose()));
   }
+
+  /** Shows the difference with `other` (B − A, this viewer's file being A). */
+  compareWith(other: string): void {
+    this.other?.watcher.dispose();
+    const watcher = watch(other, () => {
+      if (this.other) this.other.comparison = undefined;
+      void this.sendComparison();
+    });
+    this.other = { file: other, watcher };
+    void this.sendComparison();
+  }
+
+  private async onMessage(m: FromCheckpoint): Promise<void> {
+    if (m.type === "compare") {
+      const picked = await vscode.window.showOpenDialog({
+        title: vscode.l10n.t("Compare {0} with…", path.basename(this.file)),
+        defaultUri: vscode.Uri.file(path.dirname(this.file)),
+        filters: { Safetensors: ["safetensors"] },
+        canSelectMany: false,
+      });
+      if (picked?.[0]) this.compareWith(picked[0].fsPath);
+    } else if (m.type === "closeComparison") {
+      this.other?.watcher.dispose();
+      this.other = undefined;
+      post(this.panel.webview, { type: "comparison", comparison: null });
+    }
+  }
+
+  private async send(): Promise<void> {
+    this.view ??= readCheckpoint(this.file);
+    post(this.panel.webview, { type: "checkpoint", view: await this.view });
+    await this.sendComparison();
+  }
+
+  private async sendComparison(): Promise<void> {
+    const other = this.other;
+    if (!other) return;
+    other.comparison ??= compareCheckpoints(this.file, other.file);
+    const comparison = await other.comparison;
+    if (this.other === other) post(this.panel.webview, { type: "comparison", comparison });
+  }
+
+  dispose(): void {
+    this.other?.watcher.dispose();
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+}
+
+/** Calls `changed` when `file` is rewritten or created again. */
+function watch(file: string, changed: () => void): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+  return vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed));
 }

@@ -31,6 +31,8 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
     command("openRun", (dir?: string) => runs.open(dir)),
     command("deleteRun", (dir?: string) => runs.delete(dir)),
     command("exportWeights", (dir?: string) => runs.exportWeights(dir)),
+    command("openWeights", (dir?: string) => runs.openWeights(dir)),
+    command("compareWeights", () => runs.compareWeights()),
     command("refreshRuns", () => runs.refresh()),
     command("compareRuns", () => runs.showTable()),
   ];

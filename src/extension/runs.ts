@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../protocol";
 import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
+import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
 import { RunsView } from "./runs-view";
@@ -103,6 +104,7 @@ export class Runs implements vscode.Disposable {
 
   private onMessage(m: FromRunsView | FromRunsTable): void {
     if (m.type === "openRun") void this.open(m.dir);
+    else if (m.type === "openWeights") void this.openWeights(m.dir);
     else if (m.type === "deleteRun") void this.delete(m.dir);
     else if (m.type === "select") void this.compare(m.dirs);
     else if (m.type === "exportTable") void this.exportTable(m.csv);
@@ -204,14 +206,46 @@ export class Runs implements vscode.Disposable {
     void this.refresh();
   }
 
+  /** The run's weights.safetensors, or undefined after telling the user it has none yet. */
+  private weightsOf(run: RunSummary): string | undefined {
+    const weights = path.join(run.dir, "weights.safetensors");
+    if (fs.existsSync(weights)) return weights;
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", run.info.id),
+    );
+    return undefined;
+  }
+
+  /** Opens a run's weights in the checkpoint viewer. */
+  async openWeights(dir?: string): Promise<void> {
+    const run = await this.runOf(dir, vscode.l10n.t("Unroll: open the weights of a run"));
+    const weights = run && this.weightsOf(run);
+    if (weights) await CheckpointEditorProvider.open(weights);
+  }
+
+  /** Compares the weights of two runs in the checkpoint viewer (B − A, A the older): the two runs ticked in the Runs
+   *  view, else two the user picks. */
+  async compareWeights(): Promise<void> {
+    let runs: RunSummary[] = [];
+    if (this.selected.length === 2) runs = (await Promise.all(this.selected.map((dir) => this.find(dir)))).filter((r): r is RunSummary => !!r);
+    else {
+      const a = await this.pick(vscode.l10n.t("Unroll: compare the weights of a run (A)…"));
+      const b = a && (await this.pick(vscode.l10n.t("Unroll: …with the weights of another run (B)")));
+      if (a && b) runs = [a, b];
+    }
+    if (runs.length !== 2) return;
+    // The older run is A: the difference then reads as what training changed.
+    const [a, b] = runs.sort((x, y) => x.info.startedAt.localeCompare(y.info.startedAt));
+    const weightsA = this.weightsOf(a);
+    const weightsB = weightsA && this.weightsOf(b);
+    if (weightsA && weightsB) await CheckpointEditorProvider.open(weightsA, weightsB);
+  }
+
   async exportWeights(dir?: string): Promise<void> {
     const run = await this.runOf(dir, vscode.l10n.t("Unroll: export the weights of a run"));
     if (!run) return;
-    const weights = path.join(run.dir, "weights.safetensors");
-    if (!fs.existsSync(weights)) {
-      void vscode.window.showWarningMessage(vscode.l10n.t("Unroll: the run {0} has no weights yet.", run.info.id));
-      return;
-    }
+    const weights = this.weightsOf(run);
+    if (!weights) return;
     const folder = run.info.file ? path.dirname(run.info.file) : run.dir;
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(path.join(folder, `${run.info.name}.safetensors`)),

@@ -7,29 +7,15 @@ import { tf, type Tensor } from "./tf";
 import { UsageError } from "./errors";
 import { show } from "./options";
 
-import { bfloat16ToFloat, BYTES, halfToFloat, MAX_HEADER } from "./safetensors-dtypes";
+import { bfloat16ToFloat, halfToFloat } from "./safetensors-dtypes";
+import { headerLength, parseHeader, type Header } from "./safetensors-header";
 
 export { bfloat16ToFloat, halfToFloat };
-
-interface Entry {
-  name: string;
-  dtype: string;
-  shape: number[];
-  size: number;
-  begin: number;
-  end: number;
-}
 
 function fail(message: string): never {
   throw new Error(`safetensors: ${message}`);
 }
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-/** A value as a message shows it: its JSON, cut short (a hostile header may be megabytes). */
-function json(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}
 
 /** Decodes a safetensors file's bytes into float32 tensors (and its metadata). The whole header is checked
  *  before any byte of data is read, so a damaged or hostile file gets a `safetensors: …` error and nothing else:
@@ -46,59 +32,13 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Record<string, T
   return { tensors, metadata };
 }
 
-function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<string, string>; base: number } {
-  if (bytes.byteLength < 8) fail(`file too short for its header: ${bytes.byteLength} bytes`);
-  const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (length > BigInt(bytes.byteLength - 8)) fail(`header length ${length} exceeds the file (${bytes.byteLength} bytes)`);
-  if (length > BigInt(MAX_HEADER)) fail(`header length ${length} is over the limit of ${MAX_HEADER} bytes`);
-  const base = 8 + Number(length);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, base)));
-  } catch (e) {
-    fail(`the header is not JSON: ${(e as Error).message}`);
-  }
-  if (!isObject(header)) fail(`the header must be a JSON object, got ${json(header)}`);
-  const dataLength = bytes.byteLength - base;
-  const entries = Object.entries(header as Record<string, unknown>)
-    .filter(([name]) => name !== "__metadata__")
-    .map(([name, entry]) => checkEntry(name, entry, dataLength));
-  // Sorted by where they start, each tensor must end before the next begins.
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < sorted.length; i++) {
-    const [a, b] = [sorted[i - 1], sorted[i]];
-    if (b.begin < a.end) fail(`tensors '${a.name}' [${a.begin}, ${a.end}) and '${b.name}' [${b.begin}, ${b.end}) overlap`);
-  }
-  return { entries, metadata: checkMetadata((header as Record<string, unknown>).__metadata__), base };
-}
-
-/** One tensor's entry, checked against its dtype, its shape and the data's length. */
-function checkEntry(name: string, entry: unknown, dataLength: number): Entry {
-  const what = `tensor '${name}'`;
-  if (!isObject(entry)) fail(`${what}: expected { dtype, shape, data_offsets }, got ${json(entry)}`);
-  const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-  if (typeof dtype !== "string" || !Object.hasOwn(BYTES, dtype))
-    fail(`${what} has unsupported dtype ${typeof dtype === "string" ? json(dtype).slice(1, -1) : json(dtype)}`);
-  if (!Array.isArray(shape) || !shape.every(isCount)) fail(`${what}: shape must be a list of integers ≥ 0, got ${json(shape)}`);
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    fail(`${what}: data_offsets must be [begin, end], integers ≥ 0, got ${json(offsets)}`);
-  }
-  const [begin, end] = offsets as number[];
-  const dims = shape as number[];
-  const size = dims.reduce((a, b) => a * b, 1);
-  const expected = size * BYTES[dtype as string];
-  if (begin > end) fail(`${what}: data_offsets [${begin}, ${end}] end before they begin`);
-  if (end - begin !== expected) fail(`${what} (${dtype} [${dims.join(", ")}]) has ${end - begin} bytes, expected ${expected}`);
-  if (end > dataLength) fail(`the file ends early: ${what} needs data bytes up to ${end}, the file has ${dataLength}`);
-  return { name, dtype: dtype as string, shape: dims, size, begin, end };
-}
-
-function checkMetadata(metadata: unknown): Record<string, string> {
-  if (metadata === undefined) return {};
-  if (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === "string")) {
-    fail(`__metadata__ must map strings to strings, got ${json(metadata)}`);
-  }
-  return Object.fromEntries(Object.entries(metadata as Record<string, string>));
+/** The header checked (safetensors-header.ts), or its error thrown as `safetensors: …`. */
+function readHeader(bytes: Uint8Array): Header {
+  const length = headerLength(bytes.subarray(0, 8), bytes.byteLength);
+  if (typeof length !== "number") fail(length.error);
+  const header = parseHeader(bytes.subarray(8, 8 + length), bytes.byteLength);
+  if ("error" in header) fail(header.error);
+  return header;
 }
 
 function decode(dtype: string, data: DataView, size: number): Float32Array {

@@ -6,12 +6,9 @@
 // 2048×512 matrix in milliseconds.
 import { nn, type DynamicsRecord, type Tensor } from "unroll";
 import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../protocol";
+import { binEdges, compact, HeatmapBins, HistogramBins } from "./value-summary";
 
-export const HISTOGRAM_BINS = 30;
-/** Heatmaps larger than this (rows or columns) are averaged in blocks down to at most this size. */
-export const HEATMAP_MAX = 64;
-/** Significant digits kept for plotted values (heatmaps, dynamics): plenty for a picture, a third of the JSON. */
-const DIGITS = 4;
+export { binEdges, compact };
 
 const GATES: [new (...args: never[]) => nn.Module, string[]][] = [
   [nn.LSTM, ["i", "f", "g", "o"]],
@@ -85,63 +82,17 @@ function statistics(values: Float32Array): { mean: number; std: number; min: num
   return { mean, std, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0, norm: norm(values) };
 }
 
-/** Counts in equal bins between min and max (all in the first bin when every value is the same). */
 function histogram(values: Float32Array, min: number, max: number): Histogram {
-  const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
-  const scale = max > min ? HISTOGRAM_BINS / (max - min) : 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v >= min && v <= max) counts[Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) * scale))]++; // NaN fails both tests
-  }
-  return { min, max, counts };
+  const bins = new HistogramBins(min, max);
+  for (let i = 0; i < values.length; i++) bins.add(values[i]);
+  return bins.histogram();
 }
 
-/** Bin boundaries over `n` indices: at most `max` bins, none straddling a boundary between `groups` equal
- *  parts (the gate blocks of a recurrent weight), so a downsampled LSTM weight still shows i, f, g, o apart. */
-export function binEdges(n: number, max: number, groups = 1): number[] {
-  if (n <= max) return Array.from({ length: n + 1 }, (_, i) => i);
-  const g = n % groups === 0 && groups <= max ? groups : 1;
-  const size = n / g;
-  const block = Math.ceil(size / Math.floor(max / g));
-  const edges: number[] = [];
-  for (let part = 0; part < g; part++) for (let start = part * size; start < (part + 1) * size; start += block) edges.push(start);
-  edges.push(n);
-  return edges;
-}
-
-/** The values as a 2-D picture (a 1-D bias is one row; more dimensions fold into the columns), averaged in
- *  blocks when larger than HEATMAP_MAX; `downsampledFrom` then records the parameter's shape. */
+/** The values as a 2-D picture, averaged in blocks of at most HEATMAP_MAX a side (see HeatmapBins). */
 export function heatmap(values: Float32Array, shape: readonly number[], gates = 1): Heatmap {
-  const rows = shape.length >= 2 ? shape[0] : 1;
-  const cols = rows ? values.length / rows : 0;
-  // The gate blocks run along the first dimension: rows of a matrix, the columns of a bias's single row.
-  const rowEdges = binEdges(rows, HEATMAP_MAX, shape.length >= 2 ? gates : 1);
-  const colEdges = binEdges(cols, HEATMAP_MAX, shape.length === 1 ? gates : 1);
-  const R = rowEdges.length - 1;
-  const C = colEdges.length - 1;
-  if (R === rows && C === cols) return { rows, cols, values: compact(values) };
-  const colBin = new Int32Array(cols);
-  for (let b = 0; b < C; b++) colBin.fill(b, colEdges[b], colEdges[b + 1]);
-  const sums = new Float64Array(R * C);
-  for (let b = 0; b < R; b++) {
-    for (let r = rowEdges[b]; r < rowEdges[b + 1]; r++) {
-      for (let c = 0; c < cols; c++) sums[b * C + colBin[c]] += values[r * cols + c];
-    }
-  }
-  for (let b = 0; b < R; b++) {
-    for (let k = 0; k < C; k++) sums[b * C + k] /= (rowEdges[b + 1] - rowEdges[b]) * (colEdges[k + 1] - colEdges[k]);
-  }
-  return { rows: R, cols: C, values: compact(sums), downsampledFrom: [...shape] };
-}
-
-/** Plain numbers rounded to DIGITS significant digits (NaN and infinities stay, and become null in JSON). */
-export function compact(values: ArrayLike<number>): number[] {
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out[i] = v === 0 || !Number.isFinite(v) ? v : Number(v.toPrecision(DIGITS));
-  }
-  return out;
+  const bins = new HeatmapBins(shape, gates);
+  for (let i = 0; i < values.length; i++) bins.add(i, values[i]);
+  return bins.heatmap();
 }
 
 /** Recorded dynamics (dynamics-hooks.ts) with their plotted values rounded like heatmaps; gradient norms are

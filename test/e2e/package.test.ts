@@ -83,7 +83,7 @@ test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, med
 test("the vsix leaves out sources, tests, benchmarks and other node_modules", () => {
   const stray = files.filter(
     (f) =>
-      /^(src|test|bench|out|scripts|\.ci|\.git)\//.test(f) ||
+      /^(src|test|bench|out|scripts|\.ci|\.git|media\/readme)\//.test(f) ||
       /^(tsconfig.*\.json|esbuild\.mjs|package-lock\.json)$/.test(f) ||
       /\.vsix$/.test(f) ||
       (f.startsWith("node_modules/") && !/^node_modules\/(esbuild|@esbuild\/[^/]+|unroll-types)\//.test(f)),

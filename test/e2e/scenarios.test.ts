@@ -822,6 +822,7 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
     assert.equal(Number(marked[0][lr].text), lrOf(best), `the best final loss is the lr ${lrOf(best)} run's (${best.info.finalLoss})`);
     assert.match(marked[0][loss].text, /★/);
     await vs.screenshot("runs-table");
+    await vs.screenshot("readme-runs-table", { clip: vs.page.locator(".part.editor") });
 
     // Sorting by lr puts the rows in lr order; the scatter draws lr against the final loss.
     await table.locator("button.sort", { hasText: /^lr/ }).click();
@@ -832,5 +833,173 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
       "the scatter is drawn",
     );
     await vs.screenshot("runs-table-sorted");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 13) Gradient health: the RNN of lesson 9 (09b) trains, its gradients vanish, and Unroll says so
+
+test("13) training 09b's RNN warns of vanishing gradients in the Training tab and the status bar", { timeout: 480_000 }, async (t) => {
+  const folder = workspace.copyExamples();
+  await withVSCode({ name: "s13-gradient-warning", folder }, async (vs) => {
+    await vs.openFile("09b_vanishing_rnn.ts");
+    const { frame } = await train(vs, "09b_vanishing_rnn.ts");
+    // While it trains, the status bar names the parameter and the step; once it ends, it counts the warnings.
+    let runningNote = "";
+    await until(
+      "a gradient warning in the Training tab",
+      async () => {
+        const bar = (await vs.statusBar()).find((s) => /vanishing gradient in \S+ at step \d+/.test(s));
+        if (bar) runningNote = bar;
+        return /gradient warnings? \(vanishing/.test(await VSCode.text(frame));
+      },
+      360_000,
+    );
+    const banner = await frame.evaluate(
+      () => [...document.querySelectorAll<HTMLElement>(".banner.warning")].map((b) => b.innerText).find((s) => /gradient warning/.test(s)) ?? "",
+    );
+    t.diagnostic(`Training tab: ${banner.split("\n").slice(0, 3).join(" | ")}`);
+    assert.match(banner, /gradient warnings? \(vanishing\), the first at step \d+/);
+    assert.match(banner, /rnn\.weight_(hh|ih)_l0/, "the warning names the RNN's parameter");
+    // The banner is drawn again with each warning: found and scrolled to in one step.
+    const showWarning = async () => {
+      await frame.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>(".banner.warning")].find((b) => /gradient warning/.test(b.innerText))?.scrollIntoView({ block: "center" }),
+      );
+      await sleep(300);
+    };
+    await showWarning();
+    await vs.screenshot("training-tab-warning");
+    await until("the run to end", async () => runsOnDisk(folder).some((r) => r.info.status !== "running"), 360_000);
+    await until("the status bar to count the warnings", async () => (await vs.statusBar()).some((s) => /gradient warning\(s\)/.test(s)), 30_000);
+    const bar = (await vs.statusBar()).find((s) => /gradient warning\(s\)/.test(s))!;
+    t.diagnostic(`status bar while training: ${runningNote || "(not seen between polls)"}; after: ${bar}`);
+    assert.match(bar, /\d+ gradient warning\(s\)/);
+    const [run] = runsOnDisk(folder);
+    const warnings = (run.info as { gradientWarnings?: { kind: string; parameter: string }[] }).gradientWarnings ?? [];
+    assert.ok(warnings.length > 0 && warnings.every((w) => w.kind === "vanishing"), "run.json records vanishing-gradient warnings");
+    await frame.evaluate(() => window.scrollTo(0, 0));
+    await sleep(300);
+    const explorerGroup = vs.page.locator(".editor-group-container", { has: vs.page.locator(".tab", { hasText: "Unroll: 09b_vanishing_rnn.ts" }) });
+    await vs.screenshot("readme-training", { clip: explorerGroup });
+    await showWarning();
+    await vs.screenshot("gradient-warning");
+    await vs.screenshot("readme-gradient-warning", { clip: explorerGroup });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 14) The checkpoint viewer on the LSTM PyTorch wrote (test/fixtures/checkpoint/lstm.safetensors)
+
+/** The checkpoint viewer's webview. */
+const checkpointViewer = (vs: VSCode, timeoutMs = 30_000) =>
+  vs.webview(async (f) => f.evaluate(() => !!document.querySelector('table[aria-label="Tensors"] tbody tr')), timeoutMs);
+
+/** A tensor's card in the viewer: its heading, its note, and its per-gate statistics as [gate, mean, std, min, max, norm]. */
+async function tensorCard(frame: Frame, name: string, within = "main"): Promise<{ text: string; note: string; gates: string[][] }> {
+  return frame.evaluate(
+    ([name, within]) => {
+      const card = document.querySelector(`${within} [data-tensor="${CSS.escape(name)}"]`) as HTMLElement | null;
+      if (!card) return { text: "", note: "", gates: [] };
+      const gates = [...card.querySelectorAll("table.gate-stats tbody tr")].map((tr) =>
+        [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim() ?? ""),
+      );
+      return { text: card.innerText, note: (card.querySelector(".meta") as HTMLElement | null)?.innerText ?? "", gates };
+    },
+    [name, within] as const,
+  );
+}
+
+test("14) the checkpoint viewer on PyTorch's LSTM shows weight_ih_l0 with its gates i f g o and per-gate statistics", { timeout: TIMEOUT }, async (t) => {
+  const fixtures = path.join(REPO, "test", "fixtures", "checkpoint");
+  const folder = workspace.bare({ "README.md": "An LSTM PyTorch wrote.\n" });
+  fs.copyFileSync(path.join(fixtures, "lstm.safetensors"), path.join(folder, "lstm.safetensors"));
+  const expected = JSON.parse(fs.readFileSync(path.join(fixtures, "expected.json"), "utf8"))["lstm.safetensors"];
+  await withVSCode({ name: "s14-checkpoint", folder }, async (vs) => {
+    await vs.openFile("lstm.safetensors", { custom: true });
+    const frame = await checkpointViewer(vs, 60_000);
+    const text = await VSCode.text(frame);
+    assert.match(text, /18 tensors/);
+    assert.match(text, /rnn: LSTM, hidden 8, 2 layers, bidirectional/);
+    const row = await frame.evaluate(() =>
+      [...document.querySelectorAll('table[aria-label="Tensors"] tbody tr')].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim())),
+    );
+    assert.deepEqual(row.find((r) => r[0] === "rnn.weight_ih_l0")?.slice(0, 3), ["rnn.weight_ih_l0", "F32", "[32, 5]"]);
+    const card = await tensorCard(frame, "rnn.weight_ih_l0");
+    t.diagnostic(`card: ${card.note}; gates ${card.gates.map((g) => g.join(" ")).join(" | ")}`);
+    assert.match(card.note, /LSTM rnn · layer 0, forward · gates i f g o/);
+    assert.deepEqual(
+      card.gates.map((g) => g[0]),
+      ["i", "f", "g", "o"],
+    );
+    card.gates.forEach((g, i) => {
+      const mean = Number(g[1]);
+      const want = expected["rnn.weight_ih_l0"].gates[i].mean;
+      assert.ok(Math.abs(mean - want) <= 1e-3 * Math.max(1, Math.abs(want)) + 5e-4, `gate ${g[0]} mean ${g[1]} vs torch ${want}`);
+    });
+    const ink = await VSCode.canvasInk(frame);
+    assert.ok(ink.filter((c) => c.ink > 0.01).length >= 18, "histograms and heatmaps are drawn");
+    await frame.locator('[data-tensor="rnn.weight_ih_l0"]').scrollIntoViewIfNeeded();
+    await vs.screenshot("checkpoint-viewer");
+    await vs.screenshot("readme-checkpoint", { clip: vs.page.locator(".part.editor") });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 15) A run's weights opened from the Runs view, and two runs' weights compared
+
+test("15) Open Weights from the Runs view, then Compare Weights of two runs: B − A per tensor", { timeout: 420_000 }, async (t) => {
+  const folder = workspace.copyExamples();
+  const source = fs.readFileSync(path.join(folder, "05b_hello_rnn.ts"), "utf8");
+  for (const lr of ["0.1", "0.3"]) {
+    const file = path.join(folder, `hello_lr_${lr}.ts`);
+    fs.writeFileSync(file, source.replace("lr: 0.1 }", `lr: ${lr} }`));
+    execFileSync(process.execPath, [path.join(REPO, "dist", "cli.js"), "train", file, "--no-check"], { cwd: folder, encoding: "utf8", timeout: 120_000 });
+  }
+  const runs = runsOnDisk(folder);
+  assert.equal(runs.length, 2);
+  assert.ok(
+    runs.every((r) => fs.existsSync(path.join(r.dir, "weights.safetensors"))),
+    "each run wrote its weights",
+  );
+  await withVSCode({ name: "s15-weights", folder }, async (vs) => {
+    await vs.activity("Unroll");
+    const view = await runsView(vs);
+    await until("the Runs view to list both runs", async () => ((await VSCode.text(view)).match(/hello → ohlol/g) ?? []).length >= 2, 60_000);
+    // The newest run is listed first: open its weights with the row's button.
+    await view.locator("li.run").first().hover();
+    await view.locator('li.run button[aria-label^="Open the weights of"]').first().click();
+    const frame = await checkpointViewer(vs, 60_000);
+    const text = await VSCode.text(frame);
+    assert.match(text, /weights\.safetensors/);
+    assert.match(text, /rnn\.weight_ih_l0/);
+    assert.match(text, /rnn: RNN, hidden \d+/);
+
+    // Tick both runs, then compare their weights: the older run is A.
+    for (const box of await view.locator("li.run vscode-checkbox").all()) await box.click();
+    await sleep(500);
+    await vs.runCommand("Unroll: Compare Weights of Two Runs");
+    const compared = await vs.webview(
+      async (f) => f.evaluate(() => !!document.querySelector('.comparison table[aria-label="Differences B − A"] tbody tr')),
+      60_000,
+    );
+    const summary = await compared.evaluate(() => (document.querySelector(".comparison") as HTMLElement).innerText);
+    t.diagnostic(summary.split("\n").slice(0, 4).join(" | "));
+    assert.match(summary, /Compared with weights\.safetensors: B − A/);
+    assert.match(summary, new RegExp(`A: ${runs[0].dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "A is the older run");
+    const counts = /(\d+) tensors compared \(same name and shape\) · (\d+) not compared/.exec(summary);
+    assert.ok(counts && Number(counts[1]) >= 4 && counts[2] === "0", `every tensor compared: ${counts?.[0]}`);
+    assert.match(summary, /largest change: \S+ \(max \|B − A\| [\d.e-]+\)/, "the two runs' weights differ");
+    const card = await tensorCard(compared, "rnn.weight_hh_l0", ".comparison");
+    assert.match(card.text, /B − A: rnn\.weight_hh_l0/);
+    const ink = await VSCode.canvasInk(compared);
+    assert.ok(ink.filter((c) => c.ink > 0.01).length >= 4, "the differences' heatmaps are drawn");
+    // Ticking the runs opened the explorer beside (to overlay their curves): one column gives the viewer the width.
+    await vs.runCommand("View: Single Column Editor Layout");
+    await vs.page.mouse.move(900, 600);
+    await sleep(500);
+    await compared.evaluate(() => window.scrollTo(0, 0));
+    await vs.screenshot("weights-compared");
+    await vs.screenshot("readme-compare", { clip: vs.page.locator(".part.editor") });
   });
 });

@@ -412,14 +412,15 @@ export class VSCode {
   }
 
   /** Opens a file by name through Quick Open and waits for its editor. */
-  async openFile(name: string): Promise<void> {
+  /** Opens a file through Quick Open; `custom`: it opens in an extension's custom editor (a webview), not as text. */
+  async openFile(name: string, options: { custom?: boolean } = {}): Promise<void> {
     const base = path.basename(name);
     await this.openQuickInput("Control+P", name);
     const row = this.page.locator(".quick-input-widget .monaco-list-row", { hasText: base }).first();
     await row.waitFor({ state: "visible", timeout: 15_000 });
     await this.page.keyboard.press("Enter");
     await this.page.locator(".tabs-container .tab.active", { hasText: base }).waitFor({ state: "visible", timeout: 15_000 });
-    await this.activeEditor.locator(".view-lines").waitFor({ state: "visible", timeout: 15_000 });
+    if (!options.custom) await this.activeEditor.locator(".view-lines").waitFor({ state: "visible", timeout: 15_000 });
   }
 
   /** Runs a command by its title through the Command Palette (F1): "Unroll: Train Model". */
@@ -718,11 +719,13 @@ export class VSCode {
     );
   }
 
-  /** Saves a screenshot of the page to test/e2e/screenshots/<session>-<nn>-<name>.png and returns its path. */
-  async screenshot(name: string): Promise<string> {
+  /** Saves a screenshot of the page (or of the part `clip` shows, for a smaller picture: the README's) to
+   *  test/e2e/screenshots/<session>-<nn>-<name>.png and returns its path. */
+  async screenshot(name: string, options: { clip?: Locator } = {}): Promise<string> {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const file = path.join(SCREENSHOTS, `${this.options.name}-${String(++this.screenshotCount).padStart(2, "0")}-${name}.png`);
-    await this.page.screenshot({ path: file });
+    const clip = options.clip ? await options.clip.boundingBox() : null;
+    await this.page.screenshot({ path: file, ...(clip ? { clip } : {}) });
     return file;
   }
 

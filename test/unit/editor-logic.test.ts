@@ -2,8 +2,10 @@
 // positions following edits; model file detection; webview message validation.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Trace, TraceEntry } from "../../src/protocol";
-import { isFromExplorer, isFromRunsTable, isFromRunsView } from "../../src/protocol";
+import { isFromCheckpoint, isFromExplorer, isFromRunsTable, isFromRunsView } from "../../src/protocol";
 import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
 
 const file = "/w/model.ts";
@@ -114,6 +116,13 @@ describe("model files and CodeLens", () => {
     assert.ok(!isModelFileText("const x = 1;"));
   });
 
+  test("every lesson is a model file, so Train works on it: 09b and 09c too, whose experiment comes from 09", () => {
+    const examples = path.join(__dirname, "../../../examples");
+    const lessons = fs.readdirSync(examples).filter((f) => /^\d\d\w?_.*\.ts$/.test(f));
+    assert.ok(lessons.includes("09b_vanishing_rnn.ts") && lessons.includes("09c_vanishing_lstm.ts"));
+    for (const f of lessons) assert.ok(isModelFileText(fs.readFileSync(path.join(examples, f), "utf8")), f);
+  });
+
   test("the CodeLens goes above the experiment, else after the imports", () => {
     const experiment = 'import { nn } from "unroll";\n\nconst x = 1;\nexport default defineExperiment({\n  epochs: 1,\n});';
     assert.deepEqual(codeLensLine(experiment), { line: 3, experiment: true });
@@ -129,11 +138,13 @@ describe("messages from webviews are validated, each view against its own union"
     for (const m of [
       { type: "ready" },
       { type: "openRun", dir: "/w/.unroll/runs/20261122-193000-hello" },
+      { type: "openWeights", dir: "/w/.unroll/runs/20261122-193000-hello" },
       { type: "deleteRun", dir: "/w/r" },
       { type: "select", dirs: ["/w/a", "/w/b-1"] },
     ]) {
       assert.ok(isFromRunsView(m), JSON.stringify(m));
     }
+    for (const m of [{ type: "ready" }, { type: "compare" }, { type: "closeComparison" }]) assert.ok(isFromCheckpoint(m), JSON.stringify(m));
     for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a"] }, { type: "exportTable", csv: "name,lr\na,0.1\n" }])
       assert.ok(isFromRunsTable(m), JSON.stringify(m));
   });
@@ -150,6 +161,9 @@ describe("messages from webviews are validated, each view against its own union"
     for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", csv: "" }, { type: "train" }])
       assert.ok(!isFromRunsTable(m), JSON.stringify(m));
     for (const m of [{ type: "exportTable", csv: "" }]) assert.ok(!isFromExplorer(m) && !isFromRunsView(m), JSON.stringify(m));
+    for (const m of [{ type: "openWeights", dir: "/w/r" }, { type: "compare" }]) assert.ok(!isFromRunsTable(m) && !isFromExplorer(m), JSON.stringify(m));
+    for (const m of [{ type: "openRun", dir: "/w/r" }, { type: "openWeights", dir: "/w/r" }, { type: "train" }])
+      assert.ok(!isFromCheckpoint(m), JSON.stringify(m));
   });
 
   test("anything else is rejected", () => {
@@ -174,6 +188,12 @@ describe("messages from webviews are validated, each view against its own union"
       { type: "constructor" },
     ];
     bad.push({ type: "exportTable", csv: 7 }, { type: "exportTable", csv: "", dir: "/w" });
-    for (const m of bad) assert.ok(!isFromExplorer(m) && !isFromRunsView(m) && !isFromRunsTable(m), JSON.stringify(m));
+    bad.push(
+      { type: "openWeights", dir: "" },
+      { type: "openWeights", dir: "a\0b" },
+      { type: "compare", file: "/etc/passwd" },
+      { type: "closeComparison", x: 1 },
+    );
+    for (const m of bad) assert.ok(!isFromExplorer(m) && !isFromRunsView(m) && !isFromRunsTable(m) && !isFromCheckpoint(m), JSON.stringify(m));
   });
 });
