@@ -14,7 +14,7 @@ const LIBRARY = ["unroll", "@tensorflow/*"];
  *  the tools may share them. (A regex: a glob cannot re-include a file once its folder is excluded.) */
 const LIBRARY_MODULES = "(^|/)nn(/(?!(dynamics-types|safetensors-dtypes)$)[^/]+)?$";
 /** What the extension host may use of the runner: code that imports neither the library nor TensorFlow.js. */
-const RUNNER_CLIENTS = ["train-client", "trace-client", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights"];
+const RUNNER_CLIENTS = ["train-client", "trace-client", "language", "l10n", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights"];
 
 const RUNNER_FORBIDS = ["**/cli/*", "**/extension/*", "vscode", "**/webview/*"];
 

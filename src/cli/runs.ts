@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { printable } from "../runner/run-file";
 import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
-import type { RunSummary } from "../protocol";
+import { displayWidth, padColumns } from "../format";
+import type { RunStatus, RunSummary } from "../protocol";
+import { t } from "../runner/l10n";
 import { EXIT, type Command } from "./args";
 import { formatMetrics } from "./train";
 
@@ -15,15 +17,31 @@ function runsFolder(folder = "."): string {
 
 /** Columns padded to their widest cell; the last one is not padded. */
 export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c]))));
   return rows
     .map((r) =>
       r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+        .map((cell, c) => (c === r.length - 1 ? cell : padColumns(cell, widths[c])))
         .join("  ")
         .trimEnd(),
     )
     .join("\n");
+}
+
+/** A run's status in the user's words. */
+function statusWord(status: RunStatus): string {
+  switch (status) {
+    case "running":
+      return t("running");
+    case "completed":
+      return t("completed");
+    case "stopped":
+      return t("stopped");
+    case "failed":
+      return t("failed");
+    case "interrupted":
+      return t("interrupted");
+  }
 }
 
 /** A run's cells; whatever run.json holds (a name or a path with escape sequences) reaches the terminal escaped. */
@@ -32,7 +50,7 @@ function row({ info, lossCurve, damaged }: RunSummary): string[] {
   const loss = info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1];
   return [
     info.id,
-    damaged ? `${info.status} (damaged)` : info.status,
+    damaged ? t("{0} (damaged)", statusWord(info.status)) : statusWord(info.status),
     `${info.epoch ?? 0}/${info.config.epochs}`,
     loss === undefined ? "-" : loss.toFixed(4),
     formatMetrics(info.finalMetrics) || "-",
@@ -41,8 +59,12 @@ function row({ info, lossCurve, damaged }: RunSummary): string[] {
 }
 
 export const runsCommand: Command = {
-  summary: "list the stored training runs, newest first",
-  usage: "Usage: unroll runs [folder]\n\nLists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.",
+  get summary() {
+    return t("list the stored training runs, newest first");
+  },
+  get usage() {
+    return `Usage: unroll runs [folder]\n\n${t("Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.")}`;
+  },
   async run({ positional }) {
     if (positional.length > 1) {
       console.error(this.usage);
@@ -51,12 +73,12 @@ export const runsCommand: Command = {
     const folder = runsFolder(positional[0]);
     const runs = await listRuns(folder);
     if (!runs.length) {
-      console.log(`no runs in ${printable(path.relative(process.cwd(), folder) || ".")}`);
+      console.log(t("no runs in {0}", printable(path.relative(process.cwd(), folder) || ".")));
       return EXIT.ok;
     }
-    console.log(table([["ID", "STATUS", "EPOCHS", "LOSS", "METRICS", "FILE"], ...runs.map(row)]));
+    console.log(table([[t("ID"), t("STATUS"), t("EPOCHS"), t("LOSS"), t("METRICS"), t("FILE")], ...runs.map(row)]));
     const damaged = runs.filter((r) => r.damaged);
-    if (damaged.length) console.log(["", ...damaged.map((r) => printable(`${r.info.id}: damaged: ${r.damaged}`))].join("\n"));
+    if (damaged.length) console.log(["", ...damaged.map((r) => printable(t("{0}: damaged: {1}", r.info.id, r.damaged ?? "")))].join("\n"));
     return EXIT.ok;
   },
 };
