@@ -58,7 +58,8 @@ test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, med
     "package.nls.zh-cn.json",
     "l10n/bundle.l10n.zh-cn.json",
     "media/walkthrough/1-rnnCell.md",
-    "media/walkthrough/zh-cn/1-rnnCell.md",
+    "media/walkthrough/1-rnnCell.nls.zh-cn.md",
+    "media/walkthrough/lstm-gates.svg",
   ];
   for (const f of need) assert.ok(files.includes(f), `missing ${f}`);
   assert.ok(

@@ -153,6 +153,25 @@ test("the CLI and the runner's processes say nothing untranslated: printed lines
   );
 });
 
+test("the walkthrough's media are files, each with its translation beside it where VS Code looks (X.nls.<language>.md)", () => {
+  // VS Code does not resolve %keys% in a step's media paths: it reads X.nls.zh-cn.md instead of X.md itself.
+  const manifest = JSON.parse(read("package.json")) as { contributes: { walkthroughs: { steps: { id: string; media: Record<string, string> }[] }[] } };
+  const steps = manifest.contributes.walkthroughs.flatMap((w) => w.steps);
+  assert.equal(steps.length, 7);
+  for (const { id, media } of steps) {
+    const file = media.markdown ?? media.svg ?? media.image;
+    assert.match(file, /^media\/walkthrough\/[\w-]+\.(md|svg|png)$/, id);
+    for (const language of ["", ...LANGUAGES.map((l) => `.nls.${l}`)]) {
+      const translated = file.replace(/\.md$/, `${language}.md`);
+      assert.ok(fs.existsSync(path.join(ROOT, translated)), translated);
+      // Its images, relative to the English file's folder (the base VS Code gives every language).
+      for (const [, image] of read(translated).matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
+        assert.ok(fs.existsSync(path.join(ROOT, path.dirname(file), image)), `${translated}: ${image}`);
+      }
+    }
+  }
+});
+
 test("messages fill their placeholders as vscode.l10n.t does", () => {
   assert.equal(english("epoch {0}/{1}", 3, 10), "epoch 3/10");
   assert.equal(fillMessage("{1} before {0}, {2} stays", ["a", "b"]), "b before a, {2} stays");
