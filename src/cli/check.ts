@@ -23,7 +23,7 @@ export const checkCommand: Command = {
   },
   get usage() {
     return [
-      "Usage: unroll check <file.ts>…",
+      t("Usage: {0}", "unroll check <file.ts>…"),
       "",
       t(
         'Prints each TypeScript error of the model files (and of the files they import) as file:line:col: error TSnnnn: message, and exits with 1 if there is one. The files are checked as the editor checks them: strict, ES2022, "unroll" from the declarations shipped with Unroll.',

@@ -16,7 +16,7 @@ export const runCommand: Command = {
   },
   get usage() {
     return [
-      "Usage: unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]",
+      t("Usage: {0}", "unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]"),
       "",
       t("Runs the model file's top-level code (and its default export, if it is a function), after printing its type errors."),
       `  --no-check    ${t("skip the type check")}`,

@@ -63,7 +63,7 @@ export const runsCommand: Command = {
     return t("list the stored training runs, newest first");
   },
   get usage() {
-    return `Usage: unroll runs [folder]\n\n${t("Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.")}`;
+    return `${t("Usage: {0}", "unroll runs [folder]")}\n\n${t("Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.")}`;
   },
   async run({ positional }) {
     if (positional.length > 1) {

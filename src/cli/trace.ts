@@ -14,7 +14,7 @@ export const traceCommand: Command = {
   },
   get usage() {
     return [
-      "Usage: unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]",
+      t("Usage: {0}", "unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]"),
       "",
       t(
         "Runs the model file's top level (and a scratchpad's default export, if it is a function) and prints, for each line that constructs a module, calls one or makes a tensor, the shapes in and out and the parameter counts. For an experiment it also runs model(), then one training step's forward and loss (or its step) on an example batch, without updating a parameter.",

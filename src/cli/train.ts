@@ -13,7 +13,7 @@ import { checkBeforeRunning } from "./check";
 /** `unroll train --help`, in the language chosen (read when shown). */
 const usage = () =>
   [
-    "Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]",
+    t("Usage: {0}", "unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]"),
     "",
     t("Trains the experiment the model file exports (export default defineExperiment({ … }))."),
     `  --epochs N          ${t("override the experiment's number of epochs")}`,
