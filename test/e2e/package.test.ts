@@ -106,4 +106,13 @@ test("the unpacked extension's CLI traces and trains with only its own files", (
   t.diagnostic(`trace + train from the unpacked vsix: ${Date.now() - started} ms; ${trained.trim().split("\n").at(-2)}`);
   assert.match(trained, /ohlol/);
   assert.match(trained, /wasm/i, "the wasm backend loaded from dist/nn/wasm");
+  // In Chinese: the CLI finds the bundle beside dist/ in the unpacked extension (extension/l10n/).
+  const zh = execFileSync(process.execPath, [cli, "train", "05b_hello_rnn.ts", "--epochs", "1"], {
+    cwd: work,
+    env: { ...env, LANG: "zh_CN.UTF-8" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.match(zh, /^训练 hello → ohlol \(RNN\)（05b_hello_rnn\.ts）：1 轮，Adam\n/);
+  assert.match(zh, /\n轮次 1\/1 {2}损失 /);
 });

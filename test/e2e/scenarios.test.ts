@@ -861,8 +861,10 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
 // a step's button marks it done.
 
 test("13) the walkthrough shows each step's media, and a step's button marks it done", { timeout: TIMEOUT }, async () => {
-  const folder = workspace.bare({ "notes.md": "# Notes\n" }); // no lesson: the step's button copies it
+  // A model file of the user's (it activates Unroll), and no lesson: the step's button copies the one it needs.
+  const folder = workspace.bare({ "model.ts": BARE });
   await withVSCode({ name: "s13-walkthrough", folder }, async (vs) => {
+    await vs.openFile("model.ts"); // the palette lists Unroll's commands once the extension host has read them
     await vs.runCommand("Unroll: Get Started with Unroll");
     await until(
       "the walkthrough",
