@@ -26,3 +26,17 @@ export const fillMessage = (template: string, args: readonly (string | number)[]
 
 /** The English source: the message itself, filled. */
 export const english: Translate = (message, ...args) => fillMessage(message, args);
+
+/** East Asian wide and fullwidth characters (Hangul Jamo, CJK, Hangul, fullwidth forms, wide emoji): two columns
+ *  in a terminal. */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+
+/** The columns `text` takes in a terminal (`损失` takes 4, `loss` 4), so that tables line up in every language. */
+export const displayWidth = (text: string): number => [...text].reduce((n, c) => n + (WIDE.test(c) ? 2 : 1), 0);
+
+/** `text` padded with spaces to `width` columns, at its end (or its start: numbers). */
+export function padColumns(text: string, width: number, { start = false } = {}): string {
+  const fill = " ".repeat(Math.max(0, width - displayWidth(text)));
+  return start ? fill + text : text + fill;
+}

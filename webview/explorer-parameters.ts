@@ -71,7 +71,7 @@ function table(parameters: ParameterSnapshot[], reveal: (name: string) => void):
             onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name),
           },
           h("td", { class: "mono" }, p.name),
-          h("td", { class: "mono" }, formatShape(p.shape)),
+          h("td", { class: "mono shape" }, formatShape(p.shape)),
           num(p.mean),
           num(p.std),
           num(p.min),

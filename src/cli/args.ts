@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import type { RunnerError } from "../protocol";
+import { t } from "../runner/l10n";
 import { parseArgs as parseCommandLine, stringOption, type Parsed } from "../runner/command-line";
 
 /** Exit codes scripts can rely on. */
@@ -21,7 +22,7 @@ export function modelPath(positional: string[], usage: string): string | null {
   }
   const file = path.resolve(positional[0]);
   if (!fs.existsSync(file)) {
-    console.error(`unroll: no such file: ${positional[0]}`);
+    console.error(t("unroll: no such file: {0}", positional[0]));
     return null;
   }
   return file;
@@ -33,12 +34,15 @@ export const relative = (file: string) => path.relative(process.cwd(), file) || 
 export function formatRunnerError(error: RunnerError, file: string): string {
   const where = error.location ? `${relative(error.location.file)}:${error.location.line}:${error.location.column}` : relative(file);
   const frames = error.stack?.split("\n").slice(1).filter(Boolean) ?? [];
-  const via = error.via ? [`    in the training step of the experiment at ${relative(error.via.file)}:${error.via.line}:${error.via.column}`] : [];
+  const via = error.via
+    ? [`    ${t("in the training step of the experiment at {0}", `${relative(error.via.file)}:${error.via.line}:${error.via.column}`)}`]
+    : [];
   return [`${where}: ${error.message}`, ...frames, ...via].join("\n");
 }
 
+/** What a command says of itself is read when shown (getters), after main.ts chose the language. */
 export interface Command {
-  summary: string;
-  usage: string;
+  readonly summary: string;
+  readonly usage: string;
   run(parsed: Parsed): Promise<number>;
 }

@@ -2,6 +2,7 @@
 // `run`, `train` and `trace` print the same errors before they run (checkBeforeRunning).
 import * as path from "node:path";
 import type * as Typecheck from "../runner/typecheck";
+import { t } from "../runner/l10n";
 import { EXIT, relative, type Command, type Parsed } from "./args";
 
 let checker: Typecheck.Checker | undefined;
@@ -17,15 +18,19 @@ function typeChecker(): Typecheck.Checker {
 const format = (d: Typecheck.TypeDiagnostic) => `${relative(d.file)}:${d.line}:${d.column}: error TS${d.code}: ${d.message}`;
 
 export const checkCommand: Command = {
-  summary: "type-check model files against the library's declarations",
-  usage: [
-    "Usage: unroll check <file.ts>…",
-    "",
-    "Prints each TypeScript error of the model files (and of the files they import) as",
-    "file:line:col: error TSnnnn: message, and exits with 1 if there is one. The files are checked as the editor",
-    'checks them: strict, ES2022, "unroll" from the declarations shipped with Unroll.',
-    "`unroll run`, `train` and `trace` print these errors before they run (--no-check skips that).",
-  ].join("\n"),
+  get summary() {
+    return t("type-check model files against the library's declarations");
+  },
+  get usage() {
+    return [
+      t("Usage: {0}", "unroll check <file.ts>…"),
+      "",
+      t(
+        'Prints each TypeScript error of the model files (and of the files they import) as file:line:col: error TSnnnn: message, and exits with 1 if there is one. The files are checked as the editor checks them: strict, ES2022, "unroll" from the declarations shipped with Unroll.',
+      ),
+      t("`unroll run`, `train` and `trace` print these errors before they run (--no-check skips that)."),
+    ].join("\n");
+  },
   async run({ positional }) {
     if (!positional.length) {
       console.error(this.usage);
@@ -35,7 +40,7 @@ export const checkCommand: Command = {
     for (const file of positional) {
       const result = typeChecker().check(path.resolve(file));
       if ("error" in result) {
-        console.error(`unroll: cannot check ${file}: ${result.error}`);
+        console.error(t("unroll: cannot check {0}: {1}", file, result.error));
         code = EXIT.usage;
       } else if (result.diagnostics.length) {
         for (const d of result.diagnostics) console.log(format(d));
@@ -58,8 +63,12 @@ export function checkBeforeRunning(file: string, options: Parsed["options"]): vo
     if (!("diagnostics" in result) || !result.diagnostics.length) return;
     for (const d of result.diagnostics) console.error(format(d));
     const n = result.diagnostics.length;
-    console.error(`unroll: ${n} type error${n === 1 ? "" : "s"}; running anyway (--no-check skips the check)`);
+    console.error(
+      n === 1
+        ? t("unroll: 1 type error; running anyway (--no-check skips the check)")
+        : t("unroll: {0} type errors; running anyway (--no-check skips the check)", n),
+    );
   } catch (error) {
-    console.error(`unroll: the type check failed, running anyway: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(t("unroll: the type check failed, running anyway: {0}", error instanceof Error ? error.message : String(error)));
   }
 }

@@ -1,4 +1,5 @@
 // The CLI's commands, one file each. Exit codes are in args.ts.
+import { t } from "../runner/l10n";
 import { EXIT, parseArgs, type Command } from "./args";
 import { runCommand } from "./run";
 import { trainCommand } from "./train";
@@ -17,7 +18,18 @@ const COMMANDS: Record<string, Command> = {
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: unroll <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nOptions:\n  --backend NAME  auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu (or $UNROLL_BACKEND)\n  -h, --help      help for a command`;
+  return [
+    t("Usage: unroll <command> [options]"),
+    "",
+    t("Commands:"),
+    ...lines,
+    "",
+    t("Options:"),
+    `  --backend NAME  ${t("auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu (or $UNROLL_BACKEND)")}`,
+    `  -h, --help      ${t("help for a command")}`,
+    "",
+    t("Messages follow LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8: 简体中文), or $UNROLL_LANGUAGE (en, zh-cn)."),
+  ].join("\n");
 }
 
 export async function runCli(args: string[]): Promise<number> {
@@ -28,7 +40,7 @@ export async function runCli(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`unroll: unknown command '${name}'\n\n${usage()}`);
+    console.error(`${t("unroll: unknown command '{0}'", name)}\n\n${usage()}`);
     return EXIT.usage;
   }
   const parsed = parseArgs(rest);

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { useBackend } from "unroll";
 import { describeError, mainFunction, refuseProcessExit, runModelFile } from "../runner/model-file";
 import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host";
+import { t } from "../runner/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
@@ -10,27 +11,32 @@ import { checkBeforeRunning } from "./check";
 export const DEFAULT_RUN_TIMEOUT_S = 300;
 
 export const runCommand: Command = {
-  summary: "run a scratchpad model file and print what it prints",
-  usage: `Usage: unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]
-
-Runs the model file's top-level code (and its default export, if it is a function), after printing its type
-errors.
-  --no-check    skip the type check
-  --timeout S   how long it may run (default: $UNROLL_RUN_TIMEOUT, else ${DEFAULT_RUN_TIMEOUT_S} s; 0: no limit); past it,
-                it is stopped and reported, at the line it was running when it loops`,
+  get summary() {
+    return t("run a scratchpad model file and print what it prints");
+  },
+  get usage() {
+    return [
+      t("Usage: {0}", "unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]"),
+      "",
+      t("Runs the model file's top-level code (and its default export, if it is a function), after printing its type errors."),
+      `  --no-check    ${t("skip the type check")}`,
+      `  --timeout S   ${t("how long it may run (default: $UNROLL_RUN_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_RUN_TIMEOUT_S)}`,
+      `                ${t("past it, it is stopped and reported, at the line it was running when it loops")}`,
+    ].join("\n");
+  },
   async run({ positional, options }) {
     const file = modelPath(positional, this.usage);
     if (!file) return EXIT.usage;
     const limit = options.timeout === undefined ? secondsFromEnv("UNROLL_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT_S) : Number(stringOption(options, "timeout"));
     if (!(limit >= 0)) {
-      console.error(`unroll: --timeout takes a number of seconds (0: no limit)\n\n${this.usage}`);
+      console.error(`${t("unroll: --timeout takes a number of seconds (0: no limit)")}\n\n${this.usage}`);
       return EXIT.usage;
     }
     checkBeforeRunning(file, options);
     const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);
     // The scratchpad's process.exit ends nothing: it fails the run at its line.
-    const restoreExit = refuseProcessExit(
-      (call) => `${call} cannot end \`unroll run\`: the run ends when the scratchpad's code does (throw an Error to fail it)`,
+    const restoreExit = refuseProcessExit((call) =>
+      t("{0} cannot end `unroll run`: the run ends when the scratchpad's code does (throw an Error to fail it)", call),
     );
     let ran;
     try {
@@ -48,7 +54,7 @@ errors.
     if ("timeout" in ran) {
       console.error(
         formatRunnerError(
-          timeoutError(path.basename(file), limit, ran.stack, file, "--timeout SECONDS or $UNROLL_RUN_TIMEOUT changes the limit; 0: no limit"),
+          timeoutError(path.basename(file), limit, ran.stack, file, t("--timeout SECONDS or $UNROLL_RUN_TIMEOUT changes the limit; 0: no limit")),
           file,
         ),
       );

@@ -5,7 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { printable } from "../runner/run-file";
 import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
-import type { BestMetric, Hyperparameters, RunSummary } from "../protocol";
+import { displayWidth, padColumns } from "../format";
+import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../protocol";
+import { t } from "../runner/l10n";
 import { EXIT, type Command } from "./args";
 import { formatMetrics } from "./train";
 
@@ -17,11 +19,11 @@ function runsFolder(folder = "."): string {
 
 /** Columns padded to their widest cell; the last one is not padded. */
 export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c]))));
   return rows
     .map((r) =>
       r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+        .map((cell, c) => (c === r.length - 1 ? cell : padColumns(cell, widths[c])))
         .join("  ")
         .trimEnd(),
     )
@@ -52,13 +54,29 @@ export function formatBest(best: Record<string, BestMetric> | undefined): string
     .join("  ");
 }
 
+/** A run's status in the user's words. */
+function statusWord(status: RunStatus): string {
+  switch (status) {
+    case "running":
+      return t("running");
+    case "completed":
+      return t("completed");
+    case "stopped":
+      return t("stopped");
+    case "failed":
+      return t("failed");
+    case "interrupted":
+      return t("interrupted");
+  }
+}
+
 /** A run's cells; whatever run.json holds (a name or a path with escape sequences) reaches the terminal escaped. */
 function row({ info, lossCurve, damaged }: RunSummary, hparams: string[], showBest: boolean): string[] {
   // An interrupted run may have no finished epoch: its latest steps stand in.
   const loss = info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1];
   return [
     info.id,
-    damaged ? `${info.status} (damaged)` : info.status,
+    damaged ? t("{0} (damaged)", statusWord(info.status)) : statusWord(info.status),
     `${info.epoch ?? 0}/${info.config.epochs}`,
     ...hparams.map((key) => cell(info.hparams?.[key])),
     loss === undefined ? "-" : loss.toFixed(4),
@@ -90,23 +108,28 @@ export function runsJson(runs: readonly RunSummary[]): object[] {
 function printTable(runs: RunSummary[]): void {
   const { varying, same } = splitHparams(runs);
   const showBest = runs.some((r) => r.info.best && Object.keys(r.info.best).length);
-  const header = ["ID", "STATUS", "EPOCHS", ...varying, "LOSS", "METRICS", ...(showBest ? ["BEST"] : []), "FILE"].map(printable);
+  const header = [t("ID"), t("STATUS"), t("EPOCHS"), ...varying, t("LOSS"), t("METRICS"), ...(showBest ? [t("BEST")] : []), t("FILE")].map(printable);
   console.log(table([header, ...runs.map((r) => row(r, varying, showBest))]));
-  if (same.length) console.log(printable(`same in all: ${same.map(([k, v]) => `${k}=${cell(v)}`).join("  ")}`));
+  if (same.length) console.log(printable(t("same in all: {0}", same.map(([k, v]) => `${k}=${cell(v)}`).join("  "))));
   const damaged = runs.filter((r) => r.damaged);
-  if (damaged.length) console.log(["", ...damaged.map((r) => printable(`${r.info.id}: damaged: ${r.damaged}`))].join("\n"));
+  if (damaged.length) console.log(["", ...damaged.map((r) => printable(t("{0}: damaged: {1}", r.info.id, r.damaged ?? "")))].join("\n"));
 }
 
 export const runsCommand: Command = {
-  summary: "list the stored training runs, newest first, with their hyperparameters and final and best metrics",
-  usage: [
-    "Usage: unroll runs [folder] [--json]",
-    "",
-    "Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one.",
-    "The table shows the hyperparameters that differ between runs (those alike in all under it), the final loss and",
-    "metrics, and the best value of each metric with its epoch (loss 0.25@3).",
-    "  --json  one JSON array: per run its id, folder, status, hparams, final and best metrics",
-  ].join("\n"),
+  get summary() {
+    return t("list the stored training runs, newest first, with their hyperparameters and final and best metrics");
+  },
+  get usage() {
+    return [
+      t("Usage: {0}", "unroll runs [folder] [--json]"),
+      "",
+      t("Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one."),
+      t(
+        "The table shows the hyperparameters that differ between runs (those alike in all under it), the final loss and metrics, and the best value of each metric with its epoch (loss 0.25@3).",
+      ),
+      `  --json  ${t("one JSON array: per run its id, folder, status, hparams, final and best metrics")}`,
+    ].join("\n");
+  },
   async run({ positional, options }) {
     if (positional.length > 1 || Object.keys(options).some((k) => k !== "json" && k !== "backend")) {
       console.error(this.usage);
@@ -119,7 +142,7 @@ export const runsCommand: Command = {
       return EXIT.ok;
     }
     if (!runs.length) {
-      console.log(`no runs in ${printable(path.relative(process.cwd(), folder) || ".")}`);
+      console.log(t("no runs in {0}", printable(path.relative(process.cwd(), folder) || ".")));
       return EXIT.ok;
     }
     printTable(runs);

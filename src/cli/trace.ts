@@ -1,33 +1,37 @@
 // `unroll trace <file.ts>`: every module construction, module call and tensor factory of a scratchpad, with
 // their shapes and parameters, as a table like torchinfo's (or the Trace as JSON). Goes through the tracing
 // process, as the editor does, so both show the same thing.
-import { formatShape, formatTracedShape } from "../format";
+import { displayWidth, formatShape, formatTracedShape, padColumns } from "../format";
 import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../protocol";
 import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
+import { t } from "../runner/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
 export const traceCommand: Command = {
-  summary: "trace a model file: module shapes and parameters, line by line",
-  usage: [
-    "Usage: unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]",
-    "",
-    "Runs the model file's top level (and a scratchpad's default export, if it is a function) and prints, for",
-    "each line that constructs a module, calls one or makes a tensor, the shapes in and out and the parameter",
-    "counts. For an experiment it also runs model(), then one training step's forward and loss (or its step)",
-    "on an example batch, without updating a parameter.",
-    "",
-    "  --json        print the trace as JSON (the Trace type of src/protocol.ts)",
-    `  --timeout MS  stop the trace after MS milliseconds (default ${DEFAULT_TIMEOUT_MS})`,
-    "  --no-check    skip the type check (its errors are printed to stderr first; the trace runs anyway)",
-  ].join("\n"),
+  get summary() {
+    return t("trace a model file: module shapes and parameters, line by line");
+  },
+  get usage() {
+    return [
+      t("Usage: {0}", "unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]"),
+      "",
+      t(
+        "Runs the model file's top level (and a scratchpad's default export, if it is a function) and prints, for each line that constructs a module, calls one or makes a tensor, the shapes in and out and the parameter counts. For an experiment it also runs model(), then one training step's forward and loss (or its step) on an example batch, without updating a parameter.",
+      ),
+      "",
+      `  --json        ${t("print the trace as JSON (the Trace type of src/protocol.ts)")}`,
+      `  --timeout MS  ${t("stop the trace after MS milliseconds (default {0})", DEFAULT_TIMEOUT_MS)}`,
+      `  --no-check    ${t("skip the type check (its errors are printed to stderr first; the trace runs anyway)")}`,
+    ].join("\n");
+  },
   async run({ positional, options }) {
     const file = modelPath(positional, this.usage);
     if (!file) return EXIT.usage;
     const timeout = stringOption(options, "timeout");
     const timeoutMs = timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(timeout);
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      console.error(`unroll: --timeout takes a number of milliseconds, got ${timeout}\n\n${this.usage}`);
+      console.error(`${t("unroll: --timeout takes a number of milliseconds, got {0}", String(timeout))}\n\n${this.usage}`);
       return EXIT.usage;
     }
     const client = new TraceClient({ backend: stringOption(options, "backend") });
@@ -56,15 +60,15 @@ function what(entry: TraceEntry): string {
   const config = entry.config && !entry.config.includes("\n") ? entry.config : `${entry.name}(…)`;
   const name = entry.kind === "module" ? config : entry.kind === "call" ? `${entry.name}.forward` : `torch.${entry.name}`;
   const runs = entry.count > 1 ? ` ×${entry.count}` : "";
-  return `${entry.submodule ? "  " : ""}${name}${runs}${entry.varying ? " (varies)" : ""}`;
+  return `${entry.submodule ? "  " : ""}${name}${runs}${entry.varying ? ` ${t("(varies)")}` : ""}`;
 }
 
 /** The "Input → output" cell. */
 function shapes(entry: TraceEntry): string {
-  if (entry.kind === "module") return entry.error ? "error" : "";
+  if (entry.kind === "module") return entry.error ? t("error") : "";
   const inputs = (entry.inputs ?? []).map(shape).join(", ");
   const outputs = entry.error
-    ? "error"
+    ? t("error")
     : entry.kind === "tensor"
       ? (entry.outputs ?? []).map((s) => formatShape(s.shape)).join(", ")
       : (entry.outputs ?? []).map(shape).join(", ");
@@ -74,11 +78,11 @@ function shapes(entry: TraceEntry): string {
 /** The table, then the total parameters of the top-level modules constructed (not those inside another). */
 export function formatTraceTable(trace: Trace): string {
   const rows = trace.entries.map((e) => [String(e.location.line), what(e), shapes(e), e.parameterCount !== undefined ? number(e.parameterCount) : ""]);
-  const header = ["Line", "Module / call", "Input → output", "Param #"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const header = [t("Line"), t("Module / call"), t("Input → output"), t("Param #")];
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .map((c, i) => padColumns(c, widths[i], { start: i === 0 || i === cells.length - 1 }))
       .join("  ")
       .trimEnd();
   const rule = "─".repeat(widths.reduce((a, b) => a + b + 2, -2));
@@ -90,16 +94,20 @@ export function formatTraceTable(trace: Trace): string {
     rule,
     ...rows.map(line),
     rule,
-    `Total parameters: ${number(total)}`,
+    t("Total parameters: {0}", number(total)),
     ...(trace.experiment ? [exampleBatchLine(trace.experiment)] : []),
-    `Traced in ${number(trace.durationMs)} ms on ${trace.backend || "?"}`,
+    t("Traced in {0} ms on {1}", number(trace.durationMs), trace.backend || "?"),
   ].join("\n");
 }
 
-const BATCH_FROM = { "trace.batch": "the experiment's trace.batch()", sample: "sample(data())", data: "the first training batch of data()" };
+/** Where the example batch came from. */
+function batchFrom(from: ExperimentTrace["batchFrom"]): string {
+  if (from === "trace.batch") return t("the experiment's trace.batch()");
+  return from === "sample" ? "sample(data())" : t("the first training batch of data()");
+}
 
 /** `Example batch: input [1, 5, 4], target [5], from the first training batch of data() (made in 3 ms)`. */
 export function exampleBatchLine(experiment: ExperimentTrace): string {
-  const how = experiment.cached ? "kept from the previous trace" : `made in ${number(experiment.batchMs)} ms`;
-  return `Example batch: ${experiment.batch.map(shape).join(", ")}, from ${BATCH_FROM[experiment.batchFrom]} (${how})`;
+  const how = experiment.cached ? t("kept from the previous trace") : t("made in {0} ms", number(experiment.batchMs));
+  return t("Example batch: {0}, from {1} ({2})", experiment.batch.map(shape).join(", "), batchFrom(experiment.batchFrom), how);
 }

@@ -4,24 +4,31 @@ import * as path from "node:path";
 import type { RunEvent, RunInfo } from "../protocol";
 import { printable } from "../runner/run-file";
 import { defaultRunsFolder } from "../runner/run-store";
-import { haltMessage, startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
+import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
 import { DEFAULT_DATA_TIMEOUT_S, trainOptions, type TrainOptions } from "../runner/train-contract";
+import { t } from "../runner/l10n";
 import { EXIT, formatRunnerError, modelPath, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
-const USAGE = `Usage: unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]
-
-Trains the experiment the model file exports (export default defineExperiment({ … })).
-  --epochs N          override the experiment's number of epochs
-  --backend NAME      auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu
-  --json              print the run's events as JSON lines instead of progress
-  --snapshot-every N  parameter snapshots and dynamics every N steps (default 50, and at the end)
-  --runs DIR          where runs are stored (default: .unroll/runs beside the model file)
-  --data-timeout S    how long the experiment's data() may take (default: $UNROLL_DATA_TIMEOUT, else ${DEFAULT_DATA_TIMEOUT_S} s; 0: no limit)
-  --no-check          skip the type check (its errors are printed to stderr before training, which runs anyway)
-
-Ctrl-C stops after the current step and keeps the run (exit code 3). A step that has not ended ${STOP_GRACE_MS / 1000} s later
-is ended where it is (the run keeps every line written); a second Ctrl-C ends it at once.`;
+/** `unroll train --help`, in the language chosen (read when shown). */
+const usage = () =>
+  [
+    t("Usage: {0}", "unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]"),
+    "",
+    t("Trains the experiment the model file exports (export default defineExperiment({ … }))."),
+    `  --epochs N          ${t("override the experiment's number of epochs")}`,
+    "  --backend NAME      auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu",
+    `  --json              ${t("print the run's events as JSON lines instead of progress")}`,
+    `  --snapshot-every N  ${t("parameter snapshots and dynamics every N steps (default 50, and at the end)")}`,
+    `  --runs DIR          ${t("where runs are stored (default: .unroll/runs beside the model file)")}`,
+    `  --data-timeout S    ${t("how long the experiment's data() may take (default: $UNROLL_DATA_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_DATA_TIMEOUT_S)}`,
+    `  --no-check          ${t("skip the type check (its errors are printed to stderr before training, which runs anyway)")}`,
+    "",
+    t(
+      "Ctrl-C stops after the current step and keeps the run (exit code 3). A step that has not ended {0} s later is ended where it is (the run keeps every line written); a second Ctrl-C ends it at once.",
+      STOP_GRACE_MS / 1000,
+    ),
+  ].join("\n");
 
 /** `0.4321` for losses. */
 const formatLoss = (loss: number) => loss.toFixed(4);
@@ -49,9 +56,9 @@ class Progress {
     switch (e.type) {
       case "start":
         this.epochs = e.run.config.epochs;
-        this.line(`Training ${printable(e.run.name)} (${relative(e.run.file)}): ${plural(this.epochs, "epoch")}, ${e.run.config.optimizer}`);
+        this.line(t("Training {0} ({1}): {2}, {3}", printable(e.run.name), relative(e.run.file), epochs(this.epochs), e.run.config.optimizer));
         this.line(e.run.config.model); // printed as PyTorch prints a model
-        this.line(`${plural(e.run.config.parameterCount, "parameter")}, backend: ${e.run.backend}`);
+        this.line(t("{0}, backend: {1}", parameters(e.run.config.parameterCount), e.run.backend));
         break;
       case "log":
         this.clear();
@@ -64,7 +71,7 @@ class Progress {
       case "epoch":
         if (e.epoch === 1) this.stepsPerEpoch = this.lastStep;
         this.line(
-          `epoch ${e.epoch}/${this.epochs}  loss ${formatLoss(e.loss)}${e.metrics && Object.keys(e.metrics).length ? "  " + formatMetrics(e.metrics) : ""}`,
+          `${t("epoch {0}/{1}", e.epoch, this.epochs)}  ${t("loss {0}", formatLoss(e.loss))}${e.metrics && Object.keys(e.metrics).length ? "  " + formatMetrics(e.metrics) : ""}`,
         );
         break;
     }
@@ -79,7 +86,7 @@ class Progress {
     const done = (epoch - 1 + within) / this.epochs;
     const width = 24;
     const filled = Math.round(done * width);
-    this.bar = `[${"█".repeat(filled)}${"░".repeat(width - filled)}] epoch ${epoch}/${this.epochs}  step ${step}  loss ${formatLoss(loss)}`;
+    this.bar = `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${t("epoch {0}/{1}", epoch, this.epochs)}  ${t("step {0}", step)}  ${t("loss {0}", formatLoss(loss))}`;
     this.redraw();
   }
 
@@ -103,14 +110,42 @@ class Progress {
   }
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
 function summary(run: RunInfo): string {
   const seconds = run.endedAt ? (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000 : NaN;
-  const how = run.status === "completed" ? "done" : run.status;
-  const loss = run.finalLoss !== undefined ? `loss ${formatLoss(run.finalLoss)}` : "";
+  const loss = run.finalLoss !== undefined ? t("loss {0}", formatLoss(run.finalLoss)) : "";
   const metrics = formatMetrics(run.finalMetrics);
-  return `${how} after ${run.epoch ?? 0}/${run.config.epochs} epochs in ${seconds.toFixed(1)} s${loss || metrics ? ": " : ""}${[loss, metrics].filter(Boolean).join("  ")}`;
+  const how = ended(run.status, run.epoch ?? 0, run.config.epochs, seconds.toFixed(1));
+  const what = [loss, metrics].filter(Boolean).join("  ");
+  return what ? t("{0}: {1}", how, what) : how;
+}
+
+/** How a run ended, by its status: {0}/{1} epochs, in {2} s. */
+function ended(status: RunInfo["status"], ...args: [number, number, string]): string {
+  switch (status) {
+    case "completed":
+      return t("done after {0}/{1} epochs in {2} s", ...args);
+    case "stopped":
+      return t("stopped after {0}/{1} epochs in {2} s", ...args);
+    case "failed":
+      return t("failed after {0}/{1} epochs in {2} s", ...args);
+    case "interrupted":
+      return t("interrupted after {0}/{1} epochs in {2} s", ...args);
+    case "running":
+      return t("still running after {0}/{1} epochs in {2} s", ...args);
+  }
+}
+
+const epochs = (n: number) => (n === 1 ? t("1 epoch") : t("{0} epochs", n));
+const parameters = (n: number) => (n === 1 ? t("1 parameter") : t("{0} parameters", n));
+
+/** For a run a stop ended with its process: "stopped at line 7 of model.ts: its step had not ended 3 s after the stop". */
+export function haltMessage(run: RunInfo): string | undefined {
+  if (!run.halted) return undefined;
+  const seconds = Math.round(run.halted.afterMs / 100) / 10;
+  const where = run.halted.location;
+  return where
+    ? t("stopped at line {0} of {1}: its step had not ended {2} s after the stop", where.line, path.basename(where.file), seconds)
+    : t("stopped: its step had not ended {0} s after the stop", seconds);
 }
 
 /** The exit code for how the process ended (`stopped`: after a Ctrl-C). */
@@ -122,16 +157,20 @@ function exitCode(result: TrainingResult, stopped: boolean): number {
 }
 
 export const trainCommand: Command = {
-  summary: "train a model file's experiment and store the run",
-  usage: USAGE,
+  get summary() {
+    return t("train a model file's experiment and store the run");
+  },
+  get usage() {
+    return usage();
+  },
   async run({ positional, options }) {
-    const file = modelPath(positional, USAGE);
+    const file = modelPath(positional, usage());
     if (!file) return EXIT.usage;
     let run: TrainOptions;
     try {
       run = trainOptions({ positional, options }, ["json", "no-check", "help"]);
     } catch (error) {
-      console.error(`unroll: ${(error as Error).message}\n\n${USAGE}`);
+      console.error(`unroll: ${(error as Error).message}\n\n${usage()}`);
       return EXIT.usage;
     }
     const json = options.json !== undefined;
@@ -143,7 +182,7 @@ export const trainCommand: Command = {
     const onInterrupt = () => {
       if (++interrupts === 1) {
         training.stop();
-        if (!json) progress.line("stopping after this step… (Ctrl-C again to end it now)");
+        if (!json) progress.line(t("stopping after this step… (Ctrl-C again to end it now)"));
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
@@ -159,11 +198,11 @@ export const trainCommand: Command = {
         const halted = haltMessage(result.run);
         if (halted) console.log(halted);
         console.log(summary(result.run));
-        console.log(`run stored in ${relative(path.join(run.runsFolder ?? defaultRunsFolder(file), result.run.id))}`);
+        console.log(t("run stored in {0}", relative(path.join(run.runsFolder ?? defaultRunsFolder(file), result.run.id))));
       } else if (!result.error && interrupts) {
-        console.log("stopped before the run started");
+        console.log(t("stopped before the run started"));
       } else if (!result.error) {
-        console.error(`unroll: the training process ended without finishing the run (${result.signal ?? `exit code ${result.code}`})`);
+        console.error(t("unroll: the training process ended without finishing the run ({0})", result.signal ?? t("exit code {0}", String(result.code))));
       }
     }
     return exitCode(result, interrupts > 0);

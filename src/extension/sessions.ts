@@ -73,6 +73,7 @@ export class TrainingSessions implements vscode.Disposable {
         runsFolder,
         vanishingRatio: settings.vanishingRatio,
         explodingRatio: settings.explodingRatio,
+        language: vscode.env.language, // the process's messages (errors, time limits) in VS Code's language
       },
       (event) => this.onEvent(session, event),
     );

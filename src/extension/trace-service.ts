@@ -67,7 +67,7 @@ export class TraceService implements vscode.Disposable {
 
   private async run(document: vscode.TextDocument): Promise<Trace | null> {
     const { backend, traceTimeoutMs: timeoutMs } = this.settings();
-    this.client ??= new TraceClient({ serverPath: this.serverPath, backend });
+    this.client ??= new TraceClient({ serverPath: this.serverPath, backend, language: vscode.env.language });
     const file = document.uri.fsPath;
     try {
       const trace = await this.client.trace(file, { timeoutMs });

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { nn, type Experiment, type Tensor } from "unroll";
 import type { RunnerError } from "../protocol";
+import { t } from "./l10n";
 
 /** An error already described for the user (a bad export, a NaN loss). */
 export class RunFailure extends Error {
@@ -46,39 +47,50 @@ export function hasExperiment(exports: Record<string, unknown>): boolean {
 /** The default export or the `experiment` export, checked: a missing or wrong export says what is missing. */
 export function findExperiment(exports: Record<string, unknown>, file: string): Experiment {
   const fail = (message: string) => new RunFailure({ kind: "export", message, location: exportLocation(file) });
-  const which = exports.default !== undefined ? "the default export" : "the export 'experiment'";
+  const which = exports.default !== undefined ? t("the default export") : t("the export 'experiment'");
   const candidate = exports.default ?? exports.experiment;
   if (candidate === undefined) {
-    throw fail(`${path.basename(file)} exports no experiment to train: add \`export default defineExperiment({ epochs, model, data, loss, optimizer })\``);
+    throw fail(t("{0} exports no experiment to train: add `export default defineExperiment({ epochs, model, data, loss, optimizer })`", path.basename(file)));
   }
   if (typeof candidate !== "object" || candidate === null) {
     throw fail(
-      `${which} is ${typeof candidate === "function" ? "a function" : String(candidate)}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })`,
+      t(
+        "{0} is {1}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })",
+        which,
+        typeof candidate === "function" ? t("a function") : String(candidate),
+      ),
     );
   }
   const e = candidate as Record<string, unknown>;
   const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
-  if (missing.length) throw fail(`${which} is not a complete experiment: it lacks ${missing.join(", ")}`);
-  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(`epochs must be a positive integer, got ${JSON.stringify(e.epochs)}`);
+  if (missing.length) throw fail(t("{0} is not a complete experiment: it lacks {1}", which, missing.join(", ")));
+  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(t("epochs must be a positive integer, got {0}", String(JSON.stringify(e.epochs))));
   if (e.name !== undefined && typeof e.name !== "string")
-    throw fail(`name must be a string (it names the run), got ${e.name === null ? "null" : typeof e.name}`);
+    throw fail(t("name must be a string (it names the run), got {0}", e.name === null ? "null" : typeof e.name));
   const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
-  if (wrong) throw fail(`${String(wrong)} must be a function, got ${typeof e[wrong]}`);
+  if (wrong) throw fail(t("{0} must be a function, got {1}", String(wrong), typeof e[wrong]));
   const trace = e.trace as Record<string, unknown> | undefined;
   if (trace !== undefined && (typeof trace !== "object" || trace === null || (trace.batch !== undefined && typeof trace.batch !== "function"))) {
-    throw fail("trace must be { batch: () => [input, target] }, a function that makes a small example batch for shape traces");
+    throw fail(t("trace must be { batch: () => [input, target] }, a function that makes a small example batch for shape traces"));
   }
   const hparams = e.hparams;
   if (hparams !== undefined) {
     const isPlain = typeof hparams === "object" && hparams !== null && !Array.isArray(hparams);
     if (!isPlain)
       throw fail(
-        `hparams must be an object of numbers, strings and booleans, like { hiddenSize: 100 }, got ${Array.isArray(hparams) ? "an array" : hparams === null ? "null" : typeof hparams}`,
+        t(
+          "hparams must be an object of numbers, strings and booleans, like { hiddenSize: 100 }, got {0}",
+          Array.isArray(hparams) ? t("an array") : hparams === null ? "null" : typeof hparams,
+        ),
       );
     const bad = Object.entries(hparams).find(([, v]) => !(typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))));
     if (bad)
       throw fail(
-        `hparams.${bad[0]} must be a finite number, a string or a boolean, got ${typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1]}`,
+        t(
+          "hparams.{0} must be a finite number, a string or a boolean, got {1}",
+          bad[0],
+          typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1],
+        ),
       );
   }
   return candidate as Experiment;
@@ -89,13 +101,13 @@ export function lossFunction(experiment: Experiment): LossFn {
   const made = experiment.loss();
   if (typeof made === "function") return made as LossFn;
   if (made && typeof (made as { forward?: unknown }).forward === "function") return (o, t) => (made as { forward: LossFn }).forward(o, t);
-  throw new Error(`loss() must return a loss function or a module with forward(), got ${made === null ? "null" : typeof made}`);
+  throw new Error(t("loss() must return a loss function or a module with forward(), got {0}", made === null ? "null" : typeof made));
 }
 
 /** `model()`, checked: training and traces need an nn.Module. */
 export function buildModel(experiment: Experiment): nn.Module {
   const model: unknown = experiment.model();
-  if (!(model instanceof nn.Module)) throw new Error(`model() must return an nn.Module, got ${model === null ? "null" : typeof model}`);
+  if (!(model instanceof nn.Module)) throw new Error(t("model() must return an nn.Module, got {0}", model === null ? "null" : typeof model));
   return model;
 }
 

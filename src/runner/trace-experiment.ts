@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { tf, nn, PackedSequence, type Batch, type Experiment, type ExperimentData } from "unroll";
 import type { ExperimentTrace, TracedShape } from "../protocol";
 import { buildModel, lossFunction } from "./experiment";
+import { t } from "./l10n";
 
 /** What the trace lends this module: running code unrecorded, and keeping tensors past the trace's end. */
 export interface TraceScope {
@@ -100,17 +101,17 @@ function dataKey(code: string, model: nn.Module): string {
 
 function firstBatch(data: ExperimentData): Batch {
   const train = data?.train;
-  if (train === undefined) throw new Error("data() must return { train, test? }: it has no train batches");
+  if (train === undefined) throw new Error(t("data() must return { train, test? }: it has no train batches"));
   const batches = typeof train === "function" ? train() : train;
   if (!batches || typeof (batches as Iterable<Batch>)[Symbol.iterator] !== "function")
-    throw new Error("data().train must be a list of [input, target] batches, or a function that returns them");
-  for (const batch of batches as Iterable<Batch>) return checkBatch(batch, "the first batch of data().train");
-  throw new Error("data().train gave no batches");
+    throw new Error(t("data().train must be a list of [input, target] batches, or a function that returns them"));
+  for (const batch of batches as Iterable<Batch>) return checkBatch(batch, t("the first batch of data().train"));
+  throw new Error(t("data().train gave no batches"));
 }
 
 function checkBatch(batch: unknown, what: string): Batch {
   if (!Array.isArray(batch) || batch.length < 2)
-    throw new Error(`${what} must be a batch [input, target], got ${Array.isArray(batch) ? `an array of ${batch.length}` : typeof batch}`);
+    throw new Error(t("{0} must be a batch [input, target], got {1}", what, Array.isArray(batch) ? t("an array of {0}", batch.length) : typeof batch));
   return batch as Batch;
 }
 

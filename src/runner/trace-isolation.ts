@@ -5,6 +5,7 @@
 // refused while it runs.
 import { tf } from "unroll";
 import { refuseProcessExit } from "./model-file";
+import { t } from "./l10n";
 
 /** Where the shared state a file can change lives. */
 const GUARDED: object[] = [
@@ -45,7 +46,7 @@ export function isolateTrace(file: string, report: StrayErrorReporter): () => Pr
       return handle;
     };
   }
-  const restoreExit = refuseProcessExit((call) => `${call} does not end a shape trace: a trace runs the file's top level and stops by itself`);
+  const restoreExit = refuseProcessExit((call) => t("{0} does not end a shape trace: a trace runs the file's top level and stops by itself", call));
 
   return async () => {
     for (const cancel of cancels) cancel();

@@ -6,6 +6,7 @@ import "./resolve-unroll"; // first: "unroll" below and in model files is one li
 import { tf, useBackend } from "unroll";
 import type { Trace, TraceRequest, TraceResponse } from "../protocol";
 import { failedTrace } from "./failed-trace";
+import { t, useLanguage } from "./l10n";
 import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
 import { Watchdog } from "./watchdog-host";
 
@@ -21,6 +22,10 @@ const answerTimeout = (id: number, frames: PausedFrame[]): string | null => {
   const trace = timedOutTrace(tracing.timeoutMs, frames);
   return trace && JSON.stringify({ type: "trace-result", id, trace } satisfies TraceResponse);
 };
+
+// Before any message: $UNROLL_LANGUAGE from the extension, else the locale's (the CLI's children inherit it).
+const spoken = useLanguage();
+if (spoken.error) console.error(spoken.error);
 
 /** The backend (chosen once: $UNROLL_BACKEND, else auto) and the watchdog, before the first trace. */
 const ready = Promise.all([useBackend(undefined, { searchPaths: [process.cwd()] }), Watchdog.start({ resultFd: RESULT_FD, answer: answerTimeout })]);
@@ -48,7 +53,7 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
     arm(timeoutMs) {
       tracing = { id: request.id, timeoutMs };
       // Without a location (the trace awaits a promise that never settles): the same message, no entries.
-      const trace = failedTrace(request.file, "timeout", `trace timed out after ${timeoutMs / 1000} s`, timeoutMs);
+      const trace = failedTrace(request.file, "timeout", t("trace timed out after {0} s", timeoutMs / 1000), timeoutMs);
       const fallback = JSON.stringify({ type: "trace-result", id: request.id, trace } satisfies TraceResponse);
       dog.arm({ type: "arm", id: request.id, timeoutMs, then: "halt", fallback });
     },
@@ -64,7 +69,10 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
     trace = failedTrace(request.file, "internal", error);
   }
   if (backendWorks()) return { trace, restart: trace.error?.kind === "internal" };
-  const broken = `the ${tf.getBackend()} backend stopped working while this file was traced (out of memory, or an abort); the next trace starts a fresh tracing process`;
+  const broken = t(
+    "the {0} backend stopped working while this file was traced (out of memory, or an abort); the next trace starts a fresh tracing process",
+    tf.getBackend(),
+  );
   const error = trace.error ? { ...trace.error, message: `${trace.error.message}\n${broken}` } : { kind: "runtime" as const, message: broken };
   return { trace: { ...trace, error }, restart: true };
 }
@@ -72,12 +80,12 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
 /** The file traced last: promises it left behind may reject after its trace. */
 let lastFile = "";
 const stray = (what: string) => (error: unknown) =>
-  console.error(`unroll: ${what} ${lastFile || "a model file"}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(`unroll: ${what} ${lastFile || t("a model file")}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 // Never let one file's leftovers take the process (and the next file's trace) down. Once the backend is loaded:
 // the wasm backend's Emscripten glue installs handlers that rethrow, and they must go.
 const guardProcess = () => {
-  process.removeAllListeners("unhandledRejection").on("unhandledRejection", stray("nothing handled a promise rejected by"));
-  process.removeAllListeners("uncaughtException").on("uncaughtException", stray("an error escaped from"));
+  process.removeAllListeners("unhandledRejection").on("unhandledRejection", stray(t("nothing handled a promise rejected by")));
+  process.removeAllListeners("uncaughtException").on("uncaughtException", stray(t("an error escaped from")));
 };
 ready.then(guardProcess, guardProcess);
 

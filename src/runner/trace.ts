@@ -16,6 +16,7 @@ import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, s
 import { traceTrainingStep, type TraceScope } from "./trace-experiment";
 import { isolateTrace, type StrayErrorReporter } from "./trace-isolation";
 import type { PausedFrame } from "./watchdog-host";
+import { t } from "./l10n";
 
 /** Arms and disarms a time budget around a trace (trace-server.ts's watchdog thread). */
 export interface Watchdog {
@@ -32,7 +33,7 @@ export interface TraceOptions {
 }
 
 const reportStray: StrayErrorReporter = (file, error) =>
-  console.error(`unroll: a timer set by ${file} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(`unroll: ${t("a timer set by {0} threw: {1}", file, error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
 
 export type { PausedFrame };
 
@@ -106,7 +107,7 @@ export function timedOutTrace(timeoutMs: number, frames: PausedFrame[]): Trace |
     location = recorder && sameFile(frame.url, file) ? recorder.original(frame.lineNumber, frame.columnNumber) : null;
     if (location) break;
   }
-  const message = `trace timed out after ${timeoutMs / 1000} s${location ? ` at line ${location.line}` : ""}`;
+  const message = location ? t("trace timed out after {0} s at line {1}", timeoutMs / 1000, location.line) : t("trace timed out after {0} s", timeoutMs / 1000);
   return traceOf(file, started, recorder?.entries() ?? [], { kind: "timeout", message, location: location ?? undefined });
 }
 

@@ -6,6 +6,7 @@ import type { Readable, Writable } from "node:stream";
 import type { RunCommand, RunEvent, RunInfo, RunnerError } from "../protocol";
 import { locationIn } from "./location";
 import { defaultRunsFolder, endInterruptedRun } from "./run-store";
+import { childEnvironment } from "./language";
 import { trainArgs, WATCHDOG_FD, type TrainOptions } from "./train-contract";
 import type { WatchdogCommand } from "./watchdog";
 import type { HaltedLine } from "./watchdog-host";
@@ -39,18 +40,11 @@ export interface Training {
   done: Promise<TrainingResult>;
 }
 
-/** For a run a stop ended with its process: "stopped at line 7 of model.ts: its step had not ended 3 s after the stop". */
-export function haltMessage(run: RunInfo): string | undefined {
-  if (!run.halted) return undefined;
-  const where = run.halted.location ? ` at line ${run.halted.location.line} of ${path.basename(run.halted.location.file)}` : "";
-  return `stopped${where}: its step had not ended ${Math.round(run.halted.afterMs / 100) / 10} s after the stop`;
-}
-
 /** Forks a training process. Every RunEvent goes to `onEvent`, including anything the process printed
  *  outside the runner's redirection (as log events). */
 export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) => void, entry = TRAIN_ENTRY): Training {
   // execArgv []: not the parent's flags (a test runner's, an inspector's). stdio 4: the watchdog's pipe.
-  const child = fork(entry, trainArgs(options), { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: [] });
+  const child = fork(entry, trainArgs(options), { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: [], env: childEnvironment(options.language) });
   const result: Omit<TrainingResult, "code" | "signal"> = {};
   let started: RunInfo | undefined;
   let stopAsked = 0; // performance.now() of the stop

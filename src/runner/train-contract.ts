@@ -3,6 +3,7 @@
 // written and read here and nowhere else. Loads neither "unroll" nor TensorFlow.js.
 import * as path from "node:path";
 import { parseArgs, stringOption, type Parsed } from "./command-line";
+import { t } from "./l10n";
 
 export const DEFAULT_SNAPSHOT_EVERY = 50;
 /** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
@@ -30,6 +31,9 @@ export interface TrainOptions {
   /** Gradient health thresholds, relative to each parameter's running median (0: off; default: the constants above). */
   vanishingRatio?: number;
   explodingRatio?: number;
+  /** The language of the process's messages (`zh-cn`): the extension's; by default $UNROLL_LANGUAGE, else the
+   *  locale's (language.ts). Passed in the process's environment, not on its command line. */
+  language?: string;
 }
 
 const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio"];
@@ -52,29 +56,29 @@ export function trainArgs(o: TrainOptions): string[] {
  *  reason on a bad value. `others`: options the caller reads itself (the CLI's --json, --no-check). */
 export function trainOptions({ positional, options }: Parsed, others: readonly string[] = []): TrainOptions {
   const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k) && !others.includes(k));
-  if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
-  if (positional.length !== 1) throw new Error("expected one model file");
+  if (unknown.length) throw new Error(t("unknown option --{0}", unknown[0]));
+  if (positional.length !== 1) throw new Error(t("expected one model file"));
   const value = (name: string) => {
     if (options[name] === undefined) return undefined;
     const text = stringOption(options, name);
-    if (text === undefined) throw new Error(`--${name} needs a value`);
+    if (text === undefined) throw new Error(t("--{0} needs a value", name));
     return text;
   };
   const count = (name: string) => {
     const text = value(name);
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${text}'`);
+    if (!Number.isInteger(n) || n < 1) throw new Error(t("--{0} must be a positive integer, got '{1}'", name, text));
     return n;
   };
   const timeout = value("data-timeout");
   const seconds = timeout === undefined ? undefined : Number(timeout);
-  if (seconds !== undefined && !(seconds >= 0)) throw new Error(`--data-timeout must be a number of seconds (0: no limit), got '${timeout}'`);
+  if (seconds !== undefined && !(seconds >= 0)) throw new Error(t("--data-timeout must be a number of seconds (0: no limit), got '{0}'", String(timeout)));
   const ratio = (name: string) => {
     const text = value(name);
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!(n >= 0 && Number.isFinite(n))) throw new Error(`--${name} must be a number ≥ 0 (0: off), got '${text}'`);
+    if (!(n >= 0 && Number.isFinite(n))) throw new Error(t("--{0} must be a number ≥ 0 (0: off), got '{1}'", name, text));
     return n;
   };
   const runs = value("runs");

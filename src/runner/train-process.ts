@@ -11,6 +11,7 @@
 import "./resolve-unroll"; // first: the user's "unroll" and ours are one library instance
 import * as fs from "node:fs";
 import type { RunCommand, RunEvent } from "../protocol";
+import { useLanguage } from "./l10n";
 import { parseTrainArgs, WATCHDOG_FD } from "./train-contract";
 import { train } from "./training";
 import { Watchdog } from "./watchdog-host";
@@ -62,6 +63,8 @@ process.on("message", (message) => {
 process.on("disconnect", () => (stopRequested = true)); // the host went away: end cleanly, nobody is listening
 
 async function main(): Promise<number> {
+  const spoken = useLanguage(); // $UNROLL_LANGUAGE from the extension, else the locale's (the CLI's children)
+  if (spoken.error) emit({ type: "log", stream: "stderr", text: spoken.error + "\n" });
   let options;
   try {
     options = parseTrainArgs(process.argv.slice(2));

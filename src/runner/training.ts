@@ -29,6 +29,7 @@ import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { compactDynamics, snapshotParameters } from "./snapshot";
 import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "./train-contract";
 import { secondsFromEnv, timeoutError as watchdogTimeoutError, type Watchdog } from "./watchdog-host";
+import { t } from "./l10n";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */
 type RecordedMetrics = Record<string, number | string>;
@@ -43,8 +44,8 @@ function firstNonFiniteGradient(model: nn.Module): string | null {
 
 function nanFailure(what: string, value: number, step: number, epoch: number, model: nn.Module): RunFailure {
   const culprit = firstNonFiniteGradient(model);
-  const where = culprit ? `the first parameter whose gradient is not finite: ${culprit}` : "every gradient is finite";
-  return new RunFailure({ kind: "nan", message: `${what} became ${value} at step ${step} (epoch ${epoch}); ${where}` });
+  const where = culprit ? t("the first parameter whose gradient is not finite: {0}", culprit) : t("every gradient is finite");
+  return new RunFailure({ kind: "nan", message: t("{0} became {1} at step {2} (epoch {3}); {4}", what, String(value), step, epoch, where) });
 }
 
 /** Each parameter's gradient norm (PyTorch names; parameters without a gradient left out), read back in one
@@ -75,9 +76,11 @@ const OUT_OF_MEMORY = /Aborted\(|memory access out of bounds|Array buffer alloca
 function outOfMemory(error: RunnerError, thrown: unknown, step: number, epoch: number): RunnerError {
   const text = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
   if (!(thrown instanceof RangeError || thrown instanceof WebAssembly.RuntimeError) || !OUT_OF_MEMORY.test(text)) return error;
-  const where = step ? `at step ${step} (epoch ${epoch})` : "before the first step";
-  const hint = "the backend could not allocate its tensors (WebAssembly has at most 4 GiB): try a smaller batch size or shorter sequences, or a smaller model";
-  return { ...error, message: `out of memory ${where}: ${error.message}; ${hint}` };
+  const where = step ? t("at step {0} (epoch {1})", step, epoch) : t("before the first step");
+  const hint = t(
+    "the backend could not allocate its tensors (WebAssembly has at most 4 GiB): try a smaller batch size or shorter sequences, or a smaller model",
+  );
+  return { ...error, message: t("out of memory {0}: {1}; {2}", where, error.message, hint) };
 }
 
 /** Lets IPC messages and signals (a stop) in between two steps. */
@@ -87,7 +90,7 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
  *  holds `data()` to its time limit; without one (an in-process caller, a test) data() has no limit. */
 export async function train(options: TrainOptions, emit: (event: RunEvent) => void, stopRequested: () => boolean, watchdog?: Watchdog): Promise<RunStatus> {
   // The model file's process.exit ends nothing: it fails the run at its line.
-  const restoreExit = refuseProcessExit((call) => `${call} cannot end a training run: throw an Error to fail it, or stop it (Ctrl-C, Stop Training)`);
+  const restoreExit = refuseProcessExit((call) => t("{0} cannot end a training run: throw an Error to fail it, or stop it (Ctrl-C, Stop Training)", call));
   const run = new TrainingRun(options, emit);
   try {
     const ready = await run.setup(watchdog);
@@ -190,7 +193,7 @@ class TrainingRun {
     const { file } = this.options;
     const limit = this.options.dataTimeout ?? secondsFromEnv("UNROLL_DATA_TIMEOUT", DEFAULT_DATA_TIMEOUT_S);
     const timeoutError = (stack?: string) => {
-      const change = "--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit";
+      const change = t("--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit");
       return watchdogTimeoutError("data()", limit, stack, file, change, exportLocation(file));
     };
     const made = watchdog ? await watchdog.within(() => experiment.data(), limit * 1000, timeoutError) : { value: await experiment.data() };
@@ -225,7 +228,7 @@ class TrainingRun {
       await yieldToEvents();
       if (stopRequested()) return true; // a partial epoch gets no epoch line: its steps are in the metrics
     }
-    if (!losses.length) throw new Error(`data().train gave no batches in epoch ${epoch}`);
+    if (!losses.length) throw new Error(t("data().train gave no batches in epoch {0}", epoch));
     scheduler?.step();
     const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data)) : {};
     const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
@@ -251,11 +254,11 @@ class TrainingRun {
     const value = tf.tidy(() => {
       model.zeroGrad();
       const value = backward(() => this.lossOf(batch, epoch));
-      if (!Number.isFinite(value)) throw nanFailure("the loss", value, step, epoch, model);
+      if (!Number.isFinite(value)) throw nanFailure(t("the loss"), value, step, epoch, model);
       gradNorms = gradientNorms(model); // before clipping: what backward gave
       if (experiment.clipGradNorm !== undefined) {
         const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
-        if (!Number.isFinite(norm)) throw nanFailure("the gradient norm", norm, step, epoch, model);
+        if (!Number.isFinite(norm)) throw nanFailure(t("the gradient norm"), norm, step, epoch, model);
       }
       optimizer.step();
       return value;

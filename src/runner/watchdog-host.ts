@@ -10,6 +10,7 @@ import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import { locationIn } from "./location";
 import { sourcePath } from "./model-file";
+import { t } from "./l10n";
 
 const ANSWER = "unroll.watchdog.answer";
 /** The watchdog unsticks a function this long after its time limit, when the main thread's own timer could not fire. */
@@ -160,9 +161,9 @@ export function timeoutError(
   otherwiseAt?: SourceLocation,
 ): RunnerError {
   const looping = locationIn(stack, file);
-  const why = looping
-    ? `did not return within ${seconds} s: it was still running line ${looping.line}`
-    : `did not settle within ${seconds} s: it awaits something that never comes`;
+  const message = looping
+    ? t("{0} did not return within {1} s: it was still running line {2} ({3})", what, seconds, looping.line, howToChange)
+    : t("{0} did not settle within {1} s: it awaits something that never comes ({2})", what, seconds, howToChange);
   const location = looping ?? otherwiseAt;
-  return { kind: "timeout", message: `${what} ${why} (${howToChange})`, ...(location && { location }) };
+  return { kind: "timeout", message, ...(location && { location }) };
 }

@@ -60,7 +60,8 @@ test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, med
     "package.nls.zh-cn.json",
     "l10n/bundle.l10n.zh-cn.json",
     "media/walkthrough/1-rnnCell.md",
-    "media/walkthrough/zh-cn/1-rnnCell.md",
+    "media/walkthrough/1-rnnCell.nls.zh-cn.md",
+    "media/walkthrough/lstm-gates.svg",
   ];
   for (const f of need) assert.ok(files.includes(f), `missing ${f}`);
   assert.ok(
@@ -111,6 +112,15 @@ test("the unpacked extension's CLI traces and trains with only its own files", (
   if (files.some((f) => f.startsWith("prebuilds/"))) {
     assert.match(trained, /\+ native kernels \(Eigen 3\.4\.\d+, (AVX512|AVX2|SSE2), \d+ threads?\)/, "the native kernels loaded from prebuilds/");
   }
+  // In Chinese: the CLI finds the bundle beside dist/ in the unpacked extension (extension/l10n/).
+  const zh = execFileSync(process.execPath, [cli, "train", "05b_hello_rnn.ts", "--epochs", "1"], {
+    cwd: work,
+    env: { ...env, LANG: "zh_CN.UTF-8" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.match(zh, /^训练 hello → ohlol \(RNN\)（05b_hello_rnn\.ts）：1 轮，Adam\n/);
+  assert.match(zh, /\n轮次 1\/1 {2}损失 /);
 });
 
 const NATIVE = /^extension\/prebuilds\/.*\.node$/;
