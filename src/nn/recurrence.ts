@@ -11,6 +11,7 @@
 import { tf, type Tensor } from "./tf";
 import type { LayerProbe } from "./dynamics-hooks";
 import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
+import { webgpuForward, webgpuBackward } from "./webgpu-recurrence";
 
 export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -217,7 +218,30 @@ interface LayerPlan extends LayerRequest {
 export function recurrentLayer(req: LayerRequest): LayerResult {
   const plan = planOf(req);
   const addon = nativeKernels();
+  if (usesWebGPUKernels(plan)) return webgpuLayer(plan);
   return addon && !req.probe && plan.T * plan.B * plan.In * plan.H > 0 ? nativeLayer(plan, addon) : tfjsLayer(plan);
+}
+
+// ---- WebGPU: the fused WGSL kernels of webgpu-recurrence.ts ------------------------------------------------
+
+/** `UNROLL_WEBGPU_KERNELS=0` keeps the recurrent layers on tfjs ops on the webgpu backend (to compare). */
+export const WEBGPU_KERNELS_ENV = "UNROLL_WEBGPU_KERNELS";
+
+/** On the webgpu backend, layers run on the fused kernels; not with a projection (projSize: tfjs ops) nor while
+ *  dynamics are recorded (a probe). */
+function usesWebGPUKernels(plan: LayerPlan): boolean {
+  if (tf.getBackend() !== "webgpu" || process.env[WEBGPU_KERNELS_ENV] === "0") return false;
+  return !plan.probe && !plan.weights.wHr && plan.P === plan.H && plan.T * plan.B * plan.In * plan.H > 0;
+}
+
+function webgpuLayer(plan: LayerPlan): LayerResult {
+  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const { value, saved } = webgpuForward(plan);
+    save(saved);
+    return { value, gradFunc: (dy: Tensor, kept: Tensor[]) => webgpuBackward(plan, dy, kept) };
+  });
+  return unflatten(kernel(...opInputs(plan)), plan);
 }
 
 function planOf(req: LayerRequest): LayerPlan {

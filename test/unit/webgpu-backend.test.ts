@@ -3,7 +3,7 @@
 // cannot start at all (no dawn.node for the platform, no Mesa EGL), the tests that need it are skipped, saying why.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, useBackend, webgpuAdapter } from "unroll";
+import { tf, nn, torch, backward, useBackend, webgpuAdapter, type Tensor } from "unroll";
 import { describeAdapter, adapterSummary } from "../../src/nn/webgpu";
 import { setupBackend } from "./helpers";
 import { webgpuUnavailable } from "./webgpu-helpers";
@@ -64,5 +64,52 @@ describe("useBackend with WebGPU", () => {
     if (adapter.software) assert.match(report.summary, /; software adapter/);
     const product = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])).dataSync());
     assert.deepEqual(Array.from(product), [19, 22, 43, 50]);
+  });
+});
+
+describe("the recurrent layers on WebGPU", () => {
+  /** Counts the programs of the fused kernels run while `f` runs, by kind ("forward_LSTM"…). */
+  function countKernels(f: () => void): Record<string, number> {
+    const backend = tf.backend() as unknown as { runWebGPUProgram: (p: { shaderKey: string }, ...rest: unknown[]) => unknown };
+    const original = backend.runWebGPUProgram;
+    const seen: Record<string, number> = {};
+    backend.runWebGPUProgram = function (p, ...rest) {
+      const [, kind, mode] = p.shaderKey.split("_");
+      if (p.shaderKey.startsWith("unroll_")) seen[`${kind}_${mode}`] = (seen[`${kind}_${mode}`] ?? 0) + 1;
+      return original.call(this, p, ...rest);
+    };
+    try {
+      f();
+    } finally {
+      backend.runWebGPUProgram = original;
+    }
+    return seen;
+  }
+
+  test("run on the fused WGSL kernels: one pointwise kernel per step forward and one backward, per direction", async (t) => {
+    const why = await webgpuUnavailable();
+    if (why) return t.skip(why);
+    await useBackend("webgpu");
+    const [T, B] = [5, 2];
+    const cases = [
+      [new nn.LSTM(3, 4), "LSTM", 1],
+      [new nn.GRU(3, 4, { bidirectional: true }), "GRU", 2],
+      [new nn.RNN(3, 4, { nonlinearity: "relu" }), "RNN", 1],
+    ] as const;
+    for (const [module, mode, directions] of cases) {
+      const x = torch.randn([T, B, 3]);
+      let loss = 0;
+      const counts = countKernels(() => (loss = backward(() => (module as unknown as { forward(x: Tensor): [Tensor, unknown] }).forward(x)[0].sum())));
+      assert.deepEqual(counts, { [`forward_${mode}`]: T * directions, [`backward_${mode}`]: T * directions }, mode);
+      assert.ok(Number.isFinite(loss));
+      for (const [name, p] of module.namedParameters())
+        assert.ok(p.grad && tf.tidy(() => p.grad!.abs().sum().dataSync()[0]) > 0, `${mode} ${name} has a gradient`);
+    }
+    // With a projection (projSize) the layer stays on tfjs ops.
+    const projected = new nn.LSTM(3, 4, { projSize: 2 });
+    assert.deepEqual(
+      countKernels(() => projected.forward(torch.randn([T, B, 3]))),
+      {},
+    );
   });
 });
