@@ -13,19 +13,21 @@
 import { tf, type Tensor } from "./tf";
 import type { Mode } from "./recurrence";
 
-/** What a layer needs here (recurrence.ts's LayerPlan has it). LSTM without projection only. */
+/** What a layer needs here (recurrence.ts's LayerPlan has it). */
 export interface GpuLayer {
   mode: Mode;
   x: Tensor; // [T, B, In]
-  h0: Tensor; // [B, H]
+  h0: Tensor; // [B, P]
   c0: Tensor | null;
-  weights: { wIh: Tensor; wHh: Tensor; bIh: Tensor | null; bHh: Tensor | null };
+  weights: { wIh: Tensor; wHh: Tensor; bIh: Tensor | null; bHh: Tensor | null; wHr: Tensor | null };
   reverse: boolean;
   mask: Tensor | null; // [T, B, 1]
   T: number;
   B: number;
   In: number;
   H: number;
+  /** The size of h: H, or LSTM's projSize (then h = (o ⊙ tanh c) W_hrᵀ, a matmul per step between kernels). */
+  P: number;
   hasBias: boolean;
 }
 
@@ -154,9 +156,18 @@ function forwardBody(mode: Mode, B: number, H: number, masked: boolean): string 
 
 /** The backward step's WGSL: reads what step k+1 carried (row k+1 of the output) and M = dGh_{k+1} @ W_hh,
  *  writes step k's gate gradients and what it carries to step k−1. */
-function backwardBody(mode: Mode, B: number, H: number, masked: boolean): string {
+function backwardBody(mode: Mode, B: number, H: number, masked: boolean, projected = false): string {
   const S = forwardRow(mode, H);
   const { gi, gh, width: W } = backwardLayout(mode, H);
+  const m = masked ? `select(0.0, 1.0, Mask[uniforms.t * ${B} + b] != 0.0)` : "1.0";
+  // With a projection the gradient of o ⊙ tanh c comes in as DH (masked, through W_hr); dh is carried outside.
+  const dhIn = projected
+    ? `let dhT = 0.0;
+    let m = ${m};
+    let dh = DH[b * ${H} + j];`
+    : `let dhT = DY[uniforms.t * ${B * H} + b * ${H} + j] + result[nxt + j] + M[b * ${H} + j];
+    let m = ${m};
+    let dh = dhT * m;`;
   const head = `
     if (index >= ${B * H}) { return; }
     let b = index / ${H};
@@ -165,9 +176,7 @@ function backwardBody(mode: Mode, B: number, H: number, masked: boolean): string
     let cur = uniforms.k * ${B * W} + b * ${W};
     let yc = uniforms.k * ${B * S} + b * ${S};
     let yp = (uniforms.k - 1) * ${B * S} + b * ${S};
-    let dhT = DY[uniforms.t * ${B * H} + b * ${H} + j] + result[nxt + j] + M[b * ${H} + j];
-    let m = ${masked ? `select(0.0, 1.0, Mask[uniforms.t * ${B} + b] != 0.0)` : "1.0"};
-    let dh = dhT * m;`;
+    ${dhIn}`;
   if (mode === "LSTM") {
     return `${head}
     let dcIn = result[nxt + ${H} + j];
@@ -213,14 +222,15 @@ function backwardBody(mode: Mode, B: number, H: number, masked: boolean): string
 
 const programs = new Map<string, PointwiseProgram>();
 
-function program(kind: "forward" | "backward", mode: Mode, B: number, H: number, masked: boolean, outputSize: number): PointwiseProgram {
-  const key = `unroll_${kind}_${mode}_${B}_${H}_${masked ? "masked" : "dense"}`;
+function program(kind: "forward" | "backward", mode: Mode, B: number, H: number, masked: boolean, outputSize: number, projected = false): PointwiseProgram {
+  const key = `unroll_${kind}_${mode}_${B}_${H}_${masked ? "masked" : "dense"}${projected && kind === "backward" ? "_projected" : ""}`;
   // The shader key names the sizes baked into the code; tfjs compiles each key once.
-  const names =
-    kind === "forward" ? ["XW", "GH", ...(mode === "GRU" ? ["Bhh"] : []), ...(masked ? ["Mask"] : [])] : ["Y", "DY", "M", ...(masked ? ["Mask"] : [])];
+  const inputs = kind === "forward" ? ["XW", "GH", ...(mode === "GRU" ? ["Bhh"] : [])] : projected ? ["Y", "DH"] : ["Y", "DY", "M"];
+  const names = [...inputs, ...(masked ? ["Mask"] : [])];
   let p = programs.get(key);
   if (!p) {
-    p = new PointwiseProgram(kind === "forward" ? forwardBody(mode, B, H, masked) : backwardBody(mode, B, H, masked), names, outputSize, B * H, key);
+    const body = kind === "forward" ? forwardBody(mode, B, H, masked) : backwardBody(mode, B, H, masked, projected);
+    p = new PointwiseProgram(body, names, outputSize, B * H, key);
     programs.set(key, p);
   }
   p.outputShape = [outputSize];
@@ -239,52 +249,77 @@ const timeOf = (layer: GpuLayer, k: number) => (layer.reverse ? layer.T - k : k 
 export function webgpuForward(layer: GpuLayer): { value: Tensor; saved: Tensor[] } {
   const { mode, x, h0, c0, weights: w, mask, T, B, In, H, hasBias } = layer;
   const S = forwardRow(mode, H);
+  const proj = w.wHr;
   const x2d = x.reshape([T * B, In]);
   let xw = tf.matMul(x2d, w.wIh, false, true);
   if (hasBias) xw = xw.add(mode === "GRU" ? w.bIh! : w.bIh!.add(w.bHh!));
   const bHh = mode === "GRU" ? (w.bHh ?? tf.zeros([3 * H])) : null;
-  const first = tf.concat([h0, ...(c0 ? [c0] : []), tf.zeros([B, S - H - (c0 ? H : 0)])], 1).reshape([1, B, S]);
+  // With a projection Y's h slot holds o ⊙ tanh c and the states h (P wide) are kept apart.
+  const first = tf.concat([proj ? tf.zeros([B, H]) : h0, ...(c0 ? [c0] : []), tf.zeros([B, S - H - (c0 ? H : 0)])], 1).reshape([1, B, S]);
   const Y = tf.concat([first, tf.zeros([T, B, S])], 0); // a new tensor: the steps below write into it
   const step = program("forward", mode, B, H, mask !== null, Y.size);
+  const states = [h0];
   for (let k = 1; k <= T; k++) {
-    const hPrev = rows(Y, B, S, k - 1, 1, 0, H).reshape([B, H]);
+    const hPrev = proj ? states[k - 1] : rows(Y, B, S, k - 1, 1, 0, H).reshape([B, H]);
     const gh = tf.matMul(hPrev, w.wHh, false, true);
     runInPlace(step, [xw, gh, ...(bHh ? [bHh] : []), ...(mask ? [mask] : [])], Y, k, timeOf(layer, k));
+    if (proj) {
+      const h = tf.matMul(rows(Y, B, S, k, 1, 0, H).reshape([B, H]), proj, false, true);
+      const m = maskAt(layer, mask, k);
+      states.push(m ? hPrev.add(m.mul(h.sub(hPrev))) : h);
+    }
   }
-  let output = rows(Y, B, S, 1, T, 0, H);
+  let output = proj ? tf.stack(states.slice(1)) : rows(Y, B, S, 1, T, 0, H);
   if (layer.reverse) output = tf.reverse(output, 0);
   if (mask) output = output.mul(mask);
-  const hN = rows(Y, B, S, T, 1, 0, H);
+  const hN = proj ? states[T] : rows(Y, B, S, T, 1, 0, H);
   const cN = c0 ? rows(Y, B, S, T, 1, H, H) : null;
   const value = tf.concat([output, hN, ...(cN ? [cN] : [])].map((t) => t.reshape([-1])));
-  return { value, saved: [x2d, Y, ...(mask ? [mask] : [])] };
+  return { value, saved: [x2d, Y, ...(proj ? [tf.concat(states.slice(0, T), 0)] : []), ...(mask ? [mask] : [])] };
 }
+
+/** A mask's step k (at its time) as `[B, 1]`, or null. */
+const maskAt = (layer: GpuLayer, mask: Tensor | null, k: number) => mask && mask.slice([timeOf(layer, k), 0, 0], [1, layer.B, 1]).reshape([layer.B, 1]);
 
 /** Backward pass from the gradient of the flattened value; returns the gradients of x, h0, (c0), W_ih, W_hh,
  *  (b_ih, b_hh), in recurrence.ts's order. */
 export function webgpuBackward(layer: GpuLayer, dy: Tensor, saved: Tensor[]): Tensor[] {
-  const { mode, c0, weights: w, T, B, In, H, hasBias } = layer;
-  const [x2d, Y, mask] = [saved[0], saved[1], saved[2] ?? null];
+  const { mode, c0, weights: w, T, B, In, H, P, hasBias } = layer;
+  const proj = w.wHr;
+  const [x2d, Y, hs] = [saved[0], saved[1], proj ? saved[2] : null];
+  const mask = saved[proj ? 3 : 2] ?? null;
   const S = forwardRow(mode, H);
   const { G, gi, gh, width: W } = backwardLayout(mode, H);
-  const dOut = dy.slice(0, T * B * H).reshape([T, B, H]);
-  const dhN = dy.slice(T * B * H, B * H).reshape([B, H]);
-  const dcN = c0 ? dy.slice(T * B * H + B * H, B * H).reshape([B, H]) : null;
+  const dOut = dy.slice(0, T * B * P).reshape([T, B, P]);
+  const dhN = dy.slice(T * B * P, B * P).reshape([B, P]);
+  const dcN = c0 ? dy.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
   // Row T+1 holds what the last step gets from after the sequence: dh_n (and dc_n).
-  const last = tf.concat([dhN, ...(dcN ? [dcN] : []), tf.zeros([B, W - H - (dcN ? H : 0)])], 1).reshape([1, B, W]);
+  const last = tf.concat([proj ? tf.zeros([B, H]) : dhN, ...(dcN ? [dcN] : []), tf.zeros([B, W - H - (dcN ? H : 0)])], 1).reshape([1, B, W]);
   const D = tf.concat([tf.zeros([T + 1, B, W]), last], 0);
-  const step = program("backward", mode, B, H, mask !== null, D.size);
-  let M = tf.zeros([B, H]);
+  const step = program("backward", mode, B, H, mask !== null, D.size, proj !== null);
+  let M = tf.zeros([B, P]); // dGh_{k+1} @ W_hh: the gradient reaching h_k through the next step
+  let carried = dhN; // with a projection: the gradient of h_k that passed masked steps (else it is in D)
+  const dProjected: Tensor[] = [];
   for (let k = T; k >= 1; k--) {
-    runInPlace(step, [Y, dOut, M, ...(mask ? [mask] : [])], D, k, timeOf(layer, k));
+    const t = timeOf(layer, k);
+    if (proj) {
+      const dhT = dOut.slice([t, 0, 0], [1, B, P]).reshape([B, P]).add(carried).add(M);
+      const m = maskAt(layer, mask, k);
+      const dh = m ? dhT.mul(m) : dhT;
+      carried = m ? dhT.sub(dh) : tf.zerosLike(dhT);
+      dProjected[k - 1] = dh;
+      runInPlace(step, [Y, tf.matMul(dh, proj), ...(mask ? [mask] : [])], D, k, t);
+    } else {
+      runInPlace(step, [Y, dOut, M, ...(mask ? [mask] : [])], D, k, t);
+    }
     M = tf.matMul(rows(D, B, W, k, 1, gh, G).reshape([B, G]), w.wHh);
   }
-  const dh0 = rows(D, B, W, 1, 1, 0, H).reshape([B, H]).add(M);
+  const dh0 = (proj ? carried : rows(D, B, W, 1, 1, 0, H).reshape([B, H])).add(M);
   const dc0 = c0 ? rows(D, B, W, 1, 1, H, H).reshape([B, H]) : null;
   const inOrder = (t: Tensor) => (layer.reverse ? tf.reverse(t, 0) : t);
   const dGi = inOrder(rows(D, B, W, 1, T, gi, G)).reshape([T * B, G]); // time order, as x
   const dGh = rows(D, B, W, 1, T, gh, G).reshape([T * B, G]); // step order, as the h_{k−1} below
-  const hPrev = rows(Y, B, S, 0, T, 0, H).reshape([T * B, H]);
+  const hPrev = hs ?? rows(Y, B, S, 0, T, 0, H).reshape([T * B, H]);
   const dbIh = hasBias ? dGi.sum(0) : null;
   return [
     tf.matMul(dGi, w.wIh).reshape([T, B, In]),
@@ -293,5 +328,6 @@ export function webgpuBackward(layer: GpuLayer, dy: Tensor, saved: Tensor[]): Te
     tf.matMul(dGi, x2d, true, false),
     tf.matMul(dGh, hPrev, true, false),
     ...(dbIh ? [dbIh, mode === "GRU" ? dGh.sum(0) : dbIh] : []),
+    ...(proj ? [tf.matMul(tf.concat(dProjected, 0), rows(Y, B, S, 1, T, 0, H).reshape([T * B, H]), true, false)] : []),
   ];
 }

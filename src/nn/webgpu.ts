@@ -91,7 +91,9 @@ async function findAdapter(dawn: Dawn, explicit: boolean): Promise<Found> {
   const gles = await glesGpu.requestAdapter({ featureLevel: "compatibility" });
   if (gles) return { gpu: glesGpu, adapter: gles, info: describeAdapter(gles, true) };
   if (hardware) return { gpu, adapter: hardware, info: describeAdapter(hardware) };
-  throw new Error("no WebGPU adapter (no GPU driver through Vulkan, Metal or Direct3D 12, and no Mesa EGL for llvmpipe)");
+  throw new Error(
+    "no WebGPU adapter (no GPU driver through Vulkan, Metal or Direct3D 12; for llvmpipe without a GPU: apt-get install libegl1 libegl-dev libegl-mesa0 libgl1-mesa-dri)",
+  );
 }
 
 interface Found {
