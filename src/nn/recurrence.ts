@@ -227,10 +227,10 @@ export function recurrentLayer(req: LayerRequest): LayerResult {
 /** `UNROLL_WEBGPU_KERNELS=0` keeps the recurrent layers on tfjs ops on the webgpu backend (to compare). */
 export const WEBGPU_KERNELS_ENV = "UNROLL_WEBGPU_KERNELS";
 
-/** On the webgpu backend, layers run on the fused kernels, except while dynamics are recorded (a probe). */
+/** On the webgpu backend, layers run on the fused kernels (dynamics probes included). */
 function usesWebGPUKernels(plan: LayerPlan): boolean {
   if (tf.getBackend() !== "webgpu" || process.env[WEBGPU_KERNELS_ENV] === "0") return false;
-  return !plan.probe && plan.T * plan.B * plan.In * plan.H > 0;
+  return plan.T * plan.B * plan.In * plan.H > 0;
 }
 
 function webgpuLayer(plan: LayerPlan): LayerResult {

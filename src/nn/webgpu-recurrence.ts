@@ -12,6 +12,7 @@
 // r * (W_hn h + b_hn))). A mask (packed input) passes the state through where it is 0.
 import { tf, type Tensor } from "./tf";
 import type { Mode } from "./recurrence";
+import type { LayerProbe } from "./dynamics-hooks";
 
 /** What a layer needs here (recurrence.ts's LayerPlan has it). */
 export interface GpuLayer {
@@ -29,6 +30,8 @@ export interface GpuLayer {
   /** The size of h: H, or LSTM's projSize (then h = (o ⊙ tanh c) W_hrᵀ, a matmul per step between kernels). */
   P: number;
   hasBias: boolean;
+  /** Set while dynamics are recorded: gets sample 0's states, gates and ‖dh_t‖ (as recurrence.ts's path gives). */
+  probe?: LayerProbe | null;
 }
 
 interface TensorInfo {
@@ -101,7 +104,7 @@ function backwardLayout(mode: Mode, H: number) {
   const G = (mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1) * H;
   const gi = mode === "LSTM" ? 2 * H : H;
   const gh = mode === "GRU" ? gi + G : gi;
-  return { G, gi, gh, width: gh + G };
+  return { G, gi, gh, dhAt: gh + G, width: gh + G + H }; // dhAt: the masked dh of the step, for a probe
 }
 
 /** The forward step's WGSL: reads step k−1's row of the output, writes row k. */
@@ -158,7 +161,7 @@ function forwardBody(mode: Mode, B: number, H: number, masked: boolean): string 
  *  writes step k's gate gradients and what it carries to step k−1. */
 function backwardBody(mode: Mode, B: number, H: number, masked: boolean, projected = false): string {
   const S = forwardRow(mode, H);
-  const { gi, gh, width: W } = backwardLayout(mode, H);
+  const { gi, gh, dhAt, width: W } = backwardLayout(mode, H);
   const m = masked ? `select(0.0, 1.0, Mask[uniforms.t * ${B} + b] != 0.0)` : "1.0";
   // With a projection the gradient of o ⊙ tanh c comes in as DH (masked, through W_hr); dh is carried outside.
   const dhIn = projected
@@ -167,7 +170,8 @@ function backwardBody(mode: Mode, B: number, H: number, masked: boolean, project
     let dh = DH[b * ${H} + j];`
     : `let dhT = DY[uniforms.t * ${B * H} + b * ${H} + j] + result[nxt + j] + M[b * ${H} + j];
     let m = ${m};
-    let dh = dhT * m;`;
+    let dh = dhT * m;
+    result[cur + ${dhAt} + j] = dh;`;
   const head = `
     if (index >= ${B * H}) { return; }
     let b = index / ${H};
@@ -272,10 +276,32 @@ export function webgpuForward(layer: GpuLayer): { value: Tensor; saved: Tensor[]
   let output = proj ? tf.stack(states.slice(1)) : rows(Y, B, S, 1, T, 0, H);
   if (layer.reverse) output = tf.reverse(output, 0);
   if (mask) output = output.mul(mask);
+  if (layer.probe) reportForward(layer, Y, proj ? tf.stack(states.slice(1)) : null);
   const hN = proj ? states[T] : rows(Y, B, S, T, 1, 0, H);
   const cN = c0 ? rows(Y, B, S, T, 1, H, H) : null;
   const value = tf.concat([output, hN, ...(cN ? [cN] : [])].map((t) => t.reshape([-1])));
   return { value, saved: [x2d, Y, ...(proj ? [tf.concat(states.slice(0, T), 0)] : []), ...(mask ? [mask] : [])] };
+}
+
+/** Sample 0 of `[T, B, n]` in time order: `[T, n]`. */
+const sample0 = (layer: GpuLayer, t: Tensor) => {
+  const s = t.slice([0, 0, 0], [layer.T, 1, t.shape[2]!]).reshape([layer.T, t.shape[2]!]);
+  return layer.reverse ? tf.reverse(s, 0) : s;
+};
+
+const GATE_NAMES: Record<Mode, readonly string[]> = { LSTM: ["i", "f", "g", "o"], GRU: ["r", "z", "n"], RNN_TANH: [], RNN_RELU: [] };
+
+/** Gives the probe sample 0's states (after the mask), cell and gate activations, read from Y. */
+function reportForward(layer: GpuLayer, Y: Tensor, projected: Tensor | null): void {
+  const { mode, B, H, T } = layer;
+  const S = forwardRow(mode, H);
+  const gateNames = GATE_NAMES[mode];
+  layer.probe!.forward({
+    hidden: sample0(layer, projected ?? rows(Y, B, S, 1, T, 0, H)),
+    cell: mode === "LSTM" ? sample0(layer, rows(Y, B, S, 1, T, H, H)) : null,
+    gates: gateNames.length ? sample0(layer, rows(Y, B, S, 1, T, mode === "LSTM" ? 2 * H : H, gateNames.length * H)) : null,
+    gateNames,
+  });
 }
 
 /** A mask's step k (at its time) as `[B, 1]`, or null. */
@@ -315,6 +341,10 @@ export function webgpuBackward(layer: GpuLayer, dy: Tensor, saved: Tensor[]): Te
     M = tf.matMul(rows(D, B, W, k, 1, gh, G).reshape([B, G]), w.wHh);
   }
   const dh0 = (proj ? carried : rows(D, B, W, 1, 1, 0, H).reshape([B, H])).add(M);
+  if (layer.probe) {
+    const dh = proj ? tf.stack(dProjected) : rows(D, B, W, 1, T, backwardLayout(mode, H).dhAt, H);
+    layer.probe.backward(sample0(layer, dh).square().sum(1).sqrt());
+  }
   const dc0 = c0 ? rows(D, B, W, 1, 1, H, H).reshape([B, H]) : null;
   const inOrder = (t: Tensor) => (layer.reverse ? tf.reverse(t, 0) : t);
   const dGi = inOrder(rows(D, B, W, 1, T, gi, G)).reshape([T * B, G]); // time order, as x

@@ -3,7 +3,7 @@
 // cannot start at all (no dawn.node for the platform, no Mesa EGL), the tests that need it are skipped, saying why.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, torch, backward, useBackend, webgpuAdapter, type Tensor } from "unroll";
+import { tf, nn, torch, backward, recordDynamics, useBackend, webgpuAdapter, type Tensor, type DynamicsRecord } from "unroll";
 import { describeAdapter, adapterSummary } from "../../src/nn/webgpu";
 import { setupBackend } from "./helpers";
 import { webgpuUnavailable } from "./webgpu-helpers";
@@ -105,6 +105,44 @@ describe("the recurrent layers on WebGPU", () => {
       assert.ok(Number.isFinite(loss));
       for (const [name, p] of module.namedParameters())
         assert.ok(p.grad && tf.tidy(() => p.grad!.abs().sum().dataSync()[0]) > 0, `${mode} ${name} has a gradient`);
+    }
+  });
+
+  test("dynamics recorded on the kernels equal those recorded on tfjs ops (packed, bidirectional, projSize)", async (t) => {
+    const why = await webgpuUnavailable();
+    if (why) return t.skip(why);
+    await useBackend("webgpu");
+    torch.manualSeed(3);
+    const models = [new nn.LSTM(3, 4, { bidirectional: true, projSize: 2 }), new nn.GRU(3, 4, { numLayers: 2, bidirectional: true }), new nn.RNN(3, 4)];
+    const x = torch.randn([5, 3, 3]);
+    const record = (model: nn.Module) =>
+      recordDynamics(model, () => {
+        const packed = nn.utils.rnn.packPaddedSequence(x, [5, 2, 4], { enforceSorted: false });
+        const [out] = (model as unknown as { forward(p: unknown): [nn.utils.rnn.PackedSequence] }).forward(packed);
+        return nn.utils.rnn.padPackedSequence(out)[0].square().sum();
+      });
+    const numbers = (r: DynamicsRecord[]) =>
+      JSON.stringify(r)
+        .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
+        .map(Number);
+    for (const model of models) {
+      const kernels = record(model);
+      process.env.UNROLL_WEBGPU_KERNELS = "0";
+      let ops: DynamicsRecord[];
+      try {
+        ops = record(model);
+      } finally {
+        delete process.env.UNROLL_WEBGPU_KERNELS;
+      }
+      assert.deepEqual(
+        kernels.map((r) => [r.module, r.layer, r.direction, r.hidden.length, r.cell?.length, r.gates?.names, r.gradNorms.length]),
+        ops.map((r) => [r.module, r.layer, r.direction, r.hidden.length, r.cell?.length, r.gates?.names, r.gradNorms.length]),
+      );
+      const [a, b] = [numbers(kernels), numbers(ops)];
+      assert.equal(a.length, b.length);
+      const worst = Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.max(1, Math.abs(b[i]))));
+      assert.ok(worst < 1e-5, `${model.constructor.name}: dynamics differ by ${worst}`);
+      assert.ok(kernels[0].gradNorms.some((g) => g > 0));
     }
   });
 });
