@@ -237,7 +237,7 @@ const NATIVE_TARGET: Record<string, number> = { a: 1.0, b: 0.5, c: 0.4 };
 /** The cases on WebGPU when a hardware adapter exists (`--webgpu-software`: on a software one too), or why not. */
 async function webgpu(ids: string[]): Promise<{ cases: Record<string, Timing>; summary: string } | string> {
   try {
-    const report = await useBackend("webgpu");
+    const report = await useBackend("webgpu", { native: false });
     const adapter = webgpuAdapter()!;
     if (adapter.software && !args.includes("--webgpu-software")) {
       const name = /llvmpipe|lavapipe|swiftshader/i.exec(`${adapter.device} ${adapter.description}`)?.[0] ?? adapter.device;

@@ -5,6 +5,8 @@
 // llvmpipe through OpenGL ES (EGL without a display: EGL_PLATFORM=surfaceless), in WebGPU's compatibility
 // mode — a correctness check, several times slower than wasm, so `auto` never picks it; `webgpu` asked for by
 // name does (that is how the tests run WebGPU on machines without a GPU).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { tf } from "./tf";
 import { installSyncReads } from "./webgpu-sync";
 
@@ -70,13 +72,34 @@ const shortName = (a: AdapterInfo) => SOFTWARE.exec(`${a.device} ${a.description
  *  software adapter; otherwise only hardware ones. Returns what runs, for the backend report. */
 export async function activateWebGPU(explicit: boolean, loadOptional: (id: string) => unknown): Promise<string> {
   const dawn = loadOptional("webgpu") as Dawn;
+  // Without a Vulkan loader Linux has no hardware adapter for Dawn: `auto` does not start it (it would print
+  // Dawn's warnings into the runner's stderr and spend a fraction of a second to learn the same).
+  if (!explicit && !adapterFound && process.platform === "linux" && !hasVulkanLoader()) {
+    throw new Error("no hardware adapter (no Vulkan loader: apt-get install libvulkan1 and the GPU's driver; --backend webgpu runs on llvmpipe)");
+  }
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode…: the backend uses them as globals
-  const found = await findAdapter(dawn, explicit);
+  // One adapter per process: a new one would mean a new device, and every pipeline compiled again.
+  const found = (adapterFound ??= await findAdapter(dawn, explicit));
   if (found.info.software && !explicit) {
     throw new Error(`no hardware adapter (${shortName(found.info)} is software, slower than wasm; --backend webgpu uses it anyway)`);
   }
   await startBackend(found);
   return adapterSummary(found.info);
+}
+
+/** Whether libvulkan.so.1 is where the dynamic linker looks (the usual folders and LD_LIBRARY_PATH). */
+function hasVulkanLoader(): boolean {
+  const arch = process.arch === "arm64" ? "aarch64" : "x86_64";
+  const folders = [
+    ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    `/usr/lib/${arch}-linux-gnu`,
+    `/lib/${arch}-linux-gnu`,
+    "/usr/lib64",
+    "/usr/lib",
+    "/lib64",
+    "/usr/local/lib",
+  ];
+  return folders.some((dir) => fs.existsSync(path.join(dir, "libvulkan.so.1")));
 }
 
 /** A hardware adapter when there is one; else (to say why, or to run when asked by name) llvmpipe through
@@ -102,6 +125,7 @@ interface Found {
   info: AdapterInfo;
 }
 
+let adapterFound: Found | null = null;
 let registeredFor: GPUAdapterLike | null = null;
 let syncReads = false;
 

@@ -1,5 +1,6 @@
 // Whether WebGPU can start on this machine, asked once in a child process (a failed start must not leave this
 // process without a backend): null when it can, else why not — for `t.skip(reason)`, never a silent pass.
+// The native kernels do not serve WebGPU: { native: false } keeps UNROLL_NATIVE=1 (CI) from failing the start.
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
@@ -9,7 +10,7 @@ export const LIBRARY = path.join(__dirname, "../../../dist/nn/index.js");
 
 export async function webgpuUnavailable(): Promise<string | null> {
   if (answer !== undefined) return answer;
-  const probe = `require(${JSON.stringify(LIBRARY)}).useBackend("webgpu").then(() => process.exit(0), (e) => { console.log(e.message); process.exit(1); })`;
+  const probe = `require(${JSON.stringify(LIBRARY)}).useBackend("webgpu", { native: false }).then(() => process.exit(0), (e) => { console.log(e.message); process.exit(1); })`;
   const run = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", timeout: 60_000 });
   answer = run.status === 0 ? null : `WebGPU cannot start here: ${(run.stdout || run.stderr || `exit ${run.status}`).trim().split("\n").pop()}`;
   return answer;
