@@ -102,12 +102,14 @@ function hasVulkanLoader(): boolean {
   return folders.some((dir) => fs.existsSync(path.join(dir, "libvulkan.so.1")));
 }
 
-/** A hardware adapter when there is one; else (to say why, or to run when asked by name) llvmpipe through
- *  OpenGL ES. Throws when there is none at all. */
+/** A hardware adapter when there is one; else, when asked by name, llvmpipe through OpenGL ES. Throws when
+ *  there is none. */
 async function findAdapter(dawn: Dawn, explicit: boolean): Promise<Found> {
   const gpu = dawn.create([]);
   const hardware = await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (hardware && (!describeAdapter(hardware).software || !explicit)) return { gpu, adapter: hardware, info: describeAdapter(hardware) };
+  // `auto` stops here: llvmpipe would only be skipped, and Mesa's GL driver writes warnings to stderr.
+  if (!explicit) throw new Error("no hardware adapter (Dawn found no GPU through Vulkan, Metal or Direct3D 12; --backend webgpu runs on llvmpipe)");
   // EGL without a display: only Dawn's OpenGL ES backend reads it, and only when nothing chose a platform.
   if (!process.env.EGL_PLATFORM && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) process.env.EGL_PLATFORM = "surfaceless";
   const glesGpu = dawn.create(["backend=opengles"]);

@@ -48,7 +48,7 @@ describe("useBackend with WebGPU", () => {
     const report = await useBackend("auto");
     const webgpu = report.attempts.find((a) => a.name === "webgpu")!;
     if (webgpu.ok) return t.skip(`this machine has a hardware adapter: ${webgpu.detail}`);
-    assert.match(webgpu.detail, /not installed|no hardware adapter \((no Vulkan loader|\S+ is software, slower than wasm)|no WebGPU adapter/);
+    assert.match(webgpu.detail, /not installed|no hardware adapter \((no Vulkan loader|Dawn found no GPU|\S+ is software, slower than wasm)|no WebGPU adapter/);
     assert.match(report.summary, /webgpu: /);
   });
 
