@@ -1,6 +1,8 @@
 // One build script for every entry point. `node esbuild.mjs [--tests] [--bench] [--examples] [--watch]`.
 // tfjs-core, its cpu and wasm backends are bundled (their ES modules, so that gradients and chained ops
-// register on the one copy of core); the optional backends (tfjs-node, tfjs-node-gpu, webgpu) stay external
+// register on the one copy of core); so is the WebGPU backend when installed (an optional dependency, pure
+// JavaScript: its kernels must register on the same core; it is evaluated only when selected, see webgpu.ts).
+// The other optional backends (tfjs-node, tfjs-node-gpu) and Dawn (`webgpu`, a native addon) stay external
 // and are loaded only when installed. The wasm backend's .wasm files are found at run time (see backend.ts).
 import * as esbuild from "esbuild";
 import { readdirSync, existsSync } from "node:fs";
@@ -10,7 +12,7 @@ const args = new Set(process.argv.slice(2));
 const external = [
   "@tensorflow/tfjs-node",
   "@tensorflow/tfjs-node-gpu",
-  "@tensorflow/tfjs-backend-webgpu",
+  ...(existsSync("node_modules/@tensorflow/tfjs-backend-webgpu/package.json") ? [] : ["@tensorflow/tfjs-backend-webgpu"]),
   "webgpu",
   "@tensorflow/tfjs-backend-wasm/package.json",
 ];

@@ -1,13 +1,15 @@
 // `npm run bench`: ms per training step (forward, cross-entropy, backward, Adam step) of the cases of
 // docs/engine-facts.md on Unroll's backend, with the recurrent layers on tfjs ops and on the native kernels
-// (native/, when built), against PyTorch (bench/torch_ref.py, same cases) in the same run when Debian's
-// python3-torch is installed. Prints a table with the ratios and the load average.
-//   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names]
+// (native/, when built), and on WebGPU when a hardware adapter exists (its fused kernels; case d, a GPU-sized
+// LSTM, runs only there and in PyTorch), against PyTorch (bench/torch_ref.py, same cases) in the same run when
+// Debian's python3-torch is installed. Prints a table with the ratios, WebGPU's TFLOP/s against the GPU's fp32
+// peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and the load average.
+//   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names --webgpu-software]
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tf, nn, optim, torch, backward, useBackend, backendReport, type Tensor } from "unroll";
+import { tf, nn, optim, torch, backward, useBackend, backendReport, webgpuAdapter, type Tensor } from "unroll";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -15,7 +17,7 @@ const option = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
-const STEPS: Record<string, number> = { a: QUICK ? 50 : 200, b: QUICK ? 3 : 10, c: QUICK ? 2 : 5 };
+const STEPS: Record<string, number> = { a: QUICK ? 50 : 200, b: QUICK ? 3 : 10, c: QUICK ? 2 : 5, d: QUICK ? 2 : 3 };
 const WARMUP = 3;
 
 class Hello extends nn.Module {
@@ -52,13 +54,130 @@ class Long extends nn.Module {
   }
 }
 
-const CASES: Record<string, { make: () => nn.Module; shape: number[]; targets: number; classes: number; what: string }> = {
-  a_lstm_hello: { make: () => new Hello(nn.LSTM), shape: [5, 1, 4], targets: 5, classes: 4, what: 'LSTM(4, 4), seq 5, batch 1 ("hello")' },
-  a_rnn_hello: { make: () => new Hello(nn.RNN), shape: [5, 1, 4], targets: 5, classes: 4, what: "RNN(4, 4), seq 5, batch 1" },
-  b_lstm_names: { make: () => new Names(nn.LSTM), shape: [20, 256, 100], targets: 256, classes: 18, what: "2-layer bi LSTM(100, 100), seq 20, batch 256" },
-  b_gru_names: { make: () => new Names(nn.GRU), shape: [20, 256, 100], targets: 256, classes: 18, what: "2-layer bi GRU(100, 100), seq 20, batch 256" },
-  c_lstm_long: { make: () => new Long(), shape: [100, 64, 128], targets: 64, classes: 10, what: "LSTM(128, 512), seq 100, batch 64" },
+class Big extends nn.Module {
+  rnn = new nn.LSTM(1024, 1024, { numLayers: 2 });
+  fc = new nn.Linear(1024, 10);
+  override forward(x: Tensor): Tensor {
+    const [out] = this.rnn.forward(x);
+    return this.fc.forward(out.gather(199));
+  }
+}
+
+interface Case {
+  make: () => nn.Module;
+  shape: number[];
+  targets: number;
+  classes: number;
+  what: string;
+  /** The recurrent stack, for its FLOPs: gates per unit, [input, hidden] per layer, directions. */
+  rnn: { gates: number; layers: [number, number][]; directions: number };
+  /** Too big for a CPU here: WebGPU and PyTorch only. */
+  gpuOnly?: boolean;
+}
+
+const CASES: Record<string, Case> = {
+  a_lstm_hello: {
+    make: () => new Hello(nn.LSTM),
+    shape: [5, 1, 4],
+    targets: 5,
+    classes: 4,
+    what: 'LSTM(4, 4), seq 5, batch 1 ("hello")',
+    rnn: { gates: 4, layers: [[4, 4]], directions: 1 },
+  },
+  a_rnn_hello: {
+    make: () => new Hello(nn.RNN),
+    shape: [5, 1, 4],
+    targets: 5,
+    classes: 4,
+    what: "RNN(4, 4), seq 5, batch 1",
+    rnn: { gates: 1, layers: [[4, 4]], directions: 1 },
+  },
+  b_lstm_names: {
+    make: () => new Names(nn.LSTM),
+    shape: [20, 256, 100],
+    targets: 256,
+    classes: 18,
+    what: "2-layer bi LSTM(100, 100), seq 20, batch 256",
+    rnn: {
+      gates: 4,
+      layers: [
+        [100, 100],
+        [200, 100],
+      ],
+      directions: 2,
+    },
+  },
+  b_gru_names: {
+    make: () => new Names(nn.GRU),
+    shape: [20, 256, 100],
+    targets: 256,
+    classes: 18,
+    what: "2-layer bi GRU(100, 100), seq 20, batch 256",
+    rnn: {
+      gates: 3,
+      layers: [
+        [100, 100],
+        [200, 100],
+      ],
+      directions: 2,
+    },
+  },
+  c_lstm_long: {
+    make: () => new Long(),
+    shape: [100, 64, 128],
+    targets: 64,
+    classes: 10,
+    what: "LSTM(128, 512), seq 100, batch 64",
+    rnn: { gates: 4, layers: [[128, 512]], directions: 1 },
+  },
+  d_lstm_big: {
+    make: () => new Big(),
+    shape: [200, 256, 1024],
+    targets: 256,
+    classes: 10,
+    what: "2-layer LSTM(1024, 1024), seq 200, batch 256",
+    rnn: {
+      gates: 4,
+      layers: [
+        [1024, 1024],
+        [1024, 1024],
+      ],
+      directions: 1,
+    },
+    gpuOnly: true,
+  },
 };
+
+/** Floating-point operations of one training step's recurrent matmuls: forward 2·T·B·(in + hidden)·gates·hidden
+ *  per layer and direction; backward twice that (the gradients of the inputs and of the weights). */
+function stepFlops({ shape: [T, B], rnn }: Case): number {
+  const forward = rnn.layers.reduce((sum, [input, hidden]) => sum + 2 * T * B * (input + hidden) * rnn.gates * hidden * rnn.directions, 0);
+  return 3 * forward;
+}
+
+/** Datasheet fp32 peaks (TFLOP/s, without sparsity) of common GPUs, matched on the adapter's names; an
+ *  approximation — UNROLL_GPU_PEAK_TFLOPS overrides it. */
+const FP32_PEAK: [RegExp, number][] = [
+  [/H200|H100.*SXM|H100 80GB HBM3/i, 67],
+  [/H100/i, 51],
+  [/A100/i, 19.5],
+  [/L40S/i, 91.6],
+  [/\bL4\b/i, 30.3],
+  [/A10\b/i, 31.2],
+  [/\bT4\b/i, 8.1],
+  [/RTX 4090/i, 82.6],
+  [/RTX 3090/i, 35.6],
+  [/V100/i, 15.7],
+];
+
+function fp32Peak(): { tflops: number; source: string } | null {
+  const set = Number(process.env.UNROLL_GPU_PEAK_TFLOPS);
+  if (set > 0) return { tflops: set, source: "UNROLL_GPU_PEAK_TFLOPS" };
+  const a = webgpuAdapter();
+  const names = a ? `${a.vendor} ${a.architecture} ${a.device} ${a.description}` : "";
+  const hit = FP32_PEAK.find(([re]) => re.test(names));
+  return hit ? { tflops: hit[1], source: `datasheet fp32 peak for ${hit[0].source.replace(/\\b/g, "")}` } : null;
+}
 
 interface Timing {
   ms: number;
@@ -115,6 +234,21 @@ function pytorch(ids: string[]): { cases: Record<string, Timing>; setup: string 
 /** The targets of issue #11 for the native kernels, as a ratio to PyTorch. */
 const NATIVE_TARGET: Record<string, number> = { a: 1.0, b: 0.5, c: 0.4 };
 
+/** The cases on WebGPU when a hardware adapter exists (`--webgpu-software`: on a software one too), or why not. */
+async function webgpu(ids: string[]): Promise<{ cases: Record<string, Timing>; summary: string } | string> {
+  try {
+    const report = await useBackend("webgpu", { native: false });
+    const adapter = webgpuAdapter()!;
+    if (adapter.software && !args.includes("--webgpu-software")) {
+      const name = /llvmpipe|lavapipe|swiftshader/i.exec(`${adapter.device} ${adapter.description}`)?.[0] ?? adapter.device;
+      return `skipped, no hardware adapter (${name} is software)`;
+    }
+    return { cases: Object.fromEntries(ids.map((id) => [id, bench(id)])), summary: report.summary };
+  } catch (error) {
+    return `skipped, ${(error as Error).message}`;
+  }
+}
+
 async function main() {
   const backend = option("backend") ?? "wasm";
   const ids = option("cases")?.split(",") ?? Object.keys(CASES);
@@ -125,40 +259,68 @@ async function main() {
       .map((l) => l.toFixed(2))
       .join(" ");
   const loadBefore = load();
+  const cpuIds = ids.filter((id) => !CASES[id].gpuOnly);
   const tfjs = await useBackend(backend, { native: false });
-  const ours = Object.fromEntries(ids.map((id) => [id, bench(id)]));
+  const ours = Object.fromEntries(cpuIds.map((id) => [id, bench(id)]));
   let native: Record<string, Timing> | string;
   try {
     const report = await useBackend(backend, { native: true });
-    native = Object.fromEntries(ids.map((id) => [id, bench(id)]));
+    native = Object.fromEntries(cpuIds.map((id) => [id, bench(id)]));
     process.stderr.write(`${report.summary}\n`);
   } catch (error) {
     native = (error as Error).message;
   }
-  const reference = pytorch(ids);
+  const gpu = await webgpu(ids);
+  const reference = pytorch(typeof gpu === "string" ? cpuIds : ids);
+  const peak = typeof gpu === "string" ? null : fp32Peak();
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : "-");
   const rows = ids.map((id) => {
     const torchMs = typeof reference === "string" ? undefined : reference.cases[id]?.ms;
-    const nativeMs = typeof native === "string" ? undefined : native[id].ms;
+    const nativeMs = typeof native === "string" ? undefined : native[id]?.ms;
+    const gpuMs = typeof gpu === "string" ? undefined : gpu.cases[id]?.ms;
+    const tflops = gpuMs ? stepFlops(CASES[id]) / (gpuMs / 1000) / 1e12 : undefined;
     const target = NATIVE_TARGET[id[0]];
     const met = nativeMs && torchMs ? (nativeMs / torchMs <= target ? "yes" : "no") : "-";
     return [
       id,
       CASES[id].what,
-      ours[id].ms.toFixed(1),
+      ours[id]?.ms.toFixed(1) ?? "-",
       nativeMs?.toFixed(1) ?? "-",
+      gpuMs?.toFixed(1) ?? "-",
       torchMs?.toFixed(1) ?? "-",
-      ratio(ours[id].ms, torchMs),
+      ratio(ours[id]?.ms, torchMs),
       ratio(nativeMs, torchMs),
-      `≤${target.toFixed(1)}x`,
+      target ? `≤${target.toFixed(1)}x` : "-",
       met,
+      ratio(gpuMs, torchMs),
+      tflops?.toFixed(2) ?? "-",
+      tflops && peak ? `${((100 * tflops) / peak.tflops).toFixed(1)}%` : "-",
     ];
   });
-  const header = ["case", "model", `${tfjs.name} ms`, "native ms", "pytorch ms", `${tfjs.name}/pt`, "native/pt", "target", "met"];
+  const header = [
+    "case",
+    "model",
+    `${tfjs.name} ms`,
+    "native ms",
+    "webgpu ms",
+    "pytorch ms",
+    `${tfjs.name}/pt`,
+    "native/pt",
+    "target",
+    "met",
+    "webgpu/pt",
+    "TFLOP/s",
+    "% fp32 peak",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join("  ");
   console.log(`Unroll: ${tfjs.summary}`);
   console.log(typeof native === "string" ? `native: ${native}` : `native: ${backendReport()!.native.detail}`);
+  console.log(
+    typeof gpu === "string"
+      ? `webgpu: ${gpu}`
+      : `webgpu: ${gpu.summary}${peak ? ` — fp32 peak ${peak.tflops} TFLOP/s (${peak.source})` : " — fp32 peak unknown"}`,
+  );
   console.log(typeof reference === "string" ? reference : reference.setup);
   console.log(`median ms per training step (Adam, cross-entropy)${QUICK ? ", quick run" : ""}; load average ${loadBefore} before, ${load()} after\n`);
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));

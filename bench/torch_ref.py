@@ -25,6 +25,9 @@ targets are random, created once after torch.manual_seed(0)):
   b_gru_names   the same with nn.GRU
   c_lstm_long   nn.LSTM(128, 512), x [100, 64, 128]; output[-1] ([64, 512])
                 -> nn.Linear(512, 10) -> CrossEntropyLoss vs 64 targets in [0, 10)
+  d_lstm_big    nn.LSTM(1024, 1024, num_layers=2), x [200, 256, 1024]; output[-1]
+                -> nn.Linear(1024, 10) -> CrossEntropyLoss vs 256 targets (run only when asked
+                for by id: several seconds a step on a CPU)
 
 3 warm-up steps, then timed steps (time.perf_counter): a_* 200, b_* 10, c_* 5;
 with BENCH_QUICK=1: 50 / 3 / 2.  Usage: torch_ref.py [case_id ...] (default: all).
@@ -40,7 +43,7 @@ import torch
 from torch import nn
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-STEPS = {"a": 50 if QUICK else 200, "b": 3 if QUICK else 10, "c": 2 if QUICK else 5}
+STEPS = {"a": 50 if QUICK else 200, "b": 3 if QUICK else 10, "c": 2 if QUICK else 5, "d": 2 if QUICK else 3}
 WARMUP = 3
 
 
@@ -81,6 +84,18 @@ class Long(nn.Module):
         return self.fc(self.rnn(x)[0][-1])
 
 
+class Big(nn.Module):
+    """2-layer LSTM(1024, 1024); output[-1] -> Linear(1024, 10) (a GPU-sized case: WebGPU and PyTorch only)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(1024, 1024, num_layers=2)
+        self.fc = nn.Linear(1024, 10)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][-1])
+
+
 # id -> (model factory, input shape [seq, batch, features], target count, classes)
 CASES = {
     "a_lstm_hello": (lambda: Hello(nn.LSTM), (5, 1, 4), 5, 4),
@@ -88,6 +103,7 @@ CASES = {
     "b_lstm_names": (lambda: Names(nn.LSTM), (20, 256, 100), 256, 18),
     "b_gru_names": (lambda: Names(nn.GRU), (20, 256, 100), 256, 18),
     "c_lstm_long": (Long, (100, 64, 128), 64, 10),
+    "d_lstm_big": (Big, (200, 256, 1024), 256, 10),
 }
 
 
@@ -137,7 +153,7 @@ def bench(case_id):
 
 
 def main():
-    ids = sys.argv[1:] or list(CASES)
+    ids = sys.argv[1:] or [i for i in CASES if not i.startswith("d_")]
     unknown = [i for i in ids if i not in CASES]
     if unknown:
         sys.exit(f"unknown case(s) {unknown}; known: {list(CASES)}")

@@ -1,6 +1,6 @@
 // Picks the TensorFlow.js backend: the first of CUDA (tfjs-node-gpu), native CPU (tfjs-node), WebGPU (the
-// `webgpu` package), the embedded wasm backend and the plain JavaScript cpu backend that loads and passes a
-// tiny self-check — and reports why each one before it was skipped, so the UI can say what runs.
+// `webgpu` package; hardware adapters only unless asked for by name, see webgpu.ts), the embedded wasm backend
+// and the plain JavaScript cpu backend that loads and passes a tiny self-check — and reports why each one before it was skipped, so the UI can say what runs.
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { tf } from "./tf";
@@ -9,6 +9,7 @@ import { registerFastWasmKernels } from "./wasm-kernels";
 import { nativeThreads, setNativeKernels, NATIVE_ENV } from "./native";
 import { loadNativeAddon } from "./native-load";
 import { checkNativeKernels } from "./recurrence";
+import { activateWebGPU } from "./webgpu";
 
 export const BACKENDS = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -150,7 +151,7 @@ async function activate(name: BackendName, explicit: boolean, options: BackendOp
       return name === "tfjs-node-gpu" ? "CUDA through libtensorflow" : "native libtensorflow on the CPU";
     }
     case "webgpu":
-      return activateWebGPU(explicit, options);
+      return activateWebGPU(explicit, (id) => loadOptional(id, options));
     case "wasm": {
       setWasmPaths(wasmDirectory());
       registerFastWasmKernels();
@@ -169,30 +170,6 @@ function wasmDirectory(): string {
   const beside = path.join(__dirname, "wasm");
   if (fs.existsSync(path.join(beside, "tfjs-backend-wasm-simd.wasm"))) return beside + path.sep;
   return path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep;
-}
-
-interface GPUAdapterLike {
-  isFallbackAdapter?: boolean;
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
-}
-
-async function activateWebGPU(explicit: boolean, options: BackendOptions): Promise<string> {
-  const dawn = loadOptional("webgpu", options) as { create(flags: string[]): unknown; globals: object };
-  Object.assign(globalThis, dawn.globals);
-  const g = globalThis as { navigator?: { gpu?: { requestAdapter(o?: object): Promise<GPUAdapterLike | null> } } };
-  const gpu = dawn.create([]) as NonNullable<NonNullable<typeof g.navigator>["gpu"]>;
-  if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
-  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
-  const adapter = (await gpu.requestAdapter()) ?? (explicit ? await gpu.requestAdapter({ featureLevel: "compatibility" }) : null);
-  if (!adapter) throw new Error("no WebGPU adapter (no usable GPU or driver)");
-  const info = adapter.info ?? {};
-  const software =
-    adapter.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
-  // A software adapter is a correctness check, not speed: wasm beats it several times over.
-  if (software && !explicit) throw new Error(`only a software adapter (${info.description || info.device || "CPU"}), slower than wasm`);
-  loadOptional("@tensorflow/tfjs-backend-webgpu", options);
-  await setBackend("webgpu");
-  return [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") || "WebGPU adapter";
 }
 
 /** A small forward and backward pass checked against the same sums done in double precision; returns a

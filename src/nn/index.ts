@@ -8,6 +8,7 @@ export * as optim from "./optim-ns";
 export { backward, noGrad } from "./autograd";
 export { manualSeed } from "./random";
 export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, type BackendChoice, type BackendReport } from "./backend";
+export { webgpuAdapter, type AdapterInfo } from "./webgpu";
 export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
 export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } from "./packed";
 export { setTraceObserver, type TraceObserver, type TraceNames } from "./trace-hooks";

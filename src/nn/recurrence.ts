@@ -11,6 +11,7 @@
 import { tf, type Tensor } from "./tf";
 import type { LayerProbe } from "./dynamics-hooks";
 import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
+import { webgpuForward, webgpuBackward } from "./webgpu-recurrence";
 
 export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -212,11 +213,12 @@ interface LayerPlan extends LayerRequest {
 }
 
 /** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights.
- *  The native kernels run it when they are in use and the request is theirs (no probe: dynamics are recorded
- *  on the tfjs path), else the tfjs ops below. */
+ *  On the webgpu backend the fused WGSL kernels run it; else the native kernels when they are in use and the
+ *  request is theirs (no probe: dynamics are recorded on the tfjs path), else the tfjs ops below. */
 export function recurrentLayer(req: LayerRequest): LayerResult {
   const plan = planOf(req);
   if (plan.B === 0) return emptyBatchLayer(plan);
+  if (usesWebGPUKernels(plan)) return webgpuLayer(plan);
   const addon = nativeKernels();
   return addon && !req.probe && plan.T * plan.B * plan.In * plan.H > 0 ? nativeLayer(plan, addon) : tfjsLayer(plan);
 }
@@ -227,6 +229,27 @@ function emptyBatchLayer(plan: LayerPlan): LayerResult {
   const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as Tensor[];
     return { value: tf.zeros([0]), gradFunc: () => inputs.map((input) => tf.zeros(input.shape)) };
+  });
+  return unflatten(kernel(...opInputs(plan)), plan);
+}
+
+// ---- WebGPU: the fused WGSL kernels of webgpu-recurrence.ts ------------------------------------------------
+
+/** `UNROLL_WEBGPU_KERNELS=0` keeps the recurrent layers on tfjs ops on the webgpu backend (to compare). */
+export const WEBGPU_KERNELS_ENV = "UNROLL_WEBGPU_KERNELS";
+
+/** On the webgpu backend, layers run on the fused kernels (dynamics probes included). */
+function usesWebGPUKernels(plan: LayerPlan): boolean {
+  if (tf.getBackend() !== "webgpu" || process.env[WEBGPU_KERNELS_ENV] === "0") return false;
+  return plan.T * plan.B * plan.In * plan.H > 0;
+}
+
+function webgpuLayer(plan: LayerPlan): LayerResult {
+  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const { value, saved } = webgpuForward(plan);
+    save(saved);
+    return { value, gradFunc: (dy: Tensor, kept: Tensor[]) => webgpuBackward(plan, dy, kept) };
   });
   return unflatten(kernel(...opInputs(plan)), plan);
 }
