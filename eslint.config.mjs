@@ -16,7 +16,7 @@ const LIBRARY = ["unroll", "@tensorflow/*"];
 const SHARED_LIBRARY_FILES = ["dynamics-types", "safetensors-dtypes", "safetensors-header"];
 const LIBRARY_MODULES = `(^|/)nn(/(?!(${SHARED_LIBRARY_FILES.join("|")})$)[^/]+)?$`;
 /** What the extension host may use of the runner: code that imports neither the library nor TensorFlow.js. */
-const RUNNER_CLIENTS = ["train-client", "trace-client", "language", "l10n", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights", "value-summary", "checkpoint-diff"];
+const RUNNER_CLIENTS = ["train-client", "trace-client", "child-environment", "language", "l10n", "run-store", "failed-trace", "train-contract", "safetensors-file", "recurrent-weights", "value-summary", "checkpoint-diff"];
 
 const RUNNER_FORBIDS = ["**/cli/*", "**/extension/*", "vscode", "**/webview/*"];
 

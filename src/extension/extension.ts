@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext) {
     vscode.languages.registerCodeLensProvider(selector, new ModelCodeLensProvider()),
     vscode.window.onDidChangeActiveTextEditor((editor) => updateModelFileContext(editor)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration("unroll.backend")) traces.restart();
+      if (e.affectsConfiguration("unroll.backend") || e.affectsConfiguration("unroll.nativeKernels")) traces.restart();
     }),
   );
   updateModelFileContext(vscode.window.activeTextEditor);

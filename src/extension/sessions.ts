@@ -68,6 +68,7 @@ export class TrainingSessions implements vscode.Disposable {
       {
         file,
         backend: settings.backend,
+        nativeKernels: settings.nativeKernels,
         snapshotEvery: settings.snapshotEvery,
         dataTimeout: settings.dataTimeout,
         runsFolder,

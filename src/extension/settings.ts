@@ -5,6 +5,8 @@ import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY
 
 export interface Settings {
   backend: string;
+  /** false: the recurrent layers never run on the native kernels (UNROLL_NATIVE=0 in the processes). */
+  nativeKernels: boolean;
   traceOnSave: boolean;
   traceTimeoutMs: number;
   inlayHints: boolean;
@@ -20,6 +22,7 @@ export interface Settings {
 
 export const DEFAULTS: Settings = {
   backend: "auto",
+  nativeKernels: true,
   traceOnSave: true,
   traceTimeoutMs: DEFAULT_TIMEOUT_MS,
   inlayHints: true,
@@ -33,6 +36,7 @@ export const DEFAULTS: Settings = {
 /** Each setting's key under "unroll." in package.json. */
 export const KEYS: Record<keyof Settings, string> = {
   backend: "backend",
+  nativeKernels: "nativeKernels",
   traceOnSave: "trace.onSave",
   traceTimeoutMs: "trace.timeoutMs",
   inlayHints: "inlayHints.enabled",
@@ -51,6 +55,7 @@ export function readSettings(config: { get<T>(key: string, defaultValue: T): T }
   const read = <K extends keyof Settings>(key: K): Settings[K] => config.get(KEYS[key], DEFAULTS[key]);
   return {
     backend: read("backend"),
+    nativeKernels: read("nativeKernels"),
     traceOnSave: read("traceOnSave"),
     traceTimeoutMs: read("traceTimeoutMs"),
     inlayHints: read("inlayHints"),

@@ -66,8 +66,8 @@ export class TraceService implements vscode.Disposable {
   }
 
   private async run(document: vscode.TextDocument): Promise<Trace | null> {
-    const { backend, traceTimeoutMs: timeoutMs } = this.settings();
-    this.client ??= new TraceClient({ serverPath: this.serverPath, backend, language: vscode.env.language });
+    const { backend, nativeKernels, traceTimeoutMs: timeoutMs } = this.settings();
+    this.client ??= new TraceClient({ serverPath: this.serverPath, backend, nativeKernels, language: vscode.env.language });
     const file = document.uri.fsPath;
     try {
       const trace = await this.client.trace(file, { timeoutMs });

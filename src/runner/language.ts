@@ -19,8 +19,3 @@ export function localeLanguage(locale: string | undefined): string {
 export function languageOf(env: NodeJS.ProcessEnv = process.env): string {
   return localeLanguage(env[LANGUAGE_VARIABLE] || env.LC_ALL || env.LC_MESSAGES || env.LANG);
 }
-
-/** The environment of a forked process: this one's, with `language` when the parent chose one. */
-export function childEnvironment(language: string | undefined): NodeJS.ProcessEnv {
-  return language ? { ...process.env, [LANGUAGE_VARIABLE]: language } : process.env;
-}

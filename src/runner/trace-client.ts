@@ -6,16 +6,13 @@ import * as path from "node:path";
 import type { Readable } from "node:stream";
 import type { Trace, TraceRequest, TraceResponse } from "../protocol";
 import { failedTrace } from "./failed-trace";
-import { childEnvironment } from "./language";
+import { childEnvironment, type ChildChoices } from "./child-environment";
 
-export interface TraceClientOptions {
+export interface TraceClientOptions extends ChildChoices {
   /** dist/trace-server.js; by default beside this bundle (dist/cli.js, dist/extension.js). */
   serverPath?: string;
   /** The backend the server selects (sets UNROLL_BACKEND); by default the environment's, else auto. */
   backend?: string;
-  /** The language of the server's messages (`zh-cn`; a trace timed out…): the extension's; by default
-   *  $UNROLL_LANGUAGE, else the locale's (language.ts). */
-  language?: string;
   /** The server's working directory (optional backends are also looked up from there). */
   cwd?: string;
   /** What the model files print while traced (and the server's own errors). Drained and dropped by default. */
@@ -113,7 +110,7 @@ export class TraceClient {
   private ensureServer(): Server {
     if (this.server && !this.server.ending) return this.server;
     const serverPath = this.options.serverPath ?? path.join(__dirname, "trace-server.js");
-    const env = { ...childEnvironment(this.options.language), ...(this.options.backend && { UNROLL_BACKEND: this.options.backend }) };
+    const env = { ...childEnvironment(this.options), ...(this.options.backend && { UNROLL_BACKEND: this.options.backend }) };
     // stdio: stdin unused, stdout and stderr drained, the IPC channel, and the watchdog's result pipe (fd 4).
     const child = fork(serverPath, [], { cwd: this.options.cwd, env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"] });
     const server: Server = { child, pending: null, ending: false, stderrTail: "" };

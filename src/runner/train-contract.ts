@@ -4,6 +4,7 @@
 import * as path from "node:path";
 import { parseArgs, stringOption, type Parsed } from "./command-line";
 import { t } from "./l10n";
+import type { ChildChoices } from "./child-environment";
 
 export const DEFAULT_SNAPSHOT_EVERY = 50;
 /** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
@@ -15,7 +16,8 @@ export const DEFAULT_EXPLODING_RATIO = 100;
 /** The watchdog's pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
 export const WATCHDOG_FD = 4;
 
-export interface TrainOptions {
+/** ChildChoices (language, nativeKernels) travel in the process's environment, not on its command line. */
+export interface TrainOptions extends ChildChoices {
   /** The model file, absolute. */
   file: string;
   /** Overrides the experiment's epochs. */
@@ -31,9 +33,6 @@ export interface TrainOptions {
   /** Gradient health thresholds, relative to each parameter's running median (0: off; default: the constants above). */
   vanishingRatio?: number;
   explodingRatio?: number;
-  /** The language of the process's messages (`zh-cn`): the extension's; by default $UNROLL_LANGUAGE, else the
-   *  locale's (language.ts). Passed in the process's environment, not on its command line. */
-  language?: string;
 }
 
 const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio"];

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { childEnvironment, languageOf, localeLanguage } from "../../src/runner/language";
+import { languageOf, localeLanguage } from "../../src/runner/language";
+import { childEnvironment } from "../../src/runner/child-environment";
 import { bundleFile, t, useLanguage } from "../../src/runner/l10n";
 import { startTraining } from "../../src/runner/train-client";
 import { TraceClient } from "../../src/runner/trace-client";
@@ -39,8 +40,10 @@ test("the language comes from the locale as POSIX orders it, or from the extensi
   assert.equal(languageOf({ LANG: "zh_CN.UTF-8", LC_ALL: "" }), "zh-cn", "an empty variable is unset");
   assert.equal(languageOf({ LANG: "C", UNROLL_LANGUAGE: "zh-cn" }), "zh-cn", "the extension's choice wins");
   assert.equal(languageOf({}), "en");
-  assert.equal(childEnvironment("zh-cn").UNROLL_LANGUAGE, "zh-cn");
-  assert.equal(childEnvironment(undefined), process.env);
+  assert.equal(childEnvironment({ language: "zh-cn" }).UNROLL_LANGUAGE, "zh-cn");
+  assert.deepEqual(childEnvironment({}), { ...process.env });
+  assert.equal(childEnvironment({ nativeKernels: false }).UNROLL_NATIVE, "0");
+  assert.equal(childEnvironment({ nativeKernels: true }).UNROLL_NATIVE, process.env.UNROLL_NATIVE);
 });
 
 test("the bundles are the extension's, found beside dist/; an unreadable one leaves English and says why", () => {

@@ -241,6 +241,14 @@ describe("unroll train: the training process", () => {
     assert.equal(stored.info.best?.predicted, undefined, "text metrics have no best");
   });
 
+  test("nativeKernels: false (the extension's setting) reaches the process: the native kernels are turned off", LIMIT, async () => {
+    const run = start(modelFile("no-native", { epochs: 1 }), { nativeKernels: false });
+    const result = await run.training.done;
+    assert.equal(result.code, 0, JSON.stringify(result.error));
+    const [startEvent] = ofType(run.events, "start");
+    assert.match(startEvent.run.backend, /^wasm .* — no native kernels: turned off \(UNROLL_NATIVE=0\)$/);
+  });
+
   test("a stop command ends the run 'stopped', keeping the metrics so far", LIMIT, async () => {
     const run = start(modelFile("stopped", { epochs: 100000 }));
     await run.waitFor((e) => e.type === "step" && e.step === 3);
