@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "unroll_native",
-      "sources": ["recurrent.cc"],
+      "sources": ["recurrent.cc", "optimizer.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NDEBUG"],
       "cflags!": ["-fno-exceptions"],

@@ -14,6 +14,9 @@
 // are started per call and joined: nothing is left spinning between calls.
 #include <napi.h>
 
+#include "arrays.h"
+#include "optimizer.h"
+
 #define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
 
@@ -88,15 +91,7 @@ Layer layerOf(const Napi::Object& d) {
 
 /** A Float32Array argument (its data in place), checked to hold at least n floats; null when absent. */
 float* floats(const Napi::CallbackInfo& info, size_t i, size_t n, bool optional = false) {
-  Napi::Value v = info[i];
-  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + ": expected a Float32Array");
-  auto a = v.As<Napi::Float32Array>();
-  if (a.ElementLength() < n)
-    throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + ": " + std::to_string(a.ElementLength()) +
-                                                " floats, expected " + std::to_string(n));
-  return a.Data();
+  return unroll::floatArray(info.Env(), info[i], n, "argument " + std::to_string(i), optional);
 }
 
 template <class A>
@@ -373,6 +368,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("forward", Napi::Function::New(env, Forward));
   exports.Set("backward", Napi::Function::New(env, Backward));
   exports.Set("info", Napi::Function::New(env, Info));
+  unroll::registerOptimizer(env, exports);
   return exports;
 }
 

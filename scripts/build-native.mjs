@@ -25,7 +25,7 @@ function skip(why) {
 }
 
 if (process.env.UNROLL_NATIVE === "0") skip("UNROLL_NATIVE=0");
-const sources = ["recurrent.cc", "binding.gyp"].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
+const sources = ["recurrent.cc", "optimizer.cc", "arrays.h", "optimizer.h", "binding.gyp"].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
 if (!process.argv.includes("--force") && fs.existsSync(binary) && fs.statSync(binary).mtimeMs > Math.max(...sources)) {
   console.log("unroll: native kernels up to date");
   process.exit(0);
