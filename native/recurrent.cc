@@ -218,8 +218,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// backward(layer, x, wIh, wHh, wHr, mask, saved, dy, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr)
+// backward(layer, x, wIh, wHh, wHr, mask, saved, dy, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr, dhNorms)
 //   dy: d output [T, B, P] ++ d h_n [B, P] ++ d c_n [B, H] (LSTM). Every gradient is written, none added to.
+//   dhNorms (optional, while dynamics are recorded): ‖∂L/∂h_t‖ of sample 0 for each time t, 0 at padding.
 Napi::Value Backward(const Napi::CallbackInfo& info) {
   const Layer L = layerOf(info[0].As<Napi::Object>());
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
@@ -239,6 +240,7 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   float* dBih = floats(info, 13, GH, true);
   float* dBhh = floats(info, 14, GH, true);
   float* dWhr = wHr ? floats(info, 15, P * H) : nullptr;
+  float* dhNorms = floats(info, 16, T, true);
   const float* hPrevAll = saved;
   const float* gatesAll = saved + T * B * P;
   const float* extAll = gatesAll + T * B * GH;
@@ -271,6 +273,7 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
       const long row = t * B + b0;
       auto DhT = view(dhT, n, P, P);
       DhT = cview(dOut + row * P, n, P, P) + view(dh, n, P, P);
+      if (dhNorms && b0 == 0) dhNorms[t] = !mask || mask[t * B] != 0.f ? DhT.row(0).norm() : 0.f;
       auto Gt = cview(gatesAll + row * GH, n, GH, GH);
       auto gate = [&](int g) { return Gt.middleCols(g * H, H).array(); };
       auto DGi = view(dGi + row * GH, n, GH, GH);
