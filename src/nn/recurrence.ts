@@ -234,10 +234,9 @@ function opInputs({ x, h0, c0, weights: w }: LayerPlan): Tensor[] {
 
 /** Output, h_n and c_n from the op's value, which is the three flattened into one tensor. */
 function unflatten(flat: Tensor, { T, B, P, H, c0 }: LayerPlan): LayerResult {
-  const output = flat.slice(0, T * B * P).reshape([T, B, P]);
-  const h = flat.slice(T * B * P, B * P).reshape([B, P]);
-  const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
-  return { output, h, c };
+  // One split (whose gradient is one concat) rather than a slice each: every op under the tape costs kernels.
+  const [output, h, c] = tf.split(flat, [T * B * P, B * P, ...(c0 ? [B * H] : [])]);
+  return { output: output.reshape([T, B, P]), h: h.reshape([B, P]), c: c0 ? c.reshape([B, H]) : null };
 }
 
 /** The layer as tfjs ops: one op whose forward and backward passes are below. */
