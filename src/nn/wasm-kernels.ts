@@ -102,42 +102,6 @@ const isRowGather = ({ inputs, attrs }: { inputs: Record<string, TensorInfo>; at
   attrs?.batchDims === 0 &&
   tf.util.parseAxisParam(attrs.axis as number, inputs.x.shape)[0] === 0;
 
-/** CrossEntropyLoss of `[rows, classes]` logits against int32 class indices on the wasm backend: the loss (per
- *  row for "none", else reduced) and its gradient w.r.t. the logits for an upstream gradient of 1, in one pass
- *  over views of the heap, in double precision. A tiny model's loss was otherwise some 25 kernels. Rows whose
- *  target is `ignoreIndex` weigh 0; a mean over no weight is 0 / 0, NaN, as in PyTorch. */
-export function crossEntropyOnHeap(
-  logits: tf.Tensor,
-  targets: tf.Tensor,
-  ignoreIndex: number,
-  reduction: "mean" | "sum" | "none",
-): { value: tf.Tensor; grad: tf.Tensor } {
-  const backend = tf.backend() as unknown as WasmBackend;
-  const [R, C] = logits.shape as [number, number];
-  const valueInfo = backend.makeOutput(reduction === "none" ? [R] : [], "float32");
-  const gradInfo = backend.makeOutput([R, C], "float32");
-  // Views only after every allocation: growing the heap detaches earlier views.
-  const [x, t, v, g] = [logits, targets, valueInfo, gradInfo].map((info) => backend.typedArrayFromHeap(info));
-  let total = 0;
-  let weight = 0;
-  for (let r = 0, row = 0; r < R; r++, row += C) {
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) max = Math.max(max, x[row + c]);
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(x[row + c] - max);
-    const logSumExp = max + Math.log(sum);
-    const w = t[r] === ignoreIndex ? 0 : 1;
-    const loss = w ? logSumExp - x[row + t[r]] : 0;
-    if (reduction === "none") v[r] = loss;
-    total += loss;
-    weight += w;
-    for (let c = 0; c < C; c++) g[row + c] = w * (Math.exp(x[row + c] - logSumExp) - (c === t[r] ? 1 : 0));
-  }
-  if (reduction !== "none") v[0] = reduction === "mean" ? total / weight : total;
-  if (reduction === "mean") for (let i = 0; i < g.length; i++) g[i] /= weight;
-  return { value: tf.engine().makeTensorFromTensorInfo(valueInfo), grad: tf.engine().makeTensorFromTensorInfo(gradInfo) };
-}
-
 let registered = false;
 
 /** Replaces the wasm backend's Slice, SplitV and Unpack kernels, and GatherV2 for whole rows; string tensors
