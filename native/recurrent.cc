@@ -14,6 +14,9 @@
 // are started per call and joined: nothing is left spinning between calls.
 #include <napi.h>
 
+#include "arrays.h"
+#include "optimizer.h"
+
 #define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
 
@@ -88,15 +91,7 @@ Layer layerOf(const Napi::Object& d) {
 
 /** A Float32Array argument (its data in place), checked to hold at least n floats; null when absent. */
 float* floats(const Napi::CallbackInfo& info, size_t i, size_t n, bool optional = false) {
-  Napi::Value v = info[i];
-  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + ": expected a Float32Array");
-  auto a = v.As<Napi::Float32Array>();
-  if (a.ElementLength() < n)
-    throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + ": " + std::to_string(a.ElementLength()) +
-                                                " floats, expected " + std::to_string(n));
-  return a.Data();
+  return unroll::floatArray(info.Env(), info[i], n, "argument " + std::to_string(i), optional);
 }
 
 template <class A>
@@ -223,8 +218,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// backward(layer, x, wIh, wHh, wHr, mask, saved, dy, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr)
+// backward(layer, x, wIh, wHh, wHr, mask, saved, dy, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr, dhNorms)
 //   dy: d output [T, B, P] ++ d h_n [B, P] ++ d c_n [B, H] (LSTM). Every gradient is written, none added to.
+//   dhNorms (optional, while dynamics are recorded): ‖∂L/∂h_t‖ of sample 0 for each time t, 0 at padding.
 Napi::Value Backward(const Napi::CallbackInfo& info) {
   const Layer L = layerOf(info[0].As<Napi::Object>());
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
@@ -244,6 +240,7 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   float* dBih = floats(info, 13, GH, true);
   float* dBhh = floats(info, 14, GH, true);
   float* dWhr = wHr ? floats(info, 15, P * H) : nullptr;
+  float* dhNorms = floats(info, 16, T, true);
   const float* hPrevAll = saved;
   const float* gatesAll = saved + T * B * P;
   const float* extAll = gatesAll + T * B * GH;
@@ -276,6 +273,7 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
       const long row = t * B + b0;
       auto DhT = view(dhT, n, P, P);
       DhT = cview(dOut + row * P, n, P, P) + view(dh, n, P, P);
+      if (dhNorms && b0 == 0) dhNorms[t] = !mask || mask[t * B] != 0.f ? DhT.row(0).norm() : 0.f;
       auto Gt = cview(gatesAll + row * GH, n, GH, GH);
       auto gate = [&](int g) { return Gt.middleCols(g * H, H).array(); };
       auto DGi = view(dGi + row * GH, n, GH, GH);
@@ -373,6 +371,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("forward", Napi::Function::New(env, Forward));
   exports.Set("backward", Napi::Function::New(env, Backward));
   exports.Set("info", Napi::Function::New(env, Info));
+  unroll::registerOptimizer(env, exports);
   return exports;
 }
 

@@ -62,16 +62,19 @@ export function backwardDetailed(computeLoss: () => Tensor | WithLoss): Backward
     );
   }
   const touched: Parameter[] = [];
+  const adopted = new Set<Tensor>(); // gradients that became a .grad as they are (no copy)
   variables.forEach((p, i) => {
     const grad = grads[i];
     if (!grad) return;
     const previous = p.grad;
     // Each .grad is its own handle: two parameters may receive the very same gradient tensor.
-    p.grad = tf.keep(previous ? previous.add(grad) : grad.clone());
+    const adopt = !previous && !adopted.has(grad);
+    if (adopt) adopted.add(grad);
+    p.grad = tf.keep(previous ? previous.add(grad) : adopt ? grad : grad.clone());
     previous?.dispose();
     touched.push(p);
   });
-  for (const grad of grads) grad?.dispose();
+  for (const grad of grads) if (grad && !adopted.has(grad)) grad.dispose();
   const loss = value.dataSync()[0];
   if (!containsTensor(kept, value)) value.dispose();
   return { loss, parameters: touched, kept };

@@ -1,7 +1,7 @@
 // Losses with PyTorch's semantics: reductions, ignore_index, and K-dimensional inputs `[N, C, d1, …]`.
 import { tf, type Tensor } from "./tf";
 import { Module } from "./module";
-import { asIndices, mean, sum } from "./ops";
+import { asIndices, mean, sum, type CustomGradient } from "./ops";
 import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
 import { checkOptions, integer, rule, show, type Check } from "./options";
@@ -60,8 +60,17 @@ export class NLLLoss extends Loss {
 
   /** The loss from `logp`, the log-probabilities of `input` as a `[rows, C]` table. */
   protected nll(input: Tensor, logp: Tensor, target: Tensor): Tensor {
+    const { t, weight } = this.targets(input, logp.shape[1]!, target);
+    const losses = logp.mul(tf.oneHot(t, logp.shape[1]!).toFloat()).sum(1).neg().mul(weight);
+    // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
+    if (this.reduction === "mean") return sum(losses).div(sum(weight));
+    return this.reduce(losses.reshape(target.shape));
+  }
+
+  /** The targets as one class index per row of the `[rows, classes]` table, checked against `input`'s shape,
+   *  and each row's weight (0 where the target is `ignoreIndex`). */
+  protected targets(input: Tensor, classes: number, target: Tensor): { t: Tensor; weight: Tensor } {
     const name = this.constructor.name;
-    const classes = logp.shape[1]!;
     const expected = input.rank === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
     if (!tf.util.arraysEqual(target.shape, expected)) {
       throw new ShapeError(
@@ -73,19 +82,42 @@ export class NLLLoss extends Loss {
       );
     }
     const t = asIndices(target, `${name} target`, classes, this.ignoreIndex).reshape([-1]);
-    const weight = t.notEqual(this.ignoreIndex).toFloat();
-    const losses = logp.mul(tf.oneHot(t, classes).toFloat()).sum(1).neg().mul(weight);
-    // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
-    if (this.reduction === "mean") return sum(losses).div(sum(weight));
-    return this.reduce(losses.reshape(target.shape));
+    return { t, weight: t.notEqual(this.ignoreIndex).toFloat() };
   }
 }
 
 /** log_softmax over the classes, then NLLLoss. */
 export class CrossEntropyLoss extends NLLLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
-    return this.nll(input, tf.logSoftmax(classRows(input)), target);
+    const rows = classRows(input);
+    if (!rows.size) return this.nll(input, tf.logSoftmax(rows), target);
+    const { t, weight } = this.targets(input, rows.shape[1]!, target);
+    const losses = crossEntropy(rows, t, weight, this.reduction);
+    return this.reduction === "none" ? losses.reshape(target.shape) : losses;
   }
+}
+
+/** log_softmax and the weighted negative log likelihood of `t` as one op, reduced, whose gradient is one
+ *  expression, (softmax − one-hot) × weight (÷ the total weight for a mean). Why: as separate ops under the
+ *  tape, the loss of a small model cost more kernels, each with its fixed overhead, than its recurrent layer. */
+function crossEntropy(rows: Tensor, t: Tensor, weight: Tensor, reduction: Reduction): Tensor {
+  const op = tf.customGrad(((logits: Tensor, save: tf.GradSaveFunc) => {
+    const logp = tf.logSoftmax(logits);
+    const oneHot = tf.oneHot(t, logits.shape[1]!).toFloat();
+    const losses = logp.mul(oneHot).sum(1).neg().mul(weight);
+    // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
+    const total = weight.sum();
+    const scale = reduction === "mean" ? weight.div(total) : weight;
+    save([
+      tf
+        .exp(logp)
+        .sub(oneHot)
+        .mul(scale.reshape([-1, 1])),
+    ]);
+    const value = reduction === "mean" ? losses.sum().div(total) : reduction === "sum" ? losses.sum() : losses;
+    return { value, gradFunc: (dy: Tensor, [grad]: Tensor[]) => grad.mul(reduction === "none" ? dy.reshape([-1, 1]) : dy) };
+  }) as unknown as CustomGradient);
+  return op(rows) as Tensor;
 }
 
 export class MSELoss extends Loss {

@@ -19,9 +19,30 @@ export interface NativeLayer {
 
 type Arrays = (Float32Array | null)[];
 
+/** An optimizer's hyperparameters, as the fused step takes them (kind: 0 SGD, 1 Adam or AdamW, 2 RMSprop);
+ *  `step` is the step number, from 1 (Adam's bias corrections). */
+export interface NativeOptimizer {
+  kind: number;
+  lr: number;
+  step?: number;
+  weightDecay?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  amsgrad?: boolean;
+  decoupled?: boolean;
+  alpha?: number;
+  centered?: boolean;
+}
+
 export interface NativeAddon {
   forward(layer: NativeLayer, ...arrays: Arrays): void;
   backward(layer: NativeLayer, ...arrays: Arrays): void;
+  /** Writes each parameter's new value into `out` and updates its state buffers in place (native/optimizer.cc). */
+  optimizerStep(hyper: NativeOptimizer, params: Float32Array[], grads: Float32Array[], out: Float32Array[], states: Float32Array[][], fresh: boolean[]): void;
   info(): { library: string; simd: string; threads: number };
 }
 
@@ -60,4 +81,36 @@ export function runInPlace(inputs: (Tensor | null)[], shapes: (number[] | null)[
     outputs,
   );
   return outputs.map((values, k) => values && tf.tensor(values, shapes[k]!));
+}
+
+/** One parameter for the fused optimizer step: its value, its gradient and its state (null: none yet). */
+export interface OptimizerSlot {
+  param: Tensor;
+  grad: Tensor;
+  state: Tensor[] | null;
+}
+
+/** The fused optimizer step on the wasm backend's heap: each parameter's new value is a new tensor written by
+ *  the kernel (so that nothing sharing the old value's data sees it change), each state tensor is updated in
+ *  place, and parameters without a state get `stateCount` new ones. Returns the new values and the states. */
+export function optimizerStepOnHeap(
+  addon: NativeAddon,
+  hyper: NativeOptimizer,
+  slots: OptimizerSlot[],
+  stateCount: number,
+): { param: Tensor; state: Tensor[] }[] {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const allocate = (shape: number[]) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, "float32"));
+  const view = (t: Tensor) => backend.typedArrayFromHeap(t) as Float32Array;
+  const results = slots.map((s) => ({ param: allocate(s.param.shape), state: s.state ?? Array.from({ length: stateCount }, () => allocate(s.param.shape)) }));
+  // Views only after every allocation: growing the heap detaches earlier views.
+  addon.optimizerStep(
+    hyper,
+    slots.map((s) => view(s.param)),
+    slots.map((s) => view(s.grad)),
+    results.map((r) => view(r.param)),
+    results.map((r) => r.state.map(view)),
+    slots.map((s) => s.state === null),
+  );
+  return results;
 }

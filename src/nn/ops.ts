@@ -3,7 +3,7 @@
 import { tf, type Tensor } from "./tf";
 
 /** tfjs types the inputs of a custom gradient loosely; ours are tensors, the save function last. */
-type CustomGradient = Parameters<typeof tf.customGrad>[0];
+export type CustomGradient = Parameters<typeof tf.customGrad>[0];
 
 /** `a @ b` of matrices, zeros when either is empty, as in PyTorch: on wasm, XNNPACK refuses a zero-sized
  *  matrix (printing to stderr) and a zero inner size leaves the output unwritten. */

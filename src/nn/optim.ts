@@ -7,8 +7,16 @@ import { tf, type Tensor } from "./tf";
 import { isParameter, type Parameter } from "./module";
 import { OptionError } from "./errors";
 import { boolean, checkOptions, nonNegative, number, positiveInteger, required, show, type Check } from "./options";
+import { nativeKernels, optimizerStepOnHeap, type NativeAddon, type NativeOptimizer } from "./native";
 
 const validLr = nonNegative("learning rate");
+
+let fusedSteps = 0;
+
+/** How many optimizer steps the native kernels have run as one fused call (for tests: proof the path ran). */
+export function fusedOptimizerSteps(): number {
+  return fusedSteps;
+}
 
 abstract class Optimizer {
   readonly params: Parameter[];
@@ -38,9 +46,18 @@ abstract class Optimizer {
     }
   }
 
-  /** Updates every parameter that has a gradient. */
+  /** Updates every parameter that has a gradient: in one call of the native kernels when they are in use on
+   *  the wasm backend, else in tfjs ops, parameter by parameter. */
   step(): void {
     this.stepCount++;
+    const addon = nativeKernels();
+    // Gradients of another shape or dtype go the tfjs way, which refuses them with tfjs's message.
+    const plain = this.params.every((p) => !p.grad || (p.grad.dtype === "float32" && tf.util.arraysEqual(p.grad.shape, p.shape)));
+    if (addon && plain && tf.getBackend() === "wasm") this.fusedStep(addon);
+    else this.tfjsStep();
+  }
+
+  private tfjsStep(): void {
     tf.tidy(() => {
       for (const p of this.params) {
         if (!p.grad) continue;
@@ -55,6 +72,27 @@ abstract class Optimizer {
       }
     });
   }
+
+  /** The native kernels' step: the same update rules, every parameter in one call (native/optimizer.cc). */
+  private fusedStep(addon: NativeAddon): void {
+    const { hyper, stateKeys } = this.fused();
+    const params = this.params.filter((p) => p.grad);
+    const slots = params.map((p) => {
+      const state = this.state.get(p);
+      return { param: p, grad: p.grad!, state: state ? stateKeys.map((k) => state[k]) : null };
+    });
+    const results = optimizerStepOnHeap(addon, { ...hyper, lr: this.lr, step: this.stepCount }, slots, stateKeys.length);
+    params.forEach((p, i) => {
+      p.assign(results[i].param);
+      results[i].param.dispose();
+      this.state.set(p, Object.fromEntries(stateKeys.map((k, j) => [k, tf.keep(results[i].state[j])])));
+    });
+    fusedSteps++;
+  }
+
+  /** The hyperparameters of the fused step (all but lr and the step number), and the names of the state
+   *  tensors it keeps per parameter, in the order native/optimizer.cc takes them (the tfjs path's names). */
+  protected abstract fused(): { hyper: Omit<NativeOptimizer, "lr">; stateKeys: string[] };
 
   /** The new value of one parameter and its new state (momentum buffers, averages). */
   protected abstract update(p: Tensor, grad: Tensor, state: Record<string, Tensor>): { param: Tensor; state: Record<string, Tensor> };
@@ -105,6 +143,11 @@ export class SGD extends Optimizer {
     this.nesterov = nesterov;
   }
 
+  protected fused() {
+    const { momentum, dampening, nesterov, weightDecay } = this;
+    return { hyper: { kind: 0, momentum, dampening, nesterov, weightDecay }, stateKeys: momentum ? ["momentum"] : [] };
+  }
+
   protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>) {
     let g = withDecay(grad, p, this.weightDecay);
     const next: Record<string, Tensor> = {};
@@ -143,6 +186,12 @@ export class Adam extends Optimizer {
     this.eps = eps;
     this.weightDecay = weightDecay;
     this.amsgrad = amsgrad;
+  }
+
+  protected fused() {
+    const { betas, eps, weightDecay, amsgrad, decoupled } = this;
+    const hyper = { kind: 1, beta1: betas[0], beta2: betas[1], eps, weightDecay, amsgrad, decoupled };
+    return { hyper, stateKeys: ["expAvg", "expAvgSq", ...(amsgrad ? ["maxExpAvgSq"] : [])] };
   }
 
   protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>) {
@@ -206,6 +255,12 @@ export class RMSprop extends Optimizer {
     this.weightDecay = weightDecay;
     this.momentum = momentum;
     this.centered = centered;
+  }
+
+  protected fused() {
+    const { alpha, eps, weightDecay, momentum, centered } = this;
+    const stateKeys = ["squareAvg", ...(centered ? ["gradAvg"] : []), ...(momentum > 0 ? ["momentum"] : [])];
+    return { hyper: { kind: 2, alpha, eps, weightDecay, momentum, centered }, stateKeys };
   }
 
   protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>) {

@@ -213,14 +213,14 @@ interface LayerPlan extends LayerRequest {
 }
 
 /** Runs one layer in one direction over the whole sequence; differentiable w.r.t. x, h0, c0 and the weights.
- *  On the webgpu backend the fused WGSL kernels run it; else the native kernels when they are in use and the
- *  request is theirs (no probe: dynamics are recorded on the tfjs path), else the tfjs ops below. */
+ *  On the webgpu backend the fused WGSL kernels run it; else the native kernels when they are in use, else the
+ *  tfjs ops below; each reports to a probe. */
 export function recurrentLayer(req: LayerRequest): LayerResult {
   const plan = planOf(req);
   if (plan.B === 0) return emptyBatchLayer(plan);
   if (usesWebGPUKernels(plan)) return webgpuLayer(plan);
   const addon = nativeKernels();
-  return addon && !req.probe && plan.T * plan.B * plan.In * plan.H > 0 ? nativeLayer(plan, addon) : tfjsLayer(plan);
+  return addon && plan.T * plan.B * plan.In * plan.H > 0 ? nativeLayer(plan, addon) : tfjsLayer(plan);
 }
 
 /** A batch of 0 samples: empty outputs and zero gradients, as in PyTorch. Neither path runs it: XNNPACK
@@ -269,10 +269,9 @@ function opInputs({ x, h0, c0, weights: w }: LayerPlan): Tensor[] {
 
 /** Output, h_n and c_n from the op's value, which is the three flattened into one tensor. */
 function unflatten(flat: Tensor, { T, B, P, H, c0 }: LayerPlan): LayerResult {
-  const output = flat.slice(0, T * B * P).reshape([T, B, P]);
-  const h = flat.slice(T * B * P, B * P).reshape([B, P]);
-  const c = c0 ? flat.slice(T * B * P + B * P, B * H).reshape([B, H]) : null;
-  return { output, h, c };
+  // One split (whose gradient is one concat) rather than a slice each: every op under the tape costs kernels.
+  const [output, h, c] = tf.split(flat, [T * B * P, B * P, ...(c0 ? [B * H] : [])]);
+  return { output: output.reshape([T, B, P]), h: h.reshape([B, P]), c: c0 ? c.reshape([B, H]) : null };
 }
 
 /** The layer as tfjs ops: one op whose forward and backward passes are below. */
@@ -290,9 +289,10 @@ const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, G
 
 /** The layer as one op of the native kernels (native/recurrent.cc), forward and backward, on the tensors'
  *  memory in place. What the forward pass keeps for the backward pass is one tensor: per step and sample
- *  h_{t-1}, the gates' activations, and LSTM's c_{t-1} and tanh(c_t) or GRU's W_hn h + b_hn. */
+ *  h_{t-1}, the gates' activations, and LSTM's c_{t-1} and tanh(c_t) or GRU's W_hn h + b_hn. A probe gets
+ *  sample 0's states and gates from it, and ‖∂L/∂h_t‖ from the backward pass. */
 function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
-  const { mode, x, h0, c0, weights: w, mask, reverse, T, B, In, H, P } = plan;
+  const { mode, x, h0, c0, weights: w, mask, reverse, probe, T, B, In, H, P } = plan;
   const layer = { mode: NATIVE_MODE[mode], T, B, In, H, P, reverse, threads: nativeThreads() };
   const extra = mode === "LSTM" ? 2 * H : mode === "GRU" ? H : 0;
   const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
@@ -303,18 +303,41 @@ function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
       (inputs, [value, saved]) => addon.forward(layer, ...inputs, value, saved),
     ) as Tensor[];
     save([x.reshape(x.shape), ...(mask ? [mask] : []), saved]);
+    if (probe) reportNativeForward(plan, value, saved, extra);
     const gradFunc = (dy: Tensor, kept: Tensor[]) => {
       const [xKept, maskKept, savedKept] = mask ? kept : [kept[0], null, kept[1]];
       const grads = runInPlace(
         [xKept, w.wIh, w.wHh, w.wHr, maskKept, savedKept, dy],
-        [x.shape, h0.shape, c0 && c0.shape, w.wIh.shape, w.wHh.shape, w.bIh && w.bIh.shape, w.bHh && w.bHh.shape, w.wHr && w.wHr.shape],
+        [x.shape, h0.shape, c0 && c0.shape, w.wIh.shape, w.wHh.shape, w.bIh && w.bIh.shape, w.bHh && w.bHh.shape, w.wHr && w.wHr.shape, probe ? [T] : null],
         (inputs, outputs) => addon.backward(layer, ...inputs, ...outputs),
       );
+      const dhNorms = grads.pop();
+      if (probe) probe.backward(dhNorms!);
       return grads.filter((g): g is Tensor => g !== null);
     };
     return { value, gradFunc };
   });
   return unflatten(kernel(...opInputs(plan)), plan);
+}
+
+/** Sample 0's states and gates from what the native forward pass saved (h_{t-1} and c_{t-1} of each step: the
+ *  state after step t is the one before the step that runs next, or h_n and c_n after the last). */
+function reportNativeForward({ mode, cell, reverse, probe, T, B, H, P }: LayerPlan, value: Tensor, saved: Tensor, extra: number): void {
+  const GH = GATES[mode] * H;
+  const sample0 = (flat: Tensor, at: number, width: number, take = width) =>
+    flat
+      .slice(at, T * B * width)
+      .reshape([T, B, width])
+      .slice([0, 0, 0], [T, 1, take])
+      .reshape([T, take]);
+  const last = (at: number, width: number) => value.slice(at, width).reshape([1, width]);
+  // Rows by time: the state after step t is the state before step t + 1 (t − 1 in reverse).
+  const afterEachStep = (before: Tensor, final: Tensor, width: number) =>
+    reverse ? tf.concat([final, before.slice([0, 0], [T - 1, width])]) : tf.concat([before.slice([1, 0], [T - 1, width]), final]);
+  const hidden = afterEachStep(sample0(saved, 0, P), last(T * B * P, P), P);
+  const cellState = mode === "LSTM" ? afterEachStep(sample0(saved, T * B * (P + GH), extra, H), last(T * B * P + B * P, H), H) : null;
+  const gates = cell.gateNames.length ? sample0(saved, T * B * P, GH, cell.gateNames.length * H) : null;
+  probe!.forward({ hidden, cell: cellState, gates, gateNames: cell.gateNames });
 }
 
 /** Runs small layers of every kind of work the native kernels do through them and through the tfjs path,

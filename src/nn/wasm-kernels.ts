@@ -1,8 +1,10 @@
-// Faster Slice, SplitV and Unpack for the wasm backend.
+// Faster Slice, SplitV, Unpack and row gathers for the wasm backend.
 //
 // tfjs-backend-wasm 4.22 reads a slice's input with `readSync`, which copies the whole input tensor out of
 // the wasm heap: taking one time step of a [100, 64, 2048] tensor copies all 52 MB, and splitting it into
-// 100 steps took 3.2 s here. These kernels copy only the slice, from views on the heap.
+// 100 steps took 3.2 s here. These kernels copy only the slice, from views on the heap. Its GatherV2 computes
+// an index per element; gathering whole rows (axis 0: embeddings, packing sequences) here copies each row as
+// one run, and was the largest kernel of the names classifier's step on the native kernels.
 import { tf } from "./tf";
 
 /** What the wasm backend's kernels see of a tensor. */
@@ -79,18 +81,48 @@ function unpack({ inputs, attrs, backend }: { inputs: { value: TensorInfo }; att
   });
 }
 
+/** Rows of `x` at `indices` (axis 0, no batch dimensions); other gathers are the backend's. */
+function gatherRows({ inputs, backend }: { inputs: { x: TensorInfo; indices: TensorInfo }; backend: WasmBackend }) {
+  const { x, indices } = inputs;
+  const index = backend.typedArrayFromHeap(indices);
+  const rows = x.shape[0];
+  for (const i of index) tf.util.assert(i >= 0 && i <= rows - 1, () => `GatherV2: the index value ${i} is not in [0, ${rows - 1}]`);
+  const width = tf.util.sizeFromShape(x.shape.slice(1));
+  const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  // Views only after makeOutput: growing the heap detaches earlier views.
+  const [from, to, at] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(indices)];
+  for (let k = 0; k < at.length; k++) to.set(from.subarray(at[k] * width, (at[k] + 1) * width), k * width);
+  return out;
+}
+
+const isRowGather = ({ inputs, attrs }: { inputs: Record<string, TensorInfo>; attrs?: Record<string, unknown> }) =>
+  inputs.x.dtype !== "string" &&
+  inputs.indices.dtype === "int32" &&
+  inputs.x.shape.length > 0 &&
+  attrs?.batchDims === 0 &&
+  tf.util.parseAxisParam(attrs.axis as number, inputs.x.shape)[0] === 0;
+
 let registered = false;
 
-/** Replaces the wasm backend's Slice, SplitV and Unpack kernels; string tensors keep the original ones. */
+/** Replaces the wasm backend's Slice, SplitV and Unpack kernels, and GatherV2 for whole rows; string tensors
+ *  keep the original ones. */
 export function registerFastWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const kernels = { Slice: slice, SplitV: splitV, Unpack: unpack } as Record<string, (args: never) => unknown>;
-  for (const [kernelName, fast] of Object.entries(kernels)) {
-    const original = tf.getKernel(kernelName, "wasm")!.kernelFunc;
-    const kernelFunc = ((args: { inputs: Record<string, TensorInfo> }) =>
-      Object.values(args.inputs)[0].dtype === "string" ? original(args as never) : fast(args as never)) as unknown as tf.KernelFunc;
+  type Args = { inputs: Record<string, TensorInfo>; attrs?: Record<string, unknown> };
+  const notString = (args: Args) => Object.values(args.inputs)[0].dtype !== "string";
+  const kernels: Record<string, [(args: never) => unknown, (args: Args) => boolean]> = {
+    Slice: [slice, notString],
+    SplitV: [splitV, notString],
+    Unpack: [unpack, notString],
+    GatherV2: [gatherRows, isRowGather],
+  };
+  for (const [kernelName, [fast, applies]] of Object.entries(kernels)) {
+    const config = tf.getKernel(kernelName, "wasm")!;
+    const original = config.kernelFunc;
+    const kernelFunc = ((args: Args) => (applies(args) ? fast(args as never) : original(args as never))) as unknown as tf.KernelFunc;
     tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+    // The original's setup stays: it binds the wasm function the original kernel calls.
+    tf.registerKernel({ ...config, kernelFunc });
   }
 }

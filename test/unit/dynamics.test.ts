@@ -1,9 +1,10 @@
 // Recorded dynamics (hidden states, gates, ‖∂L/∂h_t‖ through time) and parameter snapshots, in-process.
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, torch, recordDynamics, type Tensor } from "unroll";
+import { tf, nn, torch, recordDynamics, type DynamicsRecord, type Tensor } from "unroll";
+import { nativeKernels } from "../../src/nn/native";
 import { binEdges, describeParameter, heatmap, parseLayerName, snapshotParameters } from "../../src/runner/snapshot";
-import { setupBackend } from "./helpers";
+import { setupBackend, setupBackendWithNative } from "./helpers";
 
 before(setupBackend);
 
@@ -117,6 +118,88 @@ describe("recordDynamics", () => {
     assert.ok(rnn < 1e-10, `RNN decay ${rnn}`);
     assert.ok(lstm / rnn > 100, `LSTM ${lstm} vs RNN ${rnn}`);
     assert.ok(lstmBias / rnn > 1e6, `LSTM (forget bias 1) ${lstmBias} vs RNN ${rnn}`);
+  });
+});
+
+// The native kernels (native/recurrent.cc) record dynamics too: states and gates from what their forward pass
+// saves, ‖∂L/∂h_t‖ from their backward loop. They must record what the tfjs ops record.
+describe("recordDynamics on the native kernels and on tfjs ops", () => {
+  let unavailable: string | null = null;
+  before(async () => {
+    try {
+      await setupBackendWithNative(true);
+    } catch (error) {
+      if (process.env.UNROLL_NATIVE === "1") throw error;
+      unavailable = (error as Error).message;
+    }
+  });
+  after(setupBackend);
+
+  /** Records the dynamics of `make()`'s module on each path, with the same weights and input. */
+  async function bothPaths(make: () => nn.Module, run: (m: nn.Module) => Tensor): Promise<[DynamicsRecord[], DynamicsRecord[]]> {
+    torch.manualSeed(7);
+    const module = make();
+    const native = recordDynamics(module, () => run(module));
+    assert.ok(nativeKernels(), "the native kernels are in use");
+    await setupBackendWithNative(false);
+    const tfjs = recordDynamics(module, () => run(module));
+    await setupBackendWithNative(true);
+    return [native, tfjs];
+  }
+
+  function assertSame(native: DynamicsRecord[], tfjs: DynamicsRecord[]) {
+    assert.deepEqual(
+      native.map((r) => `${r.module}:${r.layer}:${r.direction}`),
+      tfjs.map((r) => `${r.module}:${r.layer}:${r.direction}`),
+    );
+    native.forEach((n, k) => {
+      const t = tfjs[k];
+      const where = `${t.module} layer ${t.layer} ${t.direction}`;
+      const same = (a: number[], b: number[], tol: number, what: string) => {
+        assert.equal(a.length, b.length, `${where}: ${what} length`);
+        a.forEach((v, i) => near(v, b[i], tol, `${where}: ${what}[${i}]`));
+      };
+      n.hidden.forEach((row, i) => same(row, t.hidden[i], 1e-5, `hidden[${i}]`));
+      assert.equal(n.hidden.length, t.hidden.length);
+      assert.equal(n.cell?.length, t.cell?.length);
+      n.cell?.forEach((row, i) => same(row, t.cell![i], 1e-5, `cell[${i}]`));
+      assert.deepEqual(n.gates?.names, t.gates?.names);
+      n.gates?.values.forEach((step, i) => step.forEach((row, g) => same(row, t.gates!.values[i][g], 1e-5, `gate ${g} at ${i}`)));
+      same(n.gradNorms, t.gradNorms, 1e-4, "‖∂L/∂h_t‖");
+      assert.ok(
+        n.gradNorms.some((g) => g > 0),
+        `${where}: some gradient`,
+      );
+    });
+  }
+
+  const modules = {
+    LSTM: () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }),
+    GRU: () => new nn.GRU(3, 4, { numLayers: 2, bidirectional: true }),
+    RNN: () => new nn.RNN(3, 4, { numLayers: 2, bidirectional: true }),
+  };
+  for (const [kind, make] of Object.entries(modules)) {
+    test(`${kind}, 2 layers, bidirectional: the same states, gates and ‖∂L/∂h_t‖`, async (t) => {
+      if (unavailable) return t.skip(unavailable);
+      const x = torch.randn([6, 3, 3]);
+      const w = torch.randn([6, 3, 8]);
+      assertSame(...(await bothPaths(make, (m) => (m as nn.GRU).forward(x)[0].mul(w).sum().square())));
+    });
+  }
+
+  test("LSTM with a projection on a packed batch of unsorted lengths: padding records no gradient", async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const x = torch.randn([5, 3, 3]);
+    const make = () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2 });
+    const run = (m: nn.Module) => {
+      const packed = nn.utils.rnn.packPaddedSequence(x, [2, 5, 3], { enforceSorted: false });
+      const [, [h]] = (m as nn.LSTM).forward(packed);
+      return h.mul(h).sum();
+    };
+    const [native, tfjs] = await bothPaths(make, run);
+    assertSame(native, tfjs);
+    // Sample 0 has 2 steps: ‖∂L/∂h_t‖ is 0 at its padding, in every layer and direction.
+    native.forEach((r) => assert.deepEqual(r.gradNorms.slice(2), [0, 0, 0]));
   });
 });
 
