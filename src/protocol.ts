@@ -326,8 +326,9 @@ export type FromExplorer =
   | { type: "reveal"; line: number; column: number } // a Shapes row was clicked
   | { type: "train" }
   | { type: "stop" }
-  /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it. */
-  | { type: "exportCsv"; runId: string; csv: string };
+  /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it,
+   *  and writes instead the CSV of every step in the run's folder `dir` when it is a stored run (src/run-csv.ts). */
+  | { type: "exportCsv"; runId: string; dir: string; csv: string };
 
 /** The Runs view → host. A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host
  *  acts only on a folder directly inside one of its runs folders. */
@@ -440,7 +441,8 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable[
   deleteRun: (m) => only(m, 2) && isDir(m.dir),
   select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= MAX_COMPARED && m.dirs.every(isDir),
   exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
-  exportCsv: (m) => only(m, 3) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
+  exportCsv: (m) =>
+    only(m, 4) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && isDir(m.dir) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
 };
 
 /** A message of one of `types`, each checked by VALID; anything else is dropped by the host. */

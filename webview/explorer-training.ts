@@ -308,7 +308,7 @@ export class TrainingTab {
       this.toolbar,
       button(t("Train"), "play", () => this.post({ type: "train" }), { disabled: running }),
       button(t("Stop"), "debug-stop", () => this.post({ type: "stop" }), { disabled: !running, secondary: true }),
-      button(t("Export CSV"), "export", () => runId && this.post({ type: "exportCsv", runId, csv: runCsv(this.run!) }), {
+      button(t("Export CSV"), "export", () => runId && this.post({ type: "exportCsv", runId, dir: this.run!.summary.dir, csv: runCsv(this.run!) }), {
         disabled: !runId || this.run!.steps.length + this.run!.epochs.length === 0,
         secondary: true,
       }),

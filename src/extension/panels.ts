@@ -56,7 +56,7 @@ export class Panels implements vscode.Disposable {
       case "stop":
         return this.sessions.stop(file);
       case "exportCsv":
-        return this.runs.exportCsv(panel.file, m.runId, m.csv);
+        return this.runs.exportCsv(panel.file, m.runId, m.dir, m.csv);
       case "ready":
         return; // the panel replayed what it shows already
     }

@@ -5,7 +5,8 @@ import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../protocol";
-import { listRuns, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
+import { runCsv } from "../run-csv";
+import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
@@ -258,13 +259,16 @@ export class Runs implements vscode.Disposable {
     );
   }
 
-  /** Saves the CSV the explorer built (RFC 4180, spreadsheet formulas neutralised) where the user chooses. */
-  async exportCsv(modelFile: string, runId: string, csv: string): Promise<void> {
+  /** Saves a run as CSV (RFC 4180, spreadsheet formulas neutralised) where the user chooses: every step of a stored
+   *  run from its folder (the explorer has at most MAX_STEPS_SHOWN of them), else the CSV the explorer built. */
+  async exportCsv(modelFile: string, runId: string, dir: string, csv: string): Promise<void> {
     const target = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(path.join(path.dirname(modelFile), `${runId}.csv`)),
       filters: { CSV: ["csv"] },
     });
-    if (target) fs.writeFileSync(target.fsPath, csv);
+    if (!target) return;
+    const stored = await this.find(dir);
+    fs.writeFileSync(target.fsPath, stored ? runCsv(readRun(stored.dir)) : csv);
   }
 
   /** Saves the Runs table as it shows (its filter and order) where the user chooses. */

@@ -156,9 +156,9 @@ describe("messages from webviews are validated, each view against its own union"
       { type: "select", dirs: [] },
     ])
       assert.ok(!isFromExplorer(m), JSON.stringify(m));
-    for (const m of [{ type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }, { type: "exportCsv", runId: "a", csv: "" }])
+    for (const m of [{ type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }, { type: "exportCsv", runId: "a", dir: "/w/r", csv: "" }])
       assert.ok(!isFromRunsView(m), JSON.stringify(m));
-    for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", csv: "" }, { type: "train" }])
+    for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", dir: "/w/r", csv: "" }, { type: "train" }])
       assert.ok(!isFromRunsTable(m), JSON.stringify(m));
     for (const m of [{ type: "exportTable", csv: "" }]) assert.ok(!isFromExplorer(m) && !isFromRunsView(m), JSON.stringify(m));
     for (const m of [{ type: "openWeights", dir: "/w/r" }, { type: "compare" }]) assert.ok(!isFromRunsTable(m) && !isFromExplorer(m), JSON.stringify(m));

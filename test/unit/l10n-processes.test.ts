@@ -105,7 +105,7 @@ test("`unroll train` and `unroll runs` in Chinese: progress, summary and the tab
   const [header, row] = listed.stdout.split("\n");
   // One run: every hyperparameter is a column (none is "the same in all" of one), then the best of each metric.
   assert.match(header, /^ID +状态 {4}轮次 {2}epochs +optimizer +lr +.* 损失 {4}指标 +最佳 +文件$/);
-  assert.match(row, / {2}已完成 {2}2\/2 {3}2 +Adam +0\.1 +.* \d\.\d{4}  predicted "\w+" +loss \d\.\d+@\d/);
+  assert.match(row, / {2}已完成 {2}2\/2 {3}2 +Adam +0\.1 +.* \d\.\d{4} {2}predicted "\w+" +loss \d\.\d+@\d/);
   // Columns line up on a terminal, where 已完成 takes 6 columns.
   const column = (line: string, text: string) => displayWidth(line.slice(0, line.indexOf(text)));
   assert.equal(column(row, "已完成"), column(header, "状态"));

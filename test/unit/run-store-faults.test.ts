@@ -26,6 +26,7 @@ import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runner/snapshot-cap";
 import { findExperiment, RunFailure } from "../../src/runner/experiment";
 import { startTraining } from "../../src/runner/train-client";
 import { runsCommand } from "../../src/cli/runs";
+import { runCsv } from "../../src/run-csv";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-faults-"));
 after(() => fs.rmSync(ROOT, { recursive: true, force: true }));
@@ -402,6 +403,10 @@ describe("run store: listing is quick and reads little", () => {
     assert.deepEqual(detail.steps.at(-1), { epoch: 1, step: n, loss: 1, lr: 0.01, time: n / 10 });
     assert.equal(fs.statSync(path.join(w.dir, "metrics.jsonl")).size, before);
     assert.equal(readRun(w.dir).steps.length, n);
+    // Export CSV of a stored run (the host) writes every step from the folder, not the explorer's thinned curve.
+    const lines = runCsv(readRun(w.dir)).trimEnd().split("\n");
+    assert.equal(lines.length, 1 + n, "a header and a row per step");
+    assert.equal(lines[n], `1,${n},1,0.01,${n / 10},`);
   });
 });
 

@@ -176,7 +176,7 @@ describe("runs", () => {
       runCsv(d),
       [
         "epoch,step,loss,lr,time,epoch_loss,acc,predicted",
-        "1,1,2,0.1,0.5",
+        "1,1,2,0.1,0.5,,,", // as wide as the header (RFC 4180)
         '1,2,1.5,0.1,1,1.75,0.5,"say ""hi"", ok"',
         "2,3,1,0.05,1.25,1,0.75,'=SUM(A1)",
         "3,,,,,0.5,1,ohlol",
@@ -188,11 +188,14 @@ describe("runs", () => {
     assert.equal(csvField("a\nb"), '"a\nb"');
   });
 
-  test("isFromExplorer accepts an exportCsv with its CSV and nothing else", () => {
-    assert.ok(isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "../etc", csv: "" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", csv: "", extra: 1 }));
+  test("isFromExplorer accepts an exportCsv with its run's folder and CSV, and nothing else", () => {
+    const dir = "/w/.unroll/runs/20261122-193000-hello";
+    assert.ok(isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", dir, csv: "a,b\n" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", dir }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "../etc", dir, csv: "" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", dir: "a\0b", csv: "" }));
+    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", dir, csv: "", extra: 1 }));
   });
 });
 
