@@ -3,6 +3,7 @@
 // gate blocks kept apart; the PyTorch-written F32 checkpoint against its F16 copy; reads bounded for a tensor too
 // large to read whole; and a damaged or hostile second (or first) file reported, never thrown.
 import { test } from "node:test";
+import { safetensorsBytes } from "./safetensors-bytes";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -31,10 +32,7 @@ function write(file: string, tensors: { name: string; shape: number[]; values: (
     offset += values.byteLength;
     chunks.push(Buffer.from(values.buffer));
   }
-  const json = Buffer.from(JSON.stringify(header));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(json.length));
-  fs.writeFileSync(file, Buffer.concat([length, json, ...chunks]));
+  fs.writeFileSync(file, safetensorsBytes(JSON.stringify(header), Buffer.concat(chunks)));
 }
 
 function withDir(run: (dir: string) => Promise<void>): () => Promise<void> {
@@ -180,12 +178,7 @@ test(
   withDir(async (dir) => {
     const good = path.join(FIXTURES, "lstm.safetensors");
     const bytes = fs.readFileSync(good);
-    const header = (json: string, data = 0) => {
-      const text = Buffer.from(json);
-      const length = Buffer.alloc(8);
-      length.writeBigUInt64LE(BigInt(text.length));
-      return Buffer.concat([length, text, Buffer.alloc(data)]);
-    };
+    const header = safetensorsBytes;
     const cases: [string, Buffer, RegExp][] = [
       ["empty", Buffer.alloc(0), /too short/],
       ["truncated", bytes.subarray(0, bytes.length - 100), /ends early/],

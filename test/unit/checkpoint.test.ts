@@ -2,6 +2,7 @@
 // LSTM checkpoint (F32, F16, BF16) summarised as torch computes it, hostile files refused without a throw, and a
 // tensor too large to read whole sampled in bounded reads.
 import { test } from "node:test";
+import { safetensorsBytes } from "./safetensors-bytes";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -138,12 +139,7 @@ test("damaged and hostile files: an error in the view, never a throw", async () 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-checkpoint-"));
   try {
     const good = fs.readFileSync(path.join(FIXTURES, "lstm.safetensors"));
-    const header = (json: string, data = 0) => {
-      const text = Buffer.from(json);
-      const length = Buffer.alloc(8);
-      length.writeBigUInt64LE(BigInt(text.length));
-      return Buffer.concat([length, text, Buffer.alloc(data)]);
-    };
+    const header = safetensorsBytes;
     const cases: [string, Buffer, RegExp][] = [
       ["empty", Buffer.alloc(0), /too short/],
       ["truncated", good.subarray(0, good.length - 100), /ends early/],

@@ -1,10 +1,10 @@
 // Recorded dynamics (hidden states, gates, ‖∂L/∂h_t‖ through time) and parameter snapshots, in-process.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, torch, recordDynamics, type DynamicsRecord, type Tensor } from "unroll";
 import { nativeKernels } from "../../src/nn/native";
 import { binEdges, describeParameter, heatmap, parseLayerName, snapshotParameters } from "../../src/runner/snapshot";
-import { setupBackend, setupBackendWithNative } from "./helpers";
+import { requireNativeKernels, setupBackend, setupBackendWithNative } from "./helpers";
 
 before(setupBackend);
 
@@ -124,16 +124,7 @@ describe("recordDynamics", () => {
 // The native kernels (native/recurrent.cc) record dynamics too: states and gates from what their forward pass
 // saves, ‖∂L/∂h_t‖ from their backward loop. They must record what the tfjs ops record.
 describe("recordDynamics on the native kernels and on tfjs ops", () => {
-  let unavailable: string | null = null;
-  before(async () => {
-    try {
-      await setupBackendWithNative(true);
-    } catch (error) {
-      if (process.env.UNROLL_NATIVE === "1") throw error;
-      unavailable = (error as Error).message;
-    }
-  });
-  after(setupBackend);
+  const unavailable = requireNativeKernels();
 
   /** Records the dynamics of `make()`'s module on each path, with the same weights and input. */
   async function bothPaths(make: () => nn.Module, run: (m: nn.Module) => Tensor): Promise<[DynamicsRecord[], DynamicsRecord[]]> {
@@ -180,7 +171,7 @@ describe("recordDynamics on the native kernels and on tfjs ops", () => {
   };
   for (const [kind, make] of Object.entries(modules)) {
     test(`${kind}, 2 layers, bidirectional: the same states, gates and ‖∂L/∂h_t‖`, async (t) => {
-      if (unavailable) return t.skip(unavailable);
+      if (unavailable()) return t.skip(unavailable()!);
       const x = torch.randn([6, 3, 3]);
       const w = torch.randn([6, 3, 8]);
       assertSame(...(await bothPaths(make, (m) => (m as nn.GRU).forward(x)[0].mul(w).sum().square())));
@@ -188,7 +179,7 @@ describe("recordDynamics on the native kernels and on tfjs ops", () => {
   }
 
   test("LSTM with a projection on a packed batch of unsorted lengths: padding records no gradient", async (t) => {
-    if (unavailable) return t.skip(unavailable);
+    if (unavailable()) return t.skip(unavailable()!);
     const x = torch.randn([5, 3, 3]);
     const make = () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2 });
     const run = (m: nn.Module) => {

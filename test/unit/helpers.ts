@@ -1,4 +1,5 @@
 // Shared by the unit tests: fixtures, tolerances, and the backend every test runs on.
+import { after, before } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,6 +17,22 @@ export async function setupBackend(): Promise<void> {
 /** The same backend with the native kernels required (true; throws when they cannot be used) or off (false). */
 export async function setupBackendWithNative(native: boolean): Promise<void> {
   await useBackend(process.env.UNROLL_BACKEND ?? "wasm", { native });
+}
+
+/** For a describe() of native-kernel tests: in `before`, requires the native kernels; the getter says why they
+ *  are unavailable (for `t.skip`), or throws under UNROLL_NATIVE=1, where they must be there. */
+export function requireNativeKernels(): () => string | null {
+  let unavailable: string | null = null;
+  before(async () => {
+    try {
+      await setupBackendWithNative(true);
+    } catch (error) {
+      if (process.env.UNROLL_NATIVE === "1") throw error;
+      unavailable = (error as Error).message;
+    }
+  });
+  after(setupBackend);
+  return () => unavailable;
 }
 
 export interface FixtureCase {

@@ -1,28 +1,19 @@
 // The fused optimizer step of the native kernels (native/optimizer.cc): what it must never do to tensors
 // around it, and how it refuses bad arguments. Its numbers are checked against PyTorch in parity.test.ts.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, optim, type Tensor } from "unroll";
 import { fusedOptimizerSteps } from "../../src/nn/optim";
 import { nativeKernels } from "../../src/nn/native";
-import { setupBackend, setupBackendWithNative } from "./helpers";
+import { requireNativeKernels } from "./helpers";
 
 const values = (t: Tensor) => Array.from(t.dataSync());
 
 describe("the fused native optimizer step", () => {
-  let unavailable: string | null = null;
-  before(async () => {
-    try {
-      await setupBackendWithNative(true);
-    } catch (error) {
-      if (process.env.UNROLL_NATIVE === "1") throw error;
-      unavailable = (error as Error).message;
-    }
-  });
-  after(setupBackend);
+  const unavailable = requireNativeKernels();
 
   test("a tensor sharing a parameter's first value keeps it; the parameter's new value reaches a cached matMul", (t) => {
-    if (unavailable) return t.skip(unavailable);
+    if (unavailable()) return t.skip(unavailable()!);
     const initial = tf.tensor2d([
       [1, 2],
       [3, 4],
@@ -41,7 +32,7 @@ describe("the fused native optimizer step", () => {
   });
 
   test("state made inside tf.tidy survives it; a parameter without a gradient is left alone", (t) => {
-    if (unavailable) return t.skip(unavailable);
+    if (unavailable()) return t.skip(unavailable()!);
     const [a, b] = [nn.parameter(tf.tensor1d([1, 2])), nn.parameter(tf.tensor1d([5]))];
     const adam = new optim.Adam([a, b], { lr: 0.1 });
     for (let k = 0; k < 3; k++) {
@@ -57,7 +48,7 @@ describe("the fused native optimizer step", () => {
   });
 
   test("refuses arguments of the wrong kind or size, before changing anything", (t) => {
-    if (unavailable) return t.skip(unavailable);
+    if (unavailable()) return t.skip(unavailable()!);
     const addon = nativeKernels()!;
     const p = new Float32Array([1, 2, 3]);
     const out = new Float32Array(3);
