@@ -83,8 +83,11 @@ void sgd(const Hyper& h, Slot& s) {
 // v_max = max(v_max, v) (amsgrad); p -= lr / (1 - b1^t) · m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 void adam(const Hyper& h, Slot& s) {
   const float b1 = float(h.beta1), b2 = float(h.beta2), eps = float(h.eps), wd = float(h.weightDecay);
-  const float stepSize = float(h.lr / (1 - std::pow(h.beta1, h.step)));
-  const float bc2Sqrt = float(std::sqrt(1 - std::pow(h.beta2, h.step)));
+  // beta^t by multiplications (__builtin_powi, t an integer), not libm's pow: its GLIBC_2.29 symbol would raise
+  // the glibc the prebuilt modules need past VS Code's own (2.28; test/e2e/package.test.ts checks).
+  const int t = int(h.step);
+  const float stepSize = float(h.lr / (1 - __builtin_powi(h.beta1, t)));
+  const float bc2Sqrt = float(std::sqrt(1 - __builtin_powi(h.beta2, t)));
   Eigen::ArrayXf g = !h.decoupled && wd != 0 ? (s.g + wd * s.p).eval() : s.g.eval();
   Vec &m = s.state[0], &v = s.state[1];
   if (s.fresh) m = (1 - b1) * g, v = (1 - b2) * g.square();
