@@ -20,6 +20,13 @@
 
 #include "arrays.h"
 
+// std::vector's growth calls std::__throw_bad_array_new_length, which libstdc++ exports only from GCC 11
+// (GLIBCXX_3.4.29): referenced from libstdc++, it would make the prebuilt modules need a newer libstdc++ than
+// VS Code's own (3.4.25; test/e2e/package.test.ts checks). A weak definition here keeps the reference inside the module.
+namespace std {
+[[noreturn]] __attribute__((weak)) void __throw_bad_array_new_length() { throw bad_array_new_length(); }
+}  // namespace std
+
 namespace unroll {
 namespace {
 
