@@ -5,10 +5,11 @@
 // statistics), and the tensors not compared with why. The host sends summaries and downsampled heatmaps only.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import type { CheckpointComparison, CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/protocol";
-import { banner, basename, connect, fill, h, heatmap, histogram, icon } from "./common";
+import { banner, basename, connect, fill, h, icon } from "./common";
 import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
+import { parameterPictures } from "./explorer-parameters";
 import { t } from "./l10n";
-import { formatCount, formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid } from "./logic";
+import { formatCount, formatNumber, formatShape, gateTitle } from "./logic";
 
 const vscode = connect<Record<string, never>, ToCheckpoint, FromCheckpoint>({}, onMessage);
 const file = document.body.dataset.file ?? "";
@@ -142,28 +143,13 @@ function table(tensors: CheckpointTensor[], within: HTMLElement, of = ""): HTMLE
 function card(tensor: CheckpointTensor, of = ""): HTMLElement {
   // The Parameters tab's helpers read a snapshot: this tensor has the same fields, less its gradient.
   const p = { ...tensor, gradNorm: null, histogram: tensor.histogram!, heatmap: tensor.heatmap! } as ParameterSnapshot;
-  const grid = parameterGrid(p);
-  const blocks = gateBlocks(p);
-  const downsampled = !!tensor.heatmap!.downsampledFrom;
-  const describe = (row: number, col: number, v: number) => {
-    const gate = blocks.find((b) => row >= b.start && row < b.end);
-    const where = tensor.shape.length <= 1 ? `[${row}]` : `[${row}, ${col}]`;
-    return `${tensor.name}${downsampled ? ` block ${where} (averaged)` : where}${gate ? `, gate ${gateTitle(gate.label)}` : ""}: ${formatNumber(v)}`;
-  };
   return h(
     "section",
     { class: "card", "data-tensor": tensor.name },
     h("h4", { class: "mono" }, of ? `${of}: ` : "", tensor.name, h("span", { class: "muted" }, ` ${tensor.dtype} ${formatShape(tensor.shape)}`)),
     h("p", { class: "meta" }, tensorNote(tensor) || "\u00a0"),
     h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2}", formatNumber(tensor.mean), formatNumber(tensor.std), formatNumber(tensor.norm))),
-    histogram(p.histogram, t("Histogram of {0}", tensor.name)),
-    heatmap(grid, {
-      label: t("Heatmap of {0}", tensor.name),
-      blocks,
-      describe,
-      strip: grid.cols === 1,
-      height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined,
-    }),
+    ...parameterPictures(p),
     tensor.gates && tensor.gateStats ? gateTable(tensor.gates, tensor.gateStats) : null,
   );
 }

@@ -84,17 +84,32 @@ function table(parameters: ParameterSnapshot[], reveal: (name: string) => void):
   );
 }
 
-function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, beforeStep: number | undefined): HTMLElement {
+/** A parameter's histogram and its heatmap in gate blocks, each cell's hover naming it and its gate: the cards of
+ *  the Parameters tab and of the checkpoint viewer. */
+export function parameterPictures(p: ParameterSnapshot): HTMLElement[] {
   const grid = parameterGrid(p);
   const blocks = gateBlocks(p);
-  const gateOfRow = (row: number) => blocks.find((b) => row >= b.start && row < b.end);
   const downsampled = !!p.heatmap.downsampledFrom;
   const describe = (row: number, col: number, v: number) => {
-    const gate = gateOfRow(row);
+    const gate = blocks.find((b) => row >= b.start && row < b.end);
     const where = p.shape.length <= 1 ? `[${row}]` : `[${row}, ${col}]`;
     const at = downsampled ? t("{0} block {1} (averaged)", p.name, where) : `${p.name}${where}`;
     return `${gate ? t("{0}, gate {1}", at, gateTitle(gate.label, t)) : at}: ${formatNumber(v)}`;
   };
+  return [
+    histogram(p.histogram, t("Histogram of {0}", p.name)),
+    heatmap(grid, {
+      label: t("Heatmap of {0}", p.name),
+      blocks,
+      describe,
+      // A bias (or a one-column matrix) is a narrow column, its gate blocks still labelled down the side.
+      strip: grid.cols === 1,
+      height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined,
+    }),
+  ];
+}
+
+function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, beforeStep: number | undefined): HTMLElement {
   const change = before
     ? h(
         "p",
@@ -120,20 +135,12 @@ function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, befor
       t("mean {0} · std {1} · norm {2} · grad {3}", formatNumber(p.mean), formatNumber(p.std), formatNumber(p.norm), formatNumber(p.gradNorm)),
     ),
     change,
-    histogram(p.histogram, t("Histogram of {0}", p.name)),
-    heatmap(grid, {
-      label: t("Heatmap of {0}", p.name),
-      blocks,
-      describe,
-      // A bias (or a one-column matrix) is a narrow column, its gate blocks still labelled down the side.
-      strip: grid.cols === 1,
-      height: grid.cols === 1 ? Math.min(240, Math.max(60, grid.rows * 3)) : undefined,
-    }),
+    ...parameterPictures(p),
     p.shape.length > 1
       ? h(
           "p",
           { class: "axis-note" },
-          `${blocks.length ? t("rows: gate blocks of output units") : t("rows: output units")} · ${p.name.includes("_hh") ? t("columns: hidden units") : t("columns: inputs")}`,
+          `${gateBlocks(p).length ? t("rows: gate blocks of output units") : t("rows: output units")} · ${p.name.includes("_hh") ? t("columns: hidden units") : t("columns: inputs")}`,
         )
       : null,
   );
