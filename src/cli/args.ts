@@ -15,9 +15,9 @@ export const parseArgs = (args: string[]): Parsed => parseCommandLine(args, FLAG
 export { stringOption, type Parsed };
 
 /** The one model file argument, resolved; prints why and returns null when missing. */
-export function modelPath(positional: string[], usage: string): string | null {
+export function modelPath(positional: string[], command: Command): string | null {
   if (positional.length !== 1) {
-    console.error(usage);
+    usageError(command);
     return null;
   }
   const file = path.resolve(positional[0]);
@@ -40,9 +40,35 @@ export function formatRunnerError(error: RunnerError, file: string): string {
   return [`${where}: ${error.message}`, ...frames, ...via].join("\n");
 }
 
-/** What a command says of itself is read when shown (getters), after main.ts chose the language. */
+/** What a command says of itself: read when shown (functions), after main.ts chose the language. */
 export interface Command {
-  readonly summary: string;
-  readonly usage: string;
+  summary(): string;
+  help(): Help;
   run(parsed: Parsed): Promise<number>;
+}
+
+/** `unroll <command> --help`: the synopsis, what the command does, its options, notes after them. */
+export interface Help {
+  synopsis: string;
+  about: string[];
+  /** [flag, meaning]: the meanings aligned in one column; a meaning's `\n` continues it on the next line. */
+  options: [string, string][];
+  notes?: string[];
+}
+
+/** The help as printed: the options' meanings aligned after the widest flag. */
+export function usageText({ synopsis, about, options, notes = [] }: Help): string {
+  const width = Math.max(0, ...options.map(([flag]) => flag.length));
+  const option = ([flag, meaning]: [string, string]) =>
+    meaning
+      .split("\n")
+      .map((line, i) => `  ${(i ? "" : flag).padEnd(width)}  ${line}`)
+      .join("\n");
+  return [t("Usage: {0}", synopsis), "", ...about, ...options.map(option), ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+/** The command's help on stderr, before an exit with EXIT.usage. */
+export function usageError(command: Command, why?: string): number {
+  console.error(why ? `${why}\n\n${usageText(command.help())}` : usageText(command.help()));
+  return EXIT.usage;
 }

@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import type * as Typecheck from "../runner/typecheck";
 import { t } from "../runner/l10n";
-import { EXIT, relative, type Command, type Parsed } from "./args";
+import { EXIT, relative, usageError, type Command, type Parsed } from "./args";
 
 let checker: Typecheck.Checker | undefined;
 
@@ -18,24 +18,19 @@ function typeChecker(): Typecheck.Checker {
 const format = (d: Typecheck.TypeDiagnostic) => `${relative(d.file)}:${d.line}:${d.column}: error TS${d.code}: ${d.message}`;
 
 export const checkCommand: Command = {
-  get summary() {
-    return t("type-check model files against the library's declarations");
-  },
-  get usage() {
-    return [
-      t("Usage: {0}", "unroll check <file.ts>…"),
-      "",
+  summary: () => t("type-check model files against the library's declarations"),
+  help: () => ({
+    synopsis: "unroll check <file.ts>…",
+    about: [
       t(
         'Prints each TypeScript error of the model files (and of the files they import) as file:line:col: error TSnnnn: message, and exits with 1 if there is one. The files are checked as the editor checks them: strict, ES2022, "unroll" from the declarations shipped with Unroll.',
       ),
       t("`unroll run`, `train` and `trace` print these errors before they run (--no-check skips that)."),
-    ].join("\n");
-  },
+    ],
+    options: [],
+  }),
   async run({ positional }) {
-    if (!positional.length) {
-      console.error(this.usage);
-      return EXIT.usage;
-    }
+    if (!positional.length) return usageError(this);
     let code: number = EXIT.ok;
     for (const file of positional) {
       const result = typeChecker().check(path.resolve(file));

@@ -1,6 +1,6 @@
 // The CLI's commands, one file each. Exit codes are in args.ts.
 import { t } from "../runner/l10n";
-import { EXIT, parseArgs, type Command } from "./args";
+import { EXIT, parseArgs, usageText, type Command } from "./args";
 import { runCommand } from "./run";
 import { trainCommand } from "./train";
 import { runsCommand } from "./runs";
@@ -17,19 +17,15 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return [
-    t("Usage: unroll <command> [options]"),
-    "",
-    t("Commands:"),
-    ...lines,
-    "",
-    t("Options:"),
-    `  --backend NAME  ${t("auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu (or $UNROLL_BACKEND)")}`,
-    `  -h, --help      ${t("help for a command")}`,
-    "",
-    t("Messages follow LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8: 简体中文), or $UNROLL_LANGUAGE (en, zh-cn)."),
-  ].join("\n");
+  return usageText({
+    synopsis: t("unroll <command> [options]"),
+    about: [t("Commands:"), ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary()}`), "", t("Options:")],
+    options: [
+      ["--backend NAME", t("auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu (or $UNROLL_BACKEND)")],
+      ["-h, --help", t("help for a command")],
+    ],
+    notes: [t("Messages follow LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8: 简体中文), or $UNROLL_LANGUAGE (en, zh-cn).")],
+  });
 }
 
 export async function runCli(args: string[]): Promise<number> {
@@ -45,7 +41,7 @@ export async function runCli(args: string[]): Promise<number> {
   }
   const parsed = parseArgs(rest);
   if (parsed.options.help) {
-    console.log(command.usage);
+    console.log(usageText(command.help()));
     return EXIT.ok;
   }
   return command.run(parsed);

@@ -4,34 +4,30 @@ import { useBackend } from "unroll";
 import { describeError, mainFunction, refuseProcessExit, runModelFile } from "../runner/model-file";
 import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host";
 import { t } from "../runner/l10n";
-import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
+import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
 /** How long a scratchpad may run, in seconds, unless --timeout or $UNROLL_RUN_TIMEOUT says otherwise (0: no limit). */
 export const DEFAULT_RUN_TIMEOUT_S = 300;
 
 export const runCommand: Command = {
-  get summary() {
-    return t("run a scratchpad model file and print what it prints");
-  },
-  get usage() {
-    return [
-      t("Usage: {0}", "unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]"),
-      "",
-      t("Runs the model file's top-level code (and its default export, if it is a function), after printing its type errors."),
-      `  --no-check    ${t("skip the type check")}`,
-      `  --timeout S   ${t("how long it may run (default: $UNROLL_RUN_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_RUN_TIMEOUT_S)}`,
-      `                ${t("past it, it is stopped and reported, at the line it was running when it loops")}`,
-    ].join("\n");
-  },
+  summary: () => t("run a scratchpad model file and print what it prints"),
+  help: () => ({
+    synopsis: "unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]",
+    about: [t("Runs the model file's top-level code (and its default export, if it is a function), after printing its type errors.")],
+    options: [
+      ["--no-check", t("skip the type check")],
+      [
+        "--timeout S",
+        `${t("how long it may run (default: $UNROLL_RUN_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_RUN_TIMEOUT_S)}\n${t("past it, it is stopped and reported, at the line it was running when it loops")}`,
+      ],
+    ],
+  }),
   async run({ positional, options }) {
-    const file = modelPath(positional, this.usage);
+    const file = modelPath(positional, this);
     if (!file) return EXIT.usage;
     const limit = options.timeout === undefined ? secondsFromEnv("UNROLL_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT_S) : Number(stringOption(options, "timeout"));
-    if (!(limit >= 0)) {
-      console.error(`${t("unroll: --timeout takes a number of seconds (0: no limit)")}\n\n${this.usage}`);
-      return EXIT.usage;
-    }
+    if (!(limit >= 0)) return usageError(this, t("unroll: --timeout takes a number of seconds (0: no limit)"));
     checkBeforeRunning(file, options);
     const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);
     // The scratchpad's process.exit ends nothing: it fails the run at its line.

@@ -8,7 +8,7 @@ import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
 import { displayWidth, padColumns } from "../format";
 import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../protocol";
 import { t } from "../runner/l10n";
-import { EXIT, type Command } from "./args";
+import { EXIT, usageError, type Command } from "./args";
 import { formatMetrics } from "./train";
 
 /** The runs folder: `<folder>/.unroll/runs` when it exists, else the folder itself (default: the current one). */
@@ -116,25 +116,19 @@ function printTable(runs: RunSummary[]): void {
 }
 
 export const runsCommand: Command = {
-  get summary() {
-    return t("list the stored training runs, newest first, with their hyperparameters and final and best metrics");
-  },
-  get usage() {
-    return [
-      t("Usage: {0}", "unroll runs [folder] [--json]"),
-      "",
+  summary: () => t("list the stored training runs, newest first, with their hyperparameters and final and best metrics"),
+  help: () => ({
+    synopsis: "unroll runs [folder] [--json]",
+    about: [
       t("Lists the runs in <folder>/.unroll/runs (or in <folder> itself); the folder defaults to the current one."),
       t(
         "The table shows the hyperparameters that differ between runs (those alike in all under it), the final loss and metrics, and the best value of each metric with its epoch (loss 0.25@3).",
       ),
-      `  --json  ${t("one JSON array: per run its id, folder, status, hparams, final and best metrics")}`,
-    ].join("\n");
-  },
+    ],
+    options: [["--json", t("one JSON array: per run its id, folder, status, hparams, final and best metrics")]],
+  }),
   async run({ positional, options }) {
-    if (positional.length > 1 || Object.keys(options).some((k) => k !== "json" && k !== "backend")) {
-      console.error(this.usage);
-      return EXIT.usage;
-    }
+    if (positional.length > 1 || Object.keys(options).some((k) => k !== "json" && k !== "backend")) return usageError(this);
     const folder = runsFolder(positional[0]);
     const runs = await listRuns(folder);
     if (options.json) {

@@ -5,35 +5,32 @@ import { displayWidth, formatShape, formatTracedShape, padColumns } from "../for
 import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../protocol";
 import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
 import { t } from "../runner/l10n";
-import { EXIT, formatRunnerError, modelPath, stringOption, type Command } from "./args";
+import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
 export const traceCommand: Command = {
-  get summary() {
-    return t("trace a model file: module shapes and parameters, line by line");
-  },
-  get usage() {
-    return [
-      t("Usage: {0}", "unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]"),
-      "",
+  summary: () => t("trace a model file: module shapes and parameters, line by line"),
+  help: () => ({
+    synopsis: "unroll trace <file.ts> [--json] [--backend NAME] [--timeout MS] [--no-check]",
+    about: [
       t(
         "Runs the model file's top level (and a scratchpad's default export, if it is a function) and prints, for each line that constructs a module, calls one or makes a tensor, the shapes in and out and the parameter counts. For an experiment it also runs model(), then one training step's forward and loss (or its step) on an example batch, without updating a parameter.",
       ),
       "",
-      `  --json        ${t("print the trace as JSON (the Trace type of src/protocol.ts)")}`,
-      `  --timeout MS  ${t("stop the trace after MS milliseconds (default {0})", DEFAULT_TIMEOUT_MS)}`,
-      `  --no-check    ${t("skip the type check (its errors are printed to stderr first; the trace runs anyway)")}`,
-    ].join("\n");
-  },
+    ],
+    options: [
+      ["--json", t("print the trace as JSON (the Trace type of src/protocol.ts)")],
+      ["--timeout MS", t("stop the trace after MS milliseconds (default {0})", DEFAULT_TIMEOUT_MS)],
+      ["--no-check", t("skip the type check (its errors are printed to stderr first; the trace runs anyway)")],
+    ],
+  }),
   async run({ positional, options }) {
-    const file = modelPath(positional, this.usage);
+    const file = modelPath(positional, this);
     if (!file) return EXIT.usage;
     const timeout = stringOption(options, "timeout");
     const timeoutMs = timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(timeout);
-    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      console.error(`${t("unroll: --timeout takes a number of milliseconds, got {0}", String(timeout))}\n\n${this.usage}`);
-      return EXIT.usage;
-    }
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      return usageError(this, t("unroll: --timeout takes a number of milliseconds, got {0}", String(timeout)));
     const client = new TraceClient({ backend: stringOption(options, "backend") });
     let trace: Trace;
     try {

@@ -5,30 +5,34 @@ import type { RunEvent, RunInfo } from "../protocol";
 import { printable } from "../runner/run-file";
 import { defaultRunsFolder } from "../runner/run-store";
 import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
-import { DEFAULT_DATA_TIMEOUT_S, trainOptions, type TrainOptions } from "../runner/train-contract";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runner/train-contract";
 import { t } from "../runner/l10n";
-import { EXIT, formatRunnerError, modelPath, type Command } from "./args";
+import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
 import { checkBeforeRunning } from "./check";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
-const usage = () =>
-  [
-    t("Usage: {0}", "unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--no-check]"),
-    "",
-    t("Trains the experiment the model file exports (export default defineExperiment({ … }))."),
-    `  --epochs N          ${t("override the experiment's number of epochs")}`,
-    "  --backend NAME      auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu",
-    `  --json              ${t("print the run's events as JSON lines instead of progress")}`,
-    `  --snapshot-every N  ${t("parameter snapshots and dynamics every N steps (default 50, and at the end)")}`,
-    `  --runs DIR          ${t("where runs are stored (default: .unroll/runs beside the model file)")}`,
-    `  --data-timeout S    ${t("how long the experiment's data() may take (default: $UNROLL_DATA_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_DATA_TIMEOUT_S)}`,
-    `  --no-check          ${t("skip the type check (its errors are printed to stderr before training, which runs anyway)")}`,
-    "",
+const help = (): Help => ({
+  synopsis:
+    "unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check]",
+  about: [t("Trains the experiment the model file exports (export default defineExperiment({ … })).")],
+  options: [
+    ["--epochs N", t("override the experiment's number of epochs")],
+    ["--backend NAME", "auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu"],
+    ["--json", t("print the run's events as JSON lines instead of progress")],
+    ["--snapshot-every N", t("parameter snapshots and dynamics every N steps (default 50, and at the end)")],
+    ["--runs DIR", t("where runs are stored (default: .unroll/runs beside the model file)")],
+    ["--data-timeout S", t("how long the experiment's data() may take (default: $UNROLL_DATA_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_DATA_TIMEOUT_S)],
+    ["--vanishing-ratio R", t("warn when a gradient norm falls below R × its running median (default {0}; 0: never)", DEFAULT_VANISHING_RATIO)],
+    ["--exploding-ratio R", t("warn when a gradient norm rises above R × its running median (default {0}; 0: never)", DEFAULT_EXPLODING_RATIO)],
+    ["--no-check", t("skip the type check (its errors are printed to stderr before training, which runs anyway)")],
+  ],
+  notes: [
     t(
       "Ctrl-C stops after the current step and keeps the run (exit code 3). A step that has not ended {0} s later is ended where it is (the run keeps every line written); a second Ctrl-C ends it at once.",
       STOP_GRACE_MS / 1000,
     ),
-  ].join("\n");
+  ],
+});
 
 /** `0.4321` for losses. */
 const formatLoss = (loss: number) => loss.toFixed(4);
@@ -157,21 +161,16 @@ function exitCode(result: TrainingResult, stopped: boolean): number {
 }
 
 export const trainCommand: Command = {
-  get summary() {
-    return t("train a model file's experiment and store the run");
-  },
-  get usage() {
-    return usage();
-  },
+  summary: () => t("train a model file's experiment and store the run"),
+  help,
   async run({ positional, options }) {
-    const file = modelPath(positional, usage());
+    const file = modelPath(positional, this);
     if (!file) return EXIT.usage;
     let run: TrainOptions;
     try {
       run = trainOptions({ positional, options }, ["json", "no-check", "help"]);
     } catch (error) {
-      console.error(`unroll: ${(error as Error).message}\n\n${usage()}`);
-      return EXIT.usage;
+      return usageError(this, `unroll: ${(error as Error).message}`);
     }
     const json = options.json !== undefined;
     const progress = new Progress();

@@ -81,7 +81,7 @@ test("`unroll` speaks Chinese with LANG=zh_CN.UTF-8 and English with LANG=C: usa
   assert.doesNotMatch(en.stdout, /训练|运行|命令/);
 
   const help = await runCli(["train", "--help"], { env: locale("zh_CN.UTF-8") });
-  assert.match(help.stdout, /--epochs N {10}覆盖实验的轮次数/);
+  assert.match(help.stdout, /--epochs N {11}覆盖实验的轮次数/);
   const missing = await runCli(["train", "no such model.ts"], { env: locale("zh_CN.UTF-8") });
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, "unroll：没有这个文件：no such model.ts\n");
