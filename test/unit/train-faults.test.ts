@@ -6,19 +6,15 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ChildProcess } from "node:child_process";
-import type { RunEvent } from "../../src/protocol";
-import { startTraining } from "../../src/runner/train-client";
 import type { TrainOptions } from "../../src/runner/train-contract";
 import { isAlive, readRun } from "../../src/runner/run-store";
 import { killCliRuns, runCli } from "./helpers";
+import { killRuns, startRun, type Run } from "./training-runs";
 
-const ENTRY = path.join(__dirname, "../../../dist/train.js");
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-faults-"));
 const RUNS = path.join(ROOT, "runs");
-const children = new Set<ChildProcess>(); // ended by `after` if a test failed before they did
 after(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  killRuns();
   killCliRuns();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
@@ -54,24 +50,7 @@ export default defineExperiment({
 /** Forward's line 7 loops forever from its third call (the third step), saying so first. */
 const STUCK = `if (++calls === 3) { console.log("looping"); while (true) {} }`;
 
-function start(file: string, options: Partial<TrainOptions> = {}) {
-  const events: RunEvent[] = [];
-  const waiters: { match: (e: RunEvent) => boolean; resolve: () => void }[] = [];
-  const training = startTraining(
-    { file, runsFolder: RUNS, backend: "wasm", ...options },
-    (event) => {
-      events.push(event);
-      for (const w of waiters.filter((w) => w.match(event))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    },
-    ENTRY,
-  );
-  children.add(training.child);
-  const waitFor = (match: (e: RunEvent) => boolean) => new Promise<void>((resolve) => (events.some(match) ? resolve() : waiters.push({ match, resolve })));
-  return { events, training, waitFor };
-}
+const start = (file: string, options: Partial<TrainOptions> = {}): Run => startRun({ file, runsFolder: RUNS, backend: "wasm", ...options });
 
 const cli = runCli;
 

@@ -5,21 +5,18 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ChildProcess } from "node:child_process";
 import { parseSafetensors } from "unroll";
 import type { RunEvent } from "../../src/protocol";
-import { startTraining, type Training } from "../../src/runner/train-client";
 import type { TrainOptions } from "../../src/runner/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runner/run-store";
 import { setupBackend, killCliRuns, runCli } from "./helpers";
+import { killRuns, startRun, type Run } from "./training-runs";
 
-const ENTRY = path.join(__dirname, "../../../dist/train.js");
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-train-"));
 const RUNS = path.join(ROOT, "runs");
-const children = new Set<ChildProcess>(); // ended by `after` if a test failed before they did
 before(setupBackend); // for reading the weights back
 after(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  killRuns();
   killCliRuns();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
@@ -59,34 +56,7 @@ export default defineExperiment({
   return file;
 }
 
-interface Run {
-  events: RunEvent[];
-  training: Training;
-  /** Resolves when an event matches. */
-  waitFor(match: (e: RunEvent) => boolean): Promise<RunEvent>;
-}
-
-function start(file: string, options: Partial<TrainOptions> = {}): Run {
-  const events: RunEvent[] = [];
-  const waiters: { match: (e: RunEvent) => boolean; resolve: (e: RunEvent) => void }[] = [];
-  const training = startTraining(
-    { file, runsFolder: RUNS, backend: "wasm", ...options },
-    (event) => {
-      events.push(event);
-      for (const w of waiters.filter((w) => w.match(event))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(event);
-      }
-    },
-    ENTRY,
-  );
-  children.add(training.child);
-  return {
-    events,
-    training,
-    waitFor: (match) => new Promise((resolve) => (events.find(match) ? resolve(events.find(match)!) : waiters.push({ match, resolve }))),
-  };
-}
+const start = (file: string, options: Partial<TrainOptions> = {}): Run => startRun({ file, runsFolder: RUNS, backend: "wasm", ...options });
 
 const ofType = <T extends RunEvent["type"]>(events: RunEvent[], type: T) => events.filter((e): e is Extract<RunEvent, { type: T }> => e.type === type);
 
