@@ -34,7 +34,7 @@ const tsFiles = (dir, suffix = ".ts") =>
 const builds = [
   { ...node, entryPoints: { "nn/index": "src/nn/index.ts" }, outdir: "dist" },
   // The CLI and the runner load the library above at run time (see src/runner/model-file.ts).
-  { ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
+  { ...node, alias: {}, external: [...external, "unroll", "esbuild", "esbuild-wasm"], entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
 ];
 // The CLI's type checker, with TypeScript bundled in (a devDependency), loaded only when a check runs; TypeScript's
 // lib files (lib.es2022.full.d.ts, …) beside it in dist/typescript/. No source map: TypeScript's would be 20 MB.
@@ -56,10 +56,10 @@ const children = {
   watchdog: "src/runner/watchdog.ts", // the watchdog thread of the runner processes and the CLI (watchdog-host.ts)
 };
 for (const [name, entry] of Object.entries(children)) {
-  if (existsSync(entry)) builds.push({ ...node, alias: {}, external: [...external, "unroll", "esbuild"], entryPoints: { [name]: entry }, outdir: "dist" });
+  if (existsSync(entry)) builds.push({ ...node, alias: {}, external: [...external, "unroll", "esbuild", "esbuild-wasm"], entryPoints: { [name]: entry }, outdir: "dist" });
 }
 // esbuild stays external in the tests too: its JavaScript API cannot be bundled (trace.test.ts compiles model files).
-if (args.has("--tests")) builds.push({ ...node, external: [...external, "esbuild", "typescript", "eslint"], entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
+if (args.has("--tests")) builds.push({ ...node, external: [...external, "esbuild", "esbuild-wasm", "typescript", "eslint"], entryPoints: tsFiles("test/unit", ".test.ts"), outdir: "out/test/unit" });
 if (args.has("--bench")) builds.push({ ...node, entryPoints: tsFiles("bench"), outdir: "out/bench" });
 // The page bench/chart.ts opens in Chromium: the webviews' chart, for the browser.
 if (args.has("--bench")) builds.push({ bundle: true, platform: "browser", format: "iife", target: "es2022", logLevel: "warning", entryPoints: { "chart-page": "bench/chart-page/page.ts" }, outdir: "out/bench" });

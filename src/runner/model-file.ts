@@ -1,14 +1,15 @@
 // Compiles and loads a user's model file (.ts importing "unroll").
 //
-// esbuild bundles the file with inline source maps and leaves "unroll" external; at load time "unroll"
+// esbuild (compiler.ts) bundles the file with inline source maps and leaves "unroll" external; at load time "unroll"
 // resolves to the very library bundle this process runs (dist/nn/index.js), so the user's modules, the
 // runner's hooks and the backend are one instance. Stack traces map back to the user's .ts lines.
-import * as esbuild from "esbuild";
+import type { BuildFailure } from "esbuild";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
 import type { RunnerError, ShapeProblem, SourceLocation } from "../protocol";
+import { build } from "./compiler";
 import { locationIn } from "./location";
 
 export { locationIn };
@@ -43,7 +44,7 @@ export async function compileModelFile(file: string): Promise<string> {
   // both must be the file's folder, or stack traces name a file that does not exist when run from elsewhere.
   const dir = path.dirname(path.resolve(file));
   try {
-    const result = await esbuild.build({
+    const result = await build({
       absWorkingDir: dir,
       entryPoints: [file],
       bundle: true,
@@ -59,7 +60,7 @@ export async function compileModelFile(file: string): Promise<string> {
     });
     return result.outputFiles[0].text;
   } catch (error) {
-    const failure = error as esbuild.BuildFailure;
+    const failure = error as BuildFailure;
     if (!failure.errors) throw error;
     throw new CompileError(
       failure.errors.map((e) => ({
