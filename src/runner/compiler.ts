@@ -63,7 +63,15 @@ export function resolveImport(request: string, fromDir: string): string | undefi
   const stem = base.replace(/\.(js|jsx|mjs|cjs)$/, "");
   const candidates = [base, ...EXTENSIONS.map((e) => base + e), ...(stem !== base ? [".ts", ".tsx"].map((e) => stem + e) : [])];
   candidates.push(...EXTENSIONS.map((e) => path.join(base, "index" + e)));
-  return candidates.find((c) => fs.statSync(c, { throwIfNoEntry: false })?.isFile());
+  return candidates.find(isFile);
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false; // missing, a path through a file (ENOTDIR), unreadable
+  }
 }
 
 const userFiles: Esbuild.Plugin = {

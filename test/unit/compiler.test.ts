@@ -59,6 +59,8 @@ describe("compiling model files without esbuild's native binary (esbuild-wasm)",
     assert.equal(resolveImport(MODEL, "/"), MODEL);
     assert.equal(resolveImport("./missing", DIR), undefined);
     assert.equal(resolveImport("./lib/", DIR), path.join(DIR, "lib/index.ts"));
+    assert.equal(resolveImport("./helpers.ts/index", DIR), undefined, "a path through a file");
+    assert.equal(resolveImport("./\0", DIR), undefined, "a name no file system has");
   });
 
   test("a model file importing .ts, a folder and JSON runs as with the native compiler, with no node on PATH", { timeout: 120_000 }, async () => {
