@@ -4,7 +4,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, torch, backward, recordDynamics, useBackend, webgpuAdapter, type Tensor, type DynamicsRecord } from "unroll";
-import { describeAdapter, adapterSummary } from "../../src/nn/webgpu";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describeAdapter, adapterSummary, dawnPlatform, loadDawn } from "../../src/nn/webgpu";
 import { setupBackend } from "./helpers";
 import { webgpuUnavailable } from "./webgpu-helpers";
 
@@ -40,6 +43,40 @@ describe("describeAdapter", () => {
     assert.equal(a.software, false);
     assert.equal(adapterSummary(a), "nvidia, hopper, NVIDIA H100 80GB HBM3, NVIDIA: 550.54.15");
     assert.equal(adapterSummary(describeAdapter({})), "unnamed adapter");
+  });
+});
+
+describe("loadDawn: the webgpu package's binary, required directly (as the linux-x64 .vsix ships it)", () => {
+  test("the binary of each platform is where the package puts it", () => {
+    assert.deepEqual(
+      [dawnPlatform("linux", "x64"), dawnPlatform("linux", "arm64"), dawnPlatform("darwin", "arm64"), dawnPlatform("win32", "x64")],
+      ["linux-x64", "linux-arm64", "darwin-universal", "win32-x64"],
+    );
+  });
+
+  test("a package without this platform's binary, or with one that does not load, says which and why", () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-dawn-"));
+    try {
+      assert.throws(() => loadDawn(folder), { message: `no Dawn binary for ${dawnPlatform()} (no ${path.join(folder, "dist", dawnPlatform(), "dawn.node")})` });
+      fs.mkdirSync(path.join(folder, "dist", dawnPlatform()), { recursive: true });
+      fs.writeFileSync(path.join(folder, "dist", dawnPlatform(), "dawn.node"), "not a shared object");
+      assert.throws(() => loadDawn(folder), /^Error: dawn\.node failed to load: .*(invalid ELF header|not a valid|file too short|slice is not valid mach-o)/);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test("the installed package's binary gives Dawn's create() and its globals", (t) => {
+    let folder: string;
+    try {
+      folder = path.dirname(require.resolve("webgpu/package.json"));
+    } catch {
+      return t.skip("webgpu is not installed (an optional dependency)");
+    }
+    if (!fs.existsSync(path.join(folder, "dist", dawnPlatform(), "dawn.node"))) return t.skip(`webgpu ships no binary for ${dawnPlatform()}`);
+    const dawn = loadDawn(folder);
+    assert.equal(typeof dawn.create, "function");
+    assert.equal(typeof (dawn.globals as { GPUBufferUsage?: { MAP_READ?: number } }).GPUBufferUsage?.MAP_READ, "number");
   });
 });
 
