@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "./tf";
+import { registerWebGPUCast } from "./webgpu-cast";
 import { installSyncReads } from "./webgpu-sync";
 
 /** What the report says of an adapter, from its `GPUAdapterInfo`. */
@@ -169,6 +170,7 @@ async function startBackend({ gpu, adapter, info }: Found): Promise<void> {
     installSyncReads(WebGPUBackend.prototype);
     syncReads = true;
   }
+  registerWebGPUCast(); // its kernels registered with the import
   if (registeredFor !== adapter) {
     if (tf.findBackend("webgpu") || tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
     tf.registerBackend("webgpu", async () => {

@@ -49,12 +49,16 @@ async function train(backend: TrainOptions["backend"], runs: string): Promise<{ 
   return { steps: events.filter((e): e is Extract<RunEvent, { type: "step" }> => e.type === "step"), dir: path.join(runs, start.run.id) };
 }
 
+/** The losses of the run on WebGPU, for the run on wasm to compare with (empty when WebGPU cannot start). */
+const onWebGPU: number[] = [];
+
 describe("GPU memory in the training progress", () => {
   test("each step on WebGPU carries the bytes in use and allocated, kept in metrics.jsonl for the explorer", { timeout: 180_000 }, async (t) => {
     const why = await webgpuUnavailable();
     if (why) return t.skip(why);
     const { steps, dir } = await train("webgpu", path.join(ROOT, "webgpu"));
     assert.equal(steps.length, 3);
+    onWebGPU.push(...steps.map((s) => s.loss));
     // The LSTM's and the Linear's weights, Adam's two moments of each, and the batch stay on the GPU: at least that.
     const parameters = 4 * 32 * (4 + 32) + 2 * 4 * 32 + 32 * 3 + 3;
     for (const { gpuMemory } of steps) {
@@ -72,11 +76,15 @@ describe("GPU memory in the training progress", () => {
     assert.deepEqual((await readRunDetail(dir)).gpuMemory, steps.at(-1)!.gpuMemory, "the explorer's figures after a reload: the last step's");
   });
 
-  test("a run on wasm carries none", { timeout: 120_000 }, async () => {
+  test("a run on wasm carries none, and its losses are those of the run on WebGPU", { timeout: 120_000 }, async () => {
     const { steps, dir } = await train("wasm", path.join(ROOT, "wasm"));
     assert.equal(steps.length, 3);
     assert.ok(steps.every((s) => !("gpuMemory" in s)));
     assert.equal((await readRunDetail(dir)).gpuMemory, undefined);
+    if (!onWebGPU.length) return;
+    // The same seed, data and steps: the same losses, within float32 rounding.
+    for (const [i, s] of steps.entries())
+      assert.ok(Math.abs(s.loss - onWebGPU[i]) <= 1e-4 * Math.abs(s.loss), `step ${i + 1}: wasm ${s.loss}, webgpu ${onWebGPU[i]}`);
   });
 
   test("a metrics line's GPU memory is read only when it is two whole, non-negative byte counts", () => {

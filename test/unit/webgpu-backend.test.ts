@@ -102,6 +102,31 @@ describe("useBackend with WebGPU", () => {
     const product = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])).dataSync());
     assert.deepEqual(Array.from(product), [19, 22, 43, 50]);
   });
+
+  // tfjs 4.22's Cast shared the int32 buffer: the next program's shader did not compile and its batch gave zeros.
+  test("int32 and bool cast to float32 are read as floats by the next program (webgpu-cast.ts)", async (t) => {
+    const why = await webgpuUnavailable();
+    if (why) return t.skip(why);
+    await useBackend("webgpu", { native: false });
+    const [oneHot, fromBool, empty] = tf.tidy(() => [
+      // 05b's input: one-hot rows as floats, then transposed (batch first) by the RNN.
+      tf
+        .oneHot(tf.tensor1d([0, 1, 2, 2, 3], "int32"), 4)
+        .toFloat()
+        .reshape([1, 5, 4])
+        .transpose([1, 0, 2])
+        .mul(2)
+        .dataSync(),
+      tf.tensor1d([true, false, true], "bool").toFloat().add(0.5).dataSync(),
+      tf.zeros([0, 3], "int32").toFloat().shape,
+    ]);
+    assert.deepEqual(Array.from(oneHot), [2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 2]);
+    assert.deepEqual(Array.from(fromBool), [1.5, 0.5, 1.5]);
+    assert.deepEqual(empty, [0, 3]);
+    // A larger tensor, over many workgroups: its last values too.
+    const tail = tf.tidy(() => tf.range(0, 70_000, 1, "int32").toFloat().slice([69_997], [3]).dataSync());
+    assert.deepEqual(Array.from(tail), [69_997, 69_998, 69_999]);
+  });
 });
 
 describe("the recurrent layers on WebGPU", () => {
