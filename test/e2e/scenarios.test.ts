@@ -1119,6 +1119,9 @@ test("17) on WebGPU (unroll.backend webgpu): the status bar says webgpu, the Tra
     t.diagnostic(`run's backend: ${run.info.backend}`);
     assert.equal(run.info.status, "completed", JSON.stringify(run.info.error));
     assert.match(run.info.backend, /^webgpu \([^)]+\)/, "the run records the adapter");
+    // It trains as on wasm (scenario 3): a cast tfjs got wrong on WebGPU once gave zeros and a diverging loss.
+    assert.ok(run.info.finalLoss! < 0.5, `final loss ${run.info.finalLoss}`);
+    assert.match(await VSCode.text(frame), /ohlol/, "the predicted string reaches ohlol");
     const header = await until(
       "the GPU memory in the Training tab",
       async () => {
