@@ -243,12 +243,28 @@ export interface LayerDynamics extends DynamicsRecord {
   timeSteps?: number;
 }
 
+/** GPU memory in bytes as the WebGPU backend counts it after a step (tfjs's `numBytesInGPU`,
+ *  `numBytesAllocatedInGPU`): `inUse` by live tensors, `allocated` with the buffers it keeps for reuse. */
+export interface GpuMemory {
+  inUse: number;
+  allocated: number;
+}
+
 export type RunEvent =
   | { type: "start"; run: RunInfo }
   | { type: "log"; stream: "stdout" | "stderr"; text: string }
   /** `gradNorms`: each parameter's gradient norm (PyTorch names) after backward, before clipping and the optimizer
-   *  step; absent in runs from before it was recorded. */
-  | { type: "step"; epoch: number; step: number; loss: number; lr: number; time: number; gradNorms?: Record<string, number> }
+   *  step; absent in runs from before it was recorded. `gpuMemory`: only on the WebGPU backend. */
+  | {
+      type: "step";
+      epoch: number;
+      step: number;
+      loss: number;
+      lr: number;
+      time: number;
+      gradNorms?: Record<string, number>;
+      gpuMemory?: GpuMemory;
+    }
   | { type: "epoch"; epoch: number; loss: number; metrics: Record<string, number | string>; time: number }
   | { type: "gradientWarning"; warning: GradientWarning }
   | { type: "snapshot"; epoch: number; step: number; parameters: ParameterSnapshot[] }
@@ -291,6 +307,8 @@ export interface RunDetail {
    *  `gradNorms`: each parameter's gradient norm at that step (runs from before it was recorded have none). */
   steps: { epoch: number; step: number; loss: number; lr: number; time: number; gradNorms?: Record<string, number> }[];
   stepsOnDisk?: number;
+  /** The GPU memory of the last step that reported it (runs on WebGPU). */
+  gpuMemory?: GpuMemory;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
   dynamics?: { epoch: number; step: number; layers: LayerDynamics[] };
@@ -444,6 +462,14 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable[
   exportCsv: (m) =>
     only(m, 4) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && isDir(m.dir) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
 };
+
+/** A GpuMemory as a step carries it (from the runner, or a metrics.jsonl line): two byte counts, whole and not
+ *  negative. The run store and the explorer take nothing else. */
+export function isGpuMemory(value: unknown): value is GpuMemory {
+  if (typeof value !== "object" || value === null) return false;
+  const { inUse, allocated } = value as Message;
+  return [inUse, allocated].every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
+}
 
 /** A message of one of `types`, each checked by VALID; anything else is dropped by the host. */
 function isMessage(value: unknown, types: readonly string[]): boolean {

@@ -9,7 +9,7 @@ import { banner, basename, connect, fill, h, icon } from "./common";
 import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
 import { parameterPictures } from "./explorer-parameters";
 import { t } from "./l10n";
-import { formatCount, formatNumber, formatShape, gateTitle } from "./logic";
+import { formatBytes, formatCount, formatNumber, formatShape, gateTitle } from "./logic";
 
 const vscode = connect<Record<string, never>, ToCheckpoint, FromCheckpoint>({}, onMessage);
 const file = document.body.dataset.file ?? "";
@@ -90,15 +90,6 @@ function show(view: CheckpointView): void {
     h("div", { class: "cards" }, ...view.tensors.filter((tensor) => tensor.heatmap).map((tensor) => card(tensor))),
   );
 }
-
-const formatBytes = (n: number) =>
-  n >= 1 << 30
-    ? `${(n / 2 ** 30).toFixed(1)} GiB`
-    : n >= 1 << 20
-      ? `${(n / 2 ** 20).toFixed(1)} MiB`
-      : n >= 1024
-        ? `${(n / 1024).toFixed(1)} KiB`
-        : `${n} bytes`;
 
 /** The tensors' statistics (or their differences', with `of` "B − A"), a click scrolling to the card in `within`. */
 function table(tensors: CheckpointTensor[], within: HTMLElement, of = ""): HTMLElement {

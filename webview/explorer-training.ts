@@ -13,6 +13,7 @@ import {
   emaStep,
   formatCount,
   formatNumber,
+  gpuMemoryLine,
   metricNames,
   nextX,
   runColor,
@@ -63,6 +64,8 @@ export class TrainingTab {
   private readonly metricsBox = h("div", { class: "chart" });
   private readonly epochsBox = h("div", { class: "epochs" });
   private readonly emptyBox = h("div");
+  /** "GPU memory: …" of a run on WebGPU, updated at each step without redrawing the header. */
+  private readonly gpuMemory = h("p", { class: "meta gpu-memory" });
   private readonly lossPlot: LinePlot;
   private metricsPlot: LinePlot | null = null;
   private readonly gradients = new GradientSection();
@@ -173,6 +176,16 @@ export class TrainingTab {
     this.table.columns[SMOOTH][row] = emaStep(this.ema, s.loss, this.ui.smoothing);
     this.schedule();
     this.gradients.stepAdded();
+    this.showGpuMemory();
+  }
+
+  /** The run's last GPU memory figures, or nothing (not on WebGPU). */
+  private showGpuMemory(): void {
+    const line = gpuMemoryLine(this.run?.gpuMemory, t);
+    this.gpuMemory.hidden = !line;
+    if (!line || this.gpuMemory.title === line.title) return;
+    fill(this.gpuMemory, icon("chip"), ` ${line.text}`);
+    this.gpuMemory.title = line.title;
   }
 
   epochAdded(): void {
@@ -342,6 +355,7 @@ export class TrainingTab {
       return;
     }
     fill(this.emptyBox);
+    this.showGpuMemory();
     const info = this.run.summary.info;
     const progress = info.epoch !== undefined ? t("epoch {0} / {1}", info.epoch, info.config.epochs) : t("{0} epochs", info.config.epochs);
     fill(
@@ -362,6 +376,7 @@ export class TrainingTab {
       ),
       h("p", { class: "meta" }, icon("server-process"), ` ${t("Run on: {0}", info.backend)}`),
       this.backend && this.backend !== info.backend ? backendLine : null,
+      this.gpuMemory,
       info.error
         ? banner(
             "error",

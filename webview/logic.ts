@@ -1,7 +1,16 @@
 // The webviews' pure logic: smoothing, log-safe values, CSV, colour scales, downsampling, gate labels,
 // sparklines, reading a traced recurrent call, and folding live run events into a RunDetail. No DOM here,
 // so that the unit tests (test/unit/webview-logic.test.ts) run it under Node.
-import type { LayerDynamics, ParameterSnapshot, Point, RunDetail, RunEvent, TraceEntry, TracedShape } from "../src/protocol";
+import {
+  isGpuMemory,
+  type LayerDynamics,
+  type ParameterSnapshot,
+  type Point,
+  type RunDetail,
+  type RunEvent,
+  type TraceEntry,
+  type TracedShape,
+} from "../src/protocol";
 import { english, formatShape, type Translate } from "../src/format";
 
 export type Value = number | null;
@@ -185,6 +194,7 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "ste
         time: event.time,
         ...(event.gradNorms ? { gradNorms: event.gradNorms } : {}),
       });
+      if (isGpuMemory(event.gpuMemory)) detail.gpuMemory = event.gpuMemory;
       return "step";
     case "gradientWarning": {
       const info = detail.summary.info;
@@ -213,6 +223,26 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): "info" | "ste
     default:
       return null; // log and checkpoint lines change nothing the explorer draws
   }
+}
+
+/** A byte count as people read it: "512 bytes", "1.5 KiB", "123.4 MiB", "2.0 GiB". */
+export const formatBytes = (n: number) =>
+  n >= 1 << 30
+    ? `${(n / 2 ** 30).toFixed(1)} GiB`
+    : n >= 1 << 20
+      ? `${(n / 2 ** 20).toFixed(1)} MiB`
+      : n >= 1024
+        ? `${(n / 1024).toFixed(1)} KiB`
+        : `${n} bytes`;
+
+/** The Training tab's line for a run on WebGPU: "GPU memory: 123.4 MiB" (in use by tensors) and, for its tooltip,
+ *  what is allocated. Null without GPU memory, or with a malformed one (what the host relays is checked here). */
+export function gpuMemoryLine(memory: unknown, t: Translate = english): { text: string; title: string } | null {
+  if (!isGpuMemory(memory)) return null;
+  return {
+    text: t("GPU memory: {0}", formatBytes(memory.inUse)),
+    title: t("{0} in use by tensors; {1} allocated, with the buffers kept for reuse", formatBytes(memory.inUse), formatBytes(memory.allocated)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

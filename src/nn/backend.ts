@@ -122,11 +122,15 @@ function activateNative(name: BackendName, options: BackendOptions): BackendRepo
 
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
 
+/** Where optional packages are looked for: beside the bundle (Unroll's node_modules, or the .vsix's), the folders
+ *  given (the model file's), the working directory. */
+const searchPaths = (options: BackendOptions) => [__dirname, ...(options.searchPaths ?? []), process.cwd()];
+
 /** Loads an optional package from Unroll's own node_modules or the given folders; says clearly when absent. */
 function loadOptional(id: string, options: BackendOptions): unknown {
   let resolved: string;
   try {
-    resolved = require.resolve(id, { paths: [__dirname, ...(options.searchPaths ?? []), process.cwd()] });
+    resolved = require.resolve(id, { paths: searchPaths(options) });
   } catch {
     throw new Error(`not installed (npm install ${id})`);
   }
@@ -135,6 +139,15 @@ function loadOptional(id: string, options: BackendOptions): unknown {
     return require(resolved);
   } catch (error) {
     throw new Error(`installed but failed to load: ${firstLine(error)}`, { cause: error });
+  }
+}
+
+/** The folder of an optional package, found as loadOptional finds it; says clearly when absent. */
+function optionalPackageFolder(id: string, options: BackendOptions): string {
+  try {
+    return path.dirname(require.resolve(`${id}/package.json`, { paths: searchPaths(options) }));
+  } catch {
+    throw new Error(`not installed (npm install ${id})`);
   }
 }
 
@@ -151,7 +164,7 @@ async function activate(name: BackendName, explicit: boolean, options: BackendOp
       return name === "tfjs-node-gpu" ? "CUDA through libtensorflow" : "native libtensorflow on the CPU";
     }
     case "webgpu":
-      return activateWebGPU(explicit, (id) => loadOptional(id, options));
+      return activateWebGPU(explicit, (id) => optionalPackageFolder(id, options));
     case "wasm": {
       setWasmPaths(wasmDirectory());
       registerFastWasmKernels();

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "./tf";
+import { registerWebGPUCast } from "./webgpu-cast";
 import { installSyncReads } from "./webgpu-sync";
 
 /** What the report says of an adapter, from its `GPUAdapterInfo`. */
@@ -33,7 +34,7 @@ interface GPULike {
   requestAdapter(options?: object): Promise<GPUAdapterLike | null>;
 }
 
-interface Dawn {
+export interface Dawn {
   create(flags: string[]): GPULike;
   globals: object;
 }
@@ -70,8 +71,8 @@ const shortName = (a: AdapterInfo) => SOFTWARE.exec(`${a.device} ${a.description
 
 /** Finds an adapter and starts tfjs's webgpu backend on it. `explicit` (webgpu asked for by name) accepts a
  *  software adapter; otherwise only hardware ones. Returns what runs, for the backend report. */
-export async function activateWebGPU(explicit: boolean, loadOptional: (id: string) => unknown): Promise<string> {
-  const dawn = loadOptional("webgpu") as Dawn;
+export async function activateWebGPU(explicit: boolean, packageFolder: (id: string) => string): Promise<string> {
+  const dawn = loadDawn(packageFolder("webgpu"));
   // Without a Vulkan loader Linux has no hardware adapter for Dawn: `auto` does not start it (it would print
   // Dawn's warnings into the runner's stderr and spend a fraction of a second to learn the same).
   if (!explicit && !adapterFound && process.platform === "linux" && !hasVulkanLoader()) {
@@ -85,6 +86,26 @@ export async function activateWebGPU(explicit: boolean, loadOptional: (id: strin
   }
   await startBackend(found);
   return adapterSummary(found.info);
+}
+
+/** The folder of this platform's Dawn binary in the `webgpu` package ("darwin-universal", "linux-x64"…). */
+export const dawnPlatform = (platform: string = process.platform, arch: string = process.arch) =>
+  platform === "darwin" ? "darwin-universal" : `${platform}-${arch}`;
+
+/** Dawn, from the `webgpu` package in `folder`: its dawn.node for this platform, required directly. The package's
+ *  index.js only finds that file and patches GPUDevice.destroy() (which tfjs never calls), and it is an ES module,
+ *  which require() loads only in recent Node versions (20.19, 22.12), not in every Electron VS Code runs on. The
+ *  linux-x64 .vsix carries node_modules/webgpu/package.json and dist/linux-x64/dawn.node for this. */
+export function loadDawn(folder: string): Dawn {
+  const file = path.join(folder, "dist", dawnPlatform(), "dawn.node");
+  if (!fs.existsSync(file)) throw new Error(`no Dawn binary for ${dawnPlatform()} (no ${file})`);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon, found by path at run time
+    return require(file) as Dawn;
+  } catch (error) {
+    // A glibc older than 2.34 says so here: "version `GLIBC_2.34' not found".
+    throw new Error(`dawn.node failed to load: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`, { cause: error });
+  }
 }
 
 /** Whether libvulkan.so.1 is where the dynamic linker looks (the usual folders and LD_LIBRARY_PATH). */
@@ -149,6 +170,7 @@ async function startBackend({ gpu, adapter, info }: Found): Promise<void> {
     installSyncReads(WebGPUBackend.prototype);
     syncReads = true;
   }
+  registerWebGPUCast(); // its kernels registered with the import
   if (registeredFor !== adapter) {
     if (tf.findBackend("webgpu") || tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
     tf.registerBackend("webgpu", async () => {

@@ -1,7 +1,18 @@
 // Reading the run store's files back, whatever they hold: every function here takes text (or parsed JSON) that
 // a user, another process or a dying process wrote, and returns data plus what could not be read; none
 // throws. Plain data only (no "fs", no "unroll"), so the CLI, the extension host and tests share it.
-import type { BestMetric, GradientWarning, Hyperparameters, LayerDynamics, ParameterSnapshot, Point, RunEvent, RunInfo, RunStatus } from "../protocol";
+import {
+  isGpuMemory,
+  type BestMetric,
+  type GradientWarning,
+  type Hyperparameters,
+  type LayerDynamics,
+  type ParameterSnapshot,
+  type Point,
+  type RunEvent,
+  type RunInfo,
+  type RunStatus,
+} from "../protocol";
 
 export type StepLine = Extract<RunEvent, { type: "step" }>;
 export type EpochLine = Extract<RunEvent, { type: "epoch" }>;
@@ -175,7 +186,17 @@ export function parseMetricLine(line: string): MetricLine | null {
   const time = isNumber(v.time) ? v.time : 0;
   if (v.type === "step" && isNumber(v.step) && isNumber(v.loss)) {
     const gradNorms = parseGradNorms(v.gradNorms);
-    return { type: "step", epoch: v.epoch, step: v.step, loss: v.loss, lr: isNumber(v.lr) ? v.lr : NaN, time, ...(gradNorms ? { gradNorms } : {}) };
+    const gpuMemory = isGpuMemory(v.gpuMemory) ? { gpuMemory: { inUse: v.gpuMemory.inUse, allocated: v.gpuMemory.allocated } } : {};
+    return {
+      type: "step",
+      epoch: v.epoch,
+      step: v.step,
+      loss: v.loss,
+      lr: isNumber(v.lr) ? v.lr : NaN,
+      time,
+      ...(gradNorms ? { gradNorms } : {}),
+      ...gpuMemory,
+    };
   }
   if (v.type === "epoch" && isNumber(v.loss)) return { type: "epoch", epoch: v.epoch, loss: v.loss, metrics: parseMetrics(v.metrics ?? {}) ?? {}, time };
   return null;

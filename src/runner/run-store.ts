@@ -503,6 +503,15 @@ export function readSnapshot(dir: string, step: number): SnapshotFile {
   return parsed;
 }
 
+/** `{ gpuMemory }` of the last step that has it (a run on WebGPU), else `{}`. */
+function lastGpuMemory(steps: StepLine[]): Pick<RunDetail, "gpuMemory"> {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const { gpuMemory } = steps[i];
+    if (gpuMemory) return { gpuMemory };
+  }
+  return {};
+}
+
 /** Everything the explorer shows of a run: the per-step curve (means of equal runs of steps past
  *  MAX_STEPS_SHOWN; the raw steps stay on disk), every epoch, and the latest snapshot that reads (a malformed
  *  one is named in `damaged` and the one before is shown). Never throws. */
@@ -527,6 +536,7 @@ export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN): Pr
       ...(gradNorms ? { gradNorms } : {}),
     })),
     ...(run.steps.length > maxSteps ? { stepsOnDisk: run.steps.length } : {}),
+    ...lastGpuMemory(run.steps),
     epochs: run.epochs.map(({ epoch, loss, metrics }) => ({ epoch, loss, metrics })),
   };
   for (const step of snapshotSteps(names).reverse()) {

@@ -26,6 +26,7 @@ import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
+import { gpuMemoryField } from "./gpu-memory";
 import { compactDynamics, snapshotParameters } from "./snapshot";
 import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "./train-contract";
 import { secondsFromEnv, timeoutError as watchdogTimeoutError, type Watchdog } from "./watchdog-host";
@@ -263,7 +264,7 @@ class TrainingRun {
       optimizer.step();
       return value;
     });
-    const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: this.elapsed(), gradNorms } as const;
+    const line = { type: "step", epoch, step, loss: value, lr: optimizer.lr, time: this.elapsed(), gradNorms, ...gpuMemoryField() } as const;
     store.appendMetric(line);
     this.emit(line);
     for (const warning of this.monitor.observe(step, epoch, gradNorms)) {

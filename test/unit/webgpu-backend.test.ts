@@ -4,7 +4,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, torch, backward, recordDynamics, useBackend, webgpuAdapter, type Tensor, type DynamicsRecord } from "unroll";
-import { describeAdapter, adapterSummary } from "../../src/nn/webgpu";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describeAdapter, adapterSummary, dawnPlatform, loadDawn } from "../../src/nn/webgpu";
 import { setupBackend } from "./helpers";
 import { webgpuUnavailable } from "./webgpu-helpers";
 
@@ -43,6 +46,40 @@ describe("describeAdapter", () => {
   });
 });
 
+describe("loadDawn: the webgpu package's binary, required directly (as the linux-x64 .vsix ships it)", () => {
+  test("the binary of each platform is where the package puts it", () => {
+    assert.deepEqual(
+      [dawnPlatform("linux", "x64"), dawnPlatform("linux", "arm64"), dawnPlatform("darwin", "arm64"), dawnPlatform("win32", "x64")],
+      ["linux-x64", "linux-arm64", "darwin-universal", "win32-x64"],
+    );
+  });
+
+  test("a package without this platform's binary, or with one that does not load, says which and why", () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-dawn-"));
+    try {
+      assert.throws(() => loadDawn(folder), { message: `no Dawn binary for ${dawnPlatform()} (no ${path.join(folder, "dist", dawnPlatform(), "dawn.node")})` });
+      fs.mkdirSync(path.join(folder, "dist", dawnPlatform()), { recursive: true });
+      fs.writeFileSync(path.join(folder, "dist", dawnPlatform(), "dawn.node"), "not a shared object");
+      assert.throws(() => loadDawn(folder), /^Error: dawn\.node failed to load: .*(invalid ELF header|not a valid|file too short|slice is not valid mach-o)/);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test("the installed package's binary gives Dawn's create() and its globals", (t) => {
+    let folder: string;
+    try {
+      folder = path.dirname(require.resolve("webgpu/package.json"));
+    } catch {
+      return t.skip("webgpu is not installed (an optional dependency)");
+    }
+    if (!fs.existsSync(path.join(folder, "dist", dawnPlatform(), "dawn.node"))) return t.skip(`webgpu ships no binary for ${dawnPlatform()}`);
+    const dawn = loadDawn(folder);
+    assert.equal(typeof dawn.create, "function");
+    assert.equal(typeof (dawn.globals as { GPUBufferUsage?: { MAP_READ?: number } }).GPUBufferUsage?.MAP_READ, "number");
+  });
+});
+
 describe("useBackend with WebGPU", () => {
   test("auto does not pick a software adapter and says why", async (t) => {
     const report = await useBackend("auto");
@@ -64,6 +101,31 @@ describe("useBackend with WebGPU", () => {
     if (adapter.software) assert.match(report.summary, /; software adapter/);
     const product = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])).dataSync());
     assert.deepEqual(Array.from(product), [19, 22, 43, 50]);
+  });
+
+  // tfjs 4.22's Cast shared the int32 buffer: the next program's shader did not compile and its batch gave zeros.
+  test("int32 and bool cast to float32 are read as floats by the next program (webgpu-cast.ts)", async (t) => {
+    const why = await webgpuUnavailable();
+    if (why) return t.skip(why);
+    await useBackend("webgpu", { native: false });
+    const [oneHot, fromBool, empty] = tf.tidy(() => [
+      // 05b's input: one-hot rows as floats, then transposed (batch first) by the RNN.
+      tf
+        .oneHot(tf.tensor1d([0, 1, 2, 2, 3], "int32"), 4)
+        .toFloat()
+        .reshape([1, 5, 4])
+        .transpose([1, 0, 2])
+        .mul(2)
+        .dataSync(),
+      tf.tensor1d([true, false, true], "bool").toFloat().add(0.5).dataSync(),
+      tf.zeros([0, 3], "int32").toFloat().shape,
+    ]);
+    assert.deepEqual(Array.from(oneHot), [2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 2]);
+    assert.deepEqual(Array.from(fromBool), [1.5, 0.5, 1.5]);
+    assert.deepEqual(empty, [0, 3]);
+    // A larger tensor, over many workgroups: its last values too.
+    const tail = tf.tidy(() => tf.range(0, 70_000, 1, "int32").toFloat().slice([69_997], [3]).dataSync());
+    assert.deepEqual(Array.from(tail), [69_997, 69_998, 69_999]);
   });
 });
 

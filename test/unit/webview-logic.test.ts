@@ -18,8 +18,10 @@ import {
   emaSmooth,
   emaStep,
   emaState,
+  formatBytes,
   formatNumber,
   gateBlocks,
+  gpuMemoryLine,
   gateGrid,
   gradientTrend,
   gridFrom,
@@ -150,6 +152,31 @@ describe("runs", () => {
     assert.equal(d.summary.info.status, "completed");
     assert.equal(applyRunEvent(d, { type: "snapshot", epoch: 1, step: 1, parameters: [] }), "snapshot");
     assert.deepEqual(d.snapshot, { epoch: 1, step: 1, parameters: [] });
+  });
+
+  test("a step's GPU memory is kept when it is two byte counts, and only then", () => {
+    const d = detail();
+    applyRunEvent(d, { type: "step", epoch: 1, step: 1, loss: 1.5, lr: 0.1, time: 0 });
+    assert.equal(d.gpuMemory, undefined, "a step without it (wasm) leaves none");
+    applyRunEvent(d, { type: "step", epoch: 1, step: 2, loss: 1.4, lr: 0.1, time: 0, gpuMemory: { inUse: 129_000_000, allocated: 200 << 20 } });
+    assert.deepEqual(d.gpuMemory, { inUse: 129_000_000, allocated: 200 << 20 });
+    assert.equal(Object.hasOwn(d.steps[1], "gpuMemory"), false, "not copied into every step");
+    // What the host relays is checked: a malformed figure keeps the last good one.
+    for (const bad of [{ inUse: -1, allocated: 0 }, { inUse: 1.5, allocated: 2 }, { inUse: "1", allocated: 2 }, { inUse: 1 }, null, [1, 2], Infinity]) {
+      applyRunEvent(d, { type: "step", epoch: 1, step: 3, loss: 1.3, lr: 0.1, time: 0, gpuMemory: bad as never });
+      assert.deepEqual(d.gpuMemory, { inUse: 129_000_000, allocated: 200 << 20 }, JSON.stringify(bad));
+    }
+  });
+
+  test("the Training tab's GPU memory line: in use, with what is allocated in its tooltip; none off WebGPU", () => {
+    assert.deepEqual(gpuMemoryLine({ inUse: 129_000_000, allocated: 200 << 20 }), {
+      text: "GPU memory: 123.0 MiB",
+      title: "123.0 MiB in use by tensors; 200.0 MiB allocated, with the buffers kept for reuse",
+    });
+    const zh = (m: string, ...a: (string | number)[]) => `[${m}|${a.join("|")}]`;
+    assert.equal(gpuMemoryLine({ inUse: 512, allocated: 2048 }, zh)!.text, "[GPU memory: {0}|512 bytes]", "through t()");
+    for (const none of [undefined, null, {}, { inUse: -5, allocated: 0 }, { inUse: NaN, allocated: 0 }, "123 MB"]) assert.equal(gpuMemoryLine(none), null);
+    assert.deepEqual([formatBytes(0), formatBytes(1536), formatBytes(3 * 2 ** 30)], ["0 bytes", "1.5 KiB", "3.0 GiB"]);
   });
 
   test("metric names split into numeric and other", () => {
