@@ -176,6 +176,40 @@ test("the untargeted vsix carries no native kernels and no Dawn, and is lean", (
   assert.doesNotMatch(execFileSync("unzip", ["-p", untargeted, "extension.vsixmanifest"], { encoding: "utf8" }), /TargetPlatform="/, "no target platform");
 });
 
+// Built on linux-x64 but meant for every other platform, the untargeted .vsix cannot carry this machine's esbuild
+// binary: it compiles model files with esbuild-wasm (src/runner/compiler.ts), in the process, needing no `node`.
+const ESBUILD_WASM = ["package.json", "LICENSE.md", "lib/browser.js", "esbuild.wasm"].map((f) => `node_modules/esbuild-wasm/${f}`);
+
+test("the untargeted vsix compiles model files with esbuild-wasm: its unpacked CLI traces and trains with no node on PATH", (t) => {
+  const untargeted = packagedVsix();
+  const inside = vsixFiles(untargeted);
+  assert.deepEqual(
+    inside.filter((f) => /^extension\/node_modules\/(esbuild|@esbuild)\//.test(f)),
+    [],
+    "no esbuild binary of the machine that built it",
+  );
+  for (const f of ESBUILD_WASM) assert.ok(inside.includes(`extension/${f}`), `missing ${f}`);
+  if (vsixPath() !== untargeted) {
+    assert.deepEqual(
+      files.filter((f) => f.startsWith("node_modules/esbuild-wasm/")),
+      [],
+      "the targeted one compiles natively",
+    );
+  }
+  const dir = fs.mkdtempSync(path.join(root, "untargeted-"));
+  execFileSync("unzip", ["-q", untargeted, "-d", dir]);
+  const work = fs.mkdtempSync(path.join(root, "work-"));
+  fs.copyFileSync(path.join(REPO, "examples", "02_rnn.ts"), path.join(work, "02_rnn.ts"));
+  fs.copyFileSync(path.join(REPO, "examples", "05b_hello_rnn.ts"), path.join(work, "05b_hello_rnn.ts"));
+  const env = { PATH: path.join(work, "no-node-here"), HOME: work, TMPDIR: work };
+  const cli = path.join(dir, "extension", "dist", "cli.js");
+  const trace = execFileSync(process.execPath, [cli, "trace", "02_rnn.ts", "--json"], { cwd: work, env, encoding: "utf8", timeout: 120_000 });
+  assert.match(trace, /\[\s*10,\s*3,\s*40\s*\]/, "the trace has the bidirectional output");
+  const trained = execFileSync(process.execPath, [cli, "train", "05b_hello_rnn.ts", "--epochs", "3"], { cwd: work, env, encoding: "utf8", timeout: 120_000 });
+  t.diagnostic(trained.trim().split("\n").at(-2) ?? "");
+  assert.match(trained, /epoch 3\/3 {2}loss \d/);
+});
+
 test(
   `the ${TARGET} vsix carries the native kernels' variants and says its target`,
   { skip: !HAS_PREBUILDS && `no prebuilds/${TARGET} (npm run build:native)` },
