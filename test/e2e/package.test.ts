@@ -210,6 +210,39 @@ test("the untargeted vsix compiles model files with esbuild-wasm: its unpacked C
   assert.match(trained, /epoch 3\/3 {2}loss \d/);
 });
 
+// For the other platforms whose Dawn the webgpu package ships, a .vsix each (built here, so without native kernels):
+// Dawn for that platform (on Windows with its shader compilers' DLLs) and esbuild-wasm as the compiler.
+const OTHER_TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "win32-x64", "win32-arm64"].filter((t) => t !== TARGET);
+
+test("a .vsix for each other platform with Dawn: its Dawn, esbuild-wasm, its target, no native kernels", (t) => {
+  for (const target of OTHER_TARGETS) {
+    const folder = `node_modules/webgpu/dist/${target.startsWith("darwin-") ? "darwin-universal" : target}`;
+    if (!fs.existsSync(path.join(REPO, folder, "dawn.node"))) {
+      t.diagnostic(`${target}: no Dawn in the webgpu package, no .vsix`);
+      continue;
+    }
+    const vsix = packagedVsix(target);
+    assert.ok(fs.existsSync(vsix), `no ${vsix}: run npm run package`);
+    t.diagnostic(`${path.basename(vsix)}: ${(fs.statSync(vsix).size / 1024 / 1024).toFixed(2)} MB`);
+    assert.ok(fs.statSync(vsix).size < MAX_BYTES_WITH_DAWN, `${target}: lean`);
+    const inside = vsixFiles(vsix);
+    const dawn = fs.readdirSync(path.join(REPO, folder)).map((f) => `extension/${folder}/${f}`);
+    assert.deepEqual(
+      inside.filter((f) => f.startsWith("extension/node_modules/webgpu/")).sort(),
+      ["extension/node_modules/webgpu/LICENSE.md", "extension/node_modules/webgpu/package.json", ...dawn].sort(),
+      `${target}: its Dawn`,
+    );
+    for (const f of ESBUILD_WASM) assert.ok(inside.includes(`extension/${f}`), `${target}: missing ${f}`);
+    assert.deepEqual(
+      inside.filter((f) => /^extension\/(prebuilds\/|node_modules\/(esbuild|@esbuild)\/)/.test(f)),
+      [],
+      `${target}: no native kernels, no esbuild binary of this machine`,
+    );
+    const manifest = execFileSync("unzip", ["-p", vsix, "extension.vsixmanifest"], { encoding: "utf8" });
+    assert.match(manifest, new RegExp(`TargetPlatform="${target}"`));
+  }
+});
+
 test(
   `the ${TARGET} vsix carries the native kernels' variants and says its target`,
   { skip: !HAS_PREBUILDS && `no prebuilds/${TARGET} (npm run build:native)` },
