@@ -918,8 +918,17 @@ test("13) training 09b's RNN warns of vanishing gradients in the Training tab an
     t.diagnostic(`status bar while training: ${runningNote || "(not seen between polls)"}; after: ${bar}`);
     assert.match(bar, /\d+ gradient warning\(s\)/);
     const [run] = runsOnDisk(folder);
-    const warnings = (run.info as { gradientWarnings?: { kind: string; parameter: string }[] }).gradientWarnings ?? [];
-    assert.ok(warnings.length > 0 && warnings.every((w) => w.kind === "vanishing"), "run.json records vanishing-gradient warnings");
+    const warnings = (run.info as { gradientWarnings?: { kind: string; parameter: string; step: number }[] }).gradientWarnings ?? [];
+    assert.deepEqual(
+      warnings.map((w) => [w.parameter, w.kind, w.step]).sort(),
+      [
+        ["fc.weight", "vanishing", 17],
+        ["rnn.weight_hh_l0", "vanishing", 17],
+        ["rnn.weight_ih_l0", "vanishing", 17],
+      ],
+      "run.json records a vanishing-gradient warning for each of the RNN's parameters at step 17",
+    );
+    assert.match(bar, /\b3 gradient warning\(s\)/);
     await frame.evaluate(() => window.scrollTo(0, 0));
     await sleep(300);
     const explorerGroup = vs.page.locator(".editor-group-container", { has: vs.page.locator(".tab", { hasText: "Unroll: 09b_vanishing_rnn.ts" }) });

@@ -310,21 +310,19 @@ describe("experiments (in process)", () => {
         return { warnings, losses: history.map((h) => h.loss) };
       };
       const rnn = await train("rnn", ["fc.weight", "rnn.weight_hh_l0", "rnn.weight_ih_l0"]);
-      // Each of the RNN's parameters, at step 17, far below 1/100 of its median (1e-7 or less where measured).
+      // Each of the RNN's parameters, at step 17, far below 1/100 of its median (1e-6 or less where measured); one
+      // warning each: what is left of a vanished gradient is not judged against itself.
       assert.deepEqual(
-        rnn.warnings
-          .filter((w) => w.step === 17)
-          .map((w) => [w.parameter, w.kind, w.epoch])
-          .sort(),
+        rnn.warnings.map((w) => [w.parameter, w.kind, w.step, w.epoch]).sort(),
         [
-          ["fc.weight", "vanishing", 2],
-          ["rnn.weight_hh_l0", "vanishing", 2],
-          ["rnn.weight_ih_l0", "vanishing", 2],
+          ["fc.weight", "vanishing", 17, 2],
+          ["rnn.weight_hh_l0", "vanishing", 17, 2],
+          ["rnn.weight_ih_l0", "vanishing", 17, 2],
         ],
         JSON.stringify(rnn.warnings),
       );
       assert.ok(
-        rnn.warnings.every((w) => w.kind === "vanishing" && w.step >= 17 && w.norm < 1e-4 * w.median),
+        rnn.warnings.every((w) => w.norm < 1e-4 * w.median),
         JSON.stringify(rnn.warnings),
       );
       // It guesses from then on: a loss of ln 4.
