@@ -107,11 +107,13 @@ export default function main(): void {
 //     many steps while it learnt to answer ¼ for every token: a fade the running median follows, no fall.)
 //   - The LSTM keeps the token in its cell state: with the forget gate's bias at 5 (f ≈ 0.99), 0.99^49 ≈ 0.7 of it
 //     is left after the blanks, and the gradient comes back the same way. Its norms stay within ~20x of their
-//     median (a bias of 3 keeps 0.08, and the LSTM's gradient then grows up to 60x while it learns), and its
-//     loss falls.
+//     median, and its loss falls. (With a bias of 3, 0.95^49 ≈ 0.08 is left, and the LSTM's gradient grows up to
+//     30x while it learns to keep more: too near the 100x of an exploding-gradient warning.)
+//   - Adam at lr 5e-4. With larger steps (from 2e-3 here), epoch 1 and Adam's momentum grow W_hh until the RNN can
+//     hold the token in its state (without input, a tanh RNN settles at ±h* once W_hh's largest eigenvalue passes
+//     1): its gradient comes back, as an explosion.
 //
-// Adam at lr 5e-4. `npm run bench:vanishing` trains both on every backend path and several seeds, and prints the
-// warnings of each run.
+// `npm run bench:vanishing` trains both on every backend path with 5 seeds, and prints the warnings of each run.
 
 const WARM_UP_GAP = 2; // epoch 1: blanks after the token (it is the 3rd step from the end)
 
