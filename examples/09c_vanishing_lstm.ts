@@ -1,6 +1,6 @@
-// Lesson 9c: the first-token task of 09 trained with an LSTM whose forget gate starts open (bias 3): the
-// gradient keeps flowing through the cell state, and no gradient warning fires at the learning rate that
-// saturates 09b's RNN.
+// Lesson 9c: the first-token task of 09 trained with an LSTM whose forget gate starts open (bias 5): when the token
+// moves 50 steps back, the gradient keeps flowing through the cell state, no gradient warning fires, and the LSTM
+// learns what 09b's RNN cannot.
 //
 //   npx unroll train examples/09c_vanishing_lstm.ts
 

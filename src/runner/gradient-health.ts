@@ -1,7 +1,10 @@
 // Gradient health while training: each step's gradient norm per parameter, judged against that parameter's
 // running median. A norm far below it (vanishing) or far above it (exploding) starts a warning; the parameter
-// is not flagged again until its norm is back within the thresholds. Plain logic, no library: the training
-// loop feeds it the norms it read back in one batch, and the unit tests feed it numbers.
+// is not flagged again until its norm is back within the thresholds. A vanished gradient stays vanished until its
+// norm is back above the threshold of the median it fell from: what is left of it is at the level of rounding
+// (lesson 9b's RNN: exact zeros and 2e-8 in turn on the wasm path, 1e-12 on the native kernels), not a new normal,
+// and judged against itself it raised a warning at every other step, and could raise "exploding" ones. Plain logic, no library: the training loop feeds it the
+// norms it read back in one batch, and the unit tests feed it numbers.
 import type { GradientWarning } from "../protocol";
 
 export interface GradientThresholds {
@@ -34,7 +37,9 @@ export function judge(norm: number, med: number, thresholds: GradientThresholds)
 
 export class GradientMonitor {
   private readonly history = new Map<string, number[]>();
-  private readonly flagged = new Map<string, GradientWarning["kind"]>();
+  private readonly exploding = new Set<string>();
+  /** Parameters whose gradient vanished, with the running median they fell from. */
+  private readonly vanishedFrom = new Map<string, number>();
 
   constructor(
     private readonly thresholds: GradientThresholds,
@@ -42,22 +47,29 @@ export class GradientMonitor {
     private readonly warmup = WARMUP_STEPS,
   ) {}
 
-  /** One step's norms, by parameter; the warnings that begin at this step. The norm then joins the window
-   *  (a lasting change becomes the new normal, and ends the warning). Non-finite norms are skipped: a NaN
-   *  stops the run anyway. */
+  /** One step's norms, by parameter; the warnings that begin at this step. The norm then joins the window (a
+   *  lasting rise becomes the new normal, and ends the warning), unless it vanished: a vanished parameter is left
+   *  out of the window and not judged until its norm is back above `vanishing` × the median it fell from. Non-finite
+   *  norms are skipped: a NaN stops the run anyway. */
   observe(step: number, epoch: number, norms: Readonly<Record<string, number>>): GradientWarning[] {
     const warnings: GradientWarning[] = [];
     for (const [parameter, norm] of Object.entries(norms)) {
       if (!Number.isFinite(norm)) continue;
+      const from = this.vanishedFrom.get(parameter);
+      if (from !== undefined && norm < from * this.thresholds.vanishing) continue; // still vanished
+      this.vanishedFrom.delete(parameter);
       let past = this.history.get(parameter);
       if (!past) this.history.set(parameter, (past = []));
       const med = past.length >= this.warmup ? median(past) : 0;
       const kind = judge(norm, med, this.thresholds);
-      if (kind && this.flagged.get(parameter) !== kind) warnings.push({ parameter, kind, step, epoch, norm, median: med });
-      if (kind) this.flagged.set(parameter, kind);
-      else this.flagged.delete(parameter);
-      past.push(norm);
-      if (past.length > this.window) past.shift();
+      if (kind === "vanishing" || (kind === "exploding" && !this.exploding.has(parameter))) warnings.push({ parameter, kind, step, epoch, norm, median: med });
+      if (kind === "exploding") this.exploding.add(parameter);
+      else this.exploding.delete(parameter);
+      if (kind === "vanishing") this.vanishedFrom.set(parameter, med);
+      else {
+        past.push(norm);
+        if (past.length > this.window) past.shift();
+      }
     }
     return warnings;
   }

@@ -59,14 +59,42 @@ test("the monitor waits for its warm-up, warns once when a norm leaves the band,
   assert.match(warningTitle(first), /^Vanishing gradient: w at step 11$/);
 });
 
-test("the running median forgets steps past its window: a lasting change becomes the new normal", () => {
+test("a lasting fall stays one warning: the vanished norms stay out of the running median", () => {
   const monitor = new GradientMonitor(DEFAULT, 20, 10);
   const kinds: string[] = [];
   for (let step = 1; step <= 20; step++) monitor.observe(step, 1, { w: 1 });
   for (let step = 21; step <= 60; step++) kinds.push(...monitor.observe(step, 1, { w: 1e-3 }).map((w) => `${w.kind}@${w.step}`));
-  // Flagged once at 21; 11 steps of 1e-3 later the median is 1e-3 and the warning ends, without a new one.
+  // Flagged once at 21, and vanished since: no new warning.
   assert.deepEqual(kinds, ["vanishing@21"]);
   assert.deepEqual(monitor.observe(61, 1, { w: 1e-3 }), []);
+});
+
+test("what is left of a vanished gradient (rounding: zeros, 1e-13, 2e-8 in turn) raises no warning; it ends when the norm is back", () => {
+  const monitor = new GradientMonitor(DEFAULT, 50, 10);
+  const warnings: string[] = [];
+  const feed = (step: number, w: number) => warnings.push(...monitor.observe(step, 1, { w }).map((x) => `${x.kind}@${x.step}`));
+  for (let step = 1; step <= 16; step++) feed(step, 0.1);
+  const noise = [0, 2e-8, 1e-13, 0, 2e-8, 3e-13];
+  for (let step = 17; step <= 200; step++) feed(step, noise[step % noise.length]);
+  assert.deepEqual(warnings, ["vanishing@17"]); // judged against itself, the noise gave dozens, "exploding" ones too
+  feed(201, 0.05); // back above 0.01 × the 0.1 it fell from: within the band of the window from before the fall
+  feed(202, 1e-4); // and a new fall is a new warning
+  feed(203, 20); // exploding: judged against the window from before the fall (0.1)
+  assert.deepEqual(warnings, ["vanishing@17", "vanishing@202", "exploding@203"]);
+});
+
+test("a lasting rise becomes the new normal: the running median forgets steps past its window", () => {
+  const monitor = new GradientMonitor(DEFAULT, 20, 10);
+  const kinds: string[] = [];
+  for (let step = 1; step <= 20; step++) monitor.observe(step, 1, { w: 1 });
+  for (let step = 21; step <= 60; step++) kinds.push(...monitor.observe(step, 1, { w: 1e3 }).map((w) => `${w.kind}@${w.step}`));
+  // Flagged once at 21; 11 steps of 1e3 later the median is 1e3 and the warning ends, without a new one.
+  assert.deepEqual(kinds, ["exploding@21"]);
+  assert.deepEqual(monitor.observe(61, 1, { w: 1e5 }), [], "1e5 is 100 × the new normal");
+  assert.deepEqual(
+    monitor.observe(62, 1, { w: 1.1e5 }).map((w) => w.kind),
+    ["exploding"],
+  );
 });
 
 test("gradientNorms: one norm per parameter with a gradient, equal to the gradient's own norm", () => {
