@@ -64,6 +64,12 @@ export function gatherRows(table: Tensor, indices: Tensor, frozenRow?: number): 
 /** Class or token indices as int32, checked in one read: whole numbers, each in [0, size) or equal to `allowed`.
  *  Accepts float32 (as `torch.tensor([1, 2])` gives here). */
 export function asIndices(t: Tensor, what: string, size: number, allowed?: number): Tensor {
+  const values = indexValues(t, what, size, allowed);
+  return t.dtype === "int32" ? t : tf.tensor(Int32Array.from(values), t.shape, "int32");
+}
+
+/** The values of `t`, checked as asIndices checks them, read once (no kernel). */
+export function indexValues(t: Tensor, what: string, size: number, allowed?: number): ArrayLike<number> {
   const values = t.dataSync() as ArrayLike<number>;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -72,5 +78,11 @@ export function asIndices(t: Tensor, what: string, size: number, allowed?: numbe
       throw new Error(`${what}: index ${v} is out of range [0, ${size - 1}]${allowed !== undefined ? ` (and is not the ignore index ${allowed})` : ""}`);
     }
   }
-  return t.dtype === "int32" ? t : tf.tensor(Int32Array.from(values), t.shape, "int32");
+  return values;
+}
+
+/** `x` in `shape` (no -1), without a Reshape kernel when it already has it: under the tape a reshape costs two
+ *  kernels (the reshape and a copy of its input saved for the gradient), more than a small model's arithmetic. */
+export function reshapeTo(x: Tensor, shape: number[]): Tensor {
+  return tf.util.arraysEqual(x.shape, shape) ? x : x.reshape(shape);
 }

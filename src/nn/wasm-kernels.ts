@@ -102,6 +102,54 @@ const isRowGather = ({ inputs, attrs }: { inputs: Record<string, TensorInfo>; at
   attrs?.batchDims === 0 &&
   tf.util.parseAxisParam(attrs.axis as number, inputs.x.shape)[0] === 0;
 
+/** CrossEntropyLoss of `[rows, classes]` logits against class indices on the wasm backend: the loss (per row
+ *  for "none", else reduced) as a tensor, and its gradient w.r.t. the logits for an upstream gradient of 1 as a
+ *  plain array, in one pass over a view of the heap, in double precision. A tiny model's loss was otherwise some
+ *  25 kernels. Rows whose target is `ignoreIndex` weigh 0; a mean over no weight is 0 / 0, NaN, as in PyTorch. */
+export function crossEntropyOnHeap(
+  logits: tf.Tensor,
+  targets: ArrayLike<number>,
+  ignoreIndex: number,
+  reduction: "mean" | "sum" | "none",
+): { value: tf.Tensor; grad: Float32Array } {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const [R, C] = logits.shape as [number, number];
+  const valueInfo = backend.makeOutput(reduction === "none" ? [R] : [], "float32");
+  // Views only after every allocation: growing the heap detaches earlier views.
+  const [x, v] = [logits, valueInfo].map((info) => backend.typedArrayFromHeap(info));
+  const g = new Float32Array(R * C);
+  let total = 0;
+  let weight = 0;
+  for (let r = 0, row = 0; r < R; r++, row += C) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, x[row + c]);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(x[row + c] - max);
+    const logSumExp = max + Math.log(sum);
+    const w = targets[r] === ignoreIndex ? 0 : 1;
+    const loss = w ? logSumExp - x[row + targets[r]] : 0;
+    if (reduction === "none") v[r] = loss;
+    total += loss;
+    weight += w;
+    for (let c = 0; c < C; c++) g[row + c] = w * (Math.exp(x[row + c] - logSumExp) - (c === targets[r] ? 1 : 0));
+  }
+  if (reduction !== "none") v[0] = reduction === "mean" ? total / weight : total;
+  if (reduction === "mean") for (let i = 0; i < g.length; i++) g[i] /= weight;
+  return { value: tf.engine().makeTensorFromTensorInfo(valueInfo), grad: g };
+}
+
+/** `grad` (`[rows, columns]`) times the upstream gradient `dy`, a scalar or one value per row, as a new tensor
+ *  written on the heap (no kernel). */
+export function scaledOnHeap(grad: Float32Array, shape: number[], dy: tf.Tensor): tf.Tensor {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const out = backend.makeOutput(shape, "float32");
+  const [d, o] = [dy, out].map((info) => backend.typedArrayFromHeap(info));
+  const columns = shape[1];
+  if (d.length === 1) for (let i = 0; i < grad.length; i++) o[i] = grad[i] * d[0];
+  else for (let i = 0; i < grad.length; i++) o[i] = grad[i] * d[Math.floor(i / columns)];
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
 let registered = false;
 
 /** Replaces the wasm backend's Slice, SplitV and Unpack kernels, and GatherV2 for whole rows; string tensors
