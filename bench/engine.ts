@@ -273,14 +273,18 @@ async function profile(ids: string[]): Promise<void> {
       i = j;
     }
     const kernelMs = info.kernels.reduce((sum, k) => sum + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
-    const byName: Record<string, number> = {};
-    for (const n of names) byName[n] = (byName[n] ?? 0) + 1;
+    const byName: Record<string, [number, number]> = {};
+    for (const k of info.kernels) {
+      const entry = (byName[k.name] ??= [0, 0]);
+      entry[0]++;
+      entry[1] += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    }
     const counts = Object.entries(byName)
-      .sort((a, b) => b[1] - a[1])
-      .map(([n, k]) => `${n} ${k}`)
+      .sort((a, b) => b[1][1] - a[1][1])
+      .map(([n, [count, ms]]) => `${n} ${count} (${ms.toFixed(2)} ms)`)
       .join(", ");
     console.log(`${id}: ${names.length} kernels, ${kernelMs.toFixed(2)} ms in kernels, ${wall.toFixed(2)} ms profiled step`);
-    console.log(`  by kernel: ${counts}`);
+    console.log(`  by kernel, count (kernel time; a custom op's includes the kernels it runs): ${counts}`);
     console.log(`  in order: ${folded.join(" ")}\n`);
   }
 }
