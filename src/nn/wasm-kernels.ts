@@ -1,4 +1,4 @@
-// Faster Slice, SplitV, Unpack and row gathers for the wasm backend.
+// Faster Slice, SplitV, Unpack, Identity and row gathers for the wasm backend.
 //
 // tfjs-backend-wasm 4.22 reads a slice's input with `readSync`, which copies the whole input tensor out of
 // the wasm heap: taking one time step of a [100, 64, 2048] tensor copies all 52 MB, and splitting it into
@@ -18,6 +18,7 @@ export interface TensorInfo {
 export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: object): void;
 }
 
 /** Copies the block `begin … begin + size` of `x` into a new tensor, one contiguous run at a time. */
@@ -150,10 +151,20 @@ export function scaledOnHeap(grad: Float32Array, shape: number[], dy: tf.Tensor)
   return tf.engine().makeTensorFromTensorInfo(out);
 }
 
+/** A copy that shares its input's memory, as tfjs's cpu backend does, instead of copying it. Under the tape every
+ *  tensor an op keeps for its gradient is such a copy: the native recurrent layer's saved activations were
+ *  copied whole every step (92 MB on case c of the benchmark, ~8% of its step). Safe because tfjs never
+ *  writes a tensor in place; of Unroll's kernels only the fused optimizer step does, into the optimizer's
+ *  state buffers, which nothing copies. */
+function identityShared({ inputs: { x }, backend }: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 let registered = false;
 
-/** Replaces the wasm backend's Slice, SplitV and Unpack kernels, and GatherV2 for whole rows; string tensors
- *  keep the original ones. */
+/** Replaces the wasm backend's Slice, SplitV, Unpack and Identity kernels, and GatherV2 for whole rows; string
+ *  tensors keep the original ones. */
 export function registerFastWasmKernels(): void {
   if (registered) return;
   registered = true;
@@ -163,6 +174,7 @@ export function registerFastWasmKernels(): void {
     Slice: [slice, notString],
     SplitV: [splitV, notString],
     Unpack: [unpack, notString],
+    Identity: [identityShared, notString],
     GatherV2: [gatherRows, isRowGather],
   };
   for (const [kernelName, [fast, applies]] of Object.entries(kernels)) {
