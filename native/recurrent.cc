@@ -97,6 +97,17 @@ float* floats(const Napi::CallbackInfo& info, size_t i, size_t n, bool optional 
 template <class A>
 auto sigmoid(const A& a) { return a.logistic(); }
 
+/** The sums of the columns of rows × cols (`ld` floats from one row to the next) into out, row after row into an
+ *  aligned accumulator: every column adds its values in the same order wherever the arrays are. Eigen's
+ *  vectorised colwise().sum() summed the columns of an unaligned head in another order than the rest, so the
+ *  bias gradients of LSTM and GRU depended on their addresses on the heap (the same seed trained differently
+ *  after other allocations). */
+void columnSums(const float* a, long rows, long cols, long ld, float* out) {
+  Eigen::RowVectorXf sum = Eigen::RowVectorXf::Zero(cols);
+  for (long r = 0; r < rows; r++) sum += Eigen::Map<const Eigen::RowVectorXf>(a + r * ld, cols);
+  Eigen::Map<Eigen::RowVectorXf>(out, cols) = sum;
+}
+
 // forward(layer, x, h0, c0, wIh, wHh, bIh, bHh, wHr, mask, out, hN, cN, saved)
 //   out: output [T, B, P]; hN: h_n [B, P]; cN: c_n [B, H] (LSTM, else null); saved: savedSize() floats for
 //   backward. Three arrays, not one: each becomes its own tensor, with no split and reshapes after the op.
@@ -349,8 +360,8 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
     auto [g0, g1] = part(i, L.threads, GH);
     view(dWih + g0 * In, g1 - g0, In, In).noalias() = DGiAll.middleCols(g0, g1 - g0).transpose() * cview(x, T * B, In, In);
     view(dWhh + g0 * P, g1 - g0, P, P).noalias() = DGhAll.middleCols(g0, g1 - g0).transpose() * cview(hPrevAll, T * B, P, P);
-    if (dBih) view(dBih + g0, 1, g1 - g0, GH) = DGiAll.middleCols(g0, g1 - g0).colwise().sum();
-    if (dBhh) view(dBhh + g0, 1, g1 - g0, GH) = DGhAll.middleCols(g0, g1 - g0).colwise().sum();
+    if (dBih) columnSums(dGi + g0, T * B, g1 - g0, GH, dBih + g0);
+    if (dBhh) columnSums(dGh + g0, T * B, g1 - g0, GH, dBhh + g0);
     if (dWhr) {
       auto [p0, p1] = part(i, L.threads, P);
       view(dWhr + p0 * H, p1 - p0, H, H).noalias() = cview(dProj, T * B, P, P).middleCols(p0, p1 - p0).transpose() * cview(hRawAll, T * B, H, H);
