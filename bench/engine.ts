@@ -5,11 +5,12 @@
 // Debian's python3-torch is installed. Prints a table with the ratios, WebGPU's TFLOP/s against the GPU's fp32
 // peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and the load average.
 //   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names --webgpu-software]
+//   npm run bench -- --profile [--no-native] --cases a_lstm_hello: the kernels of one step, in order, instead
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tf, nn, optim, torch, backward, useBackend, backendReport, webgpuAdapter, type Tensor } from "unroll";
+import { tf, nn, optim, torch, backward, useBackend, webgpuAdapter, type Tensor } from "unroll";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -188,7 +189,8 @@ interface Timing {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
 
-function bench(id: string): Timing {
+/** One training step of case `id` (forward, cross-entropy, backward, Adam), as a function, warmed up. */
+function stepOf(id: string): () => void {
   const c = CASES[id];
   torch.manualSeed(0);
   const model = c.make();
@@ -202,6 +204,11 @@ function bench(id: string): Timing {
     optimizer.step();
   };
   for (let i = 0; i < WARMUP; i++) step();
+  return step;
+}
+
+function bench(id: string): Timing {
+  const step = stepOf(id);
   const times: number[] = [];
   for (let i = 0; i < STEPS[id[0]]; i++) {
     const t0 = performance.now();
@@ -249,10 +256,48 @@ async function webgpu(ids: string[]): Promise<{ cases: Record<string, Timing>; s
   }
 }
 
+/** `--profile`: the kernels of one training step of each case, in the order they ran (runs of one kernel folded
+ *  as `Name×n`), with their count and summed kernel time, and the step's wall time around them. */
+async function profile(ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const step = stepOf(id);
+    const t0 = performance.now();
+    const info = await tf.profile(step);
+    const wall = performance.now() - t0;
+    const names = info.kernels.map((k) => k.name);
+    const folded: string[] = [];
+    for (let i = 0; i < names.length;) {
+      let j = i;
+      while (j < names.length && names[j] === names[i]) j++;
+      folded.push(j - i > 1 ? `${names[i]}×${j - i}` : names[i]);
+      i = j;
+    }
+    const kernelMs = info.kernels.reduce((sum, k) => sum + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
+    const byName: Record<string, [number, number]> = {};
+    for (const k of info.kernels) {
+      const entry = (byName[k.name] ??= [0, 0]);
+      entry[0]++;
+      entry[1] += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    }
+    const counts = Object.entries(byName)
+      .sort((a, b) => b[1][1] - a[1][1])
+      .map(([n, [count, ms]]) => `${n} ${count} (${ms.toFixed(2)} ms)`)
+      .join(", ");
+    console.log(`${id}: ${names.length} kernels, ${kernelMs.toFixed(2)} ms in kernels, ${wall.toFixed(2)} ms profiled step`);
+    console.log(`  by kernel, count (kernel time; a custom op's includes the kernels it runs): ${counts}`);
+    console.log(`  in order: ${folded.join(" ")}\n`);
+  }
+}
+
 async function main() {
   const backend = option("backend") ?? "wasm";
   const ids = option("cases")?.split(",") ?? Object.keys(CASES);
   for (const id of ids) if (!CASES[id]) throw new Error(`unknown case ${id}; known: ${Object.keys(CASES).join(", ")}`);
+  if (args.includes("--profile")) {
+    const report = await useBackend(backend, { native: !args.includes("--no-native") });
+    console.log(`${report.summary}\n`);
+    return profile(ids.filter((id) => !CASES[id].gpuOnly));
+  }
   const load = () =>
     os
       .loadavg()
@@ -263,9 +308,11 @@ async function main() {
   const tfjs = await useBackend(backend, { native: false });
   const ours = Object.fromEntries(cpuIds.map((id) => [id, bench(id)]));
   let native: Record<string, Timing> | string;
+  let nativeDetail = "";
   try {
     const report = await useBackend(backend, { native: true });
     native = Object.fromEntries(cpuIds.map((id) => [id, bench(id)]));
+    nativeDetail = report.native.detail; // read now: the WebGPU attempt below replaces the report
     process.stderr.write(`${report.summary}\n`);
   } catch (error) {
     native = (error as Error).message;
@@ -315,7 +362,7 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join("  ");
   console.log(`Unroll: ${tfjs.summary}`);
-  console.log(typeof native === "string" ? `native: ${native}` : `native: ${backendReport()!.native.detail}`);
+  console.log(typeof native === "string" ? `native: ${native}` : `native: ${nativeDetail}`);
   console.log(
     typeof gpu === "string"
       ? `webgpu: ${gpu}`

@@ -97,8 +97,20 @@ float* floats(const Napi::CallbackInfo& info, size_t i, size_t n, bool optional 
 template <class A>
 auto sigmoid(const A& a) { return a.logistic(); }
 
-// forward(layer, x, h0, c0, wIh, wHh, bIh, bHh, wHr, mask, value, saved)
-//   value: output [T, B, P] ++ h_n [B, P] ++ c_n [B, H] (LSTM); saved: savedSize() floats for backward.
+/** The sums of the columns of rows × cols (`ld` floats from one row to the next) into out, row after row into an
+ *  aligned accumulator: every column adds its values in the same order wherever the arrays are. Eigen's
+ *  vectorised colwise().sum() summed the columns of an unaligned head in another order than the rest, so the
+ *  bias gradients of LSTM and GRU depended on their addresses on the heap (the same seed trained differently
+ *  after other allocations). */
+void columnSums(const float* a, long rows, long cols, long ld, float* out) {
+  Eigen::RowVectorXf sum = Eigen::RowVectorXf::Zero(cols);
+  for (long r = 0; r < rows; r++) sum += Eigen::Map<const Eigen::RowVectorXf>(a + r * ld, cols);
+  Eigen::Map<Eigen::RowVectorXf>(out, cols) = sum;
+}
+
+// forward(layer, x, h0, c0, wIh, wHh, bIh, bHh, wHr, mask, out, hN, cN, saved)
+//   out: output [T, B, P]; hN: h_n [B, P]; cN: c_n [B, H] (LSTM, else null); saved: savedSize() floats for
+//   backward. Three arrays, not one: each becomes its own tensor, with no split and reshapes after the op.
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   const Layer L = layerOf(info[0].As<Napi::Object>());
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
@@ -112,11 +124,10 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   const float* bHh = floats(info, 7, GH, true);
   const float* wHr = lstm ? floats(info, 8, P * H, true) : nullptr;
   const float* mask = floats(info, 9, T * B, true);
-  float* value = floats(info, 10, T * B * P + B * P + (lstm ? B * H : 0));
-  float* saved = floats(info, 11, L.savedSize());
-  float* out = value;
-  float* hN = value + T * B * P;
-  float* cN = lstm ? hN + B * P : nullptr;
+  float* out = floats(info, 10, T * B * P);
+  float* hN = floats(info, 11, B * P);
+  float* cN = lstm ? floats(info, 12, B * H) : nullptr;
+  float* saved = floats(info, 13, L.savedSize());
   float* hPrevAll = saved;
   float* gatesAll = saved + T * B * P;
   float* extAll = gatesAll + T * B * GH;
@@ -218,8 +229,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// backward(layer, x, wIh, wHh, wHr, mask, saved, dy, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr, dhNorms)
-//   dy: d output [T, B, P] ++ d h_n [B, P] ++ d c_n [B, H] (LSTM). Every gradient is written, none added to.
+// backward(layer, x, wIh, wHh, wHr, mask, saved, dOut, dhN, dcN, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr, dhNorms)
+//   dOut: d output [T, B, P]; dhN: d h_n [B, P]; dcN: d c_n [B, H] (LSTM, else null). Every gradient is
+//   written, none added to.
 //   dhNorms (optional, while dynamics are recorded): ‖∂L/∂h_t‖ of sample 0 for each time t, 0 at padding.
 Napi::Value Backward(const Napi::CallbackInfo& info) {
   const Layer L = layerOf(info[0].As<Napi::Object>());
@@ -231,20 +243,21 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   const float* wHr = lstm ? floats(info, 4, P * H, true) : nullptr;
   const float* mask = floats(info, 5, T * B, true);
   const float* saved = floats(info, 6, L.savedSize());
-  const float* dy = floats(info, 7, T * B * P + B * P + (lstm ? B * H : 0));
-  float* dx = floats(info, 8, T * B * In);
-  float* dh0 = floats(info, 9, B * P);
-  float* dc0 = floats(info, 10, B * H, !lstm);
-  float* dWih = floats(info, 11, GH * In);
-  float* dWhh = floats(info, 12, GH * P);
-  float* dBih = floats(info, 13, GH, true);
-  float* dBhh = floats(info, 14, GH, true);
-  float* dWhr = wHr ? floats(info, 15, P * H) : nullptr;
-  float* dhNorms = floats(info, 16, T, true);
+  const float* dOut = floats(info, 7, T * B * P);
+  const float* dhN = floats(info, 8, B * P);
+  const float* dcN = lstm ? floats(info, 9, B * H) : nullptr;
+  float* dx = floats(info, 10, T * B * In);
+  float* dh0 = floats(info, 11, B * P);
+  float* dc0 = floats(info, 12, B * H, !lstm);
+  float* dWih = floats(info, 13, GH * In);
+  float* dWhh = floats(info, 14, GH * P);
+  float* dBih = floats(info, 15, GH, true);
+  float* dBhh = floats(info, 16, GH, true);
+  float* dWhr = wHr ? floats(info, 17, P * H) : nullptr;
+  float* dhNorms = floats(info, 18, T, true);
   const float* hPrevAll = saved;
   const float* gatesAll = saved + T * B * P;
   const float* extAll = gatesAll + T * B * GH;
-  const float* dOut = dy;
   auto Whh = cview(wHh, GH, P, P);
 
   // Gradients w.r.t. the pre-activations of every step: of x W_ih^T + b_ih (dGi) and of h W_hh^T + b_hh
@@ -266,8 +279,8 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
     float* dc = dhT + n * P;      // [n, H]
     float* dcNext = dc + n * H;   // [n, H]
     float* dhRaw = dcNext + n * H;  // [n, H]
-    std::memcpy(dh, dy + T * B * P + b0 * P, n * P * sizeof(float));
-    if (lstm) std::memcpy(dc, dy + T * B * P + B * P + b0 * H, n * H * sizeof(float));
+    std::memcpy(dh, dhN + b0 * P, n * P * sizeof(float));
+    if (lstm) std::memcpy(dc, dcN + b0 * H, n * H * sizeof(float));
     for (long k = T - 1; k >= 0; k--) {
       const long t = L.step(k);
       const long row = t * B + b0;
@@ -347,8 +360,8 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
     auto [g0, g1] = part(i, L.threads, GH);
     view(dWih + g0 * In, g1 - g0, In, In).noalias() = DGiAll.middleCols(g0, g1 - g0).transpose() * cview(x, T * B, In, In);
     view(dWhh + g0 * P, g1 - g0, P, P).noalias() = DGhAll.middleCols(g0, g1 - g0).transpose() * cview(hPrevAll, T * B, P, P);
-    if (dBih) view(dBih + g0, 1, g1 - g0, GH) = DGiAll.middleCols(g0, g1 - g0).colwise().sum();
-    if (dBhh) view(dBhh + g0, 1, g1 - g0, GH) = DGhAll.middleCols(g0, g1 - g0).colwise().sum();
+    if (dBih) columnSums(dGi + g0, T * B, g1 - g0, GH, dBih + g0);
+    if (dBhh) columnSums(dGh + g0, T * B, g1 - g0, GH, dBhh + g0);
     if (dWhr) {
       auto [p0, p1] = part(i, L.threads, P);
       view(dWhr + p0 * H, p1 - p0, H, H).noalias() = cview(dProj, T * B, P, P).middleCols(p0, p1 - p0).transpose() * cview(hRawAll, T * B, H, H);

@@ -29,6 +29,16 @@ export function backward(computeLoss: () => Tensor | WithLoss): number | Kept<Wi
 }
 
 export function backwardDetailed(computeLoss: () => Tensor | WithLoss): Backward & { kept?: Record<string, unknown> } {
+  const { loss, parameters, kept } = backwardUnread(computeLoss);
+  const value = loss.dataSync()[0];
+  if (!containsTensor(kept, loss)) loss.dispose();
+  return { loss: value, parameters, kept };
+}
+
+/** `backward` that leaves the loss unread: its scalar tensor comes back (the caller disposes it, or a tidy around
+ *  the call does), so that a training loop reads it together with other values in one read-back per step (on a
+ *  GPU each read waits for the device). */
+export function backwardUnread(computeLoss: () => Tensor | WithLoss): { loss: tf.Scalar; parameters: Parameter[]; kept?: Record<string, unknown> } {
   const variables = Object.values(tf.engine().registeredVariables).filter(isParameter);
   if (!variables.length) throw new UsageError("backward(): there are no parameters to backpropagate into: create the model before calling backward()");
   // Tensor ids only grow: a loss with an id below this one existed before the function ran.
@@ -75,9 +85,7 @@ export function backwardDetailed(computeLoss: () => Tensor | WithLoss): Backward
     touched.push(p);
   });
   for (const grad of grads) if (grad && !adopted.has(grad)) grad.dispose();
-  const loss = value.dataSync()[0];
-  if (!containsTensor(kept, value)) value.dispose();
-  return { loss, parameters: touched, kept };
+  return { loss: value, parameters: touched, kept };
 }
 
 function checkLoss(loss: Tensor): tf.Scalar {

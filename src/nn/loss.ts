@@ -1,7 +1,8 @@
 // Losses with PyTorch's semantics: reductions, ignore_index, and K-dimensional inputs `[N, C, d1, …]`.
 import { tf, type Tensor } from "./tf";
 import { Module } from "./module";
-import { asIndices, mean, sum, type CustomGradient } from "./ops";
+import { indexValues, mean, reshapeTo, sum, type CustomGradient } from "./ops";
+import { crossEntropyOnHeap, scaledOnHeap } from "./wasm-kernels";
 import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
 import { checkOptions, integer, rule, show, type Check } from "./options";
@@ -40,7 +41,7 @@ abstract class Loss extends Module {
 
 /** `[N, C, d1, …]` or `[C]` as a `[rows, C]` table, classes last (tfjs's softmax works on the last axis only). */
 function classRows(input: Tensor): Tensor {
-  if (input.rank <= 2) return input.reshape([-1, input.shape[input.rank - 1]!]);
+  if (input.rank <= 2) return reshapeTo(input, [input.rank === 2 ? input.shape[0] : 1, input.shape[input.rank - 1]!]);
   const axes = [0, ...input.shape.slice(2).map((_, i) => i + 2), 1];
   // An empty input has nothing to move, and wasm's Transpose divides by zero on it.
   return (input.size ? input.transpose(axes) : input).reshape([-1, input.shape[1]!]);
@@ -60,16 +61,17 @@ export class NLLLoss extends Loss {
 
   /** The loss from `logp`, the log-probabilities of `input` as a `[rows, C]` table. */
   protected nll(input: Tensor, logp: Tensor, target: Tensor): Tensor {
-    const { t, weight } = this.targets(input, logp.shape[1]!, target);
+    const t = indexTensor(this.targetValues(input, logp.shape[1]!, target));
+    const weight = rowWeights(t, this.ignoreIndex);
     const losses = logp.mul(tf.oneHot(t, logp.shape[1]!).toFloat()).sum(1).neg().mul(weight);
     // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
     if (this.reduction === "mean") return sum(losses).div(sum(weight));
     return this.reduce(losses.reshape(target.shape));
   }
 
-  /** The targets as one class index per row of the `[rows, classes]` table, checked against `input`'s shape,
-   *  and each row's weight (0 where the target is `ignoreIndex`). */
-  protected targets(input: Tensor, classes: number, target: Tensor): { t: Tensor; weight: Tensor } {
+  /** The targets, one class index per row of the `[rows, classes]` table, checked against `input`'s shape and
+   *  read once (no kernel). */
+  protected targetValues(input: Tensor, classes: number, target: Tensor): ArrayLike<number> {
     const name = this.constructor.name;
     const expected = input.rank === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
     if (!tf.util.arraysEqual(target.shape, expected)) {
@@ -81,43 +83,59 @@ export class NLLLoss extends Loss {
         { shape: expected },
       );
     }
-    const t = asIndices(target, `${name} target`, classes, this.ignoreIndex).reshape([-1]);
-    return { t, weight: t.notEqual(this.ignoreIndex).toFloat() };
+    return indexValues(target, `${name} target`, classes, this.ignoreIndex);
   }
 }
+
+/** Class indices as a `[rows]` int32 tensor, made from their values (no kernel). */
+const indexTensor = (values: ArrayLike<number>) => tf.tensor1d(Int32Array.from(values), "int32");
+
+/** Each row's weight: 1, or 0 where the target is `ignoreIndex`. */
+const rowWeights = (t: Tensor, ignoreIndex: number) => t.notEqual(ignoreIndex).toFloat();
 
 /** log_softmax over the classes, then NLLLoss. */
 export class CrossEntropyLoss extends NLLLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
     const rows = classRows(input);
     if (!rows.size) return this.nll(input, tf.logSoftmax(rows), target);
-    const { t, weight } = this.targets(input, rows.shape[1]!, target);
-    const losses = crossEntropy(rows, t, weight, this.reduction);
-    return this.reduction === "none" ? losses.reshape(target.shape) : losses;
+    const losses = crossEntropy(rows, this.targetValues(input, rows.shape[1]!, target), this.ignoreIndex, this.reduction);
+    return this.reduction === "none" ? reshapeTo(losses, target.shape) : losses;
   }
 }
 
-/** log_softmax and the weighted negative log likelihood of `t` as one op, reduced, whose gradient is one
+/** log_softmax and the weighted negative log likelihood of the targets as one op, reduced, whose gradient is one
  *  expression, (softmax − one-hot) × weight (÷ the total weight for a mean). Why: as separate ops under the
- *  tape, the loss of a small model cost more kernels, each with its fixed overhead, than its recurrent layer. */
-function crossEntropy(rows: Tensor, t: Tensor, weight: Tensor, reduction: Reduction): Tensor {
+ *  tape, the loss of a small model cost more kernels, each with its fixed overhead, than its recurrent layer.
+ *  On the wasm backend the loss and its gradient come from one pass over the heap (wasm-kernels.ts): no kernel
+ *  at all, and the gradient waits for the backward pass as a plain array, not a saved tensor. */
+function crossEntropy(rows: Tensor, targets: ArrayLike<number>, ignoreIndex: number, reduction: Reduction): Tensor {
+  const perRow = reduction === "none";
   const op = tf.customGrad(((logits: Tensor, save: tf.GradSaveFunc) => {
-    const logp = tf.logSoftmax(logits);
-    const oneHot = tf.oneHot(t, logits.shape[1]!).toFloat();
-    const losses = logp.mul(oneHot).sum(1).neg().mul(weight);
-    // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
-    const total = weight.sum();
-    const scale = reduction === "mean" ? weight.div(total) : weight;
-    save([
-      tf
-        .exp(logp)
-        .sub(oneHot)
-        .mul(scale.reshape([-1, 1])),
-    ]);
-    const value = reduction === "mean" ? losses.sum().div(total) : reduction === "sum" ? losses.sum() : losses;
-    return { value, gradFunc: (dy: Tensor, [grad]: Tensor[]) => grad.mul(reduction === "none" ? dy.reshape([-1, 1]) : dy) };
+    if (tf.getBackend() === "wasm") {
+      const { value, grad } = crossEntropyOnHeap(logits, targets, ignoreIndex, reduction);
+      return { value, gradFunc: (dy: Tensor) => scaledOnHeap(grad, logits.shape, dy) };
+    }
+    const { value, grad } = crossEntropyOps(logits, indexTensor(targets), ignoreIndex, reduction);
+    save([grad]);
+    return { value, gradFunc: (dy: Tensor, [g]: Tensor[]) => g.mul(perRow ? dy.reshape([-1, 1]) : dy) };
   }) as unknown as CustomGradient);
   return op(rows) as Tensor;
+}
+
+/** The loss and its gradient for an upstream gradient of 1, in tfjs ops. */
+function crossEntropyOps(logits: Tensor, t: Tensor, ignoreIndex: number, reduction: Reduction): { value: Tensor; grad: Tensor } {
+  const weight = rowWeights(t, ignoreIndex);
+  const logp = tf.logSoftmax(logits);
+  const oneHot = tf.oneHot(t, logits.shape[1]!).toFloat();
+  const losses = logp.mul(oneHot).sum(1).neg().mul(weight);
+  // An empty batch, or one whose targets are all ignored, is 0 / 0: NaN, as in PyTorch.
+  const total = weight.sum();
+  const scale = reduction === "mean" ? weight.div(total) : weight;
+  const grad = tf
+    .exp(logp)
+    .sub(oneHot)
+    .mul(scale.reshape([-1, 1]));
+  return { value: reduction === "mean" ? losses.sum().div(total) : reduction === "sum" ? losses.sum() : losses, grad };
 }
 
 export class MSELoss extends Loss {

@@ -5,6 +5,42 @@ import { tf, type Tensor } from "./tf";
 /** tfjs types the inputs of a custom gradient loosely; ours are tensors, the save function last. */
 export type CustomGradient = Parameters<typeof tf.customGrad>[0];
 
+/** What `customOp` returns from its forward function: its outputs, and the gradient of each input given one
+ *  upstream gradient per output (zeros for an output nothing used). */
+export interface OpResult {
+  value: Tensor[];
+  gradFunc: (dys: Tensor[], saved: Tensor[]) => Tensor[];
+}
+
+interface EngineInternals {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: tf.GradSaveFunc) => Tensor[];
+    backwardsFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => Record<string, () => Tensor>;
+    inputs: Record<string, Tensor>;
+  }): Tensor[];
+}
+
+/** tf.customGrad with several outputs (customGrad allows one, so an op with three had to return them flattened
+ *  into one tensor, then split and reshape them: under the tape each of those is a kernel, and each reshape saves
+ *  a copy of its input). Runs on the engine's own path for custom gradients, `runKernelFunc`, which takes a list
+ *  of outputs (tfjs 4.22). `forward` runs in a tidy, as customGrad's does; `save` keeps tensors for the gradient. */
+export function customOp(inputs: Tensor[], forward: (save: tf.GradSaveFunc) => OpResult): Tensor[] {
+  let gradFunc: OpResult["gradFunc"];
+  const engine = tf.engine() as unknown as EngineInternals;
+  return engine.runKernelFunc({
+    forwardFunc: (_backend, save) => {
+      const result = forward(save);
+      gradFunc = result.gradFunc;
+      return result.value;
+    },
+    backwardsFunc: (dy, saved) => {
+      const grads = gradFunc(Array.isArray(dy) ? dy : [dy], saved);
+      return Object.fromEntries(grads.map((g, i) => [i, () => g]));
+    },
+    inputs: Object.fromEntries(inputs.map((t, i) => [i, t])),
+  });
+}
+
 /** `a @ b` of matrices, zeros when either is empty, as in PyTorch: on wasm, XNNPACK refuses a zero-sized
  *  matrix (printing to stderr) and a zero inner size leaves the output unwritten. */
 const product = (a: Tensor, b: Tensor): Tensor => (a.size && b.size ? tf.matMul(a, b) : tf.zeros([a.shape[0]!, b.shape[1]!]));
@@ -64,6 +100,12 @@ export function gatherRows(table: Tensor, indices: Tensor, frozenRow?: number): 
 /** Class or token indices as int32, checked in one read: whole numbers, each in [0, size) or equal to `allowed`.
  *  Accepts float32 (as `torch.tensor([1, 2])` gives here). */
 export function asIndices(t: Tensor, what: string, size: number, allowed?: number): Tensor {
+  const values = indexValues(t, what, size, allowed);
+  return t.dtype === "int32" ? t : tf.tensor(Int32Array.from(values), t.shape, "int32");
+}
+
+/** The values of `t`, checked as asIndices checks them, read once (no kernel). */
+export function indexValues(t: Tensor, what: string, size: number, allowed?: number): ArrayLike<number> {
   const values = t.dataSync() as ArrayLike<number>;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -72,5 +114,11 @@ export function asIndices(t: Tensor, what: string, size: number, allowed?: numbe
       throw new Error(`${what}: index ${v} is out of range [0, ${size - 1}]${allowed !== undefined ? ` (and is not the ignore index ${allowed})` : ""}`);
     }
   }
-  return t.dtype === "int32" ? t : tf.tensor(Int32Array.from(values), t.shape, "int32");
+  return values;
+}
+
+/** `x` in `shape` (no -1), without a Reshape kernel when it already has it: under the tape a reshape costs two
+ *  kernels (the reshape and a copy of its input saved for the gradient), more than a small model's arithmetic. */
+export function reshapeTo(x: Tensor, shape: number[]): Tensor {
+  return tf.util.arraysEqual(x.shape, shape) ? x : x.reshape(shape);
 }

@@ -11,6 +11,7 @@
 import { tf, type Tensor } from "./tf";
 import type { LayerProbe } from "./dynamics-hooks";
 import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
+import { customOp } from "./ops";
 import { webgpuForward, webgpuBackward } from "./webgpu-recurrence";
 
 export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -288,26 +289,27 @@ function tfjsLayer(plan: LayerPlan): LayerResult {
 const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 };
 
 /** The layer as one op of the native kernels (native/recurrent.cc), forward and backward, on the tensors'
- *  memory in place. What the forward pass keeps for the backward pass is one tensor: per step and sample
- *  h_{t-1}, the gates' activations, and LSTM's c_{t-1} and tanh(c_t) or GRU's W_hn h + b_hn. A probe gets
- *  sample 0's states and gates from it, and ‖∂L/∂h_t‖ from the backward pass. */
+ *  memory in place. Its outputs are the output, h_n and c_n themselves (a flat value split afterwards cost a
+ *  split, reshapes and their saved copies: more than the whole layer on a small model). What the forward pass
+ *  keeps for the backward pass is one tensor: per step and sample h_{t-1}, the gates' activations, and LSTM's
+ *  c_{t-1} and tanh(c_t) or GRU's W_hn h + b_hn. A probe gets sample 0's states and gates from it, and
+ *  ‖∂L/∂h_t‖ from the backward pass. */
 function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
   const { mode, x, h0, c0, weights: w, mask, reverse, probe, T, B, In, H, P } = plan;
   const layer = { mode: NATIVE_MODE[mode], T, B, In, H, P, reverse, threads: nativeThreads() };
   const extra = mode === "LSTM" ? 2 * H : mode === "GRU" ? H : 0;
-  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const [value, saved] = runInPlace(
+  const [output, h, c] = customOp(opInputs(plan), (save) => {
+    const [out, hN, cN, saved] = runInPlace(
       [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, mask],
-      [[T * B * P + B * P + (c0 ? B * H : 0)], [T * B * (P + GATES[mode] * H + extra)]],
-      (inputs, [value, saved]) => addon.forward(layer, ...inputs, value, saved),
-    ) as Tensor[];
-    save([x.reshape(x.shape), ...(mask ? [mask] : []), saved]);
-    if (probe) reportNativeForward(plan, value, saved, extra);
-    const gradFunc = (dy: Tensor, kept: Tensor[]) => {
+      [[T, B, P], [B, P], c0 && [B, H], [T * B * (P + GATES[mode] * H + extra)]],
+      (inputs, outputs) => addon.forward(layer, ...inputs, ...outputs),
+    );
+    save([x, ...(mask ? [mask] : []), saved!]);
+    if (probe) reportNativeForward(plan, hN!, cN, saved!, extra);
+    const gradFunc = ([dOut, dhN, dcN]: Tensor[], kept: Tensor[]) => {
       const [xKept, maskKept, savedKept] = mask ? kept : [kept[0], null, kept[1]];
       const grads = runInPlace(
-        [xKept, w.wIh, w.wHh, w.wHr, maskKept, savedKept, dy],
+        [xKept, w.wIh, w.wHh, w.wHr, maskKept, savedKept, dOut, dhN, dcN ?? null],
         [x.shape, h0.shape, c0 && c0.shape, w.wIh.shape, w.wHh.shape, w.bIh && w.bIh.shape, w.bHh && w.bHh.shape, w.wHr && w.wHr.shape, probe ? [T] : null],
         (inputs, outputs) => addon.backward(layer, ...inputs, ...outputs),
       );
@@ -315,14 +317,14 @@ function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
       if (probe) probe.backward(dhNorms!);
       return grads.filter((g): g is Tensor => g !== null);
     };
-    return { value, gradFunc };
+    return { value: [out!, hN!, ...(cN ? [cN] : [])], gradFunc };
   });
-  return unflatten(kernel(...opInputs(plan)), plan);
+  return { output, h, c: c ?? null };
 }
 
 /** Sample 0's states and gates from what the native forward pass saved (h_{t-1} and c_{t-1} of each step: the
  *  state after step t is the one before the step that runs next, or h_n and c_n after the last). */
-function reportNativeForward({ mode, cell, reverse, probe, T, B, H, P }: LayerPlan, value: Tensor, saved: Tensor, extra: number): void {
+function reportNativeForward({ mode, cell, reverse, probe, T, B, H, P }: LayerPlan, hN: Tensor, cN: Tensor | null, saved: Tensor, extra: number): void {
   const GH = GATES[mode] * H;
   const sample0 = (flat: Tensor, at: number, width: number, take = width) =>
     flat
@@ -330,12 +332,12 @@ function reportNativeForward({ mode, cell, reverse, probe, T, B, H, P }: LayerPl
       .reshape([T, B, width])
       .slice([0, 0, 0], [T, 1, take])
       .reshape([T, take]);
-  const last = (at: number, width: number) => value.slice(at, width).reshape([1, width]);
+  const first = (state: Tensor, width: number) => state.slice([0, 0], [1, width]);
   // Rows by time: the state after step t is the state before step t + 1 (t − 1 in reverse).
   const afterEachStep = (before: Tensor, final: Tensor, width: number) =>
     reverse ? tf.concat([final, before.slice([0, 0], [T - 1, width])]) : tf.concat([before.slice([1, 0], [T - 1, width]), final]);
-  const hidden = afterEachStep(sample0(saved, 0, P), last(T * B * P, P), P);
-  const cellState = mode === "LSTM" ? afterEachStep(sample0(saved, T * B * (P + GH), extra, H), last(T * B * P + B * P, H), H) : null;
+  const hidden = afterEachStep(sample0(saved, 0, P), first(hN, P), P);
+  const cellState = mode === "LSTM" ? afterEachStep(sample0(saved, T * B * (P + GH), extra, H), first(cN!, H), H) : null;
   const gates = cell.gateNames.length ? sample0(saved, T * B * P, GH, cell.gateNames.length * H) : null;
   probe!.forward({ hidden, cell: cellState, gates, gateNames: cell.gateNames });
 }

@@ -225,7 +225,8 @@ abstract class RNNBase extends Module {
     const names = ["h0", "c0"];
     const initial = (isLSTM ? [0, 1] : [0]).map((k) => {
       const given = state?.[k];
-      if (!given) return tf.zeros(stateShapes[k]);
+      // Zeros for each layer and direction as they are: one zeros tensor unstacked cost kernels under the tape.
+      if (!given) return Array.from({ length: this.numLayers * D }, () => tf.zeros(stateShapes[k].slice(1)));
       const s = unbatched ? given.expandDims(1) : given;
       if (!tf.util.arraysEqual(s.shape, stateShapes[k])) {
         const expected = unbatched ? [stateShapes[k][0], stateShapes[k][2]] : stateShapes[k];
@@ -237,10 +238,10 @@ abstract class RNNBase extends Module {
           { shape: expected },
         );
       }
-      return s;
+      return unstack(s);
     });
-    const h0s = unstack(initial[0]);
-    const c0s = isLSTM ? unstack(initial[1]) : null;
+    const h0s = initial[0];
+    const c0s = isLSTM ? initial[1] : null;
     const mask = lengths
       ? tf.tensor3d(
           Array.from({ length: T * B }, (_, i) => (lengths![i % B] > Math.floor(i / B) ? 1 : 0)),

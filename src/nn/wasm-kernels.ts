@@ -1,4 +1,4 @@
-// Faster Slice, SplitV, Unpack and row gathers for the wasm backend.
+// Faster Slice, SplitV, Unpack, Identity and row gathers for the wasm backend.
 //
 // tfjs-backend-wasm 4.22 reads a slice's input with `readSync`, which copies the whole input tensor out of
 // the wasm heap: taking one time step of a [100, 64, 2048] tensor copies all 52 MB, and splitting it into
@@ -18,6 +18,7 @@ export interface TensorInfo {
 export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: object): void;
 }
 
 /** Copies the block `begin … begin + size` of `x` into a new tensor, one contiguous run at a time. */
@@ -102,10 +103,68 @@ const isRowGather = ({ inputs, attrs }: { inputs: Record<string, TensorInfo>; at
   attrs?.batchDims === 0 &&
   tf.util.parseAxisParam(attrs.axis as number, inputs.x.shape)[0] === 0;
 
+/** CrossEntropyLoss of `[rows, classes]` logits against class indices on the wasm backend: the loss (per row
+ *  for "none", else reduced) as a tensor, and its gradient w.r.t. the logits for an upstream gradient of 1 as a
+ *  plain array, in one pass over a view of the heap, in double precision. A tiny model's loss was otherwise some
+ *  25 kernels. Rows whose target is `ignoreIndex` weigh 0; a mean over no weight is 0 / 0, NaN, as in PyTorch. */
+export function crossEntropyOnHeap(
+  logits: tf.Tensor,
+  targets: ArrayLike<number>,
+  ignoreIndex: number,
+  reduction: "mean" | "sum" | "none",
+): { value: tf.Tensor; grad: Float32Array } {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const [R, C] = logits.shape as [number, number];
+  const valueInfo = backend.makeOutput(reduction === "none" ? [R] : [], "float32");
+  // Views only after every allocation: growing the heap detaches earlier views.
+  const [x, v] = [logits, valueInfo].map((info) => backend.typedArrayFromHeap(info));
+  const g = new Float32Array(R * C);
+  let total = 0;
+  let weight = 0;
+  for (let r = 0, row = 0; r < R; r++, row += C) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, x[row + c]);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(x[row + c] - max);
+    const logSumExp = max + Math.log(sum);
+    const w = targets[r] === ignoreIndex ? 0 : 1;
+    const loss = w ? logSumExp - x[row + targets[r]] : 0;
+    if (reduction === "none") v[r] = loss;
+    total += loss;
+    weight += w;
+    for (let c = 0; c < C; c++) g[row + c] = w * (Math.exp(x[row + c] - logSumExp) - (c === targets[r] ? 1 : 0));
+  }
+  if (reduction !== "none") v[0] = reduction === "mean" ? total / weight : total;
+  if (reduction === "mean") for (let i = 0; i < g.length; i++) g[i] /= weight;
+  return { value: tf.engine().makeTensorFromTensorInfo(valueInfo), grad: g };
+}
+
+/** `grad` (`[rows, columns]`) times the upstream gradient `dy`, a scalar or one value per row, as a new tensor
+ *  written on the heap (no kernel). */
+export function scaledOnHeap(grad: Float32Array, shape: number[], dy: tf.Tensor): tf.Tensor {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const out = backend.makeOutput(shape, "float32");
+  const [d, o] = [dy, out].map((info) => backend.typedArrayFromHeap(info));
+  const columns = shape[1];
+  if (d.length === 1) for (let i = 0; i < grad.length; i++) o[i] = grad[i] * d[0];
+  else for (let i = 0; i < grad.length; i++) o[i] = grad[i] * d[Math.floor(i / columns)];
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/** A copy that shares its input's memory, as tfjs's cpu backend does, instead of copying it. Under the tape every
+ *  tensor an op keeps for its gradient is such a copy: the native recurrent layer's saved activations were
+ *  copied whole every step (92 MB on case c of the benchmark, ~8% of its step). Safe because tfjs never
+ *  writes a tensor in place; of Unroll's kernels only the fused optimizer step does, into the optimizer's
+ *  state buffers, which nothing copies. */
+function identityShared({ inputs: { x }, backend }: { inputs: { x: TensorInfo }; backend: WasmBackend }): TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 let registered = false;
 
-/** Replaces the wasm backend's Slice, SplitV and Unpack kernels, and GatherV2 for whole rows; string tensors
- *  keep the original ones. */
+/** Replaces the wasm backend's Slice, SplitV, Unpack and Identity kernels, and GatherV2 for whole rows; string
+ *  tensors keep the original ones. */
 export function registerFastWasmKernels(): void {
   if (registered) return;
   registered = true;
@@ -115,6 +174,7 @@ export function registerFastWasmKernels(): void {
     Slice: [slice, notString],
     SplitV: [splitV, notString],
     Unpack: [unpack, notString],
+    Identity: [identityShared, notString],
     GatherV2: [gatherRows, isRowGather],
   };
   for (const [kernelName, [fast, applies]] of Object.entries(kernels)) {

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import {
   tf,
   nn,
-  backward,
+  backwardUnread,
+  readLossAndNorms,
   recordDynamics,
   serializeSafetensors,
   useBackend,
@@ -49,16 +50,15 @@ function nanFailure(what: string, value: number, step: number, epoch: number, mo
   return new RunFailure({ kind: "nan", message: t("{0} became {1} at step {2} (epoch {3}); {4}", what, String(value), step, epoch, where) });
 }
 
-/** Each parameter's gradient norm (PyTorch names; parameters without a gradient left out), read back in one
- *  batch: a sum of squares per parameter, stacked, one read for them all. Call inside a tidy. */
-export function gradientNorms(model: nn.Module): Record<string, number> {
+/** The loss and each parameter's gradient norm (PyTorch names; parameters without a gradient left out), read
+ *  back in one batch. */
+export function lossAndGradientNorms(model: nn.Module, loss: Tensor): { loss: number; gradNorms: Record<string, number> } {
   const named = model.namedParameters().filter(([, p]) => p.grad);
-  if (!named.length) return {};
-  const norms = tf
-    .stack(named.map(([, p]) => p.grad!.square().sum()))
-    .sqrt()
-    .dataSync();
-  return Object.fromEntries(named.map(([name], i) => [name, norms[i]]));
+  const read = readLossAndNorms(
+    loss,
+    named.map(([, p]) => p.grad!),
+  );
+  return { loss: read.loss, gradNorms: Object.fromEntries(named.map(([name], i) => [name, read.norms[i]])) };
 }
 
 /** Metric values as numbers or strings (a scalar tensor becomes its number). */
@@ -254,9 +254,11 @@ class TrainingRun {
     let gradNorms: Record<string, number> = {};
     const value = tf.tidy(() => {
       model.zeroGrad();
-      const value = backward(() => this.lossOf(batch, epoch));
+      // The loss and the gradient norms (before clipping: what backward gave) in one read-back.
+      const read = lossAndGradientNorms(model, backwardUnread(() => this.lossOf(batch, epoch)).loss);
+      const value = read.loss;
       if (!Number.isFinite(value)) throw nanFailure(t("the loss"), value, step, epoch, model);
-      gradNorms = gradientNorms(model); // before clipping: what backward gave
+      gradNorms = read.gradNorms;
       if (experiment.clipGradNorm !== undefined) {
         const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
         if (!Number.isFinite(norm)) throw nanFailure(t("the gradient norm"), norm, step, epoch, model);

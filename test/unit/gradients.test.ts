@@ -2,11 +2,11 @@
 // warnings, what the run store keeps of both, and the gradient chart's columns.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, tf, backward, torch } from "unroll";
+import { nn, tf, backwardUnread, torch, useBackend } from "unroll";
 import type { GradientWarning, RunDetail, RunInfo } from "../../src/protocol";
 import { GradientMonitor, judge, median } from "../../src/runner/gradient-health";
 import { parseGradNorms, parseMetricLine, parseRunInfo } from "../../src/runner/run-file";
-import { gradientNorms } from "../../src/runner/training";
+import { lossAndGradientNorms } from "../../src/runner/training";
 import { gradientColumns, gradientNames, warningTitle } from "../../webview/gradient-logic";
 import { applyRunEvent } from "../../webview/logic";
 import { setupBackend } from "./helpers";
@@ -97,25 +97,35 @@ test("a lasting rise becomes the new normal: the running median forgets steps pa
   );
 });
 
-test("gradientNorms: one norm per parameter with a gradient, equal to the gradient's own norm", () => {
-  torch.manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(3, 4), new nn.Dropout(0), new nn.Linear(4, 2));
-  const unused = new nn.Linear(2, 2); // registered with the engine, but no gradient from this loss
-  const x = torch.randn([5, 3]);
-  tf.tidy(() => {
-    model.zeroGrad();
-    backward(() => model.forward(x).square().mean());
-    const norms = gradientNorms(model);
-    assert.deepEqual(
-      Object.keys(norms),
-      model.namedParameters().map(([name]) => name),
-    );
-    for (const [name, p] of model.namedParameters()) {
-      const expected = Math.sqrt((p.grad!.dataSync() as Float32Array).reduce((s, v) => s + v * v, 0));
-      assert.ok(Math.abs(norms[name] - expected) <= 1e-6 * Math.max(1, expected), `${name}: ${norms[name]} vs ${expected}`);
-    }
-  });
-  assert.deepEqual(gradientNorms(unused), {});
+test("lossAndGradientNorms: the loss, and one norm per parameter with a gradient equal to the gradient's own norm, on wasm's heap and in tfjs ops", async () => {
+  const check = () => {
+    torch.manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.Dropout(0), new nn.Linear(4, 2));
+    const unused = new nn.Linear(2, 2); // registered with the engine, but no gradient from this loss
+    const x = torch.randn([5, 3]);
+    tf.tidy(() => {
+      model.zeroGrad();
+      const { loss } = backwardUnread(() => model.forward(x).square().mean());
+      const read = lossAndGradientNorms(model, loss);
+      assert.equal(read.loss, loss.dataSync()[0]);
+      assert.deepEqual(
+        Object.keys(read.gradNorms),
+        model.namedParameters().map(([name]) => name),
+      );
+      for (const [name, p] of model.namedParameters()) {
+        const expected = Math.sqrt((p.grad!.dataSync() as Float32Array).reduce((s, v) => s + v * v, 0));
+        assert.ok(Math.abs(read.gradNorms[name] - expected) <= 1e-6 * Math.max(1, expected), `${name}: ${read.gradNorms[name]} vs ${expected}`);
+      }
+      assert.deepEqual(lossAndGradientNorms(unused, tf.scalar(2)), { loss: 2, gradNorms: {} });
+    });
+  };
+  check(); // the unit tests' backend: wasm, read from its heap
+  await useBackend("cpu", { native: false });
+  try {
+    check(); // stacked in tfjs ops, one read
+  } finally {
+    await setupBackend();
+  }
 });
 
 test("metrics lines: gradNorms read totally, absent in older runs; run.json's warnings checked", () => {
