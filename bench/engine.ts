@@ -2,7 +2,8 @@
 // docs/engine-facts.md on Unroll's backend, with the recurrent layers on tfjs ops and on the native kernels
 // (native/, when built), and on WebGPU when a hardware adapter exists (its fused kernels; case d, a GPU-sized
 // LSTM, runs only there and in PyTorch), against PyTorch (bench/torch_ref.py, same cases) in the same run when
-// Debian's python3-torch is installed. Prints a table with the ratios, WebGPU's TFLOP/s against the GPU's fp32
+// Debian's python3-torch is installed (1 torch thread + OpenBLAS's 2, the target's reference, and 2 torch threads).
+// Prints a table with the ratios, WebGPU's TFLOP/s against the GPU's fp32
 // peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and the load average.
 //   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names --webgpu-software]
 //   npm run bench -- --profile [--no-native] --cases a_lstm_hello: the kernels of one step, in order, instead
@@ -220,13 +221,13 @@ function bench(id: string): Timing {
   return { ms: quantile(times, 0.5), p10: quantile(times, 0.1), p90: quantile(times, 0.9), steps: times.length };
 }
 
-/** PyTorch's timings from bench/torch_ref.py, or the reason there are none. */
-function pytorch(ids: string[]): { cases: Record<string, Timing>; setup: string } | string {
+/** PyTorch's timings from bench/torch_ref.py with `threads` torch threads, or the reason there are none. */
+function pytorch(ids: string[], threads = 1): { cases: Record<string, Timing>; setup: string } | string {
   const python = "/usr/bin/python3";
   const script = path.join(__dirname, "../../bench/torch_ref.py");
   if (!fs.existsSync(python)) return "no /usr/bin/python3";
   try {
-    const out = execFileSync(python, [script, ...ids], {
+    const out = execFileSync(python, [script, "--threads", String(threads), ...ids], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, BENCH_QUICK: QUICK ? "1" : "" },
@@ -319,10 +320,12 @@ async function main() {
   }
   const gpu = await webgpu(ids);
   const reference = pytorch(typeof gpu === "string" ? cpuIds : ids);
+  const reference2 = pytorch(cpuIds, 2); // the issue's second reference: PyTorch with 2 torch threads
   const peak = typeof gpu === "string" ? null : fp32Peak();
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : "-");
   const rows = ids.map((id) => {
     const torchMs = typeof reference === "string" ? undefined : reference.cases[id]?.ms;
+    const torch2Ms = typeof reference2 === "string" ? undefined : reference2.cases[id]?.ms;
     const nativeMs = typeof native === "string" ? undefined : native[id]?.ms;
     const gpuMs = typeof gpu === "string" ? undefined : gpu.cases[id]?.ms;
     const tflops = gpuMs ? stepFlops(CASES[id]) / (gpuMs / 1000) / 1e12 : undefined;
@@ -339,6 +342,8 @@ async function main() {
       ratio(nativeMs, torchMs),
       target ? `≤${target.toFixed(1)}x` : "-",
       met,
+      torch2Ms?.toFixed(1) ?? "-",
+      ratio(nativeMs, torch2Ms),
       ratio(gpuMs, torchMs),
       tflops?.toFixed(2) ?? "-",
       tflops && peak ? `${((100 * tflops) / peak.tflops).toFixed(1)}%` : "-",
@@ -355,6 +360,8 @@ async function main() {
     "native/pt",
     "target",
     "met",
+    "pt 2t ms",
+    "native/pt 2t",
     "webgpu/pt",
     "TFLOP/s",
     "% fp32 peak",
@@ -369,6 +376,7 @@ async function main() {
       : `webgpu: ${gpu.summary}${peak ? ` — fp32 peak ${peak.tflops} TFLOP/s (${peak.source})` : " — fp32 peak unknown"}`,
   );
   console.log(typeof reference === "string" ? reference : reference.setup);
+  console.log(typeof reference2 === "string" ? `2 torch threads: ${reference2}` : `pt 2t: ${reference2.setup}`);
   console.log(`median ms per training step (Adam, cross-entropy)${QUICK ? ", quick run" : ""}; load average ${loadBefore} before, ${load()} after\n`);
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
 }

@@ -9,7 +9,7 @@ and prints ONE JSON object on stdout (progress goes to stderr):
      "cases": {"<id>": {"ms": median, "p10": ..., "p90": ..., "steps": n}}}
 
 Setup: Debian's PyTorch 1.13 (CPU), run with /usr/bin/python3.
-torch.set_num_threads(1); BLAS is Debian's libblas.so.3 alternative, here
+torch.set_num_threads(1) (--threads N for N); BLAS is Debian's libblas.so.3 alternative, here
 OpenBLAS (pthread build) with its own thread pool (OPENBLAS_NUM_THREADS left
 unset, so 2 threads on this 2-core machine). That combination was measured
 to be the fastest setup here.
@@ -153,11 +153,17 @@ def bench(case_id):
 
 
 def main():
-    ids = sys.argv[1:] or [i for i in CASES if not i.startswith("d_")]
+    args = sys.argv[1:]
+    threads = 1
+    if "--threads" in args:  # torch's own threads (intra-op); OpenBLAS keeps its pool either way
+        i = args.index("--threads")
+        threads = int(args[i + 1])
+        del args[i:i + 2]
+    ids = args or [i for i in CASES if not i.startswith("d_")]
     unknown = [i for i in ids if i not in CASES]
     if unknown:
         sys.exit(f"unknown case(s) {unknown}; known: {list(CASES)}")
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
            "blas": blas_info(), "cases": {}}
     for case_id in ids:
