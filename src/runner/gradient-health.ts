@@ -3,8 +3,9 @@
 // is not flagged again until its norm is back within the thresholds. A vanished gradient stays vanished until its
 // norm is back above the threshold of the median it fell from: what is left of it is at the level of rounding
 // (lesson 9b's RNN: exact zeros and 2e-8 in turn on the wasm path, 1e-12 on the native kernels), not a new normal,
-// and judged against itself it raised a warning at every other step, and could raise "exploding" ones. Plain logic, no library: the training loop feeds it the
-// norms it read back in one batch, and the unit tests feed it numbers.
+// and judged against itself it raised a warning at every other step, and could raise "exploding" ones. Plain
+// logic, no library: the training loop feeds it the norms it read back in one batch, and the unit tests feed it
+// numbers.
 import type { GradientWarning } from "../protocol";
 
 export interface GradientThresholds {
