@@ -3,7 +3,7 @@
 // file with the esbuild and the wasm binaries it ships (no node_modules of the repository within reach).
 // Two packages: the untargeted one without native kernels, and this machine's (linux-x64) with its prebuilt
 // variants of them, whose CLI then trains on them, and with Dawn, whose CLI then trains on WebGPU when asked.
-import { test, before, after } from "node:test";
+import { test, before, after, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -285,6 +285,24 @@ function symbolVersions(file: string): Record<string, string> {
   return newest;
 }
 
+/** Asserts that `file` needs no newer glibc and libstdc++ than `glibc` and `glibcxx`; skips the test without objdump. */
+function assertNeedsAtMost(t: TestContext, file: string, glibc: string, glibcxx: string): void {
+  let versions: Record<string, string>;
+  try {
+    versions = symbolVersions(file);
+  } catch {
+    t.skip("no objdump (binutils)");
+    return;
+  }
+  t.diagnostic(`${path.basename(file)}: ${JSON.stringify(versions)}`);
+  for (const [family, most] of [
+    ["GLIBC", glibc],
+    ["GLIBCXX", glibcxx],
+  ]) {
+    assert.ok(compareVersions(versions[family] ?? "0", most) <= 0, `${path.basename(file)} needs ${family}_${versions[family]}, newer than ${most}`);
+  }
+}
+
 // VS Code 1.100 itself needs glibc 2.28 and libstdc++ 3.4.25 on Linux: a prebuilt that needs more would fail to load
 // (and fall back to wasm) on machines that run VS Code. README states what it needs.
 test(
@@ -292,22 +310,7 @@ test(
   { skip: (!HAS_PREBUILDS || process.platform !== "linux") && "no Linux prebuilds" },
   (t) => {
     const dir = path.join(REPO, "prebuilds", TARGET);
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".node"))) {
-      let versions: Record<string, string>;
-      try {
-        versions = symbolVersions(path.join(dir, file));
-      } catch {
-        t.skip("no objdump (binutils)");
-        return;
-      }
-      t.diagnostic(`${file}: ${JSON.stringify(versions)}`);
-      for (const [family, most] of [
-        ["GLIBC", "2.28"],
-        ["GLIBCXX", "3.4.25"],
-      ]) {
-        assert.ok(compareVersions(versions[family] ?? "0", most) <= 0, `${file} needs ${family}_${versions[family]}, newer than ${most}`);
-      }
-    }
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".node"))) assertNeedsAtMost(t, path.join(dir, file), "2.28", "3.4.25");
   },
 );
 
@@ -318,20 +321,5 @@ test(
 test(
   `Dawn's ${TARGET} binary needs no newer glibc or libstdc++ than README states`,
   { skip: (process.platform !== "linux" || !fs.existsSync(path.join(REPO, DAWN))) && `no ${DAWN}` },
-  (t) => {
-    let versions: Record<string, string>;
-    try {
-      versions = symbolVersions(path.join(REPO, DAWN));
-    } catch {
-      t.skip("no objdump (binutils)");
-      return;
-    }
-    t.diagnostic(`dawn.node: ${JSON.stringify(versions)}`);
-    for (const [family, most] of [
-      ["GLIBC", "2.34"],
-      ["GLIBCXX", "3.4.30"],
-    ]) {
-      assert.ok(compareVersions(versions[family] ?? "0", most) <= 0, `dawn.node needs ${family}_${versions[family]}, newer than ${most}`);
-    }
-  },
+  (t) => assertNeedsAtMost(t, path.join(REPO, DAWN), "2.34", "3.4.30"),
 );
