@@ -245,15 +245,7 @@ function usesWebGPUKernels(plan: LayerPlan): boolean {
   return plan.T * plan.B * plan.In * plan.H > 0;
 }
 
-function webgpuLayer(plan: LayerPlan): LayerResult {
-  const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    const { value, saved } = webgpuForward(plan);
-    save(saved);
-    return { value, gradFunc: (dy: Tensor, kept: Tensor[]) => webgpuBackward(plan, dy, kept) };
-  });
-  return unflatten(kernel(...opInputs(plan)), plan);
-}
+const webgpuLayer = (plan: LayerPlan): LayerResult => layerOp(plan, webgpuForward, webgpuBackward);
 
 function planOf(req: LayerRequest): LayerPlan {
   const [T, B, In] = req.x.shape as [number, number, number];
@@ -275,16 +267,24 @@ function unflatten(flat: Tensor, { T, B, P, H, c0 }: LayerPlan): LayerResult {
   return { output: output.reshape([T, B, P]), h: h.reshape([B, P]), c: c0 ? c.reshape([B, H]) : null };
 }
 
-/** The layer as tfjs ops: one op whose forward and backward passes are below. */
-function tfjsLayer(plan: LayerPlan): LayerResult {
+/** The layer as one op under the tape: `forward` gives its flattened value and what it saves for `backward`, which
+ *  returns the gradients of opInputs(plan). */
+function layerOp(
+  plan: LayerPlan,
+  forward: (plan: LayerPlan) => { value: Tensor; saved: Tensor[] },
+  backward: (plan: LayerPlan, dy: Tensor, saved: Tensor[]) => Tensor[],
+): LayerResult {
   const kernel = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
-    const { value, saved } = forwardPass(plan);
+    const { value, saved } = forward(plan);
     save(saved);
-    return { value, gradFunc: (dy: Tensor, saved: Tensor[]) => backwardPass(plan, dy, saved) };
+    return { value, gradFunc: (dy: Tensor, kept: Tensor[]) => backward(plan, dy, kept) };
   });
   return unflatten(kernel(...opInputs(plan)), plan);
 }
+
+/** The layer as tfjs ops: one op whose forward and backward passes are below. */
+const tfjsLayer = (plan: LayerPlan): LayerResult => layerOp(plan, forwardPass, backwardPass);
 
 const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 };
 
