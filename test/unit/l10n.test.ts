@@ -172,6 +172,21 @@ test("the walkthrough's media are files, each with its translation beside it whe
   }
 });
 
+test("the Chinese walkthrough pages break no sentence across lines between two Chinese characters", () => {
+  // Markdown turns a line break inside a paragraph into a space, which shows between Chinese characters.
+  const chinese = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
+  const pages = fs.readdirSync(path.join(ROOT, "media/walkthrough")).filter((f) => f.endsWith(".nls.zh-cn.md"));
+  assert.ok(pages.length >= 7);
+  for (const page of pages) {
+    const lines = read(`media/walkthrough/${page}`).split("\n");
+    lines.slice(1).forEach((line, i) => {
+      const before = lines[i];
+      const prose = before && !before.startsWith("#") && line && !/^[#\-*|!<>]/.test(line);
+      assert.ok(!(prose && chinese.test(before.slice(-1)) && chinese.test(line[0])), `${page}:${i + 2}: ${before.slice(-8)}⏎${line.slice(0, 8)}`);
+    });
+  }
+});
+
 test("messages fill their placeholders as vscode.l10n.t does", () => {
   assert.equal(english("epoch {0}/{1}", 3, 10), "epoch 3/10");
   assert.equal(fillMessage("{1} before {0}, {2} stays", ["a", "b"]), "b before a, {2} stays");
