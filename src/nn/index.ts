@@ -7,6 +7,7 @@ export * as nn from "./nn";
 export * as optim from "./optim-ns";
 export { backward, backwardUnread, noGrad } from "./autograd";
 export { readLossAndNorms } from "./read-back";
+export { scaleGradients } from "./optim";
 export { manualSeed } from "./random";
 export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, type BackendChoice, type BackendReport } from "./backend";
 export { webgpuAdapter, type AdapterInfo } from "./webgpu";

@@ -297,15 +297,21 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normT
           .pow(1 / normType)
           .dataSync()[0];
   });
-  const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) {
-    for (const p of withGrad) {
-      const old = p.grad!;
-      p.grad = tf.keep(tf.tidy(() => old.mul(coef)));
-      old.dispose();
-    }
-  }
+  scaleGradients(withGrad, maxNorm, total);
   return total;
+}
+
+/** The second half of clipGradNorm, for a caller that knows the gradients' total norm already (the training loop
+ *  reads every gradient's norm anyway): scales them by maxNorm / (totalNorm + 1e-6) when that is below 1. */
+export function scaleGradients(params: Iterable<Parameter>, maxNorm: number, totalNorm: number): void {
+  const coef = maxNorm / (totalNorm + 1e-6);
+  if (coef >= 1) return;
+  for (const p of params) {
+    const old = p.grad;
+    if (!old) continue;
+    p.grad = tf.keep(tf.tidy(() => old.mul(coef)));
+    old.dispose();
+  }
 }
 
 /** Multiplies the learning rate by `gamma` every `stepSize` epochs; call `step()` once per epoch. */

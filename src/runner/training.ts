@@ -11,6 +11,7 @@ import {
   nn,
   backwardUnread,
   readLossAndNorms,
+  scaleGradients,
   recordDynamics,
   serializeSafetensors,
   useBackend,
@@ -260,8 +261,10 @@ class TrainingRun {
       if (!Number.isFinite(value)) throw nanFailure(t("the loss"), value, step, epoch, model);
       gradNorms = read.gradNorms;
       if (experiment.clipGradNorm !== undefined) {
-        const norm = nn.utils.clipGradNorm(model.parameters(), experiment.clipGradNorm);
+        // clipGradNorm's total norm, √Σ‖g_p‖², from the norms just read: no second read-back.
+        const norm = Math.hypot(...Object.values(gradNorms));
         if (!Number.isFinite(norm)) throw nanFailure(t("the gradient norm"), norm, step, epoch, model);
+        scaleGradients(model.parameters(), experiment.clipGradNorm, norm);
       }
       optimizer.step();
       return value;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseSafetensors } from "unroll";
+import { nn, parseSafetensors, torch, type Tensor } from "unroll";
 import type { RunEvent } from "../../src/protocol";
 import type { TrainOptions } from "../../src/runner/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runner/run-store";
@@ -22,7 +22,10 @@ after(() => {
 });
 
 /** An LSTM(4, 8) + Linear classifier of 5-step sequences; `parts` replace pieces of the experiment. */
-function modelFile(name: string, parts: { forward?: string; loss?: string; experiment?: string; epochs?: number; top?: string } = {}): string {
+function modelFile(
+  name: string,
+  parts: { forward?: string; loss?: string; experiment?: string; epochs?: number; top?: string; batches?: number; optimizer?: string } = {},
+): string {
   const source = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
 ${parts.top ?? ""}
 class Net extends nn.Module {
@@ -39,9 +42,9 @@ export default defineExperiment({
   name: "${name}",
   epochs: ${parts.epochs ?? 2},
   model: () => { torch.manualSeed(0); return new Net(); },
-  data: () => ({ train: [0, 1, 2].map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [tf.Tensor, tf.Tensor]) }),
+  data: () => ({ train: [0, 1, 2].slice(0, ${parts.batches ?? 3}).map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [tf.Tensor, tf.Tensor]) }),
   loss: () => ${parts.loss ?? "new nn.CrossEntropyLoss()"},
-  optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.01 }),
+  optimizer: (parameters) => ${parts.optimizer ?? "new optim.Adam(parameters, { lr: 0.01 })"},
   evaluate: (model, data) => {
     const [x, y] = (data.train as [tf.Tensor, tf.Tensor][])[0];
     const predicted = model.forward(x).argMax(1);
@@ -55,6 +58,8 @@ export default defineExperiment({
   fs.writeFileSync(file, source);
   return file;
 }
+
+const withPrefix = (state: Record<string, Tensor>, prefix: string) => Object.entries(state).map(([k, v]) => [prefix + k, v] as const);
 
 const start = (file: string, options: Partial<TrainOptions> = {}): Run => startRun({ file, runsFolder: RUNS, backend: "wasm", ...options });
 
@@ -209,6 +214,26 @@ describe("unroll train: the training process", () => {
     assert.equal(stored.info.best?.accuracy.value, Math.max(...accuracies));
     assert.equal(stored.info.best?.accuracy.goal, "max");
     assert.equal(stored.info.best?.predicted, undefined, "text metrics have no best");
+  });
+
+  test("clipGradNorm clips the step: one SGD step (lr 1) with gradients clipped to 0.01 moves the weights by 0.01", LIMIT, async () => {
+    const file = modelFile("clipped", { epochs: 1, batches: 1, optimizer: "new optim.SGD(parameters, { lr: 1 })", experiment: "clipGradNorm: 0.01," });
+    const run = start(file);
+    const result = await run.training.done;
+    assert.equal(result.code, 0, JSON.stringify(result.error));
+    const [stepLine] = ofType(run.events, "step");
+    const before = Math.hypot(...Object.values(stepLine.gradNorms ?? {}));
+    assert.ok(before > 0.1, `the gradient's norm before clipping, ${before}, is well above 0.01`);
+    // The same initial weights here: Net's fields in order after manualSeed(0).
+    torch.manualSeed(0);
+    const initial = [...withPrefix(new nn.LSTM(4, 8).stateDict(), "rnn."), ...withPrefix(new nn.Linear(8, 3).stateDict(), "fc.")];
+    const { tensors } = parseSafetensors(fs.readFileSync(path.join(RUNS, result.run!.id, "weights.safetensors")));
+    let squares = 0;
+    for (const [name, value] of initial) {
+      const after = tensors[name].dataSync();
+      value.dataSync().forEach((v, i) => (squares += (after[i] - v) ** 2));
+    }
+    assert.ok(Math.abs(Math.sqrt(squares) - 0.01) < 1e-6, `the step's norm: ${Math.sqrt(squares)}`);
   });
 
   test("nativeKernels: false (the extension's setting) reaches the process: the native kernels are turned off", LIMIT, async () => {
