@@ -188,9 +188,16 @@ export class TrainingTab {
     this.gpuMemory.title = line.title;
   }
 
+  /** Drawn once per frame, as the loss chart is: a small model sends hundreds of epochs a second, and drawing the
+   *  metrics chart and table for each one fell behind the run by thousands of epochs. */
   epochAdded(): void {
-    this.renderEpochs();
-    this.renderHeader();
+    if (this.epochsPending) return;
+    this.epochsPending = true;
+    requestAnimationFrame(() => {
+      this.epochsPending = false;
+      this.renderEpochs();
+      this.renderHeader();
+    });
   }
 
   infoChanged(): void {
@@ -243,6 +250,7 @@ export class TrainingTab {
   }
 
   private rebuildPending = false;
+  private epochsPending = false;
 
   /** The whole curves again on the next frame, however many steps arrive before it. */
   private scheduleRebuild(): void {
