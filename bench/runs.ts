@@ -9,8 +9,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RunInfo } from "../src/protocol";
-import { listRuns, readRunDetail } from "../src/runner/run-store";
+import type { RunInfo } from "../src/common/protocol";
+import { listRuns, readRunDetail } from "../src/runs/run-store";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

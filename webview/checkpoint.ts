@@ -4,7 +4,7 @@
 // another checkpoint: a card per tensor with the same name and shape (diverging heatmap centred at 0, per-gate
 // statistics), and the tensors not compared with why. The host sends summaries and downsampled heatmaps only.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import type { CheckpointComparison, CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/protocol";
+import type { CheckpointComparison, CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/common/protocol";
 import { banner, basename, connect, fill, h, icon } from "./common";
 import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
 import { parameterPictures } from "./explorer-parameters";

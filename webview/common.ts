@@ -1,6 +1,6 @@
 // What both webviews share: the VS Code API handle, a tiny DOM builder, the theme's colours for canvases,
 // and canvas drawings (heatmap, histogram, sparkline) that redraw themselves on resize and theme changes.
-import type { Histogram, Point, RunInfo, RunStatus } from "../src/protocol";
+import type { Histogram, Point, RunInfo, RunStatus } from "../src/common/protocol";
 import { language, t } from "./l10n";
 import { divergingColor, downsampleGrid, formatNumber, maxAbs, parseColor, sparkline, luminance, type Grid, type Rgb, type RowBlock } from "./logic";
 

@@ -2,7 +2,7 @@
 // parameter with its histogram and its heatmap (gate blocks labelled down the rows, layer and direction
 // named). When the run sends snapshots live, each card also shows how far the weights moved since the
 // snapshot before.
-import type { ParameterSnapshot, RunDetail } from "../src/protocol";
+import type { ParameterSnapshot, RunDetail } from "../src/common/protocol";
 import { fill, h, heatmap, histogram } from "./common";
 import { t } from "./l10n";
 import { formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid, parameterNote } from "./logic";

@@ -1,7 +1,7 @@
 // The Shapes tab: the trace of the model file as a table (click a row to jump to its line), the trace's
 // error, and for the selected recurrent call a diagram of the layer unrolled over its time steps.
-import { formatTracedShapes } from "../src/format";
-import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/protocol";
+import { formatTracedShapes } from "../src/common/format";
+import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/common/protocol";
 import { banner, basename, fill, h, icon, svg } from "./common";
 import { language, t } from "./l10n";
 import { formatShape, shownSteps, unrolledCall, formatCount as formatCountIn, type UnrolledCall } from "./logic";

@@ -1,7 +1,7 @@
 // The Training tab: Train/Stop, the run's status and backend, the live loss curve (raw and smoothed, the
 // learning rate on the right axis, earlier runs overlaid), numeric metrics per epoch, and the table of
 // every epoch's metrics (strings too, such as the predicted "ohlol").
-import type { FromExplorer, RunDetail } from "../src/protocol";
+import type { FromExplorer, RunDetail } from "../src/common/protocol";
 import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
 import { language, t } from "./l10n";
 import { planAxes, type MetricSeries } from "./chart-axes";

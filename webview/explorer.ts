@@ -8,7 +8,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
-import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/protocol";
+import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/common/protocol";
 import { basename, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";

@@ -1,6 +1,6 @@
 // The gradient chart's pure logic: one column per parameter of the per-step gradient norms, warnings in words.
 // No DOM, so that test/unit/gradients.test.ts runs it under Node.
-import type { GradientWarning, RunDetail } from "../src/protocol";
+import type { GradientWarning, RunDetail } from "../src/common/protocol";
 import { formatNumber, stepXs, type Value } from "./logic";
 
 type Step = RunDetail["steps"][number];

@@ -10,8 +10,8 @@ import {
   type RunEvent,
   type TraceEntry,
   type TracedShape,
-} from "../src/protocol";
-import { english, formatShape, type Translate } from "../src/format";
+} from "../src/common/protocol";
+import { english, formatShape, type Translate } from "../src/common/format";
 
 export type Value = number | null;
 
@@ -31,7 +31,7 @@ export function formatNumber(v: number | null | undefined): string {
 }
 
 export { formatShape };
-export { csvField, metricNames, runCsv } from "../src/run-csv";
+export { csvField, metricNames, runCsv } from "../src/common/run-csv";
 
 /** 12,345 */
 export const formatCount = (n: number, locale = "en-US") => n.toLocaleString(locale);

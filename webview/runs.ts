@@ -3,7 +3,7 @@
 // overlay them in the explorer; the database button opens its weights in the checkpoint viewer; the trash button
 // asks the host to delete one (the host confirms).
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
-import type { FromRunsView, RunSummary, ToRunsView } from "../src/protocol";
+import type { FromRunsView, RunSummary, ToRunsView } from "../src/common/protocol";
 import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./logic";

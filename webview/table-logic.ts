@@ -2,7 +2,7 @@
 // filtering, columns that are the same in every row, the best value of each metric, CSV, the rows a scrolled
 // window shows, and the scatter of one column against another. No DOM: unit-tested under Node
 // (test/unit/table-logic.test.ts).
-import type { TableRun } from "../src/protocol";
+import type { TableRun } from "../src/common/protocol";
 import { csvField } from "./logic";
 
 export type Cell = number | string | boolean | undefined;

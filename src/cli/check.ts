@@ -2,7 +2,7 @@
 // `run`, `train` and `trace` print the same errors before they run (checkBeforeRunning).
 import * as path from "node:path";
 import type * as Typecheck from "../runner/typecheck";
-import { t } from "../runner/l10n";
+import { t } from "../runs/l10n";
 import { EXIT, relative, usageError, type Command, type Parsed } from "./args";
 
 let checker: Typecheck.Checker | undefined;

@@ -1,6 +1,6 @@
 // `unroll` on the command line.
 import "../runner/resolve-unroll"; // first: "unroll" below and in model files is one library instance
-import { useLanguage } from "../runner/l10n";
+import { useLanguage } from "../runs/l10n";
 import { runCli } from "./commands";
 
 // Before any message: $UNROLL_LANGUAGE, else LC_ALL / LC_MESSAGES / LANG (zh_CN.UTF-8 speaks Chinese; C, English).

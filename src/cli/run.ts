@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { useBackend } from "unroll";
 import { describeError, mainFunction, refuseProcessExit, runModelFile } from "../runner/model-file";
 import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host";
-import { t } from "../runner/l10n";
+import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 

@@ -3,11 +3,11 @@
 // each with its epoch. `--json`: the same as one JSON array, every hyperparameter included.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { printable } from "../runner/run-file";
-import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
-import { displayWidth, padColumns } from "../format";
-import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../protocol";
-import { t } from "../runner/l10n";
+import { printable } from "../runs/run-file";
+import { listRuns, RUNS_SUBFOLDER } from "../runs/run-store";
+import { displayWidth, padColumns } from "../common/format";
+import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../common/protocol";
+import { t } from "../runs/l10n";
 import { EXIT, usageError, type Command } from "./args";
 import { formatMetrics } from "./train";
 

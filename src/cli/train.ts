@@ -1,12 +1,12 @@
 // `unroll train <file.ts>`: trains the model file's experiment in a training process (dist/train.js) and
-// shows its progress; the run is stored under .unroll/runs beside the file (see src/runner/run-store.ts).
+// shows its progress; the run is stored under .unroll/runs beside the file (see src/runs/run-store.ts).
 import * as path from "node:path";
-import type { RunEvent, RunInfo } from "../protocol";
-import { printable } from "../runner/run-file";
-import { defaultRunsFolder } from "../runner/run-store";
-import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runner/train-contract";
-import { t } from "../runner/l10n";
+import type { RunEvent, RunInfo } from "../common/protocol";
+import { printable } from "../runs/run-file";
+import { defaultRunsFolder } from "../runs/run-store";
+import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runs/train-client";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runs/train-contract";
+import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
 import { checkBeforeRunning } from "./check";
 

@@ -1,13 +1,13 @@
 // The checkpoint viewer: any .safetensors file opens in a read-only custom editor that lists every tensor (name,
 // dtype, shape, statistics) and draws recurrent weights split into their gate blocks; "Compare with…" (or the Runs
 // view's Compare Weights) adds the difference with another checkpoint. The host reads the files in bounded chunks
-// (src/runner/safetensors-file.ts and checkpoint-diff.ts, no library); the webview gets summaries and downsampled
+// (src/runs/safetensors-file.ts and checkpoint-diff.ts, no library); the webview gets summaries and downsampled
 // heatmaps only, never a file.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { isFromCheckpoint, type CheckpointComparison, type CheckpointView, type FromCheckpoint } from "../protocol";
-import { compareCheckpoints } from "../runner/checkpoint-diff";
-import { readCheckpoint } from "../runner/safetensors-file";
+import { isFromCheckpoint, type CheckpointComparison, type CheckpointView, type FromCheckpoint } from "../common/protocol";
+import { compareCheckpoints } from "../runs/checkpoint-diff";
+import { readCheckpoint } from "../runs/safetensors-file";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider {

@@ -9,7 +9,7 @@
 // re-sends them whenever its page (re)loads, so the host posts each thing once.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { isFromExplorer, type FromExplorer, type RunDetail, type RunEvent, type ToExplorer, type Trace } from "../protocol";
+import { isFromExplorer, type FromExplorer, type RunDetail, type RunEvent, type ToExplorer, type Trace } from "../common/protocol";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 /** Past this many live events, the replay keeps none: the host should answer `ready` with a fresh postRun. */

@@ -7,7 +7,7 @@
 //
 // The view keeps the last list and re-sends it whenever its page (re)loads (VS Code discards hidden views).
 import * as vscode from "vscode";
-import { isFromRunsView, type FromRunsView, type RunSummary, type ToRunsView } from "../protocol";
+import { isFromRunsView, type FromRunsView, type RunSummary, type ToRunsView } from "../common/protocol";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {

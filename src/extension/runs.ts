@@ -4,9 +4,9 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../protocol";
-import { runCsv } from "../run-csv";
-import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
+import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../common/protocol";
+import { runCsv } from "../common/run-csv";
+import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsTable } from "./runs-table";

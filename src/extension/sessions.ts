@@ -3,8 +3,8 @@
 // asks it to stop.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { RunEvent } from "../protocol";
-import { startTraining, type Training } from "../runner/train-client";
+import type { RunEvent } from "../common/protocol";
+import { startTraining, type Training } from "../runs/train-client";
 import { ExplorerPanel } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { Settings } from "./settings";

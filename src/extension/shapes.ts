@@ -1,8 +1,8 @@
 // What the editor shows from a trace — hover text, inlay hints, diagnostics — as plain data, and how
 // trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
 // and the unit tests check it directly. Words go through `t` (the providers pass vscode.l10n.t; English by default).
-import { english, formatShape, formatTracedShapes, type Translate } from "../format";
-import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../protocol";
+import { english, formatShape, formatTracedShapes, type Translate } from "../common/format";
+import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
 
 /** `out [10, 3, 40] · h_n [8, 3, 20]` */
 export const outputsLine = (shapes: readonly TracedShape[] | undefined): string => formatTracedShapes(shapes, { short: true });

@@ -2,7 +2,7 @@
 // result once it ended. Click it to open the explorer of the file training.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { GradientWarning } from "../protocol";
+import type { GradientWarning } from "../common/protocol";
 
 /** What the status bar shows of a training session. */
 export interface SessionStatus {

@@ -3,7 +3,7 @@
 // only from the extension's own dist/webview/ and media/ folders.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
-import type { ToCheckpoint, ToExplorer, ToRunsTable, ToRunsView } from "../protocol";
+import type { ToCheckpoint, ToExplorer, ToRunsTable, ToRunsView } from "../common/protocol";
 import { webviewL10n } from "./l10n";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */

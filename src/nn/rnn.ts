@@ -10,7 +10,7 @@ import { shapeString } from "./tensor";
 import { nextUniform } from "./random";
 import { uniform } from "./init";
 import type { TraceNames } from "./trace-hooks";
-import type { RecurrentConfig } from "./dynamics-types";
+import type { RecurrentConfig } from "../common/dynamics-types";
 import { layerProbe } from "./dynamics-hooks";
 
 export interface RNNOptions {

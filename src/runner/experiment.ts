@@ -3,8 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { nn, type Experiment, type Tensor } from "unroll";
-import type { RunnerError } from "../protocol";
-import { t } from "./l10n";
+import type { RunnerError } from "../common/protocol";
+import { t } from "../runs/l10n";
 
 /** An error already described for the user (a bad export, a NaN loss). */
 export class RunFailure extends Error {

@@ -6,7 +6,7 @@
 // and judged against itself it raised a warning at every other step, and could raise "exploding" ones. Plain
 // logic, no library: the training loop feeds it the norms it read back in one batch, and the unit tests feed it
 // numbers.
-import type { GradientWarning } from "../protocol";
+import type { GradientWarning } from "../common/protocol";
 
 export interface GradientThresholds {
   /** A norm below `vanishing` × the running median is vanishing (0: never). */

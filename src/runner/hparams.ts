@@ -1,6 +1,6 @@
 // What a run records to be compared with others: its configuration as typed values (RunInfo.hparams) and the
 // best value of each metric (RunInfo.best). Plain objects in, plain data out: no "unroll", so tests need no backend.
-import type { BestMetric, Hyperparameters } from "../protocol";
+import type { BestMetric, Hyperparameters } from "../common/protocol";
 
 type Value = number | string | boolean;
 const MAX_KEYS = 200;

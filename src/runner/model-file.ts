@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
-import type { RunnerError, ShapeProblem, SourceLocation } from "../protocol";
+import type { RunnerError, ShapeProblem, SourceLocation } from "../common/protocol";
 import { build } from "./compiler";
-import { locationIn } from "./location";
+import { locationIn } from "../runs/location";
 
 export { locationIn };
 

@@ -5,8 +5,8 @@
 // numbers beat dozens of small tensor ops (each one a kernel launch and a read-back) and handle a
 // 2048×512 matrix in milliseconds.
 import { nn, type DynamicsRecord, type Tensor } from "unroll";
-import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../protocol";
-import { binEdges, compact, HeatmapBins, HistogramBins } from "./value-summary";
+import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../common/protocol";
+import { binEdges, compact, HeatmapBins, HistogramBins } from "../runs/value-summary";
 
 export { binEdges, compact };
 

@@ -9,9 +9,9 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { tf, nn, PackedSequence, type Batch, type Experiment, type ExperimentData } from "unroll";
-import type { ExperimentTrace, TracedShape } from "../protocol";
+import type { ExperimentTrace, TracedShape } from "../common/protocol";
 import { buildModel, lossFunction } from "./experiment";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** What the trace lends this module: running code unrecorded, and keeping tensors past the trace's end. */
 export interface TraceScope {

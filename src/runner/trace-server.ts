@@ -4,9 +4,9 @@
 // (watchdog.ts), which answers on the result pipe (fd 4) and kills this process.
 import "./resolve-unroll"; // first: "unroll" below and in model files is one library instance
 import { tf, useBackend } from "unroll";
-import type { Trace, TraceRequest, TraceResponse } from "../protocol";
-import { failedTrace } from "./failed-trace";
-import { t, useLanguage } from "./l10n";
+import type { Trace, TraceRequest, TraceResponse } from "../common/protocol";
+import { failedTrace } from "../runs/failed-trace";
+import { t, useLanguage } from "../runs/l10n";
 import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
 import { Watchdog } from "./watchdog-host";
 

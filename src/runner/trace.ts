@@ -10,13 +10,13 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { tf, nn, PackedSequence, setTraceObserver, backendReport, type TraceObserver } from "unroll";
-import type { ExperimentTrace, RecurrentConfig, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../protocol";
+import type { ExperimentTrace, RecurrentConfig, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../common/protocol";
 import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./experiment";
 import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
 import { traceTrainingStep, type TraceScope } from "./trace-experiment";
 import { isolateTrace, type StrayErrorReporter } from "./trace-isolation";
 import type { PausedFrame } from "./watchdog-host";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** Arms and disarms a time budget around a trace (trace-server.ts's watchdog thread). */
 export interface Watchdog {

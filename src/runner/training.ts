@@ -22,17 +22,17 @@ import {
   type Tensor,
   type optim,
 } from "unroll";
-import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../common/protocol";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
-import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
+import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "../runs/run-store";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { gpuMemoryField } from "./gpu-memory";
 import { compactDynamics, snapshotParameters } from "./snapshot";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "./train-contract";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "../runs/train-contract";
 import { secondsFromEnv, timeoutError as watchdogTimeoutError, type Watchdog } from "./watchdog-host";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */
 type RecordedMetrics = Record<string, number | string>;

@@ -20,16 +20,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Session } from "node:inspector";
 import * as fs from "node:fs";
 import * as net from "node:net";
-
-export interface WatchdogCommand {
-  type: "arm";
-  /** The task it is about (the main thread's running id), or 0: whatever runs. */
-  id: number;
-  timeoutMs: number;
-  then: "halt" | "unstick";
-  /** For "halt": the line written when no answer comes (the main thread waits on nothing, or in native code). */
-  fallback?: string;
-}
+import type { WatchdogCommand } from "../common/watchdog-lines";
 
 export interface WatchdogData {
   /** The file descriptor of the result pipe. */

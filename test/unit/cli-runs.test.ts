@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RunInfo } from "../../src/protocol";
-import { RunWriter } from "../../src/runner/run-store";
+import type { RunInfo } from "../../src/common/protocol";
+import { RunWriter } from "../../src/runs/run-store";
 import { runsCommand, splitHparams } from "../../src/cli/runs";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-cli-runs-"));

@@ -4,8 +4,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Trace, TraceEntry } from "../../src/protocol";
-import { isFromCheckpoint, isFromExplorer, isFromRunsTable, isFromRunsView } from "../../src/protocol";
+import type { Trace, TraceEntry } from "../../src/common/protocol";
+import { isFromCheckpoint, isFromExplorer, isFromRunsTable, isFromRunsView } from "../../src/common/protocol";
 import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
 
 const file = "/w/model.ts";

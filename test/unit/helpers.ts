@@ -109,7 +109,7 @@ const running = new Set<ChildProcess>();
 /** Runs `unroll …` (on the backend of the tests); `interruptAfter` sends SIGINT, as Ctrl-C would, once stdout has
  *  that text. Resolves with the exit code and what it printed. */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; interruptAfter?: RegExp } = {}): Promise<CliRun> {
-  // English, whatever the machine's locale, unless a test asks for a language (src/runner/language.ts).
+  // English, whatever the machine's locale, unless a test asks for a language (src/runs/language.ts).
   const env = { ...process.env, UNROLL_BACKEND: process.env.UNROLL_BACKEND ?? "wasm", UNROLL_LANGUAGE: "en", ...options.env };
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? path.join(__dirname, "../../.."), env, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { batchSize, foldBest, metricGoal, recordHparams } from "../../src/runner/hparams";
 import { findExperiment, RunFailure } from "../../src/runner/experiment";
-import { parseRunInfo } from "../../src/runner/run-file";
+import { parseRunInfo } from "../../src/runs/run-file";
 
 const f = () => undefined;
 class ToyOptimizer {

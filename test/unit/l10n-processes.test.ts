@@ -1,4 +1,4 @@
-// The CLI and the runner's processes in the user's language (src/runner/language.ts, src/runner/l10n.ts): the
+// The CLI and the runner's processes in the user's language (src/runs/language.ts, src/runs/l10n.ts): the
 // language from $UNROLL_LANGUAGE (the extension's) or the locale (LC_ALL, LC_MESSAGES, LANG), the bundle read
 // with @vscode/l10n, and what real processes print: `unroll` itself, a training process, the tracing process.
 // Needs dist/ (built by `npm test`).
@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { languageOf, localeLanguage } from "../../src/runner/language";
-import { childEnvironment } from "../../src/runner/child-environment";
-import { bundleFile, t, useLanguage } from "../../src/runner/l10n";
-import { startTraining } from "../../src/runner/train-client";
-import { TraceClient } from "../../src/runner/trace-client";
-import { displayWidth } from "../../src/format";
-import type { RunEvent } from "../../src/protocol";
+import { languageOf, localeLanguage } from "../../src/runs/language";
+import { childEnvironment } from "../../src/runs/child-environment";
+import { bundleFile, t, useLanguage } from "../../src/runs/l10n";
+import { startTraining } from "../../src/runs/train-client";
+import { TraceClient } from "../../src/runs/trace-client";
+import { displayWidth } from "../../src/common/format";
+import type { RunEvent } from "../../src/common/protocol";
 import { killCliRuns, runCli } from "./helpers";
 
 const ROOT = path.join(__dirname, "../../..");

@@ -5,9 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { english, fillMessage } from "../../src/format";
+import { english, fillMessage } from "../../src/common/format";
 import { explainShape, hoverMarkdown } from "../../src/extension/shapes";
-import type { TraceEntry } from "../../src/protocol";
+import type { TraceEntry } from "../../src/common/protocol";
 
 const ROOT = path.join(__dirname, "../../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -19,9 +19,9 @@ const tsFiles = (dir: string) =>
     .filter((f) => f.endsWith(".ts"))
     .map((f) => path.join(dir, f));
 /** Where the strings users see live: the extension host and the webviews (vscode.l10n.t, t of webview/l10n.ts); the CLI
- *  and the runner's processes (t of src/runner/l10n.ts, @vscode/l10n). */
+ *  and the runner's processes (t of src/runs/l10n.ts, @vscode/l10n). */
 const HOST = [...tsFiles("src/extension"), ...tsFiles("webview")];
-const PROCESSES = [...tsFiles("src/cli"), ...tsFiles("src/runner")];
+const PROCESSES = [...tsFiles("src/cli"), ...tsFiles("src/runner"), ...tsFiles("src/runs")];
 const SOURCES = [...HOST, ...PROCESSES];
 
 /** Every message of `l10n.t(…)` / `t(…)` calls: string literals only (a template or a variable cannot be looked up). */
@@ -121,13 +121,13 @@ test("no string is shown untranslated: messages, titles, labels and text childre
 const ENGLISH_FOR_NOW = [
   // The run store's reasons why a run is damaged, and its disk errors: the host shows them too, where this module
   // (a runner client) has no bundle.
-  /^src\/runner\/run-store\.ts: /,
+  /^src\/runs\/run-store\.ts: /,
   // The checkpoint reader's errors: read in the host (the checkpoint viewer), which has no bundle here.
-  /^src\/runner\/safetensors-file\.ts: /,
+  /^src\/runs\/safetensors-file\.ts: /,
   // Errors of Unroll itself (exit code 70), for a bug report: "train.js: …".
   /^src\/runner\/train-process\.ts: .*train\.js: /,
   // Why a bundle could not be read, said in English since no bundle can be.
-  /^src\/runner\/l10n\.ts: /,
+  /^src\/runs\/l10n\.ts: /,
 ];
 
 test("the CLI and the runner's processes say nothing untranslated: printed lines, errors and messages go through t()", () => {

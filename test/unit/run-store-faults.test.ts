@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { LayerDynamics, ParameterSnapshot, RunEvent, RunInfo, RunSummary } from "../../src/protocol";
+import type { LayerDynamics, ParameterSnapshot, RunEvent, RunInfo, RunSummary } from "../../src/common/protocol";
 import {
   listRuns,
   MAX_STEPS_SHOWN,
@@ -20,13 +20,13 @@ import {
   RunWriter,
   StoreError,
   type StepLine,
-} from "../../src/runner/run-store";
-import { LossCurve, parseRunInfo, printable } from "../../src/runner/run-file";
-import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runner/snapshot-cap";
+} from "../../src/runs/run-store";
+import { LossCurve, parseRunInfo, printable } from "../../src/runs/run-file";
+import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runs/snapshot-cap";
 import { findExperiment, RunFailure } from "../../src/runner/experiment";
-import { startTraining } from "../../src/runner/train-client";
+import { startTraining } from "../../src/runs/train-client";
 import { runsCommand } from "../../src/cli/runs";
-import { runCsv } from "../../src/run-csv";
+import { runCsv } from "../../src/common/run-csv";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-faults-"));
 after(() => fs.rmSync(ROOT, { recursive: true, force: true }));

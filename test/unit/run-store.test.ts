@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RunInfo } from "../../src/protocol";
-import { downsampleLoss, listRuns, readRun, readRunDetail, runId, RunWriter, type StepLine } from "../../src/runner/run-store";
+import type { RunInfo } from "../../src/common/protocol";
+import { downsampleLoss, listRuns, readRun, readRunDetail, runId, RunWriter, type StepLine } from "../../src/runs/run-store";
 import { runsCommand } from "../../src/cli/runs";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-store-"));

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { parseArgs } from "../../src/cli/args";
-import { parseTrainArgs, trainArgs, trainOptions, type TrainOptions } from "../../src/runner/train-contract";
+import { parseTrainArgs, trainArgs, trainOptions, type TrainOptions } from "../../src/runs/train-contract";
 
 test("trainArgs and parseTrainArgs round-trip every option, names with spaces and non-ASCII letters included", () => {
   const full: TrainOptions = {

@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { nn, parseSafetensors, torch, type Tensor } from "unroll";
-import type { RunEvent } from "../../src/protocol";
-import type { TrainOptions } from "../../src/runner/train-contract";
-import { listSnapshots, readRun, readSnapshot } from "../../src/runner/run-store";
+import type { RunEvent } from "../../src/common/protocol";
+import type { TrainOptions } from "../../src/runs/train-contract";
+import { listSnapshots, readRun, readSnapshot } from "../../src/runs/run-store";
 import { setupBackend, killCliRuns, runCli } from "./helpers";
 import { killRuns, startRun, type Run } from "./training-runs";
 

@@ -2,8 +2,8 @@
 // live events, CSV, colours, downsampling, gate labels, sparklines and reading a traced recurrent call.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
-import { isFromExplorer } from "../../src/protocol";
+import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/common/protocol";
+import { isFromExplorer } from "../../src/common/protocol";
 import {
   applyRunEvent,
   clippedIndexes,

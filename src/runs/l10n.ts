@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as l10n from "@vscode/l10n";
-import type { Translate } from "../format";
+import type { Translate } from "../common/format";
 import { languageOf } from "./language";
 
 /** The folder above dist/, where this module is bundled (dist/cli.js, train.js, trace-server.js). */

@@ -12,7 +12,7 @@ import {
   type RunEvent,
   type RunInfo,
   type RunStatus,
-} from "../protocol";
+} from "../common/protocol";
 
 export type StepLine = Extract<RunEvent, { type: "step" }>;
 export type EpochLine = Extract<RunEvent, { type: "epoch" }>;

@@ -3,9 +3,9 @@
 // blocks that keep the gate blocks apart), read from both files in the same bounded chunks as one file's
 // (safetensors-file.ts): a tensor too large to read whole is compared on the same evenly spaced sample in both.
 // Total: a damaged or hostile file gives a comparison with `error`, never a throw.
-import type { CheckpointComparison, CheckpointTensor, UncomparedTensor } from "../protocol";
-import { BYTES } from "../nn/safetensors-dtypes";
-import type { HeaderEntry } from "../nn/safetensors-header";
+import type { CheckpointComparison, CheckpointTensor, UncomparedTensor } from "../common/protocol";
+import { BYTES } from "../common/safetensors-dtypes";
+import type { HeaderEntry } from "../common/safetensors-header";
 import { recurrentRoles } from "./recurrent-weights";
 import { FLOATS, MAX_HEATMAPS, MAX_TENSORS, summarizeValues, tensorValues, valuePlan, withRole, withSafetensors, type ValueSource } from "./safetensors-file";
 

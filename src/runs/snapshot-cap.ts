@@ -3,7 +3,7 @@
 // dynamics keep every k-th time step (k doubling until the file fits), then the heatmaps are averaged in 2×2
 // blocks; the file (`reduced`), each layer (`timeStride`) and each heatmap (`downsampledFrom`) say so.
 // Plain data only: the run store's writer applies it, and may not import "unroll".
-import type { Heatmap, LayerDynamics, ParameterSnapshot } from "../protocol";
+import type { Heatmap, LayerDynamics, ParameterSnapshot } from "../common/protocol";
 import type { SnapshotFile } from "./run-file";
 
 export const SNAPSHOT_MAX_BYTES = 2 * 1024 * 1024;

@@ -5,9 +5,9 @@
 // per-gate statistics (value-summary.ts). A tensor larger than MAX_TENSOR_READ is sampled in evenly spaced
 // chunks; nothing is ever read whole.
 import * as fsp from "node:fs/promises";
-import type { CheckpointTensor, CheckpointView } from "../protocol";
-import { bfloat16ToFloat, BYTES, halfToFloat } from "../nn/safetensors-dtypes";
-import { headerLength, parseHeader, type Header, type HeaderEntry } from "../nn/safetensors-header";
+import type { CheckpointTensor, CheckpointView } from "../common/protocol";
+import { bfloat16ToFloat, BYTES, halfToFloat } from "../common/safetensors-dtypes";
+import { headerLength, parseHeader, type Header, type HeaderEntry } from "../common/safetensors-header";
 import { recurrentRoles, type RecurrentRole } from "./recurrent-weights";
 import { HeatmapBins, HistogramBins, Running } from "./value-summary";
 

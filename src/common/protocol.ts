@@ -1,7 +1,7 @@
 // Every message between the runner (child processes), the extension host and the webview, typed, in one
 // place. Plain data only, and no code it imports: the two records the library itself makes (a layer's dynamics,
 // a recurrent module's sizes) are declared once, there, and imported as types (erased at build time).
-import type { DynamicsRecord, RecurrentConfig } from "./nn/dynamics-types";
+import type { DynamicsRecord, RecurrentConfig } from "./dynamics-types";
 
 export type { RecurrentConfig };
 

@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
-import type { Trace, TraceRequest, TraceResponse } from "../protocol";
+import type { Trace, TraceRequest, TraceResponse } from "../common/protocol";
 import { failedTrace } from "./failed-trace";
 import { childEnvironment, type ChildChoices } from "./child-environment";
 

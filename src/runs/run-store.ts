@@ -20,7 +20,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Point, RunDetail, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../protocol";
+import type { Point, RunDetail, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../common/protocol";
 import {
   LossCurve,
   parseMetricLines,

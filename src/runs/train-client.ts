@@ -3,13 +3,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import type { RunCommand, RunEvent, RunInfo, RunnerError } from "../protocol";
+import type { RunCommand, RunEvent, RunInfo, RunnerError } from "../common/protocol";
 import { locationIn } from "./location";
 import { defaultRunsFolder, endInterruptedRun } from "./run-store";
 import { childEnvironment } from "./child-environment";
 import { trainArgs, WATCHDOG_FD, type TrainOptions } from "./train-contract";
-import type { WatchdogCommand } from "./watchdog";
-import type { HaltedLine } from "./watchdog-host";
+import type { HaltedLine, WatchdogCommand } from "../common/watchdog-lines";
 
 /** The training process's entry, beside the bundle that imports this module (dist/). */
 export const TRAIN_ENTRY = path.join(__dirname, "train.js");

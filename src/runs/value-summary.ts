@@ -2,7 +2,7 @@
 // keep gate blocks apart — for both places that summarise tensors: parameter snapshots during training
 // (snapshot.ts, from a whole array) and the checkpoint viewer (safetensors-file.ts, from chunks read in bounded
 // pieces, and the difference of two checkpoints). No library, no file system: the extension host loads it.
-import type { Heatmap, Histogram, TensorStats } from "../protocol";
+import type { Heatmap, Histogram, TensorStats } from "../common/protocol";
 
 export const HISTOGRAM_BINS = 30;
 /** Heatmaps larger than this (rows or columns) are averaged in blocks down to at most this size. */
