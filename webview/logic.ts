@@ -12,6 +12,7 @@ import {
   type TracedShape,
 } from "../src/common/protocol";
 import { english, formatShape, type Translate } from "../src/common/format";
+import { RECURRENT_KINDS, type GateName, type RecurrentKind } from "../src/common/gate-layout";
 
 export type Value = number | null;
 
@@ -385,7 +386,8 @@ export function gateBlocks(p: ParameterSnapshot): RowBlock[] {
   return gates.map((label, i) => ({ label, start: (i * rows) / gates.length, end: ((i + 1) * rows) / gates.length }));
 }
 
-const gateNames = (t: Translate): Record<string, string> => ({
+/** Every gate of src/common/gate-layout.ts, named (the type refuses one left out). */
+const gateNames = (t: Translate): Record<GateName, string> => ({
   i: t("input gate"),
   f: t("forget gate"),
   g: t("cell candidate"),
@@ -397,7 +399,8 @@ const gateNames = (t: Translate): Record<string, string> => ({
 
 /** "f (forget gate)" */
 export const gateTitle = (g: string, t: Translate = english) => {
-  const name = gateNames(t)[g];
+  const names: Partial<Record<string, string>> = gateNames(t);
+  const name = names[g];
   return name ? `${g} (${name})` : g;
 };
 
@@ -457,7 +460,7 @@ export function sparkline(points: readonly Point[], width: number, height: numbe
 // A traced recurrent call, for the unrolled diagram
 
 export interface UnrolledCall {
-  kind: "RNN" | "LSTM" | "GRU";
+  kind: RecurrentKind;
   /** RNNCell, LSTMCell, GRUCell: one step per call. */
   cell: boolean;
   steps: number;
@@ -474,9 +477,11 @@ export interface UnrolledCall {
   outputs: TracedShape[];
 }
 
+const RECURRENT_MODULE = new RegExp(`^(${RECURRENT_KINDS.join("|")})(Cell)?$`);
+
 /** Reads `LSTM(50, 100, num_layers=2, bidirectional=True)` and the call's shapes; null for anything else. */
 export function unrolledCall(entry: TraceEntry): UnrolledCall | null {
-  const m = /^(RNN|LSTM|GRU)(Cell)?$/.exec(entry.name);
+  const m = RECURRENT_MODULE.exec(entry.name);
   const input = entry.inputs?.[0];
   const config = entry.recurrent;
   if (entry.kind !== "call" || !m || !config || !input || input.shape.length < 1) return null;

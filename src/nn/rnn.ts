@@ -2,7 +2,8 @@
 // initialisation. One loop over layers and directions, as in PyTorch's rnn.py.
 import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
-import { GATES, recurrentLayer, type LayerWeights, type Mode } from "./recurrence";
+import { recurrentLayer, stepMask, type LayerWeights } from "./recurrence";
+import { GATES, type Mode } from "../common/gate-layout";
 import { PackedSequence, packPaddedSequence, padPackedSequence } from "./packed";
 import { ShapeError, UsageError, OptionError } from "./errors";
 import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, type Check } from "./options";
@@ -242,12 +243,7 @@ abstract class RNNBase extends Module {
     });
     const h0s = initial[0];
     const c0s = isLSTM ? initial[1] : null;
-    const mask = lengths
-      ? tf.tensor3d(
-          Array.from({ length: T * B }, (_, i) => (lengths![i % B] > Math.floor(i / B) ? 1 : 0)),
-          [T, B, 1],
-        )
-      : null;
+    const mask = lengths ? stepMask(lengths, T) : null;
 
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];

@@ -3,8 +3,9 @@
 // how many there are follows from the shapes (weight_hh_l{k} is [gates·hidden, hidden], or [4·hidden, proj]
 // with a projection weight_hr_l{k} [proj, hidden]): 4 an LSTM (i f g o), 3 a GRU (r z n), 1 a plain RNN.
 // Plain logic, no library, no file system: the checkpoint viewer's host side and the tests use it.
+import { GATE_NAMES, kindOfGateCount, type RecurrentKind as Kind } from "../common/gate-layout";
 
-export type RecurrentKind = "RNN" | "LSTM" | "GRU" | "RNNCell" | "LSTMCell" | "GRUCell";
+export type RecurrentKind = Kind | `${Kind}Cell`;
 
 export interface RecurrentRole {
   /** The module's name in the file, "" at the top level: "rnn", "encoder.lstm". */
@@ -21,11 +22,6 @@ export interface RecurrentRole {
 }
 
 const NAME = /^(?:(.*)\.)?(weight|bias)_(ih|hh|hr)(?:_l(\d+)(_reverse)?)?$/;
-const GATES: Record<number, { kind: "RNN" | "LSTM" | "GRU"; gates?: string[] }> = {
-  1: { kind: "RNN" },
-  3: { kind: "GRU", gates: ["r", "z", "n"] },
-  4: { kind: "LSTM", gates: ["i", "f", "g", "o"] },
-};
 
 interface Parsed {
   name: string;
@@ -67,8 +63,9 @@ export function recurrentRoles(tensors: readonly { name: string; shape: readonly
     const hr = members.find((p) => p.role === "weight_hr" && p.shape.length === 2);
     const hidden = hr ? hr.shape[1] : hh.shape[1];
     if (!(hidden > 0) || hh.shape[0] % hidden !== 0) continue;
-    const layout = GATES[hh.shape[0] / hidden];
-    if (!layout || (hr && layout.kind !== "LSTM")) continue;
+    const kind = kindOfGateCount(hh.shape[0] / hidden);
+    if (!kind || (hr && kind !== "LSTM")) continue;
+    const gates = GATE_NAMES[kind];
     const rows = hh.shape[0];
     const cell = hh.layer === undefined;
     const consistent = members.every((p) =>
@@ -78,11 +75,11 @@ export function recurrentRoles(tensors: readonly { name: string; shape: readonly
     for (const p of members) {
       roles.set(p.name, {
         module: p.module,
-        kind: cell ? (`${layout.kind}Cell` as RecurrentKind) : layout.kind,
+        kind: cell ? `${kind}Cell` : kind,
         role: p.role,
         ...(cell ? {} : { layer: p.layer, direction: p.reverse ? "reverse" : "forward" }),
         hiddenSize: hidden,
-        ...(layout.gates && p.role !== "weight_hr" ? { gates: layout.gates } : {}),
+        ...(gates.length && p.role !== "weight_hr" ? { gates: [...gates] } : {}),
       });
     }
   }
