@@ -1,4 +1,4 @@
-// What the library records for the tools, declared once: src/protocol.ts carries these very types to the host
+// What the library records for the tools, declared once: protocol.ts carries these very types to the host
 // and the webviews. Interfaces only, importing nothing, so that the protocol may import them as types.
 
 /** A recurrent module's sizes and layout, as shape traces report them. */

@@ -345,7 +345,7 @@ export type FromExplorer =
   | { type: "train" }
   | { type: "stop" }
   /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it,
-   *  and writes instead the CSV of every step in the run's folder `dir` when it is a stored run (src/run-csv.ts). */
+   *  and writes instead the CSV of every step in the run's folder `dir` when it is a stored run (run-csv.ts). */
   | { type: "exportCsv"; runId: string; dir: string; csv: string };
 
 /** The Runs view → host. A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host

@@ -1,5 +1,5 @@
 // What both readers of safetensors files need — the library's (safetensors.ts) and the extension host's checkpoint
-// viewer (runner/safetensors-file.ts, which may not load the library) — in a module that imports nothing.
+// viewer (runs/safetensors-file.ts, which may not load the library) — in a module that imports nothing.
 
 /** Bytes per value of each dtype Unroll reads. */
 export const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };

@@ -1,5 +1,5 @@
 // The one check of a safetensors header, shared by the library's reader (safetensors.ts, which throws its result)
-// and the checkpoint viewer's (runner/safetensors-file.ts, which shows it): a file's bytes are hostile input, so
+// and the checkpoint viewer's (runs/safetensors-file.ts, which shows it): a file's bytes are hostile input, so
 // every length, offset, dtype and shape is checked against the file before a byte of data is read. Total: a
 // damaged header gives `{ error }`, never a throw. Imports nothing but the dtype facts, so the extension host may
 // use it without loading the library.

@@ -1,5 +1,5 @@
 // A safetensors file summarised for the checkpoint viewer, read by the extension host without the library: the
-// header checked totally (nn/safetensors-header.ts, the library's own check: a .safetensors file is hostile input,
+// header checked totally (common/safetensors-header.ts, the library's own check: a .safetensors file is hostile input,
 // every length, offset and shape is checked against the file before a byte of data is read), then each tensor's
 // values read in bounded chunks for its statistics, histogram, downsampled heatmap and, for a recurrent weight,
 // per-gate statistics (value-summary.ts). A tensor larger than MAX_TENSOR_READ is sampled in evenly spaced

@@ -120,7 +120,7 @@ test("no string is shown untranslated: messages, titles, labels and text childre
 /** What the CLI and the runner's processes say that is not translated yet, and why (each listed by file and words). */
 const ENGLISH_FOR_NOW = [
   // The run store's reasons why a run is damaged, and its disk errors: the host shows them too, where this module
-  // (a runner client) has no bundle.
+  // (in src/runs) has no bundle.
   /^src\/runs\/run-store\.ts: /,
   // The checkpoint reader's errors: read in the host (the checkpoint viewer), which has no bundle here.
   /^src\/runs\/safetensors-file\.ts: /,
