@@ -26,7 +26,8 @@ import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../common/protoc
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
-import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "../runs/run-store";
+import { defaultRunsFolder, RunWriter, StoreError } from "../runs/run-store";
+import { processStartTime } from "../runs/process-liveness";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { gpuMemoryField } from "./gpu-memory";
 import { compactDynamics, snapshotParameters } from "./snapshot";

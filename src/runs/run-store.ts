@@ -34,6 +34,7 @@ import {
   type SummaryFile,
 } from "./run-file";
 import { capSnapshot } from "./snapshot-cap";
+import { runIsAlive } from "./process-liveness";
 
 export type { EpochLine, MetricLine, SnapshotFile, StepLine } from "./run-file";
 
@@ -232,37 +233,7 @@ export class RunWriter {
 }
 
 // -------------------------------------------------------------------------------------------------
-// Whether a run's process still runs
-
-/** Whether a process runs with this id (one we may not signal counts: it exists). */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false; // 0 and negative pids signal process groups
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** When the process started, as Linux says (/proc/<pid>/stat's 22nd field, in clock ticks since boot); undefined
- *  elsewhere or for no such process. With the pid, it names one process: pids are reused, start times are not. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]; // after "pid (comm) ": field 3 onwards
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the run's process still runs: its pid is alive and, where the OS tells start times, started when
- *  the run's did (else the pid now belongs to another process). */
-export function runIsAlive(info: RunInfo): boolean {
-  if (!isAlive(info.pid)) return false;
-  const start = info.pidStart === undefined ? undefined : processStartTime(info.pid);
-  return start === undefined || start === info.pidStart;
-}
+// Whether a run's process still runs (process-liveness.ts)
 
 /** A "running" run whose process is gone reads "interrupted". */
 function settle(info: RunInfo): RunInfo {

@@ -12,7 +12,6 @@ import type { LayerDynamics, ParameterSnapshot, RunEvent, RunInfo, RunSummary } 
 import {
   listRuns,
   MAX_STEPS_SHOWN,
-  processStartTime,
   readRun,
   readRunDetail,
   readSnapshot,
@@ -22,6 +21,7 @@ import {
   type StepLine,
 } from "../../src/runs/run-store";
 import { LossCurve, parseRunInfo, printable } from "../../src/runs/run-file";
+import { isAlive, processStartTime } from "../../src/runs/process-liveness";
 import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runs/snapshot-cap";
 import { findExperiment, RunFailure } from "../../src/runner/experiment";
 import { startTraining } from "../../src/runs/train-client";
@@ -240,6 +240,14 @@ describe("run store: is the run's process still running?", () => {
       }
     },
   );
+
+  test("a pid no process can have (from a hostile run.json) is not alive and has no start time", () => {
+    for (const pid of [0, -1, -process.pid, 1.5, NaN, Infinity, 2 ** 53, "1" as unknown as number, null as unknown as number]) {
+      assert.equal(isAlive(pid), false, String(pid));
+      assert.equal(processStartTime(pid), undefined, String(pid));
+    }
+    assert.equal(isAlive(process.pid), true);
+  });
 
   test("a pid reused by an unrelated process", { skip: !linux && "no /proc here" }, async () => {
     const other = spawn("sleep", ["30"]); // alive, with its own start time: as if it had taken the run's pid
