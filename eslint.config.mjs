@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   // The ground floor: plain types and pure functions, loaded everywhere (the browser too): nothing but each other.
-  folder("src/common/**/*.ts", [], "src/common imports nothing but src/common: the host, the processes and the webviews all load it.", "^(?!\\./)"),
+  folder("src/common/**/*.ts", [], "src/common imports nothing but src/common: the host, the processes and the webviews all load it.", "^(?!\\./[^/]+$)"),
   folder("src/nn/**/*.ts", ["unroll", "**/runs/*", ...TOOLS], "The library knows no tool: it imports src/common, TensorFlow.js and its native kernels only."),
   folder("src/runs/**/*.ts", [...LIBRARY, ...TOOLS], "src/runs is loaded by the extension host: it imports src/common and Node only, never the library or TensorFlow.js."),
   folder("src/runner/**/*.ts", ["**/cli/*", "**/extension/*", "**/webview/*", "vscode"], "The runner's processes are started by the CLI and the extension, never the other way."),
