@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { english, fillMessage } from "../../src/format";
 import { explainShape, hoverMarkdown } from "../../src/extension/shapes";
 import type { TraceEntry } from "../../src/protocol";
+import { shownText } from "./markdown-shown";
 
 const ROOT = path.join(__dirname, "../../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -206,7 +207,8 @@ test("a shape error is explained in the user's words under PyTorch's English, fr
     shapeError: problem,
   };
   const md = hoverMarkdown(entry, { t, locale: "zh-cn", explain: true });
-  assert.match(md, /the last dimension must be 100 \(input_size\), not 50\n\n输入的最后一维应为 100（input_size），实际为 50。/);
+  // The hover's markdown escapes the trace's text (ui-text.ts): what it shows is the error, then the explanation.
+  assert.match(shownText(md), /the last dimension must be 100 \(input_size\), not 50\n输入的最后一维应为 100（input_size），实际为 50。/);
   assert.doesNotMatch(hoverMarkdown(entry), /输入/);
   assert.equal(
     explainShape({ ...problem, operand: "h0", expected: { shape: [1, 3, 20] }, got: [2, 3, 20] }, t),
