@@ -3,6 +3,7 @@
 // turns `[x](command:…)` into a link that runs a command, the status bar, quick picks and labels turn `$(name)` into
 // an icon, a MarkdownString renders markdown. Every string built from data goes through one of these, and
 // test/unit/ui-text.test.ts finds any that does not. No `vscode` import: the tests call these directly.
+import { REPLACEMENT, withoutBidiControls } from "../plain-text";
 
 /** The longest piece of data shown, in code points, unless a caller asks for another. */
 export const MAX_UI_TEXT = 256;
@@ -10,7 +11,6 @@ export const MAX_UI_TEXT = 256;
 export const MAX_LONG_TEXT = 1024;
 
 const ELLIPSIS = "…";
-const REPLACEMENT = "\uFFFD";
 /** U+2060 WORD JOINER: invisible, and breaks the sequences VS Code reads as markup without changing what shows. */
 const JOINER = "\u2060";
 
@@ -18,10 +18,9 @@ const JOINER = "\u2060";
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** Line breaks and tabs: a notification, a label or a status bar item is one line. */
 const BREAKS = /\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g;
-/** Other control characters (C0, DEL, C1), and the explicit bidi embeddings, overrides and isolates, which would
- *  turn the text around them (U+202E makes "abc" read "cba" to the end of the line). */
+/** Other control characters: C0, DEL, C1. */
 // eslint-disable-next-line no-control-regex -- control characters are what it neutralises
-const CONTROLS = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const CONTROLS = /[\u0000-\u001F\u007F-\u009F]/g;
 /** `](`: how a notification's link starts ([label](command:…)); `$(`: how an icon starts ($(alert)). A `]` or `$`
  *  at the end, or a `(` at the start, could meet its other half in the message around the data. */
 const MARKUP = /[\]$](?=\(|$)|^(?=\()/g;
@@ -50,7 +49,7 @@ const isPair = (text: string, i: number) => {
 /** Any value as one line of well-formed text: breaks as spaces, controls and bidi overrides as U+FFFD. */
 function oneLine(value: unknown, max: number): string {
   const text = typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
-  return capped(text, max).replace(LONE_SURROGATE, REPLACEMENT).replace(BREAKS, " ").replace(CONTROLS, REPLACEMENT);
+  return withoutBidiControls(capped(text, max).replace(LONE_SURROGATE, REPLACEMENT).replace(BREAKS, " ").replace(CONTROLS, REPLACEMENT));
 }
 
 /**

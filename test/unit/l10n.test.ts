@@ -25,11 +25,11 @@ const HOST = [...tsFiles("src/extension"), ...tsFiles("webview")];
 const PROCESSES = [...tsFiles("src/cli"), ...tsFiles("src/runner")];
 const SOURCES = [...HOST, ...PROCESSES];
 
-/** Every message of `l10n.t(…)` / `t(…)` calls: string literals only (a template or a variable cannot be looked up). */
+/** Every message of `l10n.t(…)` / `t(…)` / `tNodes(…)` calls: string literals only (a template or a variable cannot be looked up). */
 export function messagesIn(source: string): { keys: string[]; dynamic: string[] } {
   const keys: string[] = [];
   const dynamic: string[] = [];
-  for (const m of source.matchAll(/(?<![\w.])(?:vscode\.l10n\.t|t)\(\s*(?=\S)/g)) {
+  for (const m of source.matchAll(/(?:(?<![\w.])|(?<=\.\.\.))(?:vscode\.l10n\.t|tNodes|t)\(\s*(?=\S)/g)) {
     const rest = source.slice(m.index + m[0].length);
     const literal = /^("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]/.exec(rest);
     if (literal) keys.push(JSON.parse(literal[1][0] === "'" ? `"${literal[1].slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"` : literal[1]));
