@@ -10,6 +10,8 @@ import { hoverMarkdown } from "../../src/extension/shapes";
 import type { TraceEntry } from "../../src/protocol";
 import { cellsOf, markupIn, shownText } from "./markdown-shown";
 import { findUnescaped } from "./ui-text-scan";
+import { withoutBidiControls } from "../../src/plain-text";
+import { tNodes } from "../../webview/l10n";
 
 const ROOT = path.join(__dirname, "../../..");
 const WJ = "\u2060";
@@ -255,5 +257,20 @@ ensure(process.argv[2]);
     assert.ok(files.length > 10);
     const findings = findUnescaped(files).map((f) => `${f.file}:${f.line}: ${f.text} reaches ${f.sink} without uiText/markdownText`);
     assert.deepEqual(findings, []);
+  });
+});
+
+describe("the webviews' pieces: tNodes puts data in a message as nodes; bidi controls become U+FFFD", () => {
+  test("tNodes keeps each argument as it is, in its place, numbers as text", () => {
+    const name = { bdi: "olleh" } as unknown as Node;
+    assert.deepEqual(tNodes("damaged: {0}", name), ["damaged: ", name]);
+    assert.deepEqual(tNodes("{1} before {0}", "a", 2), ["2", " before ", "a"]);
+    assert.deepEqual(tNodes("A: {0} · B: {1}", name), ["A: ", name, " · B: ", "{1}"], "a missing argument leaves its placeholder");
+  });
+
+  test("withoutBidiControls turns every embedding, override and isolate into U+FFFD, and nothing else", () => {
+    const controls = "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069";
+    assert.equal(withoutBidiControls(`a${controls}b`), `a${"\uFFFD".repeat(9)}b`);
+    assert.equal(withoutBidiControls("שלום \u200F 循环 😀"), "שלום \u200F 循环 😀", "right-to-left letters and marks stay");
   });
 });
