@@ -2,9 +2,10 @@
 // src/extension/ui-text.ts (issue 20). It reads the extension's sources with the TypeScript compiler (parsed and
 // bound, not type-checked) and follows each value that reaches a sink back to where it comes from:
 //
-//   sinks      notifications (message, items, options.detail), setStatusBarMessage, quick picks and input boxes,
-//              dialogs' and progress' titles, webview panel titles, `x.text/tooltip/title/label/description/detail =`,
-//              CodeLens and TreeItem titles; `new MarkdownString(…)` and `new Hover(…)` in markdown
+//   sinks      notifications (message, items, options.detail), setStatusBarMessage, quick picks (and a QuickPick's
+//              `.items =`) and input boxes, dialogs' and progress' titles (and progress.report's message), webview
+//              panel titles, `x.text/tooltip/title/label/description/detail =`, CodeLens and TreeItem titles;
+//              `new MarkdownString(…)`, `.appendMarkdown(…)` and `new Hover(…)` in markdown
 //   safe       literals; numbers (arithmetic, toFixed, Math.*, .length); uiText(…) (plain) or markdownText(…),
 //              markdownCode(…), hoverMarkdown(…) (markdown); vscode.l10n.t("literal", …safe arguments);
 //              templates, `+`, `??`, `?:`, arrays, `.join` and `.map` of safe parts; a local constant, variable
@@ -79,6 +80,8 @@ class Scanner {
     if (NOTIFICATIONS.has(name)) for (const arg of args) this.checkShown(arg, name, call);
     else if (name === "setStatusBarMessage" && args[0]) this.require(args[0], "plain", name, call);
     else if (name === "createWebviewPanel" && args[1]) this.require(args[1], "plain", name, call);
+    else if (name === "appendMarkdown" && args[0]) this.require(args[0], "markdown", name, call);
+    else if (name === "report" && args[0] && ts.isObjectLiteralExpression(args[0])) this.checkProperties(args[0], name, call, ["message"]);
     else if (OPTION_CALLS.has(name)) {
       if (name === "showQuickPick" && args[0]) this.checkItems(args[0], name, call);
       for (const arg of args) if (ts.isObjectLiteralExpression(arg)) this.checkProperties(arg, name, call);
@@ -101,6 +104,7 @@ class Scanner {
     const property = node.left.name.text;
     const sink = `.${property} =`;
     if (TEXT_PROPERTIES.has(property)) this.require(node.right, "plain", sink, node);
+    if (property === "items") this.checkItems(node.right, sink, node); // a QuickPick's
     if (property === "supportHtml" && node.right.kind !== ts.SyntaxKind.FalseKeyword) this.report(node.right, sink, node);
     if (property === "isTrusted" && node.right.kind !== ts.SyntaxKind.FalseKeyword) {
       const markdown = this.initializerOf(node.left.expression);
@@ -128,10 +132,11 @@ class Scanner {
     else this.require(e, "plain", sink, at);
   }
 
-  private checkProperties(object: ts.ObjectLiteralExpression, sink: string, at: ts.Node): void {
+  private checkProperties(object: ts.ObjectLiteralExpression, sink: string, at: ts.Node, shown: Iterable<string> = TEXT_PROPERTIES): void {
+    const names = new Set(shown);
     for (const p of object.properties) {
       const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
-      if (!name || !TEXT_PROPERTIES.has(name)) continue;
+      if (!name || !names.has(name)) continue;
       if (ts.isPropertyAssignment(p)) this.require(p.initializer, "plain", sink, at);
       else if (ts.isShorthandPropertyAssignment(p)) this.require(p.name, "plain", sink, at);
     }

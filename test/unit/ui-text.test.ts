@@ -189,7 +189,7 @@ const status = (s: string) => ({ running: vscode.l10n.t("running"), failed: vsco
 const fixed = vscode.l10n.t("Stop");
 const title = (file: string) => vscode.l10n.t("Unroll: {0}", uiText(file));
 const badTitle = (file: string) => vscode.l10n.t("Unroll: {0}", file);
-function bad(run: { info: { id: string; name: string } }, item: vscode.StatusBarItem, panel: vscode.WebviewPanel, error: Error) {
+function bad(run: { info: { id: string; name: string } }, item: vscode.StatusBarItem, panel: vscode.WebviewPanel, error: Error, quickPick: vscode.QuickPick<vscode.QuickPickItem>, progress: vscode.Progress<{ message?: string }>) {
   void vscode.window.showWarningMessage(vscode.l10n.t("the run {0} has no weights yet", run.info.id));
   void vscode.window.showErrorMessage(\`Unroll: \${error.message}\`);
   void vscode.window.showInformationMessage("x", { modal: true, detail: run.info.name });
@@ -203,6 +203,9 @@ function bad(run: { info: { id: string; name: string } }, item: vscode.StatusBar
   const parts = [vscode.l10n.t("a")];
   parts.push(run.info.name);
   item.tooltip = parts.join(" · ");
+  quickPick.items = [run].map((r) => ({ label: r.info.id }));
+  progress.report({ message: run.info.name, increment: 1 });
+  new vscode.MarkdownString().appendText(run.info.name).appendMarkdown(run.info.id);
 }
 function good(run: { info: { id: string; name: string; loss?: number } }, item: vscode.StatusBarItem, panel: vscode.WebviewPanel) {
   void vscode.window.showWarningMessage(vscode.l10n.t("the run {0} has no weights yet", uiText(run.info.id)), fixed);
@@ -233,6 +236,9 @@ function ensure(what: string) {
       "17: md.isTrusted → isTrusted on a MarkdownString not made of literal text",
       "18: error.message → setStatusBarMessage",
       "20: run.info.name → .tooltip =",
+      "22: r.info.id → .items =",
+      "23: run.info.name → report",
+      "24: run.info.id → appendMarkdown",
     ]);
   });
 
