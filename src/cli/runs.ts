@@ -4,17 +4,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { printable } from "../runner/run-file";
-import { listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
+import { blockedFolder, listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
 import { displayWidth, padColumns } from "../format";
 import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../protocol";
 import { t } from "../runner/l10n";
 import { EXIT, usageError, type Command } from "./args";
 import { formatMetrics } from "./train";
 
-/** The runs folder: `<folder>/.unroll/runs` when it exists, else the folder itself (default: the current one). */
+/** The runs folder: `<folder>/.unroll/runs` when there is something of that name (a file there is refused by the
+ *  caller, not passed over), else the folder itself (default: the current one). */
 function runsFolder(folder = "."): string {
   const inside = path.resolve(folder, RUNS_SUBFOLDER);
-  return fs.existsSync(inside) ? inside : path.resolve(folder);
+  try {
+    fs.lstatSync(inside);
+    return inside;
+  } catch {
+    return path.resolve(folder);
+  }
 }
 
 /** Columns padded to their widest cell; the last one is not padded. */
@@ -130,6 +136,11 @@ export const runsCommand: Command = {
   async run({ positional, options }) {
     if (positional.length > 1 || Object.keys(options).some((k) => k !== "json" && k !== "backend")) return usageError(this);
     const folder = runsFolder(positional[0]);
+    const blocked = blockedFolder(folder);
+    if (blocked) {
+      console.error(printable(t("unroll: cannot list runs: {0}", blocked)));
+      return EXIT.modelFailed;
+    }
     const runs = await listRuns(folder);
     if (options.json) {
       console.log(JSON.stringify(runsJson(runs), null, 2));

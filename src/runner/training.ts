@@ -26,7 +26,7 @@ import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
-import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
+import { blockedFolder, defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { gpuMemoryField } from "./gpu-memory";
 import { compactDynamics, snapshotParameters } from "./snapshot";
@@ -96,6 +96,8 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
   const run = new TrainingRun(options, emit);
   try {
     const ready = await run.setup(watchdog);
+    if (stopRequested()) return "stopped"; // before the run started (a Ctrl-C, the parent gone): no run folder
+    ready.start();
     let stopped = false;
     while (ready.epoch < ready.epochs && !stopped) stopped = await ready.trainEpoch(stopRequested);
     return ready.finish(stopped ? "stopped" : "completed");
@@ -114,12 +116,15 @@ interface Prepared {
   loss: LossFn;
   data: ExperimentData;
   scheduler?: { step(): void };
+  backend: { summary: string; label: string };
   store: RunWriter;
   info: RunInfo;
 }
 
 /** One run: set up (the model file, its experiment, the store), then epoch after epoch, then finish or fail. */
 class TrainingRun {
+  /** What setup made; the run's store comes with start(). */
+  private made: Omit<Prepared, "store" | "info"> | null = null;
   private prepared: Prepared | null = null;
   epoch = 0;
   epochs = 0;
@@ -143,10 +148,11 @@ class TrainingRun {
     });
   }
 
-  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler, creates the
-   *  run's folder and says "start". */
+  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler. */
   async setup(watchdog?: Watchdog): Promise<this> {
     const { file } = this.options;
+    const blocked = blockedFolder(this.options.runsFolder ?? defaultRunsFolder(file)); // said now, not after data()
+    if (blocked) throw new StoreError(`cannot create run folder: ${blocked}`);
     const backend = await useBackend(this.options.backend, { searchPaths: [path.dirname(file)] });
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);
@@ -158,8 +164,15 @@ class TrainingRun {
     const scheduler = experiment.scheduler?.(optimizer);
     this.epochs = this.options.epochs ?? experiment.epochs;
     this.snapshotEvery = this.options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
+    this.made = { experiment, model, optimizer, loss, data, scheduler, backend };
+    return this;
+  }
 
+  /** Creates the run's folder, writes run.json and says "start". */
+  start(): void {
+    const { experiment, model, optimizer, data, scheduler, backend } = this.made!;
+    const { file } = this.options;
+    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
     const store = RunWriter.create(this.options.runsFolder ?? defaultRunsFolder(file), name);
     this.started = performance.now();
     const info: RunInfo = {
@@ -181,12 +194,11 @@ class TrainingRun {
       },
       hparams: recordHparams(experiment, optimizer, scheduler, this.epochs),
     };
-    this.prepared = { experiment, model, optimizer, loss, data, scheduler, store, info };
+    this.prepared = { ...this.made!, store, info };
     store.writeInfo(info);
     this.emit({ type: "start", run: info });
     this.sample = experiment.sample?.(data);
     this.userSample = this.sample !== undefined;
-    return this;
   }
 
   /** `data()`, held to its time limit by the watchdog (a data() that loops is halted with this process: the
