@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { printable } from "../runner/run-file";
 import { blockedFolder, listRuns, RUNS_SUBFOLDER } from "../runner/run-store";
 import { displayWidth, padColumns } from "../format";
-import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../protocol";
+import { ownValue, type BestMetric, type Hyperparameters, type RunStatus, type RunSummary } from "../protocol";
 import { t } from "../runner/l10n";
 import { EXIT, usageError, type Command } from "./args";
 import { formatMetrics } from "./train";
@@ -46,7 +46,7 @@ export function splitHparams(runs: readonly RunSummary[]): { varying: string[]; 
   const varying: string[] = [];
   const same: [string, number | string | boolean][] = [];
   for (const key of keys) {
-    const values = runs.map((r) => r.info.hparams?.[key]);
+    const values = runs.map((r) => ownValue(r.info.hparams, key));
     if (runs.length > 1 && values.every((v) => v !== undefined && v === values[0])) same.push([key, values[0]!]);
     else varying.push(key);
   }
@@ -84,7 +84,7 @@ function row({ info, lossCurve, damaged }: RunSummary, hparams: string[], showBe
     info.id,
     damaged ? t("{0} (damaged)", statusWord(info.status)) : statusWord(info.status),
     `${info.epoch ?? 0}/${info.config.epochs}`,
-    ...hparams.map((key) => cell(info.hparams?.[key])),
+    ...hparams.map((key) => cell(ownValue(info.hparams, key))),
     loss === undefined ? "-" : loss.toFixed(4),
     formatMetrics(info.finalMetrics) || "-",
     ...(showBest ? [formatBest(info.best) || "-"] : []),

@@ -22,7 +22,8 @@ import {
   type Tensor,
   type optim,
 } from "unroll";
-import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import { setOwn, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../protocol";
+import { capStrings, truncateText } from "../format";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
@@ -62,11 +63,12 @@ export function lossAndGradientNorms(model: nn.Module, loss: Tensor): { loss: nu
   return { loss: read.loss, gradNorms: Object.fromEntries(named.map(([name], i) => [name, read.norms[i]])) };
 }
 
-/** Metric values as numbers or strings (a scalar tensor becomes its number). */
-function plainMetrics(metrics: unknown): RecordedMetrics {
+/** Metric values as numbers or strings (a scalar tensor becomes its number, a text at most MAX_TEXT characters: it
+ *  goes to metrics.jsonl, run.json and every webview showing the run), keyed whatever their names (`__proto__`). */
+export function plainMetrics(metrics: unknown): RecordedMetrics {
   const out: RecordedMetrics = {};
   for (const [key, value] of Object.entries((metrics ?? {}) as Record<string, unknown>)) {
-    out[key] = value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" || typeof value === "string" ? value : String(value);
+    setOwn(out, key, value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" ? value : truncateText(String(value)));
   }
   return out;
 }
@@ -328,10 +330,11 @@ class TrainingRun {
   /** A failure, described for the user (at the step and epoch reached), and the run's end. */
   fail(thrown: unknown): RunStatus {
     const { file } = this.options;
-    const error =
+    const error = capStrings(
       thrown instanceof RunFailure || thrown instanceof StoreError
         ? thrown.error
-        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch);
+        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch),
+    ); // a 200 MB message goes nowhere whole
     this.emit({ type: "error", error });
     if (this.prepared) this.prepared.info.error = error;
     return this.end("failed");
