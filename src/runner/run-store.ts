@@ -157,15 +157,21 @@ export function blockedFolder(folder: string): string | null {
   }
 }
 
-/** Creates `folder` and its missing parents; refuses with a StoreError, before touching anything, a path whose
- *  deepest existing part is not a folder: a file, a FIFO, a dangling symbolic link or one to a file. */
-export function ensureFolder(folder: string, what = "run folder"): void {
+/** Throws a StoreError, creating nothing, when run folders cannot be made in `folder`: its deepest existing part
+ *  is not a folder (a file, a FIFO, a dangling symbolic link or one to a file). */
+export function refuseBlockedFolder(folder: string): void {
   const blocked = blockedFolder(folder);
-  if (blocked) throw new StoreError(`cannot create ${what}: ${blocked}`, "ENOTDIR");
+  if (blocked) throw new StoreError(`cannot create run folder: ${blocked}`, "ENOTDIR");
+}
+
+/** Creates the runs folder `folder` and its missing parents, refusing a blocked path (refuseBlockedFolder). */
+function ensureRunsFolder(folder: string): void {
+  refuseBlockedFolder(folder);
   try {
     fs.mkdirSync(folder, { recursive: true });
   } catch (error) {
-    throw storeError(blockedFolder(folder) ?? error, folder, `create ${what}`); // replaced meanwhile: say by what
+    refuseBlockedFolder(folder); // replaced meanwhile: say by what
+    throw storeError(error, folder, "create run folder");
   }
 }
 
@@ -228,7 +234,7 @@ export class RunWriter {
   /** Creates a new run folder under `folder` (created if needed, refused when it or a parent is not a folder); a
    *  same-second, same-name run gets `-2`, … */
   static create(folder: string, name: string, date = new Date()): RunWriter {
-    ensureFolder(folder, "run folder");
+    ensureRunsFolder(folder);
     const base = runId(name, date);
     for (let n = 1; n <= MAX_SAME_SECOND; n++) {
       const id = n === 1 ? base : `${base}-${n}`;

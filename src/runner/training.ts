@@ -27,7 +27,7 @@ import { capStrings, truncateText } from "../format";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
-import { blockedFolder, defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
+import { defaultRunsFolder, refuseBlockedFolder, processStartTime, RunWriter, StoreError } from "./run-store";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { gpuMemoryField } from "./gpu-memory";
 import { compactDynamics, snapshotParameters } from "./snapshot";
@@ -153,8 +153,7 @@ class TrainingRun {
   /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler. */
   async setup(watchdog?: Watchdog): Promise<this> {
     const { file } = this.options;
-    const blocked = blockedFolder(this.options.runsFolder ?? defaultRunsFolder(file)); // said now, not after data()
-    if (blocked) throw new StoreError(`cannot create run folder: ${blocked}`);
+    refuseBlockedFolder(this.options.runsFolder ?? defaultRunsFolder(file)); // said now, not after data()
     const backend = await useBackend(this.options.backend, { searchPaths: [path.dirname(file)] });
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);

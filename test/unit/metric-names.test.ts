@@ -15,7 +15,7 @@ import { plainMetrics } from "../../src/runner/training";
 import { runCsv } from "../../src/run-csv";
 import { runsCommand, splitHparams } from "../../src/cli/runs";
 import { tableOf } from "../../webview/table-logic";
-import { killCliRuns, runCli } from "./helpers";
+import { killCliRuns, printedBy, runCli, writeLinearExperiment } from "./helpers";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-metric-names-"));
 after(() => {
@@ -107,14 +107,8 @@ describe("metrics named __proto__, constructor, toString", () => {
     const runs = await listRuns(folder);
     const { varying, same } = splitHparams(runs);
     assert.deepEqual([varying, same], [["toString", "__proto__"], [["lr", 0.1]]]);
-    const lines: string[] = [];
-    const log = console.log;
-    console.log = (text: string) => lines.push(text);
-    try {
-      assert.equal(await runsCommand.run({ positional: [folder], options: {} }), 0);
-    } finally {
-      console.log = log;
-    }
+    const { value: code, out: lines } = await printedBy(() => runsCommand.run({ positional: [folder], options: {} }));
+    assert.equal(code, 0);
     const [header, bb, a] = lines[0].split("\n");
     assert.match(header, /^ID\s+STATUS\s+EPOCHS\s+toString\s+__proto__\s+LOSS/);
     assert.match(a, /^a\s+completed\s+0\/1\s+1\s+2\s+-/);
@@ -170,21 +164,11 @@ describe("a metric that is a 200 MB text", () => {
   });
 
   test("through `unroll train`: the metrics keep their names and the text arrives cut, in the events and on disk", { timeout: 120_000 }, async () => {
-    const file = path.join(ROOT, "指标 (1).ts");
-    fs.writeFileSync(
-      file,
-      `import { defineExperiment, nn, optim, torch, tf } from "unroll";
-export default defineExperiment({
-  name: "awkward",
-  epochs: 2,
-  model: () => new nn.Linear(4, 2),
-  data: () => ({ train: [[torch.randn([8, 4]), torch.randn([8, 2])] as [tf.Tensor, tf.Tensor]] }),
-  loss: () => new nn.MSELoss(),
-  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.01 }),
-  evaluate: () => ({ ["__proto__"]: 0.25, constructor: 3, ["toString"]: "t".repeat(5_000_000) }),
-});
-`,
-    );
+    const file = writeLinearExperiment(path.join(ROOT, "指标 (1).ts"), {
+      name: "awkward",
+      epochs: 2,
+      evaluate: '() => ({ ["__proto__"]: 0.25, constructor: 3, ["toString"]: "t".repeat(5_000_000) })',
+    });
     const runs = path.join(ROOT, "cli-runs");
     const out = await runCli(["train", file, "--runs", runs, "--json", "--no-check"]);
     assert.equal(out.code, 0, out.stderr);

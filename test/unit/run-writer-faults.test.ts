@@ -15,7 +15,7 @@ import * as path from "node:path";
 import type { RunInfo } from "../../src/protocol";
 import { blockedFolder, processStartTime, readRun, RunWriter, StoreError, writeAtomic, type StepLine } from "../../src/runner/run-store";
 import { runsCommand } from "../../src/cli/runs";
-import { killCliRuns, runCli } from "./helpers";
+import { killCliRuns, printedBy, runCli, writeLinearExperiment } from "./helpers";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-writes-"));
 after(() => {
@@ -128,15 +128,9 @@ describe("a runs folder that is not a folder", () => {
       [path.join(dir, "notes.txt"), path.join(dir, "notes.txt"), "a file"],
       [path.join(dir, "repo"), path.join(dir, "repo", ".unroll", "runs"), "a symbolic link to a file"],
     ]) {
-      const errors: string[] = [];
-      const error = console.error;
-      console.error = (text: string) => errors.push(text);
-      try {
-        assert.equal(await runsCommand.run({ positional: [folder], options: {} }), 1);
-      } finally {
-        console.error = error;
-      }
-      assert.deepEqual(errors, [`unroll: cannot list runs: ${blocker} is ${kind}`]);
+      const { value: code, err } = await printedBy(() => runsCommand.run({ positional: [folder], options: {} }));
+      assert.equal(code, 1);
+      assert.deepEqual(err, [`unroll: cannot list runs: ${blocker} is ${kind}`]);
     }
   });
 });
@@ -281,23 +275,7 @@ describe("a write that fails names itself", () => {
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("`unroll train` when the store fails", () => {
-  const model = (name: string) => {
-    const file = path.join(ROOT, `${name}.ts`);
-    fs.writeFileSync(
-      file,
-      `import { defineExperiment, nn, optim, torch, tf } from "unroll";
-export default defineExperiment({
-  name: "${name}",
-  epochs: 1000000,
-  model: () => new nn.Linear(4, 2),
-  data: () => ({ train: [0, 1, 2].map(() => [torch.randn([8, 4]), torch.randn([8, 2])] as [tf.Tensor, tf.Tensor]) }),
-  loss: () => new nn.MSELoss(),
-  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.01 }),
-});
-`,
-    );
-    return file;
-  };
+  const model = (name: string) => writeLinearExperiment(path.join(ROOT, `${name}.ts`), { name, batches: 3 });
   /** Loaded by every node process of the run through NODE_OPTIONS; acts in the training process only: from the
    *  metrics line $FAULT_AFTER on, writes to metrics.jsonl fail with $FAULT_CODE, and with $FAULT_ALL every write
    *  and removal in the run's folder (a folder gone read-only). */
