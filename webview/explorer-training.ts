@@ -1,7 +1,7 @@
 // The Training tab: Train/Stop, the run's status and backend, the live loss curve (raw and smoothed, the
 // learning rate on the right axis, earlier runs overlaid), numeric metrics per epoch, and the table of
 // every epoch's metrics (strings too, such as the predicted "ohlol").
-import type { FromExplorer, RunDetail } from "../src/common/protocol";
+import { ownValue, type FromExplorer, type RunDetail } from "../src/common/protocol";
 import { ago, banner, bdi, fill, h, icon, isolated, statusIcon, statusText, type Theme } from "./common";
 import { language, t, tNodes } from "./l10n";
 import { planAxes, type MetricSeries } from "./chart-axes";
@@ -435,7 +435,7 @@ export class TrainingTab {
     const value = (v: unknown): Value => (typeof v === "number" ? v : null);
     return [
       { name: t("epoch loss"), values: epochs.map((e) => e.loss) },
-      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(e.metrics[m])) })),
+      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(ownValue(e.metrics, m))) })),
     ];
   }
 
@@ -535,7 +535,7 @@ export class TrainingTab {
               h("td", { class: "num" }, String(e.epoch)),
               h("td", { class: "num" }, formatNumber(e.loss)),
               ...metrics.map((m) => {
-                const v = e.metrics[m];
+                const v = ownValue(e.metrics, m); // not Object.prototype's, for a metric named toString
                 return typeof v === "number"
                   ? h("td", { class: "num" }, formatNumber(v))
                   : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));

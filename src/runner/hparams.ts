@@ -1,6 +1,6 @@
 // What a run records to be compared with others: its configuration as typed values (RunInfo.hparams) and the
 // best value of each metric (RunInfo.best). Plain objects in, plain data out: no "unroll", so tests need no backend.
-import type { BestMetric, Hyperparameters } from "../common/protocol";
+import { ownValue, setOwn, type BestMetric, type Hyperparameters } from "../common/protocol";
 
 type Value = number | string | boolean;
 const MAX_KEYS = 200;
@@ -25,7 +25,8 @@ function scalars(object: unknown, prefix: string, out: Hyperparameters): void {
     if (Object.keys(out).length >= MAX_KEYS) return;
     if (STATE.has(key)) continue;
     const value = recordable(v);
-    if (value !== undefined) out[prefix + key] = value;
+    if (value !== undefined)
+      setOwn(out, prefix + key, value); // a name from the user's code: `__proto__` too
     else if (Array.isArray(v) && v.length <= MAX_ARRAY) v.forEach((x, i) => typeof x === "number" && Number.isFinite(x) && (out[`${prefix}${key}[${i}]`] = x));
   }
 }
@@ -71,11 +72,11 @@ export function foldBest(
   loss: number,
   metrics: Record<string, number | string>,
 ): Record<string, BestMetric> {
-  const out = { ...best };
+  const out = { ...best }; // own properties, `__proto__` included
   const consider = (key: string, value: number, goal: "min" | "max") => {
     if (!Number.isFinite(value)) return;
-    const old = out[key];
-    if (!old || (goal === "min" ? value < old.value : value > old.value)) out[key] = { value, epoch, goal };
+    const old = ownValue(out, key); // not Object.prototype's, for a metric named `toString`
+    if (!old || (goal === "min" ? value < old.value : value > old.value)) setOwn(out, key, { value, epoch, goal });
   };
   consider("loss", loss, "min");
   for (const [key, value] of Object.entries(metrics)) if (typeof value === "number" && key !== "loss") consider(key, value, metricGoal(key));
