@@ -4,8 +4,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
 import { isFromExplorer } from "../../src/protocol";
+import { applyRunEvent } from "../../src/run-reducer";
 import {
-  applyRunEvent,
   clippedIndexes,
   csvField,
   epochXs,
