@@ -332,9 +332,9 @@ export interface RunFold {
   maxSteps: number;
   stepBucket: number;
   stepsSeen: number;
-  /** The steps of the bucket being filled (drawn once full): their last step, loss sum, count, and per parameter
+  /** The bucket being filled (drawn as the last step, its mean so far): its loss sum, its count, and per parameter
    *  the sum of the logarithms of its gradient norms and how many there were. */
-  partial: { last: RunDetail["steps"][number]; lossSum: number; count: number; norms: Record<string, [logSum: number, count: number]> } | null;
+  partial: { lossSum: number; count: number; norms: Record<string, [logSum: number, count: number]> } | null;
   /** Epochs kept: at most `maxEpochs`, every `epochStride`-th one (and always the latest); `epochsSeen` so far. */
   maxEpochs: number;
   epochStride: number;

@@ -128,17 +128,24 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): RunChange {
 /** At most `max` of the entries, in order. */
 const firstEntries = <T>(record: Record<string, T>, max: number): [string, T][] => Object.entries(record).slice(0, max);
 
+/** A step's gradient norms, at most MAX_NORMS_PER_STEP of them (the object itself when it has no more). */
+function boundedNorms(norms: Record<string, number>): Record<string, number> {
+  let count = 0;
+  for (const _ in norms) if (++count > MAX_NORMS_PER_STEP) return Object.fromEntries(firstEntries(norms, MAX_NORMS_PER_STEP));
+  return norms;
+}
+
 function foldStep(detail: RunDetail, fold: RunFold, event: StepEvent): RunChange {
   fold.stepsSeen++;
   syncLossCurve(detail.summary.lossCurve, fold.curve, new LossCurve(fold.curve).add(event.step, event.loss));
   if (isGpuMemory(event.gpuMemory)) detail.gpuMemory = { inUse: event.gpuMemory.inUse, allocated: event.gpuMemory.allocated };
-  const gradNorms = event.gradNorms && Object.fromEntries(firstEntries(event.gradNorms, MAX_NORMS_PER_STEP));
-  const step: Step = { epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr, time: event.time, ...(gradNorms ? { gradNorms } : {}) };
-  if (fold.stepBucket === 1) detail.steps.push(step);
-  else {
+  if (fold.stepBucket === 1) {
+    const step: Step = { epoch: event.epoch, step: event.step, loss: event.loss, lr: event.lr, time: event.time };
+    if (event.gradNorms) step.gradNorms = boundedNorms(event.gradNorms);
+    detail.steps.push(step);
+  } else {
     detail.stepsOnDisk = fold.stepsSeen;
-    if (fold.partial) detail.steps.pop(); // the bucket being filled is drawn as its mean so far
-    detail.steps.push(addToBucket(fold, step));
+    addToBucket(detail, fold, event);
   }
   if (fold.partial || detail.steps.length < fold.maxSteps) return fold.stepBucket === 1 ? "step" : "steps";
   const merged: Step[] = [];
@@ -149,38 +156,47 @@ function foldStep(detail: RunDetail, fold: RunFold, event: StepEvent): RunChange
   return "steps";
 }
 
-/** Adds a step to the bucket being filled; the bucket's point so far (`fold.partial` is null again once it is full). */
-function addToBucket(fold: RunFold, step: Step): Step {
-  const p = (fold.partial ??= { last: step, lossSum: 0, count: 0, norms: {} });
-  p.last = step;
-  p.lossSum += step.loss;
+/** Adds a step to the bucket being filled, drawn as the last point (changed in place: a long run's steps allocate
+ *  nothing new until the next bucket); `fold.partial` is null again once the bucket is full. */
+function addToBucket(detail: RunDetail, fold: RunFold, event: StepEvent): void {
+  let p = fold.partial;
+  if (!p) {
+    p = fold.partial = { lossSum: 0, count: 0, norms: {} };
+    detail.steps.push({ epoch: 0, step: 0, loss: 0, lr: 0, time: 0 });
+  }
+  const point = detail.steps[detail.steps.length - 1];
+  Object.assign(point, { epoch: event.epoch, step: event.step, lr: event.lr, time: event.time });
+  p.lossSum += event.loss;
   p.count++;
-  for (const [name, norm] of Object.entries(step.gradNorms ?? {})) addNorm(p.norms, name, norm);
+  point.loss = p.lossSum / p.count;
+  if (event.gradNorms) {
+    let count = 0;
+    for (const name in event.gradNorms) if (count++ < MAX_NORMS_PER_STEP) addNorm(p.norms, name, event.gradNorms[name]);
+  }
+  for (const name in p.norms) (point.gradNorms ??= {})[name] = Math.exp(p.norms[name][0] / p.norms[name][1]);
   if (p.count === fold.stepBucket) fold.partial = null;
-  return bucketStep(p.last, p.lossSum / p.count, p.norms);
 }
 
 /** Adds a norm to the log sums; one that is not positive and finite (a NaN, a zero) has no logarithm to average
  *  and is left out. */
 function addNorm(norms: Record<string, [number, number]>, name: string, norm: number): void {
   if (!(norm > 0 && Number.isFinite(norm))) return;
-  const [sum, n] = norms[name] ?? [0, 0];
-  norms[name] = [sum + Math.log(norm), n + 1];
+  const sums = norms[name];
+  if (sums) {
+    sums[0] += Math.log(norm);
+    sums[1]++;
+  } else norms[name] = [Math.log(norm), 1];
 }
 
-/** A bucket's point: at its last step (its epoch, lr and time), its mean loss, and each parameter's geometric mean
- *  gradient norm (norms span decades: the arithmetic mean would be the largest one's). */
-function bucketStep(last: Step, loss: number, norms: Record<string, [number, number]>): Step {
-  const names = Object.keys(norms);
-  const { gradNorms: _, ...rest } = last;
-  return { ...rest, loss, ...(names.length ? { gradNorms: Object.fromEntries(names.map((n) => [n, Math.exp(norms[n][0] / norms[n][1])])) } : {}) };
-}
-
-/** Two neighbouring points of equal buckets as one. */
+/** Two neighbouring points of equal buckets as one: at the later one's step (its epoch, lr and time), their mean
+ *  loss, and each parameter's geometric mean gradient norm (norms span decades: the arithmetic mean would be the
+ *  largest one's). */
 function mergeSteps(a: Step, b: Step): Step {
   const norms: Record<string, [number, number]> = {};
-  for (const s of [a, b]) for (const [name, norm] of Object.entries(s.gradNorms ?? {})) addNorm(norms, name, norm);
-  return bucketStep(b, (a.loss + b.loss) / 2, norms);
+  for (const s of [a, b]) for (const name in s.gradNorms) addNorm(norms, name, s.gradNorms[name]);
+  const merged: Step = { epoch: b.epoch, step: b.step, loss: (a.loss + b.loss) / 2, lr: b.lr, time: b.time };
+  for (const name in norms) (merged.gradNorms ??= {})[name] = Math.exp(norms[name][0] / norms[name][1]);
+  return merged;
 }
 
 /** Keeps `lossCurve` equal to the curve's points in O(1) per step (all of it again only when the points merged). */

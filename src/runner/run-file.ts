@@ -169,7 +169,8 @@ function parseBest(v: unknown): Record<string, BestMetric> | null {
 export function parseGradNorms(v: unknown): Record<string, number> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, number> = {};
-  for (const [name, norm] of Object.entries(v)) {
+  for (const name in v) {
+    const norm = v[name];
     if (typeof norm === "number") out[name] = norm;
     else if (norm === null) out[name] = NaN;
   }

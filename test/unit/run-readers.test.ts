@@ -274,6 +274,7 @@ describe("one reducer: live events and the stored run show the same", () => {
     min: -1,
     max: 1,
     norm: 2,
+    gradNorm: 0.5,
     histogram: { min: -1, max: 1, counts: [1, 2, 1] },
     heatmap: { rows: 2, cols: 2, values: [1, -1, 0.5, 0] },
   };
