@@ -53,13 +53,16 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.
 
 export type Opened<H> = { fd: H; size: number } | { missing: true } | { problem: string };
 
+/** Whether `name` must be resolved to know where it leads: a link, or a file in a subfolder (a `snapshots` folder
+ *  linked elsewhere takes its files outside). A plain file directly in the folder is opened where it is. */
+const leadsElsewhere = (name: string, lstat: fs.Stats) => lstat.isSymbolicLink() || /[\\/]/.test(name);
+
 /** The checks before opening `name` (a path inside `folder`): the path to open, or why not. `lstat`: the file's own
- *  kind; `resolved`: its real path and what that is, and the folder's real path (any link on the way counts: a
- *  `snapshots` folder linked elsewhere takes its files outside). */
-function target(name: string, lstat: fs.Stats, resolved: { real: string; folder: string; stats: fs.Stats }): string | { problem: string } {
-  if (!isInside(resolved.folder, resolved.real)) return { problem: `${name} is a link to outside the run folder` };
-  const problem = kindProblem(name, lstat.isSymbolicLink() ? resolved.stats : lstat);
-  return problem ? { problem } : resolved.real;
+ *  kind; `resolved` (when it leads elsewhere): its real path and what that is, and the folder's real path. */
+function target(folder: string, name: string, lstat: fs.Stats, resolved?: { real: string; folder: string; stats: fs.Stats }): string | { problem: string } {
+  if (resolved && !isInside(resolved.folder, resolved.real)) return { problem: `${name} is a link to outside the run folder` };
+  const problem = kindProblem(name, resolved?.stats ?? lstat);
+  return problem ? { problem } : (resolved?.real ?? path.join(folder, name));
 }
 
 const sizeProblem = (name: string, size: number, cap: number) => (size > cap ? `${name} is larger than ${cap / MiB} MiB (${size} bytes)` : null);
@@ -74,8 +77,8 @@ export function openRegularSync(folder: string, name: string, cap = Infinity): O
     return (error as NodeJS.ErrnoException).code === "ENOENT" ? { missing: true } : { problem: errorProblem(name, error) };
   }
   try {
-    const real = fs.realpathSync(path.join(folder, name));
-    const file = target(name, lstat, { real, folder: fs.realpathSync(folder), stats: lstat.isSymbolicLink() ? fs.statSync(real) : lstat });
+    const real = leadsElsewhere(name, lstat) ? fs.realpathSync(path.join(folder, name)) : undefined;
+    const file = target(folder, name, lstat, real === undefined ? undefined : { real, folder: fs.realpathSync(folder), stats: fs.statSync(real) });
     if (typeof file !== "string") return file;
     const fd = fs.openSync(file, OPEN_FLAGS);
     const stats = fs.fstatSync(fd);
@@ -108,9 +111,12 @@ export async function openRegular(folder: string, name: string, cap = Infinity):
   }
   let handle: fsp.FileHandle | undefined;
   try {
-    const real = await bounded(fsp.realpath(path.join(folder, name)));
-    const stats = lstat.isSymbolicLink() ? await bounded(fsp.stat(real)) : lstat;
-    const file = target(name, lstat, { real, folder: await bounded(fsp.realpath(folder)), stats });
+    let resolved: { real: string; folder: string; stats: fs.Stats } | undefined;
+    if (leadsElsewhere(name, lstat)) {
+      const real = await bounded(fsp.realpath(path.join(folder, name)));
+      resolved = { real, folder: await bounded(fsp.realpath(folder)), stats: await bounded(fsp.stat(real)) };
+    }
+    const file = target(folder, name, lstat, resolved);
     if (typeof file !== "string") return file;
     const opening = fsp.open(file, OPEN_FLAGS);
     opening.catch(() => {}); // a rejection after the time-out is not unhandled

@@ -498,15 +498,15 @@ async function latestSnapshot(dir: string, problems: string[]): Promise<Pick<Run
 }
 
 /** Everything the explorer shows of a run: metrics.jsonl streamed through the run-event reducer the webview folds
- *  live events with (run-reducer.ts: the curve thinned past `maxSteps` steps, the epochs, the GPU memory), run.json's
- *  info, and the latest snapshot that reads (a malformed one is named in `damaged` and the one before is shown). A
- *  missing or damaged summary.json is written back from what was read. Bounded memory for a run of any length.
- *  Never throws. */
-export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN, options: ReadOptions = {}): Promise<RunDetail> {
+ *  live events with (run-reducer.ts: the curve thinned past `maxSteps` steps, MAX_STEPS_SHOWN by default, the epochs,
+ *  the GPU memory), run.json's info, and the latest snapshot that reads (a malformed one is named in `damaged` and the
+ *  one before is shown). A missing or damaged summary.json is written back from what was read. Bounded memory for a
+ *  run of any length. Never throws. */
+export async function readRunDetail(dir: string, options: ReadOptions & { maxSteps?: number } = {}): Promise<RunDetail> {
   const problems: (string | undefined | false)[] = [];
   const parsed = infoOf(dir, await readInfo(dir));
   const info = settle(parsed.info);
-  const detail = emptyRunDetail({ ...info }, dir, maxSteps);
+  const detail = emptyRunDetail({ ...info }, dir, options.maxSteps ?? MAX_STEPS_SHOWN);
   try {
     const lines = metricLines((line) => applyRunEvent(detail, line));
     const read = await streamLines(dir, "metrics.jsonl", 0, lines.onText);

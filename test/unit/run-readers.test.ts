@@ -335,7 +335,7 @@ describe("one reducer: live events and the stored run show the same", () => {
     applyRunEvent(liveDetail, { type: "start", run: structuredClone(start) });
     live(liveDetail, first);
     write(w, first, structuredClone(liveDetail.summary.info));
-    const reloaded = await readRunDetail(w.dir, maxSteps);
+    const reloaded = await readRunDetail(w.dir, { maxSteps });
     assert.equal(reloaded.summary.damaged, undefined);
     assert.deepEqual(reloaded, liveDetail, "mid-run: the store gives what the live view has");
 
@@ -356,7 +356,7 @@ describe("one reducer: live events and the stored run show the same", () => {
     const end = { ...structuredClone(liveDetail.summary.info), status: "completed" as const, endedAt: "2026-01-01T01:00:00.000Z" };
     write(w, rest, end);
     applyRunEvent(liveDetail, { type: "end", run: end });
-    assert.deepEqual(await readRunDetail(w.dir, maxSteps), liveDetail, "after the end");
+    assert.deepEqual(await readRunDetail(w.dir, { maxSteps }), liveDetail, "after the end");
   });
 
   test("past MAX_STEPS_SHOWN steps the buckets double; the last point is the bucket being filled", () => {
