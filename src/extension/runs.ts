@@ -217,7 +217,7 @@ export class Runs implements vscode.Disposable {
   /** The run's weights.safetensors, or undefined after telling the user it has none yet. */
   private weightsOf(run: RunSummary): string | undefined {
     const weights = path.join(run.dir, "weights.safetensors");
-    if (fs.existsSync(weights)) return weights;
+    if (fs.statSync(weights, { throwIfNoEntry: false })?.isFile()) return weights; // not a FIFO, not /dev/zero: it is copied on export
     void vscode.window.showWarningMessage(
       vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", run.info.id),
     );

@@ -135,6 +135,19 @@ export async function openRegular(folder: string, name: string, cap = Infinity):
   }
 }
 
+/** Opens a file the user chose (a checkpoint: links are followed anywhere) when it is a regular file, without blocking
+ *  on a FIFO; throws an Error that says what it is otherwise ("weights.safetensors is a FIFO, not a file"). */
+export async function openChosenFile(file: string): Promise<fsp.FileHandle> {
+  const handle = await within(fsp.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)), READ_TIMEOUT_MS, path.basename(file));
+  const problem = await handle.stat().then(
+    (stats) => kindProblem(path.basename(file), stats),
+    (error) => errorProblem(path.basename(file), error),
+  );
+  if (!problem) return handle;
+  await handle.close().catch(() => {});
+  throw new Error(problem);
+}
+
 /** A small file's text: the whole of a regular file no larger than `cap` (see FILE_CAPS). */
 export type TextRead = { text: string } | { missing: true } | { problem: string };
 

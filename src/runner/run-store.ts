@@ -502,7 +502,7 @@ async function latestSnapshot(dir: string, problems: string[]): Promise<Pick<Run
  *  the GPU memory), run.json's info, and the latest snapshot that reads (a malformed one is named in `damaged` and the
  *  one before is shown). A missing or damaged summary.json is written back from what was read. Bounded memory for a
  *  run of any length. Never throws. */
-export async function readRunDetail(dir: string, options: ReadOptions & { maxSteps?: number } = {}): Promise<RunDetail> {
+export async function readRunDetail(dir: string, options: Pick<ReadOptions, "writeBack"> & { maxSteps?: number } = {}): Promise<RunDetail> {
   const problems: (string | undefined | false)[] = [];
   const parsed = infoOf(dir, await readInfo(dir));
   const info = settle(parsed.info);

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import type { GradientWarning, ParameterSnapshot, RunDetail, RunEvent, RunInfo } from "../../src/protocol";
 import { applyRunEvent, emptyRunDetail, MAX_EPOCHS_SHOWN, MAX_GRADIENT_WARNINGS, MAX_METRIC_TEXT, MAX_STEPS_SHOWN } from "../../src/run-reducer";
 import { FILE_CAPS, LineSplitter, MAX_LINE_BYTES } from "../../src/runner/read-file";
+import { readCheckpoint } from "../../src/runner/safetensors-file";
 import {
   endInterruptedRun,
   listRuns,
@@ -157,6 +158,25 @@ describe("readers open regular files only", () => {
     assert.equal(linkedDetail.snapshot, undefined);
     assert.match(linkedDetail.summary.damaged ?? "", /snapshots\/50\.json is a link to outside the run folder/);
     assert.throws(() => readSnapshot(linked, 50), /outside the run folder/);
+  });
+
+  test("the checkpoint viewer opens a regular file only (a link to one anywhere is the user's choice)", async () => {
+    const folder = path.join(ROOT, "checkpoints");
+    fs.mkdirSync(path.join(folder, "a folder.safetensors"), { recursive: true });
+    fifo(path.join(folder, "fifo.safetensors"));
+    fs.symlinkSync("/dev/zero", path.join(folder, "zero.safetensors"));
+    fs.writeFileSync(path.join(folder, "empty.safetensors"), "");
+    fs.symlinkSync(path.join(folder, "empty.safetensors"), path.join(folder, `${HOSTILE_NAME}.safetensors`));
+    for (const [name, reason] of [
+      ["a folder.safetensors", /a folder\.safetensors is a folder, not a file/],
+      ["fifo.safetensors", /fifo\.safetensors is a FIFO, not a file/],
+      ["zero.safetensors", /zero\.safetensors is a device, not a file/],
+      [`${HOSTILE_NAME}.safetensors`, /header/], // opened: an empty file has no header
+    ] as const) {
+      const view = await readCheckpoint(path.join(folder, name));
+      assert.match(view.error ?? "", reason, name);
+      assert.deepEqual(view.tensors, []);
+    }
   });
 
   test("endInterruptedRun leaves a run.json that is not a file alone", () => {
