@@ -100,12 +100,19 @@ export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** openRegularSync, asynchronously and within READ_TIMEOUT_MS. */
-export async function openRegular(folder: string, name: string, cap = Infinity): Promise<Opened<fsp.FileHandle>> {
-  const bounded = <T>(work: Promise<T>) => within(work, READ_TIMEOUT_MS, name);
+/** openRegularSync, asynchronously and within READ_TIMEOUT_MS (a file opened after that is closed when it is). */
+export function openRegular(folder: string, name: string, cap = Infinity): Promise<Opened<fsp.FileHandle>> {
+  const opening = openChecked(folder, name, cap);
+  return within(opening, READ_TIMEOUT_MS, name).catch((error) => {
+    void opening.then((late) => ("fd" in late ? late.fd.close() : undefined)).catch(() => {});
+    return { problem: errorProblem(name, error) };
+  });
+}
+
+async function openChecked(folder: string, name: string, cap: number): Promise<Opened<fsp.FileHandle>> {
   let lstat: fs.Stats;
   try {
-    lstat = await bounded(fsp.lstat(path.join(folder, name)));
+    lstat = await fsp.lstat(path.join(folder, name));
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "ENOENT" ? { missing: true } : { problem: errorProblem(name, error) };
   }
@@ -113,18 +120,13 @@ export async function openRegular(folder: string, name: string, cap = Infinity):
   try {
     let resolved: { real: string; folder: string; stats: fs.Stats } | undefined;
     if (leadsElsewhere(name, lstat)) {
-      const real = await bounded(fsp.realpath(path.join(folder, name)));
-      resolved = { real, folder: await bounded(fsp.realpath(folder)), stats: await bounded(fsp.stat(real)) };
+      const real = await fsp.realpath(path.join(folder, name));
+      resolved = { real, folder: await fsp.realpath(folder), stats: await fsp.stat(real) };
     }
     const file = target(folder, name, lstat, resolved);
     if (typeof file !== "string") return file;
-    const opening = fsp.open(file, OPEN_FLAGS);
-    opening.catch(() => {}); // a rejection after the time-out is not unhandled
-    handle = await bounded(opening).catch((error) => {
-      void opening.then((late) => late.close()).catch(() => {}); // opened after the time-out: closed when it does
-      throw error;
-    });
-    const opened = await bounded(handle.stat());
+    handle = await fsp.open(file, OPEN_FLAGS);
+    const opened = await handle.stat();
     const problem = kindProblem(name, opened) ?? sizeProblem(name, opened.size, cap);
     if (!problem) return { fd: handle, size: opened.size };
     await handle.close().catch(() => {});
