@@ -38,12 +38,13 @@ function kindProblem(name: string, stats: fs.Stats): string | null {
 
 const isInside = (folder: string, file: string) => {
   const relative = path.relative(folder, file);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+  return relative !== "" && relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 };
 
 const errorProblem = (name: string, error: unknown) => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ELOOP") return `${name} is a symbolic link loop`;
+  if (code === "ETIMEDOUT") return (error as Error).message; // "run.json did not answer within 10 s"
   return `${name} cannot be read (${code ?? String(error)})`;
 };
 

@@ -122,6 +122,7 @@ const ENGLISH_FOR_NOW = [
   // The run store's reasons why a run is damaged, and its disk errors: the host shows them too, where this module
   // (a runner client) has no bundle.
   /^src\/runner\/run-store\.ts: /,
+  /^src\/runner\/read-file\.ts: /, // the run store's file opening: why a file cannot be read
   // The checkpoint reader's errors: read in the host (the checkpoint viewer), which has no bundle here.
   /^src\/runner\/safetensors-file\.ts: /,
   // Errors of Unroll itself (exit code 70), for a bug report: "train.js: …".

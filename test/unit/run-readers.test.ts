@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { GradientWarning, ParameterSnapshot, RunDetail, RunEvent, RunInfo } from "../../src/protocol";
 import { applyRunEvent, emptyRunDetail, MAX_EPOCHS_SHOWN, MAX_GRADIENT_WARNINGS, MAX_METRIC_TEXT, MAX_STEPS_SHOWN } from "../../src/run-reducer";
-import { FILE_CAPS, LineSplitter, MAX_LINE_BYTES } from "../../src/runner/read-file";
+import { FILE_CAPS, LineSplitter, MAX_LINE_BYTES, within } from "../../src/runner/read-file";
 import { readCheckpoint } from "../../src/runner/safetensors-file";
 import {
   endInterruptedRun,
@@ -177,6 +177,19 @@ describe("readers open regular files only", () => {
       assert.match(view.error ?? "", reason, name);
       assert.deepEqual(view.tensors, []);
     }
+  });
+
+  test("a read that never answers gives up with a sentence that names the file", async () => {
+    await assert.rejects(within(new Promise(() => {}), 5, "run.json"), { message: "run.json did not answer within 0.005 s", code: "ETIMEDOUT" });
+    assert.equal(await within(Promise.resolve(7), 5, "run.json"), 7);
+  });
+
+  test("a file whose name starts with two dots is inside its folder", async () => {
+    const dir = run("20260101-000000-dots", (d) => {
+      fs.writeFileSync(path.join(d, "..kept.json"), JSON.stringify(info("x", { name: "dots" })));
+      replace(d, "run.json", (f) => fs.symlinkSync("..kept.json", f));
+    });
+    assert.equal((await readRunSummary(dir))!.info.name, "dots");
   });
 
   test("endInterruptedRun leaves a run.json that is not a file alone", () => {
