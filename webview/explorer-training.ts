@@ -179,6 +179,20 @@ export class TrainingTab {
     this.showGpuMemory();
   }
 
+  /** The steps drawn changed other than by an append (the run-event reducer thinned them, or moved their last point):
+   *  all again, once per frame. */
+  stepsChanged(): void {
+    if (this.stepsPending) return;
+    this.stepsPending = true;
+    requestAnimationFrame(() => {
+      this.stepsPending = false;
+      this.rebuildCurves();
+      this.gradients.setRun(this.run);
+      this.renderHeader();
+      this.showGpuMemory();
+    });
+  }
+
   /** The run's last GPU memory figures, or nothing (not on WebGPU). */
   private showGpuMemory(): void {
     const line = gpuMemoryLine(this.run?.gpuMemory, t);
@@ -256,6 +270,7 @@ export class TrainingTab {
 
   private rebuildPending = false;
   private epochsPending = false;
+  private stepsPending = false;
 
   /** The whole curves again on the next frame, however many steps arrive before it. */
   private scheduleRebuild(): void {

@@ -9,13 +9,14 @@ import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
 import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/common/protocol";
+import { applyRunEvent, emptyRunDetail } from "../src/common/run-reducer";
 import { basename, bdi, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
 import { TrainingTab } from "./explorer-training";
 import { t } from "./l10n";
-import { applyRunEvent, type XAxis } from "./logic";
+import type { XAxis } from "./logic";
 
 interface UiState {
   /** The model file; the host reads it back from here to restore the panel after a window reload. */
@@ -103,12 +104,14 @@ function onEvent(runId: string, event: RunEvent): void {
   // A run that starts while the panel is open may arrive as events alone: its start event begins it.
   if (event.type === "start" && run?.summary.info.id !== runId) {
     selectTab(TRAINING_TAB); // a run just started: its curve is what the user wants to watch
-    return showRun({ summary: { info: event.run, dir: "", lossCurve: [] }, steps: [], epochs: [] });
+    return showRun(emptyRunDetail(event.run));
   }
   if (!run || run.summary.info.id !== runId) return;
   switch (applyRunEvent(run, event)) {
     case "step":
       return training.stepAdded();
+    case "steps":
+      return training.stepsChanged();
     case "epoch":
       return training.epochAdded();
     case "info":

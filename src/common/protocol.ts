@@ -312,6 +312,35 @@ export interface RunDetail {
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
   dynamics?: { epoch: number; step: number; layers: LayerDynamics[] };
+  /** Where the run-event reducer (run-reducer.ts) stands, so that live events go on from a detail read from the
+   *  store exactly as they would have from the start. Absent: nothing was thinned yet. */
+  fold?: RunFold;
+}
+
+/** A loss curve kept as steps come (run-reducer.ts's LossCurve): means of `bucket` consecutive steps at the last
+ *  one's step; the bucket doubles when the points are full. */
+export interface CurveState {
+  bucket: number;
+  points: Point[];
+  /** The bucket being filled: its last step, the sum and count of its losses. */
+  partial: [step: number, sum: number, count: number];
+}
+
+/** The reducer's state beyond what RunDetail shows (see run-reducer.ts). */
+export interface RunFold {
+  /** Steps drawn: at most `maxSteps`, each the mean of `stepBucket` steps; `stepsSeen` steps so far. */
+  maxSteps: number;
+  stepBucket: number;
+  stepsSeen: number;
+  /** The bucket being filled (drawn as the last step, its mean so far): its loss sum, its count, and per parameter
+   *  the sum of the logarithms of its gradient norms and how many there were. */
+  partial: { lossSum: number; count: number; norms: Record<string, [logSum: number, count: number]> } | null;
+  /** Epochs kept: at most `maxEpochs`, every `epochStride`-th one (and always the latest); `epochsSeen` so far. */
+  maxEpochs: number;
+  epochStride: number;
+  epochsSeen: number;
+  /** The sparkline (summary.lossCurve) as it is kept. */
+  curve: CurveState;
 }
 
 /** Host → the explorer panel beside a model file. */

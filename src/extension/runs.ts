@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../common/protocol";
 import { runCsv } from "../common/run-csv";
-import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside } from "../runs/run-store";
+import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, type ReadOptions } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { ExplorerPanel } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
@@ -18,6 +18,13 @@ import { runsFolderFor, runsFolders } from "./workspace";
 /** While a listed run is running (ours or a CLI's), the list is read again this often: a run whose process dies
  *  without a word then turns "interrupted". */
 const RUNNING_POLL_MS = 5000;
+/** The most of one run's metrics.jsonl a listing reads (the lines after its summary.json, or all of it when that is
+ *  missing): the host lists on activation, and a run past it lists without its sparkline until it is opened. */
+const LISTING_METRICS_BUDGET = 32 * 1024 * 1024;
+
+/** How the host reads runs: bounded listings; in Restricted Mode nothing written back into the workspace. */
+const readOptions = (): ReadOptions => ({ metricsBudget: LISTING_METRICS_BUDGET, writeBack: vscode.workspace.isTrusted });
+
 /** The workspace state's key of the runs ticked to compare: the comparison survives a reload of VS Code. */
 const COMPARED_KEY = "unroll.compared";
 
@@ -68,17 +75,17 @@ export class Runs implements vscode.Disposable {
 
   /** Every run of the workspace's runs folders, newest first (read asynchronously; see listRuns). */
   all(): Promise<RunSummary[]> {
-    return listRuns(runsFolders(this.settings()));
+    return listRuns(runsFolders(this.settings()), readOptions());
   }
 
   /** The runs of one model file, newest first. */
   async of(file: string): Promise<RunSummary[]> {
-    return (await listRuns(runsFolderFor(this.settings(), file))).filter((r) => r.info.file === file);
+    return (await listRuns(runsFolderFor(this.settings(), file), readOptions())).filter((r) => r.info.file === file);
   }
 
   /** Reads the run (asynchronously, its curve downsampled for display) and shows it in the panel. */
   async show(panel: ExplorerPanel, dir: string): Promise<void> {
-    const detail = await readRunDetail(dir);
+    const detail = await readRunDetail(dir, readOptions());
     if (detail.summary.damaged) this.log.appendLine(`Unroll: the run in ${dir} is damaged: ${detail.summary.damaged}`);
     panel.postRun(detail);
   }
@@ -120,7 +127,7 @@ export class Runs implements vscode.Disposable {
     this.view.postRuns(all, this.selected);
     if (this.table.open) this.table.postRuns(all, this.selected);
     const runs = all.filter((r) => dirs.includes(r.dir));
-    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir)));
+    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions())));
     const panels = ExplorerPanel.all();
     if (!panels.length && runs.length && runs[0].info.file) panels.push(ExplorerPanel.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(details);
@@ -130,7 +137,7 @@ export class Runs implements vscode.Disposable {
   async restoreCompare(panel: ExplorerPanel): Promise<void> {
     if (!this.selected.length) return;
     const runs = (await this.all()).filter((r) => this.selected.includes(r.dir));
-    if (runs.length) panel.postCompare(await Promise.all(runs.map((r) => readRunDetail(r.dir))));
+    if (runs.length) panel.postCompare(await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions()))));
   }
 
   private select(dirs: string[]): void {
@@ -146,7 +153,7 @@ export class Runs implements vscode.Disposable {
       this.log.appendLine(`Unroll: refused to act on ${JSON.stringify(dir)}: not a run folder inside the runs folder`);
       return null;
     }
-    return readRunSummary(inside);
+    return readRunSummary(inside, readOptions());
   }
 
   private async pick(title: string): Promise<RunSummary | undefined> {
@@ -217,7 +224,7 @@ export class Runs implements vscode.Disposable {
   /** The run's weights.safetensors, or undefined after telling the user it has none yet. */
   private weightsOf(run: RunSummary): string | undefined {
     const weights = path.join(run.dir, "weights.safetensors");
-    if (fs.existsSync(weights)) return weights;
+    if (fs.statSync(weights, { throwIfNoEntry: false })?.isFile()) return weights; // not a FIFO, not /dev/zero: it is copied on export
     void vscode.window.showWarningMessage(
       vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", uiText(run.info.id)),
     );

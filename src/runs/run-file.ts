@@ -1,6 +1,7 @@
 // Reading the run store's files back, whatever they hold: every function here takes text (or parsed JSON) that
 // a user, another process or a dying process wrote, and returns data plus what could not be read; none
 // throws. Plain data only (no "fs", no "unroll"), so the CLI, the extension host and tests share it.
+import { MAX_POINTS } from "../common/run-reducer";
 import {
   isGpuMemory,
   setOwn,
@@ -9,6 +10,7 @@ import {
   type Hyperparameters,
   type LayerDynamics,
   type ParameterSnapshot,
+  type CurveState,
   type Point,
   type RunEvent,
   type RunInfo,
@@ -169,7 +171,8 @@ function parseBest(v: unknown): Record<string, BestMetric> | null {
 export function parseGradNorms(v: unknown): Record<string, number> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, number> = {};
-  for (const [name, norm] of Object.entries(v)) {
+  for (const name in v) {
+    const norm = v[name];
     if (typeof norm === "number") setOwn(out, name, norm);
     else if (norm === null) setOwn(out, name, NaN);
   }
@@ -186,73 +189,28 @@ export function parseMetricLine(line: string): MetricLine | null {
   }
   if (!isObject(v) || !isNumber(v.epoch)) return null;
   const time = isNumber(v.time) ? v.time : 0;
-  if (v.type === "step" && isNumber(v.step) && isNumber(v.loss)) {
+  const loss = isNumber(v.loss) ? v.loss : v.loss === null ? NaN : undefined; // JSON writes a NaN loss as null
+  if (loss === undefined) return null;
+  if (v.type === "step" && isNumber(v.step)) {
     const gradNorms = parseGradNorms(v.gradNorms);
     const gpuMemory = isGpuMemory(v.gpuMemory) ? { gpuMemory: { inUse: v.gpuMemory.inUse, allocated: v.gpuMemory.allocated } } : {};
     return {
       type: "step",
       epoch: v.epoch,
       step: v.step,
-      loss: v.loss,
+      loss,
       lr: isNumber(v.lr) ? v.lr : NaN,
       time,
       ...(gradNorms ? { gradNorms } : {}),
       ...gpuMemory,
     };
   }
-  if (v.type === "epoch" && isNumber(v.loss)) return { type: "epoch", epoch: v.epoch, loss: v.loss, metrics: parseMetrics(v.metrics ?? {}) ?? {}, time };
+  if (v.type === "epoch") return { type: "epoch", epoch: v.epoch, loss, metrics: parseMetrics(v.metrics ?? {}) ?? {}, time };
   return null;
 }
 
-/** The whole lines of metrics.jsonl bytes: the lines that parse, how many did not, and how many bytes the whole
- *  lines take (a last line without its newline, cut short by a kill or still being written, is left for later). */
-export function parseMetricLines(bytes: Uint8Array): { lines: MetricLine[]; skipped: number; bytes: number } {
-  const end = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).lastIndexOf(10) + 1; // "\n" is never inside a UTF-8 sequence
-  const lines: MetricLine[] = [];
-  let skipped = 0;
-  for (const line of new TextDecoder().decode(bytes.subarray(0, end)).split("\n")) {
-    if (!line) continue;
-    const parsed = parseMetricLine(line);
-    if (parsed) lines.push(parsed);
-    else skipped++;
-  }
-  return { lines, skipped, bytes: end };
-}
-
-/** Points of the sparkline, kept as the steps come: means of `bucket` consecutive steps at the last one's step;
- *  at MAX_POINTS full points, neighbours merge and the bucket doubles. The same for a run written step by step
- *  and one rebuilt from metrics.jsonl, in O(MAX_POINTS) memory. */
-export const MAX_POINTS = 200;
-
-export interface CurveState {
-  bucket: number;
-  points: Point[];
-  /** The bucket being filled: its last step, the sum and count of its losses. */
-  partial: [step: number, sum: number, count: number];
-}
-
-export class LossCurve {
-  constructor(public state: CurveState = { bucket: 1, points: [], partial: [0, 0, 0] }) {}
-
-  add(step: number, loss: number): void {
-    const s = this.state;
-    const [, sum, count] = s.partial;
-    s.partial = [step, sum + loss, count + 1];
-    if (count + 1 < s.bucket) return;
-    s.points.push([step, (sum + loss) / (count + 1)]);
-    s.partial = [0, 0, 0];
-    if (s.points.length < MAX_POINTS) return;
-    const merged: Point[] = [];
-    for (let i = 0; i + 1 < s.points.length; i += 2) merged.push([s.points[i + 1][0], (s.points[i][1] + s.points[i + 1][1]) / 2]);
-    s.points = merged;
-    s.bucket *= 2;
-  }
-
-  points(): Point[] {
-    const [step, sum, count] = this.state.partial;
-    return count ? [...this.state.points, [step, sum / count]] : [...this.state.points];
-  }
-}
+export { LossCurve, MAX_POINTS } from "../common/run-reducer";
+export type { CurveState } from "../common/protocol";
 
 /** What `summary.json` holds: the sparkline so far, and how much of metrics.jsonl it covers. A reader folds in
  *  the lines after `metricsBytes` (at most a few seconds' worth) instead of reading the whole file. */
@@ -264,7 +222,10 @@ export interface SummaryFile {
   curve: CurveState;
 }
 
-const isPoint = (v: unknown): v is Point => Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1]);
+/** A loss, where JSON wrote a NaN as null. */
+const isLoss = (v: unknown): v is number | null => v === null || isNumber(v);
+const lossOf = (v: number | null) => (v === null ? NaN : v);
+const isPoint = (v: unknown): v is [number, number | null] => Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isLoss(v[1]);
 
 export function parseSummary(text: string | null): SummaryFile | null {
   if (text === null) return null;
@@ -276,13 +237,17 @@ export function parseSummary(text: string | null): SummaryFile | null {
   if (v.version !== 1 || !count(v.metricsBytes) || !count(v.steps) || !count(v.skipped) || !isObject(c)) return null;
   if (!(count(c.bucket) && c.bucket >= 1) || !Array.isArray(c.points) || c.points.length > MAX_POINTS || !c.points.every(isPoint)) return null;
   const p = c.partial;
-  if (!(Array.isArray(p) && p.length === 3 && isNumber(p[0]) && isNumber(p[1]) && count(p[2]))) return null;
+  if (!(Array.isArray(p) && p.length === 3 && isNumber(p[0]) && isLoss(p[1]) && count(p[2]))) return null;
   return {
     version: 1,
     metricsBytes: v.metricsBytes,
     steps: v.steps,
     skipped: v.skipped,
-    curve: { bucket: c.bucket, points: c.points as Point[], partial: [p[0], p[1], p[2]] },
+    curve: {
+      bucket: c.bucket,
+      points: (c.points as [number, number | null][]).map(([x, y]): Point => [x, lossOf(y)]),
+      partial: [p[0], lossOf(p[1]), p[2]],
+    },
   };
 }
 

@@ -20,10 +20,22 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Point, RunDetail, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../common/protocol";
+import type { Point, RunDetail, RunFold, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../common/protocol";
+import { applyRunEvent, emptyRunDetail, MAX_STEPS_SHOWN } from "../common/run-reducer";
+import {
+  FILE_CAPS,
+  READ_TIMEOUT_MS,
+  readTextFile,
+  readTextFileSync,
+  streamLines,
+  streamLinesSync,
+  within,
+  type StreamResult,
+  type TextRead,
+} from "./read-file";
 import {
   LossCurve,
-  parseMetricLines,
+  parseMetricLine,
   parseRunInfo,
   parseSnapshot,
   parseSummary,
@@ -41,8 +53,7 @@ export type { EpochLine, MetricLine, SnapshotFile, StepLine } from "./run-file";
 /** Where runs go, relative to a workspace (or the model file's folder). */
 export const RUNS_SUBFOLDER = path.join(".unroll", "runs");
 
-/** How many points of the per-step curve the explorer gets; more steps are averaged in equal runs. */
-export const MAX_STEPS_SHOWN = 10_000;
+export { MAX_STEPS_SHOWN };
 const RESERVE_BYTES = 64 * 1024;
 const SUMMARY_EVERY_MS = 2000;
 
@@ -363,9 +374,9 @@ function settle(info: RunInfo): RunInfo {
  *  the end time and `fields`, and loses its disk reserve; any other (or one without a readable run.json) is left as it is. Returns the info as
  *  it now reads. */
 export function endInterruptedRun(dir: string, status: RunStatus, fields: Partial<RunInfo> = {}): RunInfo {
-  const text = readTextSync(path.join(dir, "run.json"));
-  const info = settle(parseRunInfo(text, path.basename(dir)).info);
-  if (text === null || info.status !== "interrupted") return info;
+  const read = readInfoSync(dir);
+  const info = settle(infoOf(dir, read).info);
+  if (!("text" in read) || info.status !== "interrupted") return info;
   removeQuietly(path.join(dir, ".reserve")); // its writer died before it could free it
   Object.assign(info, { status, endedAt: new Date().toISOString() }, fields);
   writeAtomic(path.join(dir, "run.json"), JSON.stringify(info, null, 2) + "\n");
@@ -373,7 +384,7 @@ export function endInterruptedRun(dir: string, status: RunStatus, fields: Partia
 }
 
 // -------------------------------------------------------------------------------------------------
-// Reading
+// Reading: only regular files, each kind capped in size, metrics.jsonl streamed (read-file.ts)
 
 const joinDamage = (...parts: (string | undefined | false)[]) => parts.filter(Boolean).join("; ") || undefined;
 const skippedLines = (n: number) => n > 0 && `metrics.jsonl has ${n} unreadable line${n === 1 ? "" : "s"} (skipped)`;
@@ -381,135 +392,99 @@ const skippedLines = (n: number) => n > 0 && `metrics.jsonl has ${n} unreadable 
 /** The files that make a folder a run (an empty or unrelated folder in the runs folder is not one). */
 const RUN_FILES = ["run.json", "metrics.jsonl", "summary.json", "snapshots", "weights.safetensors"];
 
-function readTextSync(file: string): string | null {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return null;
-  }
+/** run.json's info, whatever the file is (a FIFO, a link to /dev/zero: named in `damaged`). */
+function infoOf(dir: string, read: TextRead): { info: RunInfo; damaged?: string } {
+  if ("problem" in read) return { info: parseRunInfo(null, path.basename(dir)).info, damaged: read.problem };
+  return parseRunInfo("text" in read ? read.text : null, path.basename(dir));
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await fsp.readFile(file, "utf8");
-  } catch {
-    return null;
-  }
-}
+const readInfo = (dir: string) => readTextFile(dir, "run.json", FILE_CAPS["run.json"]);
+const readInfoSync = (dir: string) => readTextFileSync(dir, "run.json", FILE_CAPS["run.json"]);
+const streamProblem = (read: StreamResult) => "problem" in read && read.problem;
 
-/** The bytes of `file` from `offset` to its end; null when it cannot be read or is shorter than `offset`. */
-async function readFrom(file: string, offset: number): Promise<Buffer | null> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(file, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size < offset) return null;
-    const bytes = Buffer.alloc(size - offset);
-    const { bytesRead } = await handle.read(bytes, 0, bytes.length, offset);
-    return bytes.subarray(0, bytesRead);
-  } catch {
-    return null;
-  } finally {
-    await handle.close().catch(() => {});
-  }
-}
-
-/** A run from its files' contents (null: missing), whatever they hold. */
-function runFrom(dir: string, infoText: string | null, metrics: Uint8Array | null): RunData {
-  const { info, damaged } = parseRunInfo(infoText, path.basename(dir));
-  const { lines, skipped } = parseMetricLines(metrics ?? new Uint8Array());
-  return {
-    info: settle(info),
-    dir,
-    steps: lines.filter((l): l is StepLine => l.type === "step"),
-    epochs: lines.filter((l): l is EpochLine => l.type === "epoch"),
-    damaged: joinDamage(damaged, skippedLines(skipped)),
+/** A metrics.jsonl line handler: each line that parses to `onLine`, the others counted in `skipped`. */
+function metricLines(onLine: (line: MetricLine) => void): { skipped: number; onText: (text: string | null) => void } {
+  const counter = {
+    skipped: 0,
+    onText: (text: string | null) => {
+      const line = text === null ? null : parseMetricLine(text);
+      if (line) onLine(line);
+      else counter.skipped++;
+    },
   };
+  return counter;
 }
 
-/** Reads a run folder, whatever its files hold (see RunData); a metrics line cut short by a kill is skipped. */
+/** Reads a run folder, whatever its files hold (see RunData); a metrics line cut short by a kill is skipped. Every
+ *  line is kept: for the CLI, tests and the CSV of every step; the explorer reads readRunDetail. */
 export function readRun(dir: string): RunData {
-  let metrics: Uint8Array | null = null;
-  try {
-    metrics = fs.readFileSync(path.join(dir, "metrics.jsonl"));
-  } catch {
-    // no metrics yet
-  }
-  return runFrom(dir, readTextSync(path.join(dir, "run.json")), metrics);
+  const { info, damaged } = infoOf(dir, readInfoSync(dir));
+  const steps: StepLine[] = [];
+  const epochs: EpochLine[] = [];
+  const lines = metricLines((line) => (line.type === "step" ? steps.push(line) : epochs.push(line)));
+  const read = streamLinesSync(dir, "metrics.jsonl", lines.onText);
+  return { info: settle(info), dir, steps, epochs, damaged: joinDamage(damaged, streamProblem(read), skippedLines(lines.skipped)) };
 }
 
 /** At most `max` points: the mean of equal runs of steps, at the run's last step. */
 export function downsampleLoss(steps: StepLine[], max = 200): Point[] {
-  return downsampleSteps(steps, max).map((s) => [s.step, s.loss]);
-}
-
-/** At most `max` steps: each the mean loss of an equal run of steps, at the run's last step (its epoch and lr). */
-function downsampleSteps(steps: StepLine[], max: number): StepLine[] {
-  if (steps.length <= max) return steps;
   const size = Math.ceil(steps.length / max);
-  const out: StepLine[] = [];
+  const out: Point[] = [];
   for (let i = 0; i < steps.length; i += size) {
     const chunk = steps.slice(i, i + size);
-    const gradNorms = meanNorms(chunk);
-    out.push({ ...chunk[chunk.length - 1], loss: chunk.reduce((s, p) => s + p.loss, 0) / chunk.length, ...(gradNorms ? { gradNorms } : {}) });
+    out.push([chunk[chunk.length - 1].step, chunk.reduce((sum, s) => sum + s.loss, 0) / chunk.length]);
   }
   return out;
 }
 
-/** The geometric mean of each parameter's gradient norm over the steps that have it (norms span decades: the
- *  arithmetic mean would be the largest one's); undefined when no step has any. */
-function meanNorms(steps: StepLine[]): Record<string, number> | undefined {
-  const sums = new Map<string, [logSum: number, count: number]>();
-  for (const s of steps) {
-    for (const [name, norm] of Object.entries(s.gradNorms ?? {})) {
-      if (!(norm > 0 && Number.isFinite(norm))) continue;
-      const [sum, count] = sums.get(name) ?? [0, 0];
-      sums.set(name, [sum + Math.log(norm), count + 1]);
-    }
-  }
-  if (!sums.size) return undefined;
-  return Object.fromEntries([...sums].map(([name, [sum, count]]) => [name, Math.exp(sum / count)]));
+/** How a reader may read a run. */
+export interface ReadOptions {
+  /** The most bytes of metrics.jsonl read to list one run (the lines after summary.json, or the whole file when it
+   *  is missing or stale); a run past it is listed without its curve until it is opened (readRunDetail rebuilds
+   *  summary.json). The extension host lists on activation: it sets one. Default: no limit (the CLI). */
+  metricsBudget?: number;
+  /** Write summary.json back when it was rebuilt (a run that no longer runs). Default: true. */
+  writeBack?: boolean;
+}
+
+/** The sparkline of `start` (summary.json, or nothing) with the metrics lines after it folded in. */
+async function summarize(dir: string, start: SummaryFile | null, budget: number): Promise<{ file: SummaryFile; read: StreamResult }> {
+  const curve = new LossCurve(start ? structuredClone(start.curve) : undefined);
+  let steps = start?.steps ?? 0;
+  const lines = metricLines((line) => {
+    if (line.type !== "step") return;
+    curve.add(line.step, line.loss);
+    steps++;
+  });
+  const read = await streamLines(dir, "metrics.jsonl", start?.metricsBytes ?? 0, lines.onText, budget);
+  const metricsBytes = "end" in read ? read.end : (start?.metricsBytes ?? 0);
+  return { file: { version: 1, metricsBytes, steps, skipped: (start?.skipped ?? 0) + lines.skipped, curve: curve.state }, read };
 }
 
 /** A run as listed: run.json, and the sparkline from summary.json plus the metrics lines written since (the
  *  whole of metrics.jsonl when summary.json is missing or stale: then it is written back for the next time,
  *  once the run no longer runs). Null for a folder that is not a run. Never throws. */
-export async function readRunSummary(dir: string): Promise<RunSummary | null> {
+export async function readRunSummary(dir: string, options: ReadOptions = {}): Promise<RunSummary | null> {
+  let info: RunInfo | undefined;
   try {
-    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    const names = await within(fsp.readdir(dir), READ_TIMEOUT_MS, "the run folder").catch(() => [] as string[]);
     if (!names.some((n) => RUN_FILES.includes(n))) return null;
-    const metricsFile = path.join(dir, "metrics.jsonl");
-    const [infoText, summaryText] = await Promise.all([readText(path.join(dir, "run.json")), readText(path.join(dir, "summary.json"))]);
-    const { info, damaged } = parseRunInfo(infoText, path.basename(dir));
-    settle(info);
-    let summary = parseSummary(summaryText);
-    let tail = summary && (await readFrom(metricsFile, summary.metricsBytes));
-    const rebuild = !tail;
-    if (rebuild) {
-      summary = null;
-      tail = await readFrom(metricsFile, 0);
-    }
-    const curve = new LossCurve(summary?.curve);
-    const { lines, skipped, bytes } = parseMetricLines(tail ?? new Uint8Array());
-    let steps = summary?.steps ?? 0;
-    for (const line of lines) {
-      if (line.type === "step") {
-        curve.add(line.step, line.loss);
-        steps++;
-      }
-    }
-    const total = (summary?.skipped ?? 0) + skipped;
-    if (rebuild && tail && info.status !== "running") {
-      const file: SummaryFile = { version: 1, metricsBytes: bytes, steps, skipped: total, curve: curve.state };
+    const [infoRead, summaryRead] = await Promise.all([readInfo(dir), readTextFile(dir, "summary.json", FILE_CAPS["summary.json"])]);
+    const parsed = infoOf(dir, infoRead);
+    info = settle(parsed.info);
+    const budget = options.metricsBudget ?? Infinity;
+    const stored = "text" in summaryRead ? parseSummary(summaryRead.text) : null;
+    let summary = stored && (await summarize(dir, stored, budget));
+    const rebuilt = !summary || "beyond" in summary.read; // no summary, or one of a longer file than this one
+    if (!summary || rebuilt) summary = await summarize(dir, null, budget);
+    const { file, read } = summary;
+    if (rebuilt && "end" in read && info.status !== "running" && options.writeBack !== false) {
       await writeBack(path.join(dir, "summary.json"), JSON.stringify(file));
     }
-    return { info, dir, lossCurve: curve.points(), ...withDamage(joinDamage(damaged, skippedLines(total))) };
+    const damaged = joinDamage(parsed.damaged, "problem" in summaryRead && summaryRead.problem, streamProblem(read), skippedLines(file.skipped));
+    return { info, dir, lossCurve: new LossCurve(file.curve).points(), ...withDamage(damaged) };
   } catch (error) {
-    return { info: parseRunInfo(null, path.basename(dir)).info, dir, lossCurve: [], damaged: `cannot read the run: ${error}` };
+    return { info: info ?? parseRunInfo(null, path.basename(dir)).info, dir, lossCurve: [], damaged: `cannot read the run: ${error}` };
   }
 }
 
@@ -542,14 +517,14 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
 
 /** The runs in one or more runs folders, newest first; what the CLI and the Runs view list. Folders that
  *  are not runs (and symbolic links) are left out; damaged runs are listed with `damaged`. Never throws. */
-export async function listRuns(folders: string | string[]): Promise<RunSummary[]> {
+export async function listRuns(folders: string | string[], options: ReadOptions = {}): Promise<RunSummary[]> {
   const dirs = await Promise.all(
     [folders].flat().map(async (folder) => {
-      const entries = await fsp.readdir(folder, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+      const entries = await within(fsp.readdir(folder, { withFileTypes: true }), READ_TIMEOUT_MS, folder).catch(() => [] as fs.Dirent[]);
       return entries.filter((e) => e.isDirectory()).map((e) => path.join(folder, e.name));
     }),
   );
-  const runs = (await mapLimited(dirs.flat(), 32, readRunSummary)).filter((r): r is RunSummary => r !== null);
+  const runs = (await mapLimited(dirs.flat(), 32, (dir) => readRunSummary(dir, options))).filter((r): r is RunSummary => r !== null);
   return runs.sort((a, b) => b.info.startedAt.localeCompare(a.info.startedAt) || b.info.id.localeCompare(a.info.id) || a.dir.localeCompare(b.dir));
 }
 
@@ -584,62 +559,61 @@ export function listSnapshots(dir: string): number[] {
   }
 }
 
-/** One snapshot file; throws an Error that says what is wrong with it (missing, not JSON, malformed). */
+/** One snapshot file; throws an Error that says what is wrong with it (missing, not a file, not JSON, malformed). */
 export function readSnapshot(dir: string, step: number): SnapshotFile {
-  const text = readTextSync(path.join(dir, "snapshots", `${step}.json`));
-  const parsed = text === null ? { damaged: "missing" } : parseSnapshot(text);
-  if ("damaged" in parsed) throw new Error(`snapshots/${step}.json: ${parsed.damaged}`);
+  const name = `snapshots/${step}.json`;
+  const read = readTextFileSync(dir, name, FILE_CAPS.snapshot);
+  if ("problem" in read) throw new Error(read.problem);
+  const parsed = "text" in read ? parseSnapshot(read.text) : { damaged: "missing" };
+  if ("damaged" in parsed) throw new Error(`${name}: ${parsed.damaged}`);
   return parsed;
 }
 
-/** `{ gpuMemory }` of the last step that has it (a run on WebGPU), else `{}`. */
-function lastGpuMemory(steps: StepLine[]): Pick<RunDetail, "gpuMemory"> {
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const { gpuMemory } = steps[i];
-    if (gpuMemory) return { gpuMemory };
+/** The latest snapshot that reads, as the explorer shows it; each one that does not is named in `problems`. */
+async function latestSnapshot(dir: string, problems: string[]): Promise<Pick<RunDetail, "snapshot" | "dynamics">> {
+  const names = await within(fsp.readdir(path.join(dir, "snapshots")), READ_TIMEOUT_MS, "snapshots").catch(() => [] as string[]);
+  for (const step of snapshotSteps(names).reverse()) {
+    const name = `snapshots/${step}.json`;
+    const read = await readTextFile(dir, name, FILE_CAPS.snapshot);
+    const parsed = "text" in read ? parseSnapshot(read.text) : { damaged: "problem" in read ? read.problem : `${name} is unreadable` };
+    if ("damaged" in parsed) {
+      problems.push("text" in read ? `${name} is ${parsed.damaged}` : parsed.damaged);
+      continue;
+    }
+    const { epoch, parameters, dynamics } = parsed;
+    return { snapshot: { epoch, step: parsed.step, parameters }, dynamics: { epoch, step: parsed.step, layers: dynamics } };
   }
   return {};
 }
 
-/** Everything the explorer shows of a run: the per-step curve (means of equal runs of steps past
- *  MAX_STEPS_SHOWN; the raw steps stay on disk), every epoch, and the latest snapshot that reads (a malformed
- *  one is named in `damaged` and the one before is shown). Never throws. */
-export async function readRunDetail(dir: string, maxSteps = MAX_STEPS_SHOWN): Promise<RunDetail> {
-  const [infoText, metrics, names] = await Promise.all([
-    readText(path.join(dir, "run.json")),
-    fsp.readFile(path.join(dir, "metrics.jsonl")).catch(() => null),
-    fsp.readdir(path.join(dir, "snapshots")).catch(() => [] as string[]),
-  ]);
-  const run = runFrom(dir, infoText, metrics);
-  const curve = new LossCurve();
-  for (const s of run.steps) curve.add(s.step, s.loss);
-  const problems = [run.damaged];
-  const detail: RunDetail = {
-    summary: { info: run.info, dir, lossCurve: curve.points() },
-    steps: downsampleSteps(run.steps, maxSteps).map(({ epoch, step, loss, lr, time, gradNorms }) => ({
-      epoch,
-      step,
-      loss,
-      lr,
-      time,
-      ...(gradNorms ? { gradNorms } : {}),
-    })),
-    ...(run.steps.length > maxSteps ? { stepsOnDisk: run.steps.length } : {}),
-    ...lastGpuMemory(run.steps),
-    epochs: run.epochs.map(({ epoch, loss, metrics }) => ({ epoch, loss, metrics })),
-  };
-  for (const step of snapshotSteps(names).reverse()) {
-    const text = await readText(path.join(dir, "snapshots", `${step}.json`));
-    const parsed = text === null ? { damaged: "unreadable" } : parseSnapshot(text);
-    if ("damaged" in parsed) {
-      problems.push(`snapshots/${step}.json is ${parsed.damaged}`);
-      continue;
-    }
-    const { epoch, parameters, dynamics } = parsed;
-    detail.snapshot = { epoch, step: parsed.step, parameters };
-    detail.dynamics = { epoch, step: parsed.step, layers: dynamics };
-    break;
+/** Everything the explorer shows of a run: metrics.jsonl streamed through the run-event reducer the webview folds
+ *  live events with (run-reducer.ts: the curve thinned past `maxSteps` steps, MAX_STEPS_SHOWN by default, the epochs,
+ *  the GPU memory), run.json's info, and the latest snapshot that reads (a malformed one is named in `damaged` and the
+ *  one before is shown). A missing or damaged summary.json is written back from what was read. Bounded memory for a
+ *  run of any length. Never throws. */
+export async function readRunDetail(dir: string, options: Pick<ReadOptions, "writeBack"> & { maxSteps?: number } = {}): Promise<RunDetail> {
+  const problems: (string | undefined | false)[] = [];
+  const parsed = infoOf(dir, await readInfo(dir));
+  const info = settle(parsed.info);
+  const detail = emptyRunDetail({ ...info }, dir, options.maxSteps ?? MAX_STEPS_SHOWN);
+  try {
+    const lines = metricLines((line) => applyRunEvent(detail, line));
+    const read = await streamLines(dir, "metrics.jsonl", 0, lines.onText);
+    problems.push(parsed.damaged, streamProblem(read), skippedLines(lines.skipped));
+    detail.summary.info = info; // run.json says how the run stands; its epoch lines may be ahead of it
+    if ("end" in read && info.status !== "running" && options.writeBack !== false) await rebuildSummary(dir, read.end, lines.skipped, detail.fold!);
+    Object.assign(detail, await latestSnapshot(dir, problems as string[]));
+  } catch (error) {
+    problems.push(`cannot read the run: ${error}`);
   }
   Object.assign(detail.summary, withDamage(joinDamage(...problems)));
   return detail;
+}
+
+/** Writes summary.json from a whole read of metrics.jsonl when the one there is missing or does not parse. */
+async function rebuildSummary(dir: string, metricsBytes: number, skipped: number, fold: RunFold): Promise<void> {
+  const read = await readTextFile(dir, "summary.json", FILE_CAPS["summary.json"]);
+  if ("text" in read && parseSummary(read.text)) return;
+  const file: SummaryFile = { version: 1, metricsBytes, steps: fold.stepsSeen, skipped, curve: fold.curve };
+  await writeBack(path.join(dir, "summary.json"), JSON.stringify(file));
 }

@@ -8,6 +8,7 @@ import * as fsp from "node:fs/promises";
 import type { CheckpointTensor, CheckpointView } from "../common/protocol";
 import { bfloat16ToFloat, BYTES, halfToFloat } from "../common/safetensors-dtypes";
 import { headerLength, parseHeader, type Header, type HeaderEntry } from "../common/safetensors-header";
+import { openChosenFile } from "./read-file";
 import { recurrentRoles, type RecurrentRole } from "./recurrent-weights";
 import { HeatmapBins, HistogramBins, Running } from "./value-summary";
 
@@ -184,7 +185,7 @@ export async function withSafetensors<T>(file: string, use: (f: OpenSafetensors)
   let handle: fsp.FileHandle | undefined;
   let size = 0;
   try {
-    handle = await fsp.open(file, "r");
+    handle = await openChosenFile(file); // a regular file only: a FIFO would block, /dev/zero has no end
     size = (await handle.stat()).size;
     const fh = handle;
     const readAt = async (position: number, length: number) => {

@@ -8,7 +8,7 @@ import { GradientMonitor, judge, median } from "../../src/runner/gradient-health
 import { parseGradNorms, parseMetricLine, parseRunInfo } from "../../src/runs/run-file";
 import { lossAndGradientNorms } from "../../src/runner/training";
 import { gradientColumns, gradientNames, warningTitle } from "../../webview/gradient-logic";
-import { applyRunEvent } from "../../webview/logic";
+import { applyRunEvent } from "../../src/common/run-reducer";
 import { setupBackend } from "./helpers";
 
 before(setupBackend);

@@ -123,6 +123,7 @@ const ENGLISH_FOR_NOW = [
   // The run store's reasons why a run is damaged, and its disk errors: the host shows them too, where this module
   // (in src/runs) has no bundle.
   /^src\/runs\/run-store\.ts: /,
+  /^src\/runs\/read-file\.ts: /, // the run store's file opening: why a file cannot be read
   // The checkpoint reader's errors: read in the host (the checkpoint viewer), which has no bundle here.
   /^src\/runs\/safetensors-file\.ts: /,
   // Errors of Unroll itself (exit code 70), for a bug report: "train.js: …".

@@ -1,11 +1,11 @@
 // The webviews' pure logic (webview/logic.ts): smoothing, log-safe values, the aligned curve table, folding
-// live events, CSV, colours, downsampling, gate labels, sparklines and reading a traced recurrent call.
+// live events (src/run-reducer.ts), CSV, colours, downsampling, gate labels, sparklines and reading a traced recurrent call.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/common/protocol";
 import { isFromExplorer } from "../../src/common/protocol";
+import { applyRunEvent } from "../../src/common/run-reducer";
 import {
-  applyRunEvent,
   clippedIndexes,
   csvField,
   epochXs,
