@@ -3,12 +3,14 @@
 // a shell command into the terminal. Here a workspace holds three hostile runs (that link, a name with U+202E
 // RIGHT-TO-LEFT OVERRIDE, and "$(alert) fake"); the Runs view lists them with their names as text, each isolated
 // from its neighbours, the quick pick shows them without icons, and the notification they trigger holds no link.
+// Two more run folders hold special files (a FIFO run.json, a run.json linked to /dev/zero): listed as damaged.
 //
 //   node esbuild.mjs --e2e && node --test --test-concurrency=1 --test-name-pattern="^hostile" test/e2e/out/
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { until, withVSCode, workspace } from "./vscode";
 
 after(() => workspace.cleanup());
@@ -52,12 +54,19 @@ test(
       fs.writeFileSync(at, JSON.stringify({ ...JSON.parse(fs.readFileSync(at, "utf8")), file: path.join(folder, MODEL) }));
     }
     assert.deepEqual(fs.readdirSync(path.join(folder, ".unroll/runs")).sort(), [ICON, LINK, REVERSED].sort(), "the three folders exist under their names");
+    // Class 2: special files where a run's files belong (git carries links). Listing them used to exhaust the
+    // extension host's heap (/dev/zero) or hang it (a FIFO); now each lists as damaged, and nothing else breaks.
+    const special = (name: string) => fs.mkdirSync(path.join(folder, ".unroll/runs", name), { recursive: true });
+    special("fifo-run");
+    execFileSync("mkfifo", [path.join(folder, ".unroll/runs/fifo-run/run.json")]);
+    special("zero-run");
+    fs.symlinkSync("/dev/zero", path.join(folder, ".unroll/runs/zero-run/run.json"));
 
     await withVSCode({ name: "hostile-workspace", folder }, async (vs) => {
       // The Runs view lists the three, each name as text in a <bdi>, its override shown as U+FFFD.
       await vs.activity("Unroll");
-      const view = await vs.webview(async (f) => f.evaluate(() => document.querySelectorAll("li.run").length >= 3), 60_000);
-      const rows = await view.evaluate(() =>
+      const view = await vs.webview(async (f) => f.evaluate(() => document.querySelectorAll("li.run").length >= 5), 60_000);
+      const all = await view.evaluate(() =>
         [...document.querySelectorAll("li.run")].map((li) => {
           const name = li.querySelector(".run-name")!;
           return {
@@ -65,9 +74,16 @@ test(
             isolated: name.querySelector("bdi")?.textContent ?? null,
             line: (li.querySelector(".run-line.muted") as HTMLElement).innerText,
             links: li.querySelectorAll("a").length,
+            text: (li as HTMLElement).innerText,
           };
         }),
       );
+      const damaged = all.filter((r) => r.name === "fifo-run" || r.name === "zero-run");
+      t.diagnostic(`damaged rows: ${JSON.stringify(damaged)}`);
+      assert.equal(damaged.length, 2, "the two runs with special files are listed");
+      assert.match(damaged.find((r) => r.name === "fifo-run")!.text, /damaged: .*run\.json is a FIFO/, "the FIFO is named as the reason");
+      assert.match(damaged.find((r) => r.name === "zero-run")!.text, /damaged: .*run\.json/, "the link to /dev/zero is named as the reason");
+      const rows = all.filter((r) => !damaged.includes(r));
       t.diagnostic(`Runs view: ${JSON.stringify(rows)}`);
       assert.deepEqual(
         rows.map((r) => r.name).sort(),
