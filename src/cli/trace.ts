@@ -35,7 +35,7 @@ export const traceCommand: Command = {
     let trace: Trace;
     try {
       client.start(); // the tracing process loads TensorFlow.js while this one type-checks
-      checkBeforeRunning(file, options);
+      await checkBeforeRunning(file, options);
       trace = await client.trace(file, { timeoutMs });
     } finally {
       client.dispose();

@@ -175,7 +175,10 @@ export const trainCommand: Command = {
     }
     const json = options.json !== undefined;
     const progress = new Progress();
-    const training: Training = startTraining(run, (event) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event)));
+    const show = (event: RunEvent) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event));
+    // The training process starts while the file is type-checked; its events wait until the type errors are printed.
+    let held: RunEvent[] | null = [];
+    const training: Training = startTraining(run, (event) => (held ? held.push(event) : show(event)));
 
     // Ctrl-C reaches the training process too (same process group); the stop message covers other cases.
     let interrupts = 0;
@@ -186,8 +189,10 @@ export const trainCommand: Command = {
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
-    // While the training process starts: its events wait until the type errors are printed, and a Ctrl-C meanwhile stops it.
-    checkBeforeRunning(file, options);
+    // A Ctrl-C during the check stops the training process too.
+    await checkBeforeRunning(file, options);
+    for (const event of held) show(event);
+    held = null;
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
     progress.done();

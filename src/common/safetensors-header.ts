@@ -25,6 +25,13 @@ export interface Header {
 
 type Checked<T> = T | { error: string };
 
+/** A header nests three deep ({ name: { shape: [2, 3] } }); JSON.parse takes 100,000 levels, but every recursive
+ *  reader after it (JSON.stringify in a message, a viewer) overflows its stack, so deeper headers are refused. */
+export const MAX_DEPTH = 16;
+/** Large checkpoints list thousands of tensors; a 100 MB header could list a million (seconds and a gigabyte to
+ *  parse and check), so more than this is refused before JSON.parse. */
+export const MAX_TENSORS = 100_000;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 /** A value as a message shows it: its JSON, cut short (a hostile header may be megabytes). */
@@ -46,6 +53,10 @@ export function headerLength(first8: Uint8Array, fileSize: number): Checked<numb
  *  every tensor's dtype, shape and offsets, no overlaps, string metadata. */
 export function parseHeader(text: Uint8Array, fileSize: number): Checked<Header> {
   const base = 8 + text.byteLength;
+  const shape = jsonShape(text);
+  if (shape.depth > MAX_DEPTH) return { error: `the header nests deeper than ${MAX_DEPTH} levels: a header is { name: { dtype, shape, data_offsets } }` };
+  if (shape.members > MAX_TENSORS + 1) return tooMany(shape.members); // + 1: the metadata, if any
+
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(text));
@@ -53,6 +64,8 @@ export function parseHeader(text: Uint8Array, fileSize: number): Checked<Header>
     return { error: `the header is not JSON: ${(e as Error).message}` };
   }
   if (!isObject(header)) return { error: `the header must be a JSON object, got ${json(header)}` };
+  const tensors = Object.keys(header).length - (Object.hasOwn(header, "__metadata__") ? 1 : 0);
+  if (tensors > MAX_TENSORS) return tooMany(tensors);
   const dataLength = fileSize - base;
   const entries: HeaderEntry[] = [];
   for (const [name, entry] of Object.entries(header)) {
@@ -69,6 +82,29 @@ export function parseHeader(text: Uint8Array, fileSize: number): Checked<Header>
   }
   const metadata = checkMetadata(header.__metadata__);
   return typeof metadata === "string" ? { error: metadata } : { entries, metadata, base };
+}
+
+const tooMany = (entries: number) => ({ error: `the header lists ${entries} entries, more than the limit of ${MAX_TENSORS} tensors` });
+
+/** How deep `json` nests and how many members its outermost object has at most (its commas + 1), read byte by byte
+ *  without recursion, strings skipped. Malformed JSON gives some answer: JSON.parse refuses it after. */
+function jsonShape(json: Uint8Array): { depth: number; members: number } {
+  const [QUOTE, BACKSLASH, COMMA, OPEN_OBJECT, OPEN_ARRAY, CLOSE_OBJECT, CLOSE_ARRAY] = [0x22, 0x5c, 0x2c, 0x7b, 0x5b, 0x7d, 0x5d];
+  let depth = 0;
+  let deepest = 0;
+  let commas = 0;
+  let inString = false;
+  for (let i = 0; i < json.length && deepest <= MAX_DEPTH; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) deepest = Math.max(deepest, ++depth);
+    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
+    else if (c === COMMA && depth === 1) commas++;
+  }
+  return { depth: deepest, members: commas + 1 };
 }
 
 /** A tensor's name in a message, cut short: a hostile name may be megabytes. */

@@ -16,3 +16,4 @@ export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } fr
 export { setTraceObserver, type TraceObserver, type TraceNames } from "./trace-hooks";
 export { defineExperiment, type Experiment, type ExperimentData, type Batch, type Metrics, type StepContext } from "./experiment";
 export { recordDynamics, type DynamicsRecord } from "./dynamics-hooks";
+export { show as showValue } from "./options"; // values in messages, as the library's own show them (the runner's)

@@ -2,7 +2,7 @@
 // export checked field by field, with messages located at the export's line, and the loss as one function.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { nn, type Experiment, type Tensor } from "unroll";
+import { nn, showValue, type Experiment, type Tensor } from "unroll";
 import type { RunnerError } from "../common/protocol";
 import { t } from "../runs/l10n";
 
@@ -64,7 +64,7 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
   const e = candidate as Record<string, unknown>;
   const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
   if (missing.length) throw fail(t("{0} is not a complete experiment: it lacks {1}", which, missing.join(", ")));
-  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(t("epochs must be a positive integer, got {0}", String(JSON.stringify(e.epochs))));
+  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(t("epochs must be a positive integer, got {0}", showValue(e.epochs)));
   if (e.name !== undefined && typeof e.name !== "string")
     throw fail(t("name must be a string (it names the run), got {0}", e.name === null ? "null" : typeof e.name));
   const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
@@ -89,7 +89,7 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
         t(
           "hparams.{0} must be a finite number, a string or a boolean, got {1}",
           bad[0],
-          typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1],
+          typeof bad[1] === "number" ? showValue(bad[1]) : bad[1] === null ? "null" : typeof bad[1],
         ),
       );
   }

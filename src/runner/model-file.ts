@@ -73,11 +73,17 @@ export async function compileModelFile(file: string): Promise<string> {
   }
 }
 
+/** How many frames an error's stack keeps: enough to reach the user's line from deep inside the library. */
+const USER_FRAME_DEPTH = 50;
+
 /** Runs compiled code as the module `file` (top-level code runs now) and returns its exports. */
 export function loadCompiled(file: string, code: string): Record<string, unknown> {
   // Source maps are turned on here, after the library has loaded: Node parses a module's inline map as it loads,
   // and the library's (8 MB) would add ~0.3 s to every process start, for frames that are never shown.
   process.setSourceMapsEnabled(true);
+  // Errors are located by the user's frame in their stack, and TensorFlow.js raises some (a reshape to the wrong
+  // size) ten frames below it, past V8's default of 10. The file may still set its own limit.
+  if (Error.stackTraceLimit < USER_FRAME_DEPTH) Error.stackTraceLimit = USER_FRAME_DEPTH;
   const m = new Module(file) as Module & { _compile(code: string, file: string): void };
   m.filename = file;
   m.paths = moduleInternals._nodeModulePaths(path.dirname(file));

@@ -7,7 +7,7 @@ import { tf, useBackend } from "unroll";
 import type { Trace, TraceRequest, TraceResponse } from "../common/protocol";
 import { failedTrace } from "../runs/failed-trace";
 import { t, useLanguage } from "../runs/l10n";
-import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
+import { timedOutTrace, traceModelFile, WATCHDOG_MARGIN_MS, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
 import { Watchdog } from "./watchdog-host";
 
 /** The result pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
@@ -60,7 +60,8 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
       // Without a location (the trace awaits a promise that never settles): the same message, no entries.
       const trace = failedTrace(request.file, "timeout", t("trace timed out after {0} s", timeoutMs / 1000), timeoutMs);
       const fallback = JSON.stringify({ type: "trace-result", id: request.id, trace } satisfies TraceResponse);
-      dog.arm({ type: "arm", id: request.id, timeoutMs, then: "halt", fallback });
+      // Later than the budget: a trace that waits is answered by trace.ts's own timer, with what it recorded.
+      dog.arm({ type: "arm", id: request.id, timeoutMs: timeoutMs + WATCHDOG_MARGIN_MS, then: "halt", fallback });
     },
     disarm() {
       tracing = { id: 0, timeoutMs: 0 };
@@ -73,7 +74,8 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
   } catch (error) {
     trace = failedTrace(request.file, "internal", error);
   }
-  if (backendWorks()) return { trace, restart: trace.error?.kind === "internal" };
+  // After a timeout while waiting, what the file waits on may still wake its code: the next trace gets a fresh process.
+  if (backendWorks()) return { trace, restart: trace.error?.kind === "internal" || trace.error?.kind === "timeout" };
   const broken = t(
     "the {0} backend stopped working while this file was traced (out of memory, or an abort); the next trace starts a fresh tracing process",
     tf.getBackend(),
