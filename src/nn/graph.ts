@@ -11,6 +11,7 @@
 // either: library code on tfjs tensors behaves as it always did.
 import { tf, type Tensor } from "./tf";
 import { isParameter } from "./module";
+import { collectAlso } from "./memory";
 
 /** Where a gradient goes: output `index` of a node, or a leaf's `.grad`. */
 type Edge = { node: GradNode; index: number } | { leaf: GradHolder };
@@ -44,6 +45,7 @@ type Tracked = Tensor & { [EDGE]?: Edge };
 
 /** A node's saved tensors are freed when nothing reaches the node any more (or by backward). */
 const savedRegistry = new FinalizationRegistry<Tensor[]>((saved) => saved.forEach((t) => t.dispose()));
+collectAlso(savedRegistry);
 
 let recordDepth = 0; // > 0 inside a Tensor method: its kernels may be recorded
 let gradEnabled = true; // false inside torch.noGrad

@@ -16,3 +16,8 @@ export interface ChildChoices {
 export function childEnvironment({ language, nativeKernels }: ChildChoices): NodeJS.ProcessEnv {
   return { ...process.env, ...(language && { [LANGUAGE_VARIABLE]: language }), ...(nativeKernels === false && { [NATIVE_VARIABLE]: "0" }) };
 }
+
+/** Node's flags for the processes that run model files: gc() and FinalizationRegistry.cleanupSome() let the
+ *  library free the tensors a PyTorch-style loop no longer reaches in the middle of the loop (nn/memory.ts);
+ *  without them freeing waits for the loop to yield. Not the parent's flags (a test runner's, an inspector's). */
+export const CHILD_NODE_FLAGS = ["--expose-gc", "--harmony-weak-refs-with-cleanup-some"];

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { Readable } from "node:stream";
 import type { Trace, TraceRequest, TraceResponse } from "../protocol";
 import { failedTrace } from "./failed-trace";
-import { childEnvironment, type ChildChoices } from "./child-environment";
+import { CHILD_NODE_FLAGS, childEnvironment, type ChildChoices } from "./child-environment";
 
 export interface TraceClientOptions extends ChildChoices {
   /** dist/trace-server.js; by default beside this bundle (dist/cli.js, dist/extension.js). */
@@ -112,7 +112,7 @@ export class TraceClient {
     const serverPath = this.options.serverPath ?? path.join(__dirname, "trace-server.js");
     const env = { ...childEnvironment(this.options), ...(this.options.backend && { UNROLL_BACKEND: this.options.backend }) };
     // stdio: stdin unused, stdout and stderr drained, the IPC channel, and the watchdog's result pipe (fd 4).
-    const child = fork(serverPath, [], { cwd: this.options.cwd, env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"] });
+    const child = fork(serverPath, [], { cwd: this.options.cwd, env, execArgv: CHILD_NODE_FLAGS, stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"] });
     const server: Server = { child, pending: null, ending: false, stderrTail: "" };
     this.server = server;
 

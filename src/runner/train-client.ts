@@ -6,7 +6,7 @@ import type { Readable, Writable } from "node:stream";
 import type { RunCommand, RunEvent, RunInfo, RunnerError } from "../protocol";
 import { locationIn } from "./location";
 import { defaultRunsFolder, endInterruptedRun } from "./run-store";
-import { childEnvironment } from "./child-environment";
+import { CHILD_NODE_FLAGS, childEnvironment } from "./child-environment";
 import { trainArgs, WATCHDOG_FD, type TrainOptions } from "./train-contract";
 import type { WatchdogCommand } from "./watchdog";
 import type { HaltedLine } from "./watchdog-host";
@@ -43,8 +43,12 @@ export interface Training {
 /** Forks a training process. Every RunEvent goes to `onEvent`, including anything the process printed
  *  outside the runner's redirection (as log events). */
 export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) => void, entry = TRAIN_ENTRY): Training {
-  // execArgv []: not the parent's flags (a test runner's, an inspector's). stdio 4: the watchdog's pipe.
-  const child = fork(entry, trainArgs(options), { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: [], env: childEnvironment(options) });
+  // execArgv: the library's flags, not the parent's (a test runner's, an inspector's). stdio 4: the watchdog's pipe.
+  const child = fork(entry, trainArgs(options), {
+    stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
+    execArgv: CHILD_NODE_FLAGS,
+    env: childEnvironment(options),
+  });
   const result: Omit<TrainingResult, "code" | "signal"> = {};
   let started: RunInfo | undefined;
   let stopAsked = 0; // performance.now() of the stop
