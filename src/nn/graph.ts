@@ -10,7 +10,6 @@
 // recorded here, so the closure form costs what it cost before. Outside a Tensor method nothing is recorded
 // either: library code on tfjs tensors behaves as it always did.
 import { tf, type Tensor } from "./tf";
-import { isParameter } from "./module";
 import { collectAlso } from "./memory";
 
 /** Where a gradient goes: output `index` of a node, or a leaf's `.grad`. */
@@ -79,8 +78,11 @@ function edgeOf(t: Tensor | undefined): Edge | undefined {
   if (!t) return undefined;
   const edge = (t as Tracked)[EDGE];
   if (edge) return edge;
-  return isParameter(t) ? { leaf: t } : undefined;
+  return isParameter(t) ? { leaf: t as Tensor & GradHolder } : undefined;
 }
+
+/** A Parameter (module.ts), told apart without importing module.ts, which imports this file's users. */
+const isParameter = (t: Tensor): boolean => t instanceof tf.Variable && (t as { isParameter?: boolean }).isParameter === true;
 
 /** Whether `t` requires grad: a leaf that asked for it, a Parameter, or an output of a recorded node. */
 export const requiresGrad = (t: Tensor): boolean => edgeOf(t) !== undefined;

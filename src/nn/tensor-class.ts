@@ -108,7 +108,7 @@ export class Tensor {
   }
   /** The values as nested arrays (a number for a 0-d tensor), booleans for a bool tensor. */
   tolist(): unknown {
-    const values = this.values();
+    const values = valuesOf(this.tf);
     const shape = this.tf.shape;
     const build = (dim: number, offset: number): unknown => {
       if (dim === shape.length) return values[offset];
@@ -117,14 +117,10 @@ export class Tensor {
     };
     return build(0, 0);
   }
-  private values(): (number | boolean)[] {
-    const data = Array.from(this.tf.dataSync() as ArrayLike<number>);
-    return this.tf.dtype === "bool" ? data.map((v) => v !== 0) : data;
-  }
 
   /** PyTorch's text: `tensor([[ 0.5000, -1.2500]], grad_fn=<TanhBackward0>)`. */
   toString(): string {
-    return tensorText(this.values(), this.tf.shape, this.dtype.name, gradNode(this.tf)?.name, this.requiresGrad);
+    return tensorText(valuesOf(this.tf), this.tf.shape, this.dtype.name, gradNode(this.tf)?.name, this.requiresGrad);
   }
   [inspect.custom](): string {
     return this.toString();
@@ -443,16 +439,16 @@ export class Tensor {
     return op(() => tf.sum(x, dims("sum", dim, this.tf.rank), keepdim), dim === undefined ? "SumBackward0" : "SumBackward1");
   }
   mean(dim?: number | readonly number[], keepdim = false): Tensor {
-    this.needsFloat("mean");
+    needsFloat(this, "mean");
     return op(() => tf.mean(this.tf, dims("mean", dim, this.tf.rank), keepdim), dim === undefined ? "MeanBackward0" : "MeanBackward1");
   }
   /** The variance, with Bessel's correction unless `unbiased` is false. */
   var(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor {
-    this.needsFloat("var");
+    needsFloat(this, "var");
     return op(() => variance(this.tf, dims("var", dim ?? undefined, this.tf.rank), unbiased, keepdim), "VarBackward0");
   }
   std(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor {
-    this.needsFloat("std");
+    needsFloat(this, "std");
     return op(() => tf.sqrt(variance(this.tf, dims("std", dim ?? undefined, this.tf.rank), unbiased, keepdim)), "StdBackward0");
   }
   /** The largest value; along `dim`, `[values, indices]` (also `.values`, `.indices`); with a tensor, the larger
@@ -499,13 +495,19 @@ export class Tensor {
   le(other: Operand): Tensor {
     return binary("", this, other, tf.lessEqual);
   }
+}
 
-  private needsFloat(fn: string): void {
-    if (this.dtype !== float32)
-      throw new TypeError(
-        `${fn}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${this.dtype === int64 ? "Long" : "Bool"}`,
-      );
-  }
+/** The values, booleans for a bool tensor. */
+function valuesOf(t: TfTensor): (number | boolean)[] {
+  const data = Array.from(t.dataSync() as ArrayLike<number>);
+  return t.dtype === "bool" ? data.map((v) => v !== 0) : data;
+}
+
+function needsFloat(t: Tensor, fn: string): void {
+  if (t.dtype !== float32)
+    throw new TypeError(
+      `${fn}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${t.dtype === int64 ? "Long" : "Bool"}`,
+    );
 }
 
 /** Runs tfjs ops (in a tidy, recorded in the graph) and wraps their result; `name` is PyTorch's grad_fn for it. */
