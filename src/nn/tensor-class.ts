@@ -512,7 +512,18 @@ function needsFloat(t: Tensor, fn: string): void {
 
 /** Runs tfjs ops (in a tidy, recorded in the graph) and wraps their result; `name` is PyTorch's grad_fn for it. */
 export function op(fn: () => TfTensor, name: string): Tensor {
-  const out = recorded(() => tf.tidy(fn));
+  return result(
+    recorded(() => tf.tidy(fn)),
+    name,
+  );
+}
+
+/** `op` for one kernel that makes no intermediate tensor: no tidy (its scope costs as much as a small kernel). */
+function kernel(fn: () => TfTensor, name: string): Tensor {
+  return result(recorded(fn), name);
+}
+
+function result(out: TfTensor, name: string): Tensor {
   if (name) nameNode(out, name);
   return Tensor.wrap(out, true);
 }
@@ -580,6 +591,13 @@ function binary(name: string, a: Tensor, b: Operand, fn: (x: TfTensor, y: TfTens
   const bType = b instanceof Tensor ? b.dtype : scalarDtype(b);
   let type = as ?? promote(a.dtype, bType);
   if (name && type === bool) type = int64;
+  if (a.dtype === type && (!(b instanceof Tensor) || b.dtype === type)) {
+    if (b instanceof Tensor) return kernel(() => fn(a.tf, b.tf), name);
+    const y = tf.scalar(Number(b), type.tf);
+    const out = kernel(() => fn(a.tf, y), name);
+    y.dispose(); // the graph saved its own reference, if it needs one
+    return out;
+  }
   return op(() => {
     const x = a.dtype === type ? a.tf : tf.cast(a.tf, type.tf);
     const y = b instanceof Tensor ? (b.dtype === type ? b.tf : tf.cast(b.tf, type.tf)) : tf.scalar(Number(b), type.tf);
@@ -589,7 +607,9 @@ function binary(name: string, a: Tensor, b: Operand, fn: (x: TfTensor, y: TfTens
 
 /** `fn(x)`; a function that makes floats (exp, tanh) promotes integers first, as PyTorch does. */
 function unary(name: string, x: Tensor, fn: (t: TfTensor) => TfTensor, floats: boolean): Tensor {
-  return op(() => fn(floats ? x.tf.toFloat() : x.dtype === bool ? x.tf.toInt() : x.tf), name);
+  const as = floats ? float32 : x.dtype === bool ? int64 : x.dtype;
+  if (as === x.dtype) return kernel(() => fn(x.tf), name);
+  return op(() => fn(tf.cast(x.tf, as.tf)), name);
 }
 
 function matmul(a: Tensor, b: Tensor): Tensor {

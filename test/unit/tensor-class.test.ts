@@ -227,6 +227,9 @@ describe("autograd as PyTorch", () => {
     assert.equal(x.detach().requiresGrad, false);
     assert.throws(() => T.tensor([1.0, 2.5]).sum().backward(), /does not require grad and does not have a grad_fn/);
     assert.equal(x.mul(2).requiresGrad, true);
+    const inside = torch.noGrad(() => x.mul(2));
+    assert.equal(inside.requiresGrad, false);
+    assert.deepEqual(inside.tolist(), [2, -4]);
     assert.equal(x.argmax().requiresGrad, false);
   });
 
