@@ -13,6 +13,7 @@ import { uniform } from "./init";
 import type { TraceNames } from "./trace-hooks";
 import type { RecurrentConfig } from "../common/dynamics-types";
 import { layerProbe } from "./dynamics-hooks";
+import { tfLevel } from "./boundary";
 
 export interface RNNOptions {
   numLayers?: number;
@@ -469,3 +470,6 @@ export class LSTMCell extends CellBase {
     return [h, c];
   }
 }
+
+// Their forward computes on tfjs tensors: called with Tensors, they unwrap and wrap once (boundary.ts).
+tfLevel(RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell);
