@@ -9,6 +9,7 @@ import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATI
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
 import { checkBeforeRunning } from "./check";
+import { onOutputClosed } from "./output";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
 const help = (): Help => ({
@@ -185,10 +186,16 @@ export const trainCommand: Command = {
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
+    // The output's reader went (`| head -1`): stop the run as Ctrl-C does (it is kept), wait for its process, exit 0.
+    const forget = onOutputClosed(() => {
+      training.stop();
+      return training.done;
+    });
     // While the training process starts: its events wait until the type errors are printed, and a Ctrl-C meanwhile stops it.
     checkBeforeRunning(file, options);
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
+    forget();
     progress.done();
 
     if (!json) {
