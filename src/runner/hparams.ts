@@ -124,7 +124,7 @@ export function applyOverrides(declared: Readonly<Hyperparameters>, overrides: R
   const names = Object.keys(declared);
   for (const [name, text] of Object.entries(overrides)) {
     if (!Object.hasOwn(declared, name)) {
-      if (!names.length) throw new Error(t("unknown hyperparameter '{0}': the experiment declares none (hparams: { {0}: … } declares it)", name));
+      if (!names.length) throw new Error(t("unknown hyperparameter '{0}': the experiment declares no hparams", name));
       const near = nearestName(name, names);
       throw new Error(
         near
