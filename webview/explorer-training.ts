@@ -1,9 +1,9 @@
 // The Training tab: Train/Stop, the run's status and backend, the live loss curve (raw and smoothed, the
 // learning rate on the right axis, earlier runs overlaid), numeric metrics per epoch, and the table of
 // every epoch's metrics (strings too, such as the predicted "ohlol").
-import type { FromExplorer, RunDetail } from "../src/common/protocol";
-import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
-import { language, t } from "./l10n";
+import { ownValue, type FromExplorer, type RunDetail } from "../src/common/protocol";
+import { ago, banner, bdi, fill, h, icon, isolated, statusIcon, statusText, type Theme } from "./common";
+import { language, t, tNodes } from "./l10n";
 import { planAxes, type MetricSeries } from "./chart-axes";
 import {
   CurveTable,
@@ -210,7 +210,12 @@ export class TrainingTab {
       { label: t("loss"), color: (theme) => theme.blue, alpha: this.ui.smoothing > 0 ? 0.3 : 1, width: 1 },
       { label: t("smoothed ({0})", this.ui.smoothing.toFixed(2)), color: (theme) => theme.blue, width: 2 },
       { label: "lr", color: (theme) => theme.muted, scale: "y2", width: 1, dash: [4, 3] },
-      ...this.overlays().map((r, i): SeriesSpec => ({ label: r.summary.info.id, color: (theme) => runColor(i, theme.dark), width: 1.5, dash: [6, 3] })),
+      ...this.overlays().map((r, i): SeriesSpec => ({
+        label: isolated(r.summary.info.id),
+        color: (theme) => runColor(i, theme.dark),
+        width: 1.5,
+        dash: [6, 3],
+      })),
     ];
   }
 
@@ -352,7 +357,7 @@ export class TrainingTab {
   }
 
   private renderHeader(): void {
-    const backendLine = this.backend ? h("p", { class: "meta" }, icon("server-process"), ` ${t("Backend: {0}", this.backend)}`) : null;
+    const backendLine = this.backend ? h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Backend: {0}", bdi(this.backend))) : null;
     (this.el.querySelector("section.loss") as HTMLElement).hidden = !this.run;
     if (!this.run) {
       fill(this.header, backendLine);
@@ -372,17 +377,18 @@ export class TrainingTab {
         "div",
         { class: "run-title" },
         statusIcon(info),
-        h("strong", {}, info.name),
+        h("strong", {}, bdi(info.name)),
         h("span", { class: "muted" }, ` ${statusText(info.status)} · ${progress} · ${t("started {0}", ago(info.startedAt))}`),
       ),
       h(
         "p",
         { class: "meta" },
-        h("span", { class: "mono" }, info.config.model),
-        ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · ${info.config.optimizer}`,
+        h("span", { class: "mono" }, bdi(info.config.model)),
+        ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · `,
+        bdi(info.config.optimizer),
         info.finalLoss !== undefined ? ` · ${t("last loss {0}", formatNumber(info.finalLoss))}` : "",
       ),
-      h("p", { class: "meta" }, icon("server-process"), ` ${t("Run on: {0}", info.backend)}`),
+      h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Run on: {0}", bdi(info.backend))),
       this.backend && this.backend !== info.backend ? backendLine : null,
       this.gpuMemory,
       info.error
@@ -390,7 +396,7 @@ export class TrainingTab {
             "error",
             "error",
             info.status === "failed" ? t("The run failed ({0})", info.error.kind) : t("The run reported an error ({0})", info.error.kind),
-            h("span", { class: "mono" }, info.error.message),
+            h("span", { class: "mono" }, bdi(info.error.message)),
             ...(info.error.kind === "nan"
               ? [
                   h(
@@ -407,7 +413,7 @@ export class TrainingTab {
             "warning",
             "warning",
             t("Some of the run's files could not be read; the rest is shown"),
-            h("span", { class: "mono" }, t("damaged: {0}", this.run!.summary.damaged)),
+            h("span", { class: "mono" }, ...tNodes("damaged: {0}", bdi(this.run!.summary.damaged))),
           )
         : null,
       this.run!.stepsOnDisk
@@ -429,7 +435,7 @@ export class TrainingTab {
     const value = (v: unknown): Value => (typeof v === "number" ? v : null);
     return [
       { name: t("epoch loss"), values: epochs.map((e) => e.loss) },
-      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(e.metrics[m])) })),
+      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(ownValue(e.metrics, m))) })),
     ];
   }
 
@@ -457,11 +463,11 @@ export class TrainingTab {
       const color = (theme: Theme) => (i === 0 ? theme.blue : runColor(i - 1, theme.dark));
       const scale = plan.sides[i];
       // With two axes, the legend says which one each series is read on.
-      const label = plan.units.y2 ? `${s.name} (${scale === "y" ? t("left axis") : t("right axis")})` : s.name;
+      const label = plan.units.y2 ? `${isolated(s.name)} (${scale === "y" ? t("left axis") : t("right axis")})` : isolated(s.name);
       series.push({ label, color, scale, points: true, ...(w > 0 ? { line: false, alpha: 0.5 } : {}) });
       columns.push([...s.values]);
       if (w > 0) {
-        series.push({ label: t("{0} smoothed", s.name), color, scale, width: 2 });
+        series.push({ label: t("{0} smoothed", isolated(s.name)), color, scale, width: 2 });
         columns.push(emaSmoothAt(xs, s.values, w));
       }
     });
@@ -483,7 +489,7 @@ export class TrainingTab {
     fill(
       this.metricsPicker,
       ...all.map((s) => {
-        const box = h("vscode-checkbox", { label: s.name, checked: !hidden.includes(s.name), title: t("Show {0} on the chart", s.name) });
+        const box = h("vscode-checkbox", { label: isolated(s.name), checked: !hidden.includes(s.name), title: t("Show {0} on the chart", isolated(s.name)) });
         box.addEventListener("change", () => {
           this.ui.hiddenMetrics = box.checked ? hidden.filter((n) => n !== s.name) : [...hidden, s.name];
           this.saveUi({ hiddenMetrics: this.ui.hiddenMetrics });
@@ -529,7 +535,7 @@ export class TrainingTab {
               h("td", { class: "num" }, String(e.epoch)),
               h("td", { class: "num" }, formatNumber(e.loss)),
               ...metrics.map((m) => {
-                const v = e.metrics[m];
+                const v = ownValue(e.metrics, m); // not Object.prototype's, for a metric named toString
                 return typeof v === "number"
                   ? h("td", { class: "num" }, formatNumber(v))
                   : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));

@@ -9,7 +9,7 @@ import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
 import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/common/protocol";
-import { basename, connect, h, icon } from "./common";
+import { basename, bdi, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
@@ -66,7 +66,7 @@ function selectTab(index: number): void {
 }
 
 document.body.append(
-  h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null),
+  h("header", { class: "file" }, icon("file-code"), " ", file ? bdi(basename(file)) : "Unroll", file ? h("span", { class: "muted" }, " ", bdi(file)) : null),
   tabs,
 );
 vscode.ready();

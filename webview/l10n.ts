@@ -20,3 +20,14 @@ const l10n = read();
 export const language = l10n.language;
 
 export const t: Translate = (message, ...args) => fillMessage(l10n.bundle[message] ?? message, args);
+
+/** Like t, for a message with data in it, as nodes: each argument in its place, an element (bdi(name)) as it is. */
+export const tNodes = (message: string, ...args: (string | number | Node)[]): (string | Node)[] =>
+  (l10n.bundle[message] ?? message)
+    .split(/(\{\d+\})/)
+    .filter((part) => part !== "")
+    .map((part) => {
+      const i = /^\{(\d+)\}$/.exec(part)?.[1];
+      const arg = i !== undefined ? args[Number(i)] : undefined;
+      return arg === undefined ? part : typeof arg === "number" ? String(arg) : arg;
+    });

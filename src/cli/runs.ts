@@ -5,17 +5,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { printable } from "../runs/run-file";
-import { listRuns, RUNS_SUBFOLDER } from "../runs/run-store";
+import { blockedFolder, listRuns, RUNS_SUBFOLDER } from "../runs/run-store";
 import { displayWidth, padColumns } from "../common/format";
-import type { BestMetric, Hyperparameters, RunStatus, RunSummary } from "../common/protocol";
+import { ownValue, type BestMetric, type Hyperparameters, type RunStatus, type RunSummary } from "../common/protocol";
 import { t } from "../runs/l10n";
 import { EXIT, usageError, type Command } from "./args";
 import { formatMetrics } from "./train";
 
-/** The runs folder: `<folder>/.unroll/runs` when it exists, else the folder itself (default: the current one). */
+/** The runs folder: `<folder>/.unroll/runs` when there is something of that name (a file there is refused by the
+ *  caller, not passed over), else the folder itself (default: the current one). */
 function runsFolder(folder = "."): string {
   const inside = path.resolve(folder, RUNS_SUBFOLDER);
-  return fs.existsSync(inside) ? inside : path.resolve(folder);
+  try {
+    fs.lstatSync(inside);
+    return inside;
+  } catch {
+    return path.resolve(folder);
+  }
 }
 
 /** `text` cut to `width` terminal columns, its last one `…` when cut. */
@@ -74,7 +80,7 @@ export function splitHparams(runs: readonly RunSummary[]): { varying: string[]; 
   const varying: string[] = [];
   const same: [string, number | string | boolean][] = [];
   for (const key of keys) {
-    const values = runs.map((r) => r.info.hparams?.[key]);
+    const values = runs.map((r) => ownValue(r.info.hparams, key));
     if (values.every((v) => v !== undefined && v === values[0])) same.push([key, values[0]!]);
     else varying.push(key);
   }
@@ -112,7 +118,7 @@ function row({ info, lossCurve, damaged }: RunSummary, hparams: string[], showBe
     info.id,
     damaged ? t("{0} (damaged)", statusWord(info.status)) : statusWord(info.status),
     `${info.epoch ?? 0}/${info.config.epochs}`,
-    ...hparams.map((key) => cell(info.hparams?.[key])),
+    ...hparams.map((key) => cell(ownValue(info.hparams, key))),
     loss === undefined ? "-" : loss.toFixed(4),
     formatMetrics(info.finalMetrics) || "-",
     ...(showBest ? [formatBest(info.best) || "-"] : []),
@@ -175,6 +181,11 @@ export const runsCommand: Command = {
   async run({ positional, options }) {
     if (positional.length > 1 || Object.keys(options).some((k) => k !== "json" && k !== "backend")) return usageError(this);
     const folder = runsFolder(positional[0]);
+    const blocked = blockedFolder(folder);
+    if (blocked) {
+      console.error(printable(t("unroll: cannot list runs: {0}", blocked)));
+      return EXIT.modelFailed;
+    }
     const runs = await listRuns(folder);
     if (options.json) {
       for (const run of runsJson(runs)) console.log(JSON.stringify(run));

@@ -2,6 +2,7 @@
 // shows its progress; the run is stored under .unroll/runs beside the file (see src/runs/run-store.ts).
 import * as path from "node:path";
 import type { RunEvent, RunInfo } from "../common/protocol";
+import { truncateText } from "../common/format";
 import { printable } from "../runs/run-file";
 import { defaultRunsFolder } from "../runs/run-store";
 import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runs/train-client";
@@ -42,7 +43,7 @@ const formatLoss = (loss: number) => loss.toFixed(4);
 /** `accuracy 0.82  predicted "ohlol"`: numbers to 4 significant digits, strings quoted. */
 export function formatMetrics(metrics: Record<string, number | string> | undefined): string {
   return Object.entries(metrics ?? {})
-    .map(([key, v]) => `${key} ${typeof v === "number" ? String(Number(v.toPrecision(4))) : JSON.stringify(v)}`)
+    .map(([key, v]) => `${key} ${typeof v === "number" ? String(Number(v.toPrecision(4))) : JSON.stringify(truncateText(v))}`)
     .join("  ");
 }
 

@@ -40,3 +40,42 @@ export function padColumns(text: string, width: number, { start = false } = {}):
   const fill = " ".repeat(Math.max(0, width - displayWidth(text)));
   return start ? fill + text : text + fill;
 }
+
+/** The longest string a run event or a webview message carries (a metric that is text, an error message): 64 Ki
+ *  characters. Past it, the rest is dropped and the text says how much there was. */
+export const MAX_TEXT = 64 * 1024;
+
+/** A size in characters, as "200 MB" or "96 kB" (one character a byte: what the text would take as ASCII). */
+const textSize = (n: number) => (n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))} MB` : `${Number((n / 1e3).toPrecision(3))} kB`);
+
+/** `text` cut to `max` characters, marked "… (truncated, 200 MB)"; itself when shorter. Never cuts a surrogate pair. */
+export function truncateText(text: string, max = MAX_TEXT): string {
+  if (text.length <= max) return text;
+  const end = /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max;
+  return `${text.slice(0, end)}… (truncated, ${textSize(text.length)})`;
+}
+
+/** `value` (plain data: arrays and objects of numbers and strings) with every string longer than `max` truncated: a
+ *  copy of the parts that hold one (keys and prototypes kept), `value` itself when none does. */
+export function capStrings<T>(value: T, max = MAX_TEXT, depth = 0): T {
+  if (typeof value === "string") return truncateText(value, max) as T;
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || depth > 64) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const capped = capStrings(value[i] as unknown, max, depth + 1);
+      if (capped !== value[i]) (copy ??= [...(value as unknown[])])[i] = capped;
+    }
+    return (copy ?? value) as T;
+  }
+  let copy: object | null = null;
+  for (const key of Object.keys(value)) {
+    const old = (value as Record<string, unknown>)[key];
+    const capped = capStrings(old, max, depth + 1);
+    if (capped === old) continue;
+    // Descriptors, not assignment: an own "__proto__" key stays a key.
+    copy ??= Object.create(Object.getPrototypeOf(value) as object | null, Object.getOwnPropertyDescriptors(value)) as object;
+    Object.defineProperty(copy, key, { value: capped, enumerable: true, writable: true, configurable: true });
+  }
+  return (copy ?? value) as T;
+}

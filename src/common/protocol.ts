@@ -483,3 +483,14 @@ export const isFromExplorer = (value: unknown): value is FromExplorer => isMessa
 export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "openWeights", "deleteRun", "select"]);
 export const isFromRunsTable = (value: unknown): value is FromRunsTable => isMessage(value, ["ready", "openRun", "select", "exportTable"]);
 export const isFromCheckpoint = (value: unknown): value is FromCheckpoint => isMessage(value, ["ready", "compare", "closeComparison"]);
+
+/** Sets `record[name]` for a name that comes from data (a metric's, a hyperparameter's): assigning `__proto__` would
+ *  set the record's prototype and the metric would vanish, so that one is defined as an own property. */
+export function setOwn<T>(record: Record<string, T>, name: string, value: T): void {
+  if (name === "__proto__") Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
+}
+
+/** `record[name]` when the record itself has it: never Object.prototype's `toString` or `constructor`. */
+export const ownValue = <T>(record: Readonly<Record<string, T>> | undefined, name: string): T | undefined =>
+  record && Object.hasOwn(record, name) ? record[name] : undefined;

@@ -1,6 +1,6 @@
 // A run as CSV, the same table whether the explorer builds it from what it shows (a live run) or the host builds
-// it from the run's folder (every step on disk, not the explorer's thinned curve). Types only: webview and host.
-import type { RunDetail } from "./protocol";
+// it from the run's folder (every step on disk, not the explorer's thinned curve). Plain code: webview and host.
+import { ownValue, type RunDetail } from "./protocol";
 
 /** The names of the metrics a run reports, in first-seen order, split into numeric (plottable) and others. */
 export function metricNames(epochs: RunDetail["epochs"]): { numeric: string[]; other: string[] } {
@@ -35,7 +35,7 @@ export function runCsv(detail: Pick<RunDetail, "steps" | "epochs">): string {
   detail.steps.forEach((s, i) => lastStepOf.set(s.epoch, i));
   // Every row as wide as the header (RFC 4180): a step that ends no epoch has empty epoch cells.
   const epochCells = (e: RunDetail["epochs"][number] | undefined) =>
-    e ? [e.loss, ...metrics.map((m) => e.metrics[m])] : new Array(1 + metrics.length).fill(null);
+    e ? [e.loss, ...metrics.map((m) => ownValue(e.metrics, m))] : new Array(1 + metrics.length).fill(null);
   const byEpoch = new Map(detail.epochs.map((e) => [e.epoch, e]));
   const rows: unknown[][] = [];
   const written = new Set<number>();

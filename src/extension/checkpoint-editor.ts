@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { isFromCheckpoint, type CheckpointComparison, type CheckpointView, type FromCheckpoint } from "../common/protocol";
 import { compareCheckpoints } from "../runs/checkpoint-diff";
 import { readCheckpoint } from "../runs/safetensors-file";
+import { uiText } from "./ui-text";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider {
@@ -105,7 +106,7 @@ class CheckpointEditor implements vscode.Disposable {
   private async onMessage(m: FromCheckpoint): Promise<void> {
     if (m.type === "compare") {
       const picked = await vscode.window.showOpenDialog({
-        title: vscode.l10n.t("Compare {0} with…", path.basename(this.file)),
+        title: vscode.l10n.t("Compare {0} with…", uiText(path.basename(this.file))),
         defaultUri: vscode.Uri.file(path.dirname(this.file)),
         filters: { Safetensors: ["safetensors"] },
         canSelectMany: false,

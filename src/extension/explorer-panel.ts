@@ -10,6 +10,7 @@
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { isFromExplorer, type FromExplorer, type RunDetail, type RunEvent, type ToExplorer, type Trace } from "../common/protocol";
+import { uiText } from "./ui-text";
 import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
 
 /** Past this many live events, the replay keeps none: the host should answer `ready` with a fresh postRun. */
@@ -192,4 +193,4 @@ export class ExplorerPanel implements vscode.Disposable {
   }
 }
 
-const title = (file: string) => vscode.l10n.t("Unroll: {0}", path.basename(file));
+const title = (file: string) => vscode.l10n.t("Unroll: {0}", uiText(path.basename(file)));

@@ -12,6 +12,7 @@ import { ExplorerPanel } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
 import { RunsView } from "./runs-view";
 import type { Settings } from "./settings";
+import { MAX_LONG_TEXT, uiText } from "./ui-text";
 import { runsFolderFor, runsFolders } from "./workspace";
 
 /** While a listed run is running (ours or a CLI's), the list is read again this often: a run whose process dies
@@ -156,11 +157,11 @@ export class Runs implements vscode.Disposable {
     }
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({
-        label: r.info.name,
-        description: `${statusText(r.info.status)}${r.damaged ? vscode.l10n.t(" (damaged)") : ""} · ${r.info.id}`,
+        label: uiText(r.info.name),
+        description: `${statusText(r.info.status)}${r.damaged ? vscode.l10n.t(" (damaged)") : ""} · ${uiText(r.info.id)}`,
         detail: r.damaged
-          ? vscode.l10n.t("damaged: {0}", r.damaged)
-          : `${path.basename(r.info.file)} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
+          ? vscode.l10n.t("damaged: {0}", uiText(r.damaged))
+          : `${uiText(path.basename(r.info.file))} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
         run: r,
       })),
       { title },
@@ -178,7 +179,11 @@ export class Runs implements vscode.Disposable {
     if (!run) return;
     if (!run.info.file) {
       void vscode.window.showWarningMessage(
-        vscode.l10n.t("Unroll: the run {0} does not say which model file it trained (damaged: {1}).", run.info.id, run.damaged ?? vscode.l10n.t("no file")),
+        vscode.l10n.t(
+          "Unroll: the run {0} does not say which model file it trained (damaged: {1}).",
+          uiText(run.info.id),
+          run.damaged ? uiText(run.damaged) : vscode.l10n.t("no file"),
+        ),
       );
       return;
     }
@@ -194,15 +199,17 @@ export class Runs implements vscode.Disposable {
     }
     const remove = vscode.l10n.t("Delete");
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", run.info.id),
-      { modal: true, detail: run.dir },
+      vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", uiText(run.info.id)),
+      { modal: true, detail: uiText(run.dir, MAX_LONG_TEXT) },
       remove,
     );
     if (choice !== remove) return;
     try {
       await fs.promises.rm(run.dir, { recursive: true, force: true });
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("Unroll: cannot delete {0}: {1}", run.dir, (error as Error).message));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t("Unroll: cannot delete {0}: {1}", uiText(run.dir, MAX_LONG_TEXT), uiText((error as Error).message, MAX_LONG_TEXT)),
+      );
     }
     void this.refresh();
   }
@@ -212,7 +219,7 @@ export class Runs implements vscode.Disposable {
     const weights = path.join(run.dir, "weights.safetensors");
     if (fs.existsSync(weights)) return weights;
     void vscode.window.showWarningMessage(
-      vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", run.info.id),
+      vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", uiText(run.info.id)),
     );
     return undefined;
   }
@@ -255,7 +262,7 @@ export class Runs implements vscode.Disposable {
     if (!target) return;
     fs.copyFileSync(weights, target.fsPath);
     void vscode.window.showInformationMessage(
-      vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", target.fsPath),
+      vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", uiText(target.fsPath, MAX_LONG_TEXT)),
     );
   }
 

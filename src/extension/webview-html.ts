@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import type { ToCheckpoint, ToExplorer, ToRunsTable, ToRunsView } from "../common/protocol";
+import { capStrings } from "../common/format";
 import { webviewL10n } from "./l10n";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
@@ -86,11 +87,12 @@ export function receive<M extends { type: string }>(
   });
 }
 
-/** Posts to a webview that may be gone (posting to a disposed one throws). */
+/** Posts to a webview that may be gone (posting to a disposed one throws). Strings past MAX_TEXT are cut (a 200 MB
+ *  metric in a run's files would otherwise be copied whole into the webview). */
 export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView | ToRunsTable | ToCheckpoint): void {
   if (!webview) return;
   try {
-    void webview.postMessage(message);
+    void webview.postMessage(capStrings(message));
   } catch {
     // disposed: the next `ready` replays what it missed
   }

@@ -1,7 +1,7 @@
 // What a run records to be compared with others: its configuration as typed values (RunInfo.hparams) and the
 // best value of each metric (RunInfo.best), and the experiment's hparams with the command line's overrides. Plain
 // objects in, plain data out: no "unroll", so tests need no backend.
-import type { BestMetric, Hyperparameters } from "../common/protocol";
+import { ownValue, setOwn, type BestMetric, type Hyperparameters } from "../common/protocol";
 import { t } from "../runs/l10n";
 
 type Value = number | string | boolean;
@@ -27,7 +27,8 @@ function scalars(object: unknown, prefix: string, out: Hyperparameters): void {
     if (Object.keys(out).length >= MAX_KEYS) return;
     if (STATE.has(key)) continue;
     const value = recordable(v);
-    if (value !== undefined) out[prefix + key] = value;
+    if (value !== undefined)
+      setOwn(out, prefix + key, value); // a name from the user's code: `__proto__` too
     else if (Array.isArray(v) && v.length <= MAX_ARRAY) v.forEach((x, i) => typeof x === "number" && Number.isFinite(x) && (out[`${prefix}${key}[${i}]`] = x));
   }
 }
@@ -123,7 +124,8 @@ export function applyOverrides(declared: Readonly<Hyperparameters>, overrides: R
   const out = { ...declared };
   const names = Object.keys(declared);
   for (const [name, text] of Object.entries(overrides)) {
-    if (!Object.hasOwn(declared, name)) {
+    const was = ownValue(declared, name); // not Object.prototype's, for a name like `toString`
+    if (was === undefined) {
       if (!names.length) throw new Error(t("unknown hyperparameter '{0}': the experiment declares no hparams", name));
       const near = nearestName(name, names);
       throw new Error(
@@ -132,7 +134,7 @@ export function applyOverrides(declared: Readonly<Hyperparameters>, overrides: R
           : t("unknown hyperparameter '{0}'; the experiment declares {1}", name, names.join(", ")),
       );
     }
-    out[name] = parseOverride(name, text, declared[name]);
+    setOwn(out, name, parseOverride(name, text, was)); // `__proto__` too
   }
   return out;
 }
@@ -145,11 +147,11 @@ export function foldBest(
   metrics: Record<string, number | string>,
   goals?: Record<string, "min" | "max">,
 ): Record<string, BestMetric> {
-  const out = { ...best };
+  const out = { ...best }; // own properties, `__proto__` included
   const consider = (key: string, value: number, goal: "min" | "max") => {
     if (!Number.isFinite(value)) return;
-    const old = out[key];
-    if (!old || (goal === "min" ? value < old.value : value > old.value)) out[key] = { value, epoch, goal };
+    const old = ownValue(out, key); // not Object.prototype's, for a metric named `toString`
+    if (!old || (goal === "min" ? value < old.value : value > old.value)) setOwn(out, key, { value, epoch, goal });
   };
   consider("loss", loss, "min");
   for (const [key, value] of Object.entries(metrics)) if (typeof value === "number" && key !== "loss") consider(key, value, metricGoal(key, goals));

@@ -28,7 +28,12 @@ const spoken = useLanguage();
 if (spoken.error) console.error(spoken.error);
 
 /** The backend (chosen once: $UNROLL_BACKEND, else auto) and the watchdog, before the first trace. */
-const ready = Promise.all([useBackend(undefined, { searchPaths: [process.cwd()] }), Watchdog.start({ resultFd: RESULT_FD, answer: answerTimeout })]);
+// The watchdog listens on the result pipe: nothing comes from the client, but its closing says the client is gone
+// (a trace that never ends cannot see the IPC channel close).
+const ready = Promise.all([
+  useBackend(undefined, { searchPaths: [process.cwd()] }),
+  Watchdog.start({ resultFd: RESULT_FD, listen: true, answer: answerTimeout }),
+]);
 ready.catch(() => {}); // reported with each request
 
 /** Whether the backend still computes: after a WebAssembly abort or an exhausted heap every later op fails, so a

@@ -22,11 +22,12 @@ import {
   type Tensor,
   type optim,
 } from "unroll";
-import type { Hyperparameters, RunEvent, RunInfo, RunnerError, RunStatus } from "../common/protocol";
+import { setOwn, type Hyperparameters, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../common/protocol";
+import { capStrings, truncateText } from "../common/format";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { applyOverrides, batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
-import { defaultRunsFolder, RunWriter, StoreError } from "../runs/run-store";
+import { defaultRunsFolder, refuseBlockedFolder, RunWriter, StoreError } from "../runs/run-store";
 import { processStartTime } from "../runs/process-liveness";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { gpuMemoryField } from "./gpu-memory";
@@ -72,11 +73,12 @@ function firstRecurrentLayer(model: nn.Module): { batchFirst: boolean } | undefi
     .find((m): m is nn.Module & { batchFirst: boolean } => typeof m.batchFirst === "boolean");
 }
 
-/** Metric values as numbers or strings (a scalar tensor becomes its number). */
-function plainMetrics(metrics: unknown): RecordedMetrics {
+/** Metric values as numbers or strings (a scalar tensor becomes its number, a text at most MAX_TEXT characters: it
+ *  goes to metrics.jsonl, run.json and every webview showing the run), keyed whatever their names (`__proto__`). */
+export function plainMetrics(metrics: unknown): RecordedMetrics {
   const out: RecordedMetrics = {};
   for (const [key, value] of Object.entries((metrics ?? {}) as Record<string, unknown>)) {
-    out[key] = value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" || typeof value === "string" ? value : String(value);
+    setOwn(out, key, value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" ? value : truncateText(String(value)));
   }
   return out;
 }
@@ -106,6 +108,8 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
   const run = new TrainingRun(options, emit);
   try {
     const ready = await run.setup(watchdog);
+    if (stopRequested()) return "stopped"; // before the run started (a Ctrl-C, the parent gone): no run folder
+    ready.start();
     let stopped = false;
     while (ready.epoch < ready.epochs && !stopped) stopped = await ready.trainEpoch(stopRequested);
     return ready.finish(stopped ? "stopped" : "completed");
@@ -126,12 +130,15 @@ interface Prepared {
   /** The declared hyperparameters with the command line's overrides. */
   hparams: Hyperparameters;
   scheduler?: { step(): void };
+  backend: { summary: string; label: string };
   store: RunWriter;
   info: RunInfo;
 }
 
 /** One run: set up (the model file, its experiment, the store), then epoch after epoch, then finish or fail. */
 class TrainingRun {
+  /** What setup made; the run's store comes with start(). */
+  private made: Omit<Prepared, "store" | "info"> | null = null;
   private prepared: Prepared | null = null;
   epoch = 0;
   epochs = 0;
@@ -155,10 +162,10 @@ class TrainingRun {
     });
   }
 
-  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler, creates the
-   *  run's folder and says "start". */
+  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler. */
   async setup(watchdog?: Watchdog): Promise<this> {
     const { file } = this.options;
+    refuseBlockedFolder(this.options.runsFolder ?? defaultRunsFolder(file)); // said now, not after data()
     const backend = await useBackend(this.options.backend, { searchPaths: [path.dirname(file)] });
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);
@@ -171,8 +178,15 @@ class TrainingRun {
     const scheduler = experiment.scheduler?.(optimizer);
     this.epochs = this.options.epochs ?? experiment.epochs;
     this.snapshotEvery = this.options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
+    this.made = { experiment, model, optimizer, loss, data, hparams, scheduler, backend };
+    return this;
+  }
 
+  /** Creates the run's folder, writes run.json and says "start". */
+  start(): void {
+    const { experiment, model, optimizer, data, hparams, scheduler, backend } = this.made!;
+    const { file } = this.options;
+    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
     const store = RunWriter.create(this.options.runsFolder ?? defaultRunsFolder(file), name);
     this.started = performance.now();
     const info: RunInfo = {
@@ -194,12 +208,11 @@ class TrainingRun {
       },
       hparams: recordHparams({ ...experiment, hparams }, optimizer, scheduler, this.epochs),
     };
-    this.prepared = { experiment, model, optimizer, loss, data, hparams, scheduler, store, info };
+    this.prepared = { ...this.made!, store, info };
     store.writeInfo(info);
     this.emit({ type: "start", run: info });
     this.sample = experiment.sample?.(data);
     this.userSample = this.sample !== undefined;
-    return this;
   }
 
   /** The experiment's hparams with `--set` overrides applied; a wrong override fails the run at the export. */
@@ -338,10 +351,11 @@ class TrainingRun {
   /** A failure, described for the user (at the step and epoch reached), and the run's end. */
   fail(thrown: unknown): RunStatus {
     const { file } = this.options;
-    const error =
+    const error = capStrings(
       thrown instanceof RunFailure || thrown instanceof StoreError
         ? thrown.error
-        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch);
+        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch),
+    ); // a 200 MB message goes nowhere whole
     this.emit({ type: "error", error });
     if (this.prepared) this.prepared.info.error = error;
     return this.end("failed");

@@ -3,6 +3,7 @@
 // throws. Plain data only (no "fs", no "unroll"), so the CLI, the extension host and tests share it.
 import {
   isGpuMemory,
+  setOwn,
   type BestMetric,
   type GradientWarning,
   type Hyperparameters,
@@ -136,9 +137,10 @@ function parseMetrics(v: unknown): Record<string, number | string> | null {
   if (!isObject(v)) return null;
   const out: Record<string, number | string> = {};
   for (const [key, value] of Object.entries(v)) {
-    if (typeof value === "number" || typeof value === "string") out[key] = value;
+    if (typeof value === "number" || typeof value === "string")
+      setOwn(out, key, value); // `__proto__` too
     else if (value === null)
-      out[key] = NaN; // JSON writes NaN as null
+      setOwn(out, key, NaN); // JSON writes NaN as null
     else return null;
   }
   return out;
@@ -157,7 +159,7 @@ function parseBest(v: unknown): Record<string, BestMetric> | null {
   const out: Record<string, BestMetric> = {};
   for (const [key, b] of Object.entries(v)) {
     if (!isObject(b) || !isNumber(b.value) || !isNumber(b.epoch) || (b.goal !== "min" && b.goal !== "max")) return null;
-    out[key] = { value: b.value, epoch: b.epoch, goal: b.goal };
+    setOwn(out, key, { value: b.value, epoch: b.epoch, goal: b.goal });
   }
   return out;
 }
@@ -168,8 +170,8 @@ export function parseGradNorms(v: unknown): Record<string, number> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, number> = {};
   for (const [name, norm] of Object.entries(v)) {
-    if (typeof norm === "number") out[name] = norm;
-    else if (norm === null) out[name] = NaN;
+    if (typeof norm === "number") setOwn(out, name, norm);
+    else if (norm === null) setOwn(out, name, NaN);
   }
   return out;
 }

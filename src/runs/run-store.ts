@@ -86,31 +86,125 @@ export class StoreError extends Error {
   }
 }
 
-export function storeError(thrown: unknown, file: string): StoreError {
+/** Why a file operation failed, in words, by its error code (the code itself follows in parentheses). */
+const REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "the file system is read-only",
+  EISDIR: "a folder is in its place",
+  ENOTDIR: "a part of its path is not a folder",
+  ENOENT: "its folder is gone",
+  EEXIST: "something else is in its place",
+  ELOOP: "its path has a loop of symbolic links",
+  ENAMETOOLONG: "its path is too long",
+  EFBIG: "the file is larger than the file system allows",
+  EIO: "the disk reported an input/output error",
+  EMFILE: "too many files are open",
+  ENFILE: "too many files are open",
+  ENXIO: "it is a special file with no reader",
+};
+
+/** `thrown` (an fs error) as a StoreError naming the file and why: "cannot write …/metrics.jsonl: permission denied
+ *  (EACCES)"; a full disk says so. `action`: what was being done to `file`. */
+export function storeError(thrown: unknown, file: string, action = "write"): StoreError {
   if (thrown instanceof StoreError) return thrown;
   const code = (thrown as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") {
-    return new StoreError(`the disk is full: cannot write ${file} (${code}). The run stopped there; what it wrote before is kept.`, code);
+    return new StoreError(`the disk is full: cannot ${action} ${file} (${code}). The run stopped there; what it wrote before is kept.`, code);
   }
-  return new StoreError(`cannot write ${file}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, code);
+  const reason = (code && Object.hasOwn(REASONS, code) && REASONS[code]) || (thrown instanceof Error ? thrown.message : String(thrown));
+  return new StoreError(`cannot ${action} ${file}: ${reason}${code ? ` (${code})` : ""}`, code);
+}
+
+/** What a path that should be a folder (or be free for one) is instead, as the error says it ("a file", "a FIFO
+ *  (named pipe)", "a symbolic link to nothing"); null for a folder or a link to one. Looks without opening. */
+function notAFolder(stats: fs.Stats, link: fs.Stats | null): string | null {
+  if (stats.isDirectory()) return null;
+  const kind = stats.isFile()
+    ? "a file"
+    : stats.isFIFO()
+      ? "a FIFO (named pipe)"
+      : stats.isSocket()
+        ? "a socket"
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? "a device"
+          : "not a folder";
+  return link?.isSymbolicLink() ? `a symbolic link to ${kind.replace(/^not a folder$/, "something else")}` : kind;
+}
+
+/** The deepest existing part of `folder` (itself or a parent) when it is not a folder: "…/.unroll/runs is a file".
+ *  Null when the deepest existing part is a folder (what is missing below it can be made). */
+export function blockedFolder(folder: string): string | null {
+  for (let at = path.resolve(folder); ; at = path.dirname(at)) {
+    let link: fs.Stats;
+    try {
+      link = fs.lstatSync(at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code === "ENOENT" || code === "ENOTDIR") && path.dirname(at) !== at) continue; // missing: look at its parent
+      return null; // unreadable (EACCES…): mkdir says why
+    }
+    let stats: fs.Stats;
+    try {
+      stats = link.isSymbolicLink() ? fs.statSync(at) : link;
+    } catch (error) {
+      const loop = (error as NodeJS.ErrnoException).code === "ELOOP";
+      return `${at} is a symbolic link ${loop ? "in a loop" : "to nothing"}`;
+    }
+    const kind = notAFolder(stats, link);
+    return kind && `${at} is ${kind}`;
+  }
+}
+
+/** Throws a StoreError, creating nothing, when run folders cannot be made in `folder`: its deepest existing part
+ *  is not a folder (a file, a FIFO, a dangling symbolic link or one to a file). */
+export function refuseBlockedFolder(folder: string): void {
+  const blocked = blockedFolder(folder);
+  if (blocked) throw new StoreError(`cannot create run folder: ${blocked}`, "ENOTDIR");
+}
+
+/** Creates the runs folder `folder` and its missing parents, refusing a blocked path (refuseBlockedFolder). */
+function ensureRunsFolder(folder: string): void {
+  refuseBlockedFolder(folder);
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    refuseBlockedFolder(folder); // replaced meanwhile: say by what
+    throw storeError(error, folder, "create run folder");
+  }
+}
+
+/** Removes `file` if it is there, whatever fails: for cleaning up after a failure, which must not fail itself. */
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { recursive: true, force: true });
+  } catch {
+    // a read-only folder, a folder in its place: the failure being cleaned up after is the one reported
+  }
 }
 
 /** Writes `data` to `file` so that readers see the old file or the new one, never a part; on failure, no
- *  temporary file is left and a StoreError says why. */
+ *  temporary file is left and a StoreError says why. The temporary file is made new ("wx"): whatever had its name
+ *  (a symbolic link, a FIFO) is removed first, never written through. */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temporary, data);
+    fs.rmSync(temporary, { force: true });
+    fs.writeFileSync(temporary, data, { flag: "wx" });
     fs.renameSync(temporary, file);
   } catch (error) {
-    fs.rmSync(temporary, { force: true });
+    removeQuietly(temporary);
     throw storeError(error, file);
   }
 }
 
+/** How many runs of one name may start in one second (`-2`, `-3`, …) before `create` gives up. */
+const MAX_SAME_SECOND = 1000;
+
 /** The writing side, used by the training process. Every write throws a StoreError when it fails. */
 export class RunWriter {
   private readonly metrics: number; // file descriptor, opened for appending
+  private readonly metricsFile: string;
   private readonly reserve: string;
   private readonly curve = new LossCurve();
   private metricsBytes = 0;
@@ -123,31 +217,36 @@ export class RunWriter {
     readonly dir: string,
   ) {
     this.reserve = path.join(dir, ".reserve");
+    this.metricsFile = path.join(dir, "metrics.jsonl");
+    let file = dir;
     try {
-      fs.mkdirSync(path.join(dir, "snapshots"));
-      fs.writeFileSync(this.reserve, new Uint8Array(RESERVE_BYTES));
-      this.metrics = fs.openSync(path.join(dir, "metrics.jsonl"), "a");
+      // The folder was made just now: nothing of these can be there ("x": refuse anything that is).
+      fs.mkdirSync((file = path.join(dir, "snapshots")));
+      fs.writeFileSync((file = this.reserve), new Uint8Array(RESERVE_BYTES), { flag: "wx" });
+      this.metrics = fs.openSync((file = this.metricsFile), "ax");
     } catch (error) {
-      fs.rmSync(dir, { recursive: true, force: true }); // nothing of the run was written yet
-      throw storeError(error, dir);
+      removeQuietly(dir); // nothing of the run was written yet
+      throw storeError(error, file, "create");
     }
   }
 
-  /** Creates a new run folder under `folder` (created if needed); a same-second, same-name run gets `-2`, … */
+  /** Creates a new run folder under `folder` (created if needed, refused when it or a parent is not a folder); a
+   *  same-second, same-name run gets `-2`, … */
   static create(folder: string, name: string, date = new Date()): RunWriter {
+    ensureRunsFolder(folder);
     const base = runId(name, date);
-    for (let n = 1; ; n++) {
+    for (let n = 1; n <= MAX_SAME_SECOND; n++) {
       const id = n === 1 ? base : `${base}-${n}`;
       const dir = path.join(folder, id);
       try {
-        fs.mkdirSync(folder, { recursive: true });
         fs.mkdirSync(dir); // fails if taken: two runs never share a folder
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
-        throw storeError(error, dir);
+        throw storeError(error, dir, "create run folder");
       }
       return new RunWriter(id, dir);
     }
+    throw new StoreError(`cannot create run folder: ${MAX_SAME_SECOND} runs named ${base} started in this second in ${folder}`, "EEXIST");
   }
 
   writeInfo(info: RunInfo): void {
@@ -209,13 +308,32 @@ export class RunWriter {
     } catch {
       // already gone with its folder
     }
-    fs.rmSync(this.reserve, { force: true });
+    removeQuietly(this.reserve);
   }
 
+  /** summary.json, after checking that metrics.jsonl is still the file this writer appends to. */
   private writeSummary(): void {
     const summary: SummaryFile = { version: 1, metricsBytes: this.metricsBytes, steps: this.steps, skipped: 0, curve: this.curve.state };
-    this.guard(() => writeAtomic(path.join(this.dir, "summary.json"), JSON.stringify(summary)));
+    this.guard(() => {
+      this.checkMetricsFile();
+      writeAtomic(path.join(this.dir, "summary.json"), JSON.stringify(summary));
+    });
     this.summaryAt = Date.now();
+  }
+
+  /** Throws when metrics.jsonl was removed or replaced (by a folder, another file) while the run wrote it: the
+   *  lines appended from then on would go to a file nobody can read. */
+  private checkMetricsFile(): void {
+    const open = fs.fstatSync(this.metrics);
+    let there: fs.Stats | null = null;
+    try {
+      there = fs.lstatSync(this.metricsFile);
+    } catch {
+      // removed
+    }
+    if (there?.ino === open.ino && there.dev === open.dev) return;
+    const what = !there ? "it was removed" : there.isDirectory() ? "a folder was put in its place" : "another file was put in its place";
+    throw new StoreError(`cannot write ${this.metricsFile}: ${what} while the run wrote it`, there ? "EEXIST" : "ENOENT");
   }
 
   /** Runs a write; when the disk is full, frees the reserve so that run.json can still say so. */
@@ -224,7 +342,7 @@ export class RunWriter {
       write();
     } catch (thrown) {
       const error = storeError(thrown, path.join(this.dir, file));
-      if (error.code === "ENOSPC" || error.code === "EDQUOT") fs.rmSync(this.reserve, { force: true });
+      if (error.code === "ENOSPC" || error.code === "EDQUOT") removeQuietly(this.reserve);
       throw error;
     }
   }
@@ -246,7 +364,7 @@ export function endInterruptedRun(dir: string, status: RunStatus, fields: Partia
   const text = readTextSync(path.join(dir, "run.json"));
   const info = settle(parseRunInfo(text, path.basename(dir)).info);
   if (text === null || info.status !== "interrupted") return info;
-  fs.rmSync(path.join(dir, ".reserve"), { force: true }); // its writer died before it could free it
+  removeQuietly(path.join(dir, ".reserve")); // its writer died before it could free it
   Object.assign(info, { status, endedAt: new Date().toISOString() }, fields);
   writeAtomic(path.join(dir, "run.json"), JSON.stringify(info, null, 2) + "\n");
   return info;

@@ -139,3 +139,40 @@ export function runCli(
 export function killCliRuns(): void {
   for (const child of running) child.kill("SIGKILL");
 }
+
+/** What `run` prints through console.log and console.error (kept from the terminal), and what it returns: a
+ *  command run in this process (`runsCommand.run(…)`). */
+export async function printedBy<T>(run: () => Promise<T>): Promise<{ value: T; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (text: string) => out.push(text);
+  console.error = (text: string) => err.push(text);
+  try {
+    return { value: await run(), out, err };
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
+
+/** Writes a small experiment to `file`: Linear(4, 2) learning random data with SGD, `batches` batches of 8 per epoch,
+ *  and `evaluate` (source text) when given. */
+export function writeLinearExperiment(
+  file: string,
+  { name, epochs = 1_000_000, batches = 1, evaluate }: { name: string; epochs?: number; batches?: number; evaluate?: string },
+): string {
+  fs.writeFileSync(
+    file,
+    `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+export default defineExperiment({
+  name: ${JSON.stringify(name)},
+  epochs: ${epochs},
+  model: () => new nn.Linear(4, 2),
+  data: () => ({ train: Array.from({ length: ${batches} }, () => [torch.randn([8, 4]), torch.randn([8, 2])] as [tf.Tensor, tf.Tensor]) }),
+  loss: () => new nn.MSELoss(),
+  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.01 }),${evaluate ? `\n  evaluate: ${evaluate},` : ""}
+});
+`,
+  );
+  return file;
+}

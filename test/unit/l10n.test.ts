@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { english, fillMessage } from "../../src/common/format";
 import { explainShape, hoverMarkdown } from "../../src/extension/shapes";
 import type { TraceEntry } from "../../src/common/protocol";
+import { shownText } from "./markdown-shown";
 
 const ROOT = path.join(__dirname, "../../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -24,11 +25,11 @@ const HOST = [...tsFiles("src/extension"), ...tsFiles("webview")];
 const PROCESSES = [...tsFiles("src/cli"), ...tsFiles("src/runner"), ...tsFiles("src/runs")];
 const SOURCES = [...HOST, ...PROCESSES];
 
-/** Every message of `l10n.t(…)` / `t(…)` calls: string literals only (a template or a variable cannot be looked up). */
+/** Every message of `l10n.t(…)` / `t(…)` / `tNodes(…)` calls: string literals only (a template or a variable cannot be looked up). */
 export function messagesIn(source: string): { keys: string[]; dynamic: string[] } {
   const keys: string[] = [];
   const dynamic: string[] = [];
-  for (const m of source.matchAll(/(?<![\w.])(?:vscode\.l10n\.t|t)\(\s*(?=\S)/g)) {
+  for (const m of source.matchAll(/(?:(?<![\w.])|(?<=\.\.\.))(?:vscode\.l10n\.t|tNodes|t)\(\s*(?=\S)/g)) {
     const rest = source.slice(m.index + m[0].length);
     const literal = /^("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]/.exec(rest);
     if (literal) keys.push(JSON.parse(literal[1][0] === "'" ? `"${literal[1].slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"` : literal[1]));
@@ -206,7 +207,8 @@ test("a shape error is explained in the user's words under PyTorch's English, fr
     shapeError: problem,
   };
   const md = hoverMarkdown(entry, { t, locale: "zh-cn", explain: true });
-  assert.match(md, /the last dimension must be 100 \(input_size\), not 50\n\n输入的最后一维应为 100（input_size），实际为 50。/);
+  // The hover's markdown escapes the trace's text (ui-text.ts): what it shows is the error, then the explanation.
+  assert.match(shownText(md), /the last dimension must be 100 \(input_size\), not 50\n输入的最后一维应为 100（input_size），实际为 50。/);
   assert.doesNotMatch(hoverMarkdown(entry), /输入/);
   assert.equal(
     explainShape({ ...problem, operand: "h0", expected: { shape: [1, 3, 20] }, got: [2, 3, 20] }, t),
