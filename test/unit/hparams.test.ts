@@ -92,6 +92,10 @@ describe("hyperparameters of a run", () => {
     refused({ bidirectional: "yes" }, "hyperparameter 'bidirectional' is true or false, got 'yes'");
     refused({ toString: "x" }, "unknown hyperparameter 'toString'; the experiment declares lr, hidden, cell, bidirectional");
     refused({ __proto__x: "1" } as Record<string, string>, "unknown hyperparameter '__proto__x'; the experiment declares lr, hidden, cell, bidirectional");
+    const odd = JSON.parse('{"__proto__": 2, "toString": "a"}') as Record<string, number | string>; // declared own names
+    const set = applyOverrides(odd, JSON.parse('{"__proto__": "3", "toString": "b"}') as Record<string, string>);
+    assert.deepEqual([Object.getOwnPropertyDescriptor(set, "__proto__")?.value, Object.getOwnPropertyDescriptor(set, "toString")?.value], [3, "b"]);
+    assert.equal(Object.getPrototypeOf(set), Object.prototype);
     assert.equal(nearestName("hiddenSize", ["hidden_size", "lr"]), "hidden_size");
     assert.equal(nearestName("x", ["lr", "hidden"]), undefined);
     assert.equal(nearestName("anything", []), undefined);
