@@ -10,13 +10,15 @@ import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATI
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
 import { checkBeforeRunning } from "./check";
+import { onOutputClosed } from "./output";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
 const help = (): Help => ({
   synopsis:
-    "unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check]",
+    "unroll train <file.ts> [--set NAME=VALUE]… [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check]",
   about: [t("Trains the experiment the model file exports (export default defineExperiment({ … })).")],
   options: [
+    ["--set NAME=VALUE", t("override one of the experiment's hparams (repeat for more): --set lr=0.03 --set hidden=64")],
     ["--epochs N", t("override the experiment's number of epochs")],
     ["--backend NAME", "auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu"],
     ["--json", t("print the run's events as JSON lines instead of progress")],
@@ -164,12 +166,12 @@ function exitCode(result: TrainingResult, stopped: boolean): number {
 export const trainCommand: Command = {
   summary: () => t("train a model file's experiment and store the run"),
   help,
-  async run({ positional, options }) {
+  async run({ positional, options, lists }) {
     const file = modelPath(positional, this);
     if (!file) return EXIT.usage;
     let run: TrainOptions;
     try {
-      run = trainOptions({ positional, options }, ["json", "no-check", "help"]);
+      run = trainOptions({ positional, options, lists }, ["json", "no-check", "help"]);
     } catch (error) {
       return usageError(this, `unroll: ${(error as Error).message}`);
     }
@@ -189,12 +191,18 @@ export const trainCommand: Command = {
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
+    // The output's reader went (`| head -1`): stop the run as Ctrl-C does (it is kept), wait for its process, exit 0.
+    const forget = onOutputClosed(() => {
+      training.stop();
+      return training.done;
+    });
     // A Ctrl-C during the check stops the training process too.
     await checkBeforeRunning(file, options);
     for (const event of held) show(event);
     held = null;
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
+    forget();
     progress.done();
 
     if (!json) {

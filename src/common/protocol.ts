@@ -2,6 +2,7 @@
 // place. Plain data only, and no code it imports: the two records the library itself makes (a layer's dynamics,
 // a recurrent module's sizes) are declared once, there, and imported as types (erased at build time).
 import type { DynamicsRecord, RecurrentConfig } from "./dynamics-types";
+import { isRunId } from "./run-id";
 
 export type { RecurrentConfig };
 
@@ -489,7 +490,7 @@ const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable[
   select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= MAX_COMPARED && m.dirs.every(isDir),
   exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
   exportCsv: (m) =>
-    only(m, 4) && isString(m.runId) && /^[\w.-]+$/.test(m.runId as string) && isDir(m.dir) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
+    only(m, 4) && isString(m.runId) && isRunId(m.runId as string) && isDir(m.dir) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
 };
 
 /** A GpuMemory as a step carries it (from the runner, or a metrics.jsonl line): two byte counts, whole and not

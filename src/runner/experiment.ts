@@ -93,6 +93,18 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
         ),
       );
   }
+  const goals = e.goals;
+  if (goals !== undefined) {
+    const isPlain = typeof goals === "object" && goals !== null && !Array.isArray(goals);
+    const bad = isPlain ? Object.entries(goals).find(([, v]) => v !== "min" && v !== "max") : undefined;
+    if (!isPlain || bad)
+      throw fail(
+        t(
+          'goals say which way each metric is better, like { accuracy: "max", rmse: "min" }, got {0}',
+          bad ? `${bad[0]}: ${JSON.stringify(bad[1])}` : String(JSON.stringify(goals)),
+        ),
+      );
+  }
   return candidate as Experiment;
 }
 
@@ -104,9 +116,9 @@ export function lossFunction(experiment: Experiment): LossFn {
   throw new Error(t("loss() must return a loss function or a module with forward(), got {0}", made === null ? "null" : typeof made));
 }
 
-/** `model()`, checked: training and traces need an nn.Module. */
-export function buildModel(experiment: Experiment): nn.Module {
-  const model: unknown = experiment.model();
+/** `model(hparams)`, checked: training and traces need an nn.Module. */
+export function buildModel(experiment: Experiment, hparams = experiment.hparams ?? {}): nn.Module {
+  const model: unknown = experiment.model(hparams);
   if (!(model instanceof nn.Module)) throw new Error(t("model() must return an nn.Module, got {0}", model === null ? "null" : typeof model));
   return model;
 }

@@ -22,10 +22,10 @@ import {
   type Tensor,
   type optim,
 } from "unroll";
-import { setOwn, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../common/protocol";
+import { setOwn, type Hyperparameters, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../common/protocol";
 import { capStrings, truncateText } from "../common/format";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
-import { batchSize, foldBest, recordHparams } from "./hparams";
+import { applyOverrides, batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
 import { defaultRunsFolder, refuseBlockedFolder, RunWriter, StoreError } from "../runs/run-store";
 import { processStartTime } from "../runs/process-liveness";
@@ -62,6 +62,15 @@ export function lossAndGradientNorms(model: nn.Module, loss: Tensor): { loss: nu
     named.map(([, p]) => p.grad!),
   );
   return { loss: read.loss, gradNorms: Object.fromEntries(named.map(([name], i) => [name, read.norms[i]])) };
+}
+
+/** The model's first recurrent layer (RNN, LSTM, GRU: those with batchFirst), which says where a batch's batch
+ *  dimension is. */
+function firstRecurrentLayer(model: nn.Module): { batchFirst: boolean } | undefined {
+  return model
+    .namedModules()
+    .map(([, m]) => m as nn.Module & { batchFirst?: unknown })
+    .find((m): m is nn.Module & { batchFirst: boolean } => typeof m.batchFirst === "boolean");
 }
 
 /** Metric values as numbers or strings (a scalar tensor becomes its number, a text at most MAX_TEXT characters: it
@@ -118,6 +127,8 @@ interface Prepared {
   optimizer: optim.Optimizer;
   loss: LossFn;
   data: ExperimentData;
+  /** The declared hyperparameters with the command line's overrides. */
+  hparams: Hyperparameters;
   scheduler?: { step(): void };
   backend: { summary: string; label: string };
   store: RunWriter;
@@ -159,20 +170,21 @@ class TrainingRun {
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);
     const experiment = findExperiment(loaded.exports, file);
-    const model = buildModel(experiment);
-    const optimizer = experiment.optimizer(model.parameters());
+    const hparams = this.hparams(experiment);
+    const model = buildModel(experiment, hparams);
+    const optimizer = experiment.optimizer(model.parameters(), hparams);
     const loss = lossFunction(experiment);
-    const data = await this.makeData(experiment, watchdog);
+    const data = await this.makeData(experiment, hparams, watchdog);
     const scheduler = experiment.scheduler?.(optimizer);
     this.epochs = this.options.epochs ?? experiment.epochs;
     this.snapshotEvery = this.options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-    this.made = { experiment, model, optimizer, loss, data, scheduler, backend };
+    this.made = { experiment, model, optimizer, loss, data, hparams, scheduler, backend };
     return this;
   }
 
   /** Creates the run's folder, writes run.json and says "start". */
   start(): void {
-    const { experiment, model, optimizer, data, scheduler, backend } = this.made!;
+    const { experiment, model, optimizer, data, hparams, scheduler, backend } = this.made!;
     const { file } = this.options;
     const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
     const store = RunWriter.create(this.options.runsFolder ?? defaultRunsFolder(file), name);
@@ -194,7 +206,7 @@ class TrainingRun {
         optimizer: optimizer.constructor.name,
         snapshotEvery: this.snapshotEvery,
       },
-      hparams: recordHparams(experiment, optimizer, scheduler, this.epochs),
+      hparams: recordHparams({ ...experiment, hparams }, optimizer, scheduler, this.epochs),
     };
     this.prepared = { ...this.made!, store, info };
     store.writeInfo(info);
@@ -203,16 +215,25 @@ class TrainingRun {
     this.userSample = this.sample !== undefined;
   }
 
+  /** The experiment's hparams with `--set` overrides applied; a wrong override fails the run at the export. */
+  private hparams(experiment: Experiment): Hyperparameters {
+    try {
+      return applyOverrides(experiment.hparams ?? {}, this.options.overrides ?? {});
+    } catch (error) {
+      throw new RunFailure({ kind: "export", message: (error as Error).message, location: exportLocation(this.options.file) });
+    }
+  }
+
   /** `data()`, held to its time limit by the watchdog (a data() that loops is halted with this process: the
    *  training client reports the error). */
-  private async makeData(experiment: Experiment, watchdog?: Watchdog): Promise<ExperimentData> {
+  private async makeData(experiment: Experiment, hparams: Hyperparameters, watchdog?: Watchdog): Promise<ExperimentData> {
     const { file } = this.options;
     const limit = this.options.dataTimeout ?? secondsFromEnv("UNROLL_DATA_TIMEOUT", DEFAULT_DATA_TIMEOUT_S);
     const timeoutError = (stack?: string) => {
       const change = t("--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit");
       return watchdogTimeoutError("data()", limit, stack, file, change, exportLocation(file));
     };
-    const made = watchdog ? await watchdog.within(() => experiment.data(), limit * 1000, timeoutError) : { value: await experiment.data() };
+    const made = watchdog ? await watchdog.within(() => experiment.data(hparams), limit * 1000, timeoutError) : { value: await experiment.data(hparams) };
     if ("timeout" in made) throw new RunFailure(timeoutError(made.stack));
     return made.value;
   }
@@ -233,7 +254,7 @@ class TrainingRun {
   /** One epoch: a step per batch, then (unless stopped) the scheduler, `evaluate`, the epoch line and a checkpoint.
    *  Returns whether a stop was asked for. */
   async trainEpoch(stopRequested: () => boolean): Promise<boolean> {
-    const { experiment, model, data, scheduler, store, info } = this.run;
+    const { experiment, model, data, hparams, scheduler, store, info } = this.run;
     const epoch = ++this.epoch;
     const losses: number[] = [];
     const batches = typeof data.train === "function" ? data.train() : data.train;
@@ -246,12 +267,12 @@ class TrainingRun {
     }
     if (!losses.length) throw new Error(t("data().train gave no batches in epoch {0}", epoch));
     scheduler?.step();
-    const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data)) : {};
+    const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data, { epoch, hparams })) : {};
     const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
     const line = { type: "epoch", epoch, loss: mean, metrics, time: this.elapsed() } as const;
     store.appendMetric(line);
     this.emit(line);
-    Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics) });
+    Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics, experiment.goals) });
     store.writeInfo(info);
     this.checkpoint(epoch);
     return epoch < this.epochs && stopRequested(); // a stop after the last epoch changes nothing
@@ -262,7 +283,7 @@ class TrainingRun {
   private trainStep(batch: Batch, epoch: number): number {
     const { experiment, model, optimizer, store, info } = this.run;
     if (this.step === 0) {
-      const size = batchSize(batch);
+      const size = batchSize(batch, firstRecurrentLayer(model));
       if (size !== undefined) info.hparams!.batchSize = size; // written with the first epoch's run.json
     }
     const step = ++this.step;

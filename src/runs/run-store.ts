@@ -47,6 +47,7 @@ import {
 } from "./run-file";
 import { capSnapshot } from "./snapshot-cap";
 import { runIsAlive } from "./process-liveness";
+import { safeRunName } from "../common/run-id";
 
 export type { EpochLine, MetricLine, SnapshotFile, StepLine } from "./run-file";
 
@@ -74,14 +75,11 @@ export function defaultRunsFolder(modelFile?: string): string {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** A run's folder name: local start time, then the name made safe for paths and ids (`[\w.-]`). */
+/** A run's folder name: local start time, then the name made safe for a folder on every OS (any script's letters
+ *  kept: see common/run-id.ts). */
 export function runId(name: string, date = new Date()): string {
   const stamp = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-  const safe = String(name)
-    .replace(/[^\w.-]+/g, "-")
-    .replace(/^[-.]+|-+$/g, "")
-    .slice(0, 48);
-  return `${stamp}-${safe || "run"}`;
+  return `${stamp}-${safeRunName(name)}`;
 }
 
 // -------------------------------------------------------------------------------------------------

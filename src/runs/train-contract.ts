@@ -33,12 +33,16 @@ export interface TrainOptions extends ChildChoices {
   /** Gradient health thresholds, relative to each parameter's running median (0: off; default: the constants above). */
   vanishingRatio?: number;
   explodingRatio?: number;
+  /** Hyperparameter overrides, `--set name=value`: the value as typed, checked by the training process against the
+   *  experiment's declared `hparams` (src/runner/hparams.ts). */
+  overrides?: Record<string, string>;
 }
 
-const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio"];
+const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set"];
 
 /** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N]
- *  [--runs DIR] [--data-timeout SECONDS] [--vanishing-ratio R] [--exploding-ratio R]` — `unroll train`'s options, less the CLI's own. */
+ *  [--runs DIR] [--data-timeout SECONDS] [--vanishing-ratio R] [--exploding-ratio R] [--set NAME=VALUE]…` — `unroll
+ *  train`'s options, less the CLI's own. */
 export function trainArgs(o: TrainOptions): string[] {
   const args = [o.file];
   if (o.epochs !== undefined) args.push("--epochs", String(o.epochs));
@@ -48,12 +52,13 @@ export function trainArgs(o: TrainOptions): string[] {
   if (o.dataTimeout !== undefined) args.push("--data-timeout", String(o.dataTimeout));
   if (o.vanishingRatio !== undefined) args.push("--vanishing-ratio", String(o.vanishingRatio));
   if (o.explodingRatio !== undefined) args.push("--exploding-ratio", String(o.explodingRatio));
+  for (const [name, value] of Object.entries(o.overrides ?? {})) args.push(`--set=${name}=${value}`); // `=`: a value may start with -
   return args;
 }
 
 /** The run's options from a parsed command line (`unroll train`'s or the training process's); throws with the
  *  reason on a bad value. `others`: options the caller reads itself (the CLI's --json, --no-check). */
-export function trainOptions({ positional, options }: Parsed, others: readonly string[] = []): TrainOptions {
+export function trainOptions({ positional, options, lists }: Parsed, others: readonly string[] = []): TrainOptions {
   const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k) && !others.includes(k));
   if (unknown.length) throw new Error(t("unknown option --{0}", unknown[0]));
   if (positional.length !== 1) throw new Error(t("expected one model file"));
@@ -81,6 +86,7 @@ export function trainOptions({ positional, options }: Parsed, others: readonly s
     return n;
   };
   const runs = value("runs");
+  const overrides = options.set === undefined ? undefined : parseOverrides(typeof options.set === "string" ? (lists?.set ?? [options.set]) : []);
   return {
     file: path.resolve(positional[0]),
     epochs: count("epochs"),
@@ -90,7 +96,21 @@ export function trainOptions({ positional, options }: Parsed, others: readonly s
     dataTimeout: seconds,
     vanishingRatio: ratio("vanishing-ratio"),
     explodingRatio: ratio("exploding-ratio"),
+    ...(overrides ? { overrides } : {}),
   };
+}
+
+/** `--set name=value` texts as { name: value } (a name set twice: its last value); throws on a text that is not one. */
+export function parseOverrides(texts: readonly string[]): Record<string, string> {
+  if (!texts.length) throw new Error(t("--set needs NAME=VALUE, like --set lr=0.03"));
+  const out: Record<string, string> = {};
+  for (const text of texts) {
+    const at = text.indexOf("=");
+    const name = text.slice(0, at).trim();
+    if (at < 0 || !name) throw new Error(t("--set needs NAME=VALUE, like --set lr=0.03, got '{0}'", text));
+    out[name] = text.slice(at + 1);
+  }
+  return out;
 }
 
 /** Reads what `trainArgs` writes. */

@@ -107,17 +107,24 @@ export interface CliRun {
 const running = new Set<ChildProcess>();
 
 /** Runs `unroll …` (on the backend of the tests); `interruptAfter` sends SIGINT, as Ctrl-C would, once stdout has
- *  that text. Resolves with the exit code and what it printed. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; interruptAfter?: RegExp } = {}): Promise<CliRun> {
+ *  that text; `closeStdoutAfter` closes the reading end of its stdout then, as `| head -1` does (at once when it
+ *  matches "": /^/). Resolves with the
+ *  exit code and what it printed. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; interruptAfter?: RegExp; closeStdoutAfter?: RegExp } = {},
+): Promise<CliRun> {
   // English, whatever the machine's locale, unless a test asks for a language (src/runs/language.ts).
   const env = { ...process.env, UNROLL_BACKEND: process.env.UNROLL_BACKEND ?? "wasm", UNROLL_LANGUAGE: "en", ...options.env };
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? path.join(__dirname, "../../.."), env, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
+  if (options.closeStdoutAfter?.test("")) child.stdout.destroy();
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {
     stdout += d;
     if (options.interruptAfter?.test(stdout) && !child.killed) child.kill("SIGINT");
+    if (options.closeStdoutAfter?.test(stdout)) child.stdout.destroy();
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d));
   return new Promise((resolve, reject) => {
