@@ -121,9 +121,9 @@ Layer layerOf(const unroll::Args& a) {
   l.In = a.integer("input", 1, kMaxSize);
   l.H = a.integer("hidden", 1, kMaxSize);
   l.P = a.integer("proj", 1, kMaxSize);
-  if (l.mode == LSTM ? l.P > l.H : l.P != l.H)
-    a.fail("proj: expected " + std::string(l.mode == LSTM ? "at most" : "(no projection but LSTM's)") + " hidden = " + std::to_string(l.H) +
-           ", got " + std::to_string(l.P));
+  if (l.mode == LSTM && l.P > l.H) a.fail("proj: expected at most hidden = " + std::to_string(l.H) + ", got " + std::to_string(l.P));
+  if (l.mode != LSTM && l.P != l.H)
+    a.fail("proj: only LSTM projects h, so proj must equal hidden = " + std::to_string(l.H) + ", got " + std::to_string(l.P));
   l.reverse = a.flag("reverse");
   // Every array and scratch buffer is at most one of these two products of sizes.
   const double rows = double(l.T) * double(l.B), width = double(l.In) + 4.0 * l.P + 3.0 * l.H + 2.0 * l.GH() + l.E();

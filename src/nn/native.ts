@@ -1,6 +1,7 @@
 // The optional native kernels (native/*.cc, built by `npm install` where a compiler and Eigen are present, or
-// prebuilt in the linux-x64 .vsix; native-load.ts finds and loads them): running them on tensors in place. On the wasm backend the addon
-// reads and writes views of the wasm heap (no copies); on the cpu backend, the backend's own arrays.
+// prebuilt in the linux-x64 .vsix; native-load.ts finds and loads them): running them on tensors in place. On the
+// wasm backend the addon reads and writes views of the wasm heap (no copies); on the cpu backend, the backend's
+// own arrays. Each entry point takes one object of named fields, built here and checked here and in the addon.
 import * as os from "node:os";
 import { tf, type Tensor } from "./tf";
 import type { TensorInfo, WasmBackend } from "./wasm-kernels";
@@ -53,8 +54,8 @@ const SIZES = ["steps", "batch", "input", "hidden", "proj"] as const;
 const OPTIONAL = new Set<ArrayName>(["biasIh", "biasHh", "mask", "dBiasIh", "dBiasHh", "dhNorms"]);
 
 /** Throws where a call's sizes or arrays do not fit one another (the addon checks the same again): every size a
- *  whole number from 1, each array present (or absent) as the layer needs and of
- *  the length its shape says. The message names the layer and the array. */
+ *  whole number from 1, each array present (or absent) as the layer needs and of the length its shape says.
+ *  The message names the layer and the array. */
 export function checkNativeCall(call: NativeForwardCall | NativeBackwardCall): void {
   const layer = `native ${call.mode} layer`;
   for (const key of SIZES) {
@@ -62,8 +63,8 @@ export function checkNativeCall(call: NativeForwardCall | NativeBackwardCall): v
     if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${layer}: ${key} must be a whole number from 1, got ${n}`);
   }
   const shapes = nativeShapes(call);
-  const projected = call.mode === "LSTM" && call.proj !== call.hidden;
   const lstm = call.mode === "LSTM";
+  const projected = lstm && call.proj !== call.hidden;
   const needed: Partial<Record<ArrayName, boolean>> = { c0: lstm, cN: lstm, dcN: lstm, dc0: lstm, weightHr: projected, dWeightHr: projected };
   for (const [name, shape] of Object.entries(shapes) as [ArrayName, number[]][]) {
     if (!(name in call)) continue;
