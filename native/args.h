@@ -6,7 +6,6 @@
 #include <napi.h>
 
 #include <cmath>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,17 +106,6 @@ class Args {
   void absent(const char* key, const char* why) const {
     Napi::Value v = field(key);
     if (!v.IsNull() && !v.IsUndefined()) fail<Napi::TypeError>(std::string(key) + ": " + why);
-  }
-
-  /** Refuses a field not in `known` (a misspelt optional array would otherwise be taken as absent). */
-  void onlyKnown(std::initializer_list<const char*> known) const {
-    Napi::Array names = o_.GetPropertyNames();
-    for (uint32_t i = 0; i < names.Length(); i++) {
-      const std::string name = Napi::Value(names[i]).ToString().Utf8Value();
-      bool found = false;
-      for (const char* k : known) found = found || name == k;
-      if (!found) fail<Napi::TypeError>("unknown field '" + name + "'");
-    }
   }
 
   /** After every field is read (getters may have run meanwhile): each array still holds the data and length it

@@ -148,8 +148,6 @@ void rmsprop(const Hyper& h, Slot& s) {
 // nothing yet.
 Napi::Value optimizerStep(const Napi::CallbackInfo& info) {
   Args a(info, "optimizerStep");
-  a.onlyKnown({"kind", "lr", "step", "weightDecay", "momentum", "dampening", "nesterov", "beta1", "beta2", "eps", "amsgrad", "decoupled", "alpha",
-               "centered", "params", "grads", "out", "states", "fresh"});
   const Hyper h = hyperOf(a);
   Napi::Array params = a.list("params");
   const uint32_t n = params.Length();

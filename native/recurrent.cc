@@ -102,9 +102,6 @@ struct Layer {
   long step(long k) const { return reverse ? T - 1 - k : k; }
 };
 
-// The fields of a layer's sizes, read by layerOf().
-#define SIZES "mode", "gates", "steps", "batch", "input", "hidden", "proj", "reverse", "threads"
-
 /** The sizes of one layer from the call's fields, each checked, and the products of sizes checked to fit. */
 Layer layerOf(const unroll::Args& a) {
   const std::string name = a.text("mode");
@@ -171,7 +168,6 @@ constexpr const char* kNoProj = "only an LSTM whose proj is less than hidden has
 Napi::Value forward(const Napi::CallbackInfo& info) {
   using A = unroll::Args;
   A a(info, "forward");
-  a.onlyKnown({SIZES, "x", "h0", "c0", "weightIh", "weightHh", "biasIh", "biasHh", "weightHr", "mask", "out", "hN", "cN", "saved"});
   const Layer L = layerOf(a);
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
   const bool lstm = L.mode == LSTM, gru = L.mode == GRU, projected = lstm && P != H;
@@ -298,8 +294,6 @@ Napi::Value forward(const Napi::CallbackInfo& info) {
 Napi::Value backward(const Napi::CallbackInfo& info) {
   using A = unroll::Args;
   A a(info, "backward");
-  a.onlyKnown({SIZES, "x", "weightIh", "weightHh", "weightHr", "mask", "saved", "dOut", "dhN", "dcN", "dx", "dh0", "dc0", "dWeightIh",
-               "dWeightHh", "dBiasIh", "dBiasHh", "dWeightHr", "dhNorms"});
   const Layer L = layerOf(a);
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
   const bool lstm = L.mode == LSTM, gru = L.mode == GRU, projected = lstm && P != H;

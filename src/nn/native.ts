@@ -41,39 +41,64 @@ export function nativeShapes(l: NativeLayer): Record<ArrayName, number[]> {
   const { steps: T, batch: B, input: In, hidden: H, proj: P } = l;
   const GH = l.gates * H;
   const extra = l.mode === "LSTM" ? 2 * H : l.mode === "GRU" ? H : 0; // LSTM c_{t-1}, tanh(c_t); GRU W_hn h + b_hn
-  const [x, h, c, wIh, wHh, b, wHr] = [[T, B, In], [B, P], [B, H], [GH, In], [GH, P], [GH], [P, H]];
+  const [x, h, c, wIh, wHh, b, wHr, out] = [[T, B, In], [B, P], [B, H], [GH, In], [GH, P], [GH], [P, H], [T, B, P]];
+  // One literal (no spreads): this runs for every call of a layer, and small models make thousands a second.
   return {
-    ...{ x, h0: h, c0: c, weightIh: wIh, weightHh: wHh, biasIh: b, biasHh: b, weightHr: wHr, mask: [T, B, 1] },
-    ...{ out: [T, B, P], hN: h, cN: c, saved: [T * B * (P + GH + extra)] },
-    ...{ dOut: [T, B, P], dhN: h, dcN: c, dx: x, dh0: h, dc0: c, dWeightIh: wIh, dWeightHh: wHh, dBiasIh: b, dBiasHh: b, dWeightHr: wHr, dhNorms: [T] },
+    x,
+    h0: h,
+    c0: c,
+    weightIh: wIh,
+    weightHh: wHh,
+    biasIh: b,
+    biasHh: b,
+    weightHr: wHr,
+    mask: [T, B, 1],
+    out,
+    hN: h,
+    cN: c,
+    saved: [T * B * (P + GH + extra)],
+    dOut: out,
+    dhN: h,
+    dcN: c,
+    dx: x,
+    dh0: h,
+    dc0: c,
+    dWeightIh: wIh,
+    dWeightHh: wHh,
+    dBiasIh: b,
+    dBiasHh: b,
+    dWeightHr: wHr,
+    dhNorms: [T],
   };
 }
 
 const SIZES = ["steps", "batch", "input", "hidden", "proj"] as const;
+const LAYER_FIELDS = new Set<string>(["mode", "gates", ...SIZES, "reverse", "threads"]);
 /** The arrays a call may leave null: biases (a layer without), the mask (unpacked input), dhNorms (no probe). */
 const OPTIONAL = new Set<ArrayName>(["biasIh", "biasHh", "mask", "dBiasIh", "dBiasHh", "dhNorms"]);
 
 /** Throws where a call's sizes or arrays do not fit one another (the addon checks the same again): every size a
  *  whole number from 1, each array present (or absent) as the layer needs and of the length its shape says.
  *  The message names the layer and the array. */
-export function checkNativeCall(call: NativeForwardCall | NativeBackwardCall): void {
+export function checkNativeCall(call: NativeForwardCall | NativeBackwardCall, shapes = nativeShapes(call)): void {
   const layer = `native ${call.mode} layer`;
   for (const key of SIZES) {
     const n = call[key];
     if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${layer}: ${key} must be a whole number from 1, got ${n}`);
   }
-  const shapes = nativeShapes(call);
   const lstm = call.mode === "LSTM";
   const projected = lstm && call.proj !== call.hidden;
   const needed: Partial<Record<ArrayName, boolean>> = { c0: lstm, cN: lstm, dcN: lstm, dc0: lstm, weightHr: projected, dWeightHr: projected };
-  for (const [name, shape] of Object.entries(shapes) as [ArrayName, number[]][]) {
-    if (!(name in call)) continue;
-    const array = (call as unknown as Record<ArrayName, Floats>)[name];
-    if (needed[name] === false && array) throw new TypeError(`${layer}: ${name} given, but this layer has none`);
+  for (const name in call) {
+    if (LAYER_FIELDS.has(name)) continue;
+    if (!(name in shapes)) throw new TypeError(`${layer}: unknown field '${name}'`); // a misspelt optional array would read as absent
+    const array = (call as unknown as Record<ArrayName, Floats>)[name as ArrayName];
+    if (needed[name as ArrayName] === false && array) throw new TypeError(`${layer}: ${name} given, but this layer has none`);
     if (!array) {
-      if (needed[name] ?? !OPTIONAL.has(name)) throw new TypeError(`${layer}: ${name} missing`);
+      if (needed[name as ArrayName] ?? !OPTIONAL.has(name as ArrayName)) throw new TypeError(`${layer}: ${name} missing`);
       continue;
     }
+    const shape = shapes[name as ArrayName];
     const length = tf.util.sizeFromShape(shape);
     if (array.length !== length) throw new RangeError(`${layer}: ${name} has ${array.length} floats, expected [${shape.join(", ")}] = ${length}`);
   }
@@ -161,19 +186,27 @@ function runInPlace<I extends string, O extends string>(
   shapes: Record<O, number[] | null>,
   run: (arrays: Record<I | O, Floats>) => void,
 ): Record<O, Tensor | null> {
-  const named = <K extends string, V, W>(record: Record<K, V>, f: (v: V, k: K) => W) =>
-    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v as V, k as K)])) as Record<K, W>;
+  const named = <K extends string, V, W>(record: Record<K, V>, f: (v: V, k: K) => W, into: Record<string, W> = {}) => {
+    for (const k in record) into[k] = f(record[k], k);
+    return into as Record<K, W>;
+  };
   if (tf.getBackend() === "wasm") {
     const backend = tf.backend() as unknown as WasmBackend;
     const view = (t: TensorInfo | null) => t && (backend.typedArrayFromHeap(t) as Float32Array); // every tensor here is float32
-    Object.values<Tensor | null>(inputs).forEach(view); // moves onto the heap any input still held by another backend
+    named(inputs, view); // moves onto the heap any input still held by another backend
     const infos = named(shapes, (shape) => shape && backend.makeOutput(shape, "float32"));
     // Views only after every allocation: growing the heap detaches earlier views.
-    run({ ...named(inputs, view), ...named(infos, view) });
+    run(named(infos, view, named(inputs, view)) as Record<I | O, Floats>);
     return named(infos, (info) => info && tf.engine().makeTensorFromTensorInfo(info));
   }
   const outputs = named(shapes, (shape) => shape && new Float32Array(tf.util.sizeFromShape(shape)));
-  run({ ...named(inputs, (t) => t && (t.dataSync() as Float32Array)), ...outputs });
+  run(
+    named(
+      outputs,
+      (v) => v,
+      named(inputs, (t) => t && (t.dataSync() as Float32Array)),
+    ) as Record<I | O, Floats>,
+  );
   return named(outputs, (values, k) => values && tf.tensor(values, shapes[k]!));
 }
 
@@ -185,8 +218,8 @@ export function nativeForward(addon: NativeAddon, layer: NativeLayer, inputs: Fo
   const shapes = nativeShapes(layer);
   const lstm = layer.mode === "LSTM";
   return runInPlace(inputs, { out: shapes.out, hN: shapes.hN, cN: lstm ? shapes.cN : null, saved: shapes.saved }, (arrays) => {
-    const call = { ...layer, ...arrays };
-    checkNativeCall(call);
+    const call = Object.assign(arrays, layer);
+    checkNativeCall(call, shapes);
     addon.forward(call);
   });
 }
@@ -202,8 +235,8 @@ export function nativeBackward(addon: NativeAddon, layer: NativeLayer, inputs: B
     ...{ dWeightHr: inputs.weightHr ? s.dWeightHr : null, dhNorms: dhNorms ? s.dhNorms : null },
   };
   return runInPlace(inputs, shapes, (arrays) => {
-    const call = { ...layer, ...arrays };
-    checkNativeCall(call);
+    const call = Object.assign(arrays, layer);
+    checkNativeCall(call, s);
     addon.backward(call);
   });
 }

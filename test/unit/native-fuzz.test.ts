@@ -121,7 +121,6 @@ function misShape(r: Random, kind: Kind, call: Call, outputs: string[]): string 
       ["threads", 1.5],
       ["threads", NaN],
       ["threads", "2"],
-      ["biasIH", call.biasIh ?? new Float32Array(1)],
     ]);
     call[key] = bad;
     return `${key} = ${String(bad)}`;

@@ -188,6 +188,7 @@ if (!isMainThread) {
       assert.throws(() => checkNativeCall({ ...forward, hidden: 2 / 3 } as typeof call), /native GRU layer: hidden must be a whole number from 1, got 0.666/);
       assert.throws(() => checkNativeCall({ ...forward, c0: new Float32Array(15) } as typeof call), /native GRU layer: c0 given, but this layer has none/);
       assert.throws(() => checkNativeCall({ ...forward, x: null } as typeof call), /native GRU layer: x missing/);
+      assert.throws(() => checkNativeCall({ ...forward, biasIH: forward.biasIh } as unknown as typeof call), /native GRU layer: unknown field 'biasIH'/);
     });
 
     test("UNROLL_NATIVE_THREADS: clamped to the machine's cores; 0, negative or garbage give the default, with a warning", () => {
