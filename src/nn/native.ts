@@ -181,6 +181,29 @@ export function setNativeKernels(addon: NativeAddon | null): void {
 
 /** Makes float32 tensors of `shapes` (null: none) and calls `run` with the data of `inputs` and of the new
  *  tensors, in place, by name; returns the new tensors by name. */
+/** A float32 tensor's data on the wasm heap. The backend's malloc returns 0 when the heap is full and the backend
+ *  does not check: every tensor made then lies at offset 0, over other data. Refused here as what it is, before a
+ *  kernel writes there (the addon would refuse the overlapping arrays, less clearly). */
+function heapView(backend: WasmBackend, t: TensorInfo): Float32Array {
+  const values = backend.typedArrayFromHeap(t) as Float32Array; // every tensor here is float32
+  if (values.byteOffset === 0 && values.length > 0) {
+    throw new RangeError(`out of memory: the WebAssembly heap has no room for a tensor of shape [${t.shape.join(", ")}]`);
+  }
+  return values;
+}
+
+/** On the wasm heap two live tensors never share memory, unless a malloc failed (the heap is full) and what was
+ *  written through its 0 corrupted the allocator: refused as out of memory before a kernel writes anywhere. */
+function checkHeapIsWhole(arrays: Record<string, Floats>, outputs: Record<string, unknown>): void {
+  const all = Object.entries(arrays).filter((e): e is [string, Float32Array] => e[1] !== null && e[1].length > 0);
+  for (const name in outputs) {
+    const a = arrays[name];
+    if (!a || a.length === 0) continue;
+    const clash = all.find(([other, b]) => other !== name && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength);
+    if (clash) throw new RangeError(`out of memory: the WebAssembly heap gave ${name} memory that ${clash[0]} holds (an allocation failed: the heap is full)`);
+  }
+}
+
 function runInPlace<I extends string, O extends string>(
   inputs: Record<I, Tensor | null>,
   shapes: Record<O, number[] | null>,
@@ -192,11 +215,13 @@ function runInPlace<I extends string, O extends string>(
   };
   if (tf.getBackend() === "wasm") {
     const backend = tf.backend() as unknown as WasmBackend;
-    const view = (t: TensorInfo | null) => t && (backend.typedArrayFromHeap(t) as Float32Array); // every tensor here is float32
+    const view = (t: TensorInfo | null) => t && heapView(backend, t);
     named(inputs, view); // moves onto the heap any input still held by another backend
     const infos = named(shapes, (shape) => shape && backend.makeOutput(shape, "float32"));
     // Views only after every allocation: growing the heap detaches earlier views.
-    run(named(infos, view, named(inputs, view)) as Record<I | O, Floats>);
+    const arrays = named(infos, view, named(inputs, view)) as Record<I | O, Floats>;
+    checkHeapIsWhole(arrays, shapes);
+    run(arrays);
     return named(infos, (info) => info && tf.engine().makeTensorFromTensorInfo(info));
   }
   const outputs = named(shapes, (shape) => shape && new Float32Array(tf.util.sizeFromShape(shape)));
@@ -259,7 +284,7 @@ export function optimizerStepOnHeap(
 ): { param: Tensor; state: Tensor[] }[] {
   const backend = tf.backend() as unknown as WasmBackend;
   const allocate = (shape: number[]) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, "float32"));
-  const view = (t: Tensor) => backend.typedArrayFromHeap(t) as Float32Array;
+  const view = (t: Tensor) => heapView(backend, t);
   const results = slots.map((s) => ({ param: allocate(s.param.shape), state: s.state ?? Array.from({ length: stateCount }, () => allocate(s.param.shape)) }));
   // Views only after every allocation: growing the heap detaches earlier views.
   addon.optimizerStep({
