@@ -40,8 +40,8 @@ CView cview(const float* p, long rows, long cols, long ld) { return CView(p, row
 
 enum Mode { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3 };
 
-// TODO(gate layout): the modes' names and gate counts are also in src/common/gate-layout.ts (being written); the
-// caller sends the count it uses and it is checked here against the formulas below, which are per mode.
+// The modes' names and gate counts are the library's (src/common/gate-layout.ts, GATES): the caller sends the count
+// it uses, and it is checked here against this table, which the formulas below are written for.
 struct ModeFacts {
   const char* name;
   Mode mode;

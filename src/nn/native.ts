@@ -3,14 +3,15 @@
 // wasm backend the addon reads and writes views of the wasm heap (no copies); on the cpu backend, the backend's
 // own arrays. Each entry point takes one object of named fields, built here and checked here and in the addon.
 import * as os from "node:os";
+import type { Mode } from "../common/gate-layout";
 import { tf, type Tensor } from "./tf";
 import type { TensorInfo, WasmBackend } from "./wasm-kernels";
 
 /** The sizes of one layer in one direction, as each native call of the layer takes them (with its arrays, by
  *  name: native/recurrent.cc reads and checks every field). `proj` is the size of h: `hidden`, or an LSTM's
- *  projection. `gates`: the mode's gate count (TODO(gate layout): from src/common/gate-layout.ts once it lands). */
+ *  projection. `gates`: the mode's gate count (GATES of src/common/gate-layout.ts; the addon checks it against the mode). */
 export interface NativeLayer {
-  mode: "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+  mode: Mode;
   gates: number;
   steps: number;
   batch: number;

@@ -299,7 +299,6 @@ const tfjsLayer = (plan: LayerPlan): LayerResult => layerOp(plan, forwardPass, b
  *  ‖∂L/∂h_t‖ from the backward pass. */
 function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
   const { mode, x, h0, c0, weights: w, mask, reverse, probe, T, B, In, H, P } = plan;
-  // TODO(gate layout): the gate count from src/common/gate-layout.ts once it lands.
   const layer: NativeLayer = { mode, gates: GATES[mode], steps: T, batch: B, input: In, hidden: H, proj: P, reverse, threads: nativeThreads() };
   const extra = mode === "LSTM" ? 2 * H : mode === "GRU" ? H : 0;
   const [output, h, c] = customOp(opInputs(plan), (save) => {
