@@ -6,7 +6,7 @@
 // always stays); gradient warnings stop at MAX_GRADIENT_WARNINGS (the count goes on); an epoch's texts are cut at
 // MAX_METRIC_TEXT characters.
 // Plain data only: imports nothing but the protocol's types.
-import { isGpuMemory, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
+import { isGpuMemory, ownValue, setOwn, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
 
 /** How many points of the per-step curve a detail holds; more steps are averaged in equal runs. */
 export const MAX_STEPS_SHOWN = 10_000;
@@ -173,7 +173,7 @@ function addToBucket(detail: RunDetail, fold: RunFold, event: StepEvent): void {
     let count = 0;
     for (const name in event.gradNorms) if (count++ < MAX_NORMS_PER_STEP) addNorm(p.norms, name, event.gradNorms[name]);
   }
-  for (const name in p.norms) (point.gradNorms ??= {})[name] = Math.exp(p.norms[name][0] / p.norms[name][1]);
+  for (const name in p.norms) setOwn((point.gradNorms ??= {}), name, Math.exp(p.norms[name][0] / p.norms[name][1]));
   if (p.count === fold.stepBucket) fold.partial = null;
 }
 
@@ -181,11 +181,11 @@ function addToBucket(detail: RunDetail, fold: RunFold, event: StepEvent): void {
  *  and is left out. */
 function addNorm(norms: Record<string, [number, number]>, name: string, norm: number): void {
   if (!(norm > 0 && Number.isFinite(norm))) return;
-  const sums = norms[name];
+  const sums = ownValue(norms, name);
   if (sums) {
     sums[0] += Math.log(norm);
     sums[1]++;
-  } else norms[name] = [Math.log(norm), 1];
+  } else setOwn(norms, name, [Math.log(norm), 1]);
 }
 
 /** Two neighbouring points of equal buckets as one: at the later one's step (its epoch, lr and time), their mean
@@ -195,7 +195,7 @@ function mergeSteps(a: Step, b: Step): Step {
   const norms: Record<string, [number, number]> = {};
   for (const s of [a, b]) for (const name in s.gradNorms) addNorm(norms, name, s.gradNorms[name]);
   const merged: Step = { epoch: b.epoch, step: b.step, loss: (a.loss + b.loss) / 2, lr: b.lr, time: b.time };
-  for (const name in norms) (merged.gradNorms ??= {})[name] = Math.exp(norms[name][0] / norms[name][1]);
+  for (const name in norms) setOwn((merged.gradNorms ??= {}), name, Math.exp(norms[name][0] / norms[name][1]));
   return merged;
 }
 
@@ -212,7 +212,7 @@ function syncLossCurve(lossCurve: Point[], state: CurveState, merged: boolean): 
 function boundedMetrics(metrics: Record<string, number | string>): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const [key, value] of firstEntries(metrics, MAX_METRICS_PER_EPOCH)) {
-    out[key] = typeof value === "string" && value.length > MAX_METRIC_TEXT ? value.slice(0, MAX_METRIC_TEXT) + "…" : value;
+    setOwn(out, key, typeof value === "string" && value.length > MAX_METRIC_TEXT ? value.slice(0, MAX_METRIC_TEXT) + "…" : value); // `__proto__` too
   }
   return out;
 }
