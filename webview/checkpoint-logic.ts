@@ -2,7 +2,7 @@
 // comparison, why a tensor was not compared and which changed most. No DOM, so that the unit tests run it under Node.
 import type { CheckpointTensor, UncomparedTensor } from "../src/protocol";
 import { english, type Translate } from "../src/format";
-import { formatShape } from "./logic";
+import { formatShape } from "../src/format";
 
 /** "LSTM rnn · layer 1, reverse · gates i f g o · downsampled from [4096, 1024] · sampled (2,097,152 values)" */
 export function tensorNote(t: CheckpointTensor): string {

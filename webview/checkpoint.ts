@@ -9,7 +9,9 @@ import { banner, basename, connect, fill, h, icon } from "./common";
 import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
 import { parameterPictures } from "./explorer-parameters";
 import { t } from "./l10n";
-import { formatBytes, formatCount, formatNumber, formatShape, gateTitle } from "./logic";
+import { formatBytes, formatCount, formatNumber } from "./numbers";
+import { formatShape } from "../src/format";
+import { gateTitle } from "./parameter-labels";
 
 const vscode = connect<Record<string, never>, ToCheckpoint, FromCheckpoint>({}, onMessage);
 const file = document.body.dataset.file ?? "";

@@ -2,7 +2,10 @@
 // and canvas drawings (heatmap, histogram, sparkline) that redraw themselves on resize and theme changes.
 import type { Histogram, Point, RunInfo, RunStatus } from "../src/protocol";
 import { language, t } from "./l10n";
-import { divergingColor, downsampleGrid, formatNumber, maxAbs, parseColor, sparkline, luminance, type Grid, type Rgb, type RowBlock } from "./logic";
+import { divergingColor, maxAbs, parseColor, luminance, type Rgb } from "./colors";
+import { downsampleGrid, type Grid, type RowBlock } from "./grids";
+import { formatNumber } from "./numbers";
+import { sparkline } from "./sparkline";
 
 // ---------------------------------------------------------------------------------------------------
 // VS Code

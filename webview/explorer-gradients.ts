@@ -5,7 +5,7 @@ import type { RunDetail } from "../src/protocol";
 import { banner, fill, h, type Theme } from "./common";
 import { gradientColumns, gradientNames, normOf, warningDetail, warningTitle } from "./gradient-logic";
 import { t } from "./l10n";
-import { nextX, type Value } from "./logic";
+import { nextX, type Value } from "./curves";
 import { LinePlot, type SeriesSpec } from "./plot";
 
 const COLORS: ((t: Theme) => string)[] = [(t) => t.blue, (t) => t.orange, (t) => t.green, (t) => t.purple, (t) => t.yellow, (t) => t.red, (t) => t.muted];

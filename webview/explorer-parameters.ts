@@ -5,7 +5,10 @@
 import type { ParameterSnapshot, RunDetail } from "../src/protocol";
 import { fill, h, heatmap, histogram } from "./common";
 import { t } from "./l10n";
-import { formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid, parameterNote } from "./logic";
+import { formatNumber } from "./numbers";
+import { formatShape } from "../src/format";
+import { gateBlocks, parameterGrid } from "./grids";
+import { gateTitle, parameterNote } from "./parameter-labels";
 
 type Snapshot = NonNullable<RunDetail["snapshot"]>;
 

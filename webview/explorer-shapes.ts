@@ -4,7 +4,9 @@ import { formatTracedShapes } from "../src/format";
 import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/protocol";
 import { banner, basename, fill, h, icon, svg } from "./common";
 import { language, t } from "./l10n";
-import { formatShape, shownSteps, unrolledCall, formatCount as formatCountIn, type UnrolledCall } from "./logic";
+import { formatShape } from "../src/format";
+import { shownSteps, unrolledCall, type UnrolledCall } from "./unrolled-call";
+import { formatCount as formatCountIn } from "./numbers";
 
 const formatCount = (n: number) => formatCountIn(n, language);
 

@@ -5,23 +5,11 @@ import type { FromExplorer, RunDetail } from "../src/protocol";
 import { ago, banner, fill, h, icon, statusIcon, statusText, type Theme } from "./common";
 import { language, t } from "./l10n";
 import { planAxes, type MetricSeries } from "./chart-axes";
-import {
-  CurveTable,
-  emaSmooth,
-  emaSmoothAt,
-  emaState,
-  emaStep,
-  formatCount,
-  formatNumber,
-  gpuMemoryLine,
-  metricNames,
-  nextX,
-  runColor,
-  runCsv,
-  stepAxis,
-  type Value,
-  type XAxis,
-} from "./logic";
+import { CurveTable, nextX, stepAxis, type Value, type XAxis } from "./curves";
+import { emaSmooth, emaSmoothAt, emaState, emaStep } from "./smoothing";
+import { formatCount, formatNumber, gpuMemoryLine } from "./numbers";
+import { metricNames, runCsv } from "../src/run-csv";
+import { runColor } from "./colors";
 import { GRADIENTS_ID, GradientSection } from "./explorer-gradients";
 import { LinePlot, type PlotOptions, type SeriesSpec } from "./plot";
 

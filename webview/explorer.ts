@@ -15,7 +15,8 @@ import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
 import { TrainingTab } from "./explorer-training";
 import { t } from "./l10n";
-import { applyRunEvent, type XAxis } from "./logic";
+import { applyRunEvent } from "./logic";
+import type { XAxis } from "./curves";
 
 interface UiState {
   /** The model file; the host reads it back from here to restore the panel after a window reload. */

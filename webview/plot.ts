@@ -5,7 +5,9 @@
 import uPlot from "uplot";
 import { currentTheme, onThemeChange, type Theme } from "./common";
 import { Downsampler, worthDownsampling } from "./downsample";
-import { clippedIndexes, formatNumber, logSafe, parseColor, quantileRange, type Value } from "./logic";
+import { clippedIndexes, logSafe, quantileRange, type Value } from "./curves";
+import { formatNumber } from "./numbers";
+import { parseColor } from "./colors";
 
 export interface SeriesSpec {
   label: string;

@@ -7,7 +7,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import { MAX_COMPARED, type FromRunsTable, type TableRun, type ToRunsTable } from "../src/protocol";
 import { connect, drawOn, fill, h, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
-import { formatNumber } from "./logic";
+import { formatNumber } from "./numbers";
 import {
   bestValues,
   collapseColumns,

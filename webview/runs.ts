@@ -6,7 +6,7 @@ import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import type { FromRunsView, RunSummary, ToRunsView } from "../src/protocol";
 import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
 import { t } from "./l10n";
-import { formatNumber } from "./logic";
+import { formatNumber } from "./numbers";
 
 const vscode = connect<Record<string, never>, ToRunsView, FromRunsView>({}, onMessage);
 const list = h("ul", { class: "runs", role: "list", "aria-label": t("Runs") });

@@ -1,43 +1,21 @@
-// The webviews' pure logic (webview/logic.ts): smoothing, log-safe values, the aligned curve table, folding
-// live events, CSV, colours, downsampling, gate labels, sparklines and reading a traced recurrent call.
+// The webviews' pure logic (webview/curves.ts, numbers.ts, colors.ts, grids.ts, …): smoothing, log-safe values, the
+// aligned curve table, folding live events, CSV, colours, downsampling, gate labels, sparklines and reading a traced
+// recurrent call.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
 import { isFromExplorer } from "../../src/protocol";
-import {
-  applyRunEvent,
-  clippedIndexes,
-  csvField,
-  epochXs,
-  increasing,
-  quantileRange,
-  stepAxis,
-  CurveTable,
-  divergingColor,
-  downsampleGrid,
-  emaSmooth,
-  emaStep,
-  emaState,
-  formatBytes,
-  formatNumber,
-  gateBlocks,
-  gpuMemoryLine,
-  gateGrid,
-  gradientTrend,
-  gridFrom,
-  logSafe,
-  maxAbs,
-  metricNames,
-  nextX,
-  parameterGrid,
-  parameterNote,
-  parseColor,
-  runCsv,
-  shownSteps,
-  sparkline,
-  stepXs,
-  unrolledCall,
-} from "../../webview/logic";
+import { applyRunEvent } from "../../webview/logic";
+import { clippedIndexes, epochXs, increasing, quantileRange, stepAxis, CurveTable, logSafe, nextX, stepXs } from "../../webview/curves";
+import { csvField, metricNames, runCsv } from "../../src/run-csv";
+import { divergingColor, maxAbs, parseColor } from "../../webview/colors";
+import { downsampleGrid, gateBlocks, gateGrid, gridFrom, parameterGrid } from "../../webview/grids";
+import { emaSmooth, emaStep, emaState } from "../../webview/smoothing";
+import { formatBytes, formatNumber, gpuMemoryLine } from "../../webview/numbers";
+import { gradientTrend } from "../../webview/gradient-logic";
+import { parameterNote } from "../../webview/parameter-labels";
+import { shownSteps, unrolledCall } from "../../webview/unrolled-call";
+import { sparkline } from "../../webview/sparkline";
 
 const info = (patch: Partial<RunInfo> = {}): RunInfo => ({
   id: "20261122-193000-hello",
