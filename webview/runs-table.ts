@@ -8,6 +8,7 @@ import { MAX_COMPARED, type FromRunsTable, type TableRun, type ToRunsTable } fro
 import { connect, drawOn, fill, h, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
+import { perFrame } from "./frame";
 import {
   bestValues,
   collapseColumns,
@@ -71,7 +72,7 @@ filter.addEventListener("input", () => {
   update();
 });
 exportButton.addEventListener("click", () => vscode.post({ type: "exportTable", csv: tableCsv(varyingOrAll(), shown) }));
-scroller.addEventListener("scroll", () => requestAnimationFrame(renderBody));
+scroller.addEventListener("scroll", perFrame(renderBody));
 vscode.ready();
 
 function onRuns(m: ToRunsTable): void {
