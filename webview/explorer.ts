@@ -8,7 +8,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
-import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/protocol";
+import type { explorerChannel, RunDetail, RunEvent, ToExplorer } from "../src/protocol";
 import { basename, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";
@@ -40,7 +40,7 @@ const TABS = [
 ] as const;
 
 // Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
-const vscode = connect<UiState, ToExplorer, FromExplorer>(
+const vscode = connect<typeof explorerChannel, UiState>(
   { tab: 0, smoothing: 0.6, logY: false, xAxis: "step", logX: false, robustY: false, hiddenMetrics: [] },
   onMessage,
 );

@@ -4,7 +4,7 @@
 // the explorer (the same ticks as the Runs view); Export CSV saves what is shown. Rows are drawn only where the
 // table is scrolled to, so that 1,000 runs scroll smoothly. Below: one column against another for the runs ticked.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import { MAX_COMPARED, type FromRunsTable, type TableRun, type ToRunsTable } from "../src/protocol";
+import { MAX_COMPARED, type runsTableChannel, type TableRun, type ToRunsTable } from "../src/protocol";
 import { connect, drawOn, fill, h, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
@@ -41,7 +41,7 @@ const GROUP_TITLES: Record<Column["group"], () => string> = {
   best: () => t("Best"),
 };
 
-const vscode = connect<State, ToRunsTable, FromRunsTable>({ sortKey: "started", descending: true, filter: "", x: "", y: "", logX: false }, onRuns);
+const vscode = connect<typeof runsTableChannel, State>({ sortKey: "started", descending: true, filter: "", x: "", y: "", logX: false }, onRuns);
 let runs: TableRun[] = [];
 let selected = new Set<string>();
 let table: { columns: Column[]; rows: Row[] } = { columns: [], rows: [] };

@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import * as path from "node:path";
 import type { RunEvent } from "../protocol";
 import { startTraining, type Training } from "../runner/train-client";
-import { ExplorerPanel } from "./explorer-panel";
+import type { ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { Settings } from "./settings";
 import { TrainingStatusBar, type SessionStatus } from "./status-bar";
@@ -35,6 +35,7 @@ export class TrainingSessions implements vscode.Disposable {
     private readonly settings: () => Settings,
     private readonly traces: TraceService,
     private readonly runs: Runs,
+    private readonly explorers: ExplorerPanels,
     private readonly log: vscode.OutputChannel,
   ) {}
 
@@ -60,7 +61,7 @@ export class TrainingSessions implements vscode.Disposable {
       return;
     }
     if (document.isDirty) await document.save();
-    ExplorerPanel.show(file);
+    this.explorers.show(file);
     const settings = this.settings();
     const runsFolder = runsFolderFor(settings, file);
     const session: Session = { file, training: undefined as unknown as Training };
@@ -86,7 +87,7 @@ export class TrainingSessions implements vscode.Disposable {
     this.flushStep(session);
     this.sessions.delete(file);
     // The panel saw a sample of the steps while training: now it gets them all.
-    const panel = ExplorerPanel.get(file);
+    const panel = this.explorers.get(file);
     if (panel && session.runId) void this.runs.show(panel, path.join(runsFolder, session.runId));
     void vscode.commands.executeCommand("setContext", "unroll.training", this.sessions.size > 0);
     this.updateStatus(session);
@@ -103,7 +104,7 @@ export class TrainingSessions implements vscode.Disposable {
       const actions = [...(location ? [showLine()] : []), ...(result.error.kind === "nan" ? [showGradients] : [])];
       void vscode.window.showErrorMessage(message, ...actions).then((c) => {
         if (c === showLine() && location) showLocation(location);
-        if (c === showGradients) ExplorerPanel.show(file).postReveal("gradients");
+        if (c === showGradients) this.explorers.show(file).postReveal("gradients");
       });
     } else if (run?.halted) {
       const { location, afterMs } = run.halted;
@@ -153,7 +154,7 @@ export class TrainingSessions implements vscode.Disposable {
         session.runId = event.run.id;
         session.backend = { name: event.run.backendName, summary: event.run.backend };
         session.epochs = event.run.config.epochs;
-        ExplorerPanel.get(session.file)?.postBackend(event.run.backend);
+        this.explorers.get(session.file)?.postBackend(event.run.backend);
         this.runs.scheduleRefresh();
         break;
       case "epoch":
@@ -169,7 +170,7 @@ export class TrainingSessions implements vscode.Disposable {
       default:
         break;
     }
-    if (session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, event);
+    if (session.runId) this.explorers.get(session.file)?.postEvent(session.runId, event);
     this.updateStatus();
   }
 
@@ -178,7 +179,7 @@ export class TrainingSessions implements vscode.Disposable {
     session.stepTimer = undefined;
     const step = session.pendingStep;
     session.pendingStep = undefined;
-    if (step && session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, step);
+    if (step && session.runId) this.explorers.get(session.file)?.postEvent(session.runId, step);
     this.updateStatus();
   }
 

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
-import { isFromExplorer } from "../../src/protocol";
+import { explorerChannel } from "../../src/protocol";
 import { applyRunEvent } from "../../webview/logic";
 import { clippedIndexes, epochXs, increasing, quantileRange, stepAxis, CurveTable, logSafe, nextX, stepXs } from "../../webview/curves";
 import { csvField, metricNames, runCsv } from "../../src/run-csv";
@@ -193,14 +193,14 @@ describe("runs", () => {
     assert.equal(csvField("a\nb"), '"a\nb"');
   });
 
-  test("isFromExplorer accepts an exportCsv with its run's folder and CSV, and nothing else", () => {
+  test("explorerChannel.isFrom accepts an exportCsv with its run's folder and CSV, and nothing else", () => {
     const dir = "/w/.unroll/runs/20261122-193000-hello";
-    assert.ok(isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", dir, csv: "a,b\n" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", dir }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "../etc", dir, csv: "" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", dir: "a\0b", csv: "" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", dir, csv: "", extra: 1 }));
+    assert.ok(explorerChannel.isFrom({ type: "exportCsv", runId: "20261122-193000-hello", dir, csv: "a,b\n" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "20261122-193000-hello", dir }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "../etc", dir, csv: "" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "x", dir: "a\0b", csv: "" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "x", dir, csv: "", extra: 1 }));
   });
 });
 
