@@ -144,13 +144,15 @@ async function lossChartEnds(frame: Frame): Promise<{ first: { step: number; los
   return result;
 }
 
-/** Editor groups, left to right: their x and their tabs' labels. */
+/** Editor groups, left to right: their x and their tabs' labels (on one line: VS Code 1.139 puts a file's extension on a
+ *  line of its own in the tab's text, "05b_hello_rnn\n.ts"). */
 async function editorGroups(vs: VSCode): Promise<{ x: number; tabs: string[] }[]> {
-  const groups = await vs.page
-    .locator(".editor-group-container")
-    .evaluateAll((els) =>
-      els.map((e) => ({ x: e.getBoundingClientRect().x, tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim()) })),
-    );
+  const groups = await vs.page.locator(".editor-group-container").evaluateAll((els) =>
+    els.map((e) => ({
+      x: e.getBoundingClientRect().x,
+      tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim().replace(/\s*\n\s*/g, "")),
+    })),
+  );
   return groups.sort((a, b) => a.x - b.x);
 }
 
