@@ -319,6 +319,7 @@ export type ToExplorer =
   | { type: "trace"; trace: Trace | null; stale: boolean; trusted: boolean }
   | { type: "run"; detail: RunDetail } // the run shown (replaces the previous one)
   | { type: "event"; runId: string; event: RunEvent } // live events of the run shown
+  | { type: "events"; runId: string; events: RunEvent[] } // several at once: a fast run's events, one message a tick
   | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
   | { type: "backend"; summary: string }
   /** Shows one of the tabs (the walkthrough's buttons open the Dynamics tab). */

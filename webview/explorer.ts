@@ -80,6 +80,8 @@ function onMessage(m: ToExplorer): void {
       return showRun(m.detail);
     case "event":
       return onEvent(m.runId, m.event);
+    case "events":
+      return m.events.forEach((event) => onEvent(m.runId, event));
     case "compare":
       return training.setCompare(m.runs);
     case "backend":

@@ -133,23 +133,26 @@ export class ExplorerPanel implements vscode.Disposable {
     this.send((this.run = { type: "run", detail }));
   }
 
-  /** A live event of the run shown (a `start` event of a new run also makes it the run shown). */
-  postEvent(runId: string, event: RunEvent): void {
-    const message: ToExplorer = { type: "event", runId, event };
+  /** Live events of the run shown, in one message (a `start` event of a new run also makes it the run shown). */
+  postEvents(runId: string, events: RunEvent[]): void {
+    for (const event of events) this.keep(runId, event);
+    this.send({ type: "events", runId, events });
+  }
+
+  /** Keeps a live event to replay when the page loads again. */
+  private keep(runId: string, event: RunEvent): void {
     if (event.type === "start") {
       this.run = undefined;
       this.events = [];
     }
-    if (event.type !== "log") {
-      // Only the latest snapshot and dynamics are drawn: older ones need not be replayed.
-      if (event.type === "snapshot" || event.type === "dynamics") this.events = this.events.filter((m) => m.type !== "event" || m.event.type !== event.type);
-      this.events.push(message);
-      if (this.events.length > MAX_REPLAYED_EVENTS) {
-        this.log(`Unroll: the explorer of ${this.file} stopped keeping live events to replay; post the run again on 'ready'.`);
-        this.events = [];
-      }
+    if (event.type === "log") return;
+    // Only the latest snapshot and dynamics are drawn: older ones need not be replayed.
+    if (event.type === "snapshot" || event.type === "dynamics") this.events = this.events.filter((m) => m.type !== "event" || m.event.type !== event.type);
+    this.events.push({ type: "event", runId, event });
+    if (this.events.length > MAX_REPLAYED_EVENTS) {
+      this.log(`Unroll: the explorer of ${this.file} stopped keeping live events to replay; post the run again on 'ready'.`);
+      this.events = [];
     }
-    this.send(message);
   }
 
   /** Earlier runs of the same file to overlay on the loss chart (an empty list clears them). */
