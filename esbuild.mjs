@@ -38,7 +38,7 @@ const builds = [
 ];
 // The CLI's type checker, with TypeScript bundled in (a devDependency), loaded only when a check runs; TypeScript's
 // lib files (lib.es2022.full.d.ts, …) beside it in dist/typescript/. No source map: TypeScript's would be 20 MB.
-builds.push({ ...node, alias: {}, sourcemap: false, minify: true, entryPoints: { typecheck: "src/runner/typecheck.ts" }, outdir: "dist" });
+builds.push({ ...node, alias: {}, sourcemap: false, minify: true, entryPoints: { typecheck: "src/runner/typecheck-process.ts" }, outdir: "dist" });
 {
   const fs = await import("node:fs");
   const from = "node_modules/typescript/lib";

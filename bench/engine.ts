@@ -7,11 +7,14 @@
 // peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and the load average.
 //   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names --webgpu-software]
 //   npm run bench -- --profile [--no-native] --cases a_lstm_hello: the kernels of one step, in order, instead
+//   npm run bench -- --torch-style: each step written as PyTorch's lessons write it (Tensors, the model's forward
+//   in Tensor methods, loss.backward()) instead of backward(() => loss) on tfjs tensors
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { tf, nn, optim, torch, backward, useBackend, webgpuAdapter, type Tensor } from "unroll";
+import * as T from "../src/nn/tensor-factories";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -21,6 +24,11 @@ const option = (name: string) => {
 const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
 const STEPS: Record<string, number> = { a: QUICK ? 50 : 200, b: QUICK ? 3 : 10, c: QUICK ? 2 : 5, d: QUICK ? 2 : 3 };
 const WARMUP = 3;
+const TORCH_STYLE = args.includes("--torch-style");
+
+type TorchTensor = torch.Tensor;
+/** `module.forward(...args)` with Tensors (the library's modules take them; their declared types are tfjs's). */
+const call = <R = TorchTensor>(module: nn.Module, ...inputs: unknown[]): R => (module.forward as (...a: unknown[]) => R).apply(module, inputs);
 
 class Hello extends nn.Module {
   rnn: nn.LSTM | nn.RNN;
@@ -63,6 +71,52 @@ class Big extends nn.Module {
     const [out] = this.rnn.forward(x);
     return this.fc.forward(out.gather(199));
   }
+}
+
+/** The models of the cases written with Tensor methods, as PyTorch's lessons write them (--torch-style). */
+class HelloTorch extends nn.Module {
+  constructor(readonly rnn: nn.LSTM | nn.RNN) {
+    super();
+  }
+  override forward(x: TorchTensor): TorchTensor {
+    const [out] = call<TorchTensor[]>(this.rnn, x);
+    return out.view(-1, 4);
+  }
+}
+
+class NamesTorch extends nn.Module {
+  constructor(
+    readonly rnn: nn.LSTM | nn.GRU,
+    readonly fc: nn.Linear,
+  ) {
+    super();
+  }
+  override forward(x: TorchTensor): TorchTensor {
+    const [, state] = call<[TorchTensor, TorchTensor | TorchTensor[]]>(this.rnn, x);
+    const h = Array.isArray(state) ? state[0] : state;
+    return call(this.fc, T.cat([h.at(2), h.at(3)], 1));
+  }
+}
+
+class LongTorch extends nn.Module {
+  constructor(
+    readonly rnn: nn.LSTM,
+    readonly fc: nn.Linear,
+  ) {
+    super();
+  }
+  override forward(x: TorchTensor): TorchTensor {
+    const [out] = call<TorchTensor[]>(this.rnn, x);
+    return call(this.fc, out.at(-1));
+  }
+}
+
+/** The case's model written with Tensor methods, on the same modules (so the same parameters). */
+function torchStyle(model: nn.Module): nn.Module {
+  if (model instanceof Hello) return new HelloTorch(model.rnn);
+  if (model instanceof Names) return new NamesTorch(model.rnn, model.fc);
+  if (model instanceof Long) return new LongTorch(model.rnn, model.fc);
+  throw new Error("--torch-style: no Tensor version of this case's model");
 }
 
 interface Case {
@@ -199,11 +253,18 @@ function stepOf(id: string): () => void {
   const y = torch.randint(0, c.classes, [c.targets]);
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
-  const step = () => {
-    optimizer.zeroGrad();
-    backward(() => criterion.forward(model.forward(x), y));
-    optimizer.step();
-  };
+  const step = TORCH_STYLE
+    ? ((pytorchModel: nn.Module, xs: TorchTensor, ys: TorchTensor) => () => {
+        optimizer.zeroGrad();
+        const loss = call(criterion, call(pytorchModel, xs), ys);
+        loss.backward();
+        optimizer.step();
+      })(torchStyle(model), torch.fromTf(x), torch.fromTf(y))
+    : () => {
+        optimizer.zeroGrad();
+        backward(() => criterion.forward(model.forward(x), y));
+        optimizer.step();
+      };
   for (let i = 0; i < WARMUP; i++) step();
   return step;
 }
@@ -377,7 +438,9 @@ async function main() {
   );
   console.log(typeof reference === "string" ? reference : reference.setup);
   console.log(typeof reference2 === "string" ? `2 torch threads: ${reference2}` : `pt 2t: ${reference2.setup}`);
-  console.log(`median ms per training step (Adam, cross-entropy)${QUICK ? ", quick run" : ""}; load average ${loadBefore} before, ${load()} after\n`);
+  console.log(
+    `median ms per training step (Adam, cross-entropy${TORCH_STYLE ? ", written with Tensors and loss.backward()" : ""})${QUICK ? ", quick run" : ""}; load average ${loadBefore} before, ${load()} after\n`,
+  );
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
 }
 

@@ -16,10 +16,11 @@ const EPOCHS = at > 0 ? Number(process.argv[at + 1]) : 2;
 async function epochs(): Promise<number[]> {
   // __dirname is out/bench once bundled: the data is found from the checkout's root.
   const experiment = namesExperiment({ file: path.join(__dirname, "../../examples/data/surnames.csv.gz") });
-  const model = experiment.model();
-  const data = await experiment.data();
+  const hparams = experiment.hparams ?? {};
+  const model = experiment.model(hparams);
+  const data = await experiment.data(hparams);
   const criterion = experiment.loss() as nn.CrossEntropyLoss;
-  const optimizer = experiment.optimizer(model.parameters());
+  const optimizer = experiment.optimizer(model.parameters(), hparams);
   const seconds: number[] = [];
   for (let e = 0; e < EPOCHS; e++) {
     const batches = typeof data.train === "function" ? [...data.train()] : data.train;

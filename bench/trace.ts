@@ -8,8 +8,8 @@
 //   npm run bench:trace [-- --backend wasm|cpu|… --runs 5]
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Trace } from "../src/protocol";
-import { TraceClient } from "../src/runner/trace-client";
+import type { Trace } from "../src/common/protocol";
+import { TraceClient } from "../src/runs/trace-client";
 
 const ROOT = path.join(__dirname, "../..");
 const SERVER = path.join(ROOT, "dist/trace-server.js");

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { tf, nn, optim, torch, backward, useBackend } from "unroll";
-import type { RunEvent } from "../src/protocol";
+import type { RunEvent } from "../src/common/protocol";
 
 const args = process.argv.slice(2);
 const backend = args.includes("--backend") ? args[args.indexOf("--backend") + 1] : "wasm";

@@ -13,8 +13,8 @@ import * as path from "node:path";
 import { tf, torch, useBackend } from "unroll";
 import { CurveTable } from "../webview/curves";
 import { describeParameter } from "../src/runner/snapshot";
-import { TraceClient } from "../src/runner/trace-client";
-import { startTraining } from "../src/runner/train-client";
+import { TraceClient } from "../src/runs/trace-client";
+import { startTraining } from "../src/runs/train-client";
 
 const ROOT = path.join(__dirname, "../..");
 const DIST = path.join(ROOT, "dist");

@@ -9,9 +9,9 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { GradientWarning, RunEvent } from "../src/protocol";
+import type { GradientWarning, RunEvent } from "../src/common/protocol";
 import { MEDIAN_WINDOW, WARMUP_STEPS, median } from "../src/runner/gradient-health";
-import { DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO } from "../src/runner/train-contract";
+import { DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO } from "../src/runs/train-contract";
 
 const ROOT = path.join(__dirname, "../.."); // out/bench → the checkout
 const CLI = path.join(ROOT, "dist/cli.js");

@@ -27,6 +27,7 @@ class Model extends nn.Module {
 export default defineExperiment({
   name: "hello → ohlol (RNN)",
   epochs: 30,
+  hparams: { lr: 0.1 }, // npx unroll train examples/05b_hello_rnn.ts --set lr=0.03
   model: () => {
     torch.manualSeed(0);
     return new Model();
@@ -37,6 +38,6 @@ export default defineExperiment({
     return { train: [[x, y]] };
   },
   loss: () => new nn.CrossEntropyLoss(),
-  optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.1 }),
+  optimizer: (parameters, { lr }) => new optim.Adam(parameters, { lr }),
   evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [tf.Tensor, tf.Tensor][])[0][0])) })),
 });

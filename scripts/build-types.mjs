@@ -1,5 +1,5 @@
 // Declarations for editors, shipped with the extension (see src/ts-plugin/index.ts):
-//   dist/types/*.d.ts                                  the library ("unroll"), from tsc
+//   dist/types/index.d.ts                              the library ("unroll"): nn/*.d.ts and common/*.d.ts, from tsc
 //   dist/types/node_modules/@tensorflow/tfjs-core/…    tfjs-core's declarations, found by ordinary resolution
 //   dist/types/node_modules/@types/node/…              Node's, for a bare folder (undici-types beside them)
 //   node_modules/unroll-types/                         the TS server plugin package the manifest names
@@ -12,9 +12,10 @@ const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const out = path.join(root, "dist", "types");
 fs.rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "tsconfig.types.json")], { stdio: "inherit" });
+fs.writeFileSync(path.join(out, "index.d.ts"), 'export * from "./nn/index";\n');
 
 // Editors need the types, not the kernels: drop the side-effect imports of backends and gradients.
-const tfTypes = path.join(out, "tf.d.ts");
+const tfTypes = path.join(out, "nn", "tf.d.ts");
 fs.writeFileSync(tfTypes, fs.readFileSync(tfTypes, "utf8").replace(/^import "@tensorflow\/tfjs-(backend-cpu|core\/dist\/register_all_gradients)";\n/gm, ""));
 
 const copyDeclarations = (from, to) => {

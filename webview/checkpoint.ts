@@ -4,13 +4,13 @@
 // another checkpoint: a card per tensor with the same name and shape (diverging heatmap centred at 0, per-gate
 // statistics), and the tensors not compared with why. The host sends summaries and downsampled heatmaps only.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import type { CheckpointComparison, CheckpointTensor, CheckpointView, checkpointChannel, ParameterSnapshot, ToCheckpoint } from "../src/protocol";
-import { banner, basename, connect, fill, h, icon } from "./common";
+import type { CheckpointComparison, CheckpointTensor, CheckpointView, checkpointChannel, ParameterSnapshot, ToCheckpoint } from "../src/common/protocol";
+import { banner, basename, bdi, connect, fill, h, icon } from "./common";
 import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
 import { parameterPictures } from "./explorer-parameters";
-import { t } from "./l10n";
+import { t, tNodes } from "./l10n";
 import { formatBytes, formatCount, formatNumber } from "./numbers";
-import { formatShape } from "../src/format";
+import { formatShape } from "../src/common/format";
 import { gateTitle } from "./parameter-labels";
 
 const vscode = connect<typeof checkpointChannel, Record<string, never>>({}, onMessage);
@@ -27,7 +27,7 @@ const toolbar = h(
   ),
 );
 document.body.append(
-  h("header", { class: "file" }, icon("database"), ` ${basename(file)}`, h("span", { class: "muted" }, ` ${file}`)),
+  h("header", { class: "file" }, icon("database"), " ", bdi(basename(file)), h("span", { class: "muted" }, " ", bdi(file))),
   toolbar,
   comparisonBox,
   main,
@@ -43,7 +43,7 @@ function showComparison(c: CheckpointComparison | null): void {
   comparisonBox.hidden = !c;
   if (!c) return fill(comparisonBox);
   const close = h("vscode-button", { icon: "close", secondary: true, onclick: () => vscode.post({ type: "closeComparison" }) }, t("Close comparison"));
-  const title = h("h3", {}, icon("diff"), " ", t("Compared with {0}: B − A", basename(c.fileB)), " ", close);
+  const title = h("h3", {}, icon("diff"), " ", ...tNodes("Compared with {0}: B − A", bdi(basename(c.fileB))), " ", close);
   if (c.error) return fill(comparisonBox, title, banner("error", "error", t("The comparison could not be made"), h("span", { class: "mono" }, c.error)));
   const largest = largestChange(c.differences);
   fill(
@@ -52,16 +52,16 @@ function showComparison(c: CheckpointComparison | null): void {
     h(
       "p",
       { class: "meta" },
-      t("A: {0} · B: {1}", c.fileA, c.fileB),
+      ...tNodes("A: {0} · B: {1}", bdi(c.fileA), bdi(c.fileB)),
       h("br"),
       t("{0} tensors compared (same name and shape) · {1} not compared", formatCount(c.differences.length), formatCount(c.uncompared.length)),
-      largest ? ` · ${t("largest change: {0} (max |B − A| {1})", largest.name, formatNumber(largest.maxAbs))}` : "",
+      ...(largest ? [" · ", ...tNodes("largest change: {0} (max |B − A| {1})", bdi(largest.name), formatNumber(largest.maxAbs))] : []),
     ),
     c.uncompared.length
       ? h(
           "ul",
           { class: "uncompared", "aria-label": t("Tensors not compared") },
-          ...c.uncompared.map((u) => h("li", {}, h("span", { class: "mono" }, u.name), `: ${uncomparedReason(u, t)}`)),
+          ...c.uncompared.map((u) => h("li", {}, h("span", { class: "mono" }, bdi(u.name)), `: ${uncomparedReason(u, t)}`)),
         )
       : null,
     c.differences.length ? table(c.differences, comparisonBox, "B − A") : null,
@@ -139,7 +139,7 @@ function card(tensor: CheckpointTensor, of = ""): HTMLElement {
   return h(
     "section",
     { class: "card", "data-tensor": tensor.name },
-    h("h4", { class: "mono" }, of ? `${of}: ` : "", tensor.name, h("span", { class: "muted" }, ` ${tensor.dtype} ${formatShape(tensor.shape)}`)),
+    h("h4", { class: "mono" }, of ? `${of}: ` : "", bdi(tensor.name), h("span", { class: "muted" }, ` ${tensor.dtype} ${formatShape(tensor.shape)}`)),
     h("p", { class: "meta" }, tensorNote(tensor) || "\u00a0"),
     h("p", { class: "meta" }, t("mean {0} · std {1} · norm {2}", formatNumber(tensor.mean), formatNumber(tensor.std), formatNumber(tensor.norm))),
     ...parameterPictures(p),

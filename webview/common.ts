@@ -1,6 +1,7 @@
 // What both webviews share: the VS Code API handle, a tiny DOM builder, the theme's colours for canvases,
 // and canvas drawings (heatmap, histogram, sparkline) that redraw themselves on resize and theme changes.
-import type { FromWebview, Histogram, Point, RunInfo, RunStatus, ToWebview } from "../src/protocol";
+import { withoutBidiControls } from "../src/common/plain-text";
+import type { FromWebview, Histogram, Point, RunInfo, RunStatus, ToWebview } from "../src/common/protocol";
 import { language, t } from "./l10n";
 import { divergingColor, maxAbs, parseColor, luminance, type Rgb } from "./colors";
 import { downsampleGrid, type Grid, type RowBlock } from "./grids";
@@ -67,6 +68,17 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 export function append(el: Element, children: Child[]): void {
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
 }
+
+/**
+ * Text from a file or a process (a run's or a file's name, a metric, an error message) among other text: in a <bdi>,
+ * its bidi controls shown as U+FFFD, so that a name with U+202E cannot reverse its neighbours (it would read
+ * "…etar gninrael · 9 ,0 ssol" for the rest of the line). In a message: `h("p", {}, ...tNodes("damaged: {0}", bdi(why)))`.
+ */
+export const bdi = (text: unknown): HTMLElement => h("bdi", {}, withoutBidiControls(String(text ?? "")));
+
+/** The same for text that cannot hold an element (a tooltip, a chart's legend, a checkbox's label): between U+2068
+ *  FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE. */
+export const isolated = (text: unknown): string => `\u2068${withoutBidiControls(String(text ?? ""))}\u2069`;
 
 /** A codicon: `icon("pass")`. */
 export const icon = (name: string, extra = "") => h("span", { class: `codicon codicon-${name} ${extra}`.trim(), "aria-hidden": "true" });

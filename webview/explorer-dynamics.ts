@@ -1,7 +1,7 @@
 // The Dynamics tab: one recurrent layer's behaviour on one training sample: the hidden (and cell) state
 // as a units × time heatmap, each gate's activations over time, and the norm of the gradient reaching
 // h_t through time on a log axis, which is where vanishing and exploding gradients show.
-import type { LayerDynamics, RunDetail } from "../src/protocol";
+import type { LayerDynamics, RunDetail } from "../src/common/protocol";
 import { fill, h, heatmap } from "./common";
 import { dynamicsLabel, gateTitle } from "./parameter-labels";
 import { formatNumber } from "./numbers";

@@ -1,14 +1,14 @@
 // The Training tab's epochs: the loss and numeric metrics per epoch on one chart (the series the user ticked,
 // smoothed like the loss), and the table of every epoch's metrics (strings too, such as the predicted "ohlol").
-import type { RunDetail } from "../src/protocol";
+import { ownValue, type RunDetail } from "../src/common/protocol";
 import { planAxes, type MetricSeries } from "./chart-axes";
 import { runColor } from "./colors";
-import { fill, h, type Theme } from "./common";
+import { fill, h, isolated, type Theme } from "./common";
 import type { Value } from "./curves";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
 import { LinePlot, type SeriesSpec } from "./plot";
-import { metricNames } from "../src/run-csv";
+import { metricNames } from "../src/common/run-csv";
 import { emaSmoothAt } from "./smoothing";
 
 /** The per-epoch chart's choices, kept in the page's state. */
@@ -46,7 +46,7 @@ export class EpochsSection {
     const value = (v: unknown): Value => (typeof v === "number" ? v : null);
     return [
       { name: t("epoch loss"), values: epochs.map((e) => e.loss) },
-      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(e.metrics[m])) })),
+      ...metricNames(epochs).numeric.map((m) => ({ name: m, values: epochs.map((e) => value(ownValue(e.metrics, m))) })),
     ];
   }
 
@@ -74,11 +74,11 @@ export class EpochsSection {
       const color = (theme: Theme) => (i === 0 ? theme.blue : runColor(i - 1, theme.dark));
       const scale = plan.sides[i];
       // With two axes, the legend says which one each series is read on.
-      const label = plan.units.y2 ? `${s.name} (${scale === "y" ? t("left axis") : t("right axis")})` : s.name;
+      const label = plan.units.y2 ? `${isolated(s.name)} (${scale === "y" ? t("left axis") : t("right axis")})` : isolated(s.name);
       series.push({ label, color, scale, points: true, ...(w > 0 ? { line: false, alpha: 0.5 } : {}) });
       columns.push([...s.values]);
       if (w > 0) {
-        series.push({ label: t("{0} smoothed", s.name), color, scale, width: 2 });
+        series.push({ label: t("{0} smoothed", isolated(s.name)), color, scale, width: 2 });
         columns.push(emaSmoothAt(xs, s.values, w));
       }
     });
@@ -98,7 +98,7 @@ export class EpochsSection {
     fill(
       this.picker,
       ...all.map((s) => {
-        const box = h("vscode-checkbox", { label: s.name, checked: !hidden.includes(s.name), title: t("Show {0} on the chart", s.name) });
+        const box = h("vscode-checkbox", { label: isolated(s.name), checked: !hidden.includes(s.name), title: t("Show {0} on the chart", isolated(s.name)) });
         box.addEventListener("change", () => {
           this.ui.hiddenMetrics = box.checked ? hidden.filter((n) => n !== s.name) : [...hidden, s.name];
           this.saveUi({ hiddenMetrics: this.ui.hiddenMetrics });
@@ -143,7 +143,7 @@ export class EpochsSection {
               h("td", { class: "num" }, String(e.epoch)),
               h("td", { class: "num" }, formatNumber(e.loss)),
               ...metrics.map((m) => {
-                const v = e.metrics[m];
+                const v = ownValue(e.metrics, m); // not Object.prototype's, for a metric named toString
                 return typeof v === "number"
                   ? h("td", { class: "num" }, formatNumber(v))
                   : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));

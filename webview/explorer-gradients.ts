@@ -1,7 +1,7 @@
 // The Training tab's gradient section: each parameter's gradient norm per step on a log axis (weights solid,
 // biases dashed), and the warnings the run raised when a norm fell far below or rose far above its running
 // median. The NaN stop's banner links here.
-import type { RunDetail } from "../src/protocol";
+import type { RunDetail } from "../src/common/protocol";
 import { banner, fill, h, type Theme } from "./common";
 import { gradientColumns, gradientNames, normOf, warningDetail, warningTitle } from "./gradient-logic";
 import { t } from "./l10n";

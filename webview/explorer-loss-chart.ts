@@ -1,8 +1,8 @@
 // The Training tab's loss chart: the run's loss per step, raw and smoothed, the learning rate on the right axis, and
 // earlier runs of the same file overlaid (smoothed), on the x axis the user picked. Live steps extend the curves in
 // place and are drawn once per frame.
-import type { RunDetail } from "../src/protocol";
-import { h } from "./common";
+import type { RunDetail } from "../src/common/protocol";
+import { h, isolated } from "./common";
 import { CurveTable, nextX, stepAxis, type Value, type XAxis } from "./curves";
 import { runColor } from "./colors";
 import { perFrame } from "./frame";
@@ -116,6 +116,12 @@ export class LossChart {
     this.draw();
   }
 
+  /** The run's steps changed other than by an append (thinned, or their last point moved): the curves again, on the
+   *  next frame. */
+  stepsChanged(): void {
+    this.rebuildOnFrame();
+  }
+
   /** The loss chart's x options for the axis chosen. */
   private xOptions(): Pick<PlotOptions, "xLabel" | "x" | "logX" | "robust"> {
     const { xAxis, logX, robustY } = this.ui;
@@ -133,7 +139,12 @@ export class LossChart {
       { label: t("loss"), color: (theme) => theme.blue, alpha: this.ui.smoothing > 0 ? 0.3 : 1, width: 1 },
       { label: t("smoothed ({0})", this.ui.smoothing.toFixed(2)), color: (theme) => theme.blue, width: 2 },
       { label: "lr", color: (theme) => theme.muted, scale: "y2", width: 1, dash: [4, 3] },
-      ...this.overlays().map((r, i): SeriesSpec => ({ label: r.summary.info.id, color: (theme) => runColor(i, theme.dark), width: 1.5, dash: [6, 3] })),
+      ...this.overlays().map((r, i): SeriesSpec => ({
+        label: isolated(r.summary.info.id),
+        color: (theme) => runColor(i, theme.dark),
+        width: 1.5,
+        dash: [6, 3],
+      })),
     ];
   }
 

@@ -2,11 +2,11 @@
 // parameter with its histogram and its heatmap (gate blocks labelled down the rows, layer and direction
 // named). When the run sends snapshots live, each card also shows how far the weights moved since the
 // snapshot before.
-import type { ParameterSnapshot, RunDetail } from "../src/protocol";
-import { fill, h, heatmap, histogram } from "./common";
+import type { ParameterSnapshot, RunDetail } from "../src/common/protocol";
+import { bdi, fill, h, heatmap, histogram, isolated } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
-import { formatShape } from "../src/format";
+import { formatShape } from "../src/common/format";
 import { gateBlocks, parameterGrid } from "./grids";
 import { gateTitle, parameterNote } from "./parameter-labels";
 
@@ -96,7 +96,7 @@ export function parameterPictures(p: ParameterSnapshot): HTMLElement[] {
   const describe = (row: number, col: number, v: number) => {
     const gate = blocks.find((b) => row >= b.start && row < b.end);
     const where = p.shape.length <= 1 ? `[${row}]` : `[${row}, ${col}]`;
-    const at = downsampled ? t("{0} block {1} (averaged)", p.name, where) : `${p.name}${where}`;
+    const at = downsampled ? t("{0} block {1} (averaged)", isolated(p.name), where) : `${isolated(p.name)}${where}`;
     return `${gate ? t("{0}, gate {1}", at, gateTitle(gate.label, t)) : at}: ${formatNumber(v)}`;
   };
   return [
@@ -130,7 +130,7 @@ function card(p: ParameterSnapshot, before: ParameterSnapshot | undefined, befor
   return h(
     "section",
     { class: "card", "data-param": p.name },
-    h("h4", { class: "mono" }, p.name, h("span", { class: "muted" }, ` ${formatShape(p.shape)}`)),
+    h("h4", { class: "mono" }, bdi(p.name), h("span", { class: "muted" }, ` ${formatShape(p.shape)}`)),
     h("p", { class: "meta" }, parameterNote(p, t) || "\u00a0"),
     h(
       "p",

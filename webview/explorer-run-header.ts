@@ -1,10 +1,10 @@
 // The Training tab's header: the run's name, status and progress, model and optimizer, the backend it ran on (and
 // the one the next run will use, when another), its GPU memory on WebGPU, and banners for an error or damaged files;
 // before any run, what Train does.
-import type { RunDetail } from "../src/protocol";
-import { ago, banner, fill, h, icon, statusIcon, statusText } from "./common";
+import type { RunDetail } from "../src/common/protocol";
+import { ago, banner, bdi, fill, h, icon, statusIcon, statusText } from "./common";
 import { GRADIENTS_ID } from "./explorer-gradients";
-import { language, t } from "./l10n";
+import { language, t, tNodes } from "./l10n";
 import { formatCount, formatNumber, gpuMemoryLine } from "./numbers";
 
 export class RunHeader {
@@ -28,7 +28,7 @@ export class RunHeader {
 
   /** `backend`: what the next run will use, and why others were skipped. */
   render(run: RunDetail | null, backend: string): void {
-    const backendLine = backend ? h("p", { class: "meta" }, icon("server-process"), ` ${t("Backend: {0}", backend)}`) : null;
+    const backendLine = backend ? h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Backend: {0}", bdi(backend))) : null;
     if (!run) {
       fill(this.el, backendLine);
       fill(
@@ -47,17 +47,18 @@ export class RunHeader {
         "div",
         { class: "run-title" },
         statusIcon(info),
-        h("strong", {}, info.name),
+        h("strong", {}, bdi(info.name)),
         h("span", { class: "muted" }, ` ${statusText(info.status)} · ${progress} · ${t("started {0}", ago(info.startedAt))}`),
       ),
       h(
         "p",
         { class: "meta" },
-        h("span", { class: "mono" }, info.config.model),
-        ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · ${info.config.optimizer}`,
+        h("span", { class: "mono" }, bdi(info.config.model)),
+        ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · `,
+        bdi(info.config.optimizer),
         info.finalLoss !== undefined ? ` · ${t("last loss {0}", formatNumber(info.finalLoss))}` : "",
       ),
-      h("p", { class: "meta" }, icon("server-process"), ` ${t("Run on: {0}", info.backend)}`),
+      h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Run on: {0}", bdi(info.backend))),
       backend && backend !== info.backend ? backendLine : null,
       this.gpuMemory,
       info.error
@@ -65,7 +66,7 @@ export class RunHeader {
             "error",
             "error",
             info.status === "failed" ? t("The run failed ({0})", info.error.kind) : t("The run reported an error ({0})", info.error.kind),
-            h("span", { class: "mono" }, info.error.message),
+            h("span", { class: "mono" }, bdi(info.error.message)),
             ...(info.error.kind === "nan"
               ? [
                   h(
@@ -82,7 +83,7 @@ export class RunHeader {
             "warning",
             "warning",
             t("Some of the run's files could not be read; the rest is shown"),
-            h("span", { class: "mono" }, t("damaged: {0}", run.summary.damaged)),
+            h("span", { class: "mono" }, ...tNodes("damaged: {0}", bdi(run.summary.damaged))),
           )
         : null,
       run.stepsOnDisk

@@ -1,10 +1,9 @@
 // The Shapes tab: the trace of the model file as a table (click a row to jump to its line), the trace's
 // error, and for the selected recurrent call a diagram of the layer unrolled over its time steps.
-import { formatTracedShapes } from "../src/format";
-import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/protocol";
-import { banner, basename, fill, h, icon, svg } from "./common";
-import { language, t } from "./l10n";
-import { formatShape } from "../src/format";
+import { formatShape, formatTracedShapes } from "../src/common/format";
+import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/common/protocol";
+import { banner, basename, bdi, fill, h, icon, svg } from "./common";
+import { language, t, tNodes } from "./l10n";
 import { shownSteps, unrolledCall, type UnrolledCall } from "./unrolled-call";
 import { formatCount as formatCountIn } from "./numbers";
 
@@ -65,7 +64,9 @@ export class ShapesTab {
     const meta = h(
       "p",
       { class: "meta" },
-      `${basename(trace.file)} · ${entries.length === 1 ? t("1 site") : t("{0} sites", entries.length)} · ${t("traced in {0} ms on {1}", Math.round(trace.durationMs), trace.backend)}`,
+      bdi(basename(trace.file)),
+      ` · ${entries.length === 1 ? t("1 site") : t("{0} sites", entries.length)} · `,
+      ...tNodes("traced in {0} ms on {1}", Math.round(trace.durationMs), bdi(trace.backend)),
       trace.experiment &&
         ` · ${trace.experiment.cached ? t("one training step on the example batch {0} (kept from the last trace)", shapesText(trace.experiment.batch)) : t("one training step on the example batch {0}", shapesText(trace.experiment.batch))}`,
     );
@@ -103,7 +104,11 @@ export class ShapesTab {
           { class: "what" },
           icon(KIND_ICON[e.kind]),
           " ",
-          h("span", { class: "mono" }, e.kind === "call" ? `${e.config ?? e.name}.forward` : e.kind === "tensor" ? `torch.${e.name}` : (e.config ?? e.name)),
+          h(
+            "span",
+            { class: "mono" },
+            ...(e.kind === "call" ? [bdi(e.config ?? e.name), ".forward"] : e.kind === "tensor" ? ["torch.", bdi(e.name)] : [bdi(e.config ?? e.name)]),
+          ),
           e.count > 1 ? h("span", { class: "badge", title: t("ran {0} times", e.count) }, `×${e.count}`) : null,
           e.varying ? h("span", { class: "badge warn", title: t("later runs of this line had other shapes; the first is shown") }, t("varies")) : null,
         ),
@@ -148,7 +153,8 @@ function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement 
     ? h(
         "a",
         { href: "#", onclick: (e) => (e.preventDefault(), post({ type: "reveal", line: where.line, column: where.column })) },
-        `${basename(where.file)}:${where.line}:${where.column}`,
+        bdi(basename(where.file)),
+        `:${where.line}:${where.column}`,
       )
     : null;
   const title = {
@@ -166,7 +172,7 @@ function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement 
     "error",
     "error",
     title,
-    h("span", { class: "mono" }, error.message),
+    h("span", { class: "mono" }, bdi(error.message)),
     ...(link ? [h("span", {}, t("at"), " ", link)] : []),
     ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []),
   );
@@ -179,7 +185,7 @@ function details(e: TraceEntry): HTMLElement | null {
     return h(
       "section",
       { class: "details" },
-      h("h3", {}, t("{0} unrolled", e.config ?? e.name)),
+      h("h3", {}, ...tNodes("{0} unrolled", bdi(e.config ?? e.name))),
       diagram(call),
       h("p", { class: "caption" }, caption(call, e)),
     );
@@ -187,7 +193,7 @@ function details(e: TraceEntry): HTMLElement | null {
     return h(
       "section",
       { class: "details" },
-      h("h3", {}, `${e.config ?? e.name}: ${t("{0} parameters", formatCount(e.parameterCount ?? 0))}`),
+      h("h3", {}, bdi(e.config ?? e.name), `: ${t("{0} parameters", formatCount(e.parameterCount ?? 0))}`),
       h(
         "table",
         { class: "grid compact" },

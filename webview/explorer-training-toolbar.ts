@@ -1,12 +1,12 @@
 // The Training tab's toolbar: Train, Stop, Export CSV, and the loss chart's choices (smoothing, log scale, x axis,
 // log x, outlier clipping), which it keeps in the page's state.
-import type { FromExplorer, RunDetail } from "../src/protocol";
+import type { FromExplorer, RunDetail } from "../src/common/protocol";
 import { fill, h } from "./common";
 import type { XAxis } from "./curves";
 import { X_AXES, type LossChartUi } from "./explorer-loss-chart";
 import { perFrame } from "./frame";
 import { t } from "./l10n";
-import { runCsv } from "../src/run-csv";
+import { runCsv } from "../src/common/run-csv";
 
 /** What the toolbar's choices change. */
 export interface ToolbarEvents {

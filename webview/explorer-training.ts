@@ -2,7 +2,7 @@
 // (explorer-run-header.ts), the live loss chart (explorer-loss-chart.ts), the gradient norms
 // (explorer-gradients.ts), and the metrics and table per epoch (explorer-epochs.ts). It holds the run shown and
 // tells each part what changed.
-import type { FromExplorer, RunDetail } from "../src/protocol";
+import type { FromExplorer, RunDetail } from "../src/common/protocol";
 import { fill, h } from "./common";
 import { EpochsSection, type EpochsUi } from "./explorer-epochs";
 import { GradientSection } from "./explorer-gradients";
@@ -30,6 +30,11 @@ export class TrainingTab {
    *  metrics chart and table for each one fell behind the run by thousands of epochs. */
   private readonly drawEpochs = perFrame(() => {
     this.epochs.show(this.run);
+    this.renderHeader();
+  });
+  /** What else shows the steps (the gradient norms, the header's GPU memory), again on the next frame. */
+  private readonly drawStepParts = perFrame(() => {
+    this.gradients.setRun(this.run);
     this.renderHeader();
   });
 
@@ -84,6 +89,13 @@ export class TrainingTab {
     this.loss.stepAdded();
     this.gradients.stepAdded();
     this.header.showGpuMemory(this.run);
+  }
+
+  /** The steps drawn changed other than by an append (the run-event reducer thinned them, or moved their last point):
+   *  all again, once per frame. */
+  stepsChanged(): void {
+    this.loss.stepsChanged();
+    this.drawStepParts();
   }
 
   /** An epoch event was folded into the run. */

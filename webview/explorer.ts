@@ -8,14 +8,14 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
-import type { explorerChannel, RunDetail, RunEvent, ToExplorer } from "../src/protocol";
-import { basename, connect, h, icon } from "./common";
+import type { explorerChannel, RunDetail, RunEvent, ToExplorer } from "../src/common/protocol";
+import { applyRunEvent, emptyRunDetail } from "../src/common/run-reducer";
+import { basename, bdi, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
 import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
 import { TrainingTab } from "./explorer-training";
 import { t } from "./l10n";
-import { applyRunEvent } from "./logic";
 import type { XAxis } from "./curves";
 
 interface UiState {
@@ -67,7 +67,7 @@ function selectTab(index: number): void {
 }
 
 document.body.append(
-  h("header", { class: "file" }, icon("file-code"), ` ${file ? basename(file) : "Unroll"}`, file ? h("span", { class: "muted" }, ` ${file}`) : null),
+  h("header", { class: "file" }, icon("file-code"), " ", file ? bdi(basename(file)) : "Unroll", file ? h("span", { class: "muted" }, " ", bdi(file)) : null),
   tabs,
 );
 vscode.ready();
@@ -106,12 +106,14 @@ function onEvent(runId: string, event: RunEvent): void {
   // A run that starts while the panel is open may arrive as events alone: its start event begins it.
   if (event.type === "start" && run?.summary.info.id !== runId) {
     selectTab(TRAINING_TAB); // a run just started: its curve is what the user wants to watch
-    return showRun({ summary: { info: event.run, dir: "", lossCurve: [] }, steps: [], epochs: [] });
+    return showRun(emptyRunDetail(event.run));
   }
   if (!run || run.summary.info.id !== runId) return;
   switch (applyRunEvent(run, event)) {
     case "step":
       return training.stepAdded();
+    case "steps":
+      return training.stepsChanged();
     case "epoch":
       return training.epochAdded();
     case "info":

@@ -1,7 +1,7 @@
 // The gradient chart's pure logic: one column per parameter of the per-step gradient norms, warnings in words, and the
 // trend of the gradient through time (the Dynamics tab).
 // No DOM, so that test/unit/gradients.test.ts runs it under Node.
-import type { GradientWarning, RunDetail } from "../src/protocol";
+import type { GradientWarning, RunDetail } from "../src/common/protocol";
 import { formatNumber } from "./numbers";
 import { stepXs, type Value } from "./curves";
 

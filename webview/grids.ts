@@ -1,6 +1,6 @@
 // The heatmaps' grids: matrices and gates as row-major grids, downsampled to the canvas, and the gate bands along a
 // parameter's rows.
-import type { ParameterSnapshot } from "../src/protocol";
+import type { ParameterSnapshot } from "../src/common/protocol";
 
 /** A row-major matrix. */
 export interface Grid {

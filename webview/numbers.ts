@@ -1,6 +1,6 @@
 // Numbers as the webviews write them: compact values, counts, byte counts (and the GPU memory line built from them).
-import { isGpuMemory } from "../src/protocol";
-import { english, type Translate } from "../src/format";
+import { isGpuMemory } from "../src/common/protocol";
+import { english, type Translate } from "../src/common/format";
 
 /** Compact, aligned-looking numbers: 4 significant digits, exponent form outside [1e-3, 1e5). */
 export function formatNumber(v: number | null | undefined): string {

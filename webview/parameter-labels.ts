@@ -1,8 +1,10 @@
 // What the Parameters and Dynamics tabs write beside a parameter or a layer: gate names, layer and direction.
-import type { LayerDynamics, ParameterSnapshot } from "../src/protocol";
-import { english, formatShape, type Translate } from "../src/format";
+import type { LayerDynamics, ParameterSnapshot } from "../src/common/protocol";
+import { english, formatShape, type Translate } from "../src/common/format";
+import type { GateName } from "../src/common/gate-layout";
 
-const gateNames = (t: Translate): Record<string, string> => ({
+/** Every gate of src/common/gate-layout.ts, named (the type refuses one left out). */
+const gateNames = (t: Translate): Record<GateName, string> => ({
   i: t("input gate"),
   f: t("forget gate"),
   g: t("cell candidate"),
@@ -14,7 +16,8 @@ const gateNames = (t: Translate): Record<string, string> => ({
 
 /** "f (forget gate)" */
 export const gateTitle = (g: string, t: Translate = english) => {
-  const name = gateNames(t)[g];
+  const names: Partial<Record<string, string>> = gateNames(t);
+  const name = names[g];
   return name ? `${g} (${name})` : g;
 };
 

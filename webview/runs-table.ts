@@ -4,8 +4,8 @@
 // the explorer (the same ticks as the Runs view); Export CSV saves what is shown. Rows are drawn only where the
 // table is scrolled to, so that 1,000 runs scroll smoothly. Below: one column against another for the runs ticked.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import { MAX_COMPARED, type runsTableChannel, type TableRun, type ToRunsTable } from "../src/protocol";
-import { connect, drawOn, fill, h, statusIcon, type Theme } from "./common";
+import { MAX_COMPARED, type runsTableChannel, type TableRun, type ToRunsTable } from "../src/common/protocol";
+import { bdi, connect, drawOn, fill, h, isolated, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
 import { perFrame } from "./frame";
@@ -101,7 +101,10 @@ function update(): void {
             h(
               "span",
               { class: "same-item" },
-              `${column.group === "final" || column.group === "best" ? column.key : columnLabel(column)} ${format(value)}${i < collapsed.same.length - 1 ? ", " : ""}`,
+              bdi(column.group === "final" || column.group === "best" ? column.key : columnLabel(column)),
+              " ",
+              bdi(format(value)),
+              i < collapsed.same.length - 1 ? ", " : "",
             ),
           ),
         ]
@@ -142,12 +145,13 @@ function renderHead(): void {
         class: "sort",
         title:
           c.goal === "min"
-            ? t("Sort by {0} (lower is better)", c.key)
+            ? t("Sort by {0} (lower is better)", isolated(c.key))
             : c.goal === "max"
-              ? t("Sort by {0} (higher is better)", c.key)
-              : t("Sort by {0}", c.key),
+              ? t("Sort by {0} (higher is better)", isolated(c.key))
+              : t("Sort by {0}", isolated(c.key)),
       },
-      columnLabel(c) + arrow,
+      bdi(columnLabel(c)),
+      arrow,
     );
     button.addEventListener("click", () => {
       vscode.save(c.key === sortKey ? { descending: !descending } : { sortKey: c.key, descending: c.goal === "max" });
@@ -210,10 +214,10 @@ function rowOf(row: Row): HTMLElement {
     if (c.key === "name")
       return h(
         "td",
-        { class: "name", title: `${run.info.file}\n${run.dir}${run.damaged ? `\ndamaged: ${run.damaged}` : ""}` },
+        { class: "name", title: `${isolated(run.info.file)}\n${isolated(run.dir)}${run.damaged ? `\ndamaged: ${isolated(run.damaged)}` : ""}` },
         statusIcon(run.info),
         " ",
-        h("a", { href: "#", onclick: (e) => (e.preventDefault(), vscode.post({ type: "openRun", dir: row.dir })) }, text),
+        h("a", { href: "#", onclick: (e) => (e.preventDefault(), vscode.post({ type: "openRun", dir: row.dir })) }, bdi(text)),
       );
     return h(
       "td",
@@ -221,7 +225,8 @@ function rowOf(row: Row): HTMLElement {
         class: `${typeof v === "number" ? "num" : ""}${isBest ? " best" : ""}`,
         title: isBest ? `The best ${c.key} of the runs shown (${c.goal === "min" ? "lowest" : "highest"})` : typeof v === "number" ? String(v) : undefined,
       },
-      isBest ? `★ ${text}` : text,
+      isBest ? "★ " : "",
+      bdi(text),
     );
   });
   return h("tr", { class: selected.has(row.dir) ? "selected" : "" }, h("td", { class: "check" }, check), ...cells);

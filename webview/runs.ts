@@ -3,9 +3,9 @@
 // overlay them in the explorer; the database button opens its weights in the checkpoint viewer; the trash button
 // asks the host to delete one (the host confirms).
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
-import type { runsViewChannel, RunSummary, ToRunsView } from "../src/protocol";
-import { ago, basename, connect, fill, h, icon, sparklineCanvas, statusIcon } from "./common";
-import { t } from "./l10n";
+import type { runsViewChannel, RunSummary, ToRunsView } from "../src/common/protocol";
+import { ago, basename, bdi, connect, fill, h, icon, isolated, sparklineCanvas, statusIcon } from "./common";
+import { t, tNodes } from "./l10n";
 import { formatNumber } from "./numbers";
 
 const vscode = connect<typeof runsViewChannel, Record<string, never>>({}, onMessage);
@@ -53,27 +53,32 @@ function item(run: RunSummary): HTMLElement {
     e.stopPropagation();
     vscode.post({ type: "openWeights", dir: run.dir });
   });
+  // Names and values from the run's files each in a <bdi> (see bdi()): one cannot reverse the others.
   const metrics = Object.entries(info.finalMetrics ?? {})
     .slice(0, 3)
-    .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : JSON.stringify(v)}`);
+    .flatMap(([k, v]) => [" · ", bdi(k), " ", bdi(typeof v === "number" ? formatNumber(v) : JSON.stringify(v))]);
   const when = info.status === "running" && info.epoch !== undefined ? t("epoch {0}/{1}", info.epoch, info.config.epochs) : ago(info.endedAt ?? info.startedAt);
   const backend = info.backendName || "?";
   const results = run.damaged
-    ? h("span", { class: "ellipsis error" }, t("damaged: {0}", run.damaged))
+    ? h("span", { class: "ellipsis error" }, ...tNodes("damaged: {0}", bdi(run.damaged)))
     : info.error
-      ? h("span", { class: "ellipsis error" }, info.error.message)
+      ? h("span", { class: "ellipsis error" }, bdi(info.error.message))
       : h(
           "span",
           { class: "ellipsis" },
           info.finalLoss !== undefined && info.finalLoss !== null ? t("loss {0}", formatNumber(info.finalLoss)) : t("no loss yet"),
-          metrics.length ? h("span", { class: "muted" }, ` · ${metrics.join(" · ")}`) : null,
+          metrics.length ? h("span", { class: "muted" }, ...metrics) : null,
         );
   return h(
     "li",
     {
       class: `run ${selected.has(run.dir) ? "selected" : ""}`,
       tabindex: 0,
-      title: `${info.name}\n${info.file}\n${info.config.model}\n${info.backend}${info.error ? `\n${info.error.message}` : ""}${run.damaged ? `\n${t("damaged: {0}", run.damaged)}` : ""}\n${run.dir}`,
+      title: [
+        ...[info.name, info.file, info.config.model, info.backend, info.error?.message].filter((line) => line).map(isolated),
+        ...(run.damaged ? [t("damaged: {0}", isolated(run.damaged))] : []),
+        isolated(run.dir),
+      ].join("\n"),
       onclick: open,
       onkeydown: (e) => {
         const key = (e as KeyboardEvent).key;
@@ -85,8 +90,8 @@ function item(run: RunSummary): HTMLElement {
     h(
       "div",
       { class: "run-main" },
-      h("div", { class: "run-line" }, statusIcon(info), h("span", { class: "run-name" }, info.name)),
-      h("div", { class: "run-line muted" }, h("span", { class: "ellipsis" }, `${basename(info.file)} · ${backend} · ${when}`)),
+      h("div", { class: "run-line" }, statusIcon(info), h("span", { class: "run-name" }, bdi(info.name))),
+      h("div", { class: "run-line muted" }, h("span", { class: "ellipsis" }, bdi(basename(info.file)), " · ", bdi(backend), ` · ${when}`)),
       h("div", { class: "run-line" }, results),
     ),
     sparklineCanvas(run.lossCurve, t("Loss curve of {0}", info.name)),

@@ -1,5 +1,5 @@
 // The Runs view's small loss curves: a curve's points fitted into a box.
-import type { Point } from "../src/protocol";
+import type { Point } from "../src/common/protocol";
 
 /**
  * A curve's points in a width × height box (canvas coordinates: y down), `pad` pixels in. `log` plots

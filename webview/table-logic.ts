@@ -2,8 +2,8 @@
 // filtering, columns that are the same in every row, the best value of each metric, CSV, the rows a scrolled
 // window shows, and the scatter of one column against another. No DOM: unit-tested under Node
 // (test/unit/table-logic.test.ts).
-import type { TableRun } from "../src/protocol";
-import { csvField } from "../src/run-csv";
+import { setOwn, type TableRun } from "../src/common/protocol";
+import { csvField } from "../src/common/run-csv";
 
 export type Cell = number | string | boolean | undefined;
 
@@ -41,7 +41,7 @@ export function tableOf(runs: readonly TableRun[]): { columns: Column[]; rows: R
     for (const [k, v] of Object.entries(info.hparams ?? {})) {
       if (columns.get(k)?.group === "run") continue; // a hyperparameter cannot hide the run's own columns
       add(k, "hparam");
-      cells[k] = v;
+      setOwn(cells, k, v); // a hyperparameter named `__proto__` too
     }
     if (info.finalLoss !== undefined) {
       add("final.loss", "final", "min");

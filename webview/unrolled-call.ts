@@ -1,8 +1,9 @@
 // A traced recurrent call, read for the Shapes tab's unrolled diagram: its kind, steps, batch and sizes.
-import type { TraceEntry, TracedShape } from "../src/protocol";
+import type { TraceEntry, TracedShape } from "../src/common/protocol";
+import { RECURRENT_KINDS, type RecurrentKind } from "../src/common/gate-layout";
 
 export interface UnrolledCall {
-  kind: "RNN" | "LSTM" | "GRU";
+  kind: RecurrentKind;
   /** RNNCell, LSTMCell, GRUCell: one step per call. */
   cell: boolean;
   steps: number;
@@ -19,9 +20,11 @@ export interface UnrolledCall {
   outputs: TracedShape[];
 }
 
+const RECURRENT_MODULE = new RegExp(`^(${RECURRENT_KINDS.join("|")})(Cell)?$`);
+
 /** Reads `LSTM(50, 100, num_layers=2, bidirectional=True)` and the call's shapes; null for anything else. */
 export function unrolledCall(entry: TraceEntry): UnrolledCall | null {
-  const m = /^(RNN|LSTM|GRU)(Cell)?$/.exec(entry.name);
+  const m = RECURRENT_MODULE.exec(entry.name);
   const input = entry.inputs?.[0];
   const config = entry.recurrent;
   if (entry.kind !== "call" || !m || !config || !input || input.shape.length < 1) return null;

@@ -1,9 +1,9 @@
 // What every command shares: argument parsing, exit codes, finding the model file, printing errors.
 import * as path from "node:path";
 import * as fs from "node:fs";
-import type { RunnerError } from "../protocol";
-import { t } from "../runner/l10n";
-import { parseArgs as parseCommandLine, stringOption, type Parsed } from "../runner/command-line";
+import type { RunnerError } from "../common/protocol";
+import { t } from "../runs/l10n";
+import { parseArgs as parseCommandLine, stringOption, type Parsed } from "../runs/command-line";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, modelFailed: 1, usage: 2, stopped: 3, internal: 70 } as const;

@@ -1,5 +1,5 @@
 // The CLI's commands, one file each. Exit codes are in args.ts.
-import { t } from "../runner/l10n";
+import { t } from "../runs/l10n";
 import { EXIT, parseArgs, usageText, type Command } from "./args";
 import { runCommand } from "./run";
 import { trainCommand } from "./train";

@@ -1,11 +1,14 @@
 // `unroll` on the command line.
 import "../runner/resolve-unroll"; // first: "unroll" below and in model files is one library instance
-import { useLanguage } from "../runner/l10n";
+import { useLanguage } from "../runs/l10n";
 import { runCli } from "./commands";
+import { endQuietlyOnClosedOutput } from "./output";
 
 // Before any message: $UNROLL_LANGUAGE, else LC_ALL / LC_MESSAGES / LANG (zh_CN.UTF-8 speaks Chinese; C, English).
 const spoken = useLanguage();
 if (spoken.error) console.error(spoken.error);
+
+endQuietlyOnClosedOutput(); // `unroll runs | head -1` ends with exit code 0
 
 runCli(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),

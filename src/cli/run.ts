@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { useBackend } from "unroll";
 import { describeError, mainFunction, refuseProcessExit, runModelFile } from "../runner/model-file";
 import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host";
-import { t } from "../runner/l10n";
+import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
@@ -28,8 +28,12 @@ export const runCommand: Command = {
     if (!file) return EXIT.usage;
     const limit = options.timeout === undefined ? secondsFromEnv("UNROLL_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT_S) : Number(stringOption(options, "timeout"));
     if (!(limit >= 0)) return usageError(this, t("unroll: --timeout takes a number of seconds (0: no limit)"));
-    checkBeforeRunning(file, options);
-    const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);
+    // The check's process runs while this one loads the backend; its errors are printed before the file runs.
+    const [, watchdog] = await Promise.all([
+      useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }),
+      Watchdog.start(),
+      checkBeforeRunning(file, options),
+    ]);
     // The scratchpad's process.exit ends nothing: it fails the run at its line.
     const restoreExit = refuseProcessExit((call) =>
       t("{0} cannot end `unroll run`: the run ends when the scratchpad's code does (throw an Error to fail it)", call),

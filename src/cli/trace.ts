@@ -1,10 +1,10 @@
 // `unroll trace <file.ts>`: every module construction, module call and tensor factory of a scratchpad, with
 // their shapes and parameters, as a table like torchinfo's (or the Trace as JSON). Goes through the tracing
 // process, as the editor does, so both show the same thing.
-import { displayWidth, formatShape, formatTracedShape, padColumns } from "../format";
-import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../protocol";
-import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runner/trace-client";
-import { t } from "../runner/l10n";
+import { displayWidth, formatShape, formatTracedShape, padColumns } from "../common/format";
+import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../common/protocol";
+import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runs/trace-client";
+import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
 import { checkBeforeRunning } from "./check";
 
@@ -19,7 +19,7 @@ export const traceCommand: Command = {
       "",
     ],
     options: [
-      ["--json", t("print the trace as JSON (the Trace type of src/protocol.ts)")],
+      ["--json", t("print the trace as JSON (the Trace type of src/common/protocol.ts)")],
       ["--timeout MS", t("stop the trace after MS milliseconds (default {0})", DEFAULT_TIMEOUT_MS)],
       ["--no-check", t("skip the type check (its errors are printed to stderr first; the trace runs anyway)")],
     ],
@@ -35,7 +35,7 @@ export const traceCommand: Command = {
     let trace: Trace;
     try {
       client.start(); // the tracing process loads TensorFlow.js while this one type-checks
-      checkBeforeRunning(file, options);
+      await checkBeforeRunning(file, options);
       trace = await client.trace(file, { timeoutMs });
     } finally {
       client.dispose();

@@ -1,21 +1,24 @@
 // `unroll train <file.ts>`: trains the model file's experiment in a training process (dist/train.js) and
-// shows its progress; the run is stored under .unroll/runs beside the file (see src/runner/run-store.ts).
+// shows its progress; the run is stored under .unroll/runs beside the file (see src/runs/run-store.ts).
 import * as path from "node:path";
-import type { RunEvent, RunInfo } from "../protocol";
-import { printable } from "../runner/run-file";
-import { defaultRunsFolder } from "../runner/run-store";
-import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runner/train-client";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runner/train-contract";
-import { t } from "../runner/l10n";
+import type { RunEvent, RunInfo } from "../common/protocol";
+import { truncateText } from "../common/format";
+import { printable } from "../runs/run-file";
+import { defaultRunsFolder } from "../runs/run-store";
+import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runs/train-client";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runs/train-contract";
+import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
 import { checkBeforeRunning } from "./check";
+import { onOutputClosed } from "./output";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
 const help = (): Help => ({
   synopsis:
-    "unroll train <file.ts> [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check]",
+    "unroll train <file.ts> [--set NAME=VALUE]… [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check]",
   about: [t("Trains the experiment the model file exports (export default defineExperiment({ … })).")],
   options: [
+    ["--set NAME=VALUE", t("override one of the experiment's hparams (repeat for more): --set lr=0.03 --set hidden=64")],
     ["--epochs N", t("override the experiment's number of epochs")],
     ["--backend NAME", "auto (default), tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu"],
     ["--json", t("print the run's events as JSON lines instead of progress")],
@@ -40,7 +43,7 @@ const formatLoss = (loss: number) => loss.toFixed(4);
 /** `accuracy 0.82  predicted "ohlol"`: numbers to 4 significant digits, strings quoted. */
 export function formatMetrics(metrics: Record<string, number | string> | undefined): string {
   return Object.entries(metrics ?? {})
-    .map(([key, v]) => `${key} ${typeof v === "number" ? String(Number(v.toPrecision(4))) : JSON.stringify(v)}`)
+    .map(([key, v]) => `${key} ${typeof v === "number" ? String(Number(v.toPrecision(4))) : JSON.stringify(truncateText(v))}`)
     .join("  ");
 }
 
@@ -163,18 +166,21 @@ function exitCode(result: TrainingResult, stopped: boolean): number {
 export const trainCommand: Command = {
   summary: () => t("train a model file's experiment and store the run"),
   help,
-  async run({ positional, options }) {
+  async run({ positional, options, lists }) {
     const file = modelPath(positional, this);
     if (!file) return EXIT.usage;
     let run: TrainOptions;
     try {
-      run = trainOptions({ positional, options }, ["json", "no-check", "help"]);
+      run = trainOptions({ positional, options, lists }, ["json", "no-check", "help"]);
     } catch (error) {
       return usageError(this, `unroll: ${(error as Error).message}`);
     }
     const json = options.json !== undefined;
     const progress = new Progress();
-    const training: Training = startTraining(run, (event) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event)));
+    const show = (event: RunEvent) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event));
+    // The training process starts while the file is type-checked; its events wait until the type errors are printed.
+    let held: RunEvent[] | null = [];
+    const training: Training = startTraining(run, (event) => (held ? held.push(event) : show(event)));
 
     // Ctrl-C reaches the training process too (same process group); the stop message covers other cases.
     let interrupts = 0;
@@ -185,10 +191,18 @@ export const trainCommand: Command = {
       } else training.kill();
     };
     process.on("SIGINT", onInterrupt);
-    // While the training process starts: its events wait until the type errors are printed, and a Ctrl-C meanwhile stops it.
-    checkBeforeRunning(file, options);
+    // The output's reader went (`| head -1`): stop the run as Ctrl-C does (it is kept), wait for its process, exit 0.
+    const forget = onOutputClosed(() => {
+      training.stop();
+      return training.done;
+    });
+    // A Ctrl-C during the check stops the training process too.
+    await checkBeforeRunning(file, options);
+    for (const event of held) show(event);
+    held = null;
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
+    forget();
     progress.done();
 
     if (!json) {

@@ -1,13 +1,14 @@
 // The checkpoint viewer: any .safetensors file opens in a read-only custom editor that lists every tensor (name,
 // dtype, shape, statistics) and draws recurrent weights split into their gate blocks; "Compare with…" (or the Runs
 // view's Compare Weights) adds the difference with another checkpoint. The host reads the files in bounded chunks
-// (src/runner/safetensors-file.ts and checkpoint-diff.ts, no library); the webview gets summaries and downsampled
+// (src/runs/safetensors-file.ts and checkpoint-diff.ts, no library); the webview gets summaries and downsampled
 // heatmaps only, never a file.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { checkpointChannel, type CheckpointComparison, type CheckpointView, type FromCheckpoint, type ToCheckpoint } from "../protocol";
-import { compareCheckpoints } from "../runner/checkpoint-diff";
-import { readCheckpoint } from "../runner/safetensors-file";
+import { checkpointChannel, type CheckpointComparison, type CheckpointView, type FromCheckpoint, type ToCheckpoint } from "../common/protocol";
+import { compareCheckpoints } from "../runs/checkpoint-diff";
+import { readCheckpoint } from "../runs/safetensors-file";
+import { uiText } from "./ui-text";
 import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider {
@@ -101,7 +102,7 @@ class CheckpointEditor implements vscode.Disposable {
   private async onMessage(m: FromCheckpoint): Promise<void> {
     if (m.type === "compare") {
       const picked = await vscode.window.showOpenDialog({
-        title: vscode.l10n.t("Compare {0} with…", path.basename(this.file)),
+        title: vscode.l10n.t("Compare {0} with…", uiText(path.basename(this.file))),
         defaultUri: vscode.Uri.file(path.dirname(this.file)),
         filters: { Safetensors: ["safetensors"] },
         canSelectMany: false,

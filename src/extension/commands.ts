@@ -8,6 +8,7 @@ import type { Runs } from "./runs";
 import type { TrainingSessions } from "./sessions";
 import { BACKEND_CHOICES, KEYS, type Settings } from "./settings";
 import type { TraceService } from "./trace-service";
+import { MAX_LONG_TEXT, uiText } from "./ui-text";
 import { activeModelFile, ensureTrusted, modelDocument } from "./workspace";
 
 export interface Rooms {
@@ -48,7 +49,7 @@ async function traceShapes(traces: TraceService, uri?: vscode.Uri): Promise<void
   if (!trace) return;
   const calls = trace.entries.filter((e) => e.kind === "call").length;
   const summary = trace.error
-    ? vscode.l10n.t("Unroll: stopped at line {0}: {1}", trace.error.location?.line ?? "?", trace.error.message)
+    ? vscode.l10n.t("Unroll: stopped at line {0}: {1}", uiText(trace.error.location?.line ?? "?"), uiText(trace.error.message, MAX_LONG_TEXT))
     : vscode.l10n.t("Unroll: {0} calls traced in {1} ms", calls, Math.round(trace.durationMs));
   vscode.window.setStatusBarMessage(summary, 5000);
 }
@@ -64,7 +65,11 @@ function openExplorer({ sessions, explorers }: Rooms, uri?: vscode.Uri): Explore
 
 async function selectBackend(settings: Settings): Promise<void> {
   const pick = await vscode.window.showQuickPick(
-    BACKEND_CHOICES.map((label) => ({ label, detail: backendDetail()[label], description: label === settings.backend ? vscode.l10n.t("current") : undefined })),
+    BACKEND_CHOICES.map((backend) => ({
+      label: backend,
+      detail: backendDetail()[backend],
+      description: backend === settings.backend ? vscode.l10n.t("current") : undefined,
+    })),
     { title: vscode.l10n.t("Unroll: backend for training and traces") },
   );
   if (pick) await vscode.workspace.getConfiguration("unroll").update(KEYS.backend, pick.label, vscode.ConfigurationTarget.Workspace);
@@ -97,19 +102,19 @@ async function newFromExample(extension: vscode.ExtensionContext): Promise<void>
     return ((chinese && lines.find((l) => /[\u4e00-\u9fff]/.test(l))) || lines[0] || "").replace(/^\/\/\s*/, "");
   };
   const pick = await vscode.window.showQuickPick(
-    files.map((f) => ({ label: f, detail: describe(f) })),
+    files.map((file) => ({ label: uiText(file), detail: uiText(describe(file)), file })),
     { title: vscode.l10n.t("Unroll: new model file from an example") },
   );
   if (!pick) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) {
-    const doc = await vscode.workspace.openTextDocument({ language: "typescript", content: fs.readFileSync(path.join(examples, pick.label), "utf8") });
+    const doc = await vscode.workspace.openTextDocument({ language: "typescript", content: fs.readFileSync(path.join(examples, pick.file), "utf8") });
     await vscode.window.showTextDocument(doc);
     return;
   }
-  let target = path.join(folder, pick.label);
-  for (let n = 2; fs.existsSync(target); n++) target = path.join(folder, pick.label.replace(/\.ts$/, `-${n}.ts`));
-  fs.copyFileSync(path.join(examples, pick.label), target);
+  let target = path.join(folder, pick.file);
+  for (let n = 2; fs.existsSync(target); n++) target = path.join(folder, pick.file.replace(/\.ts$/, `-${n}.ts`));
+  fs.copyFileSync(path.join(examples, pick.file), target);
   const data = path.join(examples, "data");
   if (fs.existsSync(data) && !fs.existsSync(path.join(folder, "data"))) fs.cpSync(data, path.join(folder, "data"), { recursive: true });
   await vscode.window.showTextDocument(vscode.Uri.file(target));

@@ -1,6 +1,6 @@
 // Hovers, inlay hints and CodeLens for model files, all answered from the last trace (no tracing here).
 import * as vscode from "vscode";
-import type { TraceEntry } from "../protocol";
+import type { TraceEntry } from "../common/protocol";
 import { words } from "./l10n";
 import { codeLensLine, hoverMarkdown, inlayText } from "./shapes";
 import { isModelFile, type TraceService } from "./trace-service";

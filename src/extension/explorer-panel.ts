@@ -10,7 +10,8 @@
 // its page (re)loads, so the host posts each thing once.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { explorerChannel, type FromExplorer, type RunDetail, type RunEvent, type ToExplorer, type Trace } from "../protocol";
+import { explorerChannel, type FromExplorer, type RunDetail, type RunEvent, type ToExplorer, type Trace } from "../common/protocol";
+import { uiText } from "./ui-text";
 import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 /** Past this many live events, the replay keeps none: the host should answer `ready` with a fresh postRun. */
@@ -202,4 +203,4 @@ export class ExplorerPanel implements vscode.Disposable {
   }
 }
 
-const title = (file: string) => vscode.l10n.t("Unroll: {0}", path.basename(file));
+const title = (file: string) => vscode.l10n.t("Unroll: {0}", uiText(path.basename(file)));

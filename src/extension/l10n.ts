@@ -2,7 +2,7 @@
 // translations are l10n/bundle.l10n.<language>.json, the manifest's are package.nls.<language>.json). Pure code gets
 // the words as an argument; the webviews get the bundle in their HTML (see webview-html.ts, webview/l10n.ts).
 import * as vscode from "vscode";
-import type { WebviewL10n } from "../protocol";
+import type { WebviewL10n } from "../common/protocol";
 import type { Words } from "./shapes";
 
 /** Whether VS Code speaks something other than English. */

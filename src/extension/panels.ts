@@ -1,7 +1,7 @@
 // The explorer panels' wiring: a new (or restored) panel gets its file's trace and latest run, follows the
 // traces as they change, and its buttons and links (reveal a line, train, stop, export CSV) reach the host here.
 import * as vscode from "vscode";
-import type { FromExplorer } from "../protocol";
+import type { FromExplorer } from "../common/protocol";
 import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { TrainingSessions } from "./sessions";

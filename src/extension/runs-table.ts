@@ -8,7 +8,7 @@
 //   table.registerSerializer(() => …);    // on activation: a table restored after a reload wants its runs
 //   table.show(); table.postRuns(runs, selectedDirs);
 import * as vscode from "vscode";
-import { runsTableChannel, type FromRunsTable, type RunSummary, type ToRunsTable } from "../protocol";
+import { runsTableChannel, type FromRunsTable, type RunSummary, type ToRunsTable } from "../common/protocol";
 import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 export class RunsTable implements vscode.Disposable {

@@ -7,7 +7,7 @@
 //
 // The view keeps the last list and re-sends it whenever its page (re)loads (VS Code discards hidden views).
 import * as vscode from "vscode";
-import { runsViewChannel, type FromRunsView, type RunSummary, type ToRunsView } from "../protocol";
+import { runsViewChannel, type FromRunsView, type RunSummary, type ToRunsView } from "../common/protocol";
 import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {

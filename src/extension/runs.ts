@@ -4,19 +4,27 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../protocol";
-import { runCsv } from "../run-csv";
-import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside } from "../runner/run-store";
+import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../common/protocol";
+import { runCsv } from "../common/run-csv";
+import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, type ReadOptions } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
 import { RunsView } from "./runs-view";
 import type { Settings } from "./settings";
+import { MAX_LONG_TEXT, uiText } from "./ui-text";
 import { runsFolderFor, runsFolders } from "./workspace";
 
 /** While a listed run is running (ours or a CLI's), the list is read again this often: a run whose process dies
  *  without a word then turns "interrupted". */
 const RUNNING_POLL_MS = 5000;
+/** The most of one run's metrics.jsonl a listing reads (the lines after its summary.json, or all of it when that is
+ *  missing): the host lists on activation, and a run past it lists without its sparkline until it is opened. */
+const LISTING_METRICS_BUDGET = 32 * 1024 * 1024;
+
+/** How the host reads runs: bounded listings; in Restricted Mode nothing written back into the workspace. */
+const readOptions = (): ReadOptions => ({ metricsBudget: LISTING_METRICS_BUDGET, writeBack: vscode.workspace.isTrusted });
+
 /** The workspace state's key of the runs ticked to compare: the comparison survives a reload of VS Code. */
 const COMPARED_KEY = "unroll.compared";
 
@@ -68,17 +76,17 @@ export class Runs implements vscode.Disposable {
 
   /** Every run of the workspace's runs folders, newest first (read asynchronously; see listRuns). */
   all(): Promise<RunSummary[]> {
-    return listRuns(runsFolders(this.settings()));
+    return listRuns(runsFolders(this.settings()), readOptions());
   }
 
   /** The runs of one model file, newest first. */
   async of(file: string): Promise<RunSummary[]> {
-    return (await listRuns(runsFolderFor(this.settings(), file))).filter((r) => r.info.file === file);
+    return (await listRuns(runsFolderFor(this.settings(), file), readOptions())).filter((r) => r.info.file === file);
   }
 
   /** Reads the run (asynchronously, its curve downsampled for display) and shows it in the panel. */
   async show(panel: ExplorerPanel, dir: string): Promise<void> {
-    const detail = await readRunDetail(dir);
+    const detail = await readRunDetail(dir, readOptions());
     if (detail.summary.damaged) this.log.appendLine(`Unroll: the run in ${dir} is damaged: ${detail.summary.damaged}`);
     panel.postRun(detail);
   }
@@ -120,7 +128,7 @@ export class Runs implements vscode.Disposable {
     this.view.postRuns(all, this.selected);
     if (this.table.open) this.table.postRuns(all, this.selected);
     const runs = all.filter((r) => dirs.includes(r.dir));
-    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir)));
+    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions())));
     const panels = this.explorers.all();
     if (!panels.length && runs.length && runs[0].info.file) panels.push(this.explorers.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(details);
@@ -130,7 +138,7 @@ export class Runs implements vscode.Disposable {
   async restoreCompare(panel: ExplorerPanel): Promise<void> {
     if (!this.selected.length) return;
     const runs = (await this.all()).filter((r) => this.selected.includes(r.dir));
-    if (runs.length) panel.postCompare(await Promise.all(runs.map((r) => readRunDetail(r.dir))));
+    if (runs.length) panel.postCompare(await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions()))));
   }
 
   private select(dirs: string[]): void {
@@ -146,7 +154,7 @@ export class Runs implements vscode.Disposable {
       this.log.appendLine(`Unroll: refused to act on ${JSON.stringify(dir)}: not a run folder inside the runs folder`);
       return null;
     }
-    return readRunSummary(inside);
+    return readRunSummary(inside, readOptions());
   }
 
   private async pick(title: string): Promise<RunSummary | undefined> {
@@ -157,11 +165,11 @@ export class Runs implements vscode.Disposable {
     }
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({
-        label: r.info.name,
-        description: `${statusText(r.info.status)}${r.damaged ? vscode.l10n.t(" (damaged)") : ""} · ${r.info.id}`,
+        label: uiText(r.info.name),
+        description: `${statusText(r.info.status)}${r.damaged ? vscode.l10n.t(" (damaged)") : ""} · ${uiText(r.info.id)}`,
         detail: r.damaged
-          ? vscode.l10n.t("damaged: {0}", r.damaged)
-          : `${path.basename(r.info.file)} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
+          ? vscode.l10n.t("damaged: {0}", uiText(r.damaged))
+          : `${uiText(path.basename(r.info.file))} · ${vscode.l10n.t("loss {0}", r.info.finalLoss?.toFixed(4) ?? "–")}`,
         run: r,
       })),
       { title },
@@ -179,7 +187,11 @@ export class Runs implements vscode.Disposable {
     if (!run) return;
     if (!run.info.file) {
       void vscode.window.showWarningMessage(
-        vscode.l10n.t("Unroll: the run {0} does not say which model file it trained (damaged: {1}).", run.info.id, run.damaged ?? vscode.l10n.t("no file")),
+        vscode.l10n.t(
+          "Unroll: the run {0} does not say which model file it trained (damaged: {1}).",
+          uiText(run.info.id),
+          run.damaged ? uiText(run.damaged) : vscode.l10n.t("no file"),
+        ),
       );
       return;
     }
@@ -195,15 +207,17 @@ export class Runs implements vscode.Disposable {
     }
     const remove = vscode.l10n.t("Delete");
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", run.info.id),
-      { modal: true, detail: run.dir },
+      vscode.l10n.t("Delete the run {0}? Its metrics, snapshots and weights are removed.", uiText(run.info.id)),
+      { modal: true, detail: uiText(run.dir, MAX_LONG_TEXT) },
       remove,
     );
     if (choice !== remove) return;
     try {
       await fs.promises.rm(run.dir, { recursive: true, force: true });
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("Unroll: cannot delete {0}: {1}", run.dir, (error as Error).message));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t("Unroll: cannot delete {0}: {1}", uiText(run.dir, MAX_LONG_TEXT), uiText((error as Error).message, MAX_LONG_TEXT)),
+      );
     }
     void this.refresh();
   }
@@ -211,9 +225,9 @@ export class Runs implements vscode.Disposable {
   /** The run's weights.safetensors, or undefined after telling the user it has none yet. */
   private weightsOf(run: RunSummary): string | undefined {
     const weights = path.join(run.dir, "weights.safetensors");
-    if (fs.existsSync(weights)) return weights;
+    if (fs.statSync(weights, { throwIfNoEntry: false })?.isFile()) return weights; // not a FIFO, not /dev/zero: it is copied on export
     void vscode.window.showWarningMessage(
-      vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", run.info.id),
+      vscode.l10n.t("Unroll: the run {0} has no weights yet: a run writes weights.safetensors at the end of each epoch.", uiText(run.info.id)),
     );
     return undefined;
   }
@@ -256,7 +270,7 @@ export class Runs implements vscode.Disposable {
     if (!target) return;
     fs.copyFileSync(weights, target.fsPath);
     void vscode.window.showInformationMessage(
-      vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", target.fsPath),
+      vscode.l10n.t("Unroll: weights saved to {0} (PyTorch's parameter names: load with safetensors.torch.load_file).", uiText(target.fsPath, MAX_LONG_TEXT)),
     );
   }
 

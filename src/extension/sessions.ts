@@ -3,13 +3,14 @@
 // asks it to stop.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { RunEvent } from "../protocol";
-import { startTraining, type Training } from "../runner/train-client";
+import type { RunEvent } from "../common/protocol";
+import { startTraining, type Training } from "../runs/train-client";
 import type { ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { Settings } from "./settings";
 import { TrainingStatusBar, type SessionStatus } from "./status-bar";
 import type { TraceService } from "./trace-service";
+import { MAX_LONG_TEXT, uiText } from "./ui-text";
 import { activeModelFile, ensureTrusted, modelDocument, runsFolderFor, showLocation } from "./workspace";
 
 /** A training run the extension started, with what the status bar shows of it. */
@@ -59,7 +60,7 @@ export class TrainingSessions implements vscode.Disposable {
     if (this.sessions.has(file)) {
       const stop = vscode.l10n.t("Stop");
       void vscode.window
-        .showInformationMessage(vscode.l10n.t("Unroll: {0} is already training.", path.basename(file)), stop)
+        .showInformationMessage(vscode.l10n.t("Unroll: {0} is already training.", uiText(path.basename(file))), stop)
         .then((c) => c && this.stop(document.uri));
       return;
     }
@@ -99,9 +100,11 @@ export class TrainingSessions implements vscode.Disposable {
     const run = result.run;
     if (result.error) {
       const location = result.error.location;
+      const name = uiText(path.basename(file));
+      const error = uiText(result.error.message, MAX_LONG_TEXT);
       const message = location
-        ? vscode.l10n.t("Unroll: training {0} failed ({1}:{2}): {3}", path.basename(file), path.basename(location.file), location.line, result.error.message)
-        : vscode.l10n.t("Unroll: training {0} failed: {1}", path.basename(file), result.error.message);
+        ? vscode.l10n.t("Unroll: training {0} failed ({1}:{2}): {3}", name, uiText(path.basename(location.file)), uiText(location.line), error)
+        : vscode.l10n.t("Unroll: training {0} failed: {1}", name, error);
       // A NaN or an infinity: the gradient norm per step (Training tab) shows which parameter went first.
       const showGradients = vscode.l10n.t("Show Gradient Norms");
       const actions = [...(location ? [showLine()] : []), ...(result.error.kind === "nan" ? [showGradients] : [])];
@@ -115,21 +118,21 @@ export class TrainingSessions implements vscode.Disposable {
       const message = location
         ? vscode.l10n.t(
             "Unroll: {0} stopped at line {1} of {2}: its step had not ended {3} s after the stop.",
-            run.name,
-            location.line,
-            path.basename(location.file),
+            uiText(run.name),
+            uiText(location.line),
+            uiText(path.basename(location.file)),
             seconds,
           )
-        : vscode.l10n.t("Unroll: {0} stopped: its step had not ended {1} s after the stop.", run.name, seconds);
+        : vscode.l10n.t("Unroll: {0} stopped: its step had not ended {1} s after the stop.", uiText(run.name), seconds);
       void vscode.window.showInformationMessage(message, ...(location ? [showLine()] : [])).then((c) => c && location && showLocation(location));
     } else if (run?.status === "completed") {
-      vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, loss {1}", run.name, run.finalLoss?.toFixed(4) ?? "–"), 8000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, loss {1}", uiText(run.name), run.finalLoss?.toFixed(4) ?? "–"), 8000);
     } else if (!run && result.code !== 0) {
       void vscode.window.showErrorMessage(
         vscode.l10n.t(
           'Unroll: the training process of {0} ended unexpectedly ({1}). See the "Unroll" output.',
-          path.basename(file),
-          result.signal ?? `exit ${result.code}`,
+          uiText(path.basename(file)),
+          uiText(result.signal ?? `exit ${result.code}`),
         ),
       );
     }

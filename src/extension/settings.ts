@@ -1,7 +1,7 @@
 // Unroll's settings as typed values, and the one place their defaults live: package.json's "configuration"
 // says the same (test/unit/settings.test.ts compares them), and the runner's own defaults are these.
-import { DEFAULT_TIMEOUT_MS } from "../runner/trace-client";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO } from "../runner/train-contract";
+import { DEFAULT_TIMEOUT_MS } from "../runs/trace-client";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO } from "../runs/train-contract";
 
 export interface Settings {
   backend: string;

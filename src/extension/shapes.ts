@@ -1,8 +1,12 @@
 // What the editor shows from a trace — hover text, inlay hints, diagnostics — as plain data, and how
 // trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
 // and the unit tests check it directly. Words go through `t` (the providers pass vscode.l10n.t; English by default).
-import { english, formatShape, formatTracedShapes, type Translate } from "../format";
-import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../protocol";
+import { english, formatShape, formatTracedShapes, type Translate } from "../common/format";
+import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
+import { markdownCode, markdownText } from "./ui-text";
+
+/** A hover shows an error message (and a module's configuration) whole, up to this many characters. */
+const MAX_HOVER_TEXT = 2000;
 
 /** `out [10, 3, 40] · h_n [8, 3, 20]` */
 export const outputsLine = (shapes: readonly TracedShape[] | undefined): string => formatTracedShapes(shapes, { short: true });
@@ -35,29 +39,37 @@ export function explainShape(problem: ShapeProblem, t: Translate): string {
   return t("{0} of shape {1} does not fit {2}.", operand, formatShape(got), problem.module);
 }
 
-/** Markdown for a hover over a traced call, construction or tensor factory. */
+/** Markdown for a hover over a traced call, construction or tensor factory. Every piece of the trace (module
+ *  configurations, names, error messages: what the user's code made) goes in as text: in a code span, or escaped
+ *  (see ui-text.ts); shapes as numbers. */
 export function hoverMarkdown(entry: TraceEntry, words: Words = ENGLISH): string {
   const { t, locale } = words;
-  const count = (n: number) => n.toLocaleString(locale);
+  const text = (s: unknown) => markdownText(s, MAX_HOVER_TEXT);
+  const code = (s: unknown) => markdownCode(s, { max: MAX_HOVER_TEXT });
+  const count = (n: number) => text(n.toLocaleString(locale));
   const lines: string[] = [];
   if (entry.error) {
-    lines.push(t("**Shape error**: {0}", entry.error), "");
-    if (words.explain && entry.shapeError) lines.push(explainShape(entry.shapeError, t), "");
+    lines.push(t("**Shape error**: {0}", text(entry.error)), "");
+    if (words.explain && entry.shapeError) lines.push(text(explainShape(entry.shapeError, t)), "");
   }
   if (entry.kind === "call") {
     const ins = formatTracedShapes(entry.inputs);
-    if (entry.outputs?.length) lines.push(`\`${outputsLine(entry.outputs)}\``);
-    lines.push("", `${entry.config ?? entry.name}.forward(${ins})`);
+    if (entry.outputs?.length) lines.push(code(outputsLine(entry.outputs)));
+    lines.push("", code(`${entry.config ?? entry.name}.forward(${ins})`));
   } else if (entry.kind === "tensor") {
-    lines.push(`\`${outputsLine(entry.outputs)}\``, "", `torch.${entry.name}`);
+    lines.push(code(outputsLine(entry.outputs)), "", code(`torch.${entry.name}`));
   } else {
-    lines.push(`\`${entry.config ?? entry.name}\``);
+    lines.push(code(entry.config ?? entry.name));
   }
   if (entry.count > 1)
-    lines.push("", entry.varying ? t("ran {0} times, with varying shapes (the first run is shown)", entry.count) : t("ran {0} times", entry.count));
+    lines.push(
+      "",
+      entry.varying ? t("ran {0} times, with varying shapes (the first run is shown)", count(entry.count)) : t("ran {0} times", count(entry.count)),
+    );
   if (entry.parameters?.length) {
     lines.push("", `| ${t("parameter")} | ${t("shape")} | ${t("count")} |`, "|---|---|---:|");
-    for (const p of entry.parameters) lines.push(`| \`${p.name}\` | ${formatShape(p.shape)} | ${count(p.count)} |`);
+    for (const p of entry.parameters)
+      lines.push(`| ${markdownCode(p.name, { max: MAX_HOVER_TEXT, table: true })} | ${formatShape(p.shape.map(Number))} | ${count(p.count)} |`);
     lines.push(`| **${t("total")}** | | **${count(entry.parameterCount ?? 0)}** |`);
   }
   return lines.join("\n");

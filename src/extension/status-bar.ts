@@ -2,7 +2,8 @@
 // result once it ended. Click it to open the explorer of the file training.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { GradientWarning } from "../protocol";
+import type { GradientWarning } from "../common/protocol";
+import { MAX_LONG_TEXT, uiText } from "./ui-text";
 
 /** What the status bar shows of a training session. */
 export interface SessionStatus {
@@ -20,8 +21,8 @@ export interface SessionStatus {
 /** "vanishing gradient in weight_hh_l0 at step 140" */
 export const gradientNote = (w: GradientWarning) =>
   w.kind === "vanishing"
-    ? vscode.l10n.t("vanishing gradient in {0} at step {1}", w.parameter, w.step)
-    : vscode.l10n.t("exploding gradient in {0} at step {1}", w.parameter, w.step);
+    ? vscode.l10n.t("vanishing gradient in {0} at step {1}", uiText(w.parameter), uiText(w.step))
+    : vscode.l10n.t("exploding gradient in {0} at step {1}", uiText(w.parameter), uiText(w.step));
 
 export class TrainingStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("unroll.training", vscode.StatusBarAlignment.Left, 50);
@@ -35,29 +36,34 @@ export class TrainingStatusBar implements vscode.Disposable {
     if (!running) {
       if (ended?.backend) {
         const warning = ended.gradientWarning;
-        this.item.text = `$(check) ${vscode.l10n.t("Unroll {0} · loss {1}", ended.backend.name, ended.loss?.toFixed(4) ?? "–")}${warning ? ` · $(warning) ${vscode.l10n.t("{0} gradient warning(s)", ended.gradientWarnings ?? 1)}` : ""}`;
+        this.item.text = `$(check) ${vscode.l10n.t("Unroll {0} · loss {1}", uiText(ended.backend.name), ended.loss?.toFixed(4) ?? "–")}${warning ? ` · $(warning) ${vscode.l10n.t("{0} gradient warning(s)", uiText(ended.gradientWarnings ?? 1))}` : ""}`;
         this.item.tooltip =
-          vscode.l10n.t("Last run: {0}", ended.backend.summary) + (warning ? `\n${vscode.l10n.t("Latest gradient warning: {0}", gradientNote(warning))}` : "");
+          vscode.l10n.t("Last run: {0}", uiText(ended.backend.summary, MAX_LONG_TEXT)) +
+          (warning ? `\n${vscode.l10n.t("Latest gradient warning: {0}", gradientNote(warning))}` : "");
         this.item.backgroundColor = undefined;
       } else this.item.hide();
       return;
     }
-    const parts = [`$(sync~spin) Unroll ${running.backend?.name ?? vscode.l10n.t("starting…")}`];
+    const parts = [`$(sync~spin) Unroll ${running.backend ? uiText(running.backend.name) : vscode.l10n.t("starting…")}`];
     if (running.epoch !== undefined) {
       parts.push(
-        vscode.l10n.t("epoch {0}/{1}", running.epoch, running.epochs ?? "?"),
-        vscode.l10n.t("step {0}", running.step ?? "?"),
+        vscode.l10n.t("epoch {0}/{1}", uiText(running.epoch), uiText(running.epochs ?? "?")),
+        vscode.l10n.t("step {0}", uiText(running.step ?? "?")),
         vscode.l10n.t("loss {0}", running.loss?.toFixed(4) ?? "–"),
       );
     }
     const warning = running.gradientWarning;
     if (warning) parts.push(`$(warning) ${gradientNote(warning)}`);
     this.item.text = parts.join(" · ");
-    this.item.tooltip = vscode.l10n.t("Training {0} on {1} — click to open the explorer", path.basename(running.file), running.backend?.summary ?? "…");
+    this.item.tooltip = vscode.l10n.t(
+      "Training {0} on {1} — click to open the explorer",
+      uiText(path.basename(running.file)),
+      uiText(running.backend?.summary ?? "…", MAX_LONG_TEXT),
+    );
     if (warning) {
       this.item.tooltip += `\n${vscode.l10n.t(
         "{0} gradient warning(s); the latest: {1} (norm {2}, running median {3}). The Training tab charts the gradient norms.",
-        running.gradientWarnings ?? 1,
+        uiText(running.gradientWarnings ?? 1),
         gradientNote(warning),
         warning.norm.toExponential(1),
         warning.median.toExponential(1),

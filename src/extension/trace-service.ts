@@ -1,8 +1,8 @@
 // Keeps a shape trace for every open model file: traces on open and save (in the long-lived tracing
 // process), follows edits so hovers and hints never point at the wrong line, and publishes diagnostics.
 import * as vscode from "vscode";
-import type { RunnerError, Trace, TraceEntry } from "../protocol";
-import { TraceClient } from "../runner/trace-client";
+import type { RunnerError, Trace, TraceEntry } from "../common/protocol";
+import { TraceClient } from "../runs/trace-client";
 import { words } from "./l10n";
 import { LineTracker, diagnosticsFor, entriesByLine, isModelFileText } from "./shapes";
 import type { Settings } from "./settings";

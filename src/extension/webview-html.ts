@@ -4,7 +4,8 @@
 // only from the extension's own dist/webview/ and media/ folders.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
-import type { WebviewChannel } from "../protocol";
+import type { WebviewChannel } from "../common/protocol";
+import { capStrings } from "../common/format";
 import { webviewL10n } from "./l10n";
 
 /** The folders a webview may load from: the bundles and copied vendor styles, and media/. */
@@ -96,10 +97,11 @@ export class HostChannel<To extends { type: string }, From extends { type: strin
     });
   }
 
-  /** Posts to the webview, which may be gone (posting to a disposed one throws; its next `ready` replays). */
+  /** Posts to the webview, which may be gone (posting to a disposed one throws; its next `ready` replays). Strings
+   *  past MAX_TEXT are cut (a 200 MB metric in a run's files would otherwise be copied whole into the webview). */
   post(message: To): void {
     try {
-      void this.webview.postMessage(message);
+      void this.webview.postMessage(capStrings(message));
     } catch {
       // disposed: the next `ready` replays what it missed
     }

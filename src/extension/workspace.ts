@@ -2,7 +2,7 @@
 // trusted (user code runs only then), and where runs are stored.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { SourceLocation } from "../protocol";
+import type { SourceLocation } from "../common/protocol";
 import type { Settings } from "./settings";
 import { isModelFile } from "./trace-service";
 

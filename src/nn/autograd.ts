@@ -5,6 +5,7 @@ import { tf, type Tensor } from "./tf";
 import { isParameter, type Parameter } from "./module";
 import { UsageError } from "./errors";
 import { show } from "./options";
+import { withoutGrad } from "./graph";
 
 export interface Backward {
   /** The loss, as a number. */
@@ -106,8 +107,8 @@ function containsTensor(value: unknown, tensor: Tensor): boolean {
   return value !== null && typeof value === "object" && !(value instanceof tf.Tensor) && Object.values(value).some((v) => containsTensor(v, tensor));
 }
 
-/** Runs `fn` without recording anything for gradients, like `with torch.no_grad():` (tfjs records only inside
- *  `backward`, so this is for readability and to free intermediate tensors). */
+/** Runs `fn` without recording anything for gradients, like `with torch.no_grad():`: Tensors computed inside
+ *  do not require grad, and the tfjs tensors it made and does not return are freed. */
 export function noGrad<T>(fn: () => T): T {
-  return tf.tidy(fn as () => tf.TensorContainer) as T;
+  return withoutGrad(() => tf.tidy(fn as () => tf.TensorContainer) as T);
 }

@@ -8,7 +8,7 @@
 // sample 0's values as plain numbers, and leaves every parameter's `.grad` untouched.
 import { tf, type Tensor } from "./tf";
 import type { Module } from "./module";
-import type { DynamicsRecord } from "./dynamics-types";
+import type { DynamicsRecord } from "../common/dynamics-types";
 
 export type { DynamicsRecord };
 

@@ -5,7 +5,7 @@ import { tf, type Tensor } from "./tf";
 import { shapeString } from "./tensor";
 
 /** `dim` as an axis in [0, rank). A scalar accepts dim 0 and -1, as in PyTorch. */
-function axis(fn: string, dim: number, rank: number): number {
+export function axis(fn: string, dim: number, rank: number): number {
   const n = Math.max(rank, 1);
   if (!Number.isInteger(dim)) throw new TypeError(`${fn}(): argument 'dim' must be a whole number, not ${dim}`);
   if (dim < -n || dim >= n) throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
@@ -62,6 +62,8 @@ function reduction(fn: string, input: Tensor, dim?: number): number | undefined 
 /** The first index of the largest value along `d`, where a NaN counts as the largest, as in PyTorch (tfjs's
  *  argMax skips NaNs). */
 function firstMax(x: Tensor, d: number): Tensor {
+  // Integers have no NaN (and wasm's IsNan reads int32 bits as floats).
+  if (x.dtype !== "float32") return x.argMax(d);
   return tf.tidy(() => {
     const nan = x.isNaN();
     return tf.where(nan.any(d), nan.toInt().argMax(d), x.argMax(d));

@@ -14,5 +14,15 @@ export { webgpuAdapter, type AdapterInfo } from "./webgpu";
 export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
 export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } from "./packed";
 export { setTraceObserver, type TraceObserver, type TraceNames } from "./trace-hooks";
-export { defineExperiment, type Experiment, type ExperimentData, type Batch, type Metrics, type StepContext } from "./experiment";
+export {
+  defineExperiment,
+  type Experiment,
+  type ExperimentData,
+  type Batch,
+  type Metrics,
+  type StepContext,
+  type Hparams,
+  type EvaluateContext,
+} from "./experiment";
 export { recordDynamics, type DynamicsRecord } from "./dynamics-hooks";
+export { show as showValue } from "./options"; // values in messages, as the library's own show them (the runner's)

@@ -6,6 +6,7 @@ import { normal, uniform } from "./init";
 import { OptionError, ShapeError } from "./errors";
 import { boolean, checkArguments, checkOptions, integer, nonNegativeInteger, rule, show } from "./options";
 import { dropout } from "./rnn";
+import { tfLevel } from "./boundary";
 
 export class Linear extends Module {
   weight: Parameter;
@@ -131,3 +132,6 @@ export class Sequential extends ModuleList {
     return this.children().reduce((x, m) => m.forward(x) as Tensor, input);
   }
 }
+
+// Their forward computes on tfjs tensors: called with Tensors, they unwrap and wrap once (boundary.ts).
+tfLevel(Linear, Embedding, Dropout);

@@ -6,6 +6,7 @@ import { crossEntropyOnHeap, scaledOnHeap } from "./wasm-kernels";
 import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
 import { checkOptions, integer, rule, show, type Check } from "./options";
+import { tfLevel } from "./boundary";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -160,3 +161,6 @@ export class BCEWithLogitsLoss extends Loss {
     return this.reduce(losses);
   }
 }
+
+// Their forward computes on tfjs tensors: called with Tensors, they unwrap and wrap once (boundary.ts).
+tfLevel(NLLLoss, CrossEntropyLoss, MSELoss, BCEWithLogitsLoss);

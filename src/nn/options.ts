@@ -92,18 +92,28 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** A value as messages show it: `'relu'`, `1.5`, `[0.9, 1]`, `a tensor of shape [1, 3, 100]`, `an array of 1: …`. */
-export function show(value: unknown): string {
+/** How much of a value a message shows: a hostile or mistaken one may be a megabyte string or nest 100,000 deep. */
+const SHOWN = { depth: 3, items: 10, chars: 80 };
+
+/** A value as messages show it: `'relu'`, `1.5`, `-0`, `NaN`, `10n`, `[0.9, 1]`, `a tensor of shape [1, 3, 100]`,
+ *  `an array of 1: …`; long strings, arrays and objects cut short, nesting past 3 levels shown as `[…]`. */
+export function show(value: unknown, depth = 0): string {
   if (value instanceof tf.Tensor) return `a tensor of shape ${shapeString(value.shape)}`;
-  if (typeof value === "string") return `'${value}'`;
+  if (typeof value === "string") return `'${value.length > SHOWN.chars ? `${value.slice(0, SHOWN.chars)}…` : value}'`;
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value); // String(-0) is "0"
+  if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return "a function";
   if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) return `[${value.map(show).join(", ")}]`;
-    return `an array of ${value.length}: ${value.map(show).join(", ")}`;
+    if (depth >= SHOWN.depth) return "[…]";
+    const items = value.slice(0, SHOWN.items).map((v) => show(v, depth + 1));
+    const list = items.join(", ") + (value.length > SHOWN.items ? `, … ${value.length - SHOWN.items} more` : "");
+    return value.every((v) => v === null || typeof v !== "object") ? `[${list}]` : `an array of ${value.length}: ${list}`;
   }
   if (value !== null && typeof value === "object") {
     const name = value.constructor?.name;
-    return name && name !== "Object" ? `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}` : `an object { ${Object.keys(value).join(", ")} }`;
+    if (name && name !== "Object") return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
+    const keys = Object.keys(value);
+    return `an object { ${keys.slice(0, SHOWN.items).join(", ")}${keys.length > SHOWN.items ? `, … ${keys.length - SHOWN.items} more` : ""} }`;
   }
   return String(value);
 }

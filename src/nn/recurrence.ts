@@ -13,11 +13,7 @@ import type { LayerProbe } from "./dynamics-hooks";
 import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
 import { customOp } from "./ops";
 import { webgpuForward, webgpuBackward } from "./webgpu-recurrence";
-
-export type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
-
-/** Gate blocks stacked in the weights: `weight_ih` is `[gates * hidden, input]`. */
-export const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+import { GATE_NAMES, GATES, type Mode } from "../common/gate-layout";
 
 export interface LayerWeights {
   wIh: Tensor; // [G*H, In]
@@ -40,9 +36,18 @@ export interface LayerRequest {
   c0: Tensor | null; // [B, H], LSTM only
   weights: LayerWeights;
   reverse: boolean;
-  mask: Tensor | null; // [T, B, 1] of 0/1, packed input only
+  mask: Tensor | null; // [T, B, 1] of 0/1 (stepMask), packed input only
   /** Set only while dynamics are recorded (dynamics-hooks.ts): gets sample 0's states, gates and ‖dh_t‖. */
   probe?: LayerProbe | null;
+}
+
+/** A packed batch's mask: `[T, B, 1]`, 1 where step t is within sample b's length, else 0. */
+export function stepMask(lengths: readonly number[], T: number): Tensor {
+  const B = lengths.length;
+  return tf.tensor3d(
+    Array.from({ length: T * B }, (_, i) => (lengths[i % B] > Math.floor(i / B) ? 1 : 0)),
+    [T, B, 1],
+  );
 }
 
 /** What one forward step gives: the new state and the tensors its backward step needs. */
@@ -99,12 +104,12 @@ const sumRows = (x: Tensor) => tf.matMul(tf.ones([1, x.shape[0]!]), x).reshape([
 const transposedProduct = (a: Tensor, b: Tensor) => tf.transpose(tf.matMul(tf.transpose(b), a));
 
 const lstm: Cell = {
-  gateNames: ["i", "f", "g", "o"],
+  gateNames: GATE_NAMES.LSTM,
   foldsHiddenBias: true,
   // With the g block doubled, one sigmoid serves all four gates: tanh(x) = 2σ(2x) − 1.
   gateScale: [1, 1, 2, 1],
   step(xw, h, c, { wHhT, wHrT }) {
-    const [i, f, sg, o] = tf.split(tf.sigmoid(xw.add(tf.matMul(h, wHhT))), 4, 1);
+    const [i, f, sg, o] = tf.split(tf.sigmoid(xw.add(tf.matMul(h, wHhT))), GATES.LSTM, 1);
     const g = sg.mul(2).sub(1);
     const cNew = f.mul(c!).add(i.mul(g));
     const tanhC = tanh(cNew);
@@ -113,7 +118,7 @@ const lstm: Cell = {
     return { h: hNew, c: cNew, saved: [tf.concat([i, f, g, o], 1), tanhC, c!, ...(wHrT ? [hRaw] : [])] };
   },
   backward([acts, tanhC, cPrev, hRaw], T, w) {
-    const [I, F, G, O] = tf.split(acts, 4, 1);
+    const [I, F, G, O] = tf.split(acts, GATES.LSTM, 1);
     const sigmoidGrad = (s: Tensor) => s.mul(tf.scalar(1).sub(s));
     // Everything that does not depend on the incoming gradient, for all steps at once.
     const dI = perStep(G.mul(sigmoidGrad(I)), T);
@@ -140,13 +145,13 @@ const lstm: Cell = {
 };
 
 const gru: Cell = {
-  gateNames: ["r", "z", "n"],
+  gateNames: GATE_NAMES.GRU,
   foldsHiddenBias: false,
   step(xw, h, _c, { wHhT, bHh }) {
     let gh = tf.matMul(h, wHhT);
     if (bHh) gh = gh.add(bHh);
-    const [xr, xz, xn] = tf.split(xw, 3, 1);
-    const [hr, hz, hn] = tf.split(gh, 3, 1);
+    const [xr, xz, xn] = tf.split(xw, GATES.GRU, 1);
+    const [hr, hz, hn] = tf.split(gh, GATES.GRU, 1);
     const r = tf.sigmoid(xr.add(hr));
     const z = tf.sigmoid(xz.add(hz));
     const n = tanh(xn.add(r.mul(hn)));
@@ -177,7 +182,7 @@ const gru: Cell = {
 
 function simpleRnn(relu: boolean): Cell {
   return {
-    gateNames: [],
+    gateNames: GATE_NAMES.RNN,
     foldsHiddenBias: true,
     step(xw, h, _c, { wHhT }) {
       const pre = xw.add(tf.matMul(h, wHhT));
@@ -364,12 +369,7 @@ export function checkNativeKernels(addon: NativeAddon): string | null {
         c0: mode === "LSTM" ? r([B, H], 3) : null,
         weights: { wIh: r([G, In], 4), wHh: r([G, P], 5), bIh: r([G], 6), bHh: r([G], 7), wHr: P !== H ? r([P, H], 8) : null },
         reverse,
-        mask: packed
-          ? tf.tensor3d(
-              Array.from({ length: T * B }, (_, i) => (lengths[i % B] > Math.floor(i / B) ? 1 : 0)),
-              [T, B, 1],
-            )
-          : null,
+        mask: packed ? stepMask(lengths, T) : null,
       };
       const plan = planOf(req);
       const inputs = opInputs(plan);

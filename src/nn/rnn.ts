@@ -2,7 +2,8 @@
 // initialisation. One loop over layers and directions, as in PyTorch's rnn.py.
 import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
-import { GATES, recurrentLayer, type LayerWeights, type Mode } from "./recurrence";
+import { recurrentLayer, stepMask, type LayerWeights } from "./recurrence";
+import { GATES, type Mode } from "../common/gate-layout";
 import { PackedSequence, packPaddedSequence, padPackedSequence } from "./packed";
 import { ShapeError, UsageError, OptionError } from "./errors";
 import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, type Check } from "./options";
@@ -10,8 +11,9 @@ import { shapeString } from "./tensor";
 import { nextUniform } from "./random";
 import { uniform } from "./init";
 import type { TraceNames } from "./trace-hooks";
-import type { RecurrentConfig } from "./dynamics-types";
+import type { RecurrentConfig } from "../common/dynamics-types";
 import { layerProbe } from "./dynamics-hooks";
+import { tfLevel } from "./boundary";
 
 export interface RNNOptions {
   numLayers?: number;
@@ -242,12 +244,7 @@ abstract class RNNBase extends Module {
     });
     const h0s = initial[0];
     const c0s = isLSTM ? initial[1] : null;
-    const mask = lengths
-      ? tf.tensor3d(
-          Array.from({ length: T * B }, (_, i) => (lengths![i % B] > Math.floor(i / B) ? 1 : 0)),
-          [T, B, 1],
-        )
-      : null;
+    const mask = lengths ? stepMask(lengths, T) : null;
 
     const hN: Tensor[] = [];
     const cN: Tensor[] = [];
@@ -473,3 +470,6 @@ export class LSTMCell extends CellBase {
     return [h, c];
   }
 }
+
+// Their forward computes on tfjs tensors: called with Tensors, they unwrap and wrap once (boundary.ts).
+tfLevel(RNN, GRU, LSTM, RNNCell, GRUCell, LSTMCell);

@@ -7,8 +7,8 @@ import { tf, type Tensor } from "./tf";
 import { UsageError } from "./errors";
 import { show } from "./options";
 
-import { bfloat16ToFloat, halfToFloat } from "./safetensors-dtypes";
-import { headerLength, parseHeader, type Header } from "./safetensors-header";
+import { bfloat16ToFloat, halfToFloat } from "../common/safetensors-dtypes";
+import { headerLength, parseHeader, type Header } from "../common/safetensors-header";
 
 export { bfloat16ToFloat, halfToFloat };
 

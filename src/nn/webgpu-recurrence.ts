@@ -11,7 +11,7 @@
 // Formulas are PyTorch's, as in recurrence.ts (gate order i, f, g, o; r, z, n with n = tanh(W_in x + b_in +
 // r * (W_hn h + b_hn))). A mask (packed input) passes the state through where it is 0.
 import { tf, type Tensor } from "./tf";
-import type { Mode } from "./recurrence";
+import { GATE_NAMES, GATES, KIND_OF_MODE, type Mode } from "../common/gate-layout";
 import type { LayerProbe } from "./dynamics-hooks";
 
 /** What a layer needs here (recurrence.ts's LayerPlan has it). */
@@ -101,7 +101,7 @@ function forwardRow(mode: Mode, H: number): number {
 /** Widths of a row of D per sample: dh carried, dc carried (LSTM), the gradient of the input gates, and for GRU
  *  the gradient of the hidden gates (they differ in the n gate). */
 function backwardLayout(mode: Mode, H: number) {
-  const G = (mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1) * H;
+  const G = GATES[mode] * H;
   const gi = mode === "LSTM" ? 2 * H : H;
   const gh = mode === "GRU" ? gi + G : gi;
   return { G, gi, gh, dhAt: gh + G, width: gh + G + H }; // dhAt: the masked dh of the step, for a probe
@@ -257,7 +257,7 @@ export function webgpuForward(layer: GpuLayer): { value: Tensor; saved: Tensor[]
   const x2d = x.reshape([T * B, In]);
   let xw = tf.matMul(x2d, w.wIh, false, true);
   if (hasBias) xw = xw.add(mode === "GRU" ? w.bIh! : w.bIh!.add(w.bHh!));
-  const bHh = mode === "GRU" ? (w.bHh ?? tf.zeros([3 * H])) : null;
+  const bHh = mode === "GRU" ? (w.bHh ?? tf.zeros([GATES.GRU * H])) : null;
   // With a projection Y's h slot holds o ⊙ tanh c and the states h (P wide) are kept apart.
   const first = tf.concat([proj ? tf.zeros([B, H]) : h0, ...(c0 ? [c0] : []), tf.zeros([B, S - H - (c0 ? H : 0)])], 1).reshape([1, B, S]);
   const Y = tf.concat([first, tf.zeros([T, B, S])], 0); // a new tensor: the steps below write into it
@@ -289,13 +289,11 @@ const sample0 = (layer: GpuLayer, t: Tensor) => {
   return layer.reverse ? tf.reverse(s, 0) : s;
 };
 
-const GATE_NAMES: Record<Mode, readonly string[]> = { LSTM: ["i", "f", "g", "o"], GRU: ["r", "z", "n"], RNN_TANH: [], RNN_RELU: [] };
-
 /** Gives the probe sample 0's states (after the mask), cell and gate activations, read from Y. */
 function reportForward(layer: GpuLayer, Y: Tensor, projected: Tensor | null): void {
   const { mode, B, H, T } = layer;
   const S = forwardRow(mode, H);
-  const gateNames = GATE_NAMES[mode];
+  const gateNames = GATE_NAMES[KIND_OF_MODE[mode]];
   layer.probe!.forward({
     hidden: sample0(layer, projected ?? rows(Y, B, S, 1, T, 0, H)),
     cell: mode === "LSTM" ? sample0(layer, rows(Y, B, S, 1, T, H, H)) : null,

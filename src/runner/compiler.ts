@@ -6,7 +6,7 @@
 import type * as Esbuild from "esbuild";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 export type BuildOptions = Esbuild.BuildOptions & { write: false; entryPoints: string[]; absWorkingDir: string };
 type Build = (options: BuildOptions) => Promise<Esbuild.BuildResult<BuildOptions>>;

@@ -2,9 +2,9 @@
 // export checked field by field, with messages located at the export's line, and the loss as one function.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { nn, type Experiment, type Tensor } from "unroll";
-import type { RunnerError } from "../protocol";
-import { t } from "./l10n";
+import { nn, showValue, type Experiment, type Tensor } from "unroll";
+import type { RunnerError } from "../common/protocol";
+import { t } from "../runs/l10n";
 
 /** An error already described for the user (a bad export, a NaN loss). */
 export class RunFailure extends Error {
@@ -64,7 +64,7 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
   const e = candidate as Record<string, unknown>;
   const missing = REQUIRED.filter(([key]) => e[key] === undefined).map(([, what]) => what);
   if (missing.length) throw fail(t("{0} is not a complete experiment: it lacks {1}", which, missing.join(", ")));
-  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(t("epochs must be a positive integer, got {0}", String(JSON.stringify(e.epochs))));
+  if (!(Number.isInteger(e.epochs) && (e.epochs as number) > 0)) throw fail(t("epochs must be a positive integer, got {0}", showValue(e.epochs)));
   if (e.name !== undefined && typeof e.name !== "string")
     throw fail(t("name must be a string (it names the run), got {0}", e.name === null ? "null" : typeof e.name));
   const wrong = [...REQUIRED.slice(1).map(([key]) => key), ...OPTIONAL_FUNCTIONS].find((key) => e[key] !== undefined && typeof e[key] !== "function");
@@ -89,7 +89,19 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
         t(
           "hparams.{0} must be a finite number, a string or a boolean, got {1}",
           bad[0],
-          typeof bad[1] === "number" ? bad[1] : bad[1] === null ? "null" : typeof bad[1],
+          typeof bad[1] === "number" ? showValue(bad[1]) : bad[1] === null ? "null" : typeof bad[1],
+        ),
+      );
+  }
+  const goals = e.goals;
+  if (goals !== undefined) {
+    const isPlain = typeof goals === "object" && goals !== null && !Array.isArray(goals);
+    const bad = isPlain ? Object.entries(goals).find(([, v]) => v !== "min" && v !== "max") : undefined;
+    if (!isPlain || bad)
+      throw fail(
+        t(
+          'goals say which way each metric is better, like { accuracy: "max", rmse: "min" }, got {0}',
+          bad ? `${bad[0]}: ${JSON.stringify(bad[1])}` : String(JSON.stringify(goals)),
         ),
       );
   }
@@ -104,9 +116,9 @@ export function lossFunction(experiment: Experiment): LossFn {
   throw new Error(t("loss() must return a loss function or a module with forward(), got {0}", made === null ? "null" : typeof made));
 }
 
-/** `model()`, checked: training and traces need an nn.Module. */
-export function buildModel(experiment: Experiment): nn.Module {
-  const model: unknown = experiment.model();
+/** `model(hparams)`, checked: training and traces need an nn.Module. */
+export function buildModel(experiment: Experiment, hparams = experiment.hparams ?? {}): nn.Module {
+  const model: unknown = experiment.model(hparams);
   if (!(model instanceof nn.Module)) throw new Error(t("model() must return an nn.Module, got {0}", model === null ? "null" : typeof model));
   return model;
 }

@@ -2,7 +2,7 @@
 // (on that backend tf.memory() adds numBytesInGPU and numBytesAllocatedInGPU: counters kept on the CPU, so
 // reading them costs no round trip to the GPU). The fused recurrent kernels allocate through the same manager.
 import { tf } from "unroll";
-import { isGpuMemory, type GpuMemory } from "../protocol";
+import { isGpuMemory, type GpuMemory } from "../common/protocol";
 
 /** `{ gpuMemory }` for a step line on the WebGPU backend; `{}` on any other backend, or when it reports none. */
 export function gpuMemoryField(): { gpuMemory?: GpuMemory } {

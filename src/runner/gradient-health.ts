@@ -6,7 +6,8 @@
 // and judged against itself it raised a warning at every other step, and could raise "exploding" ones. Plain
 // logic, no library: the training loop feeds it the norms it read back in one batch, and the unit tests feed it
 // numbers.
-import type { GradientWarning } from "../protocol";
+import type { GradientWarning } from "../common/protocol";
+import { MAX_GRADIENT_WARNINGS } from "../common/run-reducer";
 
 export interface GradientThresholds {
   /** A norm below `vanishing` × the running median is vanishing (0: never). */
@@ -19,7 +20,7 @@ export interface GradientThresholds {
 export const MEDIAN_WINDOW = 50;
 export const WARMUP_STEPS = 10;
 /** At most this many warnings are kept in run.json (the first ones: where the trouble started). */
-export const MAX_WARNINGS = 100;
+export const MAX_WARNINGS = MAX_GRADIENT_WARNINGS; // the explorer lists as many, live and after a reload
 
 /** The median of `values` (not empty). */
 export function median(values: readonly number[]): number {

@@ -1,6 +1,8 @@
 // What a run records to be compared with others: its configuration as typed values (RunInfo.hparams) and the
-// best value of each metric (RunInfo.best). Plain objects in, plain data out: no "unroll", so tests need no backend.
-import type { BestMetric, Hyperparameters } from "../protocol";
+// best value of each metric (RunInfo.best), and the experiment's hparams with the command line's overrides. Plain
+// objects in, plain data out: no "unroll", so tests need no backend.
+import { ownValue, setOwn, type BestMetric, type Hyperparameters } from "../common/protocol";
+import { t } from "../runs/l10n";
 
 type Value = number | string | boolean;
 const MAX_KEYS = 200;
@@ -25,7 +27,8 @@ function scalars(object: unknown, prefix: string, out: Hyperparameters): void {
     if (Object.keys(out).length >= MAX_KEYS) return;
     if (STATE.has(key)) continue;
     const value = recordable(v);
-    if (value !== undefined) out[prefix + key] = value;
+    if (value !== undefined)
+      setOwn(out, prefix + key, value); // a name from the user's code: `__proto__` too
     else if (Array.isArray(v) && v.length <= MAX_ARRAY) v.forEach((x, i) => typeof x === "number" && Number.isFinite(x) && (out[`${prefix}${key}[${i}]`] = x));
   }
 }
@@ -54,15 +57,87 @@ export function recordHparams(experiment: object, optimizer: object, scheduler: 
   return out;
 }
 
-/** The size of a batch, as its target's first dimension (the samples the loss sees); undefined when there is none. */
-export function batchSize(batch: unknown): number | undefined {
-  const target = Array.isArray(batch) ? (batch[1] as { shape?: unknown } | undefined) : undefined;
-  const shape = target?.shape;
-  return Array.isArray(shape) && Number.isInteger(shape[0]) ? shape[0] : undefined;
+type Shaped = { shape?: unknown; dtype?: unknown; batchSizes?: unknown } | undefined;
+
+/**
+ * The size of a batch: its batch dimension as the model's first recurrent layer reads it (`recurrent`, its
+ * batchFirst): [batch, seq, features] or [seq, batch, features], token ids one dimension fewer (int32, before an
+ * embedding), an unbatched sequence 1, a PackedSequence its first batch size. Without a recurrent layer, or for an
+ * input of another form (a tuple), the target's first dimension. Undefined when there is none.
+ */
+export function batchSize(batch: unknown, recurrent?: { batchFirst: boolean }): number | undefined {
+  if (!Array.isArray(batch)) return undefined;
+  const input = batch[0] as Shaped;
+  if (Array.isArray(input?.batchSizes) && Number.isInteger(input.batchSizes[0])) return input.batchSizes[0] as number;
+  const shape = input?.shape;
+  if (recurrent && Array.isArray(shape)) {
+    const features = input?.dtype === "int32" ? 0 : 1; // token ids have no feature dimension
+    if (shape.length === 2 + features) return recurrent.batchFirst ? shape[0] : shape[1];
+    if (shape.length === 1 + features) return 1; // unbatched
+  }
+  const target = (batch[1] as Shaped)?.shape;
+  return Array.isArray(target) && Number.isInteger(target[0]) ? target[0] : undefined;
 }
 
-/** Metrics where smaller is better, by name (losses, errors, perplexities, distances); every other is "max". */
-export const metricGoal = (name: string): "min" | "max" => (/loss|err|perplex|mse|mae|rmse|distance|cost|^ppl$|nll|bpc/i.test(name) ? "min" : "max");
+/** Metrics where smaller is better, by name (losses, errors, perplexities, distances); every other is "max". The
+ *  experiment's `goals` win over the guess. */
+export const metricGoal = (name: string, goals?: Record<string, "min" | "max">): "min" | "max" =>
+  goals?.[name] ?? (/loss|err|perplex|mse|mae|rmse|distance|cost|^ppl$|nll|bpc/i.test(name) ? "min" : "max");
+
+/** The number of single-character edits from `a` to `b` (Levenshtein), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The declared name nearest `name` (case aside first), when near enough to be a slip: at most a third of it wrong. */
+export function nearestName(name: string, declared: readonly string[]): string | undefined {
+  const scored = declared.map((d) => ({ d, n: d.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, d) }));
+  scored.sort((a, b) => a.n - b.n);
+  const best = scored[0];
+  return best && best.n <= Math.max(1, Math.floor(Math.max(name.length, best.d.length) / 3)) ? best.d : undefined;
+}
+
+/** `text` as a value of the declared value's type: a number (a whole one when the declared one is whole), a boolean
+ *  (true or false), a string (any text); throws saying what the name takes. */
+function parseOverride(name: string, text: string, declared: Value): Value {
+  if (typeof declared === "string") return text;
+  if (typeof declared === "boolean") {
+    if (text === "true" || text === "false") return text === "true";
+    throw new Error(t("hyperparameter '{0}' is true or false, got '{1}'", name, text));
+  }
+  const n = text.trim() === "" ? NaN : Number(text);
+  if (Number.isInteger(declared) && !Number.isInteger(n))
+    throw new Error(t("hyperparameter '{0}' is a whole number (declared {1}), got '{2}'", name, declared, text));
+  if (!Number.isFinite(n)) throw new Error(t("hyperparameter '{0}' is a number (declared {1}), got '{2}'", name, declared, text));
+  return n;
+}
+
+/** The experiment's hyperparameters with `overrides` (`--set name=value`, texts) applied, each checked against the
+ *  declared names and types; throws an Error whose message says what is wrong (an unknown name gets the nearest). */
+export function applyOverrides(declared: Readonly<Hyperparameters>, overrides: Readonly<Record<string, string>>): Hyperparameters {
+  const out = { ...declared };
+  const names = Object.keys(declared);
+  for (const [name, text] of Object.entries(overrides)) {
+    const was = ownValue(declared, name); // not Object.prototype's, for a name like `toString`
+    if (was === undefined) {
+      if (!names.length) throw new Error(t("unknown hyperparameter '{0}': the experiment declares no hparams", name));
+      const near = nearestName(name, names);
+      throw new Error(
+        near
+          ? t("unknown hyperparameter '{0}'; did you mean '{1}'?", name, near)
+          : t("unknown hyperparameter '{0}'; the experiment declares {1}", name, names.join(", ")),
+      );
+    }
+    setOwn(out, name, parseOverride(name, text, was)); // `__proto__` too
+  }
+  return out;
+}
 
 /** `best` with one epoch's loss and numeric metrics folded in (a new object; NaN and infinities never win). */
 export function foldBest(
@@ -70,14 +145,15 @@ export function foldBest(
   epoch: number,
   loss: number,
   metrics: Record<string, number | string>,
+  goals?: Record<string, "min" | "max">,
 ): Record<string, BestMetric> {
-  const out = { ...best };
+  const out = { ...best }; // own properties, `__proto__` included
   const consider = (key: string, value: number, goal: "min" | "max") => {
     if (!Number.isFinite(value)) return;
-    const old = out[key];
-    if (!old || (goal === "min" ? value < old.value : value > old.value)) out[key] = { value, epoch, goal };
+    const old = ownValue(out, key); // not Object.prototype's, for a metric named `toString`
+    if (!old || (goal === "min" ? value < old.value : value > old.value)) setOwn(out, key, { value, epoch, goal });
   };
   consider("loss", loss, "min");
-  for (const [key, value] of Object.entries(metrics)) if (typeof value === "number" && key !== "loss") consider(key, value, metricGoal(key));
+  for (const [key, value] of Object.entries(metrics)) if (typeof value === "number" && key !== "loss") consider(key, value, metricGoal(key, goals));
   return out;
 }

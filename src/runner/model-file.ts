@@ -8,9 +8,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Module from "node:module";
-import type { RunnerError, ShapeProblem, SourceLocation } from "../protocol";
+import type { RunnerError, ShapeProblem, SourceLocation } from "../common/protocol";
 import { build } from "./compiler";
-import { locationIn } from "./location";
+import { locationIn } from "../runs/location";
+import { TENSOR_METHODS, nearestTensorMethod } from "../nn/tensor-methods";
 
 export { locationIn };
 
@@ -73,11 +74,17 @@ export async function compileModelFile(file: string): Promise<string> {
   }
 }
 
+/** How many frames an error's stack keeps: enough to reach the user's line from deep inside the library. */
+const USER_FRAME_DEPTH = 50;
+
 /** Runs compiled code as the module `file` (top-level code runs now) and returns its exports. */
 export function loadCompiled(file: string, code: string): Record<string, unknown> {
   // Source maps are turned on here, after the library has loaded: Node parses a module's inline map as it loads,
   // and the library's (8 MB) would add ~0.3 s to every process start, for frames that are never shown.
   process.setSourceMapsEnabled(true);
+  // Errors are located by the user's frame in their stack, and TensorFlow.js raises some (a reshape to the wrong
+  // size) ten frames below it, past V8's default of 10. The file may still set its own limit.
+  if (Error.stackTraceLimit < USER_FRAME_DEPTH) Error.stackTraceLimit = USER_FRAME_DEPTH;
   const m = new Module(file) as Module & { _compile(code: string, file: string): void };
   m.filename = file;
   m.paths = moduleInternals._nodeModulePaths(path.dirname(file));
@@ -133,9 +140,11 @@ function shapeProblem(e: Error): ShapeProblem {
   return { module: String(module), operand: String(operand), got: [...(got ?? [])], ...(plain && { expected: plain }) };
 }
 
-/** Advice for V8's "this.rnn is not a function" when the user's line calls a name as PyTorch calls a module,
- *  `rnn(x)`: a JavaScript object cannot be called. Only the message and the source are known here, not whether
- *  `this.rnn` is a module, so the advice says "if". Empty when the source does not show `name(` there. */
+/** Advice for V8's "x.view is not a function" or "this.rnn is not a function". Only the message and the source are
+ *  known here, not what `x` is: a method name of torch.Tensor, or one near it (tfjs's `argMax`, PyTorch's
+ *  `index_select`, a typo), gets tensor advice; `layers.get(i)` gets the container's `.at(i)`; any other name
+ *  called as PyTorch calls a module, `rnn(x)`, gets "if it is a module, call forward". Empty when the source does
+ *  not show `name(` there. */
 export function moduleCallAdvice(e: Error, at: SourceLocation): string {
   if (e.name !== "TypeError" || !/ is not a function( or its return value is not iterable)?$/.test(e.message)) return "";
   let line: string;
@@ -156,7 +165,19 @@ export function moduleCallAdvice(e: Error, at: SourceLocation): string {
     else if (rest[end] === ")" && --depth === 0) break;
   }
   const args = depth === 0 ? rest.slice(0, end) : "…"; // the arguments, when they close on this line
-  return `. If ${callee} is a module, call ${callee}.forward(${args}): PyTorch's ${call[1]}(x) is ${call[1]}.forward(x) in Unroll`;
+  const method = callee.includes(".") && !/^this\.[\w$]+$/.test(callee) ? methodAdvice(callee, call[1], args) : "";
+  return method || `. If ${callee} is a module, call ${callee}.forward(${args}): PyTorch's ${call[1]}(x) is ${call[1]}.forward(x) in Unroll`;
+}
+
+/** Advice for `receiver.name(args)` when `name` is, or is near, a torch.Tensor method or a container's. */
+function methodAdvice(callee: string, name: string, args: string): string {
+  const receiver = callee.slice(0, -name.length - 1);
+  if (name === "get") return `: modules in a ModuleList or Sequential are ${receiver}.at(${args}), PyTorch's ${receiver}[${args}]`;
+  if ((TENSOR_METHODS as readonly string[]).includes(name)) {
+    return `: ${receiver} is not a torch.Tensor (a TensorFlow.js tensor has no method ${name}); torch.fromTf(${receiver}) makes one`;
+  }
+  const nearest = nearestTensorMethod(name);
+  return nearest ? `: tensors have no method ${name}; did you mean ${receiver}.${nearest}(…)?` : "";
 }
 
 /** Compiles and runs a model file's top level; errors come back located, never thrown. */

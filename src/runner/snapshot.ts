@@ -5,21 +5,24 @@
 // numbers beat dozens of small tensor ops (each one a kernel launch and a read-back) and handle a
 // 2048×512 matrix in milliseconds.
 import { nn, type DynamicsRecord, type Tensor } from "unroll";
-import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../protocol";
-import { binEdges, compact, HeatmapBins, HistogramBins } from "./value-summary";
+import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../common/protocol";
+import { binEdges, compact, HeatmapBins, HistogramBins } from "../runs/value-summary";
+import { GATE_NAMES, type RecurrentKind } from "../common/gate-layout";
 
 export { binEdges, compact };
 
-const GATES: [new (...args: never[]) => nn.Module, string[]][] = [
-  [nn.LSTM, ["i", "f", "g", "o"]],
-  [nn.LSTMCell, ["i", "f", "g", "o"]],
-  [nn.GRU, ["r", "z", "n"]],
-  [nn.GRUCell, ["r", "z", "n"]],
+const KINDS: [new (...args: never[]) => nn.Module, RecurrentKind][] = [
+  [nn.LSTM, "LSTM"],
+  [nn.LSTMCell, "LSTM"],
+  [nn.GRU, "GRU"],
+  [nn.GRUCell, "GRU"],
 ];
 
-/** The gates stacked in a recurrent module's weight_ih/weight_hh/bias_ih/bias_hh, by module class. */
+/** The gates stacked in a recurrent module's weight_ih/weight_hh/bias_ih/bias_hh, by module class (none for a
+ *  plain RNN: its one block has no name). */
 function gatesOf(module: nn.Module): string[] | undefined {
-  return GATES.find(([Class]) => module instanceof Class)?.[1];
+  const kind = KINDS.find(([Class]) => module instanceof Class)?.[1];
+  return kind && [...GATE_NAMES[kind]];
 }
 
 /** Layer and direction from a PyTorch name: `rnn.weight_hh_l1_reverse` → layer 1, reverse. */

@@ -9,9 +9,9 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { tf, nn, PackedSequence, type Batch, type Experiment, type ExperimentData } from "unroll";
-import type { ExperimentTrace, TracedShape } from "../protocol";
+import type { ExperimentTrace, TracedShape } from "../common/protocol";
 import { buildModel, lossFunction } from "./experiment";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** What the trace lends this module: running code unrecorded, and keeping tensors past the trace's end. */
 export interface TraceScope {
@@ -35,7 +35,7 @@ const CACHED_FILES = 8;
 /** Runs one training step's forward and loss of `experiment` (compiled from `code`), recording as it goes. */
 export async function traceTrainingStep(experiment: Experiment, file: string, code: string, scope: TraceScope): Promise<ExperimentTrace> {
   const model = buildModel(experiment);
-  const optimizer = experiment.optimizer(model.parameters()); // made, never stepped: its options are checked
+  const optimizer = experiment.optimizer(model.parameters(), experiment.hparams ?? {}); // made, never stepped: its options are checked
   experiment.scheduler?.(optimizer);
   const loss = lossFunction(experiment);
   const { batch, trace } = await exampleBatch(experiment, file, code, model, scope);
@@ -69,7 +69,7 @@ async function exampleBatch(experiment: Experiment, file: string, code: string, 
   forget(file);
   const from = experiment.sample ? "sample" : "data";
   const batch = await scope.quietly(async () => {
-    const data = await experiment.data();
+    const data = await experiment.data(experiment.hparams ?? {});
     return from === "sample" ? checkBatch(experiment.sample!(data), "sample(data)") : firstBatch(data);
   });
   const tensors = tensorsIn(batch);

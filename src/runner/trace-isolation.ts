@@ -5,7 +5,7 @@
 // refused while it runs.
 import { tf } from "unroll";
 import { refuseProcessExit } from "./model-file";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** Where the shared state a file can change lives. */
 const GUARDED: object[] = [

@@ -4,10 +4,10 @@
 // (watchdog.ts), which answers on the result pipe (fd 4) and kills this process.
 import "./resolve-unroll"; // first: "unroll" below and in model files is one library instance
 import { tf, useBackend } from "unroll";
-import type { Trace, TraceRequest, TraceResponse } from "../protocol";
-import { failedTrace } from "./failed-trace";
-import { t, useLanguage } from "./l10n";
-import { timedOutTrace, traceModelFile, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
+import type { Trace, TraceRequest, TraceResponse } from "../common/protocol";
+import { failedTrace } from "../runs/failed-trace";
+import { t, useLanguage } from "../runs/l10n";
+import { timedOutTrace, traceModelFile, WATCHDOG_MARGIN_MS, type PausedFrame, type Watchdog as TraceWatchdog } from "./trace";
 import { Watchdog } from "./watchdog-host";
 
 /** The result pipe: stdio index 4 of the fork (after stdin, stdout, stderr and the IPC channel). */
@@ -28,7 +28,12 @@ const spoken = useLanguage();
 if (spoken.error) console.error(spoken.error);
 
 /** The backend (chosen once: $UNROLL_BACKEND, else auto) and the watchdog, before the first trace. */
-const ready = Promise.all([useBackend(undefined, { searchPaths: [process.cwd()] }), Watchdog.start({ resultFd: RESULT_FD, answer: answerTimeout })]);
+// The watchdog listens on the result pipe: nothing comes from the client, but its closing says the client is gone
+// (a trace that never ends cannot see the IPC channel close).
+const ready = Promise.all([
+  useBackend(undefined, { searchPaths: [process.cwd()] }),
+  Watchdog.start({ resultFd: RESULT_FD, listen: true, answer: answerTimeout }),
+]);
 ready.catch(() => {}); // reported with each request
 
 /** Whether the backend still computes: after a WebAssembly abort or an exhausted heap every later op fails, so a
@@ -55,7 +60,8 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
       // Without a location (the trace awaits a promise that never settles): the same message, no entries.
       const trace = failedTrace(request.file, "timeout", t("trace timed out after {0} s", timeoutMs / 1000), timeoutMs);
       const fallback = JSON.stringify({ type: "trace-result", id: request.id, trace } satisfies TraceResponse);
-      dog.arm({ type: "arm", id: request.id, timeoutMs, then: "halt", fallback });
+      // Later than the budget: a trace that waits is answered by trace.ts's own timer, with what it recorded.
+      dog.arm({ type: "arm", id: request.id, timeoutMs: timeoutMs + WATCHDOG_MARGIN_MS, then: "halt", fallback });
     },
     disarm() {
       tracing = { id: 0, timeoutMs: 0 };
@@ -68,7 +74,8 @@ async function answer(request: TraceRequest): Promise<{ trace: Trace; restart: b
   } catch (error) {
     trace = failedTrace(request.file, "internal", error);
   }
-  if (backendWorks()) return { trace, restart: trace.error?.kind === "internal" };
+  // After a timeout while waiting, what the file waits on may still wake its code: the next trace gets a fresh process.
+  if (backendWorks()) return { trace, restart: trace.error?.kind === "internal" || trace.error?.kind === "timeout" };
   const broken = t(
     "the {0} backend stopped working while this file was traced (out of memory, or an abort); the next trace starts a fresh tracing process",
     tf.getBackend(),

@@ -10,13 +10,13 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import { tf, nn, PackedSequence, setTraceObserver, backendReport, type TraceObserver } from "unroll";
-import type { ExperimentTrace, RecurrentConfig, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../protocol";
+import type { ExperimentTrace, RecurrentConfig, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../common/protocol";
 import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./experiment";
 import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
 import { traceTrainingStep, type TraceScope } from "./trace-experiment";
 import { isolateTrace, type StrayErrorReporter } from "./trace-isolation";
 import type { PausedFrame } from "./watchdog-host";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** Arms and disarms a time budget around a trace (trace-server.ts's watchdog thread). */
 export interface Watchdog {
@@ -36,6 +36,21 @@ const reportStray: StrayErrorReporter = (file, error) =>
   console.error(`unroll: ${t("a timer set by {0} threw: {1}", file, error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
 
 export type { PausedFrame };
+
+/** How much later than the budget the watchdog fires: a trace that waits (on a promise, a timer, I/O) leaves the
+ *  main thread idle, and its own timer answers first, with the last call traced; one that loops is the watchdog's. */
+export const WATCHDOG_MARGIN_MS = 250;
+
+/** Thrown into the trace's awaits when its budget ends while it waits. */
+class Waited extends Error {}
+
+/** A promise that rejects with Waited after `ms` (unless cancelled), for Promise.race against the trace's awaits. */
+function budget(ms: number): { race<T>(work: Promise<T>): Promise<T>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const over = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Waited()), ms)));
+  over.catch(() => {}); // rejected while nothing races it: after the trace, or before its first await
+  return { race: (work) => Promise.race([work, over]), cancel: () => clearTimeout(timer) };
+}
 
 /** The trace in progress (one at a time: the library's observer is global); no recorder while compiling. */
 let current: { file: string; started: number; recorder: Recorder | null } | null = null;
@@ -62,10 +77,13 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
     let error: RunnerError | undefined;
     let experiment: ExperimentTrace | undefined;
     let stepping = false;
+    // With a watchdog (trace-server.ts), the budget is also kept here, for traces that wait rather than loop.
+    const waiting = options.watchdog && options.timeoutMs !== undefined ? budget(options.timeoutMs) : null;
+    const awaited = <T>(work: Promise<T>) => (waiting ? waiting.race(work) : work);
     try {
       const exports = loadCompiled(file, code);
       const main = mainFunction(exports);
-      if (main) await main();
+      if (main) await awaited(Promise.resolve(main()));
       else if (hasExperiment(exports)) {
         const scope: TraceScope = {
           quietly: async (fn) => {
@@ -79,12 +97,13 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
           retain: tensors.retain,
         };
         stepping = true;
-        experiment = await traceTrainingStep(findExperiment(exports, file), file, code, scope);
+        experiment = await awaited(traceTrainingStep(findExperiment(exports, file), file, code, scope));
       }
     } catch (thrown) {
-      error = thrown instanceof RunFailure ? thrown.error : recorder.fail(thrown);
+      error = thrown instanceof Waited ? recorder.waited(options.timeoutMs!) : thrown instanceof RunFailure ? thrown.error : recorder.fail(thrown);
       if (stepping) error = viaExperiment(error, file);
     } finally {
+      waiting?.cancel();
       setTraceObserver(null);
     }
     const entries = recorder.entries(); // reads configurations and parameters: before they are freed
@@ -219,6 +238,8 @@ class Recorder implements TraceObserver {
   private readonly sourceMap: SourceMap | null;
   private readonly dir: string;
   private readonly positions = new Map<string, SourceLocation | null>();
+  /** The entry of the last construction, call or tensor recorded, for a timeout while waiting. */
+  private last: TraceEntry | undefined;
 
   constructor(
     readonly file: string,
@@ -297,6 +318,25 @@ class Recorder implements TraceObserver {
     return error;
   }
 
+  /** The timeout of a trace that was waiting (on a promise, a timer, I/O) when its budget ended: no line runs, so
+   *  it is placed at the last call traced. */
+  waited(timeoutMs: number): RunnerError {
+    const last = this.last;
+    const seconds = timeoutMs / 1000;
+    if (!last) return { kind: "timeout", message: t("trace timed out after {0} s, waiting (for a promise, a timer or I/O)", seconds) };
+    const call = last.kind === "call" ? `${last.name}.forward` : last.kind === "tensor" ? `torch.${last.name}` : `new ${last.name}`;
+    return {
+      kind: "timeout",
+      message: t(
+        "trace timed out after {0} s, waiting (for a promise, a timer or I/O); the last call traced: {1} at line {2}",
+        seconds,
+        call,
+        last.location.line,
+      ),
+      location: last.location,
+    };
+  }
+
   /** A library error's message needs no "ShapeError:" prefix: the kind says it, and the message names the module. */
   private describe(thrown: unknown): RunnerError {
     const error = describeError(thrown, this.file);
@@ -361,6 +401,7 @@ class Recorder implements TraceObserver {
       site = { entry: { kind, location, name, count: 0 }, modules: [] };
       this.sites.set(key, site);
     }
+    this.last = site.entry;
     return site;
   }
 }

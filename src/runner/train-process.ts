@@ -10,9 +10,9 @@
 // the parent then has this process's watchdog thread (watchdog.ts, listening on fd 4) say where it is and end it.
 import "./resolve-unroll"; // first: the user's "unroll" and ours are one library instance
 import * as fs from "node:fs";
-import type { RunCommand, RunEvent } from "../protocol";
-import { useLanguage } from "./l10n";
-import { parseTrainArgs, WATCHDOG_FD } from "./train-contract";
+import type { RunCommand, RunEvent } from "../common/protocol";
+import { useLanguage } from "../runs/l10n";
+import { parseTrainArgs, WATCHDOG_FD } from "../runs/train-contract";
 import { train } from "./training";
 import { Watchdog } from "./watchdog-host";
 

@@ -22,17 +22,19 @@ import {
   type Tensor,
   type optim,
 } from "unroll";
-import type { RunEvent, RunInfo, RunnerError, RunStatus } from "../protocol";
+import { setOwn, type Hyperparameters, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../common/protocol";
+import { capStrings, truncateText } from "../common/format";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
-import { batchSize, foldBest, recordHparams } from "./hparams";
+import { applyOverrides, batchSize, foldBest, recordHparams } from "./hparams";
 import { describeError, refuseProcessExit, runModelFile } from "./model-file";
-import { defaultRunsFolder, processStartTime, RunWriter, StoreError } from "./run-store";
+import { defaultRunsFolder, refuseBlockedFolder, RunWriter, StoreError } from "../runs/run-store";
+import { processStartTime } from "../runs/process-liveness";
 import { GradientMonitor, MAX_WARNINGS } from "./gradient-health";
 import { gpuMemoryField } from "./gpu-memory";
 import { compactDynamics, snapshotParameters } from "./snapshot";
-import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "./train-contract";
+import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_SNAPSHOT_EVERY, DEFAULT_VANISHING_RATIO, type TrainOptions } from "../runs/train-contract";
 import { secondsFromEnv, timeoutError as watchdogTimeoutError, type Watchdog } from "./watchdog-host";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 /** Metrics as recorded: a scalar tensor becomes its number. */
 type RecordedMetrics = Record<string, number | string>;
@@ -62,11 +64,21 @@ export function lossAndGradientNorms(model: nn.Module, loss: Tensor): { loss: nu
   return { loss: read.loss, gradNorms: Object.fromEntries(named.map(([name], i) => [name, read.norms[i]])) };
 }
 
-/** Metric values as numbers or strings (a scalar tensor becomes its number). */
-function plainMetrics(metrics: unknown): RecordedMetrics {
+/** The model's first recurrent layer (RNN, LSTM, GRU: those with batchFirst), which says where a batch's batch
+ *  dimension is. */
+function firstRecurrentLayer(model: nn.Module): { batchFirst: boolean } | undefined {
+  return model
+    .namedModules()
+    .map(([, m]) => m as nn.Module & { batchFirst?: unknown })
+    .find((m): m is nn.Module & { batchFirst: boolean } => typeof m.batchFirst === "boolean");
+}
+
+/** Metric values as numbers or strings (a scalar tensor becomes its number, a text at most MAX_TEXT characters: it
+ *  goes to metrics.jsonl, run.json and every webview showing the run), keyed whatever their names (`__proto__`). */
+export function plainMetrics(metrics: unknown): RecordedMetrics {
   const out: RecordedMetrics = {};
   for (const [key, value] of Object.entries((metrics ?? {}) as Record<string, unknown>)) {
-    out[key] = value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" || typeof value === "string" ? value : String(value);
+    setOwn(out, key, value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" ? value : truncateText(String(value)));
   }
   return out;
 }
@@ -96,6 +108,8 @@ export async function train(options: TrainOptions, emit: (event: RunEvent) => vo
   const run = new TrainingRun(options, emit);
   try {
     const ready = await run.setup(watchdog);
+    if (stopRequested()) return "stopped"; // before the run started (a Ctrl-C, the parent gone): no run folder
+    ready.start();
     let stopped = false;
     while (ready.epoch < ready.epochs && !stopped) stopped = await ready.trainEpoch(stopRequested);
     return ready.finish(stopped ? "stopped" : "completed");
@@ -113,13 +127,18 @@ interface Prepared {
   optimizer: optim.Optimizer;
   loss: LossFn;
   data: ExperimentData;
+  /** The declared hyperparameters with the command line's overrides. */
+  hparams: Hyperparameters;
   scheduler?: { step(): void };
+  backend: { summary: string; label: string };
   store: RunWriter;
   info: RunInfo;
 }
 
 /** One run: set up (the model file, its experiment, the store), then epoch after epoch, then finish or fail. */
 class TrainingRun {
+  /** What setup made; the run's store comes with start(). */
+  private made: Omit<Prepared, "store" | "info"> | null = null;
   private prepared: Prepared | null = null;
   epoch = 0;
   epochs = 0;
@@ -143,23 +162,31 @@ class TrainingRun {
     });
   }
 
-  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler, creates the
-   *  run's folder and says "start". */
+  /** Loads the model file and its experiment, makes the model, optimizer, loss, data and scheduler. */
   async setup(watchdog?: Watchdog): Promise<this> {
     const { file } = this.options;
+    refuseBlockedFolder(this.options.runsFolder ?? defaultRunsFolder(file)); // said now, not after data()
     const backend = await useBackend(this.options.backend, { searchPaths: [path.dirname(file)] });
     const loaded = await runModelFile(file);
     if ("error" in loaded) throw new RunFailure(loaded.error);
     const experiment = findExperiment(loaded.exports, file);
-    const model = buildModel(experiment);
-    const optimizer = experiment.optimizer(model.parameters());
+    const hparams = this.hparams(experiment);
+    const model = buildModel(experiment, hparams);
+    const optimizer = experiment.optimizer(model.parameters(), hparams);
     const loss = lossFunction(experiment);
-    const data = await this.makeData(experiment, watchdog);
+    const data = await this.makeData(experiment, hparams, watchdog);
     const scheduler = experiment.scheduler?.(optimizer);
     this.epochs = this.options.epochs ?? experiment.epochs;
     this.snapshotEvery = this.options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
+    this.made = { experiment, model, optimizer, loss, data, hparams, scheduler, backend };
+    return this;
+  }
 
+  /** Creates the run's folder, writes run.json and says "start". */
+  start(): void {
+    const { experiment, model, optimizer, data, hparams, scheduler, backend } = this.made!;
+    const { file } = this.options;
+    const name = experiment.name ?? path.basename(file).replace(/\.[cm]?[jt]sx?$/, "");
     const store = RunWriter.create(this.options.runsFolder ?? defaultRunsFolder(file), name);
     this.started = performance.now();
     const info: RunInfo = {
@@ -179,26 +206,34 @@ class TrainingRun {
         optimizer: optimizer.constructor.name,
         snapshotEvery: this.snapshotEvery,
       },
-      hparams: recordHparams(experiment, optimizer, scheduler, this.epochs),
+      hparams: recordHparams({ ...experiment, hparams }, optimizer, scheduler, this.epochs),
     };
-    this.prepared = { experiment, model, optimizer, loss, data, scheduler, store, info };
+    this.prepared = { ...this.made!, store, info };
     store.writeInfo(info);
     this.emit({ type: "start", run: info });
     this.sample = experiment.sample?.(data);
     this.userSample = this.sample !== undefined;
-    return this;
+  }
+
+  /** The experiment's hparams with `--set` overrides applied; a wrong override fails the run at the export. */
+  private hparams(experiment: Experiment): Hyperparameters {
+    try {
+      return applyOverrides(experiment.hparams ?? {}, this.options.overrides ?? {});
+    } catch (error) {
+      throw new RunFailure({ kind: "export", message: (error as Error).message, location: exportLocation(this.options.file) });
+    }
   }
 
   /** `data()`, held to its time limit by the watchdog (a data() that loops is halted with this process: the
    *  training client reports the error). */
-  private async makeData(experiment: Experiment, watchdog?: Watchdog): Promise<ExperimentData> {
+  private async makeData(experiment: Experiment, hparams: Hyperparameters, watchdog?: Watchdog): Promise<ExperimentData> {
     const { file } = this.options;
     const limit = this.options.dataTimeout ?? secondsFromEnv("UNROLL_DATA_TIMEOUT", DEFAULT_DATA_TIMEOUT_S);
     const timeoutError = (stack?: string) => {
       const change = t("--data-timeout SECONDS, $UNROLL_DATA_TIMEOUT or the unroll.dataTimeout setting changes the limit");
       return watchdogTimeoutError("data()", limit, stack, file, change, exportLocation(file));
     };
-    const made = watchdog ? await watchdog.within(() => experiment.data(), limit * 1000, timeoutError) : { value: await experiment.data() };
+    const made = watchdog ? await watchdog.within(() => experiment.data(hparams), limit * 1000, timeoutError) : { value: await experiment.data(hparams) };
     if ("timeout" in made) throw new RunFailure(timeoutError(made.stack));
     return made.value;
   }
@@ -219,7 +254,7 @@ class TrainingRun {
   /** One epoch: a step per batch, then (unless stopped) the scheduler, `evaluate`, the epoch line and a checkpoint.
    *  Returns whether a stop was asked for. */
   async trainEpoch(stopRequested: () => boolean): Promise<boolean> {
-    const { experiment, model, data, scheduler, store, info } = this.run;
+    const { experiment, model, data, hparams, scheduler, store, info } = this.run;
     const epoch = ++this.epoch;
     const losses: number[] = [];
     const batches = typeof data.train === "function" ? data.train() : data.train;
@@ -232,12 +267,12 @@ class TrainingRun {
     }
     if (!losses.length) throw new Error(t("data().train gave no batches in epoch {0}", epoch));
     scheduler?.step();
-    const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data)) : {};
+    const metrics = experiment.evaluate ? await evaluate(model, () => experiment.evaluate!(model, data, { epoch, hparams })) : {};
     const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
     const line = { type: "epoch", epoch, loss: mean, metrics, time: this.elapsed() } as const;
     store.appendMetric(line);
     this.emit(line);
-    Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics) });
+    Object.assign(info, { epoch, finalLoss: mean, finalMetrics: metrics, best: foldBest(info.best, epoch, mean, metrics, experiment.goals) });
     store.writeInfo(info);
     this.checkpoint(epoch);
     return epoch < this.epochs && stopRequested(); // a stop after the last epoch changes nothing
@@ -248,7 +283,7 @@ class TrainingRun {
   private trainStep(batch: Batch, epoch: number): number {
     const { experiment, model, optimizer, store, info } = this.run;
     if (this.step === 0) {
-      const size = batchSize(batch);
+      const size = batchSize(batch, firstRecurrentLayer(model));
       if (size !== undefined) info.hparams!.batchSize = size; // written with the first epoch's run.json
     }
     const step = ++this.step;
@@ -316,10 +351,11 @@ class TrainingRun {
   /** A failure, described for the user (at the step and epoch reached), and the run's end. */
   fail(thrown: unknown): RunStatus {
     const { file } = this.options;
-    const error =
+    const error = capStrings(
       thrown instanceof RunFailure || thrown instanceof StoreError
         ? thrown.error
-        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch);
+        : outOfMemory(viaExperiment(describeError(thrown, file), file), thrown, this.step, this.epoch),
+    ); // a 200 MB message goes nowhere whole
     this.emit({ type: "error", error });
     if (this.prepared) this.prepared.info.error = error;
     return this.end("failed");

@@ -1,7 +1,8 @@
 // Type-checks model files with the TypeScript compiler API, against the library's shipped declarations
 // (dist/types), "unroll" resolving as in the editor (src/ts-plugin/resolve.ts). Used by the CLI only: the
-// editor has its own TypeScript server. esbuild bundles this file with TypeScript into dist/typecheck.js,
-// which the CLI loads on first use (src/cli/check.ts), so its other paths never pay TypeScript's load time.
+// editor has its own TypeScript server. esbuild bundles this file with TypeScript into dist/typecheck.js
+// (typecheck-process.ts), which the CLI runs as a process with a memory and a time limit (typecheck-client.ts),
+// so its other paths never pay TypeScript's load time and a type that exhausts the heap ends only that process.
 //
 // One long-lived LanguageService per Checker: the lib and library declarations are parsed once, and a
 // re-check re-reads only the files whose modification time or size changed.

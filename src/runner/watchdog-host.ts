@@ -4,25 +4,18 @@
 // process, the CLI running a scratchpad.
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { RunnerError, SourceLocation } from "../protocol";
-import type { WatchdogCommand, WatchdogData } from "./watchdog";
+import type { RunnerError, SourceLocation } from "../common/protocol";
+import type { WatchdogData } from "./watchdog";
+import type { HaltedLine, WatchdogCommand } from "../common/watchdog-lines";
 import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
-import { locationIn } from "./location";
+import { locationIn } from "../runs/location";
 import { sourcePath } from "./model-file";
-import { t } from "./l10n";
+import { t } from "../runs/l10n";
 
 const ANSWER = "unroll.watchdog.answer";
 /** The watchdog unsticks a function this long after its time limit, when the main thread's own timer could not fire. */
 const UNSTICK_MARGIN_MS = 250;
-
-/** How the paused main thread answers by default: one JSON line with where it is (source-mapped for model files). */
-export interface HaltedLine {
-  type: "halted";
-  stack?: string;
-  /** For a task run `within` a limit that loops: the error to report (the process is gone). */
-  error?: RunnerError;
-}
 
 /** A paused stack frame as the inspector gives it: a script URL (or path) and 0-based generated positions. */
 export interface PausedFrame {

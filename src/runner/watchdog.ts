@@ -20,21 +20,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Session } from "node:inspector";
 import * as fs from "node:fs";
 import * as net from "node:net";
-
-export interface WatchdogCommand {
-  type: "arm";
-  /** The task it is about (the main thread's running id), or 0: whatever runs. */
-  id: number;
-  timeoutMs: number;
-  then: "halt" | "unstick";
-  /** For "halt": the line written when no answer comes (the main thread waits on nothing, or in native code). */
-  fallback?: string;
-}
+import type { WatchdogCommand } from "../common/watchdog-lines";
 
 export interface WatchdogData {
   /** The file descriptor of the result pipe. */
   resultFd: number;
-  /** Also read commands, as JSON lines, from the result pipe (the process's parent writes them). */
+  /** Also read commands, as JSON lines, from the result pipe (the process's parent writes them), and end the process
+   *  when the pipe closes: the parent is gone. */
   listen: boolean;
   /** The global function (under Symbol.for(answer)) the paused main thread answers with: (id, frames) => JSON
    *  line, or null when task `id` is no longer running. Frames: PausedFrame in watchdog-host.ts. */
@@ -49,8 +41,10 @@ interface PausedEvent {
 
 /** How long a pause may take to land (the main thread may be idle, awaiting the compiler) before giving up on a location. */
 const PAUSE_GRACE_MS = 2000;
-/** A process whose parent went away stops by itself after its step; one stuck that long is ended. */
-const ORPHAN_GRACE_MS = 30_000;
+/** A process whose parent went away ends by itself (its main thread sees the IPC channel close: a training run stops
+ *  after its step, a tracing process exits); one still there this long after (a step or a trace that never ends) is
+ *  ended. A little longer than the grace a parent gives a stopped run (STOP_GRACE_MS). */
+const ORPHAN_GRACE_MS = 5000;
 
 const { resultFd, listen, answer, running } = workerData as WatchdogData;
 const runningId = new Int32Array(running);
@@ -89,7 +83,9 @@ if (listen) {
     }
   });
   pipe.on("error", () => {});
-  pipe.on("end", () => setTimeout(() => finish({ type: "arm", id: 0, timeoutMs: 0, then: "halt" }, null), ORPHAN_GRACE_MS));
+  // The parent's end closes when it exits, however it dies (SIGKILL too): an end of file, or a reset when it left
+  // data unread (an error, then close).
+  pipe.once("close", () => setTimeout(() => finish({ type: "arm", id: 0, timeoutMs: 0, then: "halt" }, null), ORPHAN_GRACE_MS));
 }
 
 function fire(request: WatchdogCommand): void {

@@ -1,5 +1,5 @@
-// The rooms' boundaries, enforced (see eslint.config.mjs and the README's Development section): the extension
-// host's bundle loads nothing but VS Code and Node, and the lint rules refuse the imports that would break that.
+// The storeys' boundaries, enforced (see eslint.config.mjs and docs/ARCHITECTURE.md): the extension host's bundle
+// loads nothing but VS Code and Node, and each folder's lint rule refuses the imports that would break the storeys.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -23,36 +23,102 @@ test("dist/extension.js requires nothing but vscode and Node's built-ins", () =>
   assert.doesNotMatch(text, /@tensorflow\/tfjs-core|registerKernel\(/, "no TensorFlow.js inside the host bundle");
 });
 
-test("the lint rules refuse imports across the rooms' boundaries", { timeout: 120_000 }, async () => {
+/** Per folder: imports a throw-away file there must be refused (true) or may make (false). */
+const FOLDER_RULES: Record<string, [specifier: string, refused: boolean][]> = {
+  "src/common": [
+    ["../runs/run-file", true],
+    ["./../runs/run-file", true],
+    ["../nn/tensor", true],
+    ["node:fs", true],
+    ["@tensorflow/tfjs-core", true],
+    ["./protocol", false],
+  ],
+  "src/nn": [
+    ["../runs/run-store", true],
+    ["../runner/training", true],
+    ["../extension/commands", true],
+    ["unroll", true],
+    ["vscode", true],
+    ["../common/protocol", false],
+    ["@tensorflow/tfjs-core", false],
+    ["./tf", false],
+  ],
+  "src/runs": [
+    ["unroll", true],
+    ["../nn", true],
+    ["../nn/safetensors", true],
+    ["@tensorflow/tfjs-core", true],
+    ["../runner/training", true],
+    ["../cli/args", true],
+    ["../extension/commands", true],
+    ["vscode", true],
+    ["../common/protocol", false],
+    ["./run-file", false],
+    ["node:fs", false],
+  ],
+  "src/runner": [
+    ["../cli/args", true],
+    ["../extension/commands", true],
+    ["vscode", true],
+    ["unroll", false],
+    ["../runs/run-store", false],
+    ["../common/protocol", false],
+  ],
+  "src/cli": [
+    ["../extension/commands", true],
+    ["vscode", true],
+    ["../runner/model-file", false],
+    ["../runs/train-client", false],
+  ],
+  "src/extension": [
+    ["unroll", true],
+    ["../nn", true],
+    ["../nn/tensor", true],
+    ["@tensorflow/tfjs-core", true],
+    ["../runner/training", true],
+    ["../cli/args", true],
+    ["../runs/trace-client", false],
+    ["../common/protocol", false],
+    ["vscode", false],
+  ],
+  "src/ts-plugin": [
+    ["../common/protocol", true],
+    ["../runs/run-store", true],
+    ["unroll", true],
+    ["typescript", false],
+  ],
+  webview: [
+    ["node:fs", true],
+    ["vscode", true],
+    ["unroll", true],
+    ["../src/runs/run-store", true],
+    ["../src/nn/tensor", true],
+    ["../src/extension/commands", true],
+    ["../src/common/protocol", false],
+    ["./l10n", false],
+  ],
+};
+
+test("each folder's lint rule refuses the imports of the storeys above it", { timeout: 120_000 }, async () => {
   const { ESLint } = (await import("eslint")) as typeof import("eslint");
   const eslint = new ESLint({ cwd: ROOT });
-  const refused = async (file: string, code: string) => {
-    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
-    return result.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
-  };
-  const cases: [file: string, code: string, refused: boolean][] = [
-    ["src/extension/probe.ts", 'import { tf } from "unroll";\nvoid tf;\n', true],
-    ["src/extension/probe.ts", 'import { nn } from "../nn";\nvoid nn;\n', true],
-    ["src/extension/probe.ts", 'import { train } from "../runner/training";\nvoid train;\n', true],
-    ["src/extension/probe.ts", 'import { TraceClient } from "../runner/trace-client";\nvoid TraceClient;\n', false],
-    ["src/runner/trace-client.ts", 'import { tf } from "unroll";\nvoid tf;\n', true],
-    ["src/runner/safetensors-file.ts", 'import { parseSafetensors } from "../nn/safetensors";\nvoid parseSafetensors;\n', true],
-    ["src/runner/safetensors-file.ts", 'import { BYTES } from "../nn/safetensors-dtypes";\nvoid BYTES;\n', false],
-    ["src/runner/safetensors-file.ts", 'import { parseHeader } from "../nn/safetensors-header";\nvoid parseHeader;\n', false],
-    ["src/nn/safetensors-header.ts", 'import { BYTES } from "./safetensors-dtypes";\nvoid BYTES;\n', false],
-    ["src/nn/safetensors-header.ts", 'import { tf } from "./tf";\nvoid tf;\n', true],
-    ["src/nn/safetensors-dtypes.ts", 'import * as fs from "node:fs";\nvoid fs;\n', true],
-    ["src/runner/training.ts", 'import { tf } from "unroll";\nvoid tf;\n', false],
-    ["src/runner/probe.ts", 'import { x } from "../cli/args";\nvoid x;\n', true],
-    ["webview/probe.ts", 'import * as fs from "node:fs";\nvoid fs;\n', true],
-    ["webview/probe.ts", 'import type { Trace } from "../src/protocol";\nexport type T = Trace;\n', false],
-    ["src/nn/probe.ts", 'import type { Trace } from "../protocol";\nexport type T = Trace;\n', true],
-    ["src/protocol.ts", 'import * as fs from "node:fs";\nvoid fs;\n', true],
-    ["src/protocol.ts", 'import type { DynamicsRecord } from "./nn/dynamics-types";\nexport type D = DynamicsRecord;\n', false],
-    ["src/protocol.ts", 'import { recordDynamics } from "./nn/dynamics-hooks";\nvoid recordDynamics;\n', true],
-  ];
-  for (const [file, code, expected] of cases) {
-    const messages = await refused(file, code);
-    assert.equal(messages.length > 0, expected, `${file}: ${code.split("\n")[0]} → ${messages.join("; ") || "allowed"}`);
+  for (const [folder, imports] of Object.entries(FOLDER_RULES)) {
+    for (const [specifier, expected] of imports) {
+      const code = `import * as probe from "${specifier}";\nexport const used = probe;\n`;
+      const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, folder, "probe.ts") });
+      const messages = result.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
+      assert.equal(messages.length > 0, expected, `${folder}/probe.ts imports "${specifier}" → ${messages.join("; ") || "allowed"}`);
+    }
+  }
+});
+
+test("every folder of src/ has a lint rule, and the test above tries it", { timeout: 60_000 }, async () => {
+  const { ESLint } = (await import("eslint")) as typeof import("eslint");
+  const eslint = new ESLint({ cwd: ROOT });
+  const folders = fs.readdirSync(path.join(ROOT, "src"), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  for (const { name } of folders) {
+    const config = await eslint.calculateConfigForFile(path.join(ROOT, "src", name, "probe.ts"));
+    assert.ok(config.rules?.["no-restricted-imports"], `src/${name} has no import rule`);
+    assert.ok(FOLDER_RULES[`src/${name}`], `src/${name} is not tried by the test above`);
   }
 });

@@ -17,7 +17,7 @@ import {
   type ToRunsTable,
   type ToRunsView,
   type ToWebview,
-} from "../../src/protocol";
+} from "../../src/common/protocol";
 
 /** True when A and B are the same type. */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { HeaderEntry } from "../../src/nn/safetensors-header";
-import { compareCheckpoints, differenceValues, pairTensors } from "../../src/runner/checkpoint-diff";
-import { MAX_TENSOR_READ, readCheckpoint, summarizeValues, tensorValues, valuePlan } from "../../src/runner/safetensors-file";
+import type { HeaderEntry } from "../../src/common/safetensors-header";
+import { compareCheckpoints, differenceValues, pairTensors } from "../../src/runs/checkpoint-diff";
+import { MAX_TENSOR_READ, readCheckpoint, summarizeValues, tensorValues, valuePlan } from "../../src/runs/safetensors-file";
 import { largestChange, uncomparedReason } from "../../webview/checkpoint-logic";
 
 const FIXTURES = path.join(__dirname, "../../../test/fixtures/checkpoint");

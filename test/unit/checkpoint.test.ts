@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { recurrentRoles } from "../../src/runner/recurrent-weights";
-import { MAX_TENSOR_READ, readCheckpoint, readPlan, summarizeTensor } from "../../src/runner/safetensors-file";
+import { recurrentRoles } from "../../src/runs/recurrent-weights";
+import { MAX_TENSOR_READ, readCheckpoint, readPlan, summarizeTensor } from "../../src/runs/safetensors-file";
 import { checkpointModules, tensorNote } from "../../webview/checkpoint-logic";
 
 const FIXTURES = path.join(__dirname, "../../../test/fixtures/checkpoint");

@@ -4,8 +4,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Trace, TraceEntry } from "../../src/protocol";
-import { checkpointChannel, explorerChannel, runsTableChannel, runsViewChannel } from "../../src/protocol";
+import type { Trace, TraceEntry } from "../../src/common/protocol";
+import { checkpointChannel, explorerChannel, runsTableChannel, runsViewChannel } from "../../src/common/protocol";
+import { shownText } from "./markdown-shown";
 import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
 
 const file = "/w/model.ts";
@@ -53,7 +54,10 @@ describe("hovers and inlay hints from a trace", () => {
   });
 
   test("a failed call's hover shows the error first", () => {
-    assert.ok(hoverMarkdown({ ...call, outputs: [], error: "LSTM got input [10, 3, 50]: …" }).startsWith("**Shape error**: LSTM got input [10, 3, 50]"));
+    // The error is escaped markdown (ui-text.ts): what shows is its text, in bold after "Shape error".
+    const md = hoverMarkdown({ ...call, outputs: [], error: "LSTM got input [10, 3, 50]: …" });
+    assert.ok(md.startsWith("**Shape error**: "), md);
+    assert.equal(shownText(md.split("\n")[0]), "Shape error: LSTM got input [10, 3, 50]: …");
   });
 
   test("inlay hints show the outputs of the calls on a line, and nothing for failed calls", () => {

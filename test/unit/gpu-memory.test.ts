@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RunEvent } from "../../src/protocol";
-import { parseMetricLine } from "../../src/runner/run-file";
-import { readRunDetail } from "../../src/runner/run-store";
-import { startTraining } from "../../src/runner/train-client";
-import type { TrainOptions } from "../../src/runner/train-contract";
+import type { RunEvent } from "../../src/common/protocol";
+import { parseMetricLine } from "../../src/runs/run-file";
+import { readRunDetail } from "../../src/runs/run-store";
+import { startTraining } from "../../src/runs/train-client";
+import type { TrainOptions } from "../../src/runs/train-contract";
 import { webgpuUnavailable } from "./webgpu-helpers";
 
 const ENTRY = path.join(__dirname, "../../../dist/train.js");

@@ -3,12 +3,12 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { nn, tf, backwardUnread, torch, useBackend } from "unroll";
-import type { GradientWarning, RunDetail, RunInfo } from "../../src/protocol";
+import type { GradientWarning, RunDetail, RunInfo } from "../../src/common/protocol";
 import { GradientMonitor, judge, median } from "../../src/runner/gradient-health";
-import { parseGradNorms, parseMetricLine, parseRunInfo } from "../../src/runner/run-file";
+import { parseGradNorms, parseMetricLine, parseRunInfo } from "../../src/runs/run-file";
 import { lossAndGradientNorms } from "../../src/runner/training";
 import { gradientColumns, gradientNames, warningTitle } from "../../webview/gradient-logic";
-import { applyRunEvent } from "../../webview/logic";
+import { applyRunEvent } from "../../src/common/run-reducer";
 import { setupBackend } from "./helpers";
 
 before(setupBackend);

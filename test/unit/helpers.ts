@@ -107,17 +107,24 @@ export interface CliRun {
 const running = new Set<ChildProcess>();
 
 /** Runs `unroll …` (on the backend of the tests); `interruptAfter` sends SIGINT, as Ctrl-C would, once stdout has
- *  that text. Resolves with the exit code and what it printed. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; interruptAfter?: RegExp } = {}): Promise<CliRun> {
-  // English, whatever the machine's locale, unless a test asks for a language (src/runner/language.ts).
+ *  that text; `closeStdoutAfter` closes the reading end of its stdout then, as `| head -1` does (at once when it
+ *  matches "": /^/). Resolves with the
+ *  exit code and what it printed. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; interruptAfter?: RegExp; closeStdoutAfter?: RegExp } = {},
+): Promise<CliRun> {
+  // English, whatever the machine's locale, unless a test asks for a language (src/runs/language.ts).
   const env = { ...process.env, UNROLL_BACKEND: process.env.UNROLL_BACKEND ?? "wasm", UNROLL_LANGUAGE: "en", ...options.env };
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? path.join(__dirname, "../../.."), env, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
+  if (options.closeStdoutAfter?.test("")) child.stdout.destroy();
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {
     stdout += d;
     if (options.interruptAfter?.test(stdout) && !child.killed) child.kill("SIGINT");
+    if (options.closeStdoutAfter?.test(stdout)) child.stdout.destroy();
   });
   child.stderr.on("data", (d: Buffer) => (stderr += d));
   return new Promise((resolve, reject) => {
@@ -131,4 +138,41 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 
 export function killCliRuns(): void {
   for (const child of running) child.kill("SIGKILL");
+}
+
+/** What `run` prints through console.log and console.error (kept from the terminal), and what it returns: a
+ *  command run in this process (`runsCommand.run(…)`). */
+export async function printedBy<T>(run: () => Promise<T>): Promise<{ value: T; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (text: string) => out.push(text);
+  console.error = (text: string) => err.push(text);
+  try {
+    return { value: await run(), out, err };
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
+
+/** Writes a small experiment to `file`: Linear(4, 2) learning random data with SGD, `batches` batches of 8 per epoch,
+ *  and `evaluate` (source text) when given. */
+export function writeLinearExperiment(
+  file: string,
+  { name, epochs = 1_000_000, batches = 1, evaluate }: { name: string; epochs?: number; batches?: number; evaluate?: string },
+): string {
+  fs.writeFileSync(
+    file,
+    `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+export default defineExperiment({
+  name: ${JSON.stringify(name)},
+  epochs: ${epochs},
+  model: () => new nn.Linear(4, 2),
+  data: () => ({ train: Array.from({ length: ${batches} }, () => [torch.randn([8, 4]), torch.randn([8, 2])] as [tf.Tensor, tf.Tensor]) }),
+  loss: () => new nn.MSELoss(),
+  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.01 }),${evaluate ? `\n  evaluate: ${evaluate},` : ""}
+});
+`,
+  );
+  return file;
 }

@@ -5,9 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { english, fillMessage } from "../../src/format";
+import { english, fillMessage } from "../../src/common/format";
 import { explainShape, hoverMarkdown } from "../../src/extension/shapes";
-import type { TraceEntry } from "../../src/protocol";
+import type { TraceEntry } from "../../src/common/protocol";
+import { shownText } from "./markdown-shown";
 
 const ROOT = path.join(__dirname, "../../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -19,16 +20,16 @@ const tsFiles = (dir: string) =>
     .filter((f) => f.endsWith(".ts"))
     .map((f) => path.join(dir, f));
 /** Where the strings users see live: the extension host and the webviews (vscode.l10n.t, t of webview/l10n.ts); the CLI
- *  and the runner's processes (t of src/runner/l10n.ts, @vscode/l10n). */
+ *  and the runner's processes (t of src/runs/l10n.ts, @vscode/l10n). */
 const HOST = [...tsFiles("src/extension"), ...tsFiles("webview")];
-const PROCESSES = [...tsFiles("src/cli"), ...tsFiles("src/runner")];
+const PROCESSES = [...tsFiles("src/cli"), ...tsFiles("src/runner"), ...tsFiles("src/runs")];
 const SOURCES = [...HOST, ...PROCESSES];
 
-/** Every message of `l10n.t(…)` / `t(…)` calls: string literals only (a template or a variable cannot be looked up). */
+/** Every message of `l10n.t(…)` / `t(…)` / `tNodes(…)` calls: string literals only (a template or a variable cannot be looked up). */
 export function messagesIn(source: string): { keys: string[]; dynamic: string[] } {
   const keys: string[] = [];
   const dynamic: string[] = [];
-  for (const m of source.matchAll(/(?<![\w.])(?:vscode\.l10n\.t|t)\(\s*(?=\S)/g)) {
+  for (const m of source.matchAll(/(?:(?<![\w.])|(?<=\.\.\.))(?:vscode\.l10n\.t|tNodes|t)\(\s*(?=\S)/g)) {
     const rest = source.slice(m.index + m[0].length);
     const literal = /^("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]/.exec(rest);
     if (literal) keys.push(JSON.parse(literal[1][0] === "'" ? `"${literal[1].slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"` : literal[1]));
@@ -120,14 +121,15 @@ test("no string is shown untranslated: messages, titles, labels and text childre
 /** What the CLI and the runner's processes say that is not translated yet, and why (each listed by file and words). */
 const ENGLISH_FOR_NOW = [
   // The run store's reasons why a run is damaged, and its disk errors: the host shows them too, where this module
-  // (a runner client) has no bundle.
-  /^src\/runner\/run-store\.ts: /,
+  // (in src/runs) has no bundle.
+  /^src\/runs\/run-store\.ts: /,
+  /^src\/runs\/read-file\.ts: /, // the run store's file opening: why a file cannot be read
   // The checkpoint reader's errors: read in the host (the checkpoint viewer), which has no bundle here.
-  /^src\/runner\/safetensors-file\.ts: /,
+  /^src\/runs\/safetensors-file\.ts: /,
   // Errors of Unroll itself (exit code 70), for a bug report: "train.js: …".
   /^src\/runner\/train-process\.ts: .*train\.js: /,
   // Why a bundle could not be read, said in English since no bundle can be.
-  /^src\/runner\/l10n\.ts: /,
+  /^src\/runs\/l10n\.ts: /,
 ];
 
 test("the CLI and the runner's processes say nothing untranslated: printed lines, errors and messages go through t()", () => {
@@ -206,7 +208,8 @@ test("a shape error is explained in the user's words under PyTorch's English, fr
     shapeError: problem,
   };
   const md = hoverMarkdown(entry, { t, locale: "zh-cn", explain: true });
-  assert.match(md, /the last dimension must be 100 \(input_size\), not 50\n\n输入的最后一维应为 100（input_size），实际为 50。/);
+  // The hover's markdown escapes the trace's text (ui-text.ts): what it shows is the error, then the explanation.
+  assert.match(shownText(md), /the last dimension must be 100 \(input_size\), not 50\n输入的最后一维应为 100（input_size），实际为 50。/);
   assert.doesNotMatch(hoverMarkdown(entry), /输入/);
   assert.equal(
     explainShape({ ...problem, operand: "h0", expected: { shape: [1, 3, 20] }, got: [2, 3, 20] }, t),

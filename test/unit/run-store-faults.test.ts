@@ -8,11 +8,10 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { LayerDynamics, ParameterSnapshot, RunEvent, RunInfo, RunSummary } from "../../src/protocol";
+import type { LayerDynamics, ParameterSnapshot, RunEvent, RunInfo, RunSummary } from "../../src/common/protocol";
 import {
   listRuns,
   MAX_STEPS_SHOWN,
-  processStartTime,
   readRun,
   readRunDetail,
   readSnapshot,
@@ -20,13 +19,14 @@ import {
   RunWriter,
   StoreError,
   type StepLine,
-} from "../../src/runner/run-store";
-import { LossCurve, parseRunInfo, printable } from "../../src/runner/run-file";
-import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runner/snapshot-cap";
+} from "../../src/runs/run-store";
+import { LossCurve, parseRunInfo, printable } from "../../src/runs/run-file";
+import { isAlive, processStartTime } from "../../src/runs/process-liveness";
+import { capSnapshot, SNAPSHOT_MAX_BYTES } from "../../src/runs/snapshot-cap";
 import { findExperiment, RunFailure } from "../../src/runner/experiment";
-import { startTraining } from "../../src/runner/train-client";
+import { startTraining } from "../../src/runs/train-client";
 import { runsCommand } from "../../src/cli/runs";
-import { runCsv } from "../../src/run-csv";
+import { runCsv } from "../../src/common/run-csv";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-faults-"));
 after(() => fs.rmSync(ROOT, { recursive: true, force: true }));
@@ -240,6 +240,14 @@ describe("run store: is the run's process still running?", () => {
       }
     },
   );
+
+  test("a pid no process can have (from a hostile run.json) is not alive and has no start time", () => {
+    for (const pid of [0, -1, -process.pid, 1.5, NaN, Infinity, 2 ** 53, "1" as unknown as number, null as unknown as number]) {
+      assert.equal(isAlive(pid), false, String(pid));
+      assert.equal(processStartTime(pid), undefined, String(pid));
+    }
+    assert.equal(isAlive(process.pid), true);
+  });
 
   test("a pid reused by an unrelated process", { skip: !linux && "no /proc here" }, async () => {
     const other = spawn("sleep", ["30"]); // alive, with its own start time: as if it had taken the run's pid

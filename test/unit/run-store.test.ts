@@ -6,8 +6,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RunInfo } from "../../src/protocol";
-import { downsampleLoss, listRuns, readRun, readRunDetail, runId, RunWriter, type StepLine } from "../../src/runner/run-store";
+import type { RunInfo } from "../../src/common/protocol";
+import { isRunId, MAX_NAME_BYTES } from "../../src/common/run-id";
+import { downsampleLoss, listRuns, readRun, readRunDetail, runId, RunWriter, type StepLine } from "../../src/runs/run-store";
 import { runsCommand } from "../../src/cli/runs";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-store-"));
@@ -44,6 +45,33 @@ describe("run store", () => {
     assert.deepEqual([a.id, b.id], ["20261122-090307-same", "20261122-090307-same-2"]);
     a.close();
     b.close();
+  });
+
+  test("run ids keep the letters of any script; emoji, spaces, slashes, `..`, Windows' reserved names are made safe", () => {
+    const date = new Date(2026, 10, 22, 9, 3, 7);
+    const id = (name: string) => runId(name, date).slice("20261122-090307-".length);
+    assert.equal(id("唐诗生成"), "唐诗生成");
+    assert.equal(id("循环 网络(1) 🧪.ts"), "循环-网络-1-.ts");
+    assert.equal(id("café"), "café");
+    assert.equal(id("cafe\u0301"), "café"); // decomposed (macOS) becomes composed: one id for one name
+    assert.equal(id("Привет, мир"), "Привет-мир");
+    assert.equal(id('a/b\\c:d*e?f"g<h>i|j'), "a-b-c-d-e-f-g-h-i-j");
+    assert.equal(id("🧪🧪"), "run");
+    assert.equal(id(".."), "run");
+    assert.equal(id("name."), "name"); // Windows drops a trailing dot
+    assert.equal(id("CON"), "_CON");
+    assert.equal(id("lpt1.txt"), "_lpt1.txt");
+    assert.equal(id("console"), "console");
+    assert.equal(id("a\u0000b\u001b[31m"), "a-b-31m");
+    const long = id("诗".repeat(100)); // 3 bytes each
+    assert.equal(long, "诗".repeat(21));
+    assert.ok(Buffer.byteLength(long) <= MAX_NAME_BYTES);
+    assert.equal(id("e\u0301".repeat(40)).normalize("NFC"), id("e\u0301".repeat(40))); // never cut inside a letter
+    for (const name of ["唐诗生成", "循环 网络(1) 🧪.ts", "CON", "..", "诗".repeat(100)]) assert.ok(isRunId(runId(name, date)), name);
+    for (const bad of ["..", ".", "a/b", "a\\b", "CON", "a b", "", "x".repeat(200)]) assert.ok(!isRunId(bad), bad);
+    const w = RunWriter.create(path.join(ROOT, "唐诗"), "唐诗生成", date);
+    assert.ok(fs.existsSync(path.join(ROOT, "唐诗", "20261122-090307-唐诗生成", "metrics.jsonl")));
+    w.close();
   });
 
   test("written incrementally; read back tolerantly, a cut last line skipped", async () => {
@@ -114,6 +142,6 @@ describe("run store", () => {
     assert.match(header, /^ID\s+STATUS\s+EPOCHS\s+LOSS\s+METRICS\s+FILE$/);
     assert.match(first, /^20260102-000000-newer\s+interrupted\s+0\/3\s+2\.5000\s+-\s+/);
     assert.match(second, /^20260101-000000-older\s+completed\s+3\/3\s+0\.2500\s+accuracy 0\.9\s+\S*toy\.ts$/);
-    assert.match(lines[1], /^no runs in /);
+    assert.match(lines[1], new RegExp(`^No runs in ${path.join(ROOT, "nowhere")}\\. `));
   });
 });

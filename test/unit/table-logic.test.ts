@@ -2,7 +2,7 @@
 // columns the same in every row, the best of each metric, CSV, the rows a scrolled window draws, the scatter.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { RunInfo, TableRun } from "../../src/protocol";
+import type { RunInfo, TableRun } from "../../src/common/protocol";
 import {
   bestValues,
   collapseColumns,

@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Trace, TraceEntry } from "../../src/protocol";
-import { TraceClient } from "../../src/runner/trace-client";
+import type { Trace, TraceEntry } from "../../src/common/protocol";
+import { TraceClient } from "../../src/runs/trace-client";
 import { locationIn } from "../../src/runner/model-file";
 
 const REPO = path.join(__dirname, "../../..");

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import Module from "node:module";
 import * as unroll from "unroll";
 import { nn, tf } from "unroll";
-import type { Trace, TraceEntry } from "../../src/protocol";
-import { TraceCancelled, TraceClient } from "../../src/runner/trace-client";
+import type { Trace, TraceEntry } from "../../src/common/protocol";
+import { TraceCancelled, TraceClient } from "../../src/runs/trace-client";
 import { traceModelFile } from "../../src/runner/trace";
 import { setupBackend } from "./helpers";
 

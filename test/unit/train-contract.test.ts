@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { parseArgs } from "../../src/cli/args";
-import { parseTrainArgs, trainArgs, trainOptions, type TrainOptions } from "../../src/runner/train-contract";
+import { parseTrainArgs, trainArgs, trainOptions, type TrainOptions } from "../../src/runs/train-contract";
 
 test("trainArgs and parseTrainArgs round-trip every option, names with spaces and non-ASCII letters included", () => {
   const full: TrainOptions = {
@@ -16,6 +16,7 @@ test("trainArgs and parseTrainArgs round-trip every option, names with spaces an
     dataTimeout: 0,
     vanishingRatio: 0.001,
     explodingRatio: 0,
+    overrides: { lr: "-0.5", tag: "唐诗 a=b", flag: "" },
   };
   assert.deepEqual(parseTrainArgs(trainArgs(full)), full);
   const bare = parseTrainArgs(trainArgs({ file: "/w/m.ts" }));
@@ -41,6 +42,16 @@ test("bad values and unknown options are refused with the reason", () => {
   refused(["m.ts", "--backend"], "--backend needs a value");
   refused([], "expected one model file");
   refused(["a.ts", "b.ts"], "expected one model file");
+  refused(["m.ts", "--set"], "--set needs NAME=VALUE, like --set lr=0.03");
+  refused(["m.ts", "--set", "lr"], "--set needs NAME=VALUE, like --set lr=0.03, got 'lr'");
+  refused(["m.ts", "--set", "=0.1"], "--set needs NAME=VALUE, like --set lr=0.03, got '=0.1'");
+});
+
+test("--set repeats, in order (a name set twice keeps its last value); --name=value keeps every = after the first", () => {
+  const parsed = parseArgs(["model.ts", "--set", "lr=0.1", "--set=hidden=8", "--set", "lr=0.03", "--set", "expr=a=b"]);
+  assert.deepEqual(parsed.lists?.set, ["lr=0.1", "hidden=8", "lr=0.03", "expr=a=b"]);
+  assert.deepEqual(trainOptions(parsed).overrides, { lr: "0.03", hidden: "8", expr: "a=b" });
+  assert.equal(parseArgs(["--runs=a=b"]).options.runs, "a=b");
 });
 
 test("unroll train's command line reads the same, less the CLI's own flags", () => {

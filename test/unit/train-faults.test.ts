@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { TrainOptions } from "../../src/runner/train-contract";
-import { isAlive, readRun } from "../../src/runner/run-store";
+import type { TrainOptions } from "../../src/runs/train-contract";
+import { readRun } from "../../src/runs/run-store";
+import { isAlive } from "../../src/runs/process-liveness";
 import { killCliRuns, runCli } from "./helpers";
 import { killRuns, startRun, type Run } from "./training-runs";
 

@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { nn, parseSafetensors, torch, type Tensor } from "unroll";
-import type { RunEvent } from "../../src/protocol";
-import type { TrainOptions } from "../../src/runner/train-contract";
-import { listSnapshots, readRun, readSnapshot } from "../../src/runner/run-store";
+import type { RunEvent } from "../../src/common/protocol";
+import type { TrainOptions } from "../../src/runs/train-contract";
+import { listSnapshots, readRun, readSnapshot } from "../../src/runs/run-store";
 import { setupBackend, killCliRuns, runCli } from "./helpers";
 import { killRuns, startRun, type Run } from "./training-runs";
 
@@ -214,6 +214,55 @@ describe("unroll train: the training process", () => {
     assert.equal(stored.info.best?.accuracy.value, Math.max(...accuracies));
     assert.equal(stored.info.best?.accuracy.goal, "max");
     assert.equal(stored.info.best?.predicted, undefined, "text metrics have no best");
+  });
+
+  test("hparams reach model, optimizer, data and evaluate (with the epoch); --set overrides them, checked; goals decide the best", LIMIT, async () => {
+    const file = path.join(ROOT, "hparams.ts");
+    fs.writeFileSync(
+      file,
+      `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+export default defineExperiment({
+  name: "hparams",
+  epochs: 2,
+  hparams: { hidden: 8, lr: 0.01, tag: "a", shuffle: false },
+  goals: { error: "max" },
+  model: ({ hidden }) => new nn.RNN(4, hidden as number),
+  data: ({ tag }) => ({ train: [[torch.randn([5, 3, 4]), torch.randn([5, 3, 1])]], test: [], tag }),
+  loss: () => new nn.MSELoss(),
+  step: ({ model, batch }) => (model.forward(batch[0] as tf.Tensor)[0] as tf.Tensor).square().mean(),
+  optimizer: (parameters, { lr }) => new optim.SGD(parameters, { lr: lr as number }),
+  evaluate: (model, data, { epoch, hparams }) => ({ epoch, error: epoch, seen: \`\${(data as { tag?: string }).tag} \${hparams.hidden} \${hparams.shuffle}\` }),
+});
+`,
+    );
+    const run = start(file, { overrides: { hidden: "16", lr: "0.03", tag: "b", shuffle: "true" } });
+    const result = await run.training.done;
+    assert.equal(result.code, 0, JSON.stringify(result.error));
+    const [startEvent] = ofType(run.events, "start");
+    assert.equal(startEvent.run.config.parameterCount, 16 * 4 + 16 * 16 + 16 + 16); // RNN(4, 16)
+    const stored = readRun(path.join(RUNS, startEvent.run.id)).info;
+    assert.equal(stored.hparams?.hidden, 16);
+    assert.equal(stored.hparams?.lr, 0.03);
+    assert.equal(stored.hparams?.tag, "b");
+    assert.equal(stored.hparams?.shuffle, true);
+    assert.equal(stored.hparams?.batchSize, 3, "the batch dimension of [seq 5, batch 3, 4], not the target's first");
+    assert.deepEqual(
+      ofType(run.events, "epoch").map((e) => [e.metrics.epoch, e.metrics.seen]),
+      [
+        [1, "b 16 true"],
+        [2, "b 16 true"],
+      ],
+    );
+    assert.deepEqual(stored.best?.error, { value: 2, epoch: 2, goal: "max" }, "goals: error is better higher here");
+
+    const unknown = start(file, { overrides: { lrr: "0.1" } });
+    const failed = await unknown.training.done;
+    assert.equal(failed.error?.kind, "export");
+    assert.equal(failed.error?.message, "unknown hyperparameter 'lrr'; did you mean 'lr'?");
+    assert.equal(failed.error?.location?.line, 2, "at the experiment's export");
+    const cli = await runCli(["train", file, "--set", "hidden=1.5", "--set=tag=c", "--runs", RUNS, "--no-check"]);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /hparams\.ts:2:1: hyperparameter 'hidden' is a whole number \(declared 8\), got '1\.5'/);
   });
 
   test("clipGradNorm clips the step: one SGD step (lr 1) with gradients clipped to 0.01 moves the weights by 0.01", LIMIT, async () => {

@@ -2,9 +2,9 @@
 // a promise per awaited event, and every process still alive killed at the end of the file's tests.
 import * as path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import type { RunEvent } from "../../src/protocol";
-import { startTraining, type Training } from "../../src/runner/train-client";
-import type { TrainOptions } from "../../src/runner/train-contract";
+import type { RunEvent } from "../../src/common/protocol";
+import { startTraining, type Training } from "../../src/runs/train-client";
+import type { TrainOptions } from "../../src/runs/train-contract";
 
 const ENTRY = path.join(__dirname, "../../../dist/train.js");
 const children = new Set<ChildProcess>();

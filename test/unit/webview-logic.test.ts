@@ -1,13 +1,13 @@
 // The webviews' pure logic (webview/curves.ts, numbers.ts, colors.ts, grids.ts, …): smoothing, log-safe values, the
-// aligned curve table, folding live events, CSV, colours, downsampling, gate labels, sparklines and reading a traced
+// aligned curve table, folding live events (src/common/run-reducer.ts), CSV, colours, downsampling, gate labels, sparklines and reading a traced
 // recurrent call.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/protocol";
-import { explorerChannel } from "../../src/protocol";
-import { applyRunEvent } from "../../webview/logic";
+import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/common/protocol";
+import { explorerChannel } from "../../src/common/protocol";
+import { applyRunEvent } from "../../src/common/run-reducer";
 import { clippedIndexes, epochXs, increasing, quantileRange, stepAxis, CurveTable, logSafe, nextX, stepXs } from "../../webview/curves";
-import { csvField, metricNames, runCsv } from "../../src/run-csv";
+import { csvField, metricNames, runCsv } from "../../src/common/run-csv";
 import { divergingColor, maxAbs, parseColor } from "../../webview/colors";
 import { downsampleGrid, gateBlocks, gateGrid, gridFrom, parameterGrid } from "../../webview/grids";
 import { emaSmooth, emaStep, emaState } from "../../webview/smoothing";

@@ -252,7 +252,7 @@ if (realDir) {
 }
 
 // --checkpoint=FILE.json: the checkpoint viewer fed with a CheckpointView (what the host's readCheckpoint gives
-// for a .safetensors file), e.g. written by `node -e` from a bundle of src/runner/safetensors-file.ts.
+// for a .safetensors file), e.g. written by `node -e` from a bundle of src/runs/safetensors-file.ts.
 const checkpointJson = args.find((a) => a.startsWith("--checkpoint="))?.slice(13);
 if (checkpointJson) {
   const { readFileSync } = await import("node:fs");
