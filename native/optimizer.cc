@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "arrays.h"
+#include "args.h"
 
 // std::vector's growth calls std::__throw_bad_array_new_length, which libstdc++ exports only from GCC 11
 // (GLIBCXX_3.4.29): referenced from libstdc++, it would make the prebuilt modules need a newer libstdc++ than
@@ -47,15 +47,13 @@ struct Hyper {
   bool nesterov, decoupled, amsgrad, centered;
 };
 
-Hyper hyperOf(const Napi::Object& o) {
-  auto num = [&](const char* k) { return o.Has(k) ? o.Get(k).ToNumber().DoubleValue() : 0.0; };
-  auto flag = [&](const char* k) { return o.Has(k) && o.Get(k).ToBoolean().Value(); };
+Hyper hyperOf(const Args& a) {
   Hyper h;
-  h.kind = Kind(int(num("kind")));
-  if (h.kind != SGD && h.kind != ADAM && h.kind != RMSPROP) throw Napi::RangeError::New(o.Env(), "optimizerStep: unknown kind");
-  h.lr = num("lr"), h.weightDecay = num("weightDecay"), h.momentum = num("momentum"), h.dampening = num("dampening");
-  h.beta1 = num("beta1"), h.beta2 = num("beta2"), h.eps = num("eps"), h.alpha = num("alpha"), h.step = num("step");
-  h.nesterov = flag("nesterov"), h.decoupled = flag("decoupled"), h.amsgrad = flag("amsgrad"), h.centered = flag("centered");
+  h.kind = Kind(a.integer("kind", SGD, RMSPROP));
+  h.lr = a.number("lr"), h.weightDecay = a.number("weightDecay", 0), h.momentum = a.number("momentum", 0);
+  h.dampening = a.number("dampening", 0), h.beta1 = a.number("beta1", 0), h.beta2 = a.number("beta2", 0);
+  h.eps = a.number("eps", 0), h.alpha = a.number("alpha", 0), h.step = double(a.integer("step", 0, 1l << 40, 0));
+  h.nesterov = a.flag("nesterov"), h.decoupled = a.flag("decoupled"), h.amsgrad = a.flag("amsgrad"), h.centered = a.flag("centered");
   return h;
 }
 
@@ -144,19 +142,16 @@ void rmsprop(const Hyper& h, Slot& s) {
   }
 }
 
-// optimizerStep(hyper, params, grads, out, states, fresh): params, grads and out are arrays of Float32Arrays,
-// one per parameter; states[i] holds parameter i's state buffers; fresh[i] says they hold nothing yet.
-Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const Hyper h = hyperOf(info[0].As<Napi::Object>());
-  auto list = [&](size_t k, const char* what) {
-    if (!info[k].IsArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected an array");
-    return info[k].As<Napi::Array>();
-  };
-  Napi::Array params = list(1, "params"), grads = list(2, "grads"), outs = list(3, "out"), states = list(4, "states"), fresh = list(5, "fresh");
+// optimizerStep({ kind, lr, step, weightDecay, …, params, grads, out, states, fresh }): the hyperparameters
+// (absent ones are 0 or false; kind: 0 SGD, 1 Adam or AdamW, 2 RMSprop), then params, grads and out, arrays of
+// Float32Arrays, one per parameter; states[i] holds parameter i's state buffers; fresh[i] says they hold
+// nothing yet.
+Napi::Value optimizerStep(const Napi::CallbackInfo& info) {
+  Args a(info, "optimizerStep");
+  const Hyper h = hyperOf(a);
+  Napi::Array params = a.list("params");
   const uint32_t n = params.Length();
-  if (grads.Length() != n || outs.Length() != n || states.Length() != n || fresh.Length() != n)
-    throw Napi::RangeError::New(env, "optimizerStep: params, grads, out, states and fresh differ in length");
+  Napi::Array grads = a.list("grads", n), outs = a.list("out", n), states = a.list("states", n), fresh = a.list("fresh", n);
   const size_t count = stateCount(h);
   std::vector<Slot> slots;
   slots.reserve(n);
@@ -164,29 +159,38 @@ Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < n; i++) {
     const std::string at = "[" + std::to_string(i) + "]";
     Napi::Value pv = params[i];
-    if (!pv.IsTypedArray()) throw Napi::TypeError::New(env, "params" + at + ": expected a Float32Array");
-    const size_t size = pv.As<Napi::TypedArray>().ElementLength();
-    const float* p = floatArray(env, pv, size, "params" + at);
-    const float* g = floatArray(env, grads[i], size, "grads" + at);
-    float* out = floatArray(env, outs[i], size, "out" + at);
+    if (!pv.IsTypedArray()) a.fail<Napi::TypeError>("params" + at + ": expected a Float32Array");
+    const long size = long(pv.As<Napi::TypedArray>().ElementLength());
+    const float* p = a.floatsOf(pv, "params" + at, size, "its length");
+    const float* g = a.floatsOf(grads[i], "grads" + at, size, "params" + at + "'s length");
+    float* out = a.floatsOf(outs[i], "out" + at, size, "params" + at + "'s length", Args::OUT);
     Napi::Value sv = states[i];
     if (!sv.IsArray() || sv.As<Napi::Array>().Length() != count)
-      throw Napi::RangeError::New(env, "states" + at + ": expected " + std::to_string(count) + " state buffers");
+      a.fail("states" + at + ": expected " + std::to_string(count) + " state buffers");
     std::vector<Vec> state;
-    for (uint32_t k = 0; k < count; k++)
-      state.emplace_back(floatArray(env, sv.As<Napi::Array>()[k], size, "states" + at + "[" + std::to_string(k) + "]"), size);
-    slots.push_back({CVec(p, size), CVec(g, size), Vec(out, size), std::move(state), Napi::Value(fresh[i]).ToBoolean().Value()});
+    for (uint32_t k = 0; k < count; k++) {
+      const std::string name = "states" + at + "[" + std::to_string(k) + "]";
+      state.emplace_back(a.floatsOf(sv.As<Napi::Array>()[k], name, size, "params" + at + "'s length", Args::OUT), size);
+    }
+    Napi::Value fv = fresh[i];
+    if (!fv.IsBoolean()) a.fail<Napi::TypeError>("fresh" + at + ": expected true or false");
+    slots.push_back({CVec(p, size), CVec(g, size), Vec(out, size), std::move(state), fv.As<Napi::Boolean>().Value()});
   }
+  a.checkArrays();
   for (Slot& s : slots) {
     if (h.kind == SGD) sgd(h, s);
     else if (h.kind == ADAM) adam(h, s);
     else rmsprop(h, s);
   }
-  return env.Undefined();
+  return info.Env().Undefined();
 }
 
 }  // namespace
 
-void registerOptimizer(Napi::Env env, Napi::Object exports) { exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep)); }
+void registerOptimizer(Napi::Env env, Napi::Object exports) {
+  exports.Set("optimizerStep", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return guarded(info, "optimizerStep", [&] { return optimizerStep(info); });
+              }));
+}
 
 }  // namespace unroll

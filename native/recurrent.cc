@@ -14,7 +14,7 @@
 // are started per call and joined: nothing is left spinning between calls.
 #include <napi.h>
 
-#include "arrays.h"
+#include "args.h"
 #include "optimizer.h"
 
 #define EIGEN_DONT_PARALLELIZE
@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -39,13 +40,35 @@ CView cview(const float* p, long rows, long cols, long ld) { return CView(p, row
 
 enum Mode { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3 };
 
-int maxThreads() { return std::max(1u, std::min(std::thread::hardware_concurrency(), 4u)); }
+// The modes' names and gate counts are the library's (src/common/gate-layout.ts, GATES): the caller sends the count
+// it uses, and it is checked here against this table, which the formulas below are written for.
+struct ModeFacts {
+  const char* name;
+  Mode mode;
+  long gates;
+};
+constexpr ModeFacts kModes[] = {{"RNN_TANH", RNN_TANH, 1}, {"RNN_RELU", RNN_RELU, 1}, {"LSTM", LSTM, 4}, {"GRU", GRU, 3}};
 
-/** Runs f(0) … f(n − 1), f(0) on the calling thread, the rest on their own threads, and joins them. */
+/** The cores of the machine (at least 1): the most threads a call may use. */
+int cores() { return int(std::max(1u, std::thread::hardware_concurrency())); }
+
+/** Threads when the caller leaves it to us: as many as pay, up to 4. */
+int defaultThreads() { return std::min(cores(), 4); }
+
+/** Runs f(0) … f(n − 1), f(0) on the calling thread, the rest on their own threads, and joins them. Where the
+ *  system refuses a thread, the parts left run on the calling thread: they are independent. */
 template <class F>
 void parallel(int n, const F& f) {
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; i++) threads.emplace_back([&f, i] { f(i); });
+  int started = 1;
+  for (; started < n; started++) {
+    try {
+      threads.emplace_back([&f, i = started] { f(i); });
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  for (int i = started; i < n; i++) f(i);
   f(0);
   for (auto& t : threads) t.join();
 }
@@ -53,14 +76,18 @@ void parallel(int n, const F& f) {
 /** The i-th of n near-equal parts of [0, total). */
 std::pair<long, long> part(int i, int n, long total) { return {total * i / n, total * (i + 1) / n}; }
 
-/** Scratch memory kept between calls (fresh pages cost far more than the work on them). Only the calling
- *  thread asks for it, before any worker starts. */
+/** Scratch memory kept between calls (fresh pages cost far more than the work on them), one pool per calling
+ *  thread: two worker_threads calling the kernels at once each have their own. Only the calling thread asks
+ *  for it, before any of its helper threads starts. */
 float* scratch(int slot, size_t n) {
-  static std::vector<std::vector<float>> pool;
+  thread_local std::vector<std::vector<float>> pool;
   if (pool.size() <= size_t(slot)) pool.resize(slot + 1);
   if (pool[slot].size() < n) pool[slot].resize(n);
   return pool[slot].data();
 }
+
+/** The largest size of one dimension. */
+constexpr long kMaxSize = (1l << 31) - 1;
 
 struct Layer {
   Mode mode;
@@ -75,23 +102,36 @@ struct Layer {
   long step(long k) const { return reverse ? T - 1 - k : k; }
 };
 
-Layer layerOf(const Napi::Object& d) {
-  auto num = [&](const char* k) { return long(d.Get(k).As<Napi::Number>().Int64Value()); };
+/** The sizes of one layer from the call's fields, each checked, and the products of sizes checked to fit. */
+Layer layerOf(const unroll::Args& a) {
+  const std::string name = a.text("mode");
+  const ModeFacts* facts = nullptr;
+  for (const ModeFacts& m : kModes)
+    if (name == m.name) facts = &m;
+  if (!facts) a.fail("mode: expected RNN_TANH, RNN_RELU, LSTM or GRU, got '" + name + "'");
   Layer l;
-  l.mode = Mode(num("mode"));
-  l.T = num("T"), l.B = num("B"), l.In = num("In"), l.H = num("H"), l.P = num("P");
-  l.G = l.mode == LSTM ? 4 : l.mode == GRU ? 3 : 1;
-  l.reverse = d.Get("reverse").ToBoolean();
-  // Two or more threads only where the work pays for starting them, unless the caller says how many.
-  double work = double(l.T) * l.B * l.GH() * (l.In + l.P);
-  long asked = d.Has("threads") ? num("threads") : 0;
-  l.threads = asked > 0 ? int(asked) : work >= 2e6 ? maxThreads() : 1;
+  l.mode = facts->mode;
+  l.G = a.integer("gates", 1, 4);
+  if (l.G != facts->gates) a.fail("gates: " + name + " has " + std::to_string(facts->gates) + " gates, got " + std::to_string(l.G));
+  l.T = a.integer("steps", 1, kMaxSize);
+  l.B = a.integer("batch", 1, kMaxSize);
+  l.In = a.integer("input", 1, kMaxSize);
+  l.H = a.integer("hidden", 1, kMaxSize);
+  l.P = a.integer("proj", 1, kMaxSize);
+  if (l.mode == LSTM && l.P > l.H) a.fail("proj: expected at most hidden = " + std::to_string(l.H) + ", got " + std::to_string(l.P));
+  if (l.mode != LSTM && l.P != l.H)
+    a.fail("proj: only LSTM projects h, so proj must equal hidden = " + std::to_string(l.H) + ", got " + std::to_string(l.P));
+  l.reverse = a.flag("reverse");
+  // Every array and scratch buffer is at most one of these two products of sizes.
+  const double rows = double(l.T) * double(l.B), width = double(l.In) + 4.0 * l.P + 3.0 * l.H + 2.0 * l.GH() + l.E();
+  if (rows * width > unroll::kMaxFloats || double(l.GH()) * (double(l.In) + l.P + l.H) > unroll::kMaxFloats)
+    a.fail("the sizes come to more than 2^46 floats");
+  // Two or more threads only where the work pays for starting them, unless the caller says how many (at most
+  // one per core: more only cost).
+  const long asked = a.integer("threads", 0, kMaxSize);
+  const double work = rows * l.GH() * (l.In + l.P);
+  l.threads = asked > 0 ? int(std::min<long>(asked, cores())) : work >= 2e6 ? defaultThreads() : 1;
   return l;
-}
-
-/** A Float32Array argument (its data in place), checked to hold at least n floats; null when absent. */
-float* floats(const Napi::CallbackInfo& info, size_t i, size_t n, bool optional = false) {
-  return unroll::floatArray(info.Env(), info[i], n, "argument " + std::to_string(i), optional);
 }
 
 template <class A>
@@ -108,26 +148,43 @@ void columnSums(const float* a, long rows, long cols, long ld, float* out) {
   Eigen::Map<Eigen::RowVectorXf>(out, cols) = sum;
 }
 
-// forward(layer, x, h0, c0, wIh, wHh, bIh, bHh, wHr, mask, out, hN, cN, saved)
-//   out: output [T, B, P]; hN: h_n [B, P]; cN: c_n [B, H] (LSTM, else null); saved: savedSize() floats for
-//   backward. Three arrays, not one: each becomes its own tensor, with no split and reshapes after the op.
-Napi::Value Forward(const Napi::CallbackInfo& info) {
-  const Layer L = layerOf(info[0].As<Napi::Object>());
+/** The arrays of a layer that exist only with an LSTM (c) or its projection (W_hr): required there, refused
+ *  elsewhere (then read as null). */
+unroll::Args::Need onlyIf(unroll::Args& a, bool present, const char* key, const char* why) {
+  if (present) return unroll::Args::REQUIRED;
+  a.absent(key, why);
+  return unroll::Args::OPTIONAL;
+}
+
+constexpr const char* kNoCell = "only LSTM has a cell state";
+constexpr const char* kNoProj = "only an LSTM whose proj is less than hidden has W_hr";
+
+// forward({ mode, gates, steps, batch, input, hidden, proj, reverse, threads,
+//           x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr, mask, out, hN, cN, saved })
+//   x [T, B, In]; h0 [B, P]; c0 [B, H] (LSTM); weightIh [G*H, In]; weightHh [G*H, P]; biasIh, biasHh [G*H] or null;
+//   weightHr [P, H] (LSTM with proj < hidden); mask [T, B] of 0/1 or null.
+//   out: output [T, B, P]; hN: h_n [B, P]; cN: c_n [B, H] (LSTM); saved: savedSize() floats for backward. Three
+//   arrays, not one: each becomes its own tensor, with no split and reshapes after the op.
+Napi::Value forward(const Napi::CallbackInfo& info) {
+  using A = unroll::Args;
+  A a(info, "forward");
+  const Layer L = layerOf(a);
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
-  const bool lstm = L.mode == LSTM, gru = L.mode == GRU;
-  const float* x = floats(info, 1, T * B * In);
-  const float* h0 = floats(info, 2, B * P);
-  const float* c0 = floats(info, 3, B * H, !lstm);
-  const float* wIh = floats(info, 4, GH * In);
-  const float* wHh = floats(info, 5, GH * P);
-  const float* bIh = floats(info, 6, GH, true);
-  const float* bHh = floats(info, 7, GH, true);
-  const float* wHr = lstm ? floats(info, 8, P * H, true) : nullptr;
-  const float* mask = floats(info, 9, T * B, true);
-  float* out = floats(info, 10, T * B * P);
-  float* hN = floats(info, 11, B * P);
-  float* cN = lstm ? floats(info, 12, B * H) : nullptr;
-  float* saved = floats(info, 13, L.savedSize());
+  const bool lstm = L.mode == LSTM, gru = L.mode == GRU, projected = lstm && P != H;
+  const float* x = a.floats("x", T * B * In, "steps*batch*input");
+  const float* h0 = a.floats("h0", B * P, "batch*proj");
+  const float* c0 = a.floats("c0", B * H, "batch*hidden", A::IN, onlyIf(a, lstm, "c0", kNoCell));
+  const float* wIh = a.floats("weightIh", GH * In, "gates*hidden*input");
+  const float* wHh = a.floats("weightHh", GH * P, "gates*hidden*proj");
+  const float* bIh = a.floats("biasIh", GH, "gates*hidden", A::IN, A::OPTIONAL);
+  const float* bHh = a.floats("biasHh", GH, "gates*hidden", A::IN, A::OPTIONAL);
+  const float* wHr = a.floats("weightHr", P * H, "proj*hidden", A::IN, onlyIf(a, projected, "weightHr", kNoProj));
+  const float* mask = a.floats("mask", T * B, "steps*batch", A::IN, A::OPTIONAL);
+  float* out = a.floats("out", T * B * P, "steps*batch*proj", A::OUT);
+  float* hN = a.floats("hN", B * P, "batch*proj", A::OUT);
+  float* cN = a.floats("cN", B * H, "batch*hidden", A::OUT, onlyIf(a, lstm, "cN", kNoCell));
+  float* saved = a.floats("saved", L.savedSize(), "steps*batch*(proj + gates*hidden + extras)", A::OUT);
+  a.checkArrays();
   float* hPrevAll = saved;
   float* gatesAll = saved + T * B * P;
   float* extAll = gatesAll + T * B * GH;
@@ -229,32 +286,36 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// backward(layer, x, wIh, wHh, wHr, mask, saved, dOut, dhN, dcN, dx, dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr, dhNorms)
-//   dOut: d output [T, B, P]; dhN: d h_n [B, P]; dcN: d c_n [B, H] (LSTM, else null). Every gradient is
-//   written, none added to.
+// backward({ the sizes as forward's, x, weightIh, weightHh, weightHr, mask, saved, dOut, dhN, dcN,
+//            dx, dh0, dc0, dWeightIh, dWeightHh, dBiasIh, dBiasHh, dWeightHr, dhNorms })
+//   dOut: d output [T, B, P]; dhN: d h_n [B, P]; dcN: d c_n [B, H] (LSTM). Every gradient is written, none added
+//   to; dBiasIh, dBiasHh: null where the layer has no biases; dWeightHr where it has weightHr.
 //   dhNorms (optional, while dynamics are recorded): ‖∂L/∂h_t‖ of sample 0 for each time t, 0 at padding.
-Napi::Value Backward(const Napi::CallbackInfo& info) {
-  const Layer L = layerOf(info[0].As<Napi::Object>());
+Napi::Value backward(const Napi::CallbackInfo& info) {
+  using A = unroll::Args;
+  A a(info, "backward");
+  const Layer L = layerOf(a);
   const long T = L.T, B = L.B, In = L.In, H = L.H, P = L.P, GH = L.GH(), E = L.E();
-  const bool lstm = L.mode == LSTM, gru = L.mode == GRU;
-  const float* x = floats(info, 1, T * B * In);
-  const float* wIh = floats(info, 2, GH * In);
-  const float* wHh = floats(info, 3, GH * P);
-  const float* wHr = lstm ? floats(info, 4, P * H, true) : nullptr;
-  const float* mask = floats(info, 5, T * B, true);
-  const float* saved = floats(info, 6, L.savedSize());
-  const float* dOut = floats(info, 7, T * B * P);
-  const float* dhN = floats(info, 8, B * P);
-  const float* dcN = lstm ? floats(info, 9, B * H) : nullptr;
-  float* dx = floats(info, 10, T * B * In);
-  float* dh0 = floats(info, 11, B * P);
-  float* dc0 = floats(info, 12, B * H, !lstm);
-  float* dWih = floats(info, 13, GH * In);
-  float* dWhh = floats(info, 14, GH * P);
-  float* dBih = floats(info, 15, GH, true);
-  float* dBhh = floats(info, 16, GH, true);
-  float* dWhr = wHr ? floats(info, 17, P * H) : nullptr;
-  float* dhNorms = floats(info, 18, T, true);
+  const bool lstm = L.mode == LSTM, gru = L.mode == GRU, projected = lstm && P != H;
+  const float* x = a.floats("x", T * B * In, "steps*batch*input");
+  const float* wIh = a.floats("weightIh", GH * In, "gates*hidden*input");
+  const float* wHh = a.floats("weightHh", GH * P, "gates*hidden*proj");
+  const float* wHr = a.floats("weightHr", P * H, "proj*hidden", A::IN, onlyIf(a, projected, "weightHr", kNoProj));
+  const float* mask = a.floats("mask", T * B, "steps*batch", A::IN, A::OPTIONAL);
+  const float* saved = a.floats("saved", L.savedSize(), "steps*batch*(proj + gates*hidden + extras)");
+  const float* dOut = a.floats("dOut", T * B * P, "steps*batch*proj");
+  const float* dhN = a.floats("dhN", B * P, "batch*proj");
+  const float* dcN = a.floats("dcN", B * H, "batch*hidden", A::IN, onlyIf(a, lstm, "dcN", kNoCell));
+  float* dx = a.floats("dx", T * B * In, "steps*batch*input", A::OUT);
+  float* dh0 = a.floats("dh0", B * P, "batch*proj", A::OUT);
+  float* dc0 = a.floats("dc0", B * H, "batch*hidden", A::OUT, onlyIf(a, lstm, "dc0", kNoCell));
+  float* dWih = a.floats("dWeightIh", GH * In, "gates*hidden*input", A::OUT);
+  float* dWhh = a.floats("dWeightHh", GH * P, "gates*hidden*proj", A::OUT);
+  float* dBih = a.floats("dBiasIh", GH, "gates*hidden", A::OUT, A::OPTIONAL);
+  float* dBhh = a.floats("dBiasHh", GH, "gates*hidden", A::OUT, A::OPTIONAL);
+  float* dWhr = a.floats("dWeightHr", P * H, "proj*hidden", A::OUT, onlyIf(a, projected, "dWeightHr", kNoProj));
+  float* dhNorms = a.floats("dhNorms", T, "steps", A::OUT, A::OPTIONAL);
+  a.checkArrays();
   const float* hPrevAll = saved;
   const float* gatesAll = saved + T * B * P;
   const float* extAll = gatesAll + T * B * GH;
@@ -376,13 +437,14 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("library", "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                        std::to_string(EIGEN_MINOR_VERSION));
   o.Set("simd", Eigen::SimdInstructionSetsInUse());
-  o.Set("threads", maxThreads());
+  o.Set("threads", defaultThreads());
+  o.Set("cores", cores());
   return o;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("forward", Napi::Function::New(env, Forward));
-  exports.Set("backward", Napi::Function::New(env, Backward));
+  exports.Set("forward", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return unroll::guarded(info, "forward", [&] { return forward(info); }); }));
+  exports.Set("backward", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return unroll::guarded(info, "backward", [&] { return backward(info); }); }));
   exports.Set("info", Napi::Function::New(env, Info));
   unroll::registerOptimizer(env, exports);
   return exports;

@@ -5,6 +5,9 @@
 // script): where a C++ compiler or Eigen's headers (Debian: g++ libeigen3-dev) are missing it says why and
 // exits 0, and Unroll runs on the wasm path. `--strict` (npm run build:native, CI) fails instead. Skips an
 // up-to-date build unless `--force`; UNROLL_NATIVE=0 skips it altogether.
+// `--sanitize` builds instead one module under AddressSanitizer and UndefinedBehaviorSanitizer (binding.gyp) to
+// native/build/sanitize/unroll_native_sanitize.node, for the fuzz test (.ci/run); it always builds, and fails
+// where it cannot.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,7 +18,8 @@ const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const dir = path.join(root, "native");
 const built = path.join(dir, "build/Release");
 const prebuilds = path.join(root, "prebuilds", `${process.platform}-${process.arch}`);
-const strict = process.argv.includes("--strict");
+const sanitize = process.argv.includes("--sanitize");
+const strict = sanitize || process.argv.includes("--strict");
 const require = createRequire(import.meta.url);
 const isModule = (file) => /^unroll_native_\w+\.node$/.test(file);
 
@@ -38,8 +42,8 @@ function upToDate() {
   return Math.min(...modules.map((f) => fs.statSync(path.join(prebuilds, f)).mtimeMs)) > newest;
 }
 
-if (process.env.UNROLL_NATIVE === "0") skip("UNROLL_NATIVE=0");
-if (!process.argv.includes("--force") && upToDate()) {
+if (process.env.UNROLL_NATIVE === "0" && !sanitize) skip("UNROLL_NATIVE=0");
+if (!process.argv.includes("--force") && !sanitize && upToDate()) {
   console.log("unroll: native kernels up to date");
   process.exit(0);
 }
@@ -61,10 +65,18 @@ const nodedir = path.resolve(path.dirname(process.execPath), "..");
 const headers = fs.existsSync(path.join(nodedir, "include/node/node_api.h")) ? [`--nodedir=${nodedir}`] : [];
 const jobs = `--jobs=${Math.max(1, Math.min(4, os.availableParallelism()))}`; // the variants compile in parallel
 try {
-  execFileSync(process.execPath, [nodeGyp, "rebuild", "--directory", dir, jobs, ...headers], { stdio: strict ? "inherit" : "pipe" });
+  const env = { ...process.env, UNROLL_NATIVE_SANITIZE: sanitize ? "1" : "0" };
+  execFileSync(process.execPath, [nodeGyp, "rebuild", "--directory", dir, jobs, ...headers], { stdio: strict ? "inherit" : "pipe", env });
 } catch (error) {
   const output = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim().split("\n");
   skip(`node-gyp failed: ${output.filter((l) => /error/i.test(l))[0] ?? error.message}`);
+}
+if (sanitize) {
+  const to = path.join(built, "..", "sanitize");
+  fs.mkdirSync(to, { recursive: true });
+  fs.copyFileSync(path.join(built, "unroll_native_sanitize.node"), path.join(to, "unroll_native_sanitize.node"));
+  console.log(`unroll: sanitizer build: ${path.relative(root, path.join(to, "unroll_native_sanitize.node"))}`);
+  process.exit(0);
 }
 fs.rmSync(prebuilds, { recursive: true, force: true });
 fs.mkdirSync(prebuilds, { recursive: true });

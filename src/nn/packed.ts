@@ -2,8 +2,10 @@
 // time step, longest first, so that a recurrent module never runs over padding.
 import { tf, type Tensor } from "./tf";
 import { gatherRows } from "./ops";
+import { UsageError } from "./errors";
 
 export class PackedSequence {
+  /** Refuses fields that do not fit one another (checkPackedSequence): a hand-built PackedSequence too. */
   constructor(
     /** `[sum(lengths), *]`: step 0 of every sequence, then step 1 of those still running, … */
     readonly data: Tensor,
@@ -13,7 +15,9 @@ export class PackedSequence {
     readonly sortedIndices: number[],
     /** `unsortedIndices[b]` is where original sequence b sits in sorted order. */
     readonly unsortedIndices: number[],
-  ) {}
+  ) {
+    checkPackedSequence(this, "PackedSequence");
+  }
 
   /** Lengths in the original batch order. */
   get lengths(): number[] {
@@ -23,6 +27,45 @@ export class PackedSequence {
 
   toString(): string {
     return `PackedSequence(data=[${this.data.shape.join(", ")}], batch_sizes=[${this.batchSizes.join(", ")}])`;
+  }
+}
+
+/** Up to 12 values for a message (a hand-built list may be long). */
+const list = (values: readonly unknown[]) => `[${values.slice(0, 12).map(String).join(", ")}${values.length > 12 ? `, … (${values.length})` : ""}]`;
+
+/** Throws a UsageError naming `who` where a packed sequence's fields do not fit one another, before anything
+ *  reads memory by them: batch sizes whole numbers from 1, non-increasing, summing to the data's rows; the sorted
+ *  indices a permutation of the batch (0 … batch_sizes[0] − 1) and the unsorted ones its inverse. */
+export function checkPackedSequence({ data, batchSizes, sortedIndices, unsortedIndices }: PackedSequence, who: string): void {
+  const fail = (message: string): never => {
+    throw new UsageError(`${who}: ${message}`);
+  };
+  if (!(data instanceof tf.Tensor) || data.rank < 1)
+    fail(`data must be a tensor of at least one dimension, got ${data instanceof tf.Tensor ? "a scalar" : typeof data}`);
+  for (const [name, value] of [
+    ["batch_sizes", batchSizes],
+    ["sorted_indices", sortedIndices],
+    ["unsorted_indices", unsortedIndices],
+  ] as const) {
+    if (!Array.isArray(value)) fail(`${name} must be an array of whole numbers, got ${typeof value}`);
+  }
+  if (batchSizes.length === 0) fail("batch_sizes is empty (a packed sequence has at least one step)");
+  if (!batchSizes.every((n) => Number.isSafeInteger(n) && n >= 1)) fail(`batch_sizes must be whole numbers from 1, got ${list(batchSizes)}`);
+  if (batchSizes.some((n, t) => t > 0 && n > batchSizes[t - 1])) fail(`batch_sizes must not increase (longest sequences first), got ${list(batchSizes)}`);
+  const rows = batchSizes.reduce((a, b) => a + b, 0);
+  if (data.shape[0] !== rows) fail(`data has ${data.shape[0]} rows, but batch_sizes ${list(batchSizes)} sum to ${rows}`);
+  const B = batchSizes[0];
+  const seen = new Array<boolean>(B).fill(false);
+  for (const [name, indices] of [
+    ["sorted_indices", sortedIndices],
+    ["unsorted_indices", unsortedIndices],
+  ] as const) {
+    seen.fill(false);
+    const permutation = indices.length === B && indices.every((i) => Number.isInteger(i) && i >= 0 && i < B && !seen[i] && (seen[i] = true));
+    if (!permutation) fail(`${name} must be a permutation of 0 … ${B - 1} (batch_sizes[0] = ${B} sequences), got ${list(indices)}`);
+  }
+  if (sortedIndices.some((b, k) => unsortedIndices[b] !== k)) {
+    fail(`unsorted_indices ${list(unsortedIndices)} must be the inverse of sorted_indices ${list(sortedIndices)}`);
   }
 }
 
@@ -73,6 +116,7 @@ export function padPackedSequence(
   sequence: PackedSequence,
   { batchFirst = false, paddingValue = 0, totalLength }: { batchFirst?: boolean; paddingValue?: number; totalLength?: number } = {},
 ): [Tensor, number[]] {
+  checkPackedSequence(sequence, "padPackedSequence"); // its arrays may have changed since it was made
   const lens = sequence.lengths;
   const maxLength = sequence.batchSizes.length;
   const T = totalLength ?? maxLength;

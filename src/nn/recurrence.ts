@@ -10,7 +10,7 @@
 // reverse pass starts each sequence at its own last step — exactly PyTorch's packed semantics.
 import { tf, type Tensor } from "./tf";
 import type { LayerProbe } from "./dynamics-hooks";
-import { nativeKernels, nativeThreads, runInPlace, type NativeAddon } from "./native";
+import { nativeBackward, nativeForward, nativeKernels, nativeThreads, type NativeAddon, type NativeLayer } from "./native";
 import { customOp } from "./ops";
 import { webgpuForward, webgpuBackward } from "./webgpu-recurrence";
 import { GATE_NAMES, GATES, type Mode } from "../common/gate-layout";
@@ -291,8 +291,6 @@ function layerOp(
 /** The layer as tfjs ops: one op whose forward and backward passes are below. */
 const tfjsLayer = (plan: LayerPlan): LayerResult => layerOp(plan, forwardPass, backwardPass);
 
-const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 };
-
 /** The layer as one op of the native kernels (native/recurrent.cc), forward and backward, on the tensors'
  *  memory in place. Its outputs are the output, h_n and c_n themselves (a flat value split afterwards cost a
  *  split, reshapes and their saved copies: more than the whole layer on a small model). What the forward pass
@@ -301,26 +299,20 @@ const NATIVE_MODE: Record<Mode, number> = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, G
  *  ‖∂L/∂h_t‖ from the backward pass. */
 function nativeLayer(plan: LayerPlan, addon: NativeAddon): LayerResult {
   const { mode, x, h0, c0, weights: w, mask, reverse, probe, T, B, In, H, P } = plan;
-  const layer = { mode: NATIVE_MODE[mode], T, B, In, H, P, reverse, threads: nativeThreads() };
+  const layer: NativeLayer = { mode, gates: GATES[mode], steps: T, batch: B, input: In, hidden: H, proj: P, reverse, threads: nativeThreads() };
   const extra = mode === "LSTM" ? 2 * H : mode === "GRU" ? H : 0;
   const [output, h, c] = customOp(opInputs(plan), (save) => {
-    const [out, hN, cN, saved] = runInPlace(
-      [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, mask],
-      [[T, B, P], [B, P], c0 && [B, H], [T * B * (P + GATES[mode] * H + extra)]],
-      (inputs, outputs) => addon.forward(layer, ...inputs, ...outputs),
-    );
+    const weights = { weightIh: w.wIh, weightHh: w.wHh, weightHr: w.wHr };
+    const { out, hN, cN, saved } = nativeForward(addon, layer, { x, h0, c0, ...weights, biasIh: w.bIh, biasHh: w.bHh, mask });
     save([x, ...(mask ? [mask] : []), saved!]);
     if (probe) reportNativeForward(plan, hN!, cN, saved!, extra);
     const gradFunc = ([dOut, dhN, dcN]: Tensor[], kept: Tensor[]) => {
       const [xKept, maskKept, savedKept] = mask ? kept : [kept[0], null, kept[1]];
-      const grads = runInPlace(
-        [xKept, w.wIh, w.wHh, w.wHr, maskKept, savedKept, dOut, dhN, dcN ?? null],
-        [x.shape, h0.shape, c0 && c0.shape, w.wIh.shape, w.wHh.shape, w.bIh && w.bIh.shape, w.bHh && w.bHh.shape, w.wHr && w.wHr.shape, probe ? [T] : null],
-        (inputs, outputs) => addon.backward(layer, ...inputs, ...outputs),
-      );
-      const dhNorms = grads.pop();
-      if (probe) probe.backward(dhNorms!);
-      return grads.filter((g): g is Tensor => g !== null);
+      const inputs = { x: xKept, ...weights, mask: maskKept, saved: savedKept, dOut, dhN, dcN: dcN ?? null };
+      const g = nativeBackward(addon, layer, inputs, { biases: w.bIh !== null, dhNorms: !!probe });
+      if (probe) probe.backward(g.dhNorms!);
+      // In the order of opInputs(plan).
+      return [g.dx, g.dh0, g.dc0, g.dWeightIh, g.dWeightHh, g.dBiasIh, g.dBiasHh, g.dWeightHr].filter((t): t is Tensor => t !== null);
     };
     return { value: [out!, hN!, ...(cN ? [cN] : [])], gradFunc };
   });

@@ -36,6 +36,46 @@ export type GatedCellOptions = Omit<CellOptions, "nonlinearity">;
 /** An LSTM's state: `[h, c]`. */
 export type LSTMState = [Tensor, Tensor];
 
+/** A parameter as the module's sizes make it: PyTorch's name, its shape, and that shape in words. */
+type ParameterSpec = [name: string, shape: number[], formula: string];
+
+/** The parameters of one layer and direction (`suffix`: `_l0`, `_l1_reverse`, or none for a cell), given the
+ *  size of its input and of h (`[size, formula]`) and the projection's size (0: none). */
+function parameterSpecs(
+  mode: Mode,
+  suffix: string,
+  input: [number, string],
+  hidden: number,
+  h: [number, string],
+  bias: boolean,
+  proj: number,
+): ParameterSpec[] {
+  const G = GATES[mode];
+  const gates = G > 1 ? `${G}*hidden_size` : "hidden_size";
+  return [
+    [`weight_ih${suffix}`, [G * hidden, input[0]], `[${gates}, ${input[1]}]`],
+    [`weight_hh${suffix}`, [G * hidden, h[0]], `[${gates}, ${h[1]}]`],
+    ...(bias
+      ? ([
+          [`bias_ih${suffix}`, [G * hidden], `[${gates}]`],
+          [`bias_hh${suffix}`, [G * hidden], `[${gates}]`],
+        ] as ParameterSpec[])
+      : []),
+    ...(proj ? ([[`weight_hr${suffix}`, [proj, hidden], "[proj_size, hidden_size]"]] as ParameterSpec[]) : []),
+  ];
+}
+
+/** Throws where a parameter of `owner` is missing, not float32, or of another shape than its spec (replaced
+ *  after the module was made): every path (tfjs, WebGPU, native) refuses it alike, before any computes on it. */
+function checkParameters(module: string, owner: Module, specs: ParameterSpec[]): void {
+  for (const [name, shape, formula] of specs) {
+    const p = (owner as unknown as Record<string, unknown>)[name];
+    if (!(p instanceof tf.Tensor)) throw new UsageError(`${module}: the parameter ${name} is missing (got ${show(p)})`);
+    if (p.dtype !== "float32") throw new UsageError(`${module}: the parameter ${name} must be float32, got ${p.dtype}`);
+    if (!tf.util.arraysEqual(p.shape, shape)) throw new ShapeError(module, name, p.shape, `expected ${formula} = ${shapeString(shape)}`, { shape });
+  }
+}
+
 /** RNN and RNNCell choose 'tanh' or 'relu'. PyTorch's LSTM and GRU have no such option (a TypeError there). */
 const nonlinearity = (mode: Mode): Check =>
   mode.startsWith("RNN")
@@ -113,26 +153,20 @@ abstract class RNNBase extends Module {
     if (this.projSize >= hiddenSize)
       throw new OptionError(`${name}: projSize has to be smaller than hiddenSize, got projSize=${this.projSize} and hiddenSize=${hiddenSize}`);
 
-    const gates = GATES[mode] * hiddenSize;
-    const real = this.projSize || hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
-    for (let layer = 0; layer < this.numLayers; layer++) {
-      for (const suffix of this.directionSuffixes()) {
-        const layerInput = layer === 0 ? inputSize : real * this.numDirections;
-        const params: [string, number[]][] = [
-          [`weight_ih_l${layer}${suffix}`, [gates, layerInput]],
-          [`weight_hh_l${layer}${suffix}`, [gates, real]],
-          ...(this.bias
-            ? ([
-                [`bias_ih_l${layer}${suffix}`, [gates]],
-                [`bias_hh_l${layer}${suffix}`, [gates]],
-              ] as [string, number[]][])
-            : []),
-          ...(this.projSize ? ([[`weight_hr_l${layer}${suffix}`, [this.projSize, hiddenSize]]] as [string, number[]][]) : []),
-        ];
-        for (const [pname, shape] of params) (this as unknown as Record<string, Parameter>)[pname] = parameter(uniform(shape, -bound, bound));
-      }
-    }
+    for (const [pname, shape] of this.parameterSpecs()) (this as unknown as Record<string, Parameter>)[pname] = parameter(uniform(shape, -bound, bound));
+  }
+
+  /** Every parameter of every layer and direction, in PyTorch's order, as the sizes make it. */
+  private parameterSpecs(): ParameterSpec[] {
+    const h: [number, string] = this.projSize ? [this.projSize, "proj_size"] : [this.hiddenSize, "hidden_size"];
+    const D = this.numDirections;
+    return Array.from({ length: this.numLayers }, (_, layer) => {
+      const input: [number, string] = layer === 0 ? [this.inputSize, "input_size"] : [h[0] * D, D > 1 ? `${D}*${h[1]}` : h[1]];
+      return this.directionSuffixes().flatMap((suffix) =>
+        parameterSpecs(this.mode, `_l${layer}${suffix}`, input, this.hiddenSize, h, this.bias, this.projSize),
+      );
+    }).flat();
   }
 
   get numDirections(): number {
@@ -215,6 +249,7 @@ abstract class RNNBase extends Module {
         { lastDim: this.inputSize, name: "input_size" },
       );
     }
+    checkParameters(this.describe(), this, this.parameterSpecs());
     const [T, B] = x.shape;
     // PyTorch refuses it too; tfjs would fail deep inside the recurrence.
     if (T === 0) throw new ShapeError(this.describe(), "input", (packed ? x : (input as Tensor)).shape, "expected sequence length to be larger than 0");
@@ -366,14 +401,13 @@ abstract class CellBase extends Module {
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.bias = o.bias ?? true;
-    const gates = GATES[mode] * hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
-    this.weight_ih = parameter(uniform([gates, inputSize], -bound, bound));
-    this.weight_hh = parameter(uniform([gates, hiddenSize], -bound, bound));
-    if (this.bias) {
-      this.bias_ih = parameter(uniform([gates], -bound, bound));
-      this.bias_hh = parameter(uniform([gates], -bound, bound));
-    }
+    for (const [pname, shape] of this.parameterSpecs()) (this as unknown as Record<string, Parameter>)[pname] = parameter(uniform(shape, -bound, bound));
+  }
+
+  /** weight_ih, weight_hh and the biases, as the sizes make them. */
+  private parameterSpecs(): ParameterSpec[] {
+    return parameterSpecs(this.mode, "", [this.inputSize, "input_size"], this.hiddenSize, [this.hiddenSize, "hidden_size"], this.bias, 0);
   }
 
   override extraRepr(): string {
@@ -403,6 +437,7 @@ abstract class CellBase extends Module {
         name: "input_size",
       });
     }
+    checkParameters(name, this, this.parameterSpecs());
     const unbatched = input.rank === 1;
     const x = unbatched ? input.reshape([1, 1, this.inputSize]) : input.expandDims(0);
     const B = x.shape[1]!;

@@ -42,23 +42,24 @@ describe("the native kernels do not depend on their arrays' alignment", () => {
     const [p, g] = [values(1000, 7), values(1000, 8)];
     sameAtEveryOffset((offset) => {
       const [out, m, v] = [at(offset, 1000), at(offset, 1000), at(offset, 1000)];
-      addon().optimizerStep({ kind: 1, lr: 0.2, step: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, [at(offset, p)], [at(offset, g)], [out], [[m, v]], [true]);
+      const hyper = { kind: 1, lr: 0.2, step: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+      addon().optimizerStep({ ...hyper, params: [at(offset, p)], grads: [at(offset, g)], out: [out], states: [[m, v]], fresh: [true] });
       return { out, m, v };
     });
   });
 
   for (const [name, mode, gates] of [
-    ["LSTM", 2, 4],
-    ["GRU", 3, 3],
-    ["RNN", 0, 1],
+    ["LSTM", "LSTM", 4],
+    ["GRU", "GRU", 3],
+    ["RNN", "RNN_TANH", 1],
   ] as const) {
     test(`${name}: forward and backward, bias gradients included`, (t) => {
       if (unavailable()) return t.skip(unavailable()!);
       const [T, B, In, H] = [50, 64, 8, 32];
       const G = gates * H;
-      const lstm = mode === 2;
-      const saved = T * B * (H + G + (lstm ? 2 * H : mode === 3 ? H : 0));
-      const layer = { mode, T, B, In, H, P: H, reverse: false, threads: 0 };
+      const lstm = mode === "LSTM";
+      const saved = T * B * (H + G + (lstm ? 2 * H : mode === "GRU" ? H : 0));
+      const layer = { mode, gates, steps: T, batch: B, input: In, hidden: H, proj: H, reverse: false, threads: 0 };
       const [x, h0, c0, wIh, wHh, bIh, bHh, dOut, dhN, dcN] = [T * B * In, B * H, B * H, G * In, G * H, G, G, T * B * H, B * H, B * H].map((n, k) =>
         values(n, 11 + k),
       );
@@ -66,31 +67,46 @@ describe("the native kernels do not depend on their arrays' alignment", () => {
         const w = [wIh, wHh].map((v) => at(o, v));
         const kept = { x: at(o, x), saved: at(o, saved) };
         const out = { out: at(o, T * B * H), hN: at(o, B * H), cN: lstm ? at(o, B * H) : null };
-        addon().forward(layer, kept.x, at(o, h0), lstm ? at(o, c0) : null, w[0], w[1], at(o, bIh), at(o, bHh), null, null, out.out, out.hN, out.cN, kept.saved);
+        const [weightIh, weightHh, biasIh, biasHh] = [w[0], w[1], at(o, bIh), at(o, bHh)];
+        addon().forward({
+          ...layer,
+          x: kept.x,
+          h0: at(o, h0),
+          c0: lstm ? at(o, c0) : null,
+          weightIh,
+          weightHh,
+          biasIh,
+          biasHh,
+          weightHr: null,
+          mask: null,
+          ...out,
+          saved: kept.saved,
+        });
         const grads = {
           dx: at(o, x.length),
           dh0: at(o, B * H),
           dc0: lstm ? at(o, B * H) : null,
-          dWih: at(o, G * In),
-          dWhh: at(o, G * H),
-          dBih: at(o, G),
-          dBhh: at(o, G),
+          dWeightIh: at(o, G * In),
+          dWeightHh: at(o, G * H),
+          dBiasIh: at(o, G),
+          dBiasHh: at(o, G),
         };
-        addon().backward(
-          layer,
-          kept.x,
-          w[0],
-          w[1],
-          null,
-          null,
-          kept.saved,
-          at(o, dOut),
-          at(o, dhN),
-          lstm ? at(o, dcN) : null,
-          ...Object.values(grads),
-          null,
-          null,
-        );
+        const dcN_ = lstm ? at(o, dcN) : null;
+        addon().backward({
+          ...layer,
+          x: kept.x,
+          weightIh,
+          weightHh,
+          weightHr: null,
+          mask: null,
+          saved: kept.saved,
+          dOut: at(o, dOut),
+          dhN: at(o, dhN),
+          dcN: dcN_,
+          ...grads,
+          dWeightHr: null,
+          dhNorms: null,
+        });
         return { ...out, ...grads };
       });
     });

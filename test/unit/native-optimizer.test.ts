@@ -53,12 +53,27 @@ describe("the fused native optimizer step", () => {
     const p = new Float32Array([1, 2, 3]);
     const out = new Float32Array(3);
     const sgd = { kind: 0, lr: 1 };
-    assert.throws(() => addon.optimizerStep(sgd, [p], [new Float32Array(2)], [out], [[]], [true]), /grads\[0\]: 2 floats, expected 3/);
-    assert.throws(() => addon.optimizerStep(sgd, [p], [[1, 2, 3] as unknown as Float32Array], [out], [[]], [true]), /grads\[0\]: expected a Float32Array/);
-    assert.throws(() => addon.optimizerStep({ ...sgd, momentum: 0.9 }, [p], [p], [out], [[]], [true]), /states\[0\]: expected 1 state buffers/);
-    assert.throws(() => addon.optimizerStep(sgd, [p, p], [p], [out], [[]], [true]), /differ in length/);
-    assert.throws(() => addon.optimizerStep({ kind: 7, lr: 1 }, [p], [p], [out], [[]], [true]), /unknown kind/);
-    assert.throws(() => addon.optimizerStep(sgd, [p, p], [p, new Float32Array(1)], [out, out], [[], []], [true, true]), /grads\[1\]/);
+    assert.throws(
+      () => addon.optimizerStep({ ...sgd, params: [p], grads: [new Float32Array(2)], out: [out], states: [[]], fresh: [true] }),
+      /grads\[0\]: 2 floats, expected params\[0\]'s length = 3/,
+    );
+    assert.throws(
+      () => addon.optimizerStep({ ...sgd, params: [p], grads: [[1, 2, 3] as unknown as Float32Array], out: [out], states: [[]], fresh: [true] }),
+      /grads\[0\]: expected a Float32Array/,
+    );
+    assert.throws(
+      () => addon.optimizerStep({ ...sgd, momentum: 0.9, params: [p], grads: [p], out: [out], states: [[]], fresh: [true] }),
+      /states\[0\]: expected 1 state buffers/,
+    );
+    assert.throws(() => addon.optimizerStep({ ...sgd, params: [p, p], grads: [p], out: [out], states: [[]], fresh: [true] }), /grads: 1 elements, expected 2/);
+    assert.throws(
+      () => addon.optimizerStep({ kind: 7, lr: 1, params: [p], grads: [p], out: [out], states: [[]], fresh: [true] }),
+      /kind: expected a whole number from 0 to 2, got 7/,
+    );
+    assert.throws(
+      () => addon.optimizerStep({ ...sgd, params: [p, p], grads: [p, new Float32Array(1)], out: [out, out], states: [[], []], fresh: [true, true] }),
+      /grads\[1\]/,
+    );
     assert.deepEqual(Array.from(out), [0, 0, 0], "nothing written");
   });
 });
