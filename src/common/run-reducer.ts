@@ -5,8 +5,8 @@
 // is the mean of the bucket being filled); past MAX_EPOCHS_SHOWN epochs, every other epoch is dropped (the latest
 // always stays); gradient warnings stop at MAX_GRADIENT_WARNINGS (the count goes on); an epoch's texts are cut at
 // MAX_METRIC_TEXT characters.
-// Plain data only: imports nothing but the protocol's types.
-import { isGpuMemory, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
+// Plain data only: imports nothing but the protocol's types and its setOwn.
+import { isGpuMemory, setOwn, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
 
 /** How many points of the per-step curve a detail holds; more steps are averaged in equal runs. */
 export const MAX_STEPS_SHOWN = 10_000;
@@ -212,7 +212,7 @@ function syncLossCurve(lossCurve: Point[], state: CurveState, merged: boolean): 
 function boundedMetrics(metrics: Record<string, number | string>): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const [key, value] of firstEntries(metrics, MAX_METRICS_PER_EPOCH)) {
-    out[key] = typeof value === "string" && value.length > MAX_METRIC_TEXT ? value.slice(0, MAX_METRIC_TEXT) + "…" : value;
+    setOwn(out, key, typeof value === "string" && value.length > MAX_METRIC_TEXT ? value.slice(0, MAX_METRIC_TEXT) + "…" : value); // `__proto__` too
   }
   return out;
 }
