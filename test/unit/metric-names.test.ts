@@ -142,15 +142,15 @@ describe("a metric that is a 200 MB text", () => {
   });
 
   test("capStrings (every webview message): long strings cut at any depth, keys kept, nothing copied when nothing is long", async () => {
-    const dir = path.join(ROOT, "runs", "20260101-000000-hostile");
-    fs.mkdirSync(dir, { recursive: true });
+    // Built by hand: the run store's readers already drop a 3 MB metrics line (MAX_LINE_BYTES) and cut metric texts
+    // (run-reducer's MAX_METRIC_TEXT), so a read run no longer carries one; capStrings is the last bound before a webview.
     const big = "z".repeat(3_000_000);
-    fs.writeFileSync(path.join(dir, "run.json"), JSON.stringify({ name: "hostile", finalMetrics: { note: big } }));
-    fs.writeFileSync(
-      path.join(dir, "metrics.jsonl"),
-      JSON.stringify({ type: "epoch", epoch: 1, loss: 1, metrics: JSON.parse(`{"__proto__": "${big}"}`), time: 1 }) + "\n",
-    );
-    const detail: RunDetail = await readRunDetail(dir);
+    const info = { name: "hostile", finalMetrics: { note: big } } as unknown as RunInfo;
+    const detail: RunDetail = {
+      summary: { info, dir: "/runs/hostile", lossCurve: [] },
+      steps: [],
+      epochs: [{ epoch: 1, loss: 1, metrics: JSON.parse(`{"__proto__": "${big}"}`) as Record<string, string> }],
+    };
     const message = { type: "detail", detail };
     const capped = capStrings(message);
     const cut = `${"z".repeat(MAX_TEXT)}… (truncated, 3 MB)`;
