@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { tf, torch, useBackend } from "unroll";
-import { CurveTable } from "../webview/logic";
+import { CurveTable } from "../webview/curves";
 import { describeParameter } from "../src/runner/snapshot";
 import { TraceClient } from "../src/runs/trace-client";
 import { startTraining } from "../src/runs/train-client";

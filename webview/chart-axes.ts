@@ -2,7 +2,7 @@
 // its name and values: a bounded score (accuracy, precision, recall, F1, AUC…) in [0, 1] or in percent, or a value such
 // as a loss or an error. The first series' unit takes the left axis; a series of another unit goes on the right, so
 // that an accuracy in [0, 1] is not flattened under a loss of 3. Pure logic, tested under Node.
-import type { Value } from "./logic";
+import type { Value } from "./curves";
 
 export type Unit = "fraction" | "percent" | "value";
 export type Side = "y" | "y2";

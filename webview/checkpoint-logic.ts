@@ -1,8 +1,7 @@
 // The checkpoint viewer's words: what a tensor's card says under its name, one line per recurrent module, and, in a
 // comparison, why a tensor was not compared and which changed most. No DOM, so that the unit tests run it under Node.
 import type { CheckpointTensor, UncomparedTensor } from "../src/common/protocol";
-import { english, type Translate } from "../src/common/format";
-import { formatShape } from "./logic";
+import { english, formatShape, type Translate } from "../src/common/format";
 
 /** "LSTM rnn · layer 1, reverse · gates i f g o · downsampled from [4096, 1024] · sampled (2,097,152 values)" */
 export function tensorNote(t: CheckpointTensor): string {

@@ -4,14 +4,16 @@
 // another checkpoint: a card per tensor with the same name and shape (diverging heatmap centred at 0, per-gate
 // statistics), and the tensors not compared with why. The host sends summaries and downsampled heatmaps only.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import type { CheckpointComparison, CheckpointTensor, CheckpointView, FromCheckpoint, ParameterSnapshot, ToCheckpoint } from "../src/common/protocol";
+import type { CheckpointComparison, CheckpointTensor, CheckpointView, checkpointChannel, ParameterSnapshot, ToCheckpoint } from "../src/common/protocol";
 import { banner, basename, bdi, connect, fill, h, icon } from "./common";
 import { checkpointModules, largestChange, tensorNote, uncomparedReason } from "./checkpoint-logic";
 import { parameterPictures } from "./explorer-parameters";
 import { t, tNodes } from "./l10n";
-import { formatBytes, formatCount, formatNumber, formatShape, gateTitle } from "./logic";
+import { formatBytes, formatCount, formatNumber } from "./numbers";
+import { formatShape } from "../src/common/format";
+import { gateTitle } from "./parameter-labels";
 
-const vscode = connect<Record<string, never>, ToCheckpoint, FromCheckpoint>({}, onMessage);
+const vscode = connect<typeof checkpointChannel, Record<string, never>>({}, onMessage);
 const file = document.body.dataset.file ?? "";
 const main = h("main", {}, h("p", { class: "empty" }, t("Reading the checkpoint…")));
 const comparisonBox = h("section", { class: "comparison", hidden: true, "aria-label": t("Comparison") });

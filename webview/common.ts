@@ -1,9 +1,12 @@
 // What both webviews share: the VS Code API handle, a tiny DOM builder, the theme's colours for canvases,
 // and canvas drawings (heatmap, histogram, sparkline) that redraw themselves on resize and theme changes.
 import { withoutBidiControls } from "../src/common/plain-text";
-import type { Histogram, Point, RunInfo, RunStatus } from "../src/common/protocol";
+import type { FromWebview, Histogram, Point, RunInfo, RunStatus, ToWebview } from "../src/common/protocol";
 import { language, t } from "./l10n";
-import { divergingColor, downsampleGrid, formatNumber, maxAbs, parseColor, sparkline, luminance, type Grid, type Rgb, type RowBlock } from "./logic";
+import { divergingColor, maxAbs, parseColor, luminance, type Rgb } from "./colors";
+import { downsampleGrid, type Grid, type RowBlock } from "./grids";
+import { formatNumber } from "./numbers";
+import { sparkline } from "./sparkline";
 
 // ---------------------------------------------------------------------------------------------------
 // VS Code
@@ -16,19 +19,20 @@ interface VsCodeApi<S> {
 declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
 
 /**
- * The webview's side of the protocol. `state` persists UI choices only (tab, smoothing…): everything else
- * is re-sent by the host after `ready`.
+ * The webview's end of its channel `C` (`typeof explorerChannel`…): `onMessage` gets the host's messages to this
+ * webview, `post` sends only this webview's messages. `state` persists UI choices only (tab, smoothing…): everything
+ * else is re-sent by the host after `ready`.
  */
-export function connect<S extends object, In extends { type: string }, Out extends { type: string }>(defaults: S, onMessage: (message: In) => void) {
+export function connect<C, S extends object>(defaults: S, onMessage: (message: ToWebview<C>) => void) {
   const api = acquireVsCodeApi<S>();
   const state: S = { ...defaults, ...(api.getState() ?? {}) };
   // Messages come only from the host (VS Code's iframe relays them); the type is checked, not trusted blindly.
   window.addEventListener("message", (e: MessageEvent) => {
-    if (e.data && typeof e.data === "object" && typeof e.data.type === "string") onMessage(e.data as In);
+    if (e.data && typeof e.data === "object" && typeof e.data.type === "string") onMessage(e.data as ToWebview<C>);
   });
   return {
     state,
-    post: (message: Out) => api.postMessage(message),
+    post: (message: FromWebview<C>) => api.postMessage(message),
     save: (patch: Partial<S>) => api.setState(Object.assign(state, patch)),
     /** Call once the page can draw messages: the host answers with everything there is to show. */
     ready: () => api.postMessage({ type: "ready" }),

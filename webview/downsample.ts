@@ -1,7 +1,7 @@
 // What a chart draws of a long series: per pixel column of the x range in view, the rows holding each series' lowest
 // and highest value, so that 1,000,000 points draw as about 2 × width without losing a spike. The raw data stays with
 // the caller (CSV, smoothing); only the drawing is thinned. Pure logic, tested under Node.
-import type { Value } from "./logic";
+import type { Value } from "./curves";
 
 export type Columns = [number[], ...Value[][]];
 

@@ -3,7 +3,10 @@
 // h_t through time on a log axis, which is where vanishing and exploding gradients show.
 import type { LayerDynamics, RunDetail } from "../src/common/protocol";
 import { fill, h, heatmap } from "./common";
-import { dynamicsLabel, formatNumber, gateGrid, gateTitle, gradientTrend, gridFrom, type Grid } from "./logic";
+import { dynamicsLabel, gateTitle } from "./parameter-labels";
+import { formatNumber } from "./numbers";
+import { gateGrid, gridFrom, type Grid } from "./grids";
+import { gradientTrend } from "./gradient-logic";
 import { t } from "./l10n";
 import { LinePlot } from "./plot";
 

@@ -5,7 +5,8 @@ import type { RunDetail } from "../src/common/protocol";
 import { banner, fill, h, type Theme } from "./common";
 import { gradientColumns, gradientNames, normOf, warningDetail, warningTitle } from "./gradient-logic";
 import { t } from "./l10n";
-import { nextX, type Value } from "./logic";
+import { nextX, type Value } from "./curves";
+import { perFrame } from "./frame";
 import { LinePlot, type SeriesSpec } from "./plot";
 
 const COLORS: ((t: Theme) => string)[] = [(t) => t.blue, (t) => t.orange, (t) => t.green, (t) => t.purple, (t) => t.yellow, (t) => t.red, (t) => t.muted];
@@ -20,7 +21,8 @@ export class GradientSection {
   private names: string[] = [];
   private data: [number[], ...Value[][]] = [[]];
   private run: RunDetail | null = null;
-  private dirty = false;
+  /** The columns as they are, drawn on the next frame however many steps arrive before it. */
+  private readonly draw = perFrame(() => this.plot.setData(this.data));
 
   constructor() {
     this.plot = new LinePlot(this.chartBox, { series: [], xLabel: t("step"), yLabel: t("gradient norm"), log: true, height: 240 });
@@ -59,12 +61,7 @@ export class GradientSection {
     xs.push(nextX(xs.at(-1), s.step));
     this.names.forEach((name, i) => columns[i].push(normOf(s, name)));
     if (this.el.hidden && this.names.length) this.renderWarnings();
-    if (this.dirty) return;
-    this.dirty = true;
-    requestAnimationFrame(() => {
-      this.dirty = false;
-      this.plot.setData(this.data);
-    });
+    this.draw();
   }
 
   warningsChanged(): void {

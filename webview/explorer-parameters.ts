@@ -5,7 +5,10 @@
 import type { ParameterSnapshot, RunDetail } from "../src/common/protocol";
 import { bdi, fill, h, heatmap, histogram, isolated } from "./common";
 import { t } from "./l10n";
-import { formatNumber, formatShape, gateBlocks, gateTitle, parameterGrid, parameterNote } from "./logic";
+import { formatNumber } from "./numbers";
+import { formatShape } from "../src/common/format";
+import { gateBlocks, parameterGrid } from "./grids";
+import { gateTitle, parameterNote } from "./parameter-labels";
 
 type Snapshot = NonNullable<RunDetail["snapshot"]>;
 

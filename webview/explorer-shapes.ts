@@ -1,10 +1,11 @@
 // The Shapes tab: the trace of the model file as a table (click a row to jump to its line), the trace's
 // error, and for the selected recurrent call a diagram of the layer unrolled over its time steps.
-import { formatTracedShapes } from "../src/common/format";
+import { formatShape, formatTracedShapes } from "../src/common/format";
 import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/common/protocol";
 import { banner, basename, bdi, fill, h, icon, svg } from "./common";
 import { language, t, tNodes } from "./l10n";
-import { formatShape, shownSteps, unrolledCall, formatCount as formatCountIn, type UnrolledCall } from "./logic";
+import { shownSteps, unrolledCall, type UnrolledCall } from "./unrolled-call";
+import { formatCount as formatCountIn } from "./numbers";
 
 const formatCount = (n: number) => formatCountIn(n, language);
 

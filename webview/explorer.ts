@@ -8,7 +8,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
-import type { FromExplorer, RunDetail, RunEvent, ToExplorer } from "../src/common/protocol";
+import type { explorerChannel, RunDetail, RunEvent, ToExplorer } from "../src/common/protocol";
 import { applyRunEvent, emptyRunDetail } from "../src/common/run-reducer";
 import { basename, bdi, connect, h, icon } from "./common";
 import { DynamicsTab } from "./explorer-dynamics";
@@ -16,7 +16,7 @@ import { ParametersTab } from "./explorer-parameters";
 import { ShapesTab } from "./explorer-shapes";
 import { TrainingTab } from "./explorer-training";
 import { t } from "./l10n";
-import type { XAxis } from "./logic";
+import type { XAxis } from "./curves";
 
 interface UiState {
   /** The model file; the host reads it back from here to restore the panel after a window reload. */
@@ -40,7 +40,7 @@ const TABS = [
 ] as const;
 
 // Smoothing 0.6 is TensorBoard's default, which is what people compare curves with.
-const vscode = connect<UiState, ToExplorer, FromExplorer>(
+const vscode = connect<typeof explorerChannel, UiState>(
   { tab: 0, smoothing: 0.6, logY: false, xAxis: "step", logX: false, robustY: false, hiddenMetrics: [] },
   onMessage,
 );
@@ -80,6 +80,8 @@ function onMessage(m: ToExplorer): void {
       return showRun(m.detail);
     case "event":
       return onEvent(m.runId, m.event);
+    case "events":
+      return m.events.forEach((event) => onEvent(m.runId, event));
     case "compare":
       return training.setCompare(m.runs);
     case "backend":

@@ -1,7 +1,9 @@
-// The gradient chart's pure logic: one column per parameter of the per-step gradient norms, warnings in words.
+// The gradient chart's pure logic: one column per parameter of the per-step gradient norms, warnings in words, and the
+// trend of the gradient through time (the Dynamics tab).
 // No DOM, so that test/unit/gradients.test.ts runs it under Node.
 import type { GradientWarning, RunDetail } from "../src/common/protocol";
-import { formatNumber, stepXs, type Value } from "./logic";
+import { formatNumber } from "./numbers";
+import { stepXs, type Value } from "./curves";
 
 type Step = RunDetail["steps"][number];
 
@@ -30,3 +32,15 @@ export const warningTitle = (w: GradientWarning) => `${w.kind === "vanishing" ? 
 /** "norm 3.1e-9, 1e-4× its running median 3.1e-5 (epoch 2)" */
 export const warningDetail = (w: GradientWarning) =>
   `norm ${formatNumber(w.norm)}, ${formatNumber(w.median > 0 ? w.norm / w.median : NaN)}× its running median ${formatNumber(w.median)} (epoch ${w.epoch})`;
+
+/**
+ * How the gradient reaching h_t changes from the last step back to the first. The ratio is
+ * ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖: far below 1 the early steps barely learn (vanishing), far above they
+ * dominate (exploding).
+ */
+export function gradientTrend(norms: readonly number[]): { ratio: number; verdict: "vanishing" | "exploding" | "steady" } | null {
+  const finite = norms.filter((n) => Number.isFinite(n) && n > 0);
+  if (finite.length < 2) return null;
+  const ratio = finite[0] / finite[finite.length - 1];
+  return { ratio, verdict: ratio < 1e-2 ? "vanishing" : ratio > 1e2 ? "exploding" : "steady" };
+}

@@ -5,7 +5,10 @@
 import uPlot from "uplot";
 import { currentTheme, onThemeChange, type Theme } from "./common";
 import { Downsampler, worthDownsampling } from "./downsample";
-import { clippedIndexes, formatNumber, logSafe, parseColor, quantileRange, type Value } from "./logic";
+import { clippedIndexes, logSafe, quantileRange, type Value } from "./curves";
+import { formatNumber } from "./numbers";
+import { parseColor } from "./colors";
+import { perFrame } from "./frame";
 
 export interface SeriesSpec {
   label: string;
@@ -69,8 +72,8 @@ export class LinePlot {
     container.classList.add("plot");
     // A chart in a hidden tab has no width: it is built when it first gets one.
     // (On the next frame: resizing inside the observer's callback would trigger it again in the same frame.)
-    this.resize = new ResizeObserver(() =>
-      requestAnimationFrame(() => {
+    this.resize = new ResizeObserver(
+      perFrame(() => {
         const width = container.clientWidth;
         if (width === 0) return;
         if (!this.plot) this.build();

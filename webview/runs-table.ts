@@ -4,10 +4,11 @@
 // the explorer (the same ticks as the Runs view); Export CSV saves what is shown. Rows are drawn only where the
 // table is scrolled to, so that 1,000 runs scroll smoothly. Below: one column against another for the runs ticked.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import { MAX_COMPARED, type FromRunsTable, type TableRun, type ToRunsTable } from "../src/common/protocol";
+import { MAX_COMPARED, type runsTableChannel, type TableRun, type ToRunsTable } from "../src/common/protocol";
 import { bdi, connect, drawOn, fill, h, isolated, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
-import { formatNumber } from "./logic";
+import { formatNumber } from "./numbers";
+import { perFrame } from "./frame";
 import {
   bestValues,
   collapseColumns,
@@ -40,7 +41,7 @@ const GROUP_TITLES: Record<Column["group"], () => string> = {
   best: () => t("Best"),
 };
 
-const vscode = connect<State, ToRunsTable, FromRunsTable>({ sortKey: "started", descending: true, filter: "", x: "", y: "", logX: false }, onRuns);
+const vscode = connect<typeof runsTableChannel, State>({ sortKey: "started", descending: true, filter: "", x: "", y: "", logX: false }, onRuns);
 let runs: TableRun[] = [];
 let selected = new Set<string>();
 let table: { columns: Column[]; rows: Row[] } = { columns: [], rows: [] };
@@ -71,7 +72,7 @@ filter.addEventListener("input", () => {
   update();
 });
 exportButton.addEventListener("click", () => vscode.post({ type: "exportTable", csv: tableCsv(varyingOrAll(), shown) }));
-scroller.addEventListener("scroll", () => requestAnimationFrame(renderBody));
+scroller.addEventListener("scroll", perFrame(renderBody));
 vscode.ready();
 
 function onRuns(m: ToRunsTable): void {

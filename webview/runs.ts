@@ -3,12 +3,12 @@
 // overlay them in the explorer; the database button opens its weights in the checkpoint viewer; the trash button
 // asks the host to delete one (the host confirms).
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
-import type { FromRunsView, RunSummary, ToRunsView } from "../src/common/protocol";
+import type { runsViewChannel, RunSummary, ToRunsView } from "../src/common/protocol";
 import { ago, basename, bdi, connect, fill, h, icon, isolated, sparklineCanvas, statusIcon } from "./common";
 import { t, tNodes } from "./l10n";
-import { formatNumber } from "./logic";
+import { formatNumber } from "./numbers";
 
-const vscode = connect<Record<string, never>, ToRunsView, FromRunsView>({}, onMessage);
+const vscode = connect<typeof runsViewChannel, Record<string, never>>({}, onMessage);
 const list = h("ul", { class: "runs", role: "list", "aria-label": t("Runs") });
 const empty = h("p", { class: "empty" }, t("No runs yet. Open a model file and run “Unroll: Train Model”."));
 document.body.append(list);

@@ -1,7 +1,7 @@
 // Exponential moving averages for the charts, debiased as TensorBoard's are (the first points are not pulled toward
 // 0), and written as a running weighted mean so that a constant series comes out as that constant, bit for bit, from
 // its first point (tensorboard#786: the naive form, last·w + (1 − w)·v divided by 1 − wⁿ, drifts by rounding).
-import type { Value } from "./logic";
+import type { Value } from "./curves";
 
 /** The running mean: `value` so far and `weight`, the sum of the weights of the points it holds (1 for the newest). */
 export interface EmaState {

@@ -3,7 +3,7 @@
 // window shows, and the scatter of one column against another. No DOM: unit-tested under Node
 // (test/unit/table-logic.test.ts).
 import { setOwn, type TableRun } from "../src/common/protocol";
-import { csvField } from "./logic";
+import { csvField } from "../src/common/run-csv";
 
 export type Cell = number | string | boolean | undefined;
 

@@ -349,6 +349,7 @@ export type ToExplorer =
   | { type: "trace"; trace: Trace | null; stale: boolean; trusted: boolean }
   | { type: "run"; detail: RunDetail } // the run shown (replaces the previous one)
   | { type: "event"; runId: string; event: RunEvent } // live events of the run shown
+  | { type: "events"; runId: string; events: RunEvent[] } // several at once: a fast run's events, one message a tick
   | { type: "compare"; runs: RunDetail[] } // earlier runs of the same file, for overlays
   | { type: "backend"; summary: string }
   /** Shows one of the tabs (the walkthrough's buttons open the Dynamics tab). */
@@ -365,8 +366,9 @@ export interface TableRun {
   damaged?: string;
 }
 
-/** Host → the Runs table (an editor tab comparing every run); `selected`: the runs ticked to compare, as in the Runs view. */
-export type ToRunsTable = { type: "runs"; runs: TableRun[]; selected: string[] };
+/** Host → the Runs table (an editor tab comparing every run); `selected`: the runs ticked to compare, as in the Runs view.
+ *  Its own type ("table", not the Runs view's "runs"): no host message fits two webviews' unions. */
+export type ToRunsTable = { type: "table"; runs: TableRun[]; selected: string[] };
 
 /** The explorer panel → host. */
 export type FromExplorer =
@@ -475,23 +477,76 @@ const isString = (v: unknown) => typeof v === "string" && v.length > 0 && v.leng
 const isLine = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) < 1e7;
 const isDir = (v: unknown) => typeof v === "string" && v.length > 0 && v.length < 4096 && !v.includes("\0");
 const only = (m: Message, n: number) => Object.keys(m).length === n;
+const isCsv = (v: unknown) => typeof v === "string" && v.length < 64 * 1024 * 1024;
 
-/** How each message from a webview is checked: its fields, and no others. */
-const VALID: Record<FromExplorer["type"] | FromRunsView["type"] | FromRunsTable["type"] | FromCheckpoint["type"], (m: Message) => boolean> = {
-  ready: (m) => only(m, 1),
-  train: (m) => only(m, 1),
-  stop: (m) => only(m, 1),
+/** How a message of each kind is checked: its fields, and no others. */
+export type Check = (m: Message) => boolean;
+const bare: Check = (m) => only(m, 1);
+const naming: Check = (m) => only(m, 2) && isDir(m.dir);
+const select: Check = (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= MAX_COMPARED && m.dirs.every(isDir);
+
+/**
+ * One webview's channel: what the host posts to it (`To`) and what it posts to the host (`From`). The host posts
+ * through its channel only (src/extension/webview-html.ts), so one webview's messages cannot reach another, and
+ * takes from the page only what `isFrom` accepts (a webview is untrusted input).
+ */
+export interface WebviewChannel<To extends { type: string }, From extends { type: string }> {
+  /** Names the webview in the host's log. */
+  readonly name: string;
+  /** A message of this webview's `From` union, every field checked and no other field present. */
+  isFrom(value: unknown): value is From;
+  /** Never set: it ties the channel to its `To` union, so that channels of two webviews are different types. */
+  readonly to?: (message: To) => To;
+}
+
+/** The host's messages to the webview of channel `C`, and the webview's messages to the host. */
+export type ToWebview<C> = C extends WebviewChannel<infer To, infer _From> ? To : never;
+export type FromWebview<C> = C extends WebviewChannel<infer _To, infer From> ? From : never;
+
+/** A channel whose `checks` name every kind of `From`, and no other: a message kind added to the union without its
+ *  check does not compile. */
+export function webviewChannel<To extends { type: string }, From extends { type: string }>(
+  name: string,
+  checks: { [K in From["type"]]: Check },
+): WebviewChannel<To, From> {
+  return {
+    name,
+    isFrom: (value: unknown): value is From => {
+      if (typeof value !== "object" || value === null) return false;
+      const m = value as Message;
+      return typeof m.type === "string" && Object.hasOwn(checks, m.type) && checks[m.type as From["type"]](m);
+    },
+  };
+}
+
+export const explorerChannel = webviewChannel<ToExplorer, FromExplorer>("explorer", {
+  ready: bare,
+  train: bare,
+  stop: bare,
   reveal: (m) => only(m, 3) && isLine(m.line) && isLine(m.column),
-  openRun: (m) => only(m, 2) && isDir(m.dir),
-  openWeights: (m) => only(m, 2) && isDir(m.dir),
-  compare: (m) => only(m, 1),
-  closeComparison: (m) => only(m, 1),
-  deleteRun: (m) => only(m, 2) && isDir(m.dir),
-  select: (m) => only(m, 2) && Array.isArray(m.dirs) && m.dirs.length <= MAX_COMPARED && m.dirs.every(isDir),
-  exportTable: (m) => only(m, 2) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
-  exportCsv: (m) =>
-    only(m, 4) && isString(m.runId) && isRunId(m.runId as string) && isDir(m.dir) && typeof m.csv === "string" && m.csv.length < 64 * 1024 * 1024,
-};
+  exportCsv: (m) => only(m, 4) && isString(m.runId) && isRunId(m.runId as string) && isDir(m.dir) && isCsv(m.csv),
+});
+
+export const runsViewChannel = webviewChannel<ToRunsView, FromRunsView>("Runs view", {
+  ready: bare,
+  openRun: naming,
+  openWeights: naming,
+  deleteRun: naming,
+  select,
+});
+
+export const runsTableChannel = webviewChannel<ToRunsTable, FromRunsTable>("Runs table", {
+  ready: bare,
+  openRun: naming,
+  select,
+  exportTable: (m) => only(m, 2) && isCsv(m.csv),
+});
+
+export const checkpointChannel = webviewChannel<ToCheckpoint, FromCheckpoint>("checkpoint viewer", {
+  ready: bare,
+  compare: bare,
+  closeComparison: bare,
+});
 
 /** A GpuMemory as a step carries it (from the runner, or a metrics.jsonl line): two byte counts, whole and not
  *  negative. The run store and the explorer take nothing else. */
@@ -500,18 +555,6 @@ export function isGpuMemory(value: unknown): value is GpuMemory {
   const { inUse, allocated } = value as Message;
   return [inUse, allocated].every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
 }
-
-/** A message of one of `types`, each checked by VALID; anything else is dropped by the host. */
-function isMessage(value: unknown, types: readonly string[]): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const m = value as Message;
-  return typeof m.type === "string" && types.includes(m.type) && VALID[m.type as keyof typeof VALID](m);
-}
-
-export const isFromExplorer = (value: unknown): value is FromExplorer => isMessage(value, ["ready", "reveal", "train", "stop", "exportCsv"]);
-export const isFromRunsView = (value: unknown): value is FromRunsView => isMessage(value, ["ready", "openRun", "openWeights", "deleteRun", "select"]);
-export const isFromRunsTable = (value: unknown): value is FromRunsTable => isMessage(value, ["ready", "openRun", "select", "exportTable"]);
-export const isFromCheckpoint = (value: unknown): value is FromCheckpoint => isMessage(value, ["ready", "compare", "closeComparison"]);
 
 /** Sets `record[name]` for a name that comes from data (a metric's, a hyperparameter's): assigning `__proto__` would
  *  set the record's prototype and the metric would vanish, so that one is defined as an own property. */

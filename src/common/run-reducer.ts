@@ -5,7 +5,7 @@
 // is the mean of the bucket being filled); past MAX_EPOCHS_SHOWN epochs, every other epoch is dropped (the latest
 // always stays); gradient warnings stop at MAX_GRADIENT_WARNINGS (the count goes on); an epoch's texts are cut at
 // MAX_METRIC_TEXT characters.
-// Plain data only: imports nothing but the protocol's types.
+// Plain data only: imports nothing but the protocol's types and its setOwn/ownValue.
 import { isGpuMemory, ownValue, setOwn, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
 
 /** How many points of the per-step curve a detail holds; more steps are averaged in equal runs. */

@@ -5,11 +5,11 @@
 // heatmaps only, never a file.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import { isFromCheckpoint, type CheckpointComparison, type CheckpointView, type FromCheckpoint } from "../common/protocol";
+import { checkpointChannel, type CheckpointComparison, type CheckpointView, type FromCheckpoint, type ToCheckpoint } from "../common/protocol";
 import { compareCheckpoints } from "../runs/checkpoint-diff";
 import { readCheckpoint } from "../runs/safetensors-file";
 import { uiText } from "./ui-text";
-import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
+import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider {
   static readonly viewType = "unroll.checkpoint";
@@ -69,21 +69,17 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
 class CheckpointEditor implements vscode.Disposable {
   private view: Promise<CheckpointView> | undefined;
   private other: { file: string; comparison?: Promise<CheckpointComparison>; watcher: vscode.Disposable } | undefined;
+  private readonly channel: HostChannel<ToCheckpoint, FromCheckpoint>;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly file: string,
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     log: (message: string) => void,
   ) {
+    this.channel = new HostChannel(panel.webview, checkpointChannel, { deliver: (m) => void this.onMessage(m), replay: () => void this.send(), log });
     this.subscriptions = [
-      receive(
-        panel.webview,
-        isFromCheckpoint,
-        (m) => void this.onMessage(m),
-        () => void this.send(),
-        log,
-      ),
+      this.channel,
       watch(file, () => {
         this.view = undefined;
         if (this.other) this.other.comparison = undefined;
@@ -115,13 +111,13 @@ class CheckpointEditor implements vscode.Disposable {
     } else if (m.type === "closeComparison") {
       this.other?.watcher.dispose();
       this.other = undefined;
-      post(this.panel.webview, { type: "comparison", comparison: null });
+      this.channel.post({ type: "comparison", comparison: null });
     }
   }
 
   private async send(): Promise<void> {
     this.view ??= readCheckpoint(this.file);
-    post(this.panel.webview, { type: "checkpoint", view: await this.view });
+    this.channel.post({ type: "checkpoint", view: await this.view });
     await this.sendComparison();
   }
 
@@ -130,7 +126,7 @@ class CheckpointEditor implements vscode.Disposable {
     if (!other) return;
     other.comparison ??= compareCheckpoints(this.file, other.file);
     const comparison = await other.comparison;
-    if (this.other === other) post(this.panel.webview, { type: "comparison", comparison });
+    if (this.other === other) this.channel.post({ type: "comparison", comparison });
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ExplorerPanel } from "./explorer-panel";
+import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { TrainingSessions } from "./sessions";
 import { BACKEND_CHOICES, KEYS, type Settings } from "./settings";
@@ -17,6 +17,7 @@ export interface Rooms {
   traces: TraceService;
   sessions: TrainingSessions;
   runs: Runs;
+  explorers: ExplorerPanels;
 }
 
 export function registerCommands(rooms: Rooms): vscode.Disposable[] {
@@ -26,7 +27,7 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
     command("train", (uri?: vscode.Uri) => sessions.train(uri)),
     command("stop", (uri?: vscode.Uri) => sessions.stop(uri)),
     command("trace", (uri?: vscode.Uri) => traceShapes(rooms.traces, uri)),
-    command("openExplorer", (uri?: vscode.Uri) => openExplorer(sessions, uri)),
+    command("openExplorer", (uri?: vscode.Uri) => openExplorer(rooms, uri)),
     command("selectBackend", () => selectBackend(rooms.settings())),
     command("newFromExample", () => newFromExample(rooms.extension)),
     command("openRun", (dir?: string) => runs.open(dir)),
@@ -53,13 +54,13 @@ async function traceShapes(traces: TraceService, uri?: vscode.Uri): Promise<void
   vscode.window.setStatusBarMessage(summary, 5000);
 }
 
-function openExplorer(sessions: TrainingSessions, uri?: vscode.Uri): ExplorerPanel | undefined {
+function openExplorer({ sessions, explorers }: Rooms, uri?: vscode.Uri): ExplorerPanel | undefined {
   const file = uri?.fsPath ?? activeModelFile() ?? sessions.latestFile();
   if (!file) {
     void vscode.window.showWarningMessage(vscode.l10n.t('Unroll: open a model file first (a .ts file that imports "unroll").'));
     return undefined;
   }
-  return ExplorerPanel.show(file);
+  return explorers.show(file);
 }
 
 async function selectBackend(settings: Settings): Promise<void> {

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
+import { ExplorerPanels } from "./explorer-panel";
 import { Panels } from "./panels";
 import { Runs } from "./runs";
 import { TrainingSessions } from "./sessions";
@@ -25,8 +26,10 @@ export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel("Unroll");
   const settings = () => readSettings(vscode.workspace.getConfiguration("unroll"));
   const traces = new TraceService(context.asAbsolutePath(path.join("dist", "trace-server.js")), settings, log);
-  const runs = new Runs(context.extensionUri, settings, log, context.workspaceState);
-  const sessions = new TrainingSessions(settings, traces, runs, log);
+  // The explorer panels, handed to every room that shows something in them.
+  const explorers = new ExplorerPanels(context.extensionUri, (m) => log.appendLine(m));
+  const runs = new Runs(context.extensionUri, explorers, settings, log, context.workspaceState);
+  const sessions = new TrainingSessions(settings, traces, runs, explorers, log);
   const selector: vscode.DocumentSelector = { language: "typescript", scheme: "file" };
 
   context.subscriptions.push(
@@ -34,10 +37,11 @@ export function activate(context: vscode.ExtensionContext) {
     traces,
     runs,
     sessions,
-    new Panels(context.extensionUri, traces, sessions, runs, log),
+    explorers,
+    new Panels(explorers, traces, sessions, runs),
     CheckpointEditorProvider.register(context.extensionUri, (m) => log.appendLine(m)),
-    ...registerCommands({ extension: context, settings, traces, sessions, runs }),
-    ...registerWalkthrough(context, traces, sessions),
+    ...registerCommands({ extension: context, settings, traces, sessions, runs, explorers }),
+    ...registerWalkthrough(context, traces, sessions, explorers),
     vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),
     vscode.languages.registerInlayHintsProvider(selector, new ShapeInlayHintsProvider(traces, () => settings().inlayHints)),
     vscode.languages.registerCodeLensProvider(selector, new ModelCodeLensProvider()),

@@ -2,7 +2,7 @@
 // traces as they change, and its buttons and links (reveal a line, train, stop, export CSV) reach the host here.
 import * as vscode from "vscode";
 import type { FromExplorer } from "../common/protocol";
-import { ExplorerPanel } from "./explorer-panel";
+import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { TrainingSessions } from "./sessions";
 import type { TraceService } from "./trace-service";
@@ -11,17 +11,12 @@ export class Panels implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[];
 
   constructor(
-    extensionUri: vscode.Uri,
+    private readonly explorers: ExplorerPanels,
     private readonly traces: TraceService,
     private readonly sessions: TrainingSessions,
     private readonly runs: Runs,
-    log: vscode.OutputChannel,
   ) {
-    this.disposables = [
-      ExplorerPanel.register(extensionUri, (m) => log.appendLine(m)),
-      ExplorerPanel.onDidCreate((panel) => void this.connect(panel)),
-      traces.onDidChange((uri) => this.postTrace(uri.fsPath)),
-    ];
+    this.disposables = [explorers.onDidCreate((panel) => void this.connect(panel)), traces.onDidChange((uri) => this.postTrace(uri.fsPath))];
   }
 
   /** Fills a new (or restored) panel: the trace, the file's latest run, and listens to it. */
@@ -36,7 +31,7 @@ export class Panels implements vscode.Disposable {
   }
 
   private postTrace(file: string): void {
-    const panel = ExplorerPanel.get(file);
+    const panel = this.explorers.get(file);
     if (!panel) return;
     const traced = this.traces.get(vscode.Uri.file(file));
     panel.postTrace(traced?.trace ?? null, { stale: traced?.tracker.edited ?? false, trusted: vscode.workspace.isTrusted });

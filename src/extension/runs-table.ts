@@ -8,19 +8,20 @@
 //   table.registerSerializer(() => …);    // on activation: a table restored after a reload wants its runs
 //   table.show(); table.postRuns(runs, selectedDirs);
 import * as vscode from "vscode";
-import { isFromRunsTable, type FromRunsTable, type RunSummary, type ToRunsTable } from "../common/protocol";
-import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
+import { runsTableChannel, type FromRunsTable, type RunSummary, type ToRunsTable } from "../common/protocol";
+import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 export class RunsTable implements vscode.Disposable {
   static readonly viewType = "unroll.runsTable";
 
-  /** Messages from the page that passed `isFromRunsTable` (`ready` included: the list has already been re-sent). */
+  /** Messages from the page that passed `runsTableChannel.isFrom` (`ready` included: the list has already been re-sent). */
   readonly onMessage: vscode.Event<FromRunsTable>;
 
   private readonly messages = new vscode.EventEmitter<FromRunsTable>();
   private panel: vscode.WebviewPanel | undefined;
+  private channel: HostChannel<ToRunsTable, FromRunsTable> | undefined;
   private subscriptions: vscode.Disposable[] = [];
-  private last: ToRunsTable = { type: "runs", runs: [], selected: [] };
+  private last: ToRunsTable = { type: "table", runs: [], selected: [] };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -57,22 +58,22 @@ export class RunsTable implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel): void {
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "runs-table", title: vscode.l10n.t("Runs Table") });
     this.panel = panel;
+    const channel = new HostChannel(panel.webview, runsTableChannel, {
+      deliver: (m) => this.messages.fire(m),
+      replay: () => channel.post(this.last),
+      log: this.log,
+    });
+    this.channel = channel;
     this.subscriptions.push(
-      receive(
-        panel.webview,
-        isFromRunsTable,
-        (m) => this.messages.fire(m),
-        () => post(this.panel?.webview, this.last),
-        this.log,
-      ),
+      channel,
       panel.onDidDispose(() => this.disposePanel()),
     );
   }
 
   /** Every run (only run.json's facts travel: the table draws no curve), and the folders ticked for comparison. */
   postRuns(runs: RunSummary[], selected: string[]): void {
-    this.last = { type: "runs", runs: runs.map((r) => ({ info: r.info, dir: r.dir, ...(r.damaged ? { damaged: r.damaged } : {}) })), selected };
-    post(this.panel?.webview, this.last);
+    this.last = { type: "table", runs: runs.map((r) => ({ info: r.info, dir: r.dir, ...(r.damaged ? { damaged: r.damaged } : {}) })), selected };
+    this.channel?.post(this.last);
   }
 
   dispose(): void {
@@ -85,5 +86,6 @@ export class RunsTable implements vscode.Disposable {
     for (const d of this.subscriptions) d.dispose();
     this.subscriptions = [];
     this.panel = undefined;
+    this.channel = undefined;
   }
 }

@@ -7,17 +7,17 @@
 //
 // The view keeps the last list and re-sends it whenever its page (re)loads (VS Code discards hidden views).
 import * as vscode from "vscode";
-import { isFromRunsView, type FromRunsView, type RunSummary, type ToRunsView } from "../common/protocol";
-import { post, receive, webviewHtml, webviewOptions } from "./webview-html";
+import { runsViewChannel, type FromRunsView, type RunSummary, type ToRunsView } from "../common/protocol";
+import { HostChannel, webviewHtml, webviewOptions } from "./webview-html";
 
 export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = "unroll.runs";
 
-  /** Messages from the page that passed `isFromRunsView` (`ready` included: the list has already been re-sent). */
+  /** Messages from the page that passed `runsViewChannel.isFrom` (`ready` included: the list has already been re-sent). */
   readonly onMessage: vscode.Event<FromRunsView>;
 
   private readonly messages = new vscode.EventEmitter<FromRunsView>();
-  private view: vscode.WebviewView | undefined;
+  private channel: HostChannel<ToRunsView, FromRunsView> | undefined;
   private viewSubscriptions: vscode.Disposable[] = [];
   private last: ToRunsView = { type: "runs", runs: [], selected: [] };
 
@@ -30,17 +30,16 @@ export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.disposeView();
-    this.view = view;
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, { script: "runs", title: vscode.l10n.t("Runs") });
+    const channel = new HostChannel(view.webview, runsViewChannel, {
+      deliver: (m) => this.messages.fire(m),
+      replay: () => channel.post(this.last),
+      log: this.log,
+    });
+    this.channel = channel;
     this.viewSubscriptions.push(
-      receive(
-        view.webview,
-        isFromRunsView,
-        (m) => this.messages.fire(m),
-        () => post(this.view?.webview, this.last),
-        this.log,
-      ),
+      channel,
       view.onDidDispose(() => this.disposeView()),
     );
   }
@@ -48,7 +47,7 @@ export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
   /** The runs to list, newest first, and the ids ticked for comparison. */
   postRuns(runs: RunSummary[], selected: string[]): void {
     this.last = { type: "runs", runs, selected };
-    post(this.view?.webview, this.last);
+    this.channel?.post(this.last);
   }
 
   dispose(): void {
@@ -59,6 +58,6 @@ export class RunsView implements vscode.WebviewViewProvider, vscode.Disposable {
   private disposeView(): void {
     for (const d of this.viewSubscriptions) d.dispose();
     this.viewSubscriptions = [];
-    this.view = undefined;
+    this.channel = undefined;
   }
 }

@@ -8,7 +8,7 @@ import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } 
 import { runCsv } from "../common/run-csv";
 import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, type ReadOptions } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
-import { ExplorerPanel } from "./explorer-panel";
+import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
 import { RunsView } from "./runs-view";
 import type { Settings } from "./settings";
@@ -48,6 +48,7 @@ export class Runs implements vscode.Disposable {
 
   constructor(
     extensionUri: vscode.Uri,
+    private readonly explorers: ExplorerPanels,
     private readonly settings: () => Settings,
     private readonly log: vscode.OutputChannel,
     private readonly state: vscode.Memento,
@@ -128,8 +129,8 @@ export class Runs implements vscode.Disposable {
     if (this.table.open) this.table.postRuns(all, this.selected);
     const runs = all.filter((r) => dirs.includes(r.dir));
     const details = await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions())));
-    const panels = ExplorerPanel.all();
-    if (!panels.length && runs.length && runs[0].info.file) panels.push(ExplorerPanel.show(runs[0].info.file));
+    const panels = this.explorers.all();
+    if (!panels.length && runs.length && runs[0].info.file) panels.push(this.explorers.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(details);
   }
 
@@ -194,7 +195,7 @@ export class Runs implements vscode.Disposable {
       );
       return;
     }
-    await this.show(ExplorerPanel.show(run.info.file, { preserveFocus: false }), run.dir);
+    await this.show(this.explorers.show(run.info.file, { preserveFocus: false }), run.dir);
   }
 
   async delete(dir?: string): Promise<void> {

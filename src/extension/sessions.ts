@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import * as path from "node:path";
 import type { RunEvent } from "../common/protocol";
 import { startTraining, type Training } from "../runs/train-client";
-import { ExplorerPanel } from "./explorer-panel";
+import type { ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { Settings } from "./settings";
 import { TrainingStatusBar, type SessionStatus } from "./status-bar";
@@ -17,14 +17,17 @@ import { activeModelFile, ensureTrusted, modelDocument, runsFolderFor, showLocat
 interface Session extends SessionStatus {
   training: Training;
   runId?: string;
-  /** The latest step not yet shown: steps reach the panel and the status bar at most every STEP_INTERVAL_MS. */
+  /** The events not yet shown, in order, and the latest step not yet shown: they reach the panel (in one message) and
+   *  the status bar at most every FLUSH_INTERVAL_MS. */
+  pending: RunEvent[];
   pendingStep?: RunEvent;
-  stepTimer?: NodeJS.Timeout;
+  flushTimer?: NodeJS.Timeout;
 }
 
-/** A small model trains thousands of steps a second; posting each to the webview floods the host (a Stop
- *  command then waits behind the queue). The panel gets the run's every step from the store at the end. */
-const STEP_INTERVAL_MS = 100;
+/** A small model trains thousands of steps and hundreds of epochs a second; posting each to the webview floods the
+ *  host (a Stop command then waits behind the queue). Steps are sampled (the panel gets the run's every step from the
+ *  store at the end); the other events all go, batched. */
+const FLUSH_INTERVAL_MS = 100;
 
 const showLine = () => vscode.l10n.t("Show Line");
 
@@ -36,6 +39,7 @@ export class TrainingSessions implements vscode.Disposable {
     private readonly settings: () => Settings,
     private readonly traces: TraceService,
     private readonly runs: Runs,
+    private readonly explorers: ExplorerPanels,
     private readonly log: vscode.OutputChannel,
   ) {}
 
@@ -61,10 +65,10 @@ export class TrainingSessions implements vscode.Disposable {
       return;
     }
     if (document.isDirty) await document.save();
-    ExplorerPanel.show(file);
+    this.explorers.show(file);
     const settings = this.settings();
     const runsFolder = runsFolderFor(settings, file);
-    const session: Session = { file, training: undefined as unknown as Training };
+    const session: Session = { file, training: undefined as unknown as Training, pending: [] };
     session.training = startTraining(
       {
         file,
@@ -84,10 +88,10 @@ export class TrainingSessions implements vscode.Disposable {
     this.updateStatus();
     void vscode.commands.executeCommand("setContext", "unroll.training", true);
     const result = await session.training.done;
-    this.flushStep(session);
+    this.flush(session);
     this.sessions.delete(file);
     // The panel saw a sample of the steps while training: now it gets them all.
-    const panel = ExplorerPanel.get(file);
+    const panel = this.explorers.get(file);
     if (panel && session.runId) void this.runs.show(panel, path.join(runsFolder, session.runId));
     void vscode.commands.executeCommand("setContext", "unroll.training", this.sessions.size > 0);
     this.updateStatus(session);
@@ -106,7 +110,7 @@ export class TrainingSessions implements vscode.Disposable {
       const actions = [...(location ? [showLine()] : []), ...(result.error.kind === "nan" ? [showGradients] : [])];
       void vscode.window.showErrorMessage(message, ...actions).then((c) => {
         if (c === showLine() && location) showLocation(location);
-        if (c === showGradients) ExplorerPanel.show(file).postReveal("gradients");
+        if (c === showGradients) this.explorers.show(file).postReveal("gradients");
       });
     } else if (run?.halted) {
       const { location, afterMs } = run.halted;
@@ -147,16 +151,14 @@ export class TrainingSessions implements vscode.Disposable {
   private onEvent(session: Session, event: RunEvent): void {
     if (event.type === "step") {
       Object.assign(session, { epoch: event.epoch, step: event.step, loss: event.loss, pendingStep: event });
-      session.stepTimer ??= setTimeout(() => this.flushStep(session), STEP_INTERVAL_MS);
-      return;
+      return this.scheduleFlush(session);
     }
-    if (event.type !== "log") this.flushStep(session);
     switch (event.type) {
       case "start":
         session.runId = event.run.id;
         session.backend = { name: event.run.backendName, summary: event.run.backend };
         session.epochs = event.run.config.epochs;
-        ExplorerPanel.get(session.file)?.postBackend(event.run.backend);
+        this.explorers.get(session.file)?.postBackend(event.run.backend);
         this.runs.scheduleRefresh();
         break;
       case "epoch":
@@ -172,16 +174,25 @@ export class TrainingSessions implements vscode.Disposable {
       default:
         break;
     }
-    if (session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, event);
-    this.updateStatus();
+    // The step before this event is shown before it.
+    if (session.pendingStep) session.pending.push(session.pendingStep);
+    session.pendingStep = undefined;
+    session.pending.push(event);
+    this.scheduleFlush(session);
   }
 
-  private flushStep(session: Session): void {
-    clearTimeout(session.stepTimer);
-    session.stepTimer = undefined;
-    const step = session.pendingStep;
+  private scheduleFlush(session: Session): void {
+    session.flushTimer ??= setTimeout(() => this.flush(session), FLUSH_INTERVAL_MS);
+  }
+
+  /** Shows what came since the last flush: the events in one message to the panel, and the status bar. */
+  private flush(session: Session): void {
+    clearTimeout(session.flushTimer);
+    session.flushTimer = undefined;
+    const events = session.pendingStep ? [...session.pending, session.pendingStep] : session.pending;
+    session.pending = [];
     session.pendingStep = undefined;
-    if (step && session.runId) ExplorerPanel.get(session.file)?.postEvent(session.runId, step);
+    if (events.length && session.runId) this.explorers.get(session.file)?.postEvents(session.runId, events);
     this.updateStatus();
   }
 

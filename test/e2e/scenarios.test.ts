@@ -144,13 +144,15 @@ async function lossChartEnds(frame: Frame): Promise<{ first: { step: number; los
   return result;
 }
 
-/** Editor groups, left to right: their x and their tabs' labels. */
+/** Editor groups, left to right: their x and their tabs' labels (on one line: VS Code 1.139 puts a file's extension on a
+ *  line of its own in the tab's text, "05b_hello_rnn\n.ts"). */
 async function editorGroups(vs: VSCode): Promise<{ x: number; tabs: string[] }[]> {
-  const groups = await vs.page
-    .locator(".editor-group-container")
-    .evaluateAll((els) =>
-      els.map((e) => ({ x: e.getBoundingClientRect().x, tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim()) })),
-    );
+  const groups = await vs.page.locator(".editor-group-container").evaluateAll((els) =>
+    els.map((e) => ({
+      x: e.getBoundingClientRect().x,
+      tabs: [...e.querySelectorAll(".tab")].map((t) => (t as HTMLElement).innerText.trim().replace(/\s*\n\s*/g, "")),
+    })),
+  );
   return groups.sort((a, b) => a.x - b.x);
 }
 
@@ -1049,8 +1051,8 @@ test("15) Open Weights from the Runs view, then Compare Weights of two runs: B �
     assert.match(summary, /largest change: \S+ \(max \|B − A\| [\d.e-]+\)/, "the two runs' weights differ");
     const card = await tensorCard(compared, "rnn.weight_hh_l0", ".comparison");
     assert.match(card.text, /B − A: rnn\.weight_hh_l0/);
-    const ink = await VSCode.canvasInk(compared);
-    assert.ok(ink.filter((c) => c.ink > 0.01).length >= 4, "the differences' heatmaps are drawn");
+    // The heatmaps draw when their canvases get a size (a ResizeObserver), which can come after the table's text.
+    await until("the differences' heatmaps to be drawn", async () => (await VSCode.canvasInk(compared)).filter((c) => c.ink > 0.01).length >= 4, 30_000);
     // Ticking the runs opened the explorer beside (to overlay their curves): one column gives the viewer the width.
     await vs.runCommand("View: Single Column Editor Layout");
     await vs.page.mouse.move(900, 600);

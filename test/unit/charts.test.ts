@@ -4,7 +4,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { metricUnit, planAxes } from "../../webview/chart-axes";
 import { downsample, worthDownsampling, type Columns } from "../../webview/downsample";
-import { parseColor, runColor, type Value } from "../../webview/logic";
+import { parseColor, runColor } from "../../webview/colors";
+import type { Value } from "../../webview/curves";
 import { emaSmooth, emaSmoothAt, emaState, emaStep } from "../../webview/smoothing";
 
 describe("smoothing stays debiased", () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Trace, TraceEntry } from "../../src/common/protocol";
-import { isFromCheckpoint, isFromExplorer, isFromRunsTable, isFromRunsView } from "../../src/common/protocol";
+import { checkpointChannel, explorerChannel, runsTableChannel, runsViewChannel } from "../../src/common/protocol";
 import { shownText } from "./markdown-shown";
 import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
 
@@ -138,7 +138,7 @@ describe("model files and CodeLens", () => {
 describe("messages from webviews are validated, each view against its own union", () => {
   test("well-formed messages pass", () => {
     for (const m of [{ type: "ready" }, { type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }])
-      assert.ok(isFromExplorer(m), JSON.stringify(m));
+      assert.ok(explorerChannel.isFrom(m), JSON.stringify(m));
     for (const m of [
       { type: "ready" },
       { type: "openRun", dir: "/w/.unroll/runs/20261122-193000-hello" },
@@ -146,11 +146,11 @@ describe("messages from webviews are validated, each view against its own union"
       { type: "deleteRun", dir: "/w/r" },
       { type: "select", dirs: ["/w/a", "/w/b-1"] },
     ]) {
-      assert.ok(isFromRunsView(m), JSON.stringify(m));
+      assert.ok(runsViewChannel.isFrom(m), JSON.stringify(m));
     }
-    for (const m of [{ type: "ready" }, { type: "compare" }, { type: "closeComparison" }]) assert.ok(isFromCheckpoint(m), JSON.stringify(m));
+    for (const m of [{ type: "ready" }, { type: "compare" }, { type: "closeComparison" }]) assert.ok(checkpointChannel.isFrom(m), JSON.stringify(m));
     for (const m of [{ type: "ready" }, { type: "openRun", dir: "/w/r" }, { type: "select", dirs: ["/w/a"] }, { type: "exportTable", csv: "name,lr\na,0.1\n" }])
-      assert.ok(isFromRunsTable(m), JSON.stringify(m));
+      assert.ok(runsTableChannel.isFrom(m), JSON.stringify(m));
   });
 
   test("a message of the other view is rejected", () => {
@@ -159,15 +159,16 @@ describe("messages from webviews are validated, each view against its own union"
       { type: "deleteRun", dir: "/w/r" },
       { type: "select", dirs: [] },
     ])
-      assert.ok(!isFromExplorer(m), JSON.stringify(m));
+      assert.ok(!explorerChannel.isFrom(m), JSON.stringify(m));
     for (const m of [{ type: "reveal", line: 3, column: 1 }, { type: "train" }, { type: "stop" }, { type: "exportCsv", runId: "a", dir: "/w/r", csv: "" }])
-      assert.ok(!isFromRunsView(m), JSON.stringify(m));
+      assert.ok(!runsViewChannel.isFrom(m), JSON.stringify(m));
     for (const m of [{ type: "deleteRun", dir: "/w/r" }, { type: "exportCsv", runId: "a", dir: "/w/r", csv: "" }, { type: "train" }])
-      assert.ok(!isFromRunsTable(m), JSON.stringify(m));
-    for (const m of [{ type: "exportTable", csv: "" }]) assert.ok(!isFromExplorer(m) && !isFromRunsView(m), JSON.stringify(m));
-    for (const m of [{ type: "openWeights", dir: "/w/r" }, { type: "compare" }]) assert.ok(!isFromRunsTable(m) && !isFromExplorer(m), JSON.stringify(m));
+      assert.ok(!runsTableChannel.isFrom(m), JSON.stringify(m));
+    for (const m of [{ type: "exportTable", csv: "" }]) assert.ok(!explorerChannel.isFrom(m) && !runsViewChannel.isFrom(m), JSON.stringify(m));
+    for (const m of [{ type: "openWeights", dir: "/w/r" }, { type: "compare" }])
+      assert.ok(!runsTableChannel.isFrom(m) && !explorerChannel.isFrom(m), JSON.stringify(m));
     for (const m of [{ type: "openRun", dir: "/w/r" }, { type: "openWeights", dir: "/w/r" }, { type: "train" }])
-      assert.ok(!isFromCheckpoint(m), JSON.stringify(m));
+      assert.ok(!checkpointChannel.isFrom(m), JSON.stringify(m));
   });
 
   test("anything else is rejected", () => {
@@ -198,6 +199,7 @@ describe("messages from webviews are validated, each view against its own union"
       { type: "compare", file: "/etc/passwd" },
       { type: "closeComparison", x: 1 },
     );
-    for (const m of bad) assert.ok(!isFromExplorer(m) && !isFromRunsView(m) && !isFromRunsTable(m) && !isFromCheckpoint(m), JSON.stringify(m));
+    for (const m of bad)
+      assert.ok(!explorerChannel.isFrom(m) && !runsViewChannel.isFrom(m) && !runsTableChannel.isFrom(m) && !checkpointChannel.isFrom(m), JSON.stringify(m));
   });
 });

@@ -1,43 +1,21 @@
-// The webviews' pure logic (webview/logic.ts): smoothing, log-safe values, the aligned curve table, folding
-// live events (src/run-reducer.ts), CSV, colours, downsampling, gate labels, sparklines and reading a traced recurrent call.
+// The webviews' pure logic (webview/curves.ts, numbers.ts, colors.ts, grids.ts, …): smoothing, log-safe values, the
+// aligned curve table, folding live events (src/common/run-reducer.ts), CSV, colours, downsampling, gate labels, sparklines and reading a traced
+// recurrent call.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ParameterSnapshot, RecurrentConfig, RunDetail, RunInfo, TraceEntry } from "../../src/common/protocol";
-import { isFromExplorer } from "../../src/common/protocol";
+import { explorerChannel } from "../../src/common/protocol";
 import { applyRunEvent } from "../../src/common/run-reducer";
-import {
-  clippedIndexes,
-  csvField,
-  epochXs,
-  increasing,
-  quantileRange,
-  stepAxis,
-  CurveTable,
-  divergingColor,
-  downsampleGrid,
-  emaSmooth,
-  emaStep,
-  emaState,
-  formatBytes,
-  formatNumber,
-  gateBlocks,
-  gpuMemoryLine,
-  gateGrid,
-  gradientTrend,
-  gridFrom,
-  logSafe,
-  maxAbs,
-  metricNames,
-  nextX,
-  parameterGrid,
-  parameterNote,
-  parseColor,
-  runCsv,
-  shownSteps,
-  sparkline,
-  stepXs,
-  unrolledCall,
-} from "../../webview/logic";
+import { clippedIndexes, epochXs, increasing, quantileRange, stepAxis, CurveTable, logSafe, nextX, stepXs } from "../../webview/curves";
+import { csvField, metricNames, runCsv } from "../../src/common/run-csv";
+import { divergingColor, maxAbs, parseColor } from "../../webview/colors";
+import { downsampleGrid, gateBlocks, gateGrid, gridFrom, parameterGrid } from "../../webview/grids";
+import { emaSmooth, emaStep, emaState } from "../../webview/smoothing";
+import { formatBytes, formatNumber, gpuMemoryLine } from "../../webview/numbers";
+import { gradientTrend } from "../../webview/gradient-logic";
+import { parameterNote } from "../../webview/parameter-labels";
+import { shownSteps, unrolledCall } from "../../webview/unrolled-call";
+import { sparkline } from "../../webview/sparkline";
 
 const info = (patch: Partial<RunInfo> = {}): RunInfo => ({
   id: "20261122-193000-hello",
@@ -215,14 +193,14 @@ describe("runs", () => {
     assert.equal(csvField("a\nb"), '"a\nb"');
   });
 
-  test("isFromExplorer accepts an exportCsv with its run's folder and CSV, and nothing else", () => {
+  test("explorerChannel.isFrom accepts an exportCsv with its run's folder and CSV, and nothing else", () => {
     const dir = "/w/.unroll/runs/20261122-193000-hello";
-    assert.ok(isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", dir, csv: "a,b\n" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "20261122-193000-hello", dir }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "../etc", dir, csv: "" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", dir: "a\0b", csv: "" }));
-    assert.ok(!isFromExplorer({ type: "exportCsv", runId: "x", dir, csv: "", extra: 1 }));
+    assert.ok(explorerChannel.isFrom({ type: "exportCsv", runId: "20261122-193000-hello", dir, csv: "a,b\n" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "20261122-193000-hello", csv: "a,b\n" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "20261122-193000-hello", dir }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "../etc", dir, csv: "" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "x", dir: "a\0b", csv: "" }));
+    assert.ok(!explorerChannel.isFrom({ type: "exportCsv", runId: "x", dir, csv: "", extra: 1 }));
   });
 });
 
