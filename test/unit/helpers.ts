@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import assert from "node:assert/strict";
-import { tf, useBackend, parseSafetensors, type Tensor } from "unroll";
+import { nn, tf, useBackend, parseSafetensors, type Tensor } from "unroll";
 
 export const FIXTURES = path.join(__dirname, "../../../test/fixtures/parity");
 
@@ -22,10 +22,15 @@ export async function setupBackendWithNative(native: boolean): Promise<void> {
 /** For a describe() of native-kernel tests: in `before`, requires the native kernels; the getter says why they
  *  are unavailable (for `t.skip`), or throws under UNROLL_NATIVE=1, where they must be there. */
 export function requireNativeKernels(): () => string | null {
+  return withNativeKernels(true);
+}
+
+/** For a describe() on the native kernels (true) or on tfjs ops (false): as requireNativeKernels. */
+export function withNativeKernels(native: boolean): () => string | null {
   let unavailable: string | null = null;
   before(async () => {
     try {
-      await setupBackendWithNative(true);
+      await setupBackendWithNative(native);
     } catch (error) {
       if (process.env.UNROLL_NATIVE === "1") throw error;
       unavailable = (error as Error).message;
@@ -50,6 +55,23 @@ export function fixtureCases(kind: FixtureCase["kind"]): FixtureCase[] {
 
 export function loadFixture(c: FixtureCase): Record<string, Tensor> {
   return parseSafetensors(fs.readFileSync(path.join(FIXTURES, c.file))).tensors;
+}
+
+const SEQUENCE = { RNN: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU } as const;
+
+/** The sequence module of a parity case, with the fixture's parameters. */
+export function sequenceModule(c: FixtureCase, f: Record<string, Tensor>): nn.RNN | nn.LSTM | nn.GRU {
+  const o = c.options;
+  const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
+    numLayers: o.numLayers,
+    ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}),
+    bias: o.bias,
+    batchFirst: o.batchFirst,
+    bidirectional: o.bidirectional,
+    projSize: o.projSize,
+  });
+  module.loadStateDict(withPrefix(f, "param"));
+  return module;
 }
 
 /** Entries under `prefix.`, without the prefix: `param.weight_ih_l0` → `weight_ih_l0`. */

@@ -11,6 +11,7 @@ import {
   assertRelClose,
   fixtureCases,
   loadFixture,
+  sequenceModule,
   setupBackend,
   FIXTURES,
   withPrefix,
@@ -23,7 +24,6 @@ import { fusedOptimizerSteps } from "../../src/nn/optim";
 
 before(setupBackend);
 
-const SEQUENCE = { RNN: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU } as const;
 const CELL = { RNNCell: nn.RNNCell, LSTMCell: nn.LSTMCell, GRUCell: nn.GRUCell } as const;
 
 /** The weighted sum the fixtures differentiate: sum(out * w_out) + sum(h_n * w_h) (+ sum(c_n * w_c)). */
@@ -128,15 +128,7 @@ for (const { name, native, threads } of PATHS) {
           if (unavailable) return t.skip(unavailable);
           const f = loadFixture(c);
           const o = c.options;
-          const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
-            numLayers: o.numLayers,
-            ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}),
-            bias: o.bias,
-            batchFirst: o.batchFirst,
-            bidirectional: o.bidirectional,
-            projSize: o.projSize,
-          });
-          module.loadStateDict(withPrefix(f, "param"));
+          const module = sequenceModule(c, f);
           const isLSTM = c.module === "LSTM";
           const inputs = [f.input, ...(c.withState ? [f.h0, ...(isLSTM ? [f.c0] : [])] : [])];
           const T = f.input.shape[o.batchFirst ? 1 : 0];

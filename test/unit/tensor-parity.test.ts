@@ -1,13 +1,12 @@
 // The recurrent layers and cells called with Tensors, differentiated with loss.backward(): the same PyTorch 1.13
 // parity fixtures as parity.test.ts (which uses tfjs tensors and backward(() => loss)), on tfjs ops and on the
 // native kernels where they are built. The fused recurrent op joins the graph as one node per layer.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { nn, torch, tf } from "unroll";
 import { Tensor } from "../../src/nn/tensor-class";
-import { assertClose, assertRelClose, fixtureCases, loadFixture, setupBackend, setupBackendWithNative, withPrefix, FORWARD_TOL, GRAD_TOL } from "./helpers";
+import { assertClose, assertRelClose, fixtureCases, loadFixture, sequenceModule, withNativeKernels, withPrefix, FORWARD_TOL, GRAD_TOL } from "./helpers";
 
-const SEQUENCE = { RNN: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU } as const;
 const CELL = { RNNCell: nn.RNNCell, LSTMCell: nn.LSTMCell, GRUCell: nn.GRUCell } as const;
 
 /** A leaf Tensor requiring grad, with the fixture's values (copied: the fixture stays the fixture's). */
@@ -34,31 +33,13 @@ const PATHS = [
 ];
 for (const { name, native } of PATHS) {
   describe(name, () => {
-    let unavailable: string | null = null;
-    before(async () => {
-      try {
-        await setupBackendWithNative(native);
-      } catch (error) {
-        if (process.env.UNROLL_NATIVE === "1") throw error;
-        unavailable = (error as Error).message;
-      }
-    });
-    after(setupBackend);
+    const unavailable = withNativeKernels(native);
 
     for (const c of fixtureCases("sequence").filter((c) => !c.packed)) {
       test(c.name, (t) => {
-        if (unavailable) return t.skip(unavailable);
+        if (unavailable()) return t.skip(unavailable()!);
         const f = loadFixture(c);
-        const o = c.options;
-        const module = new SEQUENCE[c.module as keyof typeof SEQUENCE](o.inputSize, o.hiddenSize, {
-          numLayers: o.numLayers,
-          ...(c.module === "RNN" ? { nonlinearity: o.nonlinearity } : {}),
-          bias: o.bias,
-          batchFirst: o.batchFirst,
-          bidirectional: o.bidirectional,
-          projSize: o.projSize,
-        });
-        module.loadStateDict(withPrefix(f, "param"));
+        const module = sequenceModule(c, f);
         const isLSTM = c.module === "LSTM";
         const inputs: [string, Tensor][] = [["input", leaf(f.input)]];
         if (c.withState) inputs.push(["h0", leaf(f.h0)], ...(isLSTM ? ([["c0", leaf(f.c0)]] as [string, Tensor][]) : []));
@@ -74,7 +55,7 @@ for (const { name, native } of PATHS) {
 
     for (const c of fixtureCases("cell")) {
       test(c.name, (t) => {
-        if (unavailable) return t.skip(unavailable);
+        if (unavailable()) return t.skip(unavailable()!);
         const f = loadFixture(c);
         const o = c.options;
         const cell = new CELL[c.module as keyof typeof CELL](o.inputSize, o.hiddenSize, {
