@@ -50,9 +50,12 @@ const textSize = (n: number) => (n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))}
 
 /** `text` cut to `max` characters, marked "… (truncated, 200 MB)"; itself when shorter. Never cuts a surrogate pair. */
 export function truncateText(text: string, max = MAX_TEXT): string {
-  if (text.length <= max) return text;
-  const end = /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max;
-  return `${text.slice(0, end)}… (truncated, ${textSize(text.length)})`;
+  return text.length <= max ? text : `${textPrefix(text, max)}… (truncated, ${textSize(text.length)})`;
+}
+
+/** The first `max` UTF-16 units of `text`, one fewer where the cut would split a surrogate pair. */
+export function textPrefix(text: string, max: number): string {
+  return text.slice(0, /[\ud800-\udbff]/.test(text[max - 1] ?? "") ? max - 1 : max);
 }
 
 /** `value` (plain data: arrays and objects of numbers and strings) with every string longer than `max` truncated: a

@@ -7,6 +7,7 @@
 // MAX_METRIC_TEXT characters.
 // Plain data only: imports nothing but the protocol's types and its setOwn/ownValue.
 import { isGpuMemory, ownValue, setOwn, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
+import { textPrefix } from "./format";
 
 /** How many points of the per-step curve a detail holds; more steps are averaged in equal runs. */
 export const MAX_STEPS_SHOWN = 10_000;
@@ -212,7 +213,7 @@ function syncLossCurve(lossCurve: Point[], state: CurveState, merged: boolean): 
 function boundedMetrics(metrics: Record<string, number | string>): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const [key, value] of firstEntries(metrics, MAX_METRICS_PER_EPOCH)) {
-    setOwn(out, key, typeof value === "string" && value.length > MAX_METRIC_TEXT ? value.slice(0, MAX_METRIC_TEXT) + "…" : value); // `__proto__` too
+    setOwn(out, key, typeof value === "string" && value.length > MAX_METRIC_TEXT ? textPrefix(value, MAX_METRIC_TEXT) + "…" : value); // `__proto__` too
   }
   return out;
 }

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { capStrings, MAX_TEXT, truncateText } from "../../src/common/format";
 import { ownValue, type RunDetail, type RunInfo } from "../../src/common/protocol";
+import { applyRunEvent, emptyRunDetail, MAX_METRIC_TEXT } from "../../src/common/run-reducer";
 import { foldBest, recordHparams } from "../../src/runner/hparams";
 import { parseRunInfo } from "../../src/runs/run-file";
 import { listRuns, readRun, readRunDetail, RunWriter } from "../../src/runs/run-store";
@@ -139,6 +140,12 @@ describe("a metric that is a 200 MB text", () => {
     const emoji = "a" + "🧪".repeat(MAX_TEXT); // a surrogate pair across the cut is not split
     assert.ok(!/[\ud800-\udbff]…/.test(truncateText(emoji)));
     assert.equal(truncateText("short"), "short");
+  });
+
+  test("the run-event reducer cuts an epoch's text metric without splitting a surrogate pair either", () => {
+    const detail = emptyRunDetail(parseRunInfo("{}", "run").info);
+    applyRunEvent(detail, { type: "epoch", epoch: 1, loss: 1, metrics: { predicted: "a" + "🧪".repeat(MAX_METRIC_TEXT) }, time: 0 });
+    assert.equal(detail.epochs[0].metrics.predicted, "a" + "🧪".repeat(MAX_METRIC_TEXT / 2 - 1) + "…");
   });
 
   test("capStrings (every webview message): long strings cut at any depth, keys kept, nothing copied when nothing is long", async () => {
