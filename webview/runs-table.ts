@@ -131,7 +131,9 @@ function update(): void {
   const collapsed = collapseColumns(table.columns, shown, ["label"]);
   varying = collapsed.varying;
   best = bestValues(varying, shown);
-  count.textContent = selected.size ? t("{0} of {1} runs · {2} ticked", shown.length, runs.length, selected.size) : t("{0} of {1} runs", shown.length, runs.length);
+  count.textContent = selected.size
+    ? t("{0} of {1} runs · {2} ticked", shown.length, runs.length, selected.size)
+    : t("{0} of {1} runs", shown.length, runs.length);
   renderFilterHelp();
   fill(
     sameNote,
@@ -329,7 +331,13 @@ function rowOf(row: Row, index: number): HTMLElement {
   });
   const tr = h(
     "tr",
-    { class: `run-row ${selected.has(row.dir) ? "selected" : ""}`, tabindex: focused === row.dir || (!focused && index <= 1) ? 0 : -1, "data-dir": row.dir, "data-index": index, "aria-label": label },
+    {
+      class: `run-row ${selected.has(row.dir) ? "selected" : ""}`,
+      tabindex: focused === row.dir || (!focused && index <= 1) ? 0 : -1,
+      "data-dir": row.dir,
+      "data-index": index,
+      "aria-label": label,
+    },
     h("td", { class: "check" }, check),
     ...cells,
   );
@@ -404,7 +412,15 @@ function renderScatter(): void {
   const columns = collapseColumns(table.columns, inGroup, ["label"]).varying;
   const xs = columns.filter((c) => c.group === "hparam");
   const ys = columns.filter((c) => c.goal);
-  const experimentSelect = groups.length > 1 ? selectOf(groups.map((g) => ({ value: g.key, text: g.title })), group?.key ?? "", t("Experiment"), "experiment") : null;
+  const experimentSelect =
+    groups.length > 1
+      ? selectOf(
+          groups.map((g) => ({ value: g.key, text: g.title })),
+          group?.key ?? "",
+          t("Experiment"),
+          "experiment",
+        )
+      : null;
   if (!group || !xs.length || !ys.length) {
     fill(
       scatterBox,
@@ -461,8 +477,28 @@ function renderScatter(): void {
       "div",
       { class: "toolbar" },
       experimentSelect ? h("label", {}, `${t("Experiment")} `, experimentSelect) : null,
-      h("label", {}, "x ", selectOf(xs.map((c) => ({ value: c.key, text: c.key })), x.key, t("x axis"), "x")),
-      h("label", {}, "y ", selectOf(ys.map((c) => ({ value: c.key, text: c.key })), y.key, t("y axis"), "y")),
+      h(
+        "label",
+        {},
+        "x ",
+        selectOf(
+          xs.map((c) => ({ value: c.key, text: c.key })),
+          x.key,
+          t("x axis"),
+          "x",
+        ),
+      ),
+      h(
+        "label",
+        {},
+        "y ",
+        selectOf(
+          ys.map((c) => ({ value: c.key, text: c.key })),
+          y.key,
+          t("y axis"),
+          "y",
+        ),
+      ),
       h("label", {}, log, ` ${t("log x")}`),
     ),
     canvas,

@@ -120,7 +120,13 @@ function item(run: RunSummary): HTMLElement {
     h(
       "div",
       { class: "run-main" },
-      h("div", { class: "run-line" }, statusIcon(info), h("span", { class: "run-name" }, bdi(label)), ...(run.meta?.tags ?? []).map((tag) => h("span", { class: "tag" }, bdi(tag)))),
+      h(
+        "div",
+        { class: "run-line" },
+        statusIcon(info),
+        h("span", { class: "run-name" }, bdi(label)),
+        ...(run.meta?.tags ?? []).map((tag) => h("span", { class: "tag" }, bdi(tag))),
+      ),
       run.meta?.note ? h("div", { class: "run-line muted" }, h("span", { class: "ellipsis note" }, bdi(run.meta.note))) : null,
       h("div", { class: "run-line muted" }, h("span", { class: "ellipsis" }, bdi(basename(info.file)), " · ", bdi(backend), ` · ${when}`)),
       h("div", { class: "run-line" }, results),

@@ -19,7 +19,11 @@ export const experimentOf = (run: Identified): string => run.info.file || run.in
 /** A hyperparameter's value as a label shows it: numbers short (`0.3`, `1e-4`), text as it is. */
 export function labelValue(value: number | string | boolean): string {
   if (typeof value !== "number") return String(value);
-  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5)) return value.toExponential(2).replace(/\.?0+e/, "e").replace("e+", "e");
+  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5))
+    return value
+      .toExponential(2)
+      .replace(/\.?0+e/, "e")
+      .replace("e+", "e");
   return String(Number(value.toPrecision(4)));
 }
 
@@ -67,6 +71,13 @@ export function automaticLabels(runs: readonly Identified[]): string[] {
 
 /** What a run is called where runs are listed: the user's label, else the automatic one. */
 export const runTitle = (run: Identified, automatic: string): string => run.meta?.label || automatic;
+
+/** The runs, each with what it is called: its user's label, else what differs from the other runs of its
+ *  experiment (the host's listing labels every run this way). */
+export function labelled<T extends Identified>(runs: readonly T[]): (T & { label: string })[] {
+  const automatic = automaticLabels(runs);
+  return runs.map((r, i) => ({ ...r, label: runTitle(r, automatic[i]) }));
+}
 
 /** Runs in groups: one level per `levels` entry (an experiment; a sweep inside it), each group titled; a run whose
  *  key at a level is undefined stays a direct member of the group above. Groups keep the order of their first run. */

@@ -28,7 +28,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   }
 
   /** Opens `file` in the checkpoint viewer, compared with `other` (B − A, `file` being A) when given; `title` names
-   *  its tab (a run's label: "weights · lr 0.3 · 18:14"). */
+   *  its tab (the label of the run the file belongs to). */
   static async open(file: string, other?: string, title?: string): Promise<void> {
     const provider = CheckpointEditorProvider.registered;
     if (other) provider?.pending.set(file, other);
@@ -50,7 +50,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
     const file = document.uri.fsPath;
     panel.webview.options = webviewOptions(this.extensionUri);
-    const title = this.titles.get(file) ?? path.basename(file);
+    const title = uiText(this.titles.get(file) ?? path.basename(file));
     panel.title = title;
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "checkpoint", title, data: { file } });
     const editor = new CheckpointEditor(file, panel, this.log);

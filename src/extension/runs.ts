@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunDetail, type RunMetaField, type RunSummary } from "../common/protocol";
 import { runCsv } from "../common/run-csv";
-import { automaticLabels, experimentOf, runTitle } from "../common/run-identity";
+import { experimentOf, labelled } from "../common/run-identity";
 import { editedMeta, MAX_LABEL, MAX_NOTE } from "../runs/run-meta";
 import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, writeRunMeta, type ReadOptions } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
@@ -29,12 +29,6 @@ const readOptions = (): ReadOptions => ({ metricsBudget: LISTING_METRICS_BUDGET,
 
 /** The workspace state's key of the runs ticked to compare: the comparison survives a reload of VS Code. */
 const COMPARED_KEY = "unroll.compared";
-
-/** The runs, each with what it is called (its user's label, else what differs from the other runs of its experiment). */
-export function labelled(runs: RunSummary[]): RunSummary[] {
-  const automatic = automaticLabels(runs);
-  return runs.map((r, i) => ({ ...r, label: runTitle(r, automatic[i]) }));
-}
 
 /** The details, each with the label its run has in `listing`. */
 const withLabels = (details: RunDetail[], listing: RunSummary[]): RunDetail[] =>
@@ -152,7 +146,10 @@ export class Runs implements vscode.Disposable {
     const panels = this.explorers.all();
     if (!panels.length && runs.length && runs[0].info.file) panels.push(this.explorers.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(sameExperiment(details, panel.file));
-    this.warnOtherExperiments(runs, panels.map((p) => p.file));
+    this.warnOtherExperiments(
+      runs,
+      panels.map((p) => p.file),
+    );
   }
 
   /** Says once per selection that ticked runs of another model file are not drawn on a file's charts: a curve of
@@ -306,12 +303,14 @@ export class Runs implements vscode.Disposable {
     const run = await this.find(dir);
     if (!run) return;
     const meta = run.meta ?? {};
-    const prompts: Record<RunMetaField, { prompt: string; value: string; max: number }> = {
-      label: { prompt: vscode.l10n.t("A name for this run (empty: the automatic label)"), value: meta.label ?? "", max: MAX_LABEL },
-      tags: { prompt: vscode.l10n.t("Tags, separated by commas"), value: (meta.tags ?? []).join(", "), max: MAX_NOTE },
-      note: { prompt: vscode.l10n.t("A note on this run"), value: meta.note ?? "", max: MAX_NOTE },
-    };
-    const { prompt, value, max } = prompts[field];
+    const prompt =
+      field === "label"
+        ? vscode.l10n.t("A name for this run (empty: the automatic label)")
+        : field === "tags"
+          ? vscode.l10n.t("Tags, separated by commas")
+          : vscode.l10n.t("A note on this run");
+    const value = field === "tags" ? (meta.tags ?? []).join(", ") : (meta[field] ?? "");
+    const max = field === "label" ? MAX_LABEL : MAX_NOTE;
     const typed = await vscode.window.showInputBox({
       title: vscode.l10n.t("Unroll: {0}", uiText((await this.all()).find((r) => r.dir === run.dir)?.label ?? run.info.id)),
       prompt,
@@ -322,7 +321,9 @@ export class Runs implements vscode.Disposable {
     try {
       writeRunMeta(run.dir, editedMeta(meta, field, typed));
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("Unroll: cannot save the run's {0}: {1}", field, uiText((error as Error).message, MAX_LONG_TEXT)));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t("Unroll: cannot save {0}: {1}", uiText(path.join(run.dir, "meta.json"), MAX_LONG_TEXT), uiText((error as Error).message, MAX_LONG_TEXT)),
+      );
     }
     void this.refresh();
   }

@@ -16,6 +16,7 @@ export const MAX_NOTE = 4000;
 function cleanText(value: unknown, max: number, { multiline = false } = {}): string {
   if (typeof value !== "string") return "";
   // Control characters (a newline too, in a label or tag) would break a list's row or a tab title.
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   const text = (multiline ? value.replace(/[\0-\x08\x0b-\x1f\x7f]/g, "") : value.replace(/[\0-\x1f\x7f]+/g, " ")).trim();
   const chars = [...text];
   return chars.length > max ? chars.slice(0, max).join("").trimEnd() : text;

@@ -473,7 +473,11 @@ export async function readRunSummary(dir: string, options: ReadOptions = {}): Pr
   try {
     const names = await within(fsp.readdir(dir), READ_TIMEOUT_MS, "the run folder").catch(() => [] as string[]);
     if (!names.some((n) => RUN_FILES.includes(n))) return null;
-    const [infoRead, summaryRead, metaRead] = await Promise.all([readInfo(dir), readTextFile(dir, "summary.json", FILE_CAPS["summary.json"]), readRunMeta(dir)]);
+    const [infoRead, summaryRead, metaRead] = await Promise.all([
+      readInfo(dir),
+      readTextFile(dir, "summary.json", FILE_CAPS["summary.json"]),
+      readRunMeta(dir),
+    ]);
     const parsed = infoOf(dir, infoRead);
     info = settle(parsed.info);
     const budget = options.metricsBudget ?? Infinity;
@@ -485,7 +489,13 @@ export async function readRunSummary(dir: string, options: ReadOptions = {}): Pr
     if (rebuilt && "end" in read && info.status !== "running" && options.writeBack !== false) {
       await writeBack(path.join(dir, "summary.json"), JSON.stringify(file));
     }
-    const damaged = joinDamage(parsed.damaged, "problem" in summaryRead && summaryRead.problem, streamProblem(read), skippedLines(file.skipped), metaRead.problem);
+    const damaged = joinDamage(
+      parsed.damaged,
+      "problem" in summaryRead && summaryRead.problem,
+      streamProblem(read),
+      skippedLines(file.skipped),
+      metaRead.problem,
+    );
     const meta = Object.keys(metaRead.meta).length ? { meta: metaRead.meta } : {};
     return { info, dir, lossCurve: new LossCurve(file.curve).points(), ...withDamage(damaged), ...meta };
   } catch (error) {
