@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExplorerPanels } from "./explorer-panel";
 import type { TrainingSessions } from "./sessions";
+import { isModelFileText } from "./shapes";
 import type { TraceService } from "./trace-service";
 
 /** `<publisher>.<name>#<walkthrough id>` */
@@ -38,11 +39,75 @@ export function registerWalkthrough(
   ];
 }
 
-/** Opens the walkthrough the first time Unroll activates, unless the user asked for no editor at startup. */
-export function showWalkthroughOnce(extension: vscode.ExtensionContext): void {
+/** How often the walkthrough is opened again while VS Code's own startup editor (its Welcome page) takes its place. */
+const MAX_OPEN_TRIES = 3;
+/** How long after activation the walkthrough is watched for: past it, VS Code's startup is long over. */
+const WATCH_MS = 60_000;
+
+/**
+ * Opens the walkthrough the first time Unroll activates in a workspace with model files (unless the user asked for no
+ * editor at startup), and records it as shown only once a tab shows it: VS Code's own Welcome page, opened at startup
+ * after ours, replaces it (the Welcome editor is one), so it is opened again when that happens.
+ */
+export async function showWalkthroughOnce(extension: vscode.ExtensionContext, hasModelFiles = workspaceHasModelFiles): Promise<void> {
   if (extension.globalState.get(SHOWN_KEY) || vscode.workspace.getConfiguration("workbench").get("startupEditor") === "none") return;
-  void extension.globalState.update(SHOWN_KEY, true);
-  void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+  if (!(await hasModelFiles())) return;
+  const titles = walkthroughTitles(extension);
+  const shown = () => vscode.window.tabGroups.all.some((g) => g.tabs.some((tab) => isWalkthroughTab(tab.label, titles)));
+  let tries = 0;
+  const open = () => {
+    tries++;
+    void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+  };
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      watcher.dispose();
+      clearTimeout(timer);
+      resolve();
+    };
+    const check = () => {
+      if (shown()) {
+        void extension.globalState.update(SHOWN_KEY, true);
+        done();
+      } else if (tries >= MAX_OPEN_TRIES) done();
+      else open(); // another editor took its place (VS Code's Welcome page): open it again
+    };
+    const watcher = vscode.window.tabGroups.onDidChangeTabs(check);
+    const timer = setTimeout(done, WATCH_MS);
+    open();
+  });
+}
+
+/** The walkthrough's title in English and in VS Code's language (package.nls*.json): its tab is named after it
+ *  ("Walkthrough: Get started with Unroll"). */
+function walkthroughTitles(extension: vscode.ExtensionContext): string[] {
+  const title = (file: string) => {
+    try {
+      const value = (JSON.parse(fs.readFileSync(extension.asAbsolutePath(file), "utf8")) as Record<string, unknown>)["walkthrough.title"];
+      return typeof value === "string" ? [value] : [];
+    } catch {
+      return [];
+    }
+  };
+  return [...title("package.nls.json"), ...title(`package.nls.${vscode.env.language}.json`)];
+}
+
+/** Whether a tab's label names the walkthrough: "Walkthrough: Get started with Unroll", or its title alone. */
+export const isWalkthroughTab = (label: string, titles: readonly string[]): boolean => titles.some((title) => title !== "" && label.includes(title));
+
+/** Whether the workspace holds a model file (a .ts file that imports "unroll"), outside node_modules: the first 200
+ *  TypeScript files are looked at, their first 64 kB each. */
+async function workspaceHasModelFiles(): Promise<boolean> {
+  const files = await vscode.workspace.findFiles("**/*.ts", "**/{node_modules,.unroll,out,dist}/**", 200);
+  for (const uri of files) {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      if (isModelFileText(Buffer.from(bytes.subarray(0, 64 * 1024)).toString("utf8"))) return true;
+    } catch {
+      // unreadable: not a model file we can show
+    }
+  }
+  return false;
 }
 
 class Lessons {
