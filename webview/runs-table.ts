@@ -533,6 +533,14 @@ function trendText(points: { x: number; y: number }[], x: string, y: Column): st
   return ` · ${t("rank correlation {0}", rho.toFixed(2))}: ${words}${better}`;
 }
 
+/** Round ticks on a log axis spanning 10^lo…10^hi: 1, 3 × each power of ten (powers alone past six ticks). */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: { v: number; power: boolean }[] = [];
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++)
+    for (const m of [1, 3]) if (k + Math.log10(m) >= lo && k + Math.log10(m) <= hi) ticks.push({ v: Number((m * 10 ** k).toPrecision(1)), power: m === 1 });
+  return (ticks.length > 6 ? ticks.filter((t) => t.power) : ticks).map((t) => t.v);
+}
+
 function drawScatter(
   ctx: CanvasRenderingContext2D,
   width: number,
@@ -575,7 +583,9 @@ function drawScatter(
   ctx.textBaseline = "top";
   const xTicks = categories
     ? categories.map((c, i) => [i, c] as const)
-    : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) * i) / 4).map((v) => [logX ? 10 ** v : v, formatNumber(Number((logX ? 10 ** v : v).toPrecision(2)))] as const);
+    : logX
+      ? logTicks(x0, x1).map((v) => [v, formatNumber(v)] as const)
+      : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) * i) / 4).map((v) => [v, formatNumber(Number(v.toPrecision(2)))] as const);
   for (const [v, label] of xTicks)
     ctx.fillText(label, categories ? pad.left + ((v - x0) / (x1 - x0)) * (width - pad.left - pad.right) : px(v), height - pad.bottom + 4);
   ctx.fillText(xLabel + (logX ? ` (${t("log")})` : ""), pad.left + (width - pad.left - pad.right) / 2, height - 16);

@@ -4,7 +4,7 @@
 // (test/unit/table-logic.test.ts).
 import { setOwn, type TableRun } from "../src/common/protocol";
 import { csvField } from "../src/common/run-csv";
-import { byExperiment, experimentOf, groupRuns, type GroupLevel, type RunGroup } from "../src/common/run-identity";
+import { experimentOf, experimentTitle, groupRuns, type GroupLevel, type RunGroup } from "../src/common/run-identity";
 
 export type Cell = number | string | boolean | undefined;
 
@@ -66,17 +66,19 @@ export function tableOf(runs: readonly TableRun[]): { columns: Column[]; rows: R
       add(`best.${k}`, "best", b.goal);
       cells[`best.${k}`] = b.value;
     }
-    return { dir: r.dir, cells, experiment: experimentOf(r), experimentTitle: experimentLevel.titleOf(r) };
+    return { dir: r.dir, cells, experiment: experimentOf(r), experimentTitle: "" };
   });
+  // Each experiment's title from all of its runs (their one name, else the file's name alone).
+  const names = new Map<string, Set<string>>();
+  runs.forEach((r) => names.set(experimentOf(r), (names.get(experimentOf(r)) ?? new Set()).add(r.info.name)));
+  rows.forEach((row, i) => (row.experimentTitle = experimentTitle(runs[i].info.file, names.get(row.experiment)!)));
   if (rows.some((r) => r.cells.tags !== undefined)) add("tags", "run");
   const order: Column["group"][] = ["run", "hparam", "final", "best"];
   return { columns: [...columns.values()].sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group)), rows };
 }
 
-const experimentLevel = byExperiment<TableRun>();
-
 /** The levels the table groups rows by: the experiment (a sweep inside it can be another level). */
-export const ROW_LEVELS: GroupLevel<Row>[] = [{ keyOf: (r) => r.experiment, titleOf: (r) => r.experimentTitle }];
+export const ROW_LEVELS: GroupLevel<Row>[] = [{ keyOf: (r) => r.experiment, titleOf: (rows) => rows[0]?.experimentTitle ?? "" }];
 
 /** One line of the table: a group's title (foldable) or a run's row. */
 export type TableItem = { kind: "group"; group: RunGroup<Row>; depth: number; count: number; collapsed: boolean } | { kind: "row"; row: Row; depth: number };

@@ -92,7 +92,8 @@ export interface RunGroup<T> {
 
 export interface GroupLevel<T> {
   keyOf(run: T): string | undefined;
-  titleOf(run: T): string;
+  /** The group's title, from all of its runs (those of its sub-groups too). */
+  titleOf(runs: readonly T[]): string;
 }
 
 export function groupRuns<T>(runs: readonly T[], levels: readonly GroupLevel<T>[]): RunGroup<T>[] {
@@ -103,22 +104,34 @@ export function groupRuns<T>(runs: readonly T[], levels: readonly GroupLevel<T>[
       const key = level.keyOf(run);
       if (key === undefined) break;
       let child = group.groups.find((g) => g.key === key);
-      if (!child) group.groups.push((child = { key, title: level.titleOf(run), runs: [], groups: [] }));
+      if (!child) group.groups.push((child = { key, title: "", runs: [], groups: [] }));
       group = child;
     }
     group.runs.push(run);
   }
+  const title = (groups: RunGroup<T>[], depth: number) => {
+    for (const g of groups) {
+      g.title = levels[depth].titleOf(runsOf([g]));
+      title(g.groups, depth + 1);
+    }
+  };
+  title(root.groups, 0);
   return root.runs.length ? [...root.groups, root] : root.groups;
 }
 
-/** Grouping by experiment: keyed by the model file, titled with the file's name and the run's name. */
+/** Grouping by experiment: keyed by the model file, titled with the file's name and the runs' name (the file's
+ *  name alone when its runs have different names). */
 export const byExperiment = <T extends Identified>(): GroupLevel<T> => ({
   keyOf: experimentOf,
-  titleOf: (run) => {
-    const file = run.info.file.split(/[\\/]/).pop() ?? "";
-    return file && run.info.name ? `${run.info.name} (${file})` : run.info.name || file;
-  },
+  titleOf: (runs) => experimentTitle(runs[0]?.info.file ?? "", new Set(runs.map((r) => r.info.name))),
 });
+
+/** `hello → ohlol (RNN) (05b_hello_rnn.ts)`: the runs' one name and the file's; the file's alone when names differ. */
+export function experimentTitle(file: string, names: ReadonlySet<string>): string {
+  const base = file.split(/[\\/]/).pop() ?? "";
+  const name = names.size === 1 ? [...names][0] : "";
+  return base && name ? `${name} (${base})` : name || base;
+}
 
 /** Every run of the groups, depth first (the order the Runs view and table list them). */
 export const runsOf = <T>(groups: readonly RunGroup<T>[]): T[] => groups.flatMap((g) => [...g.runs, ...runsOf(g.groups)]);

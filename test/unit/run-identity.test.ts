@@ -97,6 +97,12 @@ describe("groups", () => {
 
   test("a second level nests; a run without a key there stays in its experiment", () => {
     const sweep = { keyOf: (r: Identified) => (r.info.id === "c" ? "sweep" : undefined), titleOf: () => "sweep" };
+    // Runs of one file under different names: the group is titled by the file alone.
+    const renamed = [...runs, { info: { ...runs[0].info, id: "d", name: "another name" } }];
+    assert.deepEqual(
+      groupRuns(renamed, [byExperiment()]).map((g) => g.title),
+      ["05b.ts", "hello → ohlol (RNN) (09b.ts)"],
+    );
     const [first] = groupRuns(runs, [byExperiment(), sweep]);
     assert.deepEqual(
       first.runs.map((r) => r.info.id),

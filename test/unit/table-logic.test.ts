@@ -81,7 +81,8 @@ describe("Runs table logic", () => {
     );
     // A run the host gave no label is called by its id.
     assert.deepEqual(rows[3].cells, { label: "old", name: "old", status: "completed", file: "hello.ts", started: "2026-01-03T00:00:00Z" });
-    assert.deepEqual([rows[3].experiment, rows[3].experimentTitle], ["/w/hello.ts", "old (hello.ts)"]);
+    // Runs of one file under different names: their group is titled by the file alone.
+    assert.deepEqual([rows[3].experiment, rows[3].experimentTitle], ["/w/hello.ts", "hello.ts"]);
   });
 
   test("sorting: numbers by value, missing values and NaN last in either direction", () => {
@@ -249,18 +250,18 @@ describe("Runs table logic", () => {
         tableItems(rows, new Set(collapsed)).map((i) =>
           i.kind === "group" ? `# ${i.group.title} (${i.count})${i.collapsed ? " folded" : ""}` : `  ${i.row.cells.label}`,
         );
-      assert.deepEqual(lines([]), ["# a (hello.ts) (2)", "  a", "  ccc", "# names (names.ts) (1)", "  bb"]);
-      assert.deepEqual(lines(["/w/hello.ts"]), ["# a (hello.ts) (2) folded", "# names (names.ts) (1)", "  bb"]);
+      assert.deepEqual(lines([]), ["# hello.ts (2)", "  a", "  ccc", "# names (names.ts) (1)", "  bb"]);
+      assert.deepEqual(lines(["/w/hello.ts"]), ["# hello.ts (2) folded", "# names (names.ts) (1)", "  bb"]);
     });
 
     test("a sub-group level (a sweep inside an experiment) nests under its experiment", () => {
       const { rows } = tableOf(mixed);
       const levels = [
-        { keyOf: (r: (typeof rows)[number]) => r.experiment, titleOf: (r: (typeof rows)[number]) => r.experimentTitle },
+        { keyOf: (r: (typeof rows)[number]) => r.experiment, titleOf: (g: readonly (typeof rows)[number][]) => g[0].experimentTitle },
         { keyOf: (r: (typeof rows)[number]) => (r.cells.name === "ccc" ? "sweep-1" : undefined), titleOf: () => "sweep 1" },
       ];
       const items = tableItems(rows, new Set(), levels).map((i) => (i.kind === "group" ? `${i.depth}# ${i.group.title}` : `${i.depth} ${i.row.cells.label}`));
-      assert.deepEqual(items, ["0# a (hello.ts)", "1 a", "1# sweep 1", "2 ccc", "0# names (names.ts)", "1 bb"]);
+      assert.deepEqual(items, ["0# hello.ts", "1 a", "1# sweep 1", "2 ccc", "0# names (names.ts)", "1 bb"]);
     });
 
     test("statistics stay within one experiment: the groups the scatter picks from", () => {
