@@ -45,8 +45,8 @@ export function differingKeys(hparams: readonly (Hyperparameters | undefined)[])
 }
 
 /**
- * Each run's automatic label, keyed by position: what differs from the other runs of its experiment
- * (`lr 0.3 · batchSize 8`), then its start time (`18:14`, with seconds where two runs of the experiment share a
+ * Each run's automatic label, keyed by position: what differs from the other runs of its experiment (its name
+ * when their names differ, then `lr 0.3 · batchSize 8`), then its start time (`18:14`, with seconds where two runs of the experiment share a
  * minute and a label). Runs of other experiments do not count: a run of one file is never labelled by another's.
  */
 export function automaticLabels(runs: readonly Identified[]): string[] {
@@ -55,9 +55,11 @@ export function automaticLabels(runs: readonly Identified[]): string[] {
   runs.forEach((r, i) => byExperiment.set(experimentOf(r), [...(byExperiment.get(experimentOf(r)) ?? []), i]));
   for (const members of byExperiment.values()) {
     const keys = differingKeys(members.map((i) => runs[i].info.hparams)).slice(0, MAX_LABEL_KEYS);
+    // Runs of one file under different names (an experiment renamed, hparams passed as a name): the name differs too.
+    const named = new Set(members.map((i) => runs[i].info.name)).size > 1;
     const parts = members.map((i) => {
       const h = runs[i].info.hparams ?? {};
-      return keys.filter((k) => Object.hasOwn(h, k)).map((k) => `${k} ${labelValue(h[k])}`);
+      return [...(named ? [runs[i].info.name] : []), ...keys.filter((k) => Object.hasOwn(h, k)).map((k) => `${k} ${labelValue(h[k])}`)];
     });
     const label = (j: number, seconds: boolean) => [...parts[j], clockOf(runs[members[j]].info.startedAt, seconds)].filter(Boolean).join(" · ");
     const first = members.map((_, j) => label(j, false));

@@ -53,6 +53,11 @@ describe("automatic labels", () => {
     assert.deepEqual(automaticLabels(runs), ["07:01:05", "07:01:40", "c"]);
   });
 
+  test("runs of one file under different names are told apart by their names first", () => {
+    const runs = [run("a", "/w/x.ts", { lr: 0.1 }, at(7, 1)), { info: { ...run("b", "/w/x.ts", { lr: 0.3 }, at(7, 2)).info, name: "[x](command:y)" } }];
+    assert.deepEqual(automaticLabels(runs), ["hello → ohlol (RNN) · lr 0.1 · 07:01", "[x](command:y) · lr 0.3 · 07:02"]);
+  });
+
   test("a key one run lacks differs; at most three keys; values short", () => {
     assert.deepEqual(differingKeys([{ lr: 1, seed: 1 }, { lr: 1 }]), ["seed"]);
     const many = [run("a", "/f", { a: 1, b: 1, c: 1, d: 1 }, at(1, 0)), run("b", "/f", { a: 2, b: 2, c: 2, d: 2 }, at(1, 1))];
