@@ -57,6 +57,7 @@ export class Runs implements vscode.Disposable {
   private selected: string[]; // run folders ticked for comparison (kept in the workspace state)
   private refreshTimer: NodeJS.Timeout | undefined;
   private listed = 0; // the latest listing asked for: an older one that ends later is dropped
+  private warnedFor = ""; // the ticked runs of other model files last warned of
 
   constructor(
     extensionUri: vscode.Uri,
@@ -134,8 +135,8 @@ export class Runs implements vscode.Disposable {
     else if (m.type === "editRun") void this.editRun(m.dir, m.field);
   }
 
-  /** Overlays the runs ticked (in the Runs view or the table: both show the same ticks) on the loss charts, opening
-   *  the first one's explorer if none is open. */
+  /** Overlays the runs ticked (in the Runs view or the table: both show the same ticks) on the loss charts of their
+   *  own model file, opening the first one's explorer if none of its file is open. */
   private async compare(dirs: string[]): Promise<void> {
     this.select(dirs);
     const all = await this.all();
@@ -144,7 +145,8 @@ export class Runs implements vscode.Disposable {
     const runs = all.filter((r) => dirs.includes(r.dir));
     const details = withLabels(await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions()))), all);
     const panels = this.explorers.all();
-    if (!panels.length && runs.length && runs[0].info.file) panels.push(this.explorers.show(runs[0].info.file));
+    // The first ticked run's experiment is shown: its panel is opened when no open panel is of its file.
+    if (runs.length && runs[0].info.file && !panels.some((p) => p.file === experimentOf(runs[0]))) panels.push(this.explorers.show(runs[0].info.file));
     for (const panel of panels) panel.postCompare(sameExperiment(details, panel.file));
     this.warnOtherExperiments(
       runs,
@@ -154,7 +156,6 @@ export class Runs implements vscode.Disposable {
 
   /** Says once per selection that ticked runs of another model file are not drawn on a file's charts: a curve of
    *  another task on the same axes reads as a comparison it is not. */
-  private warnedFor = "";
   private warnOtherExperiments(runs: RunSummary[], files: string[]): void {
     const others = runs.filter((r) => !files.includes(experimentOf(r)));
     const key = others.map((r) => r.dir).join("\0");

@@ -53,7 +53,7 @@ export async function showWalkthroughOnce(extension: vscode.ExtensionContext, ha
   if (extension.globalState.get(SHOWN_KEY) || vscode.workspace.getConfiguration("workbench").get("startupEditor") === "none") return;
   if (!(await hasModelFiles())) return;
   const titles = walkthroughTitles(extension);
-  const shown = () => vscode.window.tabGroups.all.some((g) => g.tabs.some((tab) => isWalkthroughTab(tab.label, titles)));
+  const shown = () => vscode.window.tabGroups.all.some((g) => g.tabs.some((tab) => isWalkthroughTab(tab, titles)));
   let tries = 0;
   const open = () => {
     tries++;
@@ -78,22 +78,25 @@ export async function showWalkthroughOnce(extension: vscode.ExtensionContext, ha
   });
 }
 
-/** The walkthrough's title in English and in VS Code's language (package.nls*.json): its tab is named after it
- *  ("Walkthrough: Get started with Unroll"). */
+/** What the walkthrough's tab may be named after, in English and in VS Code's language (package.nls*.json): VS Code
+ *  titles an extension's walkthrough page with the extension's display name ("Walkthrough: Unroll"), some versions
+ *  with the walkthrough's title. */
 function walkthroughTitles(extension: vscode.ExtensionContext): string[] {
-  const title = (file: string) => {
+  const titles = (file: string) => {
     try {
-      const value = (JSON.parse(fs.readFileSync(extension.asAbsolutePath(file), "utf8")) as Record<string, unknown>)["walkthrough.title"];
-      return typeof value === "string" ? [value] : [];
+      const nls = JSON.parse(fs.readFileSync(extension.asAbsolutePath(file), "utf8")) as Record<string, unknown>;
+      return [nls.displayName, nls["walkthrough.title"]].filter((v): v is string => typeof v === "string" && v !== "");
     } catch {
       return [];
     }
   };
-  return [...title("package.nls.json"), ...title(`package.nls.${vscode.env.language}.json`)];
+  return [...titles("package.nls.json"), ...titles(`package.nls.${vscode.env.language}.json`)];
 }
 
-/** Whether a tab's label names the walkthrough: "Walkthrough: Get started with Unroll", or its title alone. */
-export const isWalkthroughTab = (label: string, titles: readonly string[]): boolean => titles.some((title) => title !== "" && label.includes(title));
+/** Whether a tab is the walkthrough's: the Welcome editor (a tab whose input the API does not describe, unlike a
+ *  text file's or a webview's) with a label ending in the display name or the walkthrough's title. */
+export const isWalkthroughTab = (tab: { label: string; input: unknown }, titles: readonly string[]): boolean =>
+  tab.input === undefined && titles.some((title) => tab.label.endsWith(title));
 
 /** Whether the workspace holds a model file (a .ts file that imports "unroll"), outside node_modules: the first 200
  *  TypeScript files are looked at, their first 64 kB each. */
