@@ -41,41 +41,41 @@ export function registerWalkthrough(
 
 /** How often the walkthrough is opened again while VS Code's own startup editor (its Welcome page) takes its place. */
 const MAX_OPEN_TRIES = 3;
-/** How long after activation the walkthrough is watched for: past it, VS Code's startup is long over. */
-const WATCH_MS = 60_000;
+/** How long after activation the walkthrough is kept in place: past it, VS Code's startup is long over. */
+const WATCH_MS = 30_000;
+/** Tabs are looked at once they have been still this long: opening an editor changes them more than once. */
+const SETTLE_MS = 1_000;
 
 /**
  * Opens the walkthrough the first time Unroll activates in a workspace with model files (unless the user asked for no
- * editor at startup), and records it as shown only once a tab shows it: VS Code's own Welcome page, opened at startup
- * after ours, replaces it (the Welcome editor is one), so it is opened again when that happens.
+ * editor at startup), and records it as shown only once a tab shows it. VS Code opens its own startup editor (the
+ * Welcome page, one editor for every walkthrough) after extensions activate, and it then replaces ours: while
+ * VS Code starts, the walkthrough is opened again when the Welcome editor shows something else.
  */
 export async function showWalkthroughOnce(extension: vscode.ExtensionContext, hasModelFiles = workspaceHasModelFiles): Promise<void> {
   if (extension.globalState.get(SHOWN_KEY) || vscode.workspace.getConfiguration("workbench").get("startupEditor") === "none") return;
   if (!(await hasModelFiles())) return;
   const titles = walkthroughTitles(extension);
-  const shown = () => vscode.window.tabGroups.all.some((g) => g.tabs.some((tab) => isWalkthroughTab(tab, titles)));
+  const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
   let tries = 0;
   const open = () => {
     tries++;
     void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
   };
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      watcher.dispose();
-      clearTimeout(timer);
-      resolve();
-    };
-    const check = () => {
-      if (shown()) {
-        void extension.globalState.update(SHOWN_KEY, true);
-        done();
-      } else if (tries >= MAX_OPEN_TRIES) done();
-      else open(); // another editor took its place (VS Code's Welcome page): open it again
-    };
-    const watcher = vscode.window.tabGroups.onDidChangeTabs(check);
-    const timer = setTimeout(done, WATCH_MS);
-    open();
+  const check = () => {
+    if (tabs().some((tab) => isWalkthroughTab(tab, titles))) void extension.globalState.update(SHOWN_KEY, true);
+    else if (tries < MAX_OPEN_TRIES && tabs().some((tab) => tab.input === undefined)) open(); // the Welcome editor shows another page
+  };
+  let settle: NodeJS.Timeout | undefined;
+  const watcher = vscode.window.tabGroups.onDidChangeTabs(() => {
+    clearTimeout(settle);
+    settle = setTimeout(check, SETTLE_MS);
   });
+  setTimeout(() => {
+    watcher.dispose();
+    clearTimeout(settle);
+  }, WATCH_MS);
+  open();
 }
 
 /** What the walkthrough's tab may be named after, in English and in VS Code's language (package.nls*.json): VS Code

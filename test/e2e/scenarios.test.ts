@@ -901,7 +901,7 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
     assert.equal(await table.locator('input[aria-label="Logarithmic x axis"]').isChecked(), true, "log x by default for lr");
     const hint = await table.evaluate(() => document.querySelector(".scatter .hint")?.textContent ?? "");
     t.diagnostic(`scatter: ${hint}`);
-    assert.match(hint, /3 runs of hello → ohlol/);
+    assert.match(hint, /3 runs of \u2068?hello → ohlol/);
     // Arrow keys move between rows (the experiment's title row, then its runs).
     await table.locator("tbody tr.run-row").first().focus();
     const indexBefore = await table.evaluate(() => Number((document.activeElement as HTMLElement).dataset.index));
