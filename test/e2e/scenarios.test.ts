@@ -912,7 +912,10 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
     await table.locator("input.filter").fill("loss<0.5");
     await until(
       "the filter's note",
-      async () => /did you mean final\.loss or best\.loss/.test(await table.evaluate(() => document.querySelector(".filter-note")?.textContent ?? "")),
+      async () =>
+        /did you mean final\.loss or best\.loss/.test(
+          (await table.evaluate(() => document.querySelector(".filter-note")?.textContent ?? "")).replace(/[\u2068\u2069]/g, ""),
+        ),
       10_000,
     );
     await vs.screenshot("issue25-runs-table-filter-note");
