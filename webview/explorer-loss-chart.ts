@@ -140,7 +140,7 @@ export class LossChart {
       { label: t("smoothed ({0})", this.ui.smoothing.toFixed(2)), color: (theme) => theme.blue, width: 2 },
       { label: "lr", color: (theme) => theme.muted, scale: "y2", width: 1, dash: [4, 3] },
       ...this.overlays().map((r, i): SeriesSpec => ({
-        label: isolated(r.summary.info.id),
+        label: isolated(r.summary.label ?? r.summary.info.id),
         color: (theme) => runColor(i, theme.dark),
         width: 1.5,
         dash: [6, 3],

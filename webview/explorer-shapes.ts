@@ -171,7 +171,7 @@ function traceError(trace: Trace, post: (m: FromExplorer) => void): HTMLElement 
   return banner(
     "error",
     "error",
-    title,
+    where ? t("{0} at line {1}", title, where.line) : title,
     h("span", { class: "mono" }, bdi(error.message)),
     ...(link ? [h("span", {}, t("at"), " ", link)] : []),
     ...(error.stack ? [h("pre", { class: "stack" }, error.stack)] : []),

@@ -4,6 +4,7 @@
 // (test/unit/table-logic.test.ts).
 import { setOwn, type TableRun } from "../src/common/protocol";
 import { csvField } from "../src/common/run-csv";
+import { experimentOf, experimentTitle, groupRuns, type GroupLevel, type RunGroup } from "../src/common/run-identity";
 
 export type Cell = number | string | boolean | undefined;
 
@@ -18,6 +19,9 @@ export interface Column {
 export interface Row {
   dir: string;
   cells: Record<string, Cell>;
+  /** The experiment the run belongs to (its model file) and the group's title. */
+  experiment: string;
+  experimentTitle: string;
 }
 
 /** The header of a column: the hyperparameter or metric's own name (its group is a header above it). */
@@ -32,12 +36,19 @@ export function tableOf(runs: readonly TableRun[]): { columns: Column[]; rows: R
     if (!old) columns.set(key, { key, group, ...(goal ? { goal } : {}) });
     else if (goal && !old.goal) old.goal = goal;
   };
-  for (const key of ["name", "status", "file", "started"]) add(key, "run");
+  for (const key of ["label", "name", "status", "file", "started"]) add(key, "run");
   const goals = new Map<string, "min" | "max">([["loss", "min"]]);
   for (const r of runs) for (const [k, b] of Object.entries(r.info.best ?? {})) goals.set(k, b.goal);
   const rows = runs.map((r): Row => {
     const info = r.info;
-    const cells: Record<string, Cell> = { name: info.name, status: info.status, file: info.file.split(/[\\/]/).pop() ?? info.file, started: info.startedAt };
+    const cells: Record<string, Cell> = {
+      label: r.label ?? info.id,
+      name: info.name,
+      status: info.status,
+      file: info.file.split(/[\\/]/).pop() ?? info.file,
+      started: info.startedAt,
+    };
+    if (r.meta?.tags?.length) cells.tags = r.meta.tags.join(", ");
     for (const [k, v] of Object.entries(info.hparams ?? {})) {
       if (columns.get(k)?.group === "run") continue; // a hyperparameter cannot hide the run's own columns
       add(k, "hparam");
@@ -55,11 +66,45 @@ export function tableOf(runs: readonly TableRun[]): { columns: Column[]; rows: R
       add(`best.${k}`, "best", b.goal);
       cells[`best.${k}`] = b.value;
     }
-    return { dir: r.dir, cells };
+    return { dir: r.dir, cells, experiment: experimentOf(r), experimentTitle: "" };
   });
+  // Each experiment's title from all of its runs (their one name, else the file's name alone).
+  const names = new Map<string, Set<string>>();
+  runs.forEach((r) => names.set(experimentOf(r), (names.get(experimentOf(r)) ?? new Set()).add(r.info.name)));
+  rows.forEach((row, i) => (row.experimentTitle = experimentTitle(runs[i].info.file, names.get(row.experiment)!)));
+  if (rows.some((r) => r.cells.tags !== undefined)) add("tags", "run");
   const order: Column["group"][] = ["run", "hparam", "final", "best"];
   return { columns: [...columns.values()].sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group)), rows };
 }
+
+/** The levels the table groups rows by: the experiment (a sweep inside it can be another level). */
+export const ROW_LEVELS: GroupLevel<Row>[] = [{ keyOf: (r) => r.experiment, titleOf: (rows) => rows[0]?.experimentTitle ?? "" }];
+
+/** One line of the table: a group's title (foldable) or a run's row. */
+export type TableItem = { kind: "group"; group: RunGroup<Row>; depth: number; count: number; collapsed: boolean } | { kind: "row"; row: Row; depth: number };
+
+/** The table's lines: each group's title, then (unless folded, by key in `collapsed`) its rows and sub-groups.
+ *  Rows keep their order inside a group; groups come in the order of their first row. */
+export function tableItems(rows: readonly Row[], collapsed: ReadonlySet<string>, levels: readonly GroupLevel<Row>[] = ROW_LEVELS): TableItem[] {
+  const items: TableItem[] = [];
+  const walk = (groups: RunGroup<Row>[], depth: number, prefix: string) => {
+    for (const group of groups) {
+      const path = prefix + group.key;
+      const folded = collapsed.has(path);
+      items.push({ kind: "group", group, depth, count: countRows(group), collapsed: folded });
+      if (folded) continue;
+      items.push(...group.runs.map((row): TableItem => ({ kind: "row", row, depth: depth + 1 })));
+      walk(group.groups, depth + 1, `${path}\0`);
+    }
+  };
+  walk(groupRuns(rows, levels), 0, "");
+  return items;
+}
+
+const countRows = (g: RunGroup<Row>): number => g.runs.length + g.groups.reduce((n, c) => n + countRows(c), 0);
+
+/** The experiments among the rows, in order, with their rows: what a scatter and its statistics may span. */
+export const experimentsOf = (rows: readonly Row[]): RunGroup<Row>[] => groupRuns(rows, ROW_LEVELS);
 
 const rank = (v: Cell) => (v === undefined ? 3 : typeof v === "number" ? (Number.isNaN(v) ? 2 : 0) : 1);
 
@@ -123,6 +168,49 @@ export function filterRows(rows: readonly Row[], columns: readonly Column[], que
 }
 
 const same = (a: Cell, b: Cell) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/** Keys of a filter that name no column, each with the columns it may mean: `loss` → `final.loss`, `best.loss`
+ *  (the columns named that after their group), else the closest keys by spelling. */
+export function unknownFilterKeys(query: string, columns: readonly Column[]): { key: string; suggestions: string[] }[] {
+  const keys = new Set(columns.map((c) => c.key.toLowerCase()));
+  const out: { key: string; suggestions: string[] }[] = [];
+  for (const { key } of parseFilter(query)) {
+    if (key === undefined || keys.has(key) || out.some((o) => o.key === key)) continue;
+    const named = columns.filter((col) => columnLabel(col).toLowerCase() === key || col.key.toLowerCase().endsWith(`.${key}`)).map((col) => col.key);
+    const near = columns
+      .map((col) => ({ key: col.key, d: editDistance(key, col.key.toLowerCase()) }))
+      .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 3)))
+      .sort((a, b) => a.d - b.d)
+      .map((n) => n.key);
+    out.push({ key, suggestions: [...new Set([...named, ...near])].slice(0, 3) });
+  }
+  return out;
+}
+
+/** Levenshtein distance (short keys only: a filter word against a column key). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8 || a.length > 64 || b.length > 64) return Infinity;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/** Completions of the filter's last word: the words before it, then a column key it starts (`fin` →
+ *  `final.loss`), at most `max`; none once the last word names a column and an operator. */
+export function filterCompletions(query: string, columns: readonly Column[], max = 50): string[] {
+  const at = query.search(/\S*$/);
+  const before = query.slice(0, at);
+  const word = query.slice(at).toLowerCase();
+  if (/[<>=!]/.test(word)) return [];
+  return columns
+    .filter((c) => c.key.toLowerCase().startsWith(word) || (word.length > 0 && c.key.toLowerCase().includes(`.${word}`)))
+    .slice(0, max)
+    .map((c) => before + c.key);
+}
 
 /** Splits the columns into those that vary between the rows and those with one value in every row (two rows or more;
  *  a column no row has a value in is left out). `keep` stay shown whatever they hold. */
@@ -221,3 +309,36 @@ export function rankCorrelation(points: readonly { x: number; y: number }[]): nu
   }
   return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
 }
+
+/** Which way y goes as x rises, said only where the relation is monotonic: the mean y of each distinct x, in order of
+ *  x, never turns back ("rises" or "falls"); "mixed" when it does (a U shape: lowest inside the range, at `turn`);
+ *  "flat" when y does not change; null under three distinct x values. */
+export function trendOf(points: readonly { x: number; y: number }[]): { trend: "rises" | "falls" | "mixed" | "flat"; turn?: number } | null {
+  const byX = new Map<number, { sum: number; n: number }>();
+  for (const p of points) {
+    const m = byX.get(p.x) ?? { sum: 0, n: 0 };
+    m.sum += p.y;
+    m.n++;
+    byX.set(p.x, m);
+  }
+  if (byX.size < 3) return null;
+  const means = [...byX].sort((a, b) => a[0] - b[0]).map(([x, m]) => ({ x, y: m.sum / m.n }));
+  let up = false;
+  let down = false;
+  for (let i = 1; i < means.length; i++) {
+    if (means[i].y > means[i - 1].y) up = true;
+    if (means[i].y < means[i - 1].y) down = true;
+  }
+  if (up && down) {
+    // Where the curve turns: its extreme point inside the range (the lowest of a U, the highest of an arch).
+    const inner = means.slice(1, -1);
+    const lowest = inner.reduce((a, b) => (b.y < a.y ? b : a));
+    const highest = inner.reduce((a, b) => (b.y > a.y ? b : a));
+    const ends = Math.min(means[0].y, means[means.length - 1].y);
+    return { trend: "mixed", turn: lowest.y < ends ? lowest.x : highest.x };
+  }
+  return { trend: up ? "rises" : down ? "falls" : "flat" };
+}
+
+/** Whether a column holds a rate, best read on a logarithmic axis: lr, learning_rate, weight decay, dropout rate… */
+export const isRateKey = (key: string): boolean => /(^|[._\s-])(lr|learning_?rate|learningRate|weight_?decay|weightDecay)$|rate$/i.test(key);

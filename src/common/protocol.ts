@@ -298,6 +298,19 @@ export interface RunSummary {
   lossCurve: Point[];
   /** What of the run's files could not be read (a malformed run.json, metrics lines, a snapshot); the rest is shown. */
   damaged?: string;
+  /** The user's label, tags and note (the run folder's meta.json; absent when it has none). */
+  meta?: RunMeta;
+  /** What the run is called where runs are listed: the user's label, else what differs from the other runs of its
+   *  experiment and its start time (`lr 0.3 · 18:14`; run-identity.ts). Set by the host's listing. */
+  label?: string;
+}
+
+/** What the user wrote about a run (its folder's meta.json, written by the host): a label that replaces the
+ *  automatic one, tags, a note. Each field checked and capped when read (src/runs/run-meta.ts). */
+export interface RunMeta {
+  label?: string;
+  tags?: string[];
+  note?: string;
 }
 
 /** Everything the explorer shows of one run; rebuilt from the run store at any time. */
@@ -364,6 +377,8 @@ export interface TableRun {
   info: RunInfo;
   dir: string;
   damaged?: string;
+  meta?: RunMeta;
+  label?: string;
 }
 
 /** Host → the Runs table (an editor tab comparing every run); `selected`: the runs ticked to compare, as in the Runs view.
@@ -387,7 +402,12 @@ export type FromRunsView =
   | { type: "openRun"; dir: string }
   | { type: "openWeights"; dir: string } // its weights.safetensors in the checkpoint viewer
   | { type: "deleteRun"; dir: string }
-  | { type: "select"; dirs: string[] }; // the runs ticked, to compare
+  | { type: "select"; dirs: string[] } // the runs ticked, to compare
+  | { type: "editRun"; dir: string; field: RunMetaField }; // the host asks for the new label, tags or note
+
+/** Which of a run's meta.json fields the user edits. */
+export type RunMetaField = "label" | "tags" | "note";
+export const RUN_META_FIELDS: readonly RunMetaField[] = ["label", "tags", "note"];
 
 /** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
 export type FromRunsTable = { type: "ready" } | { type: "openRun"; dir: string } | { type: "select"; dirs: string[] } | { type: "exportTable"; csv: string };
@@ -533,6 +553,7 @@ export const runsViewChannel = webviewChannel<ToRunsView, FromRunsView>("Runs vi
   openWeights: naming,
   deleteRun: naming,
   select,
+  editRun: (m) => only(m, 3) && isDir(m.dir) && RUN_META_FIELDS.includes(m.field as RunMetaField),
 });
 
 export const runsTableChannel = webviewChannel<ToRunsTable, FromRunsTable>("Runs table", {

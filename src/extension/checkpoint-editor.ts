@@ -18,6 +18,8 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   private readonly editors = new Map<string, Set<CheckpointEditor>>();
   /** What a viewer about to open compares its file with. */
   private readonly pending = new Map<string, string>();
+  /** The tab titles of files opened as a run's weights: the run's label, not every tab "weights.safetensors". */
+  private readonly titles = new Map<string, string>();
 
   static register(extensionUri: vscode.Uri, log: (message: string) => void): vscode.Disposable {
     const provider = new CheckpointEditorProvider(extensionUri, log);
@@ -25,10 +27,12 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     return vscode.window.registerCustomEditorProvider(CheckpointEditorProvider.viewType, provider, { supportsMultipleEditorsPerDocument: true });
   }
 
-  /** Opens `file` in the checkpoint viewer, compared with `other` (B − A, `file` being A) when given. */
-  static async open(file: string, other?: string): Promise<void> {
+  /** Opens `file` in the checkpoint viewer, compared with `other` (B − A, `file` being A) when given; `title` names
+   *  its tab (the label of the run the file belongs to). */
+  static async open(file: string, other?: string, title?: string): Promise<void> {
     const provider = CheckpointEditorProvider.registered;
     if (other) provider?.pending.set(file, other);
+    if (title) provider?.titles.set(file, title);
     await vscode.commands.executeCommand("vscode.openWith", vscode.Uri.file(file), CheckpointEditorProvider.viewType);
     // A viewer that was already open is only revealed: it gets the comparison here.
     if (other && provider?.pending.delete(file)) for (const editor of provider.editors.get(file) ?? []) editor.compareWith(other);
@@ -46,7 +50,9 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
     const file = document.uri.fsPath;
     panel.webview.options = webviewOptions(this.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "checkpoint", title: path.basename(file), data: { file } });
+    const title = uiText(this.titles.get(file) ?? path.basename(file));
+    panel.title = title;
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: "checkpoint", title, data: { file } });
     const editor = new CheckpointEditor(file, panel, this.log);
     const open = this.editors.get(file) ?? new Set();
     open.add(editor);

@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext) {
     }),
   );
   updateModelFileContext(vscode.window.activeTextEditor);
-  showWalkthroughOnce(context);
+  void showWalkthroughOnce(context);
   log.appendLine(`Unroll activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { activationMs: performance.now() - started, traces, sessions, runs };
 }

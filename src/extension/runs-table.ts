@@ -72,7 +72,14 @@ export class RunsTable implements vscode.Disposable {
 
   /** Every run (only run.json's facts travel: the table draws no curve), and the folders ticked for comparison. */
   postRuns(runs: RunSummary[], selected: string[]): void {
-    this.last = { type: "table", runs: runs.map((r) => ({ info: r.info, dir: r.dir, ...(r.damaged ? { damaged: r.damaged } : {}) })), selected };
+    const tableRun = (r: RunSummary) => ({
+      info: r.info,
+      dir: r.dir,
+      ...(r.damaged ? { damaged: r.damaged } : {}),
+      ...(r.meta ? { meta: r.meta } : {}),
+      ...(r.label ? { label: r.label } : {}),
+    });
+    this.last = { type: "table", runs: runs.map(tableRun), selected };
     this.channel?.post(this.last);
   }
 

@@ -4,9 +4,11 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunSummary } from "../common/protocol";
+import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunDetail, type RunMetaField, type RunSummary } from "../common/protocol";
 import { runCsv } from "../common/run-csv";
-import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, type ReadOptions } from "../runs/run-store";
+import { experimentOf, labelled } from "../common/run-identity";
+import { editedMeta, MAX_LABEL, MAX_NOTE } from "../runs/run-meta";
+import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, writeRunMeta, type ReadOptions } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
@@ -28,6 +30,16 @@ const readOptions = (): ReadOptions => ({ metricsBudget: LISTING_METRICS_BUDGET,
 /** The workspace state's key of the runs ticked to compare: the comparison survives a reload of VS Code. */
 const COMPARED_KEY = "unroll.compared";
 
+/** The details, each with the label its run has in `listing`. */
+const withLabels = (details: RunDetail[], listing: RunSummary[]): RunDetail[] =>
+  details.map((d) => {
+    const label = listing.find((r) => r.dir === d.summary.dir)?.label;
+    return label ? { ...d, summary: { ...d.summary, label } } : d;
+  });
+
+/** The runs of `file` among `details`: a file's charts overlay only its own experiment. */
+export const sameExperiment = (details: RunDetail[], file: string): RunDetail[] => details.filter((d) => experimentOf(d.summary) === file);
+
 /** A run's status, in words. */
 const statusText = (status: RunSummary["info"]["status"]): string =>
   ({
@@ -45,6 +57,7 @@ export class Runs implements vscode.Disposable {
   private selected: string[]; // run folders ticked for comparison (kept in the workspace state)
   private refreshTimer: NodeJS.Timeout | undefined;
   private listed = 0; // the latest listing asked for: an older one that ends later is dropped
+  private warnedFor = ""; // the ticked runs of other model files last warned of
 
   constructor(
     extensionUri: vscode.Uri,
@@ -75,18 +88,19 @@ export class Runs implements vscode.Disposable {
   }
 
   /** Every run of the workspace's runs folders, newest first (read asynchronously; see listRuns). */
-  all(): Promise<RunSummary[]> {
-    return listRuns(runsFolders(this.settings()), readOptions());
+  async all(): Promise<RunSummary[]> {
+    return labelled(await listRuns(runsFolders(this.settings()), readOptions()));
   }
 
   /** The runs of one model file, newest first. */
   async of(file: string): Promise<RunSummary[]> {
-    return (await listRuns(runsFolderFor(this.settings(), file), readOptions())).filter((r) => r.info.file === file);
+    return labelled((await listRuns(runsFolderFor(this.settings(), file), readOptions())).filter((r) => r.info.file === file));
   }
 
   /** Reads the run (asynchronously, its curve downsampled for display) and shows it in the panel. */
   async show(panel: ExplorerPanel, dir: string): Promise<void> {
-    const detail = await readRunDetail(dir, readOptions());
+    const [read, listing] = await Promise.all([readRunDetail(dir, readOptions()), this.all()]);
+    const [detail] = withLabels([read], listing);
     if (detail.summary.damaged) this.log.appendLine(`Unroll: the run in ${dir} is damaged: ${detail.summary.damaged}`);
     panel.postRun(detail);
   }
@@ -118,27 +132,49 @@ export class Runs implements vscode.Disposable {
     else if (m.type === "deleteRun") void this.delete(m.dir);
     else if (m.type === "select") void this.compare(m.dirs);
     else if (m.type === "exportTable") void this.exportTable(m.csv);
+    else if (m.type === "editRun") void this.editRun(m.dir, m.field);
   }
 
-  /** Overlays the runs ticked (in the Runs view or the table: both show the same ticks) on the loss charts, opening
-   *  the first one's explorer if none is open. */
+  /** Overlays the runs ticked (in the Runs view or the table: both show the same ticks) on the loss charts of their
+   *  own model file, opening the first one's explorer if none of its file is open. */
   private async compare(dirs: string[]): Promise<void> {
     this.select(dirs);
     const all = await this.all();
     this.view.postRuns(all, this.selected);
     if (this.table.open) this.table.postRuns(all, this.selected);
     const runs = all.filter((r) => dirs.includes(r.dir));
-    const details = await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions())));
+    const details = withLabels(await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions()))), all);
     const panels = this.explorers.all();
-    if (!panels.length && runs.length && runs[0].info.file) panels.push(this.explorers.show(runs[0].info.file));
-    for (const panel of panels) panel.postCompare(details);
+    // The first ticked run's experiment is shown: its panel is opened when no open panel is of its file.
+    if (runs.length && runs[0].info.file && !panels.some((p) => p.file === experimentOf(runs[0]))) panels.push(this.explorers.show(runs[0].info.file));
+    for (const panel of panels) panel.postCompare(sameExperiment(details, panel.file));
+    this.warnOtherExperiments(
+      runs,
+      panels.map((p) => p.file),
+    );
+  }
+
+  /** Says once per selection that ticked runs of another model file are not drawn on a file's charts: a curve of
+   *  another task on the same axes reads as a comparison it is not. */
+  private warnOtherExperiments(runs: RunSummary[], files: string[]): void {
+    const others = runs.filter((r) => !files.includes(experimentOf(r)));
+    const key = others.map((r) => r.dir).join("\0");
+    if (!others.length || !files.length || key === this.warnedFor) return;
+    this.warnedFor = key;
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t(
+        "Unroll: {0} ticked runs belong to another model file ({1}): a file's charts overlay only runs of that file.",
+        others.length,
+        uiText([...new Set(others.map((r) => path.basename(r.info.file) || r.info.name))].join(", ")),
+      ),
+    );
   }
 
   /** Overlays the runs ticked on a panel that opened (or came back after a reload) while some are ticked. */
   async restoreCompare(panel: ExplorerPanel): Promise<void> {
     if (!this.selected.length) return;
     const runs = (await this.all()).filter((r) => this.selected.includes(r.dir));
-    if (runs.length) panel.postCompare(await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions()))));
+    if (runs.length) panel.postCompare(sameExperiment(await Promise.all(runs.map((r) => readRunDetail(r.dir, readOptions()))), panel.file));
   }
 
   private select(dirs: string[]): void {
@@ -236,7 +272,7 @@ export class Runs implements vscode.Disposable {
   async openWeights(dir?: string): Promise<void> {
     const run = await this.runOf(dir, vscode.l10n.t("Unroll: open the weights of a run"));
     const weights = run && this.weightsOf(run);
-    if (weights) await CheckpointEditorProvider.open(weights);
+    if (weights) await CheckpointEditorProvider.open(weights, undefined, await this.weightsTitle(run));
   }
 
   /** Compares the weights of two runs in the checkpoint viewer (B − A, A the older): the two runs ticked in the Runs
@@ -254,7 +290,43 @@ export class Runs implements vscode.Disposable {
     const [a, b] = runs.sort((x, y) => x.info.startedAt.localeCompare(y.info.startedAt));
     const weightsA = this.weightsOf(a);
     const weightsB = weightsA && this.weightsOf(b);
-    if (weightsA && weightsB) await CheckpointEditorProvider.open(weightsA, weightsB);
+    if (weightsA && weightsB) await CheckpointEditorProvider.open(weightsA, weightsB, await this.weightsTitle(a));
+  }
+
+  /** A weights tab's title: the run's label (what tells it from the other runs), not "weights.safetensors". */
+  private async weightsTitle(run: RunSummary): Promise<string> {
+    const label = run.label ?? (await this.all()).find((r) => r.dir === run.dir)?.label ?? run.info.id;
+    return vscode.l10n.t("Weights · {0}", uiText(label));
+  }
+
+  /** Asks for a run's new label, tags or note and writes it to the run's meta.json (an empty answer removes it). */
+  async editRun(dir: string, field: RunMetaField): Promise<void> {
+    const run = await this.find(dir);
+    if (!run) return;
+    const meta = run.meta ?? {};
+    const prompt =
+      field === "label"
+        ? vscode.l10n.t("A name for this run (empty: the automatic label)")
+        : field === "tags"
+          ? vscode.l10n.t("Tags, separated by commas")
+          : vscode.l10n.t("A note on this run");
+    const value = field === "tags" ? (meta.tags ?? []).join(", ") : (meta[field] ?? "");
+    const max = field === "label" ? MAX_LABEL : MAX_NOTE;
+    const typed = await vscode.window.showInputBox({
+      title: vscode.l10n.t("Unroll: {0}", uiText((await this.all()).find((r) => r.dir === run.dir)?.label ?? run.info.id)),
+      prompt,
+      value,
+      validateInput: (text) => (text.length > max ? vscode.l10n.t("At most {0} characters.", max) : undefined),
+    });
+    if (typed === undefined) return;
+    try {
+      writeRunMeta(run.dir, editedMeta(meta, field, typed));
+    } catch (error) {
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t("Unroll: cannot save {0}: {1}", uiText(path.join(run.dir, "meta.json"), MAX_LONG_TEXT), uiText((error as Error).message, MAX_LONG_TEXT)),
+      );
+    }
+    void this.refresh();
   }
 
   async exportWeights(dir?: string): Promise<void> {

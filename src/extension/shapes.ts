@@ -3,6 +3,7 @@
 // and the unit tests check it directly. Words go through `t` (the providers pass vscode.l10n.t; English by default).
 import { english, formatShape, formatTracedShapes, type Translate } from "../common/format";
 import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
+import { locationIn } from "../runs/location";
 import { markdownCode, markdownText } from "./ui-text";
 
 /** A hover shows an error message (and a module's configuration) whole, up to this many characters. */
@@ -82,18 +83,27 @@ export interface DiagnosticData {
   kind: RunnerError["kind"];
 }
 
-/** An error as diagnostics in `file`: at its location, and at the experiment that led there (none when the
- *  error is elsewhere or unlocated). */
+/** An error as diagnostics in `file` (the file traced or trained): at its location, and at the experiment that led
+ *  there. An error raised elsewhere (a module the file imports, the library) is shown at the file's own frame of its
+ *  stack, else at the experiment, else at the first line: every error the file throws reaches the Problems panel. An
+ *  error of Unroll itself (internal, store) is shown only at a line of the file. */
 export function diagnosticsFor(error: RunnerError | undefined, file: string, words: Words = ENGLISH): DiagnosticData[] {
-  if (!error?.location || error.location.file !== file) return [];
-  const { location, via, kind } = error;
+  if (!error) return [];
+  const { via, kind } = error;
   const { t } = words;
   const message = words.explain && error.shape ? `${error.message}\n${explainShape(error.shape, t)}` : error.message;
-  const at = [{ line: location.line, column: location.column, message, kind }];
-  if (via?.file === file && via.line !== location.line) {
-    at.push({ line: via.line, column: via.column, message: t("this experiment's training step failed at line {0}: {1}", location.line, message), kind });
+  if (error.location?.file === file) {
+    const { location } = error;
+    const at = [{ line: location.line, column: location.column, message, kind }];
+    if (via?.file === file && via.line !== location.line) {
+      at.push({ line: via.line, column: via.column, message: t("this experiment's training step failed at line {0}: {1}", location.line, message), kind });
+    }
+    return at;
   }
-  return at;
+  if (kind === "internal" || kind === "store") return [];
+  const elsewhere = error.location ? t("{0} (raised at {1}:{2})", message, error.location.file, error.location.line) : message;
+  const frame = locationIn(error.stack, file) ?? (via?.file === file ? via : null);
+  return [{ line: frame?.line ?? 1, column: frame?.column ?? 1, message: elsewhere, kind }];
 }
 
 /** Trace entries of `file`, grouped by 1-based line. */

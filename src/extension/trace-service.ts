@@ -86,7 +86,8 @@ export class TraceService implements vscode.Disposable {
   /** Shows (or, with null, clears) the error a training run of `file` ended with, at its line. */
   setRunError(file: string, error: RunnerError | null): void {
     const uri = vscode.Uri.file(file);
-    if (error?.location?.file === file) this.runErrors.set(uri.toString(), error);
+    // Every error the run ended with is shown (diagnosticsFor places one without a line in this file at line 1).
+    if (error) this.runErrors.set(uri.toString(), error);
     else this.runErrors.delete(uri.toString());
     this.publishDiagnostics(uri, this.traces.get(uri.toString())?.trace ?? null);
   }

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExplorerPanels } from "./explorer-panel";
 import type { TrainingSessions } from "./sessions";
+import { isModelFileText } from "./shapes";
 import type { TraceService } from "./trace-service";
 
 /** `<publisher>.<name>#<walkthrough id>` */
@@ -38,11 +39,78 @@ export function registerWalkthrough(
   ];
 }
 
-/** Opens the walkthrough the first time Unroll activates, unless the user asked for no editor at startup. */
-export function showWalkthroughOnce(extension: vscode.ExtensionContext): void {
+/** How often the walkthrough is opened again while VS Code's own startup editor (its Welcome page) takes its place. */
+const MAX_OPEN_TRIES = 3;
+/** How long after activation the walkthrough is kept in place: past it, VS Code's startup is long over. */
+const WATCH_MS = 30_000;
+/** Tabs are looked at once they have been still this long: opening an editor changes them more than once. */
+const SETTLE_MS = 1_000;
+
+/**
+ * Opens the walkthrough the first time Unroll activates in a workspace with model files (unless the user asked for no
+ * editor at startup), and records it as shown only once a tab shows it. VS Code opens its own startup editor (the
+ * Welcome page, one editor for every walkthrough) after extensions activate, and it then replaces ours: while
+ * VS Code starts, the walkthrough is opened again when the Welcome editor shows something else.
+ */
+export async function showWalkthroughOnce(extension: vscode.ExtensionContext, hasModelFiles = workspaceHasModelFiles): Promise<void> {
   if (extension.globalState.get(SHOWN_KEY) || vscode.workspace.getConfiguration("workbench").get("startupEditor") === "none") return;
-  void extension.globalState.update(SHOWN_KEY, true);
-  void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+  if (!(await hasModelFiles())) return;
+  const titles = walkthroughTitles(extension);
+  const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+  let tries = 0;
+  const open = () => {
+    tries++;
+    void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+  };
+  const check = () => {
+    if (tabs().some((tab) => isWalkthroughTab(tab, titles))) void extension.globalState.update(SHOWN_KEY, true);
+    else if (tries < MAX_OPEN_TRIES && tabs().some((tab) => tab.input === undefined)) open(); // the Welcome editor shows another page
+  };
+  let settle: NodeJS.Timeout | undefined;
+  const watcher = vscode.window.tabGroups.onDidChangeTabs(() => {
+    clearTimeout(settle);
+    settle = setTimeout(check, SETTLE_MS);
+  });
+  setTimeout(() => {
+    watcher.dispose();
+    clearTimeout(settle);
+  }, WATCH_MS);
+  open();
+}
+
+/** What the walkthrough's tab may be named after, in English and in VS Code's language (package.nls*.json): VS Code
+ *  titles an extension's walkthrough page with the extension's display name ("Walkthrough: Unroll"), some versions
+ *  with the walkthrough's title. */
+function walkthroughTitles(extension: vscode.ExtensionContext): string[] {
+  const titles = (file: string) => {
+    try {
+      const nls = JSON.parse(fs.readFileSync(extension.asAbsolutePath(file), "utf8")) as Record<string, unknown>;
+      return [nls.displayName, nls["walkthrough.title"]].filter((v): v is string => typeof v === "string" && v !== "");
+    } catch {
+      return [];
+    }
+  };
+  return [...titles("package.nls.json"), ...titles(`package.nls.${vscode.env.language}.json`)];
+}
+
+/** Whether a tab is the walkthrough's: the Welcome editor (a tab whose input the API does not describe, unlike a
+ *  text file's or a webview's) with a label ending in the display name or the walkthrough's title. */
+export const isWalkthroughTab = (tab: { label: string; input: unknown }, titles: readonly string[]): boolean =>
+  tab.input === undefined && titles.some((title) => tab.label.endsWith(title));
+
+/** Whether the workspace holds a model file (a .ts file that imports "unroll"), outside node_modules: the first 200
+ *  TypeScript files are looked at, their first 64 kB each. */
+async function workspaceHasModelFiles(): Promise<boolean> {
+  const files = await vscode.workspace.findFiles("**/*.ts", "**/{node_modules,.unroll,out,dist}/**", 200);
+  for (const uri of files) {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      if (isModelFileText(Buffer.from(bytes.subarray(0, 64 * 1024)).toString("utf8"))) return true;
+    } catch {
+      // unreadable: not a model file we can show
+    }
+  }
+  return false;
 }
 
 class Lessons {

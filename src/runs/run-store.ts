@@ -20,7 +20,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Point, RunDetail, RunFold, RunInfo, RunnerError, RunStatus, RunSummary, Trace } from "../common/protocol";
+import type { Point, RunDetail, RunFold, RunInfo, RunMeta, RunnerError, RunStatus, RunSummary, Trace } from "../common/protocol";
 import { applyRunEvent, emptyRunDetail, MAX_STEPS_SHOWN } from "../common/run-reducer";
 import {
   FILE_CAPS,
@@ -47,6 +47,7 @@ import {
 } from "./run-file";
 import { capSnapshot } from "./snapshot-cap";
 import { runIsAlive } from "./process-liveness";
+import { META_FILE, metaText, readRunMeta } from "./run-meta";
 import { safeRunName } from "../common/run-id";
 
 export type { EpochLine, MetricLine, SnapshotFile, StepLine } from "./run-file";
@@ -207,6 +208,11 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
     removeQuietly(temporary);
     throw storeError(error, file);
   }
+}
+
+/** Writes a run's meta.json (the user's label, tags and note), atomically; throws a StoreError when it cannot. */
+export function writeRunMeta(dir: string, meta: RunMeta): void {
+  writeAtomic(path.join(dir, META_FILE), metaText(meta));
 }
 
 /** How many runs of one name may start in one second (`-2`, `-3`, …) before `create` gives up. */
@@ -467,7 +473,11 @@ export async function readRunSummary(dir: string, options: ReadOptions = {}): Pr
   try {
     const names = await within(fsp.readdir(dir), READ_TIMEOUT_MS, "the run folder").catch(() => [] as string[]);
     if (!names.some((n) => RUN_FILES.includes(n))) return null;
-    const [infoRead, summaryRead] = await Promise.all([readInfo(dir), readTextFile(dir, "summary.json", FILE_CAPS["summary.json"])]);
+    const [infoRead, summaryRead, metaRead] = await Promise.all([
+      readInfo(dir),
+      readTextFile(dir, "summary.json", FILE_CAPS["summary.json"]),
+      readRunMeta(dir),
+    ]);
     const parsed = infoOf(dir, infoRead);
     info = settle(parsed.info);
     const budget = options.metricsBudget ?? Infinity;
@@ -479,8 +489,15 @@ export async function readRunSummary(dir: string, options: ReadOptions = {}): Pr
     if (rebuilt && "end" in read && info.status !== "running" && options.writeBack !== false) {
       await writeBack(path.join(dir, "summary.json"), JSON.stringify(file));
     }
-    const damaged = joinDamage(parsed.damaged, "problem" in summaryRead && summaryRead.problem, streamProblem(read), skippedLines(file.skipped));
-    return { info, dir, lossCurve: new LossCurve(file.curve).points(), ...withDamage(damaged) };
+    const damaged = joinDamage(
+      parsed.damaged,
+      "problem" in summaryRead && summaryRead.problem,
+      streamProblem(read),
+      skippedLines(file.skipped),
+      metaRead.problem,
+    );
+    const meta = Object.keys(metaRead.meta).length ? { meta: metaRead.meta } : {};
+    return { info, dir, lossCurve: new LossCurve(file.curve).points(), ...withDamage(damaged), ...meta };
   } catch (error) {
     return { info: info ?? parseRunInfo(null, path.basename(dir)).info, dir, lossCurve: [], damaged: `cannot read the run: ${error}` };
   }
@@ -601,6 +618,9 @@ export async function readRunDetail(dir: string, options: Pick<ReadOptions, "wri
     detail.summary.info = info; // run.json says how the run stands; its epoch lines may be ahead of it
     if ("end" in read && info.status !== "running" && options.writeBack !== false) await rebuildSummary(dir, read.end, lines.skipped, detail.fold!);
     Object.assign(detail, await latestSnapshot(dir, problems as string[]));
+    const meta = await readRunMeta(dir);
+    if (Object.keys(meta.meta).length) detail.summary.meta = meta.meta;
+    problems.push(meta.problem);
   } catch (error) {
     problems.push(`cannot read the run: ${error}`);
   }

@@ -346,7 +346,8 @@ test("4) the Runs view lists the run with its final loss, still there after Deve
     // Its curve: the explorer (restored, or opened from the Runs view) draws the stored run.
     let panel = await explorer(vs, 5_000).catch(() => null);
     if (!panel) {
-      await view.getByText(run.info.name).first().click();
+      // The name titles the run's experiment (a group that folds); the row below it opens the run.
+      await view.locator("li.run .run-name").first().click();
       panel = await explorer(vs, 30_000);
     }
     await selectTab(panel, "Training");
@@ -826,15 +827,16 @@ const englishWords = (text: string) =>
 
 test("12) the Runs table shows the lr of three runs of 05b and marks the best final loss", { timeout: TIMEOUT }, async (t) => {
   const folder = workspace.copyExamples();
-  // Three copies of the lesson with another learning rate each, trained by the CLI before VS Code opens.
-  const source = fs.readFileSync(path.join(folder, "05b_hello_rnn.ts"), "utf8");
-  assert.match(source, /lr: 0\.1 \}/);
+  // The lesson trained three times with another learning rate each (one experiment), by the CLI before VS Code opens.
+  const file = path.join(folder, "05b_hello_rnn.ts");
   for (const lr of ["0.01", "0.03", "0.3"]) {
-    const file = path.join(folder, `hello_lr_${lr}.ts`);
-    fs.writeFileSync(file, source.replace("lr: 0.1 }", `lr: ${lr} }`));
-    execFileSync(process.execPath, [path.join(REPO, "dist", "cli.js"), "train", file, "--no-check"], { cwd: folder, encoding: "utf8", timeout: 120_000 });
+    execFileSync(process.execPath, [path.join(REPO, "dist", "cli.js"), "train", file, "--no-check", "--set", `lr=${lr}`], {
+      cwd: folder,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
   }
-  const runs = runsOnDisk(folder).filter((r) => /hello_lr_/.test((r.info as { file?: string }).file ?? ""));
+  const runs = runsOnDisk(folder).filter((r) => /05b_hello_rnn/.test((r.info as { file?: string }).file ?? ""));
   assert.equal(runs.length, 3, "three runs stored");
   const lrOf = (r: (typeof runs)[number]) => (r.info as { hparams?: { lr?: number } }).hparams?.lr;
   assert.deepEqual(runs.map(lrOf).sort(), [0.01, 0.03, 0.3], "each run.json records its lr");
@@ -843,13 +845,13 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
   await withVSCode({ name: "s12-runs-table", folder }, async (vs) => {
     await vs.activity("Unroll");
     const view = await runsView(vs);
-    await until("the Runs view to list the three runs", async () => ((await VSCode.text(view)).match(/hello → ohlol/g) ?? []).length >= 3, 60_000);
+    await until("the Runs view to list the three runs", async () => (await view.locator("li.run").count()) >= 3, 60_000);
     await vs.runCommand("Unroll: Compare Runs");
     const table = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="Runs table"] tbody td.num')), 30_000);
     const read = () =>
       table.evaluate(() => {
         const heads = [...document.querySelectorAll("thead tr:last-child th")].map((th) => th.textContent?.replace(/[▲▼]/g, "").trim() ?? "");
-        const rows = [...document.querySelectorAll("tbody tr:not(.spacer)")].map((tr) =>
+        const rows = [...document.querySelectorAll("tbody tr.run-row")].map((tr) =>
           [...tr.querySelectorAll("td")].map((td) => ({ text: td.textContent?.trim() ?? "", best: td.classList.contains("best") })),
         );
         const same = document.querySelector(".same")?.textContent ?? "";
@@ -880,6 +882,47 @@ test("12) the Runs table shows the lr of three runs of 05b and marks the best fi
       "the scatter is drawn",
     );
     await vs.screenshot("runs-table-sorted");
+
+    // Issue 25: runs told apart and grouped. One experiment (05b), titled by its name and file; each run labelled by
+    // what differs (lr) and its start time, in the table and in the Runs view's checkbox names.
+    const labels = await table.evaluate(() => [...document.querySelectorAll("tbody tr.run-row td.name")].map((td) => td.textContent?.trim() ?? ""));
+    t.diagnostic(`labels: ${labels.join(" | ")}`);
+    assert.deepEqual(labels.map((l) => l.replace(/ · \d\d:\d\d(:\d\d)?$/, "")).sort(), ["lr 0.01", "lr 0.03", "lr 0.3"], "each run labelled by its lr");
+    const groups = await table.evaluate(() => [...document.querySelectorAll("tbody tr.experiment-row")].map((tr) => tr.textContent ?? ""));
+    assert.equal(groups.length, 1, "one experiment");
+    assert.match(groups[0], /hello → ohlol \(RNN\) \(05b_hello_rnn\.ts\) · 3 runs/);
+    const boxes = await view.evaluate(() => [...document.querySelectorAll("li.run vscode-checkbox")].map((b) => b.getAttribute("aria-label") ?? ""));
+    assert.equal(new Set(boxes).size, boxes.length, `every checkbox has its own name: ${boxes.join(" | ")}`);
+    assert.ok(
+      boxes.every((b) => /^Compare lr 0\.\d+ · /.test(b)),
+      `checkboxes named by the run's label: ${boxes.join(" | ")}`,
+    );
+    // lr is a rate: its axis is logarithmic until the user says otherwise; the trend is named only when monotonic.
+    assert.equal(await table.locator('input[aria-label="Logarithmic x axis"]').isChecked(), true, "log x by default for lr");
+    const hint = await table.evaluate(() => document.querySelector(".scatter .hint")?.textContent ?? "");
+    t.diagnostic(`scatter: ${hint}`);
+    assert.match(hint, /3 runs of \u2068?hello → ohlol/);
+    // Arrow keys move between rows (the experiment's title row, then its runs).
+    await table.locator("tbody tr.run-row").first().focus();
+    const indexBefore = await table.evaluate(() => Number((document.activeElement as HTMLElement).dataset.index));
+    await vs.page.keyboard.press("ArrowDown");
+    const indexAfter = await table.evaluate(() => Number((document.activeElement as HTMLElement).dataset.index));
+    assert.equal(indexAfter, indexBefore + 1, "ArrowDown focuses the next row");
+    // A filter key no column has is answered with the ones it may mean.
+    await table.locator("input.filter").fill("loss<0.5");
+    await until(
+      "the filter's note",
+      async () =>
+        /did you mean final\.loss or best\.loss/.test(
+          (await table.evaluate(() => document.querySelector(".filter-note")?.textContent ?? "")).replace(/[\u2068\u2069]/g, ""),
+        ),
+      10_000,
+    );
+    await vs.screenshot("issue25-runs-table-filter-note");
+    await table.locator("input.filter").fill("");
+    await vs.page.setViewportSize({ width: 400 + 360, height: 900 }); // about 400 px for the editor beside the side bar
+    await sleep(500);
+    await vs.screenshot("issue25-runs-table-narrow");
   });
 });
 
@@ -1024,7 +1067,7 @@ test("15) Open Weights from the Runs view, then Compare Weights of two runs: B �
   await withVSCode({ name: "s15-weights", folder }, async (vs) => {
     await vs.activity("Unroll");
     const view = await runsView(vs);
-    await until("the Runs view to list both runs", async () => ((await VSCode.text(view)).match(/hello → ohlol/g) ?? []).length >= 2, 60_000);
+    await until("the Runs view to list both runs", async () => (await view.locator("li.run").count()) >= 2, 60_000);
     // The newest run is listed first: open its weights with the row's button.
     await view.locator("li.run").first().hover();
     await view.locator('li.run button[aria-label^="Open the weights of"]').first().click();
@@ -1158,3 +1201,34 @@ test("17) on WebGPU (unroll.backend webgpu): the status bar says webgpu, the Tra
     await vs.screenshot("webgpu-training");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// 25.8) Issue 25: the walkthrough opens on the first activation in a workspace with model files, over VS Code's own
+// Welcome page (the default startup editor), and not in a workspace without one.
+
+// Not yet passing (issue 25 item 8 is open): in code-server 4.100, VS Code's "Setup VS Code Web" walkthrough still ends
+// up in the Welcome editor; see the runsview report. `todo` keeps the reproduction running without failing the suite.
+test(
+  "25.8) the walkthrough opens on the first activation in a workspace with model files, not elsewhere",
+  { timeout: TIMEOUT, todo: "VS Code's own walkthrough still replaces Unroll's at startup (issue 25, item 8)" },
+  async () => {
+    const welcome = { "workbench.startupEditor": "welcomePage" };
+    const withModel = workspace.bare({ "model.ts": 'import { nn } from "unroll";\n\nexport const rnn = new nn.RNN(4, 4);\n' });
+    await withVSCode({ name: "s25-walkthrough", folder: withModel, settings: welcome }, async (vs) => {
+      const page = vs.page.locator(".gettingStartedContainer");
+      await until("Unroll's walkthrough to be shown", async () => /Get started with Unroll/.test(await page.innerText().catch(() => "")), 90_000);
+      await vs.screenshot("issue25-walkthrough-first-activation");
+    });
+    const withoutModel = workspace.bare({ "notes.ts": "export const x = 1;\n" });
+    await withVSCode({ name: "s25-no-walkthrough", folder: withoutModel, settings: welcome }, async (vs) => {
+      await vs.openFile("notes.ts"); // activates Unroll (onLanguage:typescript)
+      await sleep(5000); // nothing to wait for: the walkthrough must not come
+      const text = await vs.page
+        .locator(".gettingStartedContainer")
+        .innerText()
+        .catch(() => "");
+      assert.doesNotMatch(text, /Get started with Unroll/, "no walkthrough in a workspace without model files");
+      await vs.screenshot("issue25-no-walkthrough");
+    });
+  },
+);

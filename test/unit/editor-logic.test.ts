@@ -79,7 +79,6 @@ describe("hovers and inlay hints from a trace", () => {
       error: { kind: "shape", message: "LSTM(input_size=100, hidden_size=20) got input [10, 3, 50]: …", location: { file, line: 5, column: 20 } },
     };
     assert.deepEqual(diagnosticsFor(failed.error, file), [{ line: 5, column: 20, message: failed.error!.message, kind: "shape" }]);
-    assert.deepEqual(diagnosticsFor(failed.error, "/elsewhere.ts"), []);
     assert.deepEqual(diagnosticsFor(trace.error, file), []);
     // An error inside an experiment's forward also marks the experiment that led there.
     const viaExperiment = { ...failed.error!, via: { file, line: 30, column: 1 } };
@@ -88,6 +87,28 @@ describe("hovers and inlay hints from a trace", () => {
       { line: 30, column: 1, message: `this experiment's training step failed at line 5: ${failed.error!.message}`, kind: "shape" },
     ]);
   });
+});
+
+test("an error raised outside the file is still a diagnostic in it: at its own stack frame, the experiment, or line 1", () => {
+  const file = "/w/循环 网络(1) 🧪.ts";
+  const helper = "/w/helpers.ts";
+  const raised = { kind: "runtime" as const, message: "Size(20) must match the product of shape 1,6,4", location: { file: helper, line: 3, column: 9 } };
+  const stack = `Error: boom\n    at f (${helper}:3:9)\n    at Object.data (${file}:36:66)`;
+  assert.deepEqual(diagnosticsFor({ ...raised, stack }, file), [
+    { line: 36, column: 66, message: `${raised.message} (raised at ${helper}:3)`, kind: "runtime" },
+  ]);
+  assert.deepEqual(diagnosticsFor({ ...raised, via: { file, line: 27, column: 1 } }, file), [
+    { line: 27, column: 1, message: `${raised.message} (raised at ${helper}:3)`, kind: "runtime" },
+  ]);
+  // Unlocated (a timeout while waiting, an error with no stack): line 1, so that the Problems panel has it.
+  assert.deepEqual(diagnosticsFor({ kind: "timeout", message: "trace timed out after 10 s" }, file), [
+    { line: 1, column: 1, message: "trace timed out after 10 s", kind: "timeout" },
+  ]);
+  // Unroll's own failures are not the file's: only at a line of it.
+  assert.deepEqual(diagnosticsFor({ kind: "internal", message: "bug" }, file), []);
+  assert.deepEqual(diagnosticsFor({ kind: "store", message: "disk full", location: { file, line: 4, column: 2 } }, file), [
+    { line: 4, column: 2, message: "disk full", kind: "store" },
+  ]);
 });
 
 describe("trace positions follow edits", () => {

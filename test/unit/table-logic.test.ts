@@ -13,7 +13,13 @@ import {
   scatterPoints,
   sortRows,
   tableCsv,
+  tableItems,
   tableOf,
+  experimentsOf,
+  filterCompletions,
+  isRateKey,
+  trendOf,
+  unknownFilterKeys,
   visibleRange,
 } from "../../webview/table-logic";
 
@@ -58,6 +64,7 @@ describe("Runs table logic", () => {
     assert.deepEqual(
       columns.map((c) => [c.key, c.group, c.goal ?? ""]),
       [
+        ["label", "run", ""],
         ["name", "run", ""],
         ["status", "run", ""],
         ["file", "run", ""],
@@ -72,7 +79,10 @@ describe("Runs table logic", () => {
         ["best.accuracy", "best", "max"],
       ],
     );
-    assert.deepEqual(rows[3].cells, { name: "old", status: "completed", file: "hello.ts", started: "2026-01-03T00:00:00Z" });
+    // A run the host gave no label is called by its id.
+    assert.deepEqual(rows[3].cells, { label: "old", name: "old", status: "completed", file: "hello.ts", started: "2026-01-03T00:00:00Z" });
+    // Runs of one file under different names: their group is titled by the file alone.
+    assert.deepEqual([rows[3].experiment, rows[3].experimentTitle], ["/w/hello.ts", "hello.ts"]);
   });
 
   test("sorting: numbers by value, missing values and NaN last in either direction", () => {
@@ -135,7 +145,7 @@ describe("Runs table logic", () => {
     const { columns, rows } = tableOf([run("=cmd", { hparams: { lr: 0.1 }, finalLoss: 0.5 })]);
     assert.equal(
       tableCsv(columns, rows),
-      "name,status,file,started,lr,final.loss,dir\n'=cmd,completed,hello.ts,2026-01-04T00:00:00Z,0.1,0.5,/w/.unroll/runs/=cmd\n",
+      "label,name,status,file,started,lr,final.loss,dir\n'=cmd,'=cmd,completed,hello.ts,2026-01-04T00:00:00Z,0.1,0.5,/w/.unroll/runs/=cmd\n",
     );
   });
 
@@ -225,5 +235,147 @@ describe("Runs table logic", () => {
       ),
       null,
     );
+  });
+
+  describe("experiments as groups", () => {
+    const mixed = [
+      run("a", { file: "/w/hello.ts", hparams: { lr: 0.1 }, finalLoss: 0.5 }),
+      run("bb", { file: "/w/names.ts", name: "names", hparams: { lr: 0.01 }, finalLoss: 2 }),
+      run("ccc", { file: "/w/hello.ts", hparams: { lr: 0.3 }, finalLoss: 0.2 }),
+    ];
+
+    test("the table's lines: each experiment's title, then its rows in their order; a folded one has none", () => {
+      const { rows } = tableOf(mixed);
+      const lines = (collapsed: string[]) =>
+        tableItems(rows, new Set(collapsed)).map((i) =>
+          i.kind === "group" ? `# ${i.group.title} (${i.count})${i.collapsed ? " folded" : ""}` : `  ${i.row.cells.label}`,
+        );
+      assert.deepEqual(lines([]), ["# hello.ts (2)", "  a", "  ccc", "# names (names.ts) (1)", "  bb"]);
+      assert.deepEqual(lines(["/w/hello.ts"]), ["# hello.ts (2) folded", "# names (names.ts) (1)", "  bb"]);
+    });
+
+    test("a sub-group level (a sweep inside an experiment) nests under its experiment", () => {
+      const { rows } = tableOf(mixed);
+      const levels = [
+        { keyOf: (r: (typeof rows)[number]) => r.experiment, titleOf: (g: readonly (typeof rows)[number][]) => g[0].experimentTitle },
+        { keyOf: (r: (typeof rows)[number]) => (r.cells.name === "ccc" ? "sweep-1" : undefined), titleOf: () => "sweep 1" },
+      ];
+      const items = tableItems(rows, new Set(), levels).map((i) => (i.kind === "group" ? `${i.depth}# ${i.group.title}` : `${i.depth} ${i.row.cells.label}`));
+      assert.deepEqual(items, ["0# hello.ts", "1 a", "1# sweep 1", "2 ccc", "0# names (names.ts)", "1 bb"]);
+    });
+
+    test("statistics stay within one experiment: the groups the scatter picks from", () => {
+      const groups = experimentsOf(tableOf(mixed).rows);
+      assert.deepEqual(
+        groups.map((g) => g.runs.map((r) => r.cells.label)),
+        [["a", "ccc"], ["bb"]],
+      );
+    });
+  });
+
+  describe("direction words only for monotonic relations", () => {
+    const pts = (xy: [number, number][]) => xy.map(([x, y]) => ({ x, y }));
+    test("a steady fall and a steady rise are named", () => {
+      assert.deepEqual(
+        trendOf(
+          pts([
+            [0.01, 2],
+            [0.1, 1],
+            [0.3, 0.5],
+            [1, 0.4],
+          ]),
+        ),
+        { trend: "falls" },
+      );
+      assert.deepEqual(
+        trendOf(
+          pts([
+            [1, 1],
+            [2, 1],
+            [3, 5],
+          ]),
+        ),
+        { trend: "rises" },
+      );
+      assert.deepEqual(
+        trendOf(
+          pts([
+            [1, 1],
+            [2, 1],
+            [3, 1],
+          ]),
+        ),
+        { trend: "flat" },
+      );
+    });
+
+    test("a U shape is not a direction: it turns at its lowest point inside the range", () => {
+      // Spearman's rho of this U is −0.3: the old words said "final.loss falls as lr rises".
+      const u = pts([
+        [0.001, 2.1],
+        [0.01, 0.9],
+        [0.1, 0.51],
+        [0.3, 0.8],
+        [1, 1.5],
+      ]);
+      assert.deepEqual(trendOf(u), { trend: "mixed", turn: 0.1 });
+      assert.deepEqual(
+        trendOf(
+          pts([
+            [1, 0],
+            [2, 3],
+            [3, 1],
+          ]),
+        ),
+        { trend: "mixed", turn: 2 },
+      );
+    });
+
+    test("repeated x values are averaged; fewer than three distinct x values say nothing", () => {
+      assert.deepEqual(
+        trendOf(
+          pts([
+            [1, 3],
+            [1, 1],
+            [2, 1],
+            [3, 0],
+          ]),
+        ),
+        { trend: "falls" },
+      );
+      assert.equal(
+        trendOf(
+          pts([
+            [1, 3],
+            [1, 1],
+            [2, 1],
+          ]),
+        ),
+        null,
+      );
+    });
+  });
+
+  test("rates are logarithmic by default: lr, learning_rate, weight_decay, dropout rate; others not", () => {
+    for (const key of ["lr", "optimizer.lr", "learning_rate", "learningRate", "weight_decay", "dropoutRate"]) assert.ok(isRateKey(key), key);
+    for (const key of ["epochs", "hidden", "clr_steps", "batchSize", "lrx"]) assert.ok(!isRateKey(key), key);
+  });
+
+  describe("filter keys", () => {
+    const { columns } = tableOf(runs);
+    test("a key no column has is answered with the columns it may mean: loss → final.loss, best.loss", () => {
+      assert.deepEqual(unknownFilterKeys("loss<0.5", columns), [{ key: "loss", suggestions: ["final.loss", "best.loss"] }]);
+      assert.deepEqual(unknownFilterKeys("optimzer=Adam lr<1", columns), [{ key: "optimzer", suggestions: ["optimizer"] }]);
+      assert.deepEqual(unknownFilterKeys("zzz=1 plain words final.loss<1", columns), [{ key: "zzz", suggestions: [] }]);
+      // Matching ignores case, as the filter does.
+      assert.deepEqual(unknownFilterKeys("FINAL.LOSS<1", columns), []);
+    });
+
+    test("completions of the last word keep the words before it", () => {
+      assert.deepEqual(filterCompletions("lr<0.1 fin", columns), ["lr<0.1 final.loss", "lr<0.1 final.accuracy", "lr<0.1 final.predicted"]);
+      assert.deepEqual(filterCompletions("acc", columns), ["final.accuracy", "best.accuracy"]);
+      assert.deepEqual(filterCompletions("lr<0", columns), []);
+      assert.equal(filterCompletions("", columns).length, columns.length);
+    });
   });
 });

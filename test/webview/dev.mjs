@@ -201,14 +201,30 @@ for (const [name, s] of Object.entries(scenarios)) {
 }
 for (const theme of ["dark", "light", "hc"]) {
   const file = page(`runs-${theme}`, "runs", theme, { state: {}, messages: [{ type: "runs", runs: fx.runSummaries(), selected: ["/work/project/.unroll/runs/20261122-181500-hello"] }] });
-  shots.push({ file, height: 420, width: 340 });
+  shots.push({ file, height: 640, width: 340 });
 }
 page("runs-empty-dark", "runs", "dark", { state: {}, messages: [{ type: "runs", runs: [], selected: [] }] });
 // The Runs table: 1,000 runs of a sweep, three ticked (the scatter then shows those three).
-const tableRuns = fx.tableRuns(1000);
+// A second experiment beside it: grouped apart; the scatter shows one experiment (lr on a log axis by default).
+const tableRuns = [...fx.otherExperimentRuns(), ...fx.tableRuns(1000)];
 for (const theme of ["dark", "light"]) {
-  const ticked = theme === "dark" ? [] : tableRuns.slice(0, 3).map((r) => r.dir);
-  const file = page(`runs-table-${theme}`, "runs-table", theme, { state: { sortKey: "final.loss", descending: false, filter: "", x: "lr", y: "final.loss", logX: true }, messages: [{ type: "runs", runs: tableRuns, selected: ticked }] });
+  const ticked = theme === "dark" ? [] : tableRuns.slice(4, 7).map((r) => r.dir);
+  const file = page(`runs-table-${theme}`, "runs-table", theme, { state: { sortKey: "final.loss", descending: false, filter: "", x: "lr", y: "final.loss" }, messages: [{ type: "table", runs: tableRuns, selected: ticked }] });
+  shots.push({ file, height: 1000, width: 1200 });
+}
+// Narrow (400 px), the hello experiment folded open and the sweep folded, a filter naming no column (loss<0.5).
+for (const theme of ["dark", "light"]) {
+  const file = page(`runs-table-narrow-${theme}`, "runs-table", theme, {
+    state: { sortKey: "final.loss", descending: false, filter: "loss<0.5", x: "lr", y: "final.loss", collapsed: [], experiment: "/work/project/examples/05b_hello_rnn.ts" },
+    messages: [{ type: "table", runs: tableRuns, selected: [] }],
+  });
+  shots.push({ file, height: 900, width: 400 });
+}
+{
+  const file = page("runs-table-groups-dark", "runs-table", "dark", {
+    state: { sortKey: "final.loss", descending: false, filter: "", x: "lr", y: "final.loss", collapsed: ["/work/project/examples/05b_hello_rnn.ts"], experiment: "/work/project/examples/06_char_lstm.ts" },
+    messages: [{ type: "table", runs: tableRuns, selected: [] }],
+  });
   shots.push({ file, height: 1000, width: 1200 });
 }
 // Starts dark and switches to light after drawing: every canvas and chart must follow.

@@ -255,7 +255,10 @@ export function runSummaries() {
     { info: { ...base, id: "20261122-180000-hello-rnn", name: "hello → ohlol (RNN)", file: "/work/project/examples/05b_hello_rnn.ts", status: "stopped", backend: "tfjs-node (native, CPU)", startedAt: iso(90), endedAt: iso(88), epoch: 9, finalLoss: 0.913, finalMetrics: { predicted: "ohlll" } }, dir: "", lossCurve: curve(9, 40, 0.8) },
     { info: { ...base, id: "20261122-170000-seq2seq", name: "seq2seq reverse", file: "/work/project/examples/08_seq2seq_reverse.ts", status: "failed", backend: "wasm (WebAssembly)", backendName: "wasm", startedAt: iso(150), endedAt: iso(149), epoch: 2, finalLoss: NaN, error: { kind: "nan", message: "The loss became NaN at epoch 2, step 137" } }, dir: "", lossCurve: curve(14, 20, 2).concat([[140, NaN]]) },
     { info: { ...base, id: "20261121-090000-gru", name: "GRU sentiment", file: "/work/project/examples/07_gru_sentiment.ts", status: "interrupted", backend: "webgpu (WebGPU)", startedAt: iso(60 * 26), epoch: 4, finalLoss: 0.4411, finalMetrics: { accuracy: 0.8125, f1: 0.79 } }, dir: "", lossCurve: curve(40, 200, 0.4) },
-  ].map((run) => ({ ...run, dir: `/work/project/.unroll/runs/${run.info.id}` })); // a run is named by its folder
+    // Two more runs of 05b: labelled by what differs (lr), one renamed and tagged by its user, with a note.
+    { info: { ...base, id: "20261122-181400-hello-rnn", name: "hello → ohlol (RNN)", file: "/work/project/examples/05b_hello_rnn.ts", status: "completed", backend: "wasm", backendName: "wasm + native", startedAt: iso(95), endedAt: iso(94), epoch: 30, finalLoss: 0.0312, hparams: { lr: 0.3 } }, dir: "", lossCurve: curve(30, 30, 0.03), label: "lr 0.3 · 18:14" },
+    { info: { ...base, id: "20261122-180500-hello-rnn", name: "hello → ohlol (RNN)", file: "/work/project/examples/05b_hello_rnn.ts", status: "completed", backend: "wasm", backendName: "wasm + native", startedAt: iso(100), endedAt: iso(99), epoch: 30, finalLoss: 0.2104, hparams: { lr: 0.03 } }, dir: "", lossCurve: curve(30, 90, 0.2), label: "baseline 基线", meta: { label: "baseline 基线", tags: ["slow", "🧪"], note: "lr 0.03: too slow for 30 epochs" } },
+  ].map((run) => ({ label: run.info.id.slice(9, 11) + ":" + run.info.id.slice(11, 13), ...run, dir: `/work/project/.unroll/runs/${run.info.id}` })); // a run is named by its folder
 }
 
 /** `count` runs of one sweep for the Runs table: lr and hidden size vary, the rest is shared; a few failed. */
@@ -277,6 +280,21 @@ export function tableRuns(count = 1000) {
       best: failed ? { loss: { value: loss + 0.3, epoch: 3, goal: "min" } } : { loss: { value: loss * 0.97, epoch: 18, goal: "min" }, accuracy: { value: accuracy + 0.01, epoch: 19, goal: "max" } },
       ...(failed ? { error: { kind: "nan", message: "the loss became NaN at step 412 (epoch 5)" } } : {}),
     };
-    return { info, dir: `/work/project/.unroll/runs/${id}` };
+    return { info, dir: `/work/project/.unroll/runs/${id}`, label: `lr ${lr} · hiddenSize ${hiddenSize} · ${info.startedAt.slice(11, 16)}` };
   }).reverse();
+}
+
+/** Runs of a second experiment beside the sweep: the Runs table groups them apart, and its scatter and statistics
+ *  take one experiment at a time. Loss falls steadily with lr here (the sweep's is U-shaped in lr). */
+export function otherExperimentRuns() {
+  return [0.01, 0.03, 0.1, 0.3].map((lr, i) => {
+    const id = `20261123-0${i}0000-hello-rnn`;
+    const startedAt = `2026-11-23T0${i}:00:00Z`;
+    const info = {
+      id, name: "hello → ohlol (RNN)", file: "/work/project/examples/05b_hello_rnn.ts", status: "completed", pid: 1, backend: "wasm", backendName: "wasm + native", startedAt,
+      config: { epochs: 30, model: "Model", parameterCount: 40, optimizer: "Adam", snapshotEvery: 50 },
+      hparams: { epochs: 30, optimizer: "Adam", lr }, epoch: 30, finalLoss: 0.9 / (1 + 10 * lr * (i + 1)), finalMetrics: { predicted: "ohlol" },
+    };
+    return { info, dir: `/work/project/.unroll/runs/${id}`, label: `lr ${lr} · 0${i}:00` };
+  });
 }
