@@ -15,9 +15,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 
-const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url))); // a path, not a URL: a clone in "my 循环" works
 const dir = path.join(root, "native");
 const built = path.join(dir, "build/Release");
 const prebuilds = path.join(root, "prebuilds", `${process.platform}-${process.arch}`);

@@ -5,8 +5,9 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url))); // a path, not a URL: a clone in "my 循环" works
 const cli = path.join(root, "dist", "cli.js");
 const examples = path.join(root, "examples");
 if (process.env.UNROLL_WARM === "0" || !fs.existsSync(cli) || !fs.existsSync(examples)) process.exit(0);
