@@ -8,7 +8,7 @@
 // medians, so that the machine's other load falls on both sides alike. Prints a table with the ratios, how much
 // the rounds spread, WebGPU's TFLOP/s against the GPU's fp32 peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and
 // the load average before and after.
-//   npm run bench [-- --backend wasm|cpu|… --quick --rounds 5 --cases a_lstm_hello,b_gru_names --webgpu-software]
+//   npm run bench [-- --backend wasm|cpu|… --quick --rounds 5 --cases a_lstm_hello,b_gru_names --ways native,torch1,torch2 --webgpu-software]
 //   npm run bench -- --profile [--no-native] --cases a_lstm_hello: the kernels of one step, in order, instead
 //   npm run bench -- --torch-style: each step written as PyTorch's lessons write it (Tensors, the model's forward
 //   in Tensor methods, loss.backward()) instead of backward(() => loss) on tfjs tensors
@@ -356,7 +356,9 @@ async function profile(ids: string[]): Promise<void> {
 
 /** The ways a case is timed, interleaved: Unroll on tfjs ops and on the native kernels, PyTorch with 1 and 2 threads. */
 type Way = "tfjs" | "native" | "torch1" | "torch2";
-const WAYS: Way[] = ["tfjs", "native", "torch1", "torch2"];
+const ALL_WAYS: Way[] = ["tfjs", "native", "torch1", "torch2"];
+/** --ways native,torch1,torch2: fewer ways (tfjs ops take 5–10x the native kernels' time on b and c). */
+const WAYS = (option("ways")?.split(",") as Way[] | undefined) ?? ALL_WAYS;
 
 /** Each way's median step of each round, per case. */
 type Rounds = Record<string, Partial<Record<Way, number[]>>>;
@@ -399,6 +401,7 @@ const spread = (xs: number[] | undefined) => (xs && xs.length > 1 ? `${(Math.max
 async function main() {
   const backend = option("backend") ?? "wasm";
   const ids = option("cases")?.split(",") ?? Object.keys(CASES);
+  for (const way of WAYS) if (!ALL_WAYS.includes(way)) throw new Error(`unknown way ${way}; known: ${ALL_WAYS.join(", ")}`);
   for (const id of ids) if (!CASES[id]) throw new Error(`unknown case ${id}; known: ${Object.keys(CASES).join(", ")}`);
   if (args.includes("--profile")) {
     const report = await useBackend(backend, { native: !args.includes("--no-native") });
@@ -430,7 +433,7 @@ async function main() {
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : "-");
   const rows = ids.map((id) => {
     const t = times[id] ?? {};
-    const [tfjsMs, nativeMs, torch1Ms, torch2Ms] = WAYS.map((way) => median(t[way]));
+    const [tfjsMs, nativeMs, torch1Ms, torch2Ms] = ALL_WAYS.map((way) => median(t[way]));
     const gpuTorch = gpuReference && typeof gpuReference !== "string" ? gpuReference.cases[id]?.ms : undefined;
     // PyTorch at its best thread setting for this case.
     const torchMs = [torch1Ms, torch2Ms, gpuTorch].filter((x): x is number => x !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
