@@ -50,15 +50,18 @@ function fileHash(file: string): string | null {
   }
 }
 
-/** Whether `file` still holds the text that was checked: same size and time, else the same hash. */
-function unchanged([file, hash, size, mtimeMs]: StoredSource): boolean {
+/** The source as it is now when `file` still holds the text that was checked (same size and time, else the same
+ *  hash: a rebuild that rewrites the declarations unchanged is still a hit), else null. */
+function unchanged(source: StoredSource): StoredSource | null {
+  const [file, hash, size, mtimeMs] = source;
+  let stat: fs.Stats;
   try {
-    const stat = fs.statSync(file);
-    if (stat.size === size && stat.mtimeMs === mtimeMs) return true;
+    stat = fs.statSync(file);
   } catch {
-    return false;
+    return null;
   }
-  return fileHash(file) === hash;
+  if (stat.size === size && stat.mtimeMs === mtimeMs) return source;
+  return fileHash(file) === hash ? [file, hash, stat.size, stat.mtimeMs] : null;
 }
 
 /** A source as stored, with its size and time now; null when it cannot be read, or when it changed after `since`
@@ -149,7 +152,15 @@ export class CheckCache {
       return null;
     }
     const entry = parseEntry(text, key);
-    if (!entry || !entry.sources.every(unchanged)) return null;
+    if (!entry) return null;
+    const now: StoredSource[] = [];
+    for (const source of entry.sources) {
+      const current = unchanged(source);
+      if (!current) return null;
+      now.push(current);
+    }
+    // Touched but unchanged files: their new times are kept, so that the next lookup does not hash them again.
+    if (now.some((source, i) => source !== entry.sources[i])) this.write(key, entry.diagnostics, now);
     return { diagnostics: entry.diagnostics };
   }
 
@@ -158,16 +169,19 @@ export class CheckCache {
   store(file: string, result: CheckedResult, since: number): void {
     if (!("diagnostics" in result) || !result.sources.length || result.diagnostics.some((d) => UNRESOLVED.has(d.code))) return;
     const sources = result.sources.map((source) => stamped(source, since));
-    if (sources.includes(null)) return;
-    const key = this.key(file);
-    const text = JSON.stringify({ format: FORMAT, key, diagnostics: result.diagnostics, sources });
+    if (!sources.includes(null)) this.write(this.key(file), result.diagnostics, sources as StoredSource[]);
+  }
+
+  /** Writes an entry whole or not at all (a check running beside may read it); failures are ignored. */
+  private write(key: string, diagnostics: TypeDiagnostic[], sources: StoredSource[]): void {
+    const text = JSON.stringify({ format: FORMAT, key, diagnostics, sources });
     if (text.length > MAX_ENTRY_BYTES) return;
     const entryFile = this.entryPath(key);
     const partial = `${entryFile}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(this.folder, { recursive: true });
       fs.writeFileSync(partial, text);
-      fs.renameSync(partial, entryFile); // whole or not at all, for a check running beside
+      fs.renameSync(partial, entryFile);
     } catch {
       fs.rm(partial, { force: true }, () => undefined);
     }

@@ -46,13 +46,17 @@ describe("CheckCache", () => {
   });
 
   test("a hit while the text is the same (a touch is not a change); a miss once it changes", () => {
-    const cache = new CheckCache(folder(), ENTRY, DECLARATIONS);
+    const cacheDir = folder();
+    const cache = new CheckCache(cacheDir, ENTRY, DECLARATIONS);
     const file = write(folder(), "循环 网络(1) 🧪.ts", SCRATCHPAD);
     assert.equal(cache.lookup(file), null);
     storeOne(cache, file);
     assert.deepEqual(cache.lookup(file), { diagnostics: [{ file, line: 2, column: 7, code: 2322, message: "m" }] });
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
     assert.ok(cache.lookup(file), "same text, new time: still a hit");
+    const [entry] = fs.readdirSync(cacheDir);
+    const stored = JSON.parse(fs.readFileSync(path.join(cacheDir, entry), "utf8")) as { sources: [string, string, number, number][] };
+    assert.equal(stored.sources[0][3], fs.statSync(file).mtimeMs, "the new time is kept: the next lookup hashes nothing");
     write(path.dirname(file), "循环 网络(1) 🧪.ts", [...SCRATCHPAD, "// edited"]);
     assert.equal(cache.lookup(file), null);
     fs.rmSync(file);
