@@ -6,7 +6,7 @@
 //   cached:   the type check's cache holds the file's check (what a second command on an unchanged file does);
 //   checked:  an empty cache, so the check runs beside the program (the first command after an edit);
 //   no-check: --no-check.
-//   npm run bench:startup [-- --rounds 5] [-- --python /usr/bin/python3]
+//   npm run bench:startup [-- --rounds 5] [-- --python /usr/bin/python3] [-- --cases "run hello"]
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,6 +18,7 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const rounds = Number(option("rounds", "3"));
 const python = option("python", "/usr/bin/python3");
+const only = option("cases", ""); // a part of the cases' names: --cases "run hello"
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-bench-startup-"));
 const runs = path.join(scratch, "runs");
 
@@ -27,7 +28,7 @@ interface Case {
   torch?: string[];
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   { name: "run hello_rnncell", unroll: ["run", "examples/hello_rnncell.ts"], torch: ["bench/torch/hello_rnncell.py"] },
   { name: "run 03_lstm", unroll: ["run", "examples/03_lstm.ts"], torch: ["bench/torch/lstm.py"] },
   { name: "trace 05a_hello_rnncell", unroll: ["trace", "examples/05a_hello_rnncell.ts"] },
@@ -39,6 +40,8 @@ const CASES: Case[] = [
   },
   { name: "train 07_forecast (LSTM)", unroll: ["train", "examples/07_forecast.ts", "--epochs", "1", "--runs", runs], torch: ["bench/torch/train_forecast.py"] },
 ];
+
+const CASES = ALL_CASES.filter((c) => c.name.includes(only));
 
 type Way = "torch" | "cached" | "checked" | "no-check";
 interface Timing {
