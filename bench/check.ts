@@ -1,5 +1,5 @@
 // `npm run bench:check`: how long the CLI's type check of a model file takes (src/runner/typecheck.ts).
-//   cli:    `node dist/cli.js check examples/02_rnn.ts`, a fresh process each time (what `unroll run` adds);
+//   cli:    `node dist/cli.js check examples/02_rnn.ts`, a fresh process each time, without the cache (a miss);
 //   load:   requiring dist/typecheck.js (TypeScript bundled in);
 //   first:  the first check of a Checker (lib, tfjs and library declarations parsed and bound);
 //   warm:   a re-check of the unchanged file; edited: after a saved edit; another: a second file.
@@ -28,7 +28,7 @@ function main(): void {
   if (!fs.existsSync(path.join(ROOT, "dist/types/index.d.ts"))) throw new Error("run `node esbuild.mjs && npm run build:types` first");
   const example = path.join(ROOT, "examples/02_rnn.ts");
   const cli = repeat(() => {
-    const { status } = spawnSync(process.execPath, [CLI, "check", example]);
+    const { status } = spawnSync(process.execPath, [CLI, "check", example], { env: { ...process.env, UNROLL_CACHE_DIR: "0" } }); // the check, not its cache
     if (status !== 0) throw new Error(`unroll check exited with ${status}`);
   });
 

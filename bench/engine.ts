@@ -2,10 +2,13 @@
 // docs/engine-facts.md on Unroll's backend, with the recurrent layers on tfjs ops and on the native kernels
 // (native/, when built), and on WebGPU when a hardware adapter exists (its fused kernels; case d, a GPU-sized
 // LSTM, runs only there and in PyTorch), against PyTorch (bench/torch_ref.py, same cases) in the same run when
-// Debian's python3-torch is installed (1 torch thread + OpenBLAS's 2, the target's reference, and 2 torch threads).
-// Prints a table with the ratios, WebGPU's TFLOP/s against the GPU's fp32
-// peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and the load average.
-//   npm run bench [-- --backend wasm|cpu|… --quick --cases a_lstm_hello,b_gru_names --webgpu-software]
+// Debian's python3-torch is installed, with 1 torch thread (+ OpenBLAS's 2) and with 2: the ratios take the faster
+// of the two for each case. Case by case, the four ways (tfjs ops, native kernels, PyTorch 1 and 2 threads) are
+// interleaved, in an order that alternates by round (--rounds, default 3), and each is the median of its rounds'
+// medians, so that the machine's other load falls on both sides alike. Prints a table with the ratios, how much
+// the rounds spread, WebGPU's TFLOP/s against the GPU's fp32 peak when known (UNROLL_GPU_PEAK_TFLOPS sets it), and
+// the load average before and after.
+//   npm run bench [-- --backend wasm|cpu|… --quick --rounds 5 --cases a_lstm_hello,b_gru_names --ways native,torch1,torch2 --webgpu-software]
 //   npm run bench -- --profile [--no-native] --cases a_lstm_hello: the kernels of one step, in order, instead
 //   npm run bench -- --torch-style: each step written as PyTorch's lessons write it (Tensors, the model's forward
 //   in Tensor methods, loss.backward()) instead of backward(() => loss) on tfjs tensors
@@ -351,15 +354,61 @@ async function profile(ids: string[]): Promise<void> {
   }
 }
 
+/** The ways a case is timed, interleaved: Unroll on tfjs ops and on the native kernels, PyTorch with 1 and 2 threads. */
+type Way = "tfjs" | "native" | "torch1" | "torch2";
+const ALL_WAYS: Way[] = ["tfjs", "native", "torch1", "torch2"];
+/** --ways native,torch1,torch2: fewer ways (tfjs ops take 5–10x the native kernels' time on b and c). */
+const WAYS = (option("ways")?.split(",") as Way[] | undefined) ?? ALL_WAYS;
+
+/** Each way's median step of each round, per case. */
+type Rounds = Record<string, Partial<Record<Way, number[]>>>;
+
+/** Times every case every way, case by case, `rounds` times: the order of the ways alternates from one round to the
+ *  next, so that the machine's other load (which moves PyTorch's step by 1.5x here) falls on both sides alike. */
+async function interleaved(backend: string, ids: string[], rounds: number, withNative: boolean, notes: string[]): Promise<Rounds> {
+  const times: Rounds = Object.fromEntries(ids.map((id) => [id, {}]));
+  const add = (id: string, way: Way, ms: number | undefined) => ms !== undefined && (times[id][way] ??= []).push(ms);
+  for (let round = 0; round < rounds; round++) {
+    for (const id of ids) {
+      const ways = round % 2 ? [...WAYS].reverse() : WAYS;
+      for (const way of ways) {
+        if (way === "tfjs" || way === "native") {
+          if (way === "native" && !withNative) continue;
+          await useBackend(backend, { native: way === "native" });
+          add(id, way, bench(id).ms);
+        } else {
+          const reference = pytorch([id], way === "torch1" ? 1 : 2);
+          if (typeof reference === "string") notes.push(reference);
+          else add(id, way, reference.cases[id]?.ms);
+          if (typeof reference !== "string" && round === 0 && id === ids[0]) notes.push(`${way}: ${reference.setup}`);
+        }
+      }
+    }
+  }
+  return times;
+}
+
+const median = (xs: number[] | undefined) =>
+  xs?.length
+    ? quantile(
+        [...xs].sort((a, b) => a - b),
+        0.5,
+      )
+    : undefined;
+/** How far the rounds' medians spread: max / min. */
+const spread = (xs: number[] | undefined) => (xs && xs.length > 1 ? `${(Math.max(...xs) / Math.min(...xs)).toFixed(2)}` : "-");
+
 async function main() {
   const backend = option("backend") ?? "wasm";
   const ids = option("cases")?.split(",") ?? Object.keys(CASES);
+  for (const way of WAYS) if (!ALL_WAYS.includes(way)) throw new Error(`unknown way ${way}; known: ${ALL_WAYS.join(", ")}`);
   for (const id of ids) if (!CASES[id]) throw new Error(`unknown case ${id}; known: ${Object.keys(CASES).join(", ")}`);
   if (args.includes("--profile")) {
     const report = await useBackend(backend, { native: !args.includes("--no-native") });
     console.log(`${report.summary}\n`);
     return profile(ids.filter((id) => !CASES[id].gpuOnly));
   }
+  const rounds = Number(option("rounds") ?? (QUICK ? 1 : 3));
   const load = () =>
     os
       .loadavg()
@@ -368,44 +417,46 @@ async function main() {
   const loadBefore = load();
   const cpuIds = ids.filter((id) => !CASES[id].gpuOnly);
   const tfjs = await useBackend(backend, { native: false });
-  const ours = Object.fromEntries(cpuIds.map((id) => [id, bench(id)]));
-  let native: Record<string, Timing> | string;
-  let nativeDetail = "";
+  let nativeDetail: string;
+  let withNative = true;
   try {
-    const report = await useBackend(backend, { native: true });
-    native = Object.fromEntries(cpuIds.map((id) => [id, bench(id)]));
-    nativeDetail = report.native.detail; // read now: the WebGPU attempt below replaces the report
-    process.stderr.write(`${report.summary}\n`);
+    nativeDetail = (await useBackend(backend, { native: true })).native.detail;
   } catch (error) {
-    native = (error as Error).message;
+    nativeDetail = (error as Error).message;
+    withNative = false;
   }
+  const notes: string[] = [];
+  const times = await interleaved(backend, cpuIds, rounds, withNative, notes);
   const gpu = await webgpu(ids);
-  const reference = pytorch(typeof gpu === "string" ? cpuIds : ids);
-  const reference2 = pytorch(cpuIds, 2); // the issue's second reference: PyTorch with 2 torch threads
+  const gpuReference = typeof gpu === "string" ? null : pytorch(ids.filter((id) => CASES[id].gpuOnly));
   const peak = typeof gpu === "string" ? null : fp32Peak();
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : "-");
   const rows = ids.map((id) => {
-    const torchMs = typeof reference === "string" ? undefined : reference.cases[id]?.ms;
-    const torch2Ms = typeof reference2 === "string" ? undefined : reference2.cases[id]?.ms;
-    const nativeMs = typeof native === "string" ? undefined : native[id]?.ms;
+    const t = times[id] ?? {};
+    const [tfjsMs, nativeMs, torch1Ms, torch2Ms] = ALL_WAYS.map((way) => median(t[way]));
+    const gpuTorch = gpuReference && typeof gpuReference !== "string" ? gpuReference.cases[id]?.ms : undefined;
+    // PyTorch at its best thread setting for this case.
+    const torchMs = [torch1Ms, torch2Ms, gpuTorch].filter((x): x is number => x !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+    const best = Number.isFinite(torchMs) ? torchMs : undefined;
     const gpuMs = typeof gpu === "string" ? undefined : gpu.cases[id]?.ms;
     const tflops = gpuMs ? stepFlops(CASES[id]) / (gpuMs / 1000) / 1e12 : undefined;
     const target = NATIVE_TARGET[id[0]];
-    const met = nativeMs && torchMs ? (nativeMs / torchMs <= target ? "yes" : "no") : "-";
+    const met = nativeMs && best ? (nativeMs / best <= target ? "yes" : "no") : "-";
     return [
       id,
       CASES[id].what,
-      ours[id]?.ms.toFixed(1) ?? "-",
+      tfjsMs?.toFixed(1) ?? "-",
       nativeMs?.toFixed(1) ?? "-",
       gpuMs?.toFixed(1) ?? "-",
-      torchMs?.toFixed(1) ?? "-",
-      ratio(ours[id]?.ms, torchMs),
-      ratio(nativeMs, torchMs),
+      torch1Ms?.toFixed(1) ?? "-",
+      torch2Ms?.toFixed(1) ?? "-",
+      ratio(tfjsMs, best),
+      ratio(nativeMs, best),
       target ? `≤${target.toFixed(1)}x` : "-",
       met,
-      torch2Ms?.toFixed(1) ?? "-",
-      ratio(nativeMs, torch2Ms),
-      ratio(gpuMs, torchMs),
+      spread(t.native),
+      spread(torch1Ms !== undefined && (torch2Ms === undefined || torch1Ms <= torch2Ms) ? t.torch1 : t.torch2),
+      ratio(gpuMs, best),
       tflops?.toFixed(2) ?? "-",
       tflops && peak ? `${((100 * tflops) / peak.tflops).toFixed(1)}%` : "-",
     ];
@@ -416,13 +467,14 @@ async function main() {
     `${tfjs.name} ms`,
     "native ms",
     "webgpu ms",
-    "pytorch ms",
+    "pt 1t ms",
+    "pt 2t ms",
     `${tfjs.name}/pt`,
     "native/pt",
     "target",
     "met",
-    "pt 2t ms",
-    "native/pt 2t",
+    "native spread",
+    "pt spread",
     "webgpu/pt",
     "TFLOP/s",
     "% fp32 peak",
@@ -430,16 +482,15 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join("  ");
   console.log(`Unroll: ${tfjs.summary}`);
-  console.log(typeof native === "string" ? `native: ${native}` : `native: ${nativeDetail}`);
+  console.log(`native: ${nativeDetail}`);
   console.log(
     typeof gpu === "string"
       ? `webgpu: ${gpu}`
       : `webgpu: ${gpu.summary}${peak ? ` — fp32 peak ${peak.tflops} TFLOP/s (${peak.source})` : " — fp32 peak unknown"}`,
   );
-  console.log(typeof reference === "string" ? reference : reference.setup);
-  console.log(typeof reference2 === "string" ? `2 torch threads: ${reference2}` : `pt 2t: ${reference2.setup}`);
+  for (const note of new Set(notes)) console.log(note);
   console.log(
-    `median ms per training step (Adam, cross-entropy${TORCH_STYLE ? ", written with Tensors and loss.backward()" : ""})${QUICK ? ", quick run" : ""}; load average ${loadBefore} before, ${load()} after\n`,
+    `median over ${rounds} round(s) of each round's median ms per training step (Adam, cross-entropy${TORCH_STYLE ? ", written with Tensors and loss.backward()" : ""}), the cases and ways interleaved, the order alternating by round${QUICK ? ", quick run" : ""}; x/pt against PyTorch at its best thread setting per case; spread: slowest / fastest round; load average ${loadBefore} before, ${load()} after\n`,
   );
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
 }

@@ -13,8 +13,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url))); // a path, not a URL: a clone in "my 循环" works
 const { name, version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
 const vsce = path.join(root, "node_modules/@vscode/vsce/vsce");
 const run = (args) => execFileSync(process.execPath, [vsce, "package", ...args], { cwd: root, stdio: "inherit" });

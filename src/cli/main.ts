@@ -1,4 +1,5 @@
 // `unroll` on the command line.
+import "./compile-cache"; // first: the modules loaded after it are compiled once, not on every command
 import "../runner/resolve-unroll"; // first: "unroll" below and in model files is one library instance
 import { useLanguage } from "../runs/l10n";
 import { runCli } from "./commands";

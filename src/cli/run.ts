@@ -5,7 +5,7 @@ import { describeError, mainFunction, refuseProcessExit, runModelFile } from "..
 import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host";
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
-import { checkBeforeRunning } from "./check";
+import { checkBeside, withCheck } from "./check";
 
 /** How long a scratchpad may run, in seconds, unless --timeout or $UNROLL_RUN_TIMEOUT says otherwise (0: no limit). */
 export const DEFAULT_RUN_TIMEOUT_S = 300;
@@ -14,7 +14,11 @@ export const runCommand: Command = {
   summary: () => t("run a scratchpad model file and print what it prints"),
   help: () => ({
     synopsis: "unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]",
-    about: [t("Runs the model file's top-level code (and its default export, if it is a function), after printing its type errors.")],
+    about: [
+      t(
+        "Runs the model file's top-level code (and its default export, if it is a function) while its type check runs beside it; the type errors are printed as soon as they are known, and the command then exits with 1.",
+      ),
+    ],
     options: [
       ["--no-check", t("skip the type check")],
       [
@@ -28,12 +32,9 @@ export const runCommand: Command = {
     if (!file) return EXIT.usage;
     const limit = options.timeout === undefined ? secondsFromEnv("UNROLL_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT_S) : Number(stringOption(options, "timeout"));
     if (!(limit >= 0)) return usageError(this, t("unroll: --timeout takes a number of seconds (0: no limit)"));
-    // The check's process runs while this one loads the backend; its errors are printed before the file runs.
-    const [, watchdog] = await Promise.all([
-      useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }),
-      Watchdog.start(),
-      checkBeforeRunning(file, options),
-    ]);
+    // The check runs beside the program (its process on the other core): a cached one prints before the program.
+    const checked = checkBeside(file, options);
+    const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);
     // The scratchpad's process.exit ends nothing: it fails the run at its line.
     const restoreExit = refuseProcessExit((call) =>
       t("{0} cannot end `unroll run`: the run ends when the scratchpad's code does (throw an Error to fail it)", call),
@@ -58,13 +59,10 @@ export const runCommand: Command = {
           file,
         ),
       );
-      await watchdog.close();
+      await Promise.all([watchdog.close(), checked]);
       process.exit(EXIT.modelFailed); // what it left running (timers, a loop's promise) must not keep the process
     }
-    if (ran.value) {
-      console.error(formatRunnerError(ran.value, file));
-      return EXIT.modelFailed;
-    }
-    return EXIT.ok;
+    if (ran.value) console.error(formatRunnerError(ran.value, file));
+    return withCheck(ran.value ? EXIT.modelFailed : EXIT.ok, await checked);
   },
 };

@@ -6,7 +6,7 @@ import type { ExperimentTrace, Trace, TraceEntry, TracedShape } from "../common/
 import { DEFAULT_TIMEOUT_MS, TraceClient } from "../runs/trace-client";
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
-import { checkBeforeRunning } from "./check";
+import { checkBeside, withCheck } from "./check";
 
 export const traceCommand: Command = {
   summary: () => t("trace a model file: module shapes and parameters, line by line"),
@@ -21,7 +21,7 @@ export const traceCommand: Command = {
     options: [
       ["--json", t("print the trace as JSON (the Trace type of src/common/protocol.ts)")],
       ["--timeout MS", t("stop the trace after MS milliseconds (default {0})", DEFAULT_TIMEOUT_MS)],
-      ["--no-check", t("skip the type check (its errors are printed to stderr first; the trace runs anyway)")],
+      ["--no-check", t("skip the type check (its errors are printed to stderr while the trace runs; the command then exits with 1)")],
     ],
   }),
   async run({ positional, options }) {
@@ -33,9 +33,10 @@ export const traceCommand: Command = {
       return usageError(this, t("unroll: --timeout takes a number of milliseconds, got {0}", String(timeout)));
     const client = new TraceClient({ backend: stringOption(options, "backend") });
     let trace: Trace;
+    let checked: Promise<number>;
     try {
-      client.start(); // the tracing process loads TensorFlow.js while this one type-checks
-      await checkBeforeRunning(file, options);
+      client.start(); // the tracing process loads TensorFlow.js and traces while the check runs beside it
+      checked = checkBeside(file, options);
       trace = await client.trace(file, { timeoutMs });
     } finally {
       client.dispose();
@@ -45,7 +46,7 @@ export const traceCommand: Command = {
       if (trace.entries.length) console.log(formatTraceTable(trace));
       if (trace.error) console.error(formatRunnerError(trace.error, file));
     }
-    return trace.error ? EXIT.modelFailed : EXIT.ok;
+    return withCheck(trace.error ? EXIT.modelFailed : EXIT.ok, await checked);
   },
 };
 

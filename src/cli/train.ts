@@ -9,7 +9,7 @@ import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from
 import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runs/train-contract";
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
-import { checkBeforeRunning } from "./check";
+import { checkBeside, withCheck } from "./check";
 import { onOutputClosed } from "./output";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
@@ -27,7 +27,7 @@ const help = (): Help => ({
     ["--data-timeout S", t("how long the experiment's data() may take (default: $UNROLL_DATA_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_DATA_TIMEOUT_S)],
     ["--vanishing-ratio R", t("warn when a gradient norm falls below R × its running median (default {0}; 0: never)", DEFAULT_VANISHING_RATIO)],
     ["--exploding-ratio R", t("warn when a gradient norm rises above R × its running median (default {0}; 0: never)", DEFAULT_EXPLODING_RATIO)],
-    ["--no-check", t("skip the type check (its errors are printed to stderr before training, which runs anyway)")],
+    ["--no-check", t("skip the type check (its errors are printed to stderr while training runs; the command then exits with 1)")],
   ],
   notes: [
     t(
@@ -106,8 +106,13 @@ class Progress {
   }
 
   line(text: string): void {
+    this.text(text, process.stdout);
+  }
+
+  /** A line (or lines) on `stream`, under the progress bar's line. */
+  text(text: string, stream: NodeJS.WriteStream): void {
     this.clear();
-    process.stdout.write(text + "\n");
+    stream.write(text + "\n");
     this.redraw();
   }
 
@@ -178,9 +183,9 @@ export const trainCommand: Command = {
     const json = options.json !== undefined;
     const progress = new Progress();
     const show = (event: RunEvent) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event));
-    // The training process starts while the file is type-checked; its events wait until the type errors are printed.
-    let held: RunEvent[] | null = [];
-    const training: Training = startTraining(run, (event) => (held ? held.push(event) : show(event)));
+    // The file is type-checked beside the training process; its errors are printed between progress lines.
+    const training: Training = startTraining(run, show);
+    const checked = checkBeside(file, options, (text) => progress.text(text, process.stderr));
 
     // Ctrl-C reaches the training process too (same process group); the stop message covers other cases.
     let interrupts = 0;
@@ -196,10 +201,6 @@ export const trainCommand: Command = {
       training.stop();
       return training.done;
     });
-    // A Ctrl-C during the check stops the training process too.
-    await checkBeforeRunning(file, options);
-    for (const event of held) show(event);
-    held = null;
     const result = await training.done;
     process.off("SIGINT", onInterrupt);
     forget();
@@ -218,6 +219,6 @@ export const trainCommand: Command = {
         console.error(t("unroll: the training process ended without finishing the run ({0})", result.signal ?? t("exit code {0}", String(result.code))));
       }
     }
-    return exitCode(result, interrupts > 0);
+    return withCheck(exitCode(result, interrupts > 0), await checked);
   },
 };

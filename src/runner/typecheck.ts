@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import { nodeTypeRoot, resolveUnrollToShipped } from "../ts-plugin/resolve";
+import { textHash, type Source } from "./typecheck-cache";
 
 export interface TypeDiagnostic {
   file: string; // absolute
@@ -21,6 +22,9 @@ export interface TypeDiagnostic {
 
 /** The file's type errors, or why it could not be checked at all (a reason, without the file's name). */
 export type CheckResult = { diagnostics: TypeDiagnostic[] } | { error: string };
+
+/** A check's result with every file it read but TypeScript's own lib files, for the cache (typecheck-cache.ts). */
+export type CheckedResult = { diagnostics: TypeDiagnostic[]; sources: Source[] } | { error: string };
 
 /** Bundled, the declarations and TypeScript's lib files sit beside dist/typecheck.js (esbuild.mjs copies the libs). */
 export const SHIPPED_DECLARATIONS = path.join(__dirname, "types", "index.d.ts");
@@ -109,7 +113,7 @@ export class Checker {
   }
 
   /** The type errors of `file` and of the user's files it imports (not of declarations). Never throws. */
-  check(file: string): CheckResult {
+  check(file: string): CheckedResult {
     const absolute = path.resolve(file);
     const why = unreadable(absolute);
     if (why) return { error: why };
@@ -127,7 +131,11 @@ export class Checker {
         ...this.service.getCompilerOptionsDiagnostics(),
         ...own.flatMap((f) => [...this.service.getSyntacticDiagnostics(f.fileName), ...this.service.getSemanticDiagnostics(f.fileName)]),
       ];
-      return { diagnostics: diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => located(d, absolute)) };
+      const sources = program
+        .getSourceFiles()
+        .filter((f) => !program.isSourceFileDefaultLibrary(f))
+        .map((f): Source => [path.resolve(f.fileName), textHash(f.text)]);
+      return { diagnostics: diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => located(d, absolute)), sources };
     } catch (error) {
       return { error: `TypeScript failed on it (${error instanceof Error ? error.message : String(error)})` };
     }

@@ -175,13 +175,13 @@ describe("unroll check", () => {
 describe("the check before running", () => {
   const SCRATCHPAD = ['import { torch } from "unroll";', 'const label: number = "shape";', "console.log(label, torch.zeros([2, 3]).shape);"];
 
-  test("unroll run prints the type errors to stderr, then runs; --no-check skips them", async () => {
+  test("unroll run prints the type errors to stderr, runs, and exits with 1; --no-check skips them", async () => {
     const dir = bareFolder();
     write(dir, "scratch pad.ts", SCRATCHPAD);
     const checked = await cli(["run", "scratch pad.ts"], dir);
-    assert.equal(checked.code, 0, checked.stderr);
+    assert.equal(checked.code, 1, checked.stderr);
     assert.match(checked.stderr, /^scratch pad\.ts:2:7: error TS2322: Type 'string' is not assignable to type 'number'\.$/m);
-    assert.match(checked.stderr, /1 type error; running anyway/);
+    assert.match(checked.stderr, /1 type error; the program runs anyway, and the command exits with 1/);
     assert.equal(checked.stdout, "shape [ 2, 3 ]\n");
     const unchecked = await cli(["run", "--no-check", "scratch pad.ts"], dir);
     assert.equal(unchecked.code, 0, unchecked.stderr);
@@ -189,11 +189,11 @@ describe("the check before running", () => {
     assert.equal(unchecked.stdout, "shape [ 2, 3 ]\n");
   });
 
-  test("unroll trace --json keeps stdout one JSON document; the type errors go to stderr", async () => {
+  test("unroll trace --json keeps stdout one JSON document; the type errors go to stderr (exit code 1)", async () => {
     const dir = bareFolder();
     write(dir, "trace me.ts", SCRATCHPAD);
     const { code, stdout, stderr } = await cli(["trace", "--json", "trace me.ts"], dir);
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 1, stderr);
     const trace = JSON.parse(stdout) as { entries: { name: string }[] };
     assert.ok(
       trace.entries.some((e) => e.name === "zeros"),

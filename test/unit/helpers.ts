@@ -2,9 +2,13 @@
 import { after, before } from "node:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { nn, tf, useBackend, parseSafetensors, type Tensor } from "unroll";
+
+// The type check's cache of this test process and the CLI runs it starts: theirs, not the user's ~/.cache/unroll.
+process.env.UNROLL_CACHE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "unroll-cache-"));
 
 export const FIXTURES = path.join(__dirname, "../../../test/fixtures/parity");
 
