@@ -9,6 +9,8 @@ import { bdi, connect, drawOn, fill, h, isolated, statusIcon, type Theme } from 
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
 import { perFrame } from "./frame";
+import { groupBySweep, type TableItem } from "./sweep-groups";
+import { renderSweepChart, sweepRow } from "./runs-table-sweeps";
 import {
   bestValues,
   collapseColumns,
@@ -43,6 +45,9 @@ const GROUP_TITLES: Record<Column["group"], () => string> = {
 
 const vscode = connect<typeof runsTableChannel, State>({ sortKey: "started", descending: true, filter: "", x: "", y: "", logX: false }, onRuns);
 let runs: TableRun[] = [];
+let runByDir = new Map<string, TableRun>();
+/** The rows shown with each sweep's runs gathered under its sweep row. */
+let items: TableItem<Row>[] = [];
 let selected = new Set<string>();
 let table: { columns: Column[]; rows: Row[] } = { columns: [], rows: [] };
 /** The rows shown (filtered, sorted), the columns that vary among them, and what they all share. */
@@ -65,7 +70,8 @@ const head = h("thead");
 const body = h("tbody");
 const scroller = h("div", { class: "table-scroll" }, h("table", { class: "grid compact runs-table", "aria-label": "Runs table" }, head, body));
 const scatterBox = h("section", { class: "scatter" });
-document.body.append(h("div", { class: "toolbar" }, filter, count, exportButton), sameNote, scroller, scatterBox);
+const sweepBox = h("section", { class: "parallel" });
+document.body.append(h("div", { class: "toolbar" }, filter, count, exportButton), sameNote, scroller, sweepBox, scatterBox);
 
 filter.addEventListener("input", () => {
   vscode.save({ filter: filter.value });
@@ -77,6 +83,7 @@ vscode.ready();
 
 function onRuns(m: ToRunsTable): void {
   runs = m.runs;
+  runByDir = new Map(runs.map((r) => [r.dir, r]));
   selected = new Set(m.selected);
   table = tableOf(runs);
   update();
@@ -88,6 +95,7 @@ const varyingOrAll = () => table.columns.filter((c) => shown.some((r) => r.cells
 function update(): void {
   const { sortKey, descending } = vscode.state;
   shown = sortRows(filterRows(table.rows, table.columns, filter.value), sortKey, descending);
+  items = groupBySweep(shown, (row) => runByDir.get(row.dir)?.info.sweep);
   const collapsed = collapseColumns(table.columns, shown);
   varying = collapsed.varying;
   best = bestValues(varying, shown);
@@ -112,8 +120,18 @@ function update(): void {
   );
   renderHead();
   renderBody();
+  renderSweeps();
   renderScatter();
 }
+
+/** The sweeps among the rows shown, each with its runs shown (the chart's choice). */
+function sweepsShown() {
+  return items.flatMap((item) =>
+    item.kind === "sweep" ? [{ id: item.id, names: item.names, size: item.size, runs: item.rows.map((r) => runByDir.get(r.dir)!) }] : [],
+  );
+}
+
+const renderSweeps = () => renderSweepChart(sweepBox, sweepsShown());
 
 /** A start time as a local date and minute: 2026-11-22 19:30. */
 function when(v: Cell): string {
@@ -182,23 +200,26 @@ function renderBody(): void {
   }
   if (!rowHeight) {
     // One row, measured once: every row has that height (cells do not wrap).
-    fill(body, rowOf(shown[0]));
+    fill(body, rowOf(shown[0])); // a sweep row is one line too
     rowHeight = (body.firstElementChild as HTMLElement).getBoundingClientRect().height || 24;
   }
   const headHeight = head.getBoundingClientRect().height;
   // The window's height, not the scroller's: the scroller grows with its rows up to its maximum height.
-  const [start, end] = visibleRange(scroller.scrollTop - headHeight, Math.max(scroller.clientHeight, window.innerHeight), rowHeight, shown.length);
+  const [start, end] = visibleRange(scroller.scrollTop - headHeight, Math.max(scroller.clientHeight, window.innerHeight), rowHeight, items.length);
   const spacer = (rows: number) => {
     if (rows <= 0) return null;
     const cell = h("td", { colspan: varying.length + 1 });
     cell.style.height = `${rows * rowHeight}px`; // a style property, not an attribute: the CSP allows no inline style
     return h("tr", { class: "spacer", "aria-hidden": "true" }, cell);
   };
-  fill(body, spacer(start), ...shown.slice(start, end).map(rowOf), spacer(shown.length - end));
+  const sweeps = new Map(sweepsShown().map((s) => [s.id, s]));
+  const itemRow = (item: TableItem<Row>) =>
+    item.kind === "sweep" ? sweepRow(sweeps.get(item.id)!, varying.length) : rowOf(item.row, item.sweep !== undefined);
+  fill(body, spacer(start), ...items.slice(start, end).map(itemRow), spacer(items.length - end));
 }
 
-function rowOf(row: Row): HTMLElement {
-  const run = runs.find((r) => r.dir === row.dir)!;
+function rowOf(row: Row, inSweep = false): HTMLElement {
+  const run = runByDir.get(row.dir)!;
   const check = h("input", {
     type: "checkbox",
     checked: selected.has(row.dir),
@@ -229,7 +250,7 @@ function rowOf(row: Row): HTMLElement {
       bdi(text),
     );
   });
-  return h("tr", { class: selected.has(row.dir) ? "selected" : "" }, h("td", { class: "check" }, check), ...cells);
+  return h("tr", { class: `${selected.has(row.dir) ? "selected" : ""}${inSweep ? " in-sweep" : ""}`.trim() }, h("td", { class: "check" }, check), ...cells);
 }
 
 function toggle(dir: string, on: boolean): void {

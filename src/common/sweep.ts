@@ -2,6 +2,11 @@
 // the best run. Shared by the CLI's sweep summary and the Runs table's sweep rows and chart.
 import type { RunInfo } from "./protocol";
 
+/** A range is read on a log scale (drawn from by a sweep, drawn by its chart) when both ends are > 0 and the high is
+ *  at least LOG_RATIO × the low: learning rates, weight decays. */
+export const LOG_RATIO = 100;
+export const isLogRange = (low: number, high: number): boolean => low > 0 && high / low >= LOG_RATIO;
+
 /** The metric a sweep is judged on unless one is chosen. */
 export const DEFAULT_SWEEP_METRIC = "loss";
 

@@ -2,6 +2,7 @@
 // points, each point a set of `--set` overrides (texts, checked by the same applyOverrides as `--set`). Pure: the
 // CLI's `unroll sweep` and the extension's "Sweep…" share it, and tests need no process.
 import type { Hyperparameters } from "../common/protocol";
+import { isLogRange } from "../common/sweep";
 import { t } from "./l10n";
 import { applyOverrides } from "./overrides";
 import { MAX_SWEEP_POINTS } from "./run-file";
@@ -13,9 +14,8 @@ export type Axis =
 /** A point: each swept name's value as typed, as `--set` takes it. */
 export type Point = Record<string, string>;
 
-/** A range is drawn on a log scale when both ends are > 0 and the high is ≥ 100 × the low (learning rates, weight
- *  decays), or with a `log:` prefix; `lin:` draws it evenly whatever its ends. */
-const LOG_RATIO = 100;
+// A range is drawn on a log scale by isLogRange's rule (both ends > 0, the high ≥ 100 × the low), or with a `log:`
+// prefix; `lin:` draws it evenly whatever its ends.
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -31,7 +31,7 @@ export function parseAxis(text: string): Axis {
     const scale = range[1]?.toLowerCase();
     if (!(low < high)) throw new Error(t("the range of '{0}' must go from low to high, got {1}", name, spec));
     if (scale === "log" && !(low > 0)) throw new Error(t("a log range of '{0}' must be above 0, got {1}", name, spec));
-    const log = scale === "log" || (scale !== "lin" && low > 0 && high / low >= LOG_RATIO);
+    const log = scale === "log" || (scale !== "lin" && isLogRange(low, high));
     return { name, kind: "range", low, high, log, integer: INTEGER.test(range[2].trim()) && INTEGER.test(range[3].trim()) };
   }
   const values = spec.split(",").map((v) => v.trim());
