@@ -33,7 +33,7 @@ async function declaredOf(
   const name = uiText(path.basename(document.uri.fsPath));
   void vscode.window.showWarningMessage(
     trace?.experiment
-      ? vscode.l10n.t("Unroll: {0} declares no hparams: add hparams: {{ lr: 0.1 }} to its defineExperiment and read them in model, optimizer or data.", name)
+      ? vscode.l10n.t("Unroll: {0} declares no hparams: add hparams: { lr: 0.1 } to its defineExperiment and read them in model, optimizer or data.", name)
       : vscode.l10n.t("Unroll: {0} exports no experiment to train, or its trace failed (see its problems).", name),
   );
   return undefined;
