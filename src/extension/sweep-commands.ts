@@ -71,11 +71,11 @@ async function askAxes(declared: Hyperparameters, file: string): Promise<Axis[] 
   const axes: Axis[] = [];
   const names = Object.keys(declared);
   for (const [i, name] of names.entries()) {
-    const was = String(declared[name]);
+    const was = uiText(declared[name]); // a value from the user's file, shown as text
     const axisOf = (value: string) => fitAxes([parseAxis(`${name}=${value}`)], declared)[0];
     const text = await vscode.window.showInputBox({
-      title: vscode.l10n.t("Unroll: sweep {0} ({1}/{2})", uiText(file), i + 1, names.length),
-      prompt: vscode.l10n.t("Values of {0} (declared {1}): V1,V2,… or LOW:HIGH to draw from; empty keeps {1}", uiText(name), uiText(was)),
+      title: vscode.l10n.t("Unroll: sweep {0} ({1}/{2})", uiText(file), uiText(i + 1), uiText(names.length)),
+      prompt: vscode.l10n.t("Values of {0} (declared {1}): V1,V2,… or LOW:HIGH to draw from; empty keeps {1}", uiText(name), was),
       placeHolder: typeof declared[name] === "number" ? "0.01,0.03,0.1  ·  1e-4:1e-1" : was,
       validateInput: (value) =>
         value.trim()
@@ -149,7 +149,7 @@ async function runSweep(rooms: Rooms, file: string, axes: Axis[], points: Point[
         done,
         points.length,
         uiText(describePoint(outcomes[best].point)),
-        DEFAULT_SWEEP_METRIC,
+        uiText(DEFAULT_SWEEP_METRIC),
         Number(sweepValue(run, DEFAULT_SWEEP_METRIC)!.value.toPrecision(4)),
       )
     : vscode.l10n.t("Unroll: sweep ended, {0}/{1} runs completed.", done, points.length);
