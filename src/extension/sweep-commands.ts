@@ -115,8 +115,9 @@ export async function sweep(rooms: Rooms, uri?: vscode.Uri): Promise<void> {
   }
   const points = await askPoints(axes, declared);
   if (!points) return;
-  checkPoints(declared, points);
-  await runSweep(rooms, file, axes, points);
+  const wrong = problem(() => checkPoints(declared, points)); // checked as typed: this is the last word
+  if (wrong) void vscode.window.showErrorMessage(vscode.l10n.t("Unroll: {0}", wrong));
+  else await runSweep(rooms, file, axes, points);
 }
 
 /** Runs the points in the background (a notification with progress and Cancel), refreshing the runs as they end;

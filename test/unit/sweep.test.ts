@@ -329,6 +329,20 @@ export default defineExperiment({
     assert.deepEqual(byPoint[0].sweep!.names, ["slow"]);
   });
 
+  test("`unroll sweep … | head -1`: exit 0, quietly, every run stopped, no process left", LIMIT, async () => {
+    const file = path.join(ROOT, "piped.ts");
+    fs.writeFileSync(file, model);
+    const runs = path.join(ROOT, "piped-runs");
+    const run = await runCli(["sweep", file, "lr=0.1,0.2", "slow=1", "--parallel", "2", "--runs", runs], { closeStdoutAfter: /started/ });
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /EPIPE|Error:|at /);
+    assert.deepEqual(processesNaming(runs), []);
+    for (const id of fs.existsSync(runs) ? fs.readdirSync(runs) : []) {
+      const info = parseRunInfo(fs.readFileSync(path.join(runs, id, "run.json"), "utf8"), id).info;
+      assert.notEqual(info.status, "running", id);
+    }
+  });
+
   test("an unknown name is refused before any run starts, with the nearest declared one", LIMIT, async () => {
     const file = path.join(ROOT, "refused.ts");
     fs.writeFileSync(file, model);
