@@ -1173,7 +1173,7 @@ test("18) Unroll: Sweep… of 05b's lr (4 points): 4 runs grouped under a sweep 
     await input.waitFor({ state: "visible", timeout: 120_000 }); // after the file's trace
     await input.fill("0.01,abc");
     await until("the bad value to be refused", async () => /'lr' is a number/.test(await vs.page.locator(".quick-input-widget").innerText()), 10_000);
-    await input.fill("0.01,0.03,0.1,0.3");
+    await input.fill("0.001,0.01,0.1,0.3"); // from 0.001 to 0.3: a log axis (ratio ≥ 100)
     await vs.page.keyboard.press("Enter");
     const ended = await until("the sweep to end", async () => (await vs.notifications()).find((n) => /sweep ended, 4\/4 runs completed/.test(n)), 300_000);
     t.diagnostic(ended);
