@@ -12,6 +12,8 @@ import { bdi, connect, drawOn, fill, h, isolated, statusIcon, type Theme } from 
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
 import { perFrame } from "./frame";
+import { groupBySweep } from "./sweep-groups";
+import { renderSweepChart, sweepRow } from "./runs-table-sweeps";
 import {
   bestValues,
   collapseColumns,
@@ -73,12 +75,15 @@ const vscode = connect<typeof runsTableChannel, State>(
 // A state saved before log x was per column held one flag.
 if (typeof vscode.state.logX !== "object" || vscode.state.logX === null) vscode.save({ logX: {} });
 let runs: TableRun[] = [];
+let runByDir = new Map<string, TableRun>();
+/** The sweeps among the rows shown, by id. */
+let sweeps = new Map<string, SweepShown>();
 let selected = new Set<string>();
 let table: { columns: Column[]; rows: Row[] } = { columns: [], rows: [] };
 /** The rows shown (filtered, sorted), the columns that vary among them, and what they all share. */
 let shown: Row[] = [];
-/** The lines drawn: group titles and the rows of groups not folded. */
-let items: TableItem[] = [];
+/** The lines drawn: group titles, sweep rows and the rows of groups not folded. */
+let items: Line[] = [];
 /** The row that has the keyboard focus (by folder), kept across redraws. */
 let focused: string | undefined;
 let varying: Column[] = [];
@@ -103,7 +108,8 @@ const head = h("thead");
 const body = h("tbody");
 const scroller = h("div", { class: "table-scroll" }, h("table", { class: "grid compact runs-table", "aria-label": t("Runs table") }, head, body));
 const scatterBox = h("section", { class: "scatter" });
-document.body.append(h("div", { class: "toolbar" }, filter, completions, count, exportButton), filterNote, sameNote, scroller, scatterBox);
+const sweepBox = h("section", { class: "parallel" });
+document.body.append(h("div", { class: "toolbar" }, filter, completions, count, exportButton), filterNote, sameNote, scroller, sweepBox, scatterBox);
 body.addEventListener("keydown", onRowKey);
 
 filter.addEventListener("input", () => {
@@ -116,6 +122,7 @@ vscode.ready();
 
 function onRuns(m: ToRunsTable): void {
   runs = m.runs;
+  runByDir = new Map(runs.map((r) => [r.dir, r]));
   selected = new Set(m.selected);
   table = tableOf(runs);
   update();
@@ -127,7 +134,8 @@ const varyingOrAll = () => table.columns.filter((c) => shown.some((r) => r.cells
 function update(): void {
   const { sortKey, descending } = vscode.state;
   shown = sortRows(filterRows(table.rows, table.columns, filter.value), sortKey, descending);
-  items = tableItems(shown, new Set(vscode.state.collapsed));
+  sweeps = sweepsOf(shown);
+  items = linesOf(shown);
   const collapsed = collapseColumns(table.columns, shown, ["label"]);
   varying = collapsed.varying;
   best = bestValues(varying, shown);
@@ -155,8 +163,39 @@ function update(): void {
   );
   renderHead();
   renderBody();
+  renderSweeps();
   renderScatter();
 }
+
+type SweepShown = { id: string; names: string[]; size: number; runs: TableRun[] };
+/** A line of the table: an experiment's title, a row, or a sweep's row above its runs. */
+type Line = TableItem | { kind: "sweep"; id: string; depth: number };
+const sweepOf = (row: Row) => runByDir.get(row.dir)?.info.sweep;
+
+/** The sweeps among `rows`, each with its runs in point order (what the sweep rows and the chart show). */
+function sweepsOf(rows: readonly Row[]): Map<string, SweepShown> {
+  const found = groupBySweep(rows, sweepOf).flatMap((item) =>
+    item.kind === "sweep" ? [{ id: item.id, names: item.names, size: item.size, runs: item.rows.map((r) => runByDir.get(r.dir)!) }] : [],
+  );
+  return new Map(found.map((s) => [s.id, s]));
+}
+
+/** The table's lines: `rows` grouped by experiment (folded groups show only their title), each sweep's runs together
+ *  in point order below a sweep row. */
+function linesOf(rows: readonly Row[]): Line[] {
+  const ordered = groupBySweep(rows, sweepOf).flatMap((item) => (item.kind === "run" ? [item.row] : []));
+  const lines: Line[] = [];
+  let open: string | undefined;
+  for (const item of tableItems(ordered, new Set(vscode.state.collapsed))) {
+    const id = item.kind === "row" ? sweepOf(item.row)?.id : undefined;
+    if (id !== undefined && id !== open) lines.push({ kind: "sweep", id, depth: item.depth });
+    open = id;
+    lines.push(item);
+  }
+  return lines;
+}
+
+const renderSweeps = () => renderSweepChart(sweepBox, [...sweeps.values()]);
 
 /** A start time as a local date and minute: 2026-11-22 19:30. */
 function when(v: Cell): string {
@@ -244,7 +283,7 @@ function renderBody(): void {
   }
   if (!rowHeight) {
     // One row, measured once: every row has that height (cells do not wrap).
-    fill(body, rowOf(shown[0], 0));
+    fill(body, rowOf(shown[0], 0)); // a sweep row is one line too
     rowHeight = (body.firstElementChild as HTMLElement).getBoundingClientRect().height || 24;
   }
   const headHeight = head.getBoundingClientRect().height;
@@ -261,8 +300,12 @@ function renderBody(): void {
   if (again && body.contains(document.activeElement)) again.focus();
 }
 
-function lineOf(item: TableItem, index: number): HTMLElement {
-  return item.kind === "row" ? rowOf(item.row, index) : groupLine(item, index);
+function lineOf(item: Line, index: number): HTMLElement {
+  if (item.kind === "row") return rowOf(item.row, index, sweepOf(item.row) !== undefined);
+  if (item.kind === "group") return groupLine(item, index);
+  const line = sweepRow(sweeps.get(item.id)!, varying.length);
+  line.dataset.index = String(index);
+  return line;
 }
 
 /** A group's title row: click (or Enter) folds or unfolds it. */
@@ -284,8 +327,8 @@ function groupLine(item: Extract<TableItem, { kind: "group" }>, index: number): 
   return h("tr", { class: "experiment-row", "data-index": index }, h("td", { colspan: varying.length + 1 }, button));
 }
 
-function rowOf(row: Row, index: number): HTMLElement {
-  const run = runs.find((r) => r.dir === row.dir)!;
+function rowOf(row: Row, index: number, inSweep = false): HTMLElement {
+  const run = runByDir.get(row.dir)!;
   const label = run.label ?? run.info.id;
   const check = h("input", {
     type: "checkbox",
@@ -332,7 +375,7 @@ function rowOf(row: Row, index: number): HTMLElement {
   const tr = h(
     "tr",
     {
-      class: `run-row ${selected.has(row.dir) ? "selected" : ""}`,
+      class: `run-row${selected.has(row.dir) ? " selected" : ""}${inSweep ? " in-sweep" : ""}`,
       tabindex: focused === row.dir || (!focused && index <= 1) ? 0 : -1,
       "data-dir": row.dir,
       "data-index": index,
@@ -376,7 +419,7 @@ function focusLine(index: number): void {
   if (item.kind === "row") focused = item.row.dir;
   renderBody();
   const target = body.querySelector<HTMLElement>(`tr[data-index="${index}"]`);
-  const focusable = item.kind === "row" ? target : target?.querySelector<HTMLElement>("button");
+  const focusable = item.kind === "group" ? target?.querySelector<HTMLElement>("button") : target;
   focusable?.focus();
 }
 

@@ -6,10 +6,12 @@ import { trainCommand } from "./train";
 import { runsCommand } from "./runs";
 import { traceCommand } from "./trace";
 import { checkCommand } from "./check";
+import { sweepCommand } from "./sweep";
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   train: trainCommand,
+  sweep: sweepCommand,
   runs: runsCommand,
   trace: traceCommand,
   check: checkCommand,

@@ -129,6 +129,8 @@ export interface ExperimentTrace {
   cached: boolean;
   /** How long making the batch took, in milliseconds (0 when cached). */
   batchMs: number;
+  /** The experiment's declared `hparams` (absent when it declares none): what "Train with…" and "Sweep…" offer. */
+  hparams?: Hyperparameters;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -160,6 +162,8 @@ export interface RunInfo {
   /** The configuration the run was made with, as typed values, for comparing runs (absent in runs from before it
    *  was recorded; see Hyperparameters). */
   hparams?: Hyperparameters;
+  /** The run's place in a sweep (`unroll sweep`, "Unroll: Sweep…"); absent for a run of its own. */
+  sweep?: SweepMark;
   /** The last epoch reached and its metrics. */
   epoch?: number;
   finalLoss?: number;
@@ -183,6 +187,15 @@ export interface RunInfo {
  * batch's size ("batchSize": its target's first dimension), and the experiment's own `hparams` (which win a clash).
  */
 export type Hyperparameters = Record<string, number | string | boolean>;
+
+/** A run's place in a sweep: the runs with one `id` are one sweep, point `index` of `size`, varying `names`. */
+export interface SweepMark {
+  id: string;
+  index: number;
+  size: number;
+  /** The hparams the sweep varies, in the order given. */
+  names: string[];
+}
 
 /** The best value a metric reached, at which epoch, and which way is better ("min" for a loss, an error…). */
 export interface BestMetric {

@@ -8,6 +8,7 @@ import type { Runs } from "./runs";
 import type { TrainingSessions } from "./sessions";
 import { BACKEND_CHOICES, KEYS, type Settings } from "./settings";
 import type { TraceService } from "./trace-service";
+import { sweep, trainWith } from "./sweep-commands";
 import { MAX_LONG_TEXT, uiText } from "./ui-text";
 import { activeModelFile, ensureTrusted, modelDocument } from "./workspace";
 
@@ -25,6 +26,8 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
   const command = (id: string, run: (...args: never[]) => unknown) => vscode.commands.registerCommand(`unroll.${id}`, run);
   return [
     command("train", (uri?: vscode.Uri) => sessions.train(uri)),
+    command("trainWith", (uri?: vscode.Uri) => trainWith(rooms, uri)),
+    command("sweep", (uri?: vscode.Uri) => sweep(rooms, uri)),
     command("stop", (uri?: vscode.Uri) => sessions.stop(uri)),
     command("trace", (uri?: vscode.Uri) => traceShapes(rooms.traces, uri)),
     command("openExplorer", (uri?: vscode.Uri) => openExplorer(rooms, uri)),

@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import * as path from "node:path";
 import type { RunEvent } from "../common/protocol";
 import { startTraining, type Training } from "../runs/train-client";
+import type { TrainOptions } from "../runs/train-contract";
 import type { ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
 import type { Settings } from "./settings";
@@ -53,7 +54,8 @@ export class TrainingSessions implements vscode.Disposable {
     return [...this.sessions.keys()].pop();
   }
 
-  async train(uri?: vscode.Uri): Promise<void> {
+  /** Trains the file; `overrides`: its hparams' new values ("Train with…"), checked by the training process too. */
+  async train(uri?: vscode.Uri, overrides?: Record<string, string>): Promise<void> {
     const document = await modelDocument(uri);
     if (!document || !ensureTrusted(vscode.l10n.t("Training"))) return;
     const file = document.uri.fsPath;
@@ -69,20 +71,7 @@ export class TrainingSessions implements vscode.Disposable {
     const settings = this.settings();
     const runsFolder = runsFolderFor(settings, file);
     const session: Session = { file, training: undefined as unknown as Training, pending: [] };
-    session.training = startTraining(
-      {
-        file,
-        backend: settings.backend,
-        nativeKernels: settings.nativeKernels,
-        snapshotEvery: settings.snapshotEvery,
-        dataTimeout: settings.dataTimeout,
-        runsFolder,
-        vanishingRatio: settings.vanishingRatio,
-        explodingRatio: settings.explodingRatio,
-        language: vscode.env.language, // the process's messages (errors, time limits) in VS Code's language
-      },
-      (event) => this.onEvent(session, event),
-    );
+    session.training = startTraining({ ...trainOptionsFor(settings, file), ...(overrides ? { overrides } : {}) }, (event) => this.onEvent(session, event));
     this.sessions.set(file, session);
     this.traces.setRunError(file, null);
     this.updateStatus();
@@ -204,4 +193,19 @@ export class TrainingSessions implements vscode.Disposable {
     for (const session of this.sessions.values()) session.training.stop();
     this.status.dispose();
   }
+}
+
+/** A run's options from the settings: the ones every training the extension starts shares (a sweep's points too). */
+export function trainOptionsFor(settings: Settings, file: string): TrainOptions {
+  return {
+    file,
+    backend: settings.backend,
+    nativeKernels: settings.nativeKernels,
+    snapshotEvery: settings.snapshotEvery,
+    dataTimeout: settings.dataTimeout,
+    runsFolder: runsFolderFor(settings, file),
+    vanishingRatio: settings.vanishingRatio,
+    explodingRatio: settings.explodingRatio,
+    language: vscode.env.language, // the process's messages (errors, time limits) in VS Code's language
+  };
 }

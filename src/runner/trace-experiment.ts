@@ -41,7 +41,7 @@ export async function traceTrainingStep(experiment: Experiment, file: string, co
   const { batch, trace } = await exampleBatch(experiment, file, code, model, scope);
   if (experiment.step) experiment.step({ model, batch, loss, epoch: 1 });
   else loss(model.forward(batch[0]), batch[1]);
-  return trace;
+  return experiment.hparams ? { ...trace, hparams: { ...experiment.hparams } } : trace;
 }
 
 /** Forgets every kept batch (the tensors are freed). */

@@ -207,6 +207,7 @@ class TrainingRun {
         snapshotEvery: this.snapshotEvery,
       },
       hparams: recordHparams({ ...experiment, hparams }, optimizer, scheduler, this.epochs),
+      ...(this.options.sweep ? { sweep: this.options.sweep } : {}),
     };
     this.prepared = { ...this.made!, store, info };
     store.writeInfo(info);

@@ -15,6 +15,7 @@ import {
   type RunEvent,
   type RunInfo,
   type RunStatus,
+  type SweepMark,
 } from "../common/protocol";
 
 export type StepLine = Extract<RunEvent, { type: "step" }>;
@@ -79,6 +80,8 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
   if (hparams === null) bad("hparams", raw.hparams);
   const best = raw.best === undefined ? undefined : parseBest(raw.best);
   if (best === null) bad("best", raw.best);
+  const sweep = raw.sweep === undefined ? undefined : parseSweepMark(raw.sweep);
+  if (sweep === null) bad("sweep", raw.sweep);
   const e = raw.error;
   if (e !== undefined && !(isObject(e) && isString(e.message))) bad("error", e);
   const info: RunInfo = {
@@ -100,6 +103,7 @@ export function parseRunInfo(text: string | null, folderName: string): { info: R
       snapshotEvery: configField("snapshotEvery", isNumber, 0),
     },
     ...(hparams ? { hparams } : {}),
+    ...(sweep ? { sweep } : {}),
     ...optional("epoch", isNumber),
     ...optional("finalLoss", isNumber),
     ...(metrics ? { finalMetrics: metrics } : {}),
@@ -153,6 +157,23 @@ function parseHparams(v: unknown): Hyperparameters | null {
   if (!isObject(v)) return null;
   const ok = Object.values(v).every((x) => isNumber(x) || isString(x) || typeof x === "boolean");
   return ok ? (v as Hyperparameters) : null;
+}
+
+/** The most points a sweep has, and the longest sweep id and hparam name a sweep mark holds. */
+export const MAX_SWEEP_POINTS = 10_000;
+const MAX_SWEEP_TEXT = 200;
+const MAX_SWEEP_NAMES = 64;
+
+/** run.json's `sweep` (and the training process's --sweep): an id, an index below the size, the names swept (short
+ *  texts, at least one); null for anything else. */
+export function parseSweepMark(v: unknown): SweepMark | null {
+  if (!isObject(v)) return null;
+  const { id, index, size, names } = v;
+  const text = (x: unknown): x is string => isString(x) && x.length > 0 && x.length <= MAX_SWEEP_TEXT;
+  if (!text(id) || !Number.isInteger(size) || !Number.isInteger(index)) return null;
+  if (!((size as number) >= 1 && (size as number) <= MAX_SWEEP_POINTS && (index as number) >= 0 && (index as number) < (size as number))) return null;
+  if (!Array.isArray(names) || !names.length || names.length > MAX_SWEEP_NAMES || !names.every(text)) return null;
+  return { id, index: index as number, size: size as number, names: [...names] };
 }
 
 /** run.json's `best`: per metric, its best value, epoch and goal; null for anything else. */

@@ -107,7 +107,8 @@ export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) 
     stop() {
       if (stopAsked) return;
       stopAsked = performance.now();
-      if (child.connected) child.send({ type: "stop" } satisfies RunCommand);
+      // A callback: a channel closing meanwhile (the process ending) is no error here; its close says how it ended.
+      if (child.connected) child.send({ type: "stop" } satisfies RunCommand, () => {});
       timers.push(setTimeout(halt, STOP_GRACE_MS));
     },
     kill() {

@@ -5,6 +5,8 @@ import * as path from "node:path";
 import { parseArgs, stringOption, type Parsed } from "./command-line";
 import { t } from "./l10n";
 import type { ChildChoices } from "./child-environment";
+import type { SweepMark } from "../common/protocol";
+import { parseSweepMark } from "./run-file";
 
 export const DEFAULT_SNAPSHOT_EVERY = 50;
 /** How long `data()` may take, in seconds, unless $UNROLL_DATA_TIMEOUT or an option says otherwise (0: no limit). */
@@ -36,9 +38,11 @@ export interface TrainOptions extends ChildChoices {
   /** Hyperparameter overrides, `--set name=value`: the value as typed, checked by the training process against the
    *  experiment's declared `hparams` (src/runner/hparams.ts). */
   overrides?: Record<string, string>;
+  /** The run's place in a sweep, recorded in its run.json. */
+  sweep?: SweepMark;
 }
 
-const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set"];
+const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set", "sweep"];
 
 /** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N]
  *  [--runs DIR] [--data-timeout SECONDS] [--vanishing-ratio R] [--exploding-ratio R] [--set NAME=VALUE]…` — `unroll
@@ -53,6 +57,7 @@ export function trainArgs(o: TrainOptions): string[] {
   if (o.vanishingRatio !== undefined) args.push("--vanishing-ratio", String(o.vanishingRatio));
   if (o.explodingRatio !== undefined) args.push("--exploding-ratio", String(o.explodingRatio));
   for (const [name, value] of Object.entries(o.overrides ?? {})) args.push(`--set=${name}=${value}`); // `=`: a value may start with -
+  if (o.sweep) args.push(`--sweep=${JSON.stringify(o.sweep)}`);
   return args;
 }
 
@@ -86,6 +91,9 @@ export function trainOptions({ positional, options, lists }: Parsed, others: rea
     return n;
   };
   const runs = value("runs");
+  const sweep = value("sweep");
+  const mark = sweep === undefined ? undefined : parseSweepMark(parseJsonOrNull(sweep));
+  if (mark === null) throw new Error(t("--sweep must be a sweep mark (JSON: id, index, size, names), got '{0}'", String(sweep)));
   const overrides = options.set === undefined ? undefined : parseOverrides(typeof options.set === "string" ? (lists?.set ?? [options.set]) : []);
   return {
     file: path.resolve(positional[0]),
@@ -97,7 +105,16 @@ export function trainOptions({ positional, options, lists }: Parsed, others: rea
     vanishingRatio: ratio("vanishing-ratio"),
     explodingRatio: ratio("exploding-ratio"),
     ...(overrides ? { overrides } : {}),
+    ...(mark ? { sweep: mark } : {}),
   };
+}
+
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** `--set name=value` texts as { name: value } (a name set twice: its last value); throws on a text that is not one. */

@@ -1232,3 +1232,49 @@ test(
     });
   },
 );
+// 18) A sweep from VS Code: "Unroll: Sweep…" asks for lr's values, runs 4 points, and the Runs table groups them
+//     under one sweep row with a parallel-coordinates chart (issue 22)
+
+test("18) Unroll: Sweep… of 05b's lr (4 points): 4 runs grouped under a sweep row, and the parallel-coordinates chart", { timeout: 420_000 }, async (t) => {
+  const folder = workspace.copyExamples();
+  await withVSCode({ name: "s18-sweep", folder }, async (vs) => {
+    await vs.openFile("05b_hello_rnn.ts");
+    await vs.runCommand("Unroll: Sweep…");
+    // One input per declared hparam: 05b declares only lr. A wrong value is refused as typed, with --set's words.
+    const input = vs.page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible", timeout: 120_000 }); // after the file's trace
+    await input.fill("0.01,abc");
+    await until("the bad value to be refused", async () => /'lr' is a number/.test(await vs.page.locator(".quick-input-widget").innerText()), 10_000);
+    await input.fill("0.001,0.01,0.1,0.3"); // from 0.001 to 0.3: a log axis (ratio ≥ 100)
+    await vs.page.keyboard.press("Enter");
+    const ended = await until("the sweep to end", async () => (await vs.notifications()).find((n) => /sweep ended, 4\/4 runs completed/.test(n)), 300_000);
+    t.diagnostic(ended);
+    const runs = runsOnDisk(folder).filter((r) => (r.info as { sweep?: unknown }).sweep);
+    assert.equal(runs.length, 4, "four runs marked with the sweep");
+    await vs.runCommand("Unroll: Compare Runs");
+    const table = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector("tr.sweep-row")), 30_000);
+    const read = () =>
+      table.evaluate(() => ({
+        sweepRows: [...document.querySelectorAll("tr.sweep-row")].map((tr) => tr.textContent ?? ""),
+        members: document.querySelectorAll("tr.in-sweep").length,
+        summary: document.querySelector(".parallel-summary")?.textContent ?? "",
+      }));
+    await until("4 runs under the sweep row", async () => (await read()).members === 4, 30_000);
+    const { sweepRows, summary } = await read();
+    t.diagnostic(`${sweepRows.join(" / ")} — ${summary}`);
+    assert.equal(sweepRows.length, 1, "one sweep row");
+    assert.match(sweepRows[0], /4 of 4 runs · varies lr · best: lr 0\.\d+ \(loss /);
+    assert.match(summary, /4 runs of sweep .*, one line each, on axes lr \(log\), loss\. Best: lr 0\.\d+, loss /);
+    const ink = await table.evaluate(() => {
+      const c = document.querySelector("canvas.parallel-canvas") as HTMLCanvasElement | null;
+      if (!c) return -1;
+      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked++;
+      return inked / (data.length / 4);
+    });
+    assert.ok(ink > 0.002, `the parallel-coordinates chart is drawn (ink ${ink})`);
+    await table.locator("canvas.parallel-canvas").scrollIntoViewIfNeeded();
+    await vs.screenshot("sweep-runs-table");
+  });
+});

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { killCliRuns, runCli } from "./helpers";
+import { killCliRuns, processesNaming, runCli } from "./helpers";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-pipe-"));
 after(() => {
@@ -13,22 +13,6 @@ after(() => {
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
 const LIMIT = { timeout: 120_000 };
-
-/** The processes whose command line names `text` (a test's own folder), from /proc. */
-function processesNaming(text: string): number[] {
-  if (!fs.existsSync("/proc/self/cmdline")) return [];
-  return fs
-    .readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
-      } catch {
-        return false; // ended meanwhile
-      }
-    })
-    .map(Number);
-}
 
 /** The CLI ended quietly: exit code 0 and no EPIPE on stderr. */
 function assertQuiet(run: { code: number | null; stderr: string }): void {

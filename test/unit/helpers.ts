@@ -129,6 +129,22 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The processes whose command line names `text` (a test's own folder), from /proc. */
+export function processesNaming(text: string): number[] {
+  if (!fs.existsSync("/proc/self/cmdline")) return [];
+  return fs
+    .readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
 /** Every CLI process a test started and did not see end: `killCliRuns()` (in an `after`) ends them. */
 const running = new Set<ChildProcess>();
 
