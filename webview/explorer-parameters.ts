@@ -48,39 +48,43 @@ export class ParametersTab {
 function table(parameters: ParameterSnapshot[], reveal: (name: string) => void): HTMLElement {
   const num = (v: number | null) => h("td", { class: "num" }, formatNumber(v));
   return h(
-    "table",
-    { class: "grid compact params" },
+    "div",
+    { class: "table-scroll" },
     h(
-      "thead",
-      {},
+      "table",
+      { class: "grid compact params" },
       h(
-        "tr",
+        "thead",
         {},
-        ...[t("Parameter"), t("Shape"), t("Mean"), t("Std"), t("Min"), t("Max"), t("Norm"), t("Grad norm")].map((c, i) =>
-          h("th", { class: i > 1 ? "num" : "" }, c),
-        ),
-      ),
-    ),
-    h(
-      "tbody",
-      {},
-      ...parameters.map((p) =>
         h(
           "tr",
-          {
-            tabindex: 0,
-            title: t("Show its histogram and heatmap"),
-            onclick: () => reveal(p.name),
-            onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name),
-          },
-          h("td", { class: "mono" }, p.name),
-          h("td", { class: "mono shape" }, formatShape(p.shape)),
-          num(p.mean),
-          num(p.std),
-          num(p.min),
-          num(p.max),
-          num(p.norm),
-          num(p.gradNorm),
+          {},
+          ...[t("Parameter"), t("Shape"), t("Mean"), t("Std"), t("Min"), t("Max"), t("Norm"), t("Grad norm")].map((c, i) =>
+            h("th", { class: i > 1 ? "num" : "" }, c),
+          ),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        ...parameters.map((p) =>
+          h(
+            "tr",
+            {
+              tabindex: 0,
+              title: t("Show its histogram and heatmap"),
+              onclick: () => reveal(p.name),
+              onkeydown: (e) => (e as KeyboardEvent).key === "Enter" && reveal(p.name),
+            },
+            h("td", { class: "mono" }, p.name),
+            h("td", { class: "mono shape" }, formatShape(p.shape)),
+            num(p.mean),
+            num(p.std),
+            num(p.min),
+            num(p.max),
+            num(p.norm),
+            num(p.gradNorm),
+          ),
         ),
       ),
     ),

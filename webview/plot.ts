@@ -9,6 +9,7 @@ import { clippedIndexes, logSafe, quantileRange, type Value } from "./curves";
 import { formatNumber } from "./numbers";
 import { parseColor } from "./colors";
 import { perFrame } from "./frame";
+import { tickLabels } from "./ticks";
 
 export interface SeriesSpec {
   label: string;
@@ -254,7 +255,10 @@ export class LinePlot {
     const font = `${Math.round(t.fontSize * 0.85)}px ${t.font}`;
     // uPlot merges options over its defaults key by key: an explicit `undefined` would erase a default, so
     // optional keys are only set when given.
-    const axis = (label: string, side?: 1, dates = false): uPlot.Axis => ({
+    // Linear axes label their ticks to the step between them (0.05, 0.10, not 0.0494); log axes each tick on its own.
+    const labels = (log: boolean | undefined) => (_u: uPlot, splits: number[]) =>
+      log ? splits.map((v) => (v == null ? "" : formatNumber(v))) : tickLabels(splits);
+    const axis = (label: string, side?: 1, dates = false, log?: boolean): uPlot.Axis => ({
       label,
       ...(side ? { side, scale: "y2" } : {}),
       stroke: t.muted,
@@ -263,7 +267,7 @@ export class LinePlot {
       labelSize: 18,
       grid: { stroke: withAlpha(t.grid, side ? 0 : 0.45), width: 1 },
       ticks: { stroke: t.grid, width: 1, size: 4 },
-      ...(dates ? {} : { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatNumber(v))) }),
+      ...(dates ? {} : { values: labels(log) }),
       size: 56,
     });
     const hasY2 = o.series.some((s) => s.scale === "y2");
@@ -299,9 +303,13 @@ export class LinePlot {
           // Steps and epochs are whole numbers; dates get uPlot's own labels.
           o.x === "dates"
             ? { ...axis(o.xLabel, undefined, true), size: 40 }
-            : { ...axis(o.xLabel), size: 40, ...((o.x ?? "integers") === "integers" && !o.logX ? { incrs: INTEGER_INCREMENTS } : {}) },
-          axis(o.yLabel),
-          ...(hasY2 ? [axis(o.y2Label ?? "", 1)] : []),
+            : {
+                ...axis(o.xLabel, undefined, false, o.logX),
+                size: 40,
+                ...((o.x ?? "integers") === "integers" && !o.logX ? { incrs: INTEGER_INCREMENTS } : {}),
+              },
+          axis(o.yLabel, undefined, false, o.log),
+          ...(hasY2 ? [axis(o.y2Label ?? "", 1, false, o.y2Log)] : []),
         ],
         series: [
           { label: o.xLabel, value: (_u, v) => (v == null ? "—" : o.x === "dates" ? new Date(v * 1000).toLocaleTimeString() : formatNumber(v)) },

@@ -1,0 +1,129 @@
+// The explorer panel's pure logic (issue 25): round ticks, which axis a metric goes on, how a short series is
+// smoothed, and the Shapes table's shortened labels.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { histogramTicks, niceStep, niceTicks, roundUp, tickLabel, tickLabels } from "../../webview/ticks";
+import { metricUnit, planAxes } from "../../webview/chart-axes";
+import { SHORT_SERIES, smoothingStyle } from "../../webview/smoothing";
+import { MAX_LABEL, shortLabel } from "../../webview/short-text";
+
+describe("round ticks", () => {
+  test("steps are 1, 2, 2.5 or 5 times a power of ten", () => {
+    assert.equal(niceStep(0, 10, 5), 2);
+    assert.equal(niceStep(-0.0494, 0.0511, 4), 0.025);
+    assert.equal(niceStep(0, 1, 4), 0.25);
+    assert.equal(niceStep(3, 3, 5), 0.5); // one value: a step from 0 to it
+    assert.equal(niceStep(0, 0, 5), 1);
+  });
+
+  test("a histogram of [−0.0494, 0.0511] is labelled −0.05 … 0.05, never −0.0494", () => {
+    const ticks = histogramTicks(-0.0494, 0.0511, 280);
+    assert.deepEqual(
+      ticks.map((t) => t.label),
+      ["−0.025", "0", "0.025", "0.050"],
+    );
+    assert.ok(ticks.every((t) => t.value >= -0.0494 && t.value <= 0.0511));
+    assert.ok(!ticks.some((t) => /0494/.test(t.label)));
+    // Narrower: fewer ticks, still round.
+    assert.deepEqual(
+      histogramTicks(-0.0494, 0.0511, 140).map((t) => t.label),
+      ["0", "0.05"],
+    );
+  });
+
+  test("ticks are multiples of the step with no float noise and no −0", () => {
+    assert.deepEqual(niceTicks(0.1, 0.7, 6), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
+    assert.deepEqual(niceTicks(-1, 1, 2), [-1, 0, 1]);
+    assert.ok(niceTicks(-1, 1, 2).every((v) => !Object.is(v, -0)));
+    assert.deepEqual(niceTicks(5, 1, 4), [1, 2, 3, 4, 5]); // reversed ends
+    assert.deepEqual(niceTicks(NaN, 1), []);
+  });
+
+  test("labels carry the step's decimals and a true minus sign", () => {
+    assert.equal(tickLabel(-0.05, 0.025), "−0.050");
+    assert.equal(tickLabel(0.1, 0.05), "0.10");
+    assert.equal(tickLabel(1500, 500), "1500");
+    assert.equal(tickLabel(0, 0.1), "0");
+    assert.equal(tickLabel(2e-6, 1e-6), "2e-6");
+    assert.deepEqual(tickLabels([0.1, 0.15000000000000002, 0.2, null]), ["0.10", "0.15", "0.20", ""]);
+  });
+
+  test("a colour scale's end rounds up to a round value", () => {
+    assert.equal(roundUp(0.0494), 0.05);
+    assert.equal(roundUp(0.26), 0.3);
+    assert.equal(roundUp(1), 1);
+    assert.equal(roundUp(0), 0);
+    assert.ok(roundUp(123.4) >= 123.4 && roundUp(123.4) <= 150);
+  });
+});
+
+describe("axes by metric kind (lesson 06)", () => {
+  const epochs = 8;
+  const loss = Array.from({ length: epochs }, (_, i) => 2.5 - i * 0.25);
+  const accuracy = Array.from({ length: epochs }, (_, i) => 0.3 + i * 0.05);
+  const baseline = new Array<number>(epochs).fill(0.22);
+
+  test("the majority-class baseline goes on the scores' axis, beside accuracy, not on the loss's", () => {
+    assert.equal(metricUnit("baseline", baseline), "fraction");
+    const plan = planAxes([
+      { name: "epoch loss", values: loss },
+      { name: "accuracy", values: accuracy },
+      { name: "baseline", values: baseline },
+    ]);
+    assert.deepEqual(plan.sides, ["y", "y2", "y2"]);
+    assert.deepEqual(plan.names, { y: ["epoch loss"], y2: ["accuracy", "baseline"] });
+    assert.deepEqual(plan.ranges.y2, [0, 1]);
+  });
+
+  test("losses and errors stay on the loss axis whatever their values", () => {
+    assert.equal(metricUnit("test loss", [0.2, 0.1]), "value");
+    assert.equal(metricUnit("baseline loss", [0.5, 0.5]), "value");
+    assert.equal(metricUnit("val_error", [0.2]), "value");
+    assert.equal(metricUnit("baseline", [3.2, 3.1]), "value"); // a baseline beyond [0, 1] is no score
+    assert.deepEqual(
+      planAxes([
+        { name: "epoch loss", values: loss },
+        { name: "test loss", values: [0.4, 0.3] },
+        { name: "accuracy", values: accuracy },
+      ]).sides,
+      ["y", "y", "y2"],
+    );
+  });
+});
+
+describe("smoothing of short series", () => {
+  test("fewer than SHORT_SERIES points: raw values bold, smoothing faint", () => {
+    assert.deepEqual(smoothingStyle(8, 0.6), { smoothed: true, rawBold: true });
+    assert.deepEqual(smoothingStyle(SHORT_SERIES - 1, 0.9), { smoothed: true, rawBold: true });
+    assert.deepEqual(smoothingStyle(SHORT_SERIES, 0.6), { smoothed: true, rawBold: false });
+    assert.deepEqual(smoothingStyle(500, 0), { smoothed: false, rawBold: true });
+    assert.deepEqual(smoothingStyle(8, NaN), { smoothed: false, rawBold: true });
+  });
+});
+
+describe("shortened labels in the Shapes table", () => {
+  test("a short name stays whole", () => {
+    assert.equal(shortLabel("RNN(10, 20, batch_first=True)"), "RNN(10, 20, batch_first=True)");
+  });
+
+  test("a model's multi-line repr keeps its head", () => {
+    const repr = "NamesClassifier(\n  (embedding): Embedding(57, 32)\n  (rnn): GRU(32, 64, batch_first=True)\n  (head): Linear(64, 18)\n)";
+    assert.equal(shortLabel(repr), "NamesClassifier(…)");
+  });
+
+  test("a long name without a parenthesis is cut with …, on one line, by code points", () => {
+    const long = "循环 网络(1) 🧪".replace("(1)", "") + "x".repeat(100);
+    const short = shortLabel(long);
+    assert.equal([...short].length, MAX_LABEL);
+    assert.ok(short.endsWith("…"));
+    assert.ok(short.startsWith("循环 网络 🧪"));
+    assert.ok(!/\n/.test(shortLabel("a\nb")));
+    const emoji = shortLabel("🧪".repeat(60), 10);
+    assert.equal(emoji, "🧪".repeat(9) + "…"); // no half surrogate pair
+  });
+
+  test("a repr whose head is too long to keep is cut like any text", () => {
+    const s = shortLabel("A".repeat(60) + "(x)", 20);
+    assert.equal(s, "A".repeat(19) + "…");
+  });
+});
