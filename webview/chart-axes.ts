@@ -41,8 +41,8 @@ function finite(values: readonly Value[]): number[] {
 export function metricUnit(name: string, values: readonly Value[]): Unit {
   const vs = finite(values);
   const within = (lo: number, hi: number) => vs.every((v) => v >= lo && v <= hi);
+  if (PERCENT.test(name) && within(0, 100)) return "percent"; // an error rate in percent shares a score's scale
   if (LOSS.test(name)) return "value";
-  if (PERCENT.test(name) && within(0, 100)) return "percent";
   if (!SCORE.test(name)) return REFERENCE.test(name) && vs.length > 0 && within(0, 1) ? "fraction" : "value";
   if (within(0, 1)) return "fraction";
   return within(0, 100) ? "percent" : "value";
