@@ -6,6 +6,7 @@ import { histogramTicks, niceStep, niceTicks, roundUp, tickLabel, tickLabels } f
 import { metricUnit, planAxes } from "../../webview/chart-axes";
 import { SHORT_SERIES, smoothingStyle } from "../../webview/smoothing";
 import { MAX_LABEL, shortLabel } from "../../webview/short-text";
+import { SnapshotHistory } from "../../webview/snapshot-history";
 
 describe("round ticks", () => {
   test("steps are 1, 2, 2.5 or 5 times a power of ten", () => {
@@ -125,5 +126,45 @@ describe("shortened labels in the Shapes table", () => {
   test("a repr whose head is too long to keep is cut like any text", () => {
     const s = shortLabel("A".repeat(60) + "(x)", 20);
     assert.equal(s, "A".repeat(19) + "…");
+  });
+});
+
+describe("the Parameters tab's snapshots", () => {
+  const snap = (step: number, tag = "") => ({ step, epoch: Math.ceil(step / 32), tag });
+
+  test("a snapshot posted again is never compared with itself (issue 25: “changes since step 256: +0”)", () => {
+    const h = new SnapshotHistory<ReturnType<typeof snap>>();
+    assert.equal(h.add(snap(128)), 0);
+    assert.equal(h.add(snap(256)), 1);
+    assert.equal(h.add(snap(256, "again")), 1); // the run posted again after it ended
+    assert.equal(h.snapshots.length, 2);
+    assert.equal(h.snapshots[1].tag, "again");
+    assert.equal(h.before(1)?.step, 128);
+    assert.equal(h.before(0), null);
+    assert.ok(h.snapshots.every((s, i) => h.before(i)?.step !== s.step));
+  });
+
+  test("snapshots stay in step order, and one arriving late goes in its place", () => {
+    const h = new SnapshotHistory<ReturnType<typeof snap>>();
+    for (const step of [64, 192, 128]) h.add(snap(step));
+    assert.deepEqual(
+      h.snapshots.map((s) => s.step),
+      [64, 128, 192],
+    );
+    assert.equal(h.before(2)?.step, 128);
+    assert.equal(h.add({ step: NaN, epoch: 1, tag: "" }), -1);
+    assert.equal(h.snapshots.length, 3);
+  });
+
+  test("past the cap the first snapshot stays (the earliest weights) and the second oldest goes", () => {
+    const h = new SnapshotHistory<ReturnType<typeof snap>>(4);
+    for (let i = 1; i <= 6; i++) h.add(snap(i * 10));
+    assert.deepEqual(
+      h.snapshots.map((s) => s.step),
+      [10, 40, 50, 60],
+    );
+    assert.equal(h.before(1)?.step, 10);
+    h.clear();
+    assert.equal(h.snapshots.length, 0);
   });
 });
