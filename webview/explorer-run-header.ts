@@ -2,6 +2,8 @@
 // the one the next run will use, when another), its GPU memory on WebGPU, and banners for an error or damaged files;
 // before any run, what Train does.
 import type { RunDetail } from "../src/common/protocol";
+import { formatLoss } from "../src/common/format";
+import { epochInProgress } from "../src/common/run-reducer";
 import { ago, banner, bdi, fill, h, icon, statusIcon, statusText } from "./common";
 import { GRADIENTS_ID } from "./explorer-gradients";
 import { language, t, tNodes } from "./l10n";
@@ -40,7 +42,9 @@ export class RunHeader {
     fill(this.emptyEl);
     this.showGpuMemory(run);
     const info = run.summary.info;
-    const progress = info.epoch !== undefined ? t("epoch {0} / {1}", info.epoch, info.config.epochs) : t("{0} epochs", info.config.epochs);
+    // The epoch in progress while training, as the status bar says it.
+    const epoch = epochInProgress(run);
+    const progress = epoch !== undefined ? t("epoch {0} / {1}", epoch, info.config.epochs) : t("{0} epochs", info.config.epochs);
     fill(
       this.el,
       h(
@@ -56,7 +60,8 @@ export class RunHeader {
         h("span", { class: "mono" }, bdi(info.config.model)),
         ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · `,
         bdi(info.config.optimizer),
-        info.finalLoss !== undefined ? ` · ${t("last loss {0}", formatNumber(info.finalLoss))}` : "",
+        // The mean over the last epoch that ended, labelled and written as the status bar and the notification do.
+        info.finalLoss !== undefined ? ` · ${t("epoch loss {0}", formatLoss(info.finalLoss))}` : "",
       ),
       h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Run on: {0}", bdi(info.backend))),
       backend && backend !== info.backend ? backendLine : null,

@@ -125,6 +125,17 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): RunChange {
   }
 }
 
+/**
+ * The epoch a run is at, as the status bar says it: while it runs, the epoch of its latest step (the one in progress),
+ * else the last epoch that ended. The run's info alone counts only the epochs that ended, one behind while training.
+ */
+export function epochInProgress(detail: Pick<RunDetail, "steps" | "summary">): number | undefined {
+  const info = detail.summary.info;
+  const stepEpoch = detail.steps.at(-1)?.epoch;
+  if (info.status !== "running" || stepEpoch === undefined) return info.epoch;
+  return Math.max(info.epoch ?? 0, stepEpoch);
+}
+
 /** At most `max` of the entries, in order. */
 const firstEntries = <T>(record: Record<string, T>, max: number): [string, T][] => Object.entries(record).slice(0, max);
 

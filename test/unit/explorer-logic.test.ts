@@ -7,6 +7,9 @@ import { metricUnit, planAxes } from "../../webview/chart-axes";
 import { SHORT_SERIES, smoothingStyle } from "../../webview/smoothing";
 import { MAX_LABEL, shortLabel } from "../../webview/short-text";
 import { SnapshotHistory } from "../../webview/snapshot-history";
+import { formatLoss } from "../../src/common/format";
+import { emptyRunDetail, epochInProgress } from "../../src/common/run-reducer";
+import type { RunInfo } from "../../src/common/protocol";
 
 describe("round ticks", () => {
   test("steps are 1, 2, 2.5 or 5 times a power of ten", () => {
@@ -166,5 +169,36 @@ describe("the Parameters tab's snapshots", () => {
     assert.equal(h.before(1)?.step, 10);
     h.clear();
     assert.equal(h.snapshots.length, 0);
+  });
+});
+
+describe("one loss, one epoch (issue 25, item 4)", () => {
+  test("a loss is written alike everywhere: 4 decimals, exponent form only when that would read 0.0000", () => {
+    assert.equal(formatLoss(0.51207), "0.5121");
+    assert.equal(formatLoss(0.864), "0.8640");
+    assert.equal(formatLoss(12.3), "12.3000");
+    assert.equal(formatLoss(0), "0.0000");
+    assert.equal(formatLoss(3.2e-6), "3.20e-6");
+    assert.equal(formatLoss(NaN), "NaN");
+    assert.equal(formatLoss(-Infinity), "−∞");
+  });
+
+  const info = (patch: Partial<RunInfo>) => ({ id: "r", status: "running", config: { epochs: 10 }, ...patch }) as unknown as RunInfo;
+  const step = (epoch: number, n: number) => ({ epoch, step: n, loss: 1, lr: 0.1, time: n });
+
+  test("while training, the panel's epoch is the one in progress, as the status bar's (not the last that ended)", () => {
+    const detail = emptyRunDetail(info({ epoch: 2 }));
+    detail.steps.push(step(2, 60), step(3, 61));
+    assert.equal(epochInProgress(detail), 3);
+  });
+
+  test("before any step, and once the run ended, the last epoch that ended", () => {
+    assert.equal(epochInProgress(emptyRunDetail(info({}))), undefined);
+    const ended = emptyRunDetail(info({ status: "completed", epoch: 10 }));
+    ended.steps.push(step(10, 300));
+    assert.equal(epochInProgress(ended), 10);
+    const stopped = emptyRunDetail(info({ status: "stopped", epoch: 4 }));
+    stopped.steps.push(step(5, 130)); // stopped inside epoch 5: it did not end
+    assert.equal(epochInProgress(stopped), 4);
   });
 });
