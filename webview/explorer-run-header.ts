@@ -7,7 +7,7 @@ import { epochInProgress } from "../src/common/run-reducer";
 import { ago, banner, bdi, fill, h, icon, statusIcon, statusText } from "./common";
 import { GRADIENTS_ID } from "./explorer-gradients";
 import { language, t, tNodes } from "./l10n";
-import { formatCount, formatNumber, gpuMemoryLine } from "./numbers";
+import { formatCount, gpuMemoryLine } from "./numbers";
 
 export class RunHeader {
   readonly el = h("div", { class: "run-header" });
