@@ -7,6 +7,7 @@ import { epochInProgress } from "../src/common/run-reducer";
 import { ago, banner, bdi, fill, h, icon, statusIcon, statusText } from "./common";
 import { GRADIENTS_ID } from "./explorer-gradients";
 import { language, t, tNodes } from "./l10n";
+import { backendLabel } from "./backend-label";
 import { formatCount, gpuMemoryLine } from "./numbers";
 
 export class RunHeader {
@@ -30,9 +31,8 @@ export class RunHeader {
 
   /** `backend`: what the next run will use, and why others were skipped. */
   render(run: RunDetail | null, backend: string): void {
-    const backendLine = backend ? h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Backend: {0}", bdi(backend))) : null;
     if (!run) {
-      fill(this.el, backendLine);
+      fill(this.el, backend ? backendDetails(t("Backend: {0}", backendLabel(backend, t)), [backend]) : null);
       fill(
         this.emptyEl,
         h("p", { class: "empty" }, t("No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live.")),
@@ -63,8 +63,10 @@ export class RunHeader {
         // The mean over the last epoch that ended, labelled and written as the status bar and the notification do.
         info.finalLoss !== undefined ? ` · ${t("epoch loss {0}", formatLoss(info.finalLoss))}` : "",
       ),
-      h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Run on: {0}", bdi(info.backend))),
-      backend && backend !== info.backend ? backendLine : null,
+      backendDetails(t("Run on: {0}", backendLabel(info.backend, t)), [
+        info.backend,
+        ...(backend && backend !== info.backend ? [t("Backend: {0}", backend)] : []),
+      ]),
       this.gpuMemory,
       info.error
         ? banner(
@@ -100,4 +102,15 @@ export class RunHeader {
         : null,
     );
   }
+}
+
+/** One line naming the backend; what the report says in full (the backends tried and skipped, the native kernels'
+ *  library and threads) behind a disclosure. */
+function backendDetails(line: string, details: string[]): HTMLElement {
+  return h(
+    "details",
+    { class: "backend meta" },
+    h("summary", {}, icon("server-process"), " ", bdi(line)),
+    ...details.filter(Boolean).map((d) => h("p", { class: "mono" }, bdi(d))),
+  );
 }

@@ -45,6 +45,10 @@ export interface PlotOptions {
   /** Fixed ranges of the left and right axes (a score's [0, 1]); absent: from the data. */
   yRange?: [number, number] | null;
   y2Range?: [number, number] | null;
+  /** false: no uPlot legend (the caller draws its own, and shows or hides series with `setShown`). */
+  legend?: boolean;
+  /** Steps to mark with a dashed vertical line in the warning colour (a gradient warning's step). */
+  marks?: { x: number; title: string }[];
 }
 
 /** The quantiles the robust y range spans. */
@@ -151,6 +155,44 @@ export class LinePlot {
   private remember(): void {
     const xs = this.data[0];
     this.drawn = xs.length > 1 ? [xs[0], xs[xs.length - 1]] : null;
+  }
+
+  /** Shows or hides the series at `index` (of the series given, 0-based), as a click on its legend entry would. */
+  setShown(index: number, shown: boolean): void {
+    this.hidden[index] = !shown;
+    this.plot?.setSeries(index + 1, { show: shown });
+  }
+
+  /** The series hidden by setShown, kept across rebuilds. */
+  private hidden: boolean[] = [];
+
+  /** Draws each mark as a dashed vertical line in the warning colour, with a ▼ at the top. */
+  private drawMarks(u: uPlot): void {
+    const marks = this.options.marks ?? [];
+    const { min, max } = u.scales.x;
+    if (!marks.length || min == null || max == null) return;
+    const ctx = u.ctx;
+    const dpr = uPlot.pxRatio;
+    const { top, height } = u.bbox;
+    ctx.save();
+    ctx.strokeStyle = ctx.fillStyle = currentTheme().orange;
+    ctx.lineWidth = dpr;
+    ctx.setLineDash([4 * dpr, 3 * dpr]);
+    for (const m of marks) {
+      if (m.x < min || m.x > max) continue;
+      const x = Math.round(u.valToPos(m.x, "x", true)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(x - 4 * dpr, top);
+      ctx.lineTo(x + 4 * dpr, top);
+      ctx.lineTo(x, top + 6 * dpr);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
   }
 
   /** Rebuilds with other series or another y scale (linear/log). */
@@ -283,7 +325,7 @@ export class LinePlot {
           points: { size: 6 },
           bind: { dblclick: () => () => (this.zoom(null), null) },
         },
-        legend: { live: true },
+        legend: { live: true, show: o.legend ?? true },
         scales: {
           x: { time: o.x === "dates", ...(o.logX && o.x !== "dates" ? { distr: 3 } : {}) },
           y: {
@@ -297,7 +339,12 @@ export class LinePlot {
           setSelect: [(u: uPlot) => this.zoomToSelection(u)],
           // After uPlot's commit, not inside it: a scale set within its setScale hook is dropped when the commit ends.
           setScale: [(u: uPlot, key: string) => key === "x" && queueMicrotask(() => this.rezoom(u))],
-          ...(o.robust ? { draw: [(u: uPlot) => this.markClipped(u)] } : {}),
+          draw: [
+            (u: uPlot) => {
+              if (o.robust) this.markClipped(u);
+              this.drawMarks(u);
+            },
+          ],
         },
         axes: [
           // Steps and epochs are whole numbers; dates get uPlot's own labels.
@@ -313,9 +360,10 @@ export class LinePlot {
         ],
         series: [
           { label: o.xLabel, value: (_u, v) => (v == null ? "—" : o.x === "dates" ? new Date(v * 1000).toLocaleTimeString() : formatNumber(v)) },
-          ...o.series.map((s): uPlot.Series => ({
+          ...o.series.map((s, i): uPlot.Series => ({
             label: s.label,
             scale: s.scale ?? "y",
+            show: !this.hidden[i],
             stroke: s.alpha !== undefined ? withAlpha(s.color(t), s.alpha) : s.color(t),
             width: s.width ?? 1.5,
             ...(s.dash ? { dash: s.dash } : {}),

@@ -9,7 +9,9 @@ import { MAX_LABEL, shortLabel } from "../../webview/short-text";
 import { SnapshotHistory } from "../../webview/snapshot-history";
 import { formatLoss } from "../../src/common/format";
 import { emptyRunDetail, epochInProgress } from "../../src/common/run-reducer";
-import type { RunInfo } from "../../src/common/protocol";
+import type { GradientWarning, RunInfo } from "../../src/common/protocol";
+import { backendLabel } from "../../webview/backend-label";
+import { legendGroups, warningMarks } from "../../webview/gradient-logic";
 
 describe("round ticks", () => {
   test("steps are 1, 2, 2.5 or 5 times a power of ten", () => {
@@ -200,5 +202,75 @@ describe("one loss, one epoch (issue 25, item 4)", () => {
     const stopped = emptyRunDetail(info({ status: "stopped", epoch: 4 }));
     stopped.steps.push(step(5, 130)); // stopped inside epoch 5: it did not end
     assert.equal(epochInProgress(stopped), 4);
+  });
+});
+
+describe("the backend on one line", () => {
+  test("the report's summary in a few words; the rest goes behind the disclosure", () => {
+    const summary =
+      "wasm (WebAssembly with SIMD, embedded) + native kernels (Eigen 3.4, AVX2, 2 threads) — skipped tfjs-node-gpu: not installed (npm install @tensorflow/tfjs-node-gpu); tfjs-node: not installed";
+    assert.equal(backendLabel(summary), "CPU · WebAssembly + native kernels");
+    assert.equal(backendLabel("wasm (WebAssembly with SIMD, embedded) — no native kernels: turned off (UNROLL_NATIVE=0)"), "CPU · WebAssembly");
+    assert.equal(backendLabel("webgpu (Dawn, llvmpipe)"), "GPU · WebGPU");
+    assert.equal(backendLabel("tfjs-node-gpu (CUDA 12)"), "GPU · CUDA");
+    assert.equal(backendLabel("cpu (plain JavaScript)"), "CPU · JavaScript");
+    assert.equal(backendLabel("mystery (new)"), "mystery");
+    assert.equal(backendLabel(""), "");
+    // A skipped backend's words after " — " do not count as native kernels in use.
+    assert.equal(backendLabel("cpu (js) — skipped wasm: failed + native kernels (x)"), "CPU · JavaScript");
+  });
+
+  test("in the user's language", () => {
+    const zh = (m: string, ...a: (string | number)[]) => (m === "{0} + native kernels" ? `${a[0]} + 原生内核` : m);
+    assert.equal(backendLabel("wasm (SIMD) + native kernels (Eigen)", zh), "CPU · WebAssembly + 原生内核");
+  });
+});
+
+describe("the gradient chart's legend and warning marks", () => {
+  test("25 parameters group by module, in first-seen order, each keeping its series index", () => {
+    const names = [
+      ...["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"].flatMap((p) => [`encoder.rnn.${p}`]),
+      ...Array.from({ length: 4 }, (_, l) => ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].map((p) => `decoder.lstm.${p}_l${l}`)).flat(),
+      "embedding.weight",
+      "head.weight",
+      "head.bias",
+      "scale",
+      "decoder.lstm.weight_hr_l0",
+      "encoder.rnn.weight_ih_l0_reverse",
+      "offset",
+    ];
+    assert.equal(names.length, 27);
+    const groups = legendGroups(names);
+    assert.deepEqual(
+      groups.map((g) => [g.module, g.items.length]),
+      [
+        ["encoder.rnn", 5],
+        ["decoder.lstm", 17],
+        ["embedding", 1],
+        ["head", 2],
+        ["", 2],
+      ],
+    );
+    assert.deepEqual(groups[3].items, [
+      { index: 21, name: "head.weight", label: "weight" },
+      { index: 22, name: "head.bias", label: "bias" },
+    ]);
+    const indexes = groups.flatMap((g) => g.items.map((i) => i.index)).sort((a, b) => a - b);
+    assert.deepEqual(
+      indexes,
+      names.map((_, i) => i),
+    ); // every series once
+  });
+
+  test("each step that raised warnings is marked once, in order, naming them", () => {
+    const w = (step: number, parameter: string, kind: GradientWarning["kind"] = "vanishing") =>
+      ({ step, parameter, kind, norm: 1e-9, median: 1e-4, epoch: 1 }) as GradientWarning;
+    const marks = warningMarks([w(140, "rnn.weight_hh_l0"), w(12, "rnn.bias_hh_l0", "exploding"), w(140, "rnn.weight_ih_l0"), w(NaN, "x")]);
+    assert.deepEqual(
+      marks.map((m) => m.x),
+      [12, 140],
+    );
+    assert.equal(marks[0].title, "Exploding gradient: rnn.bias_hh_l0 at step 12");
+    assert.equal(marks[1].title, "Vanishing gradient: rnn.weight_hh_l0 at step 140\nVanishing gradient: rnn.weight_ih_l0 at step 140");
   });
 });
