@@ -127,7 +127,7 @@ export class TrainingSessions implements vscode.Disposable {
         : vscode.l10n.t("Unroll: {0} stopped: its step had not ended {1} s after the stop.", uiText(run.name), seconds);
       void vscode.window.showInformationMessage(message, ...(location ? [showLine()] : [])).then((c) => c && location && showLocation(location));
     } else if (run?.status === "completed") {
-      const loss = run.finalLoss !== undefined ? formatLoss(run.finalLoss) : "–";
+      const loss = run.finalLoss !== undefined ? uiText(formatLoss(run.finalLoss)) : "–";
       vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, epoch loss {1}", uiText(run.name), loss), 8000);
     } else if (!run && result.code !== 0) {
       void vscode.window.showErrorMessage(

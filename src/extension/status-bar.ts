@@ -31,8 +31,8 @@ export const gradientNote = (w: GradientWarning) =>
 /** An ended run's loss: its last epoch's mean, as the explorer and the notification say it; the last batch's, labelled
  *  so, when no epoch ended (a run stopped in its first epoch). */
 function endedLoss(ended: SessionStatus): string {
-  if (ended.epochLoss !== undefined) return vscode.l10n.t("epoch loss {0}", formatLoss(ended.epochLoss));
-  return vscode.l10n.t("batch loss {0}", ended.loss !== undefined ? formatLoss(ended.loss) : "–");
+  if (ended.epochLoss !== undefined) return vscode.l10n.t("epoch loss {0}", uiText(formatLoss(ended.epochLoss)));
+  return vscode.l10n.t("batch loss {0}", ended.loss !== undefined ? uiText(formatLoss(ended.loss)) : "–");
 }
 
 export class TrainingStatusBar implements vscode.Disposable {
@@ -60,7 +60,7 @@ export class TrainingStatusBar implements vscode.Disposable {
       parts.push(
         vscode.l10n.t("epoch {0}/{1}", uiText(running.epoch), uiText(running.epochs ?? "?")),
         vscode.l10n.t("step {0}", uiText(running.step ?? "?")),
-        vscode.l10n.t("batch loss {0}", running.loss !== undefined ? formatLoss(running.loss) : "–"),
+        vscode.l10n.t("batch loss {0}", running.loss !== undefined ? uiText(formatLoss(running.loss)) : "–"),
       );
     }
     const warning = running.gradientWarning;
@@ -71,7 +71,7 @@ export class TrainingStatusBar implements vscode.Disposable {
       uiText(path.basename(running.file)),
       uiText(running.backend?.summary ?? "…", MAX_LONG_TEXT),
     );
-    if (running.epochLoss !== undefined) this.item.tooltip += `\n${vscode.l10n.t("epoch loss {0}", formatLoss(running.epochLoss))}`;
+    if (running.epochLoss !== undefined) this.item.tooltip += `\n${vscode.l10n.t("epoch loss {0}", uiText(formatLoss(running.epochLoss)))}`;
     if (warning) {
       this.item.tooltip += `\n${vscode.l10n.t(
         "{0} gradient warning(s); the latest: {1} (norm {2}, running median {3}). The Training tab charts the gradient norms.",
