@@ -118,7 +118,7 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): RunChange {
       detail.snapshot = { epoch: event.epoch, step: event.step, parameters: event.parameters };
       return "snapshot";
     case "dynamics":
-      detail.dynamics = { epoch: event.epoch, step: event.step, layers: event.layers };
+      detail.dynamics = { epoch: event.epoch, step: event.step, layers: event.layers, ...(event.tokens ? { tokens: event.tokens } : {}) };
       return "dynamics";
     default:
       return null; // log and checkpoint lines change nothing the explorer draws

@@ -11,6 +11,8 @@ import { formatLoss } from "../../src/common/format";
 import { emptyRunDetail, epochInProgress } from "../../src/common/run-reducer";
 import type { GradientWarning, RunInfo } from "../../src/common/protocol";
 import { backendLabel } from "../../webview/backend-label";
+import { timeLabels } from "../../webview/time-axis";
+import { parseSnapshot } from "../../src/runs/run-file";
 import { legendGroups, warningMarks } from "../../webview/gradient-logic";
 
 describe("round ticks", () => {
@@ -272,5 +274,44 @@ describe("the gradient chart's legend and warning marks", () => {
     );
     assert.equal(marks[0].title, "Exploding gradient: rnn.bias_hh_l0 at step 12");
     assert.equal(marks[1].title, "Vanishing gradient: rnn.weight_hh_l0 at step 140\nVanishing gradient: rnn.weight_ih_l0 at step 140");
+  });
+});
+
+describe("Dynamics' time axis in the sample's tokens", () => {
+  test("one label per step shown, padding marked, subsampled steps read every stride-th token", () => {
+    assert.deepEqual(timeLabels(["h", "e", "l", "l", "o"], 5), [
+      { text: "h", padding: false },
+      { text: "e", padding: false },
+      { text: "l", padding: false },
+      { text: "l", padding: false },
+      { text: "o", padding: false },
+    ]);
+    assert.deepEqual(
+      timeLabels(["k", "i", "m", null, null], 5)!.map((l) => l.padding),
+      [false, false, false, true, true],
+    );
+    assert.deepEqual(
+      timeLabels(["a", "b", "c", "d", "e", "f"], 3, 2)!.map((l) => l.text),
+      ["a", "c", "e"],
+    );
+    assert.deepEqual(timeLabels(["a"], 3), [
+      { text: "a", padding: false },
+      { text: "", padding: false },
+      { text: "", padding: false },
+    ]);
+    assert.equal(timeLabels(undefined, 5), null);
+    assert.equal(timeLabels([], 5), null);
+    assert.equal(timeLabels(["a"], 0), null);
+    assert.equal(timeLabels(["a", "b"], 2, 0)!.length, 2); // a bad stride reads as 1
+  });
+
+  test("a snapshot file's tokens are read when well formed, and name the file damaged otherwise", () => {
+    const base = { epoch: 1, step: 4, parameters: [], dynamics: [] };
+    const good = parseSnapshot(JSON.stringify({ ...base, tokens: ["循环", null, "🧪"] }));
+    assert.ok(!("damaged" in good) && JSON.stringify(good.tokens) === JSON.stringify(["循环", null, "🧪"]));
+    for (const tokens of [[1, 2], "hello", [null, { a: 1 }], ["x".repeat(1000)], new Array(20_000).fill("a")]) {
+      assert.deepEqual(parseSnapshot(JSON.stringify({ ...base, tokens })), { damaged: "malformed tokens" }, JSON.stringify(tokens).slice(0, 40));
+    }
+    assert.ok(!("damaged" in parseSnapshot(JSON.stringify(base))), "no tokens: fine");
   });
 });
