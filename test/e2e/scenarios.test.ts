@@ -1194,6 +1194,7 @@ export default defineExperiment({
   }),
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.05 }),
+  sampleTokens: () => ["t0", "t1", "t2", null, null], // the last two as padding, for the Dynamics tab's marks
   evaluate: (model) =>
     noGrad(() => {
       const predicted = model.forward(torch.tensor(tokens)).argMax(1).dataSync();
@@ -1334,6 +1335,20 @@ test("25) the explorer as people expect it: nothing clipped at 400 px, one loss,
       await setTheme("Default Dark Modern");
       await selectTab(frame, "Parameters");
       await vs.screenshot("wide-dark-parameters");
+      // Item 7: Dynamics' time axis in the sample's tokens, padding marked.
+      await selectTab(frame, "Dynamics");
+      const tokens = await until(
+        "the token row",
+        async () => {
+          const row = await frame.evaluate(() =>
+            [...(document.querySelector(".tokens")?.querySelectorAll(".token") ?? [])].map((e) => (e.classList.contains("pad") ? null : e.textContent)),
+          );
+          return row.length ? row : undefined;
+        },
+        20_000,
+      );
+      assert.deepEqual(tokens, ["t0", "t1", "t2", null, null]);
+      await vs.screenshot("wide-dark-dynamics");
     },
   );
 });
