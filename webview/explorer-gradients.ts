@@ -1,8 +1,8 @@
 // The Training tab's gradient section: each parameter's gradient norm per step on a log axis (weights solid,
-// biases dashed), and the warnings the run raised when a norm fell far below or rose far above its running
-// median. The NaN stop's banner links here.
+// biases dashed) with a legend grouped by module, and the warnings the run raised when a norm fell far below or rose
+// far above its running median, their steps marked ▼ on the chart. The NaN stop's banner links here.
 import type { RunDetail } from "../src/common/protocol";
-import { banner, bdi, currentTheme, fill, h, type Theme } from "./common";
+import { banner, bdi, currentTheme, fill, h, onThemeChange, type Theme } from "./common";
 import { gradientColumns, gradientNames, legendGroups, normOf, warningDetail, warningMarks, warningTitle } from "./gradient-logic";
 import { t } from "./l10n";
 import { nextX, type Value } from "./curves";
@@ -47,6 +47,7 @@ export class GradientSection {
       ),
     );
     this.el.hidden = true;
+    onThemeChange(() => this.renderLegend()); // the swatches take the theme's colours
   }
 
   setRun(run: RunDetail | null): void {
