@@ -8,6 +8,7 @@ import { ago, banner, bdi, fill, h, icon, statusIcon, statusText } from "./commo
 import { GRADIENTS_ID } from "./explorer-gradients";
 import { language, t, tNodes } from "./l10n";
 import { backendLabel } from "./backend-label";
+import { shortLabel } from "./short-text";
 import { formatCount, gpuMemoryLine } from "./numbers";
 
 export class RunHeader {
@@ -57,7 +58,8 @@ export class RunHeader {
       h(
         "p",
         { class: "meta" },
-        h("span", { class: "mono" }, bdi(info.config.model)),
+        // A model's repr is one line per layer: shortened here, whole on hover.
+        h("span", { class: "mono", title: info.config.model }, bdi(shortLabel(info.config.model))),
         ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · `,
         bdi(info.config.optimizer),
         // The mean over the last epoch that ended, labelled and written as the status bar and the notification do.

@@ -1231,7 +1231,8 @@ const explorerFacts = (frame: Frame) =>
       })(),
       header: (document.querySelector(".run-header") as HTMLElement | null)?.innerText ?? "",
       legendGroups: [...document.querySelectorAll(".grouped-legend details summary")].map((s) => (s as HTMLElement).innerText),
-      epochLegend: [...document.querySelectorAll(".chart .u-legend .u-label")].map((l) => l.textContent ?? ""),
+      // Without the bidi isolates the names are wrapped in.
+      epochLegend: [...document.querySelectorAll(".chart .u-legend .u-label")].map((l) => (l.textContent ?? "").replace(/[\u2066-\u2069]/g, "")),
       parameters: (document.querySelector(".parameters .meta") as HTMLElement | null)?.innerText ?? "",
       snapshotSlider: (() => {
         const s = document.querySelector("input.snapshot-slider") as HTMLInputElement | null;
@@ -1263,6 +1264,7 @@ test("25) the explorer as people expect it: nothing clipped at 400 px, one loss,
       assert.ok(panelLoss, `the panel says "epoch loss": ${facts.header}`);
       assert.equal(barLoss, panelLoss, `the status bar's loss is the panel's: ${statusAfter}`);
       assert.match(facts.header, /epoch 10 \/ 10/);
+      assert.match(facts.header, /ExplorerDemoClassifierWithAVeryLongName\(…\)/, "the model's repr shortened in the header");
       // Item 7: the backend on one line, the report behind the disclosure.
       assert.match(facts.backend, /^\s*Run on: (CPU|GPU) · /);
       assert.equal(facts.backendLines, 1, `one line: ${facts.backend}`);
