@@ -2,7 +2,7 @@
 // cell; the whole text goes in the cell's title. Pure logic, tested under Node.
 
 /** The Shapes table's longest name before it is shortened. */
-export const MAX_LABEL = 48;
+export const MAX_LABEL = 64;
 
 /**
  * `text` on one line and at most `max` characters: whitespace runs become one space; a longer repr keeps its head

@@ -1173,7 +1173,7 @@ class ExplorerDemoClassifierWithAVeryLongName extends nn.Module {
 
   override forward(x: tf.Tensor): tf.Tensor {
     const [out] = this.lstm.forward(this.embedding.forward(x));
-    const last = out.slice([0, out.shape[1] - 1, 0], [-1, 1, -1]);
+    const last = out.slice([0, 4, 0], [-1, 1, -1]); // the last of 5 steps
     return this.head.forward(last.reshape([-1, 16]));
   }
 }
@@ -1308,10 +1308,12 @@ test("25) the explorer as people expect it: nothing clipped at 400 px, one loss,
       await vs.screenshot("narrow-dark-shapes");
 
       // The same in a light theme, then wide.
-      const settingsFile = path.join(vs.userDataDir, "User", "settings.json");
       const setTheme = async (theme: string) => {
-        const settings = JSON.parse(fs.readFileSync(settingsFile, "utf8"));
-        fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, "workbench.colorTheme": theme }, null, 2));
+        await vs.runCommand("Preferences: Color Theme");
+        await sleep(500);
+        await vs.page.keyboard.type(theme);
+        await sleep(500);
+        await vs.page.keyboard.press("Enter");
         const light = /Light/.test(theme);
         await until(
           `the ${theme} theme`,
