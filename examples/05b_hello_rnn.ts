@@ -40,4 +40,5 @@ export default defineExperiment({
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters, { lr }) => new optim.Adam(parameters, { lr }),
   evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [tf.Tensor, tf.Tensor][])[0][0])) })),
+  sampleTokens: () => [..."hello"], // the Dynamics tab writes them along its time axis
 });

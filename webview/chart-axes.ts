@@ -1,7 +1,9 @@
 // Several metrics on one chart: which series goes on which y axis, and each axis's range. A metric's unit is read from
 // its name and values: a bounded score (accuracy, precision, recall, F1, AUC…) in [0, 1] or in percent, or a value such
 // as a loss or an error. The first series' unit takes the left axis; a series of another unit goes on the right, so
-// that an accuracy in [0, 1] is not flattened under a loss of 3. Pure logic, tested under Node.
+// that an accuracy in [0, 1] is not flattened under a loss of 3. A baseline (lesson 06's majority-class "baseline",
+// 0.22) is a score to beat when its values are a score's: it goes on the scores' axis, not the loss's.
+// Pure logic, tested under Node.
 import type { Value } from "./curves";
 
 export type Unit = "fraction" | "percent" | "value";
@@ -26,6 +28,10 @@ export interface AxisPlan {
 /** Names of scores bounded by 1 (or 100 %): accuracy, precision, recall, F1, AUC, exact match, IoU, Dice, hit rate. */
 const SCORE = /acc|precision|recall|(^|[^a-z])f1|auc|exact|match|iou|dice|hit/i;
 const PERCENT = /%|percent|pct/i;
+/** Names of losses and errors: never a score, whatever their values. */
+const LOSS = /loss|err|mse|mae|nll|perplexity|ppl|entropy|distance/i;
+/** Names of reference levels (a majority-class baseline, chance): scores when their values fit a score's range. */
+const REFERENCE = /baseline|chance|majority|random|prior/i;
 
 function finite(values: readonly Value[]): number[] {
   return values.filter((v): v is number => v !== null && Number.isFinite(v));
@@ -35,8 +41,9 @@ function finite(values: readonly Value[]): number[] {
 export function metricUnit(name: string, values: readonly Value[]): Unit {
   const vs = finite(values);
   const within = (lo: number, hi: number) => vs.every((v) => v >= lo && v <= hi);
-  if (PERCENT.test(name) && within(0, 100)) return "percent";
-  if (!SCORE.test(name)) return "value";
+  if (PERCENT.test(name) && within(0, 100)) return "percent"; // an error rate in percent shares a score's scale
+  if (LOSS.test(name)) return "value";
+  if (!SCORE.test(name)) return REFERENCE.test(name) && vs.length > 0 && within(0, 1) ? "fraction" : "value";
   if (within(0, 1)) return "fraction";
   return within(0, 100) ? "percent" : "value";
 }

@@ -6,6 +6,7 @@ import { language, t } from "./l10n";
 import { divergingColor, maxAbs, parseColor, luminance, type Rgb } from "./colors";
 import { downsampleGrid, type Grid, type RowBlock } from "./grids";
 import { formatNumber } from "./numbers";
+import { histogramTicks, roundUp } from "./ticks";
 import { sparkline } from "./sparkline";
 
 // ---------------------------------------------------------------------------------------------------
@@ -292,7 +293,8 @@ export interface HeatmapOptions {
  * down to the canvas's pixels first, so a [1000, 512] hidden-state matrix costs no more than a small one.
  */
 export function heatmap(grid: Grid, options: HeatmapOptions): HTMLElement {
-  const range = options.range ?? maxAbs(grid.values);
+  // The colour scale ends at a round value (0.05, not 0.0494), so its labels are round and true.
+  const range = roundUp(options.range ?? maxAbs(grid.values));
   // Sigmoid gates live in [0, 1]: their legend shows only the half of the scale they use.
   let positive = true;
   for (let k = 0; k < grid.values.length && positive; k++) positive = !(grid.values[k] < 0);
@@ -366,7 +368,7 @@ function legend(range: number, margin: number, positive: boolean): HTMLElement {
   return wrap;
 }
 
-/** A histogram's bars, with its range below and a mark at zero. */
+/** A histogram's bars, with round ticks below and a mark at zero. */
 export function histogram(hist: Histogram, label: string): HTMLElement {
   const canvas = h("canvas", { class: "histogram", role: "img", "aria-label": label });
   drawOn(canvas, (ctx, width, height, t) => {
@@ -394,14 +396,22 @@ export function histogram(hist: Histogram, label: string): HTMLElement {
       ctx.stroke();
       ctx.setLineDash([]);
     }
+    // Round values under the bars (−0.05, 0, 0.05), each at its place; the exact range is in the title.
     ctx.fillStyle = t.muted;
+    ctx.strokeStyle = t.grid;
     ctx.font = font(t, 0.8);
     ctx.textBaseline = "bottom";
-    ctx.textAlign = "left";
-    ctx.fillText(formatNumber(hist.min), 0, height);
-    ctx.textAlign = "right";
-    ctx.fillText(formatNumber(hist.max), width, height);
+    for (const tick of histogramTicks(hist.min, hist.max, width)) {
+      const x = hist.max > hist.min ? ((tick.value - hist.min) / (hist.max - hist.min)) * width : width / 2;
+      ctx.textAlign = x < 20 ? "left" : x > width - 20 ? "right" : "center";
+      ctx.fillText(tick.label, x, height);
+      ctx.beginPath();
+      ctx.moveTo(Math.round(x) + 0.5, axis);
+      ctx.lineTo(Math.round(x) + 0.5, axis + 3);
+      ctx.stroke();
+    }
   });
+  canvas.title = `${formatNumber(hist.min)} … ${formatNumber(hist.max)}`;
   return canvas;
 }
 

@@ -9,6 +9,7 @@ import { gateGrid, gridFrom, type Grid } from "./grids";
 import { gradientTrend } from "./gradient-logic";
 import { t } from "./l10n";
 import { LinePlot } from "./plot";
+import { timeLabels, type TimeLabel } from "./time-axis";
 
 type Dynamics = NonNullable<RunDetail["dynamics"]>;
 
@@ -56,20 +57,24 @@ export class DynamicsTab {
           ? ` ${t("Subsampled to fit the snapshot file's size cap: every {0}th of {1} time steps (t = 0, {0}, {2}, …).", layer.timeStride, layer.timeSteps ?? "?", 2 * layer.timeStride)}`
           : "",
       ),
-      ...this.sections(layer),
+      ...this.sections(layer, timeLabels(dynamics.tokens, layer.hidden.length, layer.timeStride)),
     );
   }
 
-  private sections(d: LayerDynamics): HTMLElement[] {
+  private sections(d: LayerDynamics, tokens: TimeLabel[] | null): HTMLElement[] {
     const steps = d.hidden.length;
     const axis: [string, string, string] = ["t = 1", t("time →"), `t = ${steps}`];
-    const map = (grid: Grid, label: string, name: string) =>
-      heatmap(grid, {
+    const token = (step: number) => (tokens?.[step] ? (tokens[step].padding ? ` (${t("padding")})` : ` “${tokens[step].text}”`) : "");
+    const map = (grid: Grid, label: string, name: string) => {
+      const figure = heatmap(grid, {
         label,
         xAxis: axis,
         height: Math.min(220, Math.max(56, grid.rows * 6)),
-        describe: (unit, step, v) => t("{0}: t = {1}, unit {2}: {3}", name, step + 1, unit, formatNumber(v)),
+        describe: (unit, step, v) => `${t("{0}: t = {1}, unit {2}: {3}", name, step + 1, unit, formatNumber(v))}${token(step)}`,
       });
+      if (tokens) figure.insertBefore(tokenRow(tokens), figure.querySelector(".x-axis"));
+      return figure;
+    };
     const out: HTMLElement[] = [h("h3", {}, t("Hidden state hₜ")), map(gridFrom(d.hidden, true), t("Hidden state over time"), "h")];
     if (d.cell) out.push(h("h3", {}, t("Cell state cₜ")), map(gridFrom(d.cell, true), t("Cell state over time"), "c"));
     if (d.gates) {
@@ -118,4 +123,20 @@ export class DynamicsTab {
       : "";
     return [h("h3", {}, t("Gradient norm through time ‖∂L/∂hₜ‖")), box, h("p", { class: `hint ${trend?.verdict ?? ""}` }, words)];
   }
+}
+
+/** The sample's tokens under a heatmap, one cell per time step, aligned with its columns; padding hatched. */
+function tokenRow(labels: TimeLabel[]): HTMLElement {
+  const row = h(
+    "div",
+    { class: "tokens", "aria-label": t("Input tokens") },
+    ...labels.map((l, i) =>
+      h(
+        "span",
+        { class: l.padding ? "token pad" : "token", title: l.padding ? t("t = {0}: padding", i + 1) : `t = ${i + 1}: ${l.text}` },
+        l.padding ? "" : l.text,
+      ),
+    ),
+  );
+  return row;
 }

@@ -9,7 +9,7 @@ import { t } from "./l10n";
 import { formatNumber } from "./numbers";
 import { LinePlot, type SeriesSpec } from "./plot";
 import { metricNames } from "../src/common/run-csv";
-import { emaSmoothAt } from "./smoothing";
+import { emaSmoothAt, smoothingStyle } from "./smoothing";
 
 /** The per-epoch chart's choices, kept in the page's state. */
 export interface EpochsUi {
@@ -75,10 +75,12 @@ export class EpochsSection {
       const scale = plan.sides[i];
       // With two axes, the legend says which one each series is read on.
       const label = plan.units.y2 ? `${isolated(s.name)} (${scale === "y" ? t("left axis") : t("right axis")})` : isolated(s.name);
-      series.push({ label, color, scale, points: true, ...(w > 0 ? { line: false, alpha: 0.5 } : {}) });
+      // A short series (a few epochs) is read point by point: its raw values stay bold, the smoothed line faint.
+      const style = smoothingStyle(s.values.length, w);
+      series.push({ label, color, scale, points: true, ...(style.rawBold ? { width: 2 } : { line: false, alpha: 0.5 }) });
       columns.push([...s.values]);
-      if (w > 0) {
-        series.push({ label: t("{0} smoothed", isolated(s.name)), color, scale, width: 2 });
+      if (style.smoothed) {
+        series.push({ label: t("{0} smoothed", isolated(s.name)), color, scale, ...(style.rawBold ? { width: 1, alpha: 0.45, dash: [4, 3] } : { width: 2 }) });
         columns.push(emaSmoothAt(xs, s.values, w));
       }
     });
@@ -120,34 +122,38 @@ export class EpochsSection {
       this.tableEl,
       h("h3", {}, t("Epochs")),
       h(
-        "table",
-        { class: "grid compact fit" },
+        "div",
+        { class: "table-scroll" },
         h(
-          "thead",
-          {},
+          "table",
+          { class: "grid compact fit" },
           h(
-            "tr",
+            "thead",
             {},
-            h("th", { class: "num" }, t("Epoch")),
-            h("th", { class: "num" }, t("Loss")),
-            ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)),
-          ),
-        ),
-        h(
-          "tbody",
-          {},
-          ...shown.map((e) =>
             h(
               "tr",
               {},
-              h("td", { class: "num" }, String(e.epoch)),
-              h("td", { class: "num" }, formatNumber(e.loss)),
-              ...metrics.map((m) => {
-                const v = ownValue(e.metrics, m); // not Object.prototype's, for a metric named toString
-                return typeof v === "number"
-                  ? h("td", { class: "num" }, formatNumber(v))
-                  : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));
-              }),
+              h("th", { class: "num" }, t("Epoch")),
+              h("th", { class: "num" }, t("Loss")),
+              ...metrics.map((m) => h("th", { class: numeric.includes(m) ? "num" : "" }, m)),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            ...shown.map((e) =>
+              h(
+                "tr",
+                {},
+                h("td", { class: "num" }, String(e.epoch)),
+                h("td", { class: "num" }, formatNumber(e.loss)),
+                ...metrics.map((m) => {
+                  const v = ownValue(e.metrics, m); // not Object.prototype's, for a metric named toString
+                  return typeof v === "number"
+                    ? h("td", { class: "num" }, formatNumber(v))
+                    : h("td", { class: "mono" }, v === undefined ? "" : JSON.stringify(v));
+                }),
+              ),
             ),
           ),
         ),

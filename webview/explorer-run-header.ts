@@ -2,10 +2,14 @@
 // the one the next run will use, when another), its GPU memory on WebGPU, and banners for an error or damaged files;
 // before any run, what Train does.
 import type { RunDetail } from "../src/common/protocol";
+import { formatLoss } from "../src/common/format";
+import { epochInProgress } from "../src/common/run-reducer";
 import { ago, banner, bdi, fill, h, icon, statusIcon, statusText } from "./common";
 import { GRADIENTS_ID } from "./explorer-gradients";
 import { language, t, tNodes } from "./l10n";
-import { formatCount, formatNumber, gpuMemoryLine } from "./numbers";
+import { backendLabel } from "./backend-label";
+import { shortLabel } from "./short-text";
+import { formatCount, gpuMemoryLine } from "./numbers";
 
 export class RunHeader {
   readonly el = h("div", { class: "run-header" });
@@ -28,9 +32,8 @@ export class RunHeader {
 
   /** `backend`: what the next run will use, and why others were skipped. */
   render(run: RunDetail | null, backend: string): void {
-    const backendLine = backend ? h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Backend: {0}", bdi(backend))) : null;
     if (!run) {
-      fill(this.el, backendLine);
+      fill(this.el, backend ? backendDetails(t("Backend: {0}", backendLabel(backend, t)), [backend]) : null);
       fill(
         this.emptyEl,
         h("p", { class: "empty" }, t("No run yet. Train runs the experiment this file exports (its model, data, loss and optimizer) and plots it here live.")),
@@ -40,7 +43,9 @@ export class RunHeader {
     fill(this.emptyEl);
     this.showGpuMemory(run);
     const info = run.summary.info;
-    const progress = info.epoch !== undefined ? t("epoch {0} / {1}", info.epoch, info.config.epochs) : t("{0} epochs", info.config.epochs);
+    // The epoch in progress while training, as the status bar says it.
+    const epoch = epochInProgress(run);
+    const progress = epoch !== undefined ? t("epoch {0} / {1}", epoch, info.config.epochs) : t("{0} epochs", info.config.epochs);
     fill(
       this.el,
       h(
@@ -53,13 +58,17 @@ export class RunHeader {
       h(
         "p",
         { class: "meta" },
-        h("span", { class: "mono" }, bdi(info.config.model)),
+        // A model's repr is one line per layer: shortened here, whole on hover.
+        h("span", { class: "mono", title: info.config.model }, bdi(shortLabel(info.config.model))),
         ` · ${t("{0} parameters", formatCount(info.config.parameterCount, language))} · `,
         bdi(info.config.optimizer),
-        info.finalLoss !== undefined ? ` · ${t("last loss {0}", formatNumber(info.finalLoss))}` : "",
+        // The mean over the last epoch that ended, labelled and written as the status bar and the notification do.
+        info.finalLoss !== undefined ? ` · ${t("epoch loss {0}", formatLoss(info.finalLoss))}` : "",
       ),
-      h("p", { class: "meta" }, icon("server-process"), " ", ...tNodes("Run on: {0}", bdi(info.backend))),
-      backend && backend !== info.backend ? backendLine : null,
+      backendDetails(t("Run on: {0}", backendLabel(info.backend, t)), [
+        info.backend,
+        ...(backend && backend !== info.backend ? [t("Backend: {0}", backend)] : []),
+      ]),
       this.gpuMemory,
       info.error
         ? banner(
@@ -95,4 +104,15 @@ export class RunHeader {
         : null,
     );
   }
+}
+
+/** One line naming the backend; what the report says in full (the backends tried and skipped, the native kernels'
+ *  library and threads) behind a disclosure. */
+function backendDetails(line: string, details: string[]): HTMLElement {
+  return h(
+    "details",
+    { class: "backend meta" },
+    h("summary", {}, icon("server-process"), " ", bdi(line)),
+    ...details.filter(Boolean).map((d) => h("p", { class: "mono" }, bdi(d))),
+  );
 }

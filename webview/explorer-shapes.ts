@@ -6,6 +6,7 @@ import { banner, basename, bdi, fill, h, icon, svg } from "./common";
 import { language, t, tNodes } from "./l10n";
 import { shownSteps, unrolledCall, type UnrolledCall } from "./unrolled-call";
 import { formatCount as formatCountIn } from "./numbers";
+import { shortLabel } from "./short-text";
 
 const formatCount = (n: number) => formatCountIn(n, language);
 
@@ -104,38 +105,58 @@ export class ShapesTab {
           { class: "what" },
           icon(KIND_ICON[e.kind]),
           " ",
+          // A model's repr is many lines long: shortened here, whole on hover and in the details below.
           h(
             "span",
-            { class: "mono" },
-            ...(e.kind === "call" ? [bdi(e.config ?? e.name), ".forward"] : e.kind === "tensor" ? ["torch.", bdi(e.name)] : [bdi(e.config ?? e.name)]),
+            { class: "mono", title: e.config ?? e.name },
+            ...(e.kind === "call"
+              ? [bdi(shortLabel(e.config ?? e.name)), ".forward"]
+              : e.kind === "tensor"
+                ? ["torch.", bdi(shortLabel(e.name))]
+                : [bdi(shortLabel(e.config ?? e.name))]),
           ),
           e.count > 1 ? h("span", { class: "badge", title: t("ran {0} times", e.count) }, `×${e.count}`) : null,
           e.varying ? h("span", { class: "badge warn", title: t("later runs of this line had other shapes; the first is shown") }, t("varies")) : null,
         ),
-        h("td", { class: "mono io" }, flow(e)),
+        h("td", { class: "mono io" }, ...flowParts(e)),
         h("td", { class: "num" }, e.parameterCount ? formatCount(e.parameterCount) : ""),
       );
       body.append(row);
       if (e.error) body.append(h("tr", { class: "error-detail" }, h("td"), h("td", { colspan: 3 }, icon("error"), " ", e.error)));
     }
     return h(
-      "table",
-      { class: "grid trace" },
+      "div",
+      { class: "table-scroll" },
       h(
-        "thead",
-        {},
+        "table",
+        { class: "grid trace" },
         h(
-          "tr",
+          "thead",
           {},
-          h("th", { class: "num" }, t("Line")),
-          h("th", {}, t("Module / call")),
-          h("th", {}, t("Inputs → outputs")),
-          h("th", { class: "num" }, t("Parameters")),
+          h(
+            "tr",
+            {},
+            h("th", { class: "num" }, t("Line")),
+            h("th", {}, t("Module / call")),
+            h("th", {}, t("Inputs → outputs")),
+            h("th", { class: "num" }, t("Parameters")),
+          ),
         ),
+        body,
       ),
-      body,
     );
   }
+}
+
+/** The flow cell: each shape in its own unbreakable span, so a narrow panel wraps between shapes, never inside one. */
+function flowParts(e: TraceEntry): HTMLElement[] {
+  if (e.kind === "module") return [];
+  const shapes = (list: readonly TracedShape[] | undefined) => (list ?? []).map((s) => h("span", { class: "shape" }, formatTracedShapes([s])));
+  const join = (parts: HTMLElement[]) => parts.flatMap((p, i) => (i ? [h("span", { class: "sep" }, " · "), p] : [p]));
+  const ins = shapes(e.inputs);
+  const outs = shapes(e.outputs);
+  if (!ins.length) return join(outs);
+  return [...join(ins), h("span", { class: "sep" }, " → "), ...(outs.length ? join(outs) : [h("span", {}, "?")])];
 }
 
 /** "input [10, 3, 50] → out [10, 3, 100] · h_n [2, 3, 100]" */
@@ -185,7 +206,7 @@ function details(e: TraceEntry): HTMLElement | null {
     return h(
       "section",
       { class: "details" },
-      h("h3", {}, ...tNodes("{0} unrolled", bdi(e.config ?? e.name))),
+      h("h3", { title: e.config ?? e.name }, ...tNodes("{0} unrolled", bdi(shortLabel(e.config ?? e.name)))),
       diagram(call),
       h("p", { class: "caption" }, caption(call, e)),
     );
@@ -193,7 +214,7 @@ function details(e: TraceEntry): HTMLElement | null {
     return h(
       "section",
       { class: "details" },
-      h("h3", {}, bdi(e.config ?? e.name), `: ${t("{0} parameters", formatCount(e.parameterCount ?? 0))}`),
+      h("h3", { title: e.config ?? e.name }, bdi(shortLabel(e.config ?? e.name)), `: ${t("{0} parameters", formatCount(e.parameterCount ?? 0))}`),
       h(
         "table",
         { class: "grid compact" },

@@ -9,6 +9,7 @@ import { clippedIndexes, logSafe, quantileRange, type Value } from "./curves";
 import { formatNumber } from "./numbers";
 import { parseColor } from "./colors";
 import { perFrame } from "./frame";
+import { tickLabels } from "./ticks";
 
 export interface SeriesSpec {
   label: string;
@@ -44,6 +45,10 @@ export interface PlotOptions {
   /** Fixed ranges of the left and right axes (a score's [0, 1]); absent: from the data. */
   yRange?: [number, number] | null;
   y2Range?: [number, number] | null;
+  /** false: no uPlot legend (the caller draws its own, and shows or hides series with `setShown`). */
+  legend?: boolean;
+  /** Steps to mark with a dashed vertical line in the warning colour (a gradient warning's step). */
+  marks?: { x: number; title: string }[];
 }
 
 /** The quantiles the robust y range spans. */
@@ -152,6 +157,44 @@ export class LinePlot {
     this.drawn = xs.length > 1 ? [xs[0], xs[xs.length - 1]] : null;
   }
 
+  /** Shows or hides the series at `index` (of the series given, 0-based), as a click on its legend entry would. */
+  setShown(index: number, shown: boolean): void {
+    this.hidden[index] = !shown;
+    this.plot?.setSeries(index + 1, { show: shown });
+  }
+
+  /** The series hidden by setShown, kept across rebuilds. */
+  private hidden: boolean[] = [];
+
+  /** Draws each mark as a dashed vertical line in the warning colour, with a ▼ at the top. */
+  private drawMarks(u: uPlot): void {
+    const marks = this.options.marks ?? [];
+    const { min, max } = u.scales.x;
+    if (!marks.length || min == null || max == null) return;
+    const ctx = u.ctx;
+    const dpr = uPlot.pxRatio;
+    const { top, height } = u.bbox;
+    ctx.save();
+    ctx.strokeStyle = ctx.fillStyle = currentTheme().orange;
+    ctx.lineWidth = dpr;
+    ctx.setLineDash([4 * dpr, 3 * dpr]);
+    for (const m of marks) {
+      if (m.x < min || m.x > max) continue;
+      const x = Math.round(u.valToPos(m.x, "x", true)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(x - 4 * dpr, top);
+      ctx.lineTo(x + 4 * dpr, top);
+      ctx.lineTo(x, top + 6 * dpr);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+  }
+
   /** Rebuilds with other series or another y scale (linear/log). */
   configure(patch: Partial<PlotOptions>): void {
     this.options = { ...this.options, ...patch };
@@ -254,7 +297,10 @@ export class LinePlot {
     const font = `${Math.round(t.fontSize * 0.85)}px ${t.font}`;
     // uPlot merges options over its defaults key by key: an explicit `undefined` would erase a default, so
     // optional keys are only set when given.
-    const axis = (label: string, side?: 1, dates = false): uPlot.Axis => ({
+    // Linear axes label their ticks to the step between them (0.05, 0.10, not 0.0494); log axes each tick on its own.
+    const labels = (log: boolean | undefined) => (_u: uPlot, splits: number[]) =>
+      log ? splits.map((v) => (v == null ? "" : formatNumber(v))) : tickLabels(splits);
+    const axis = (label: string, side?: 1, dates = false, log?: boolean): uPlot.Axis => ({
       label,
       ...(side ? { side, scale: "y2" } : {}),
       stroke: t.muted,
@@ -263,7 +309,7 @@ export class LinePlot {
       labelSize: 18,
       grid: { stroke: withAlpha(t.grid, side ? 0 : 0.45), width: 1 },
       ticks: { stroke: t.grid, width: 1, size: 4 },
-      ...(dates ? {} : { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? "" : formatNumber(v))) }),
+      ...(dates ? {} : { values: labels(log) }),
       size: 56,
     });
     const hasY2 = o.series.some((s) => s.scale === "y2");
@@ -279,7 +325,7 @@ export class LinePlot {
           points: { size: 6 },
           bind: { dblclick: () => () => (this.zoom(null), null) },
         },
-        legend: { live: true },
+        legend: { live: true, show: o.legend ?? true },
         scales: {
           x: { time: o.x === "dates", ...(o.logX && o.x !== "dates" ? { distr: 3 } : {}) },
           y: {
@@ -293,21 +339,31 @@ export class LinePlot {
           setSelect: [(u: uPlot) => this.zoomToSelection(u)],
           // After uPlot's commit, not inside it: a scale set within its setScale hook is dropped when the commit ends.
           setScale: [(u: uPlot, key: string) => key === "x" && queueMicrotask(() => this.rezoom(u))],
-          ...(o.robust ? { draw: [(u: uPlot) => this.markClipped(u)] } : {}),
+          draw: [
+            (u: uPlot) => {
+              if (o.robust) this.markClipped(u);
+              this.drawMarks(u);
+            },
+          ],
         },
         axes: [
           // Steps and epochs are whole numbers; dates get uPlot's own labels.
           o.x === "dates"
             ? { ...axis(o.xLabel, undefined, true), size: 40 }
-            : { ...axis(o.xLabel), size: 40, ...((o.x ?? "integers") === "integers" && !o.logX ? { incrs: INTEGER_INCREMENTS } : {}) },
-          axis(o.yLabel),
-          ...(hasY2 ? [axis(o.y2Label ?? "", 1)] : []),
+            : {
+                ...axis(o.xLabel, undefined, false, o.logX),
+                size: 40,
+                ...((o.x ?? "integers") === "integers" && !o.logX ? { incrs: INTEGER_INCREMENTS } : {}),
+              },
+          axis(o.yLabel, undefined, false, o.log),
+          ...(hasY2 ? [axis(o.y2Label ?? "", 1, false, o.y2Log)] : []),
         ],
         series: [
           { label: o.xLabel, value: (_u, v) => (v == null ? "—" : o.x === "dates" ? new Date(v * 1000).toLocaleTimeString() : formatNumber(v)) },
-          ...o.series.map((s): uPlot.Series => ({
+          ...o.series.map((s, i): uPlot.Series => ({
             label: s.label,
             scale: s.scale ?? "y",
+            show: !this.hidden[i],
             stroke: s.alpha !== undefined ? withAlpha(s.color(t), s.alpha) : s.color(t),
             width: s.width ?? 1.5,
             ...(s.dash ? { dash: s.dash } : {}),

@@ -15,6 +15,13 @@ export function formatTracedShape(s: TracedShape, { short = false } = {}): strin
 export const formatTracedShapes = (shapes: readonly TracedShape[] | undefined, options?: { short?: boolean }): string =>
   (shapes ?? []).map((s) => formatTracedShape(s, options)).join(" · ");
 
+/** A loss as the status bar, the notifications and the explorer's header all write it: 4 decimals (0.5121), or
+ *  3 significant digits in exponent form when that would read 0.0000. The same number reads the same everywhere. */
+export function formatLoss(loss: number): string {
+  if (!Number.isFinite(loss)) return Number.isNaN(loss) ? "NaN" : loss > 0 ? "∞" : "−∞";
+  return loss !== 0 && Math.abs(loss) < 5e-5 ? loss.toExponential(2) : loss.toFixed(4);
+}
+
 /** A message in the user's language: `t("epoch {0}/{1}", 3, 10)`. The English message is its own key; each side
  *  has one (`vscode.l10n.t` in the extension host, `t` of webview/l10n.ts in the webviews), and pure code takes one
  *  as an argument. See l10n/README.md. */

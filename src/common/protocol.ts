@@ -250,6 +250,17 @@ export interface ParameterSnapshot {
 
 /** A recurrent layer's behaviour on one sample — states and gates over time, gradient norms through time — as the
  *  library records it (DynamicsRecord) and a snapshot stores it. */
+/** The label of each time step of the recorded sample (its tokens: "h", "e", "l", …), null where it is padding: the
+ *  experiment's `sampleTokens` says them. At most MAX_TOKENS, each at most MAX_TOKEN_TEXT characters. */
+export type SampleTokens = (string | null)[];
+export const MAX_TOKENS = 10_000;
+export const MAX_TOKEN_TEXT = 32;
+
+/** Tokens as a reader takes them from a file or a process: the array when well formed and within the caps, else null. */
+export function isSampleTokens(v: unknown): v is SampleTokens {
+  return Array.isArray(v) && v.length <= MAX_TOKENS && v.every((t) => t === null || (typeof t === "string" && t.length <= MAX_TOKEN_TEXT));
+}
+
 export interface LayerDynamics extends DynamicsRecord {
   /** Set when the snapshot file's size cap kept only every `timeStride`-th time step (t = 0, k, 2k, …) of
    *  `timeSteps` in hidden, cell and gates; gradNorms keep every step. */
@@ -282,7 +293,7 @@ export type RunEvent =
   | { type: "epoch"; epoch: number; loss: number; metrics: Record<string, number | string>; time: number }
   | { type: "gradientWarning"; warning: GradientWarning }
   | { type: "snapshot"; epoch: number; step: number; parameters: ParameterSnapshot[] }
-  | { type: "dynamics"; epoch: number; step: number; layers: LayerDynamics[] }
+  | { type: "dynamics"; epoch: number; step: number; layers: LayerDynamics[]; tokens?: SampleTokens }
   | { type: "checkpoint"; epoch: number; step: number; file: string }
   | { type: "end"; run: RunInfo }
   | { type: "error"; error: RunnerError };
@@ -338,7 +349,7 @@ export interface RunDetail {
   gpuMemory?: GpuMemory;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
-  dynamics?: { epoch: number; step: number; layers: LayerDynamics[] };
+  dynamics?: { epoch: number; step: number; layers: LayerDynamics[]; tokens?: SampleTokens };
   /** Where the run-event reducer (run-reducer.ts) stands, so that live events go on from a detail read from the
    *  store exactly as they would have from the start. Absent: nothing was thinned yet. */
   fold?: RunFold;

@@ -119,11 +119,22 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): RunChange {
       detail.snapshot = { epoch: event.epoch, step: event.step, parameters: event.parameters };
       return "snapshot";
     case "dynamics":
-      detail.dynamics = { epoch: event.epoch, step: event.step, layers: event.layers };
+      detail.dynamics = { epoch: event.epoch, step: event.step, layers: event.layers, ...(event.tokens ? { tokens: event.tokens } : {}) };
       return "dynamics";
     default:
       return null; // log and checkpoint lines change nothing the explorer draws
   }
+}
+
+/**
+ * The epoch a run is at, as the status bar says it: while it runs, the epoch of its latest step (the one in progress),
+ * else the last epoch that ended. The run's info alone counts only the epochs that ended, one behind while training.
+ */
+export function epochInProgress(detail: Pick<RunDetail, "steps" | "summary">): number | undefined {
+  const info = detail.summary.info;
+  const stepEpoch = detail.steps.at(-1)?.epoch;
+  if (info.status !== "running" || stepEpoch === undefined) return info.epoch;
+  return Math.max(info.epoch ?? 0, stepEpoch);
 }
 
 /** At most `max` of the entries, in order. */

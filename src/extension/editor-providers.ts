@@ -2,8 +2,9 @@
 import * as vscode from "vscode";
 import type { TraceEntry } from "../common/protocol";
 import { words } from "./l10n";
-import { codeLensLine, hoverMarkdown, inlayText } from "./shapes";
+import { codeLensLine, hoverMarkdown, inlayText, staleNote } from "./shapes";
 import { isModelFile, type TraceService } from "./trace-service";
+import { markdownText } from "./ui-text";
 
 /** The entry under the cursor: the one starting at or before the column, else the line's first. */
 function entryAt(entries: TraceEntry[], column: number): TraceEntry {
@@ -27,7 +28,8 @@ export class ShapeHoverProvider implements vscode.HoverProvider {
     const line = traced?.tracker.tracedAt(position.line);
     if (!traced || line === undefined) return undefined;
     const entries = traced.byLine.get(line)!;
-    const md = new vscode.MarkdownString(hoverMarkdown(entryAt(entries, position.character), words()));
+    const stale = traced.tracker.isStale(line) ? `${markdownText(staleNote(words().t))}\n\n---\n\n` : "";
+    const md = new vscode.MarkdownString(stale + hoverMarkdown(entryAt(entries, position.character), words()));
     md.supportHtml = false;
     return new vscode.Hover(md);
   }
@@ -50,11 +52,13 @@ export class ShapeInlayHintsProvider implements vscode.InlayHintsProvider {
     for (const [line, entries] of traced.byLine) {
       const now = traced.tracker.lineNow(line);
       if (now === undefined || now < range.start.line || now > range.end.line || now >= document.lineCount) continue;
-      const text = inlayText(entries);
+      const stale = traced.tracker.isStale(line);
+      const text = inlayText(entries, stale);
       if (!text) continue;
       const hint = new vscode.InlayHint(document.lineAt(now).range.end, text);
       hint.paddingLeft = true;
-      hint.tooltip = new vscode.MarkdownString(entries.map((e) => hoverMarkdown(e, words())).join("\n\n---\n\n"));
+      const hovers = entries.map((e) => hoverMarkdown(e, words()));
+      hint.tooltip = new vscode.MarkdownString((stale ? [markdownText(staleNote(words().t)), ...hovers] : hovers).join("\n\n---\n\n"));
       hints.push(hint);
     }
     return hints;

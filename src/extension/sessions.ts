@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import * as path from "node:path";
 import type { RunEvent } from "../common/protocol";
+import { formatLoss } from "../common/format";
 import { startTraining, type Training } from "../runs/train-client";
 import type { TrainOptions } from "../runs/train-contract";
 import type { ExplorerPanels } from "./explorer-panel";
@@ -115,7 +116,8 @@ export class TrainingSessions implements vscode.Disposable {
         : vscode.l10n.t("Unroll: {0} stopped: its step had not ended {1} s after the stop.", uiText(run.name), seconds);
       void vscode.window.showInformationMessage(message, ...(location ? [showLine()] : [])).then((c) => c && location && showLocation(location));
     } else if (run?.status === "completed") {
-      vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, loss {1}", uiText(run.name), run.finalLoss?.toFixed(4) ?? "–"), 8000);
+      const loss = run.finalLoss !== undefined ? uiText(formatLoss(run.finalLoss)) : "–";
+      vscode.window.setStatusBarMessage(vscode.l10n.t("Unroll: {0} completed, epoch loss {1}", uiText(run.name), loss), 8000);
     } else if (!run && result.code !== 0) {
       void vscode.window.showErrorMessage(
         vscode.l10n.t(
@@ -151,6 +153,7 @@ export class TrainingSessions implements vscode.Disposable {
         this.runs.scheduleRefresh();
         break;
       case "epoch":
+        session.epochLoss = event.loss;
         this.runs.scheduleRefresh();
         break;
       case "gradientWarning":

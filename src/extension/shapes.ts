@@ -12,12 +12,43 @@ const MAX_HOVER_TEXT = 2000;
 /** `out [10, 3, 40] · h_n [8, 3, 20]` */
 export const outputsLine = (shapes: readonly TracedShape[] | undefined): string => formatTracedShapes(shapes, { short: true });
 
-/** The inlay hint at the end of a traced line: `→ [10, 3, 40]` (or the first output of each call on it). */
-export function inlayText(entries: readonly TraceEntry[]): string | null {
+/** The sign before a stale hint: the line was edited after the trace, so its shapes may be out of date. */
+export const STALE_SIGN = "✎";
+
+/** The inlay hint at the end of a traced line: `→ [10, 3, 40]` (or the first output of each call on it); `stale`: the
+ *  line was edited since the trace, and the hint says so (`✎ → [10, 3, 40]`) until the next trace. */
+export function inlayText(entries: readonly TraceEntry[], stale = false): string | null {
   const parts = entries
     .filter((e) => !e.error && e.outputs?.length)
     .map((e) => (e.outputs!.length === 1 ? formatShape(e.outputs![0].shape) : e.outputs!.map((o) => formatShape(o.shape)).join(", ")));
-  return parts.length ? `→ ${parts.join(" | ")}` : null;
+  return parts.length ? `${stale ? `${STALE_SIGN} ` : ""}→ ${parts.join(" | ")}` : null;
+}
+
+/** What a stale hint's or hover's first line says. */
+export const staleNote = (t: Translate) => t("{0} Edited since the last trace: these shapes may be out of date until the file is saved.", STALE_SIGN);
+
+/**
+ * What each dimension of a recurrent call's tensors means, in PyTorch's words and order, which `batch_first` changes
+ * for the input and the output (not for the states): `input [batch, seq, input_size] · out [batch, seq, 2·hidden_size]
+ * · h_n [2·num_layers, batch, hidden_size]`. Null for anything else (a cell, a packed input: no such order to name).
+ */
+export function dimensionNames(entry: TraceEntry): string | null {
+  const config = entry.recurrent;
+  if (entry.kind !== "call" || !config || /Cell$/.test(entry.name) || entry.inputs?.[0]?.packed) return null;
+  const d = config.bidirectional ? "2·" : "";
+  const time = (rank: number, feature: string) =>
+    rank === 2 ? `[seq, ${feature}]` : config.batchFirst ? `[batch, seq, ${feature}]` : `[seq, batch, ${feature}]`;
+  const state = (rank: number) => (rank === 2 ? `[${d}num_layers, hidden_size]` : `[${d}num_layers, batch, hidden_size]`);
+  const named = (s: TracedShape): string | null => {
+    const rank = s.shape.length;
+    if (rank !== 2 && rank !== 3) return null;
+    if (s.name === "input") return `input ${time(rank, "input_size")}`;
+    if (s.name === "out" || s.name === "output") return `${s.name} ${time(rank, `${d}hidden_size`)}`;
+    if (/^(h|c)(0|_n)$/.test(s.name)) return `${s.name} ${state(rank)}`;
+    return null;
+  };
+  const parts = [...(entry.inputs ?? []), ...(entry.outputs ?? [])].map(named).filter((p): p is string => p !== null);
+  return parts.length ? parts.join(" · ") : null;
 }
 
 /** How the user's language formats words and numbers. `explain`: add a line in that language under the library's
@@ -57,6 +88,8 @@ export function hoverMarkdown(entry: TraceEntry, words: Words = ENGLISH): string
     const ins = formatTracedShapes(entry.inputs);
     if (entry.outputs?.length) lines.push(code(outputsLine(entry.outputs)));
     lines.push("", code(`${entry.config ?? entry.name}.forward(${ins})`));
+    const dims = dimensionNames(entry);
+    if (dims) lines.push("", `${text(t("dimensions:"))} ${code(dims)}`);
   } else if (entry.kind === "tensor") {
     lines.push(code(outputsLine(entry.outputs)), "", code(`torch.${entry.name}`));
   } else {
@@ -127,11 +160,13 @@ export interface LineEdit {
 }
 
 /**
- * Follows edits made after a trace: every traced line is moved to where it is now, or dropped when an
- * edit touched it (its shapes may no longer hold). Lines are 0-based. Returns old line → new line.
+ * Follows edits made after a trace: every traced line is moved to where it is now; a line an edit touched stays (at
+ * the edit's nearest line) and is marked stale: its shapes are from the last trace and may no longer hold, so its hint
+ * carries a sign until the next trace. Lines are 0-based. Returns old line → new line.
  */
 export class LineTracker {
   private readonly current = new Map<number, number>(); // traced line → line now
+  private readonly touched = new Set<number>(); // traced lines an edit touched
 
   constructor(tracedLines: Iterable<number>) {
     for (const line of tracedLines) this.current.set(line, line);
@@ -141,14 +176,22 @@ export class LineTracker {
     const removed = edit.endLine - edit.startLine;
     const delta = edit.newLineCount - removed;
     for (const [traced, now] of this.current) {
-      if (now >= edit.startLine && now <= edit.endLine) this.current.delete(traced);
-      else if (now > edit.endLine) this.current.set(traced, now + delta);
+      if (now >= edit.startLine && now <= edit.endLine) {
+        // Within the replaced lines: the same offset into the new text, or its last line when it has fewer.
+        this.current.set(traced, edit.startLine + Math.min(now - edit.startLine, Math.max(0, edit.newLineCount)));
+        this.touched.add(traced);
+      } else if (now > edit.endLine) this.current.set(traced, now + delta);
     }
   }
 
-  /** Where a traced line is now, or undefined if an edit touched it. */
+  /** Where a traced line is now. */
   lineNow(traced: number): number | undefined {
     return this.current.get(traced);
+  }
+
+  /** Whether an edit touched the traced line since the trace (its shapes may be out of date). */
+  isStale(traced: number): boolean {
+    return this.touched.has(traced);
   }
 
   /** The traced line now shown at `line`, if any. */
@@ -158,6 +201,7 @@ export class LineTracker {
   }
 
   get edited(): boolean {
+    if (this.touched.size) return true;
     for (const [traced, now] of this.current) if (traced !== now) return true;
     return false;
   }

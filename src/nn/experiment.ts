@@ -69,6 +69,9 @@ export interface Experiment<M extends Module = Module, I = unknown, H extends Hp
   evaluate?: (model: M, data: ExperimentData<I>, context: EvaluateContext<H>) => Metrics | Promise<Metrics>;
   /** The input whose recurrent dynamics are recorded (default: the first training batch); sample 0 is shown. */
   sample?: (data: ExperimentData<I>) => Batch<I>;
+  /** The label of each time step of that sample's first sequence (its tokens: `["h", "e", "l", "l"]`), null where it
+   *  is padding: the Dynamics tab writes them along its time axis and marks the padding. */
+  sampleTokens?: (sample: Batch<I>) => readonly (string | null)[];
   /** Shape traces (hovers, `unroll trace`) run one training step's forward and loss on an example batch: by
    *  default `sample(data())`, else the first training batch of `data()`. When `data()` is costly, give a small
    *  batch here instead: `trace: { batch: () => [torch.randn([2, 7, 4]), torch.tensor([0, 1])] }`. */

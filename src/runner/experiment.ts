@@ -22,7 +22,7 @@ const REQUIRED: [key: keyof Experiment, what: string][] = [
   ["loss", "loss (a function that returns the loss function)"],
   ["optimizer", "optimizer (a function (parameters) => optimizer)"],
 ];
-const OPTIONAL_FUNCTIONS: (keyof Experiment)[] = ["scheduler", "step", "evaluate", "sample"];
+const OPTIONAL_FUNCTIONS: (keyof Experiment)[] = ["scheduler", "step", "evaluate", "sample", "sampleTokens"];
 
 /** The line and column of the experiment's export in the file's text, for messages about it. */
 export function exportLocation(file: string): RunnerError["location"] {

@@ -22,7 +22,17 @@ import {
   type Tensor,
   type optim,
 } from "unroll";
-import { setOwn, type Hyperparameters, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../common/protocol";
+import {
+  MAX_TOKEN_TEXT,
+  MAX_TOKENS,
+  setOwn,
+  type Hyperparameters,
+  type RunEvent,
+  type RunInfo,
+  type RunnerError,
+  type RunStatus,
+  type SampleTokens,
+} from "../common/protocol";
 import { capStrings, truncateText } from "../common/format";
 import { buildModel, exportLocation, findExperiment, lossFunction, RunFailure, viaExperiment, type LossFn } from "./experiment";
 import { applyOverrides, batchSize, foldBest, recordHparams } from "./hparams";
@@ -330,9 +340,10 @@ class TrainingRun {
     } finally {
       model.train();
     }
-    const written = store.writeSnapshot({ epoch, step, parameters, dynamics }); // within the file size cap
+    const tokens = dynamics.length && this.sample ? sampleTokens(this.run.experiment, this.sample) : undefined;
+    const written = store.writeSnapshot({ epoch, step, parameters, dynamics, ...(tokens ? { tokens } : {}) }); // within the file size cap
     this.emit({ type: "snapshot", epoch, step, parameters: written.parameters });
-    this.emit({ type: "dynamics", epoch, step, layers: written.dynamics });
+    this.emit({ type: "dynamics", epoch, step, layers: written.dynamics, ...(tokens ? { tokens } : {}) });
   }
 
   private checkpoint(epoch: number): void {
@@ -383,4 +394,14 @@ async function evaluate(model: nn.Module, run: () => Metrics | Promise<Metrics>)
     tf.engine().endScope();
     model.train();
   }
+}
+
+/** The experiment's labels of the sample's time steps, as the protocol takes them: strings cut at MAX_TOKEN_TEXT,
+ *  anything else as padding (null), at most MAX_TOKENS; undefined without sampleTokens. A sampleTokens that throws
+ *  fails the run, as any other experiment function does. */
+function sampleTokens(experiment: Experiment, sample: Batch): SampleTokens | undefined {
+  const labels = experiment.sampleTokens?.(sample);
+  if (!labels) return undefined;
+  if (!Array.isArray(labels)) throw new Error(t("sampleTokens must return an array of strings (null for padding)"));
+  return labels.slice(0, MAX_TOKENS).map((l) => (typeof l === "string" ? [...l].slice(0, MAX_TOKEN_TEXT).join("") : null));
 }

@@ -9,6 +9,8 @@ import {
   type GradientWarning,
   type Hyperparameters,
   type LayerDynamics,
+  type SampleTokens,
+  isSampleTokens,
   type ParameterSnapshot,
   type CurveState,
   type Point,
@@ -28,6 +30,8 @@ export interface SnapshotFile {
   step: number;
   parameters: ParameterSnapshot[];
   dynamics: LayerDynamics[];
+  /** The sample's tokens along the time axis, when the experiment says them (`sampleTokens`). */
+  tokens?: SampleTokens;
   /** Set when the file's size cap reduced it: every `timeStride`-th time step of the dynamics, heatmaps at
    *  most `heatmapMax` cells a side. */
   reduced?: { maxBytes: number; timeStride: number; heatmapMax?: number };
@@ -316,7 +320,10 @@ export function parseSnapshot(text: string): SnapshotFile | { damaged: string } 
   const v = parsed.value;
   if (!isObject(v) || !isNumber(v.epoch) || !isNumber(v.step) || !Array.isArray(v.parameters) || !Array.isArray(v.dynamics))
     return { damaged: "not a snapshot" };
-  const bad = v.parameters.map(checkParameter).find((x) => x) ?? v.dynamics.map(checkLayer).find((x) => x);
+  const bad =
+    v.parameters.map(checkParameter).find((x) => x) ??
+    v.dynamics.map(checkLayer).find((x) => x) ??
+    (v.tokens !== undefined && !isSampleTokens(v.tokens) ? "tokens" : null);
   return bad ? { damaged: `malformed ${bad}` } : (v as unknown as SnapshotFile);
 }
 

@@ -595,8 +595,11 @@ async function latestSnapshot(dir: string, problems: string[]): Promise<Pick<Run
       problems.push("text" in read ? `${name} is ${parsed.damaged}` : parsed.damaged);
       continue;
     }
-    const { epoch, parameters, dynamics } = parsed;
-    return { snapshot: { epoch, step: parsed.step, parameters }, dynamics: { epoch, step: parsed.step, layers: dynamics } };
+    const { epoch, parameters, dynamics, tokens } = parsed;
+    return {
+      snapshot: { epoch, step: parsed.step, parameters },
+      dynamics: { epoch, step: parsed.step, layers: dynamics, ...(tokens ? { tokens } : {}) },
+    };
   }
   return {};
 }

@@ -1278,3 +1278,199 @@ test("18) Unroll: Sweep… of 05b's lr (4 points): 4 runs grouped under a sweep 
     await vs.screenshot("sweep-runs-table");
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// 25) The explorer panel as people expect it (issue 25): nothing clipped at 400 px, one loss, scores on their axis,
+// the backend on one line, a grouped legend, older snapshots on a slider; in a dark and a light theme, narrow and wide.
+
+const EXPLORER_DEMO = `import { defineExperiment, nn, optim, torch, tf, noGrad } from "unroll";
+
+// A classifier whose repr is long (a row of the Shapes table) and which has 27 parameters (the gradient legend).
+class ExplorerDemoClassifierWithAVeryLongName extends nn.Module {
+  embedding = new nn.Embedding(12, 6);
+  lstm = new nn.LSTM(6, 8, { numLayers: 3, bidirectional: true, batchFirst: true });
+  head = new nn.Linear(16, 3);
+
+  override forward(x: tf.Tensor): tf.Tensor {
+    const [out] = this.lstm.forward(this.embedding.forward(x));
+    const last = out.slice([0, 4, 0], [-1, 1, -1]); // the last of 5 steps
+    return this.head.forward(last.reshape([-1, 16]));
+  }
+}
+
+const tokens = Array.from({ length: 16 }, (_, i) => Array.from({ length: 5 }, (_, t) => (i * 7 + t * 3) % 12));
+const labels = tokens.map((row) => row[0] % 3);
+const majority = [0, 1, 2].map((k) => labels.filter((l) => l === k).length).reduce((a, b) => Math.max(a, b), 0);
+
+export default defineExperiment({
+  name: "explorer demo",
+  epochs: 10,
+  model: () => {
+    torch.manualSeed(0);
+    return new ExplorerDemoClassifierWithAVeryLongName();
+  },
+  data: () => ({
+    train: [0, 8].map((i) => [torch.tensor(tokens.slice(i, i + 8)), torch.tensor(labels.slice(i, i + 8))] as [tf.Tensor, tf.Tensor]),
+  }),
+  loss: () => new nn.CrossEntropyLoss(),
+  optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.05 }),
+  sampleTokens: () => ["t0", "t1", "t2", null, null], // the last two as padding, for the Dynamics tab's marks
+  evaluate: (model) =>
+    noGrad(() => {
+      const predicted = model.forward(torch.tensor(tokens)).argMax(1).dataSync();
+      const correct = labels.filter((l, i) => predicted[i] === l).length;
+      return { accuracy: correct / labels.length, baseline: majority / labels.length };
+    }),
+});
+`;
+
+/** What the explorer shows of issue 25's items, read in its webview. */
+const explorerFacts = (frame: Frame) =>
+  frame.evaluate(() => {
+    const visible = (el: Element | null) => !!el && (el as HTMLElement).offsetParent !== null;
+    const table = document.querySelector("table.trace");
+    const scroller = table?.closest(".table-scroll") as HTMLElement | null;
+    const heads = [...(table?.querySelectorAll("thead th") ?? [])].map((th) => th.getBoundingClientRect());
+    const paramCells = [...(table?.querySelectorAll("tbody tr td:last-child") ?? [])] as HTMLElement[];
+    return {
+      width: document.body.clientWidth,
+      shapes: {
+        // Every header cell inside the scroll container's box, or the container scrolls to it.
+        // Every header cell within the panel: no column hidden or scrolled away.
+        columnsReachable: !!scroller && heads.length === 4 && heads.every((r) => r.width > 0 && r.right <= scroller.getBoundingClientRect().right + 1),
+        clippedCounts: paramCells.filter((td) => td.scrollWidth > td.clientWidth + 1).length,
+        shortened: [...(table?.querySelectorAll("td.what .mono") ?? [])].map((s) => ({ text: s.textContent ?? "", title: s.getAttribute("title") ?? "" })),
+        wrappedShapes: [...(table?.querySelectorAll("td.io .shape") ?? [])].filter((s) => s.getClientRects().length > 1).length,
+      },
+      backend: (document.querySelector("details.backend summary") as HTMLElement | null)?.innerText ?? "",
+      backendLines: (() => {
+        const s = document.querySelector("details.backend summary") as HTMLElement | null;
+        return s && visible(s) ? Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight || "18")) : 0;
+      })(),
+      header: (document.querySelector(".run-header") as HTMLElement | null)?.innerText ?? "",
+      legendGroups: [...document.querySelectorAll(".grouped-legend details summary")].map((s) => (s as HTMLElement).innerText),
+      // Without the bidi isolates the names are wrapped in.
+      epochLegend: [...document.querySelectorAll(".chart .u-legend .u-label")].map((l) => (l.textContent ?? "").replace(/[\u2066-\u2069]/g, "")),
+      parameters: (document.querySelector(".parameters .meta") as HTMLElement | null)?.innerText ?? "",
+      snapshotSlider: (() => {
+        const s = document.querySelector("input.snapshot-slider") as HTMLInputElement | null;
+        return s ? { max: Number(s.max), value: Number(s.value) } : null;
+      })(),
+    };
+  });
+
+test("25) the explorer as people expect it: nothing clipped at 400 px, one loss, scores on their axis, light and dark", { timeout: 480_000 }, async (t) => {
+  const folder = workspace.bare({ "explorer_demo.ts": EXPLORER_DEMO });
+  await withVSCode(
+    {
+      name: "s25-explorer",
+      folder,
+      viewport: { width: 1100, height: 1000 },
+      settings: { "unroll.snapshotEvery": 4, "workbench.colorTheme": "Default Dark Modern" },
+    },
+    async (vs) => {
+      await vs.openFile("explorer_demo.ts");
+      const { frame } = await train(vs, "explorer_demo.ts");
+      await until("the run to complete", async () => /completed/i.test(await runHeader(frame)), 240_000);
+      const statusAfter = (await vs.statusBar()).join(" | ");
+      await selectTab(frame, "Training");
+      let facts = await explorerFacts(frame);
+      t.diagnostic(`panel ${facts.width} px; header: ${facts.header.replace(/\s+/g, " ")}; status bar: ${statusAfter}`);
+      // Item 4: one loss, labelled the same in the panel and the status bar.
+      const panelLoss = /epoch loss (\d+\.\d{4})/.exec(facts.header)?.[1];
+      const barLoss = /epoch loss (\d+\.\d{4})/.exec(statusAfter)?.[1];
+      assert.ok(panelLoss, `the panel says "epoch loss": ${facts.header}`);
+      assert.equal(barLoss, panelLoss, `the status bar's loss is the panel's: ${statusAfter}`);
+      assert.match(facts.header, /epoch 10 \/ 10/);
+      assert.match(facts.header, /ExplorerDemoClassifierWithAVeryLongName\(…\)/, "the model's repr shortened in the header");
+      // Item 7: the backend on one line, the report behind the disclosure.
+      assert.match(facts.backend, /^\s*Run on: (CPU|GPU) · /);
+      assert.equal(facts.backendLines, 1, `one line: ${facts.backend}`);
+      // Item 7: 27 parameters grouped by module in the gradient legend.
+      assert.deepEqual(
+        facts.legendGroups.map((g) => g.replace(/\s+/g, " ").trim()),
+        ["embedding (1)", "lstm (24)", "head (2)"],
+      );
+      // Item 5: the baseline is read on the accuracy's axis, not the loss's.
+      assert.ok(
+        facts.epochLegend.some((l) => /^baseline \(right axis\)/.test(l)),
+        `legend: ${facts.epochLegend.join(", ")}`,
+      );
+      assert.ok(facts.epochLegend.some((l) => /^accuracy \(right axis\)/.test(l)));
+      await frame.locator("h3", { hasText: "Metrics per epoch" }).scrollIntoViewIfNeeded();
+      await vs.screenshot("narrow-dark-training");
+      await frame.locator("h3", { hasText: "Gradient norm per step" }).scrollIntoViewIfNeeded();
+      await vs.screenshot("narrow-dark-gradients");
+
+      // Item 4: parameters compared with an earlier, distinct snapshot; a slider through them.
+      await selectTab(frame, "Parameters");
+      facts = await explorerFacts(frame);
+      const steps = /step (\d+) \(changes since step (\d+)\)/.exec(facts.parameters);
+      assert.ok(steps && Number(steps[2]) < Number(steps[1]), `compared with an earlier snapshot: ${facts.parameters}`);
+      assert.ok(facts.snapshotSlider && facts.snapshotSlider.max >= 1 && facts.snapshotSlider.value === facts.snapshotSlider.max);
+      await frame.locator("input.snapshot-slider").focus();
+      await frame.locator("input.snapshot-slider").press("ArrowLeft");
+      await until("an older snapshot", async () => /step (\d+)/.exec((await explorerFacts(frame)).parameters)?.[1] !== steps![1], 10_000);
+      await vs.screenshot("narrow-dark-parameters");
+
+      // Item 1: the Shapes tab at this width: every column reachable, counts whole, the model's repr shortened.
+      await selectTab(frame, "Shapes");
+      facts = await explorerFacts(frame);
+      t.diagnostic(`shapes at ${facts.width} px: ${JSON.stringify(facts.shapes)}`);
+      assert.ok(facts.width <= 480, `a narrow panel: ${facts.width} px`);
+      assert.ok(facts.shapes.columnsReachable);
+      assert.equal(facts.shapes.clippedCounts, 0);
+      assert.equal(facts.shapes.wrappedShapes, 0, "no shape breaks over two lines");
+      const model = facts.shapes.shortened.find((s) => /^ExplorerDemoClassifierWithAVeryLongName/.test(s.title));
+      assert.ok(model && model.text.length < model.title.length && /…/.test(model.text), `shortened: ${JSON.stringify(model)}`);
+      await vs.screenshot("narrow-dark-shapes");
+
+      // The same in a light theme, then wide.
+      const setTheme = async (theme: string) => {
+        await vs.runCommand("Preferences: Color Theme");
+        await sleep(500);
+        await vs.page.keyboard.type(theme.replace(/^Default /, "")); // the picker's label: "Light Modern"
+        await sleep(500);
+        await vs.page.keyboard.press("Enter");
+        const light = /Light/.test(theme);
+        await until(
+          `the ${theme} theme`,
+          async () => (await vs.page.evaluate(() => [...(document.querySelector(".monaco-workbench")?.classList ?? [])])).includes(light ? "vs" : "vs-dark"),
+          20_000,
+        );
+        await sleep(1000);
+      };
+      await setTheme("Default Light Modern");
+      await vs.screenshot("narrow-light-shapes");
+      await selectTab(frame, "Training");
+      await frame.locator("h3", { hasText: "Metrics per epoch" }).scrollIntoViewIfNeeded();
+      await vs.screenshot("narrow-light-training");
+      await vs.page.setViewportSize({ width: 2000, height: 1100 });
+      await sleep(1500);
+      facts = await explorerFacts(frame);
+      t.diagnostic(`wide panel: ${facts.width} px`);
+      await vs.screenshot("wide-light-training");
+      await selectTab(frame, "Shapes");
+      facts = await explorerFacts(frame);
+      assert.ok(facts.shapes.columnsReachable && facts.shapes.clippedCounts === 0);
+      await vs.screenshot("wide-light-shapes");
+      await setTheme("Default Dark Modern");
+      await selectTab(frame, "Parameters");
+      await vs.screenshot("wide-dark-parameters");
+      // Item 7: Dynamics' time axis in the sample's tokens, padding marked.
+      await selectTab(frame, "Dynamics");
+      const tokens = await until(
+        "the token row",
+        async () => {
+          const row = await frame.evaluate(() =>
+            [...(document.querySelector(".tokens")?.querySelectorAll(".token") ?? [])].map((e) => (e.classList.contains("pad") ? null : e.textContent)),
+          );
+          return row.length ? row : undefined;
+        },
+        20_000,
+      );
+      assert.deepEqual(tokens, ["t0", "t1", "t2", null, null]);
+      await vs.screenshot("wide-dark-dynamics");
+    },
+  );
+});

@@ -7,7 +7,19 @@ import * as path from "node:path";
 import type { Trace, TraceEntry } from "../../src/common/protocol";
 import { checkpointChannel, explorerChannel, runsTableChannel, runsViewChannel } from "../../src/common/protocol";
 import { shownText } from "./markdown-shown";
-import { LineTracker, codeLensLine, diagnosticsFor, entriesByLine, hoverMarkdown, inlayText, isModelFileText, outputsLine } from "../../src/extension/shapes";
+import {
+  LineTracker,
+  STALE_SIGN,
+  codeLensLine,
+  diagnosticsFor,
+  entriesByLine,
+  hoverMarkdown,
+  inlayText,
+  isModelFileText,
+  outputsLine,
+  staleNote,
+  dimensionNames,
+} from "../../src/extension/shapes";
 
 const file = "/w/model.ts";
 const call: TraceEntry = {
@@ -112,17 +124,44 @@ test("an error raised outside the file is still a diagnostic in it: at its own s
 });
 
 describe("trace positions follow edits", () => {
-  test("lines below an edit move by the lines it added or removed; touched lines are dropped", () => {
+  test("lines below an edit move by the lines it added or removed; touched lines stay, marked stale", () => {
     const t = new LineTracker([2, 5, 9]);
     t.apply({ startLine: 0, endLine: 0, newLineCount: 2 }); // two lines inserted at the top
     assert.deepEqual([t.lineNow(2), t.lineNow(5), t.lineNow(9)], [4, 7, 11]);
+    assert.ok(![2, 5, 9].some((l) => t.isStale(l)), "moving a line does not make its shapes stale");
     t.apply({ startLine: 7, endLine: 7, newLineCount: 0 }); // typing on the traced line 5 (now 7)
-    assert.equal(t.lineNow(5), undefined, "an edited line is never shown with shapes that may be wrong");
+    assert.equal(t.lineNow(5), 7, "an edited line keeps its hint where it is…");
+    assert.ok(t.isStale(5), "…marked stale: its shapes may be wrong until the next trace");
+    assert.ok(!t.isStale(2) && !t.isStale(9));
     t.apply({ startLine: 8, endLine: 10, newLineCount: 0 }); // three lines joined into one above line 9
     assert.equal(t.lineNow(9), 9);
     assert.equal(t.tracedAt(9), 9);
     assert.equal(t.tracedAt(4), 2);
+    assert.equal(t.tracedAt(7), 5);
     assert.ok(t.edited);
+  });
+
+  test("a touched line inside a replaced block goes to the same offset, or to the block's last new line", () => {
+    const t = new LineTracker([10, 12, 20]);
+    t.apply({ startLine: 10, endLine: 12, newLineCount: 1 }); // three lines (10–12) replaced by two
+    assert.deepEqual([t.lineNow(10), t.lineNow(12), t.lineNow(20)], [10, 11, 19]);
+    assert.ok(t.isStale(10) && t.isStale(12) && !t.isStale(20));
+  });
+
+  test("a stale hint carries the sign; a fresh one none", () => {
+    const entry = {
+      kind: "call",
+      name: "rnn",
+      location: { file: "m.ts", line: 3, column: 1 },
+      count: 1,
+      outputs: [{ name: "out", shape: [10, 3, 40] }],
+    } as TraceEntry;
+    assert.equal(inlayText([entry]), "→ [10, 3, 40]");
+    assert.equal(inlayText([entry], true), `${STALE_SIGN} → [10, 3, 40]`);
+    assert.match(
+      staleNote((m, ...a) => m.replace("{0}", String(a[0]))),
+      /^✎ Edited since the last trace/,
+    );
   });
 
   test("an edit that does not move anything leaves the tracker unedited", () => {
@@ -222,5 +261,42 @@ describe("messages from webviews are validated, each view against its own union"
     );
     for (const m of bad)
       assert.ok(!explorerChannel.isFrom(m) && !runsViewChannel.isFrom(m) && !runsTableChannel.isFrom(m) && !checkpointChannel.isFrom(m), JSON.stringify(m));
+  });
+});
+
+describe("hover text that follows batchFirst", () => {
+  const recurrent = (batchFirst: boolean, bidirectional = false) => ({ inputSize: 5, hiddenSize: 8, numLayers: 2, bidirectional, batchFirst });
+  const gru = (batchFirst: boolean): TraceEntry => ({
+    kind: "call",
+    location: { file, line: 7, column: 5 },
+    name: "GRU",
+    config: `GRU(5, 8, num_layers=2${batchFirst ? ", batch_first=True" : ""})`,
+    recurrent: recurrent(batchFirst),
+    inputs: [{ name: "input", shape: batchFirst ? [3, 10, 5] : [10, 3, 5] }],
+    outputs: [
+      { name: "out", shape: batchFirst ? [3, 10, 8] : [10, 3, 8] },
+      { name: "h_n", shape: [2, 3, 8] },
+    ],
+    count: 1,
+  });
+
+  test("batch_first: [batch, seq, …] for input and output; the state keeps [num_layers, batch, …]", () => {
+    assert.equal(dimensionNames(gru(true)), "input [batch, seq, input_size] · out [batch, seq, hidden_size] · h_n [num_layers, batch, hidden_size]");
+    assert.match(hoverMarkdown(gru(true)), /dimensions\\?: `input \[batch, seq, input_size\] · out \[batch, seq, hidden_size\]/);
+  });
+
+  test("without it, [seq, batch, …]; bidirectional doubles the output's features and the state's layers", () => {
+    assert.equal(dimensionNames(gru(false)), "input [seq, batch, input_size] · out [seq, batch, hidden_size] · h_n [num_layers, batch, hidden_size]");
+    const bi = { ...gru(false), recurrent: recurrent(false, true) };
+    assert.equal(dimensionNames(bi), "input [seq, batch, input_size] · out [seq, batch, 2·hidden_size] · h_n [2·num_layers, batch, hidden_size]");
+    assert.doesNotMatch(hoverMarkdown(gru(false)), /\[batch, seq/);
+  });
+
+  test("no names for a cell, a packed input, an unbatched call's odd ranks, or a call of no recurrent module", () => {
+    assert.equal(dimensionNames({ ...gru(true), name: "GRUCell" }), null);
+    assert.equal(dimensionNames({ ...gru(true), inputs: [{ name: "input", shape: [30, 5], packed: { batchSizes: [3, 3] } }] }), null);
+    assert.equal(dimensionNames(call), null); // the fixture's RNN call carries no recurrent config
+    const unbatched = { ...gru(true), inputs: [{ name: "input", shape: [10, 5] }], outputs: [{ name: "out", shape: [10, 8] }] };
+    assert.equal(dimensionNames(unbatched), "input [seq, input_size] · out [seq, hidden_size]");
   });
 });

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { nn, parseSafetensors, torch, type Tensor } from "unroll";
-import type { RunEvent } from "../../src/common/protocol";
+import { MAX_TOKEN_TEXT, type RunEvent } from "../../src/common/protocol";
 import type { TrainOptions } from "../../src/runs/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runs/run-store";
 import { setupBackend, killCliRuns, runCli } from "./helpers";
@@ -78,6 +78,19 @@ async function failure(file: string) {
 const LIMIT = { timeout: 120_000 };
 
 describe("unroll train: the training process", () => {
+  test("the sample's tokens (sampleTokens) ride with the dynamics, capped, padding as null, and are stored", LIMIT, async () => {
+    const long = "a token far longer than thirty-two characters, cut";
+    const file = modelFile("tokens", { epochs: 1, experiment: `sampleTokens: () => ["h", "é", null, ${JSON.stringify(long)}, 7 as unknown as string],` });
+    const run = start(file, { snapshotEvery: 3 });
+    const result = await run.training.done;
+    assert.equal(result.code, 0, JSON.stringify(result.error));
+    const [dynamics] = ofType(run.events, "dynamics").slice(-1);
+    const expected = ["h", "é", null, [...long].slice(0, MAX_TOKEN_TEXT).join(""), null];
+    assert.deepEqual(dynamics.tokens, expected);
+    const [startEvent] = ofType(run.events, "start");
+    assert.deepEqual(readSnapshot(path.join(RUNS, startEvent.run.id), dynamics.step).tokens, expected);
+  });
+
   test("events, snapshots, dynamics and the run store of a 2-epoch LSTM run", LIMIT, async () => {
     const file = modelFile("tiny");
     const run = start(file, { snapshotEvery: 4 });
