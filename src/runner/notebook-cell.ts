@@ -69,13 +69,17 @@ export async function compileCell(code: string, dir: string): Promise<CompiledCe
     if (!first) throw error;
     throw new CellSyntaxError(first.text, first.location?.line ?? 1, (first.location?.column ?? 0) + 1);
   }
-  const body = rewriteTopLevel(js);
-  const lines = body.split("\n").length;
+  const body = rewrite(js);
+  const bodyLines = lineStarts(body.code);
+  const jsLines = lineStarts(js);
   return {
-    script: HEAD + body + TAIL,
+    script: HEAD + body.code + TAIL,
     original(line, column) {
-      if (line < 2 || line > lines + 1) return null; // the wrapper's lines
-      const entry = map.findEntry(line - 2, column - 1) as { originalLine?: number; originalColumn?: number };
+      if (line < 2 || line > bodyLines.length + 1) return null; // the wrapper's lines
+      const at = body.jsOffset(bodyLines[line - 2] + column - 1);
+      let jsLine = jsLines.length - 1;
+      while (jsLines[jsLine] > at) jsLine--;
+      const entry = map.findEntry(jsLine, at - jsLines[jsLine]) as { originalLine?: number; originalColumn?: number };
       return entry.originalLine === undefined ? null : { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
     },
   };
@@ -91,6 +95,11 @@ interface Edit {
 /** The JavaScript of a cell with its top-level declarations moved onto the scope (lines kept), and a prologue on
  *  its first line that declares those names on the scope. */
 export function rewriteTopLevel(js: string): string {
+  return rewrite(js).code;
+}
+
+/** The rewrite, and where each offset of its code was in `js` (text it inserted: where the text after it was). */
+export function rewrite(js: string): { code: string; jsOffset(offset: number): number } {
   const program = acorn.parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true });
   const edits: Edit[] = [];
   const names: string[] = [];
@@ -129,10 +138,32 @@ export function rewriteTopLevel(js: string): string {
     }
   });
   const declare = [...new Set(names)].map((n) => `if (!(${JSON.stringify(n)} in ${SCOPE})) ${SCOPE}.${n} = void 0;`);
-  const prologue = declare.join(" ") + hoisted.map((n) => ` ${SCOPE}.${n} = ${n};`).join("");
-  let out = js;
-  for (const edit of edits.sort((a, b) => b.at - a.at || b.end - a.end)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.end);
-  return prologue + out;
+  edits.push({ at: 0, end: 0, text: declare.join(" ") + hoisted.map((n) => ` ${SCOPE}.${n} = ${n};`).join("") });
+  // Applied from the start (inserts at one offset in the order made): kept slices remember where they were.
+  edits.sort((a, b) => a.at - b.at || a.end - b.end);
+  const kept: { from: number; to: number; js: number }[] = [];
+  let code = "";
+  let done = 0;
+  for (const edit of edits) {
+    if (edit.at < done) continue; // inside an edit already made (none overlap; kept as a guard)
+    kept.push({ from: code.length, to: code.length + edit.at - done, js: done });
+    code += js.slice(done, edit.at) + edit.text;
+    done = edit.end;
+  }
+  kept.push({ from: code.length, to: code.length + js.length - done, js: done });
+  code += js.slice(done);
+  const jsOffset = (offset: number) => {
+    const slice = kept.find((k) => offset < k.to) ?? kept[kept.length - 1];
+    return slice.js + Math.max(0, Math.min(offset, slice.to) - slice.from);
+  };
+  return { code, jsOffset };
+}
+
+/** The offset where each line of `text` starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 /** `text` with newlines added so that it spans as many lines as `original`. */

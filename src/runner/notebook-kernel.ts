@@ -37,26 +37,35 @@ const importModule = (name: string): unknown => {
 const compiled = new Map<string, { cell: CompiledCell; label: string }>();
 const scriptName = (id: number) => `unroll-cell-${id}.js`;
 
-/** The stack with each frame in a cell's script as `label:line:column` of the cell's TypeScript. */
-function cellStack(stack: string): string {
-  return stack.replace(/unroll-cell-(\d+)\.js:(\d+):(\d+)/g, (whole, id: string, line: string, column: string) => {
+/** The stack with each frame in a cell's script as `label:line:column` of the cell's TypeScript, and the first
+ *  of those frames' label (where the error is). */
+function cellStack(stack: string): { stack: string; label?: string } {
+  let label: string | undefined;
+  const mapped = stack.replace(/unroll-cell-(\d+)\.js:(\d+):(\d+)/g, (whole, id: string, line: string, column: string) => {
     const entry = compiled.get(scriptName(Number(id)));
     const at = entry?.cell.original(Number(line), Number(column));
-    return entry && at ? `${entry.label}:${at.line}:${at.column}` : whole;
+    if (!entry || !at) return whole;
+    label ??= entry.label;
+    return `${entry.label}:${at.line}:${at.column}`;
   });
+  return { stack: mapped, label };
 }
 
-/** A cell's error as the CLI reports one, located at the cell's line. */
+/** A cell's error as the CLI reports one, located at the line of the cell it was thrown in (a function from an
+ *  earlier cell throws in that one), with every cell's frames. */
 function cellError(error: unknown, label: string): RunnerError {
   if (error instanceof CellSyntaxError) return { kind: "compile", message: error.message, location: { file: label, line: error.line, column: error.column } };
-  if (error instanceof Error && error.stack) {
-    try {
-      error.stack = cellStack(error.stack);
-    } catch {
-      // a frozen error keeps its stack
-    }
+  if (!(error instanceof Error) || !error.stack) return describeError(error, label);
+  const mapped = cellStack(error.stack);
+  try {
+    error.stack = mapped.stack;
+  } catch {
+    // a frozen error keeps its stack
   }
-  return describeError(error, label);
+  const described = describeError(error, mapped.label ?? label);
+  const [head, ...frames] = String(error.stack).split("\n");
+  const cells = frames.filter((f) => [...compiled.values()].some((c) => f.includes(`${c.label}:`)));
+  return { ...described, stack: [head, ...cells].join("\n") };
 }
 
 /** How Jupyter shows a cell's value: PyTorch's printing for tensors, sizes and modules (their inspect.custom), and
@@ -109,7 +118,7 @@ const ready = useBackend(undefined, { searchPaths: [dir] });
 process.on("SIGINT", () => running?.interrupt());
 
 // A cell's leftovers (a rejected promise nobody awaited, a timer's error) are its stderr, never the kernel's end.
-const stray = (error: unknown) => process.stderr.write(`${error instanceof Error ? cellStack(error.stack ?? error.message) : String(error)}\n`);
+const stray = (error: unknown) => process.stderr.write(`${error instanceof Error ? cellStack(error.stack ?? error.message).stack : String(error)}\n`);
 const guardProcess = () => {
   process.removeAllListeners("unhandledRejection").on("unhandledRejection", stray);
   process.removeAllListeners("uncaughtException").on("uncaughtException", stray);
