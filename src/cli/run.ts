@@ -12,7 +12,7 @@ import { runNotebookFile } from "./notebook";
 export const DEFAULT_RUN_TIMEOUT_S = 300;
 
 export const runCommand: Command = {
-  summary: () => t("run a scratchpad model file (or a notebook) and print what it prints"),
+  summary: () => t("run a scratchpad model file and print what it prints"),
   help: () => ({
     synopsis: "unroll run <file.ts | notebook.ipynb> [--backend NAME] [--timeout S] [--no-check] [--write]",
     about: [

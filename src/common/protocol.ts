@@ -571,7 +571,7 @@ export const ownValue = <T>(record: Readonly<Record<string, T>> | undefined, nam
 
 /** From the client: run one cell's TypeScript (in the order sent), or end the cell running when it awaits (SIGINT
  *  stops one that loops). */
-export type KernelRequest = { type: "execute"; id: number; code: string; label: string } | { type: "interrupt" };
+export type KernelRequest = { type: "execute"; id: number; code: string; label: string } | { type: "interrupt"; id: number };
 
 /** How a cell ended: its last expression's value as text (undefined shows nothing), or the error at its line. */
 export type CellOutcome =

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import { tf, torch, useBackend } from "unroll";
 import type { CellOutcome, KernelEvent, KernelRequest, RunnerError } from "../common/protocol";
-import { useLanguage } from "../runs/l10n";
+import { t, useLanguage } from "../runs/l10n";
 import { describeError } from "./model-file";
 import { CELL_ARGUMENTS, CellSyntaxError, compileCell, type CompiledCell } from "./notebook-cell";
 
@@ -114,8 +114,8 @@ async function execute(request: Extract<KernelRequest, { type: "execute" }>): Pr
 }
 
 const ready = useBackend(undefined, { searchPaths: [dir] });
-// SIGINT between the vm calls (a cell that awaits) interrupts the cell, never the kernel.
-process.on("SIGINT", () => running?.interrupt());
+// SIGINT stops a cell's synchronous part (the vm call breaks on it); between vm calls it must not end the kernel.
+process.on("SIGINT", () => {});
 
 // A cell's leftovers (a rejected promise nobody awaited, a timer's error) are its stderr, never the kernel's end.
 const stray = (error: unknown) => process.stderr.write(`${error instanceof Error ? cellStack(error.stack ?? error.message).stack : String(error)}\n`);
@@ -126,7 +126,7 @@ const guardProcess = () => {
 
 let queue = Promise.resolve();
 process.on("message", (message: KernelRequest) => {
-  if (message?.type === "interrupt") return running?.interrupt();
+  if (message?.type === "interrupt") return running?.id === message.id ? running.interrupt() : undefined;
   if (message?.type !== "execute") return;
   queue = queue.then(async () => {
     await ready;
@@ -146,7 +146,7 @@ ready.then(
     send({ type: "ready", backend: tf.getBackend(), startMs: Math.round(performance.now() - started) });
   },
   (error: unknown) => {
-    console.error(`unroll: the notebook kernel could not start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(t("unroll: the notebook kernel could not start: {0}", error instanceof Error ? error.message : String(error)));
     process.exit(1);
   },
 );

@@ -2,6 +2,7 @@
 // or a clear error, never an exception) and the outputs written back as Jupyter writes them (one-space indent,
 // sorted keys, multi-line strings as lists of lines, a final newline). Fields Unroll does not know are kept.
 import type { CellResult } from "./notebook-client";
+import { t } from "./l10n";
 
 export interface NotebookCell {
   type: "code" | "markdown" | "raw";
@@ -31,32 +32,32 @@ export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
 
 /** Reads a notebook's text: the notebook, or why it is not one (in words for the user). */
 export function parseNotebook(text: string): Notebook | { error: string } {
-  if (text.length > MAX_NOTEBOOK_BYTES) return { error: `the notebook is larger than ${MAX_NOTEBOOK_BYTES / 1024 / 1024} MB` };
+  if (text.length > MAX_NOTEBOOK_BYTES) return { error: t("the notebook is larger than {0} MB", MAX_NOTEBOOK_BYTES / 1024 / 1024) };
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    return { error: `not JSON: ${(error as Error).message}` };
+    return { error: t("not JSON: {0}", (error as Error).message) };
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return { error: "not a notebook: the JSON is not an object" };
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return { error: t("not a notebook: the JSON is not an object") };
   const notebook = json as Record<string, unknown>;
-  if (notebook.nbformat !== 4) return { error: `not an nbformat 4 notebook (nbformat: ${JSON.stringify(notebook.nbformat) ?? "missing"})` };
-  if (!Array.isArray(notebook.cells)) return { error: "not a notebook: it has no list of cells" };
+  if (notebook.nbformat !== 4) return { error: t("not an nbformat 4 notebook (nbformat: {0})", JSON.stringify(notebook.nbformat) ?? "-") };
+  if (!Array.isArray(notebook.cells)) return { error: t("not a notebook: it has no list of cells") };
   const cells: NotebookCell[] = [];
   for (const [index, cell] of (notebook.cells as unknown[]).entries()) {
     const read = readCell(cell);
-    if (typeof read === "string") return { error: `cell ${index + 1}: ${read}` };
+    if (typeof read === "string") return { error: t("cell {0}: {1}", index + 1, read) };
     cells.push(read);
   }
   return { cells, json: notebook };
 }
 
 function readCell(cell: unknown): NotebookCell | string {
-  if (typeof cell !== "object" || cell === null || Array.isArray(cell)) return "not an object";
+  if (typeof cell !== "object" || cell === null || Array.isArray(cell)) return t("not an object");
   const { cell_type: type, source } = cell as Record<string, unknown>;
-  if (type !== "code" && type !== "markdown" && type !== "raw") return `unknown cell_type ${JSON.stringify(type) ?? "(missing)"}`;
+  if (type !== "code" && type !== "markdown" && type !== "raw") return t("unknown cell_type {0}", JSON.stringify(type) ?? "-");
   const text = multiline(source);
-  return text === undefined ? "its source is neither a string nor a list of strings" : { type, source: text };
+  return text === undefined ? t("its source is neither a string nor a list of strings") : { type, source: text };
 }
 
 /** nbformat's multi-line string: a string, or a list of strings joined as they are. */
@@ -71,11 +72,27 @@ export function lines(text: string): string[] {
   return text.split(/(?<=\n)/).filter((line) => line !== "");
 }
 
-/** Appends what a cell printed to its outputs: consecutive writes to one stream are one output, as in Jupyter. */
+/** Printed text as a terminal shows it: a carriage return goes back to the start of its line, so a progress line
+ *  written as `\rloss 0.52` is replaced in place (Jupyter shows stream text so). */
+export function overwrittenLines(text: string): string {
+  if (!text.includes("\r")) return text;
+  return text
+    .replace(/\r\n/g, "\n")
+    .split("\n")
+    .map((line) => {
+      const parts = line.split("\r");
+      // "\rabc" then "\rx": "xbc" in a terminal; a progress line is rewritten whole, so the last non-empty part.
+      return parts.reverse().find((p) => p !== "") ?? "";
+    })
+    .join("\n");
+}
+
+/** Appends what a cell printed to its outputs: consecutive writes to one stream are one output, as in Jupyter,
+ *  with progress lines (`\r`) replaced in place. */
 export function appendStream(outputs: JupyterOutput[], name: "stdout" | "stderr", text: string): void {
   const last = outputs[outputs.length - 1];
-  if (last?.output_type === "stream" && last.name === name) last.text = lines(last.text.join("") + text);
-  else outputs.push({ output_type: "stream", name, text: lines(text) });
+  if (last?.output_type === "stream" && last.name === name) last.text = lines(overwrittenLines(last.text.join("") + text));
+  else outputs.push({ output_type: "stream", name, text: lines(overwrittenLines(text)) });
 }
 
 /** The outputs a cell's result adds: its value as an execute_result, or its error. */
@@ -86,7 +103,7 @@ export function resultOutputs(result: CellResult, errorText: string | undefined)
       : [{ output_type: "execute_result", execution_count: result.count, data: { "text/plain": lines(result.value) }, metadata: {} }];
   }
   if (result.status === "interrupted") {
-    return [{ output_type: "error", ename: "Interrupted", evalue: result.message ?? "the cell was interrupted", traceback: [] }];
+    return [{ output_type: "error", ename: "Interrupted", evalue: result.message ?? t("the cell was interrupted"), traceback: [] }];
   }
   const [ename, ...rest] = result.error.message.split(": ");
   const named = rest.length > 0 && /^[A-Z]\w*(Error|Exception)$/.test(ename);

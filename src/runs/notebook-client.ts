@@ -20,6 +20,8 @@ export interface NotebookClientOptions extends ChildChoices {
 
 /** A cell's end: its outcome and its execution count (Jupyter's `[n]`), 0 when it did not run. */
 export type CellResult = CellOutcome & { count: number };
+/** How long a kernel that reads its messages takes to end an interrupted cell that awaits: past it, the cell loops. */
+const UNANSWERED_MS = 250;
 /** How long an interrupted cell may take to stop before its kernel is restarted. */
 export const INTERRUPT_GRACE_MS = 3000;
 export type OnOutput = (stream: "stdout" | "stderr", text: string) => void;
@@ -56,17 +58,19 @@ export class NotebookClient {
     return result;
   }
 
-  /** Stops the running cell and drops the cells queued. A cell that loops after an `await` cannot be stopped
-   *  inside the kernel: if it still runs INTERRUPT_GRACE_MS later, the kernel is restarted (the cell says so). */
+  /** Stops the running cell and drops the cells queued. A cell that awaits ends at once (the kernel reads the
+   *  request); one that loops does not read it: SIGINT stops its synchronous part. One that loops after an `await`
+   *  cannot be stopped inside the kernel: if it still runs INTERRUPT_GRACE_MS later, the kernel is restarted. */
   interrupt(): void {
     this.generation++;
     const kernel = this.kernel;
     const cell = kernel?.cell;
     if (!kernel || !cell || kernel.ended) return;
-    kernel.child.kill("SIGINT");
-    kernel.child.send({ type: "interrupt" } satisfies KernelRequest, () => {});
-    const grace = setTimeout(() => {
-      if (kernel.cell !== cell) return;
+    kernel.child.send({ type: "interrupt", id: cell.id } satisfies KernelRequest, () => {});
+    const still = () => kernel.cell === cell && !kernel.ended;
+    const signal = setTimeout(() => still() && kernel.child.kill("SIGINT"), UNANSWERED_MS);
+    const restart = setTimeout(() => {
+      if (!still()) return;
       kernel.cell = null;
       this.end(kernel, "");
       cell.resolve({
@@ -75,7 +79,8 @@ export class NotebookClient {
         message: t("the cell did not stop when interrupted (it loops after an await), so the kernel was restarted: its state is lost"),
       });
     }, INTERRUPT_GRACE_MS);
-    grace.unref();
+    signal.unref();
+    restart.unref();
   }
 
   /** Ends the kernel and its state; the next cell runs in a fresh one. */
