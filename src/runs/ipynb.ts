@@ -81,8 +81,10 @@ export function overwrittenLines(text: string): string {
     .split("\n")
     .map((line) => {
       const parts = line.split("\r");
-      // "\rabc" then "\rx": "xbc" in a terminal; a progress line is rewritten whole, so the last non-empty part.
-      return parts.reverse().find((p) => p !== "") ?? "";
+      // "\rabc" then "\rx": "xbc" in a terminal; a progress line is rewritten whole, so the last non-empty part,
+      // and a "\r" at the end kept: the next text printed replaces the line.
+      const shown = [...parts].reverse().find((p) => p !== "") ?? "";
+      return parts[parts.length - 1] === "" && parts.length > 1 ? shown + "\r" : shown;
     })
     .join("\n");
 }

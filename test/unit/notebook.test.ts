@@ -8,7 +8,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { NotebookClient, type CellResult } from "../../src/runs/notebook-client";
-import { MAX_NOTEBOOK_BYTES, notebookWithOutputs, parseNotebook, type Notebook } from "../../src/runs/ipynb";
+import {
+  appendStream,
+  MAX_NOTEBOOK_BYTES,
+  notebookWithOutputs,
+  overwrittenLines,
+  parseNotebook,
+  resultOutputs,
+  type JupyterOutput,
+  type Notebook,
+} from "../../src/runs/ipynb";
 import { runNotebook } from "../../src/runs/notebook-run";
 import { rewriteTopLevel } from "../../src/runner/notebook-cell";
 import { killCliRuns, runCli } from "./helpers";
@@ -231,6 +240,40 @@ describe("the .ipynb reader", () => {
     const r = await runCli(["run", file]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /循环 网络\(1\) 🧪\.ipynb is not a notebook Unroll can run: cell 1: its source is neither a string nor a list of strings/);
+  });
+});
+
+describe("outputs as Jupyter stores them", () => {
+  test("a progress line written with \\r is replaced in place; other lines stay", () => {
+    assert.equal(overwrittenLines("epoch 1\rloss 0.9\rloss 0.5\ndone\n"), "loss 0.5\ndone\n");
+    assert.equal(overwrittenLines("a\r\nb"), "a\nb");
+    const outputs: JupyterOutput[] = [];
+    appendStream(outputs, "stdout", "step 1/3\r");
+    appendStream(outputs, "stdout", "step 2/3\r");
+    appendStream(outputs, "stderr", "warn\n");
+    appendStream(outputs, "stdout", "x\ny\n");
+    assert.deepEqual(outputs, [
+      { output_type: "stream", name: "stdout", text: ["step 2/3\r"] },
+      { output_type: "stream", name: "stderr", text: ["warn\n"] },
+      { output_type: "stream", name: "stdout", text: ["x\n", "y\n"] },
+    ]);
+  });
+
+  test("values, errors and interruptions as execute_result and error outputs", () => {
+    assert.deepEqual(resultOutputs({ status: "ok", count: 3, value: "a\nb" }, undefined), [
+      { output_type: "execute_result", execution_count: 3, data: { "text/plain": ["a\n", "b"] }, metadata: {} },
+    ]);
+    assert.deepEqual(resultOutputs({ status: "ok", count: 3 }, undefined), []);
+    const error = { kind: "runtime" as const, message: "TypeError: x is not a function" };
+    assert.deepEqual(resultOutputs({ status: "error", count: 4, error }, "Cell 4:1:1: TypeError: x is not a function\n    at Cell 4:1:1"), [
+      {
+        output_type: "error",
+        ename: "TypeError",
+        evalue: "x is not a function",
+        traceback: ["Cell 4:1:1: TypeError: x is not a function", "    at Cell 4:1:1"],
+      },
+    ]);
+    assert.equal((resultOutputs({ status: "interrupted", count: 0 }, undefined)[0] as { ename: string }).ename, "Interrupted");
   });
 });
 
