@@ -29,8 +29,20 @@ export class NotebookKernels implements vscode.Disposable {
     this.controller.description = vscode.l10n.t("TypeScript cells on Unroll's library, state kept between cells");
     this.controller.executeHandler = (cells, notebook) => this.executeAll(cells, notebook);
     this.controller.interruptHandler = (notebook) => this.clients.get(notebook.uri.toString())?.interrupt();
+    // A notebook written for Unroll (the lessons: kernelspec "unroll") gets this kernel without asking.
+    const prefer = (notebook: vscode.NotebookDocument) => {
+      // VS Code's ipynb serializer keeps the file's metadata under `metadata` (older versions: `custom.metadata`).
+      type Kept = { metadata?: { kernelspec?: { name?: unknown } } };
+      const kept = notebook.metadata as Kept & { custom?: Kept };
+      const kernelspec = (kept.metadata ?? kept.custom?.metadata)?.kernelspec;
+      if (notebook.notebookType === "jupyter-notebook" && kernelspec?.name === "unroll") {
+        this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
+      }
+    };
+    vscode.workspace.notebookDocuments.forEach(prefer);
     this.subscriptions.push(
       this.controller,
+      vscode.workspace.onDidOpenNotebookDocument(prefer),
       vscode.workspace.onDidCloseNotebookDocument((notebook) => this.dispose(notebook)),
       vscode.commands.registerCommand("unroll.restartNotebookKernel", (notebook?: vscode.NotebookDocument) => this.restart(notebook)),
     );

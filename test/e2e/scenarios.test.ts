@@ -1105,6 +1105,32 @@ test("16) the walkthrough shows each step's media, and a step's button marks it 
 });
 
 // ---------------------------------------------------------------------------------------------------
+// 18) Lesson 1 as a notebook (issue 23), its stored outputs cleared: the Unroll kernel runs every cell, and the
+//     outputs come back as PyTorch prints them.
+
+test("18) lesson 1 as a notebook: pick the Unroll kernel, Run All, PyTorch-style outputs in the cells", { timeout: TIMEOUT }, async () => {
+  const lesson = JSON.parse(fs.readFileSync(path.join(REPO, "examples/notebooks/01_rnncell_by_hand.ipynb"), "utf8")) as {
+    cells: { outputs?: unknown[]; execution_count?: unknown }[];
+  };
+  for (const cell of lesson.cells) if (cell.outputs) [cell.outputs, cell.execution_count] = [[], null];
+  const folder = workspace.bare({ "lesson 1.ipynb": JSON.stringify(lesson, null, 1) });
+  await withVSCode({ name: "s18-notebook", folder }, async (vs) => {
+    await vs.openFile("lesson 1.ipynb", { custom: true });
+    await vs.runCommand("Notebook: Select Notebook Kernel");
+    const unroll = vs.page.locator(".quick-input-widget .monaco-list-row", { hasText: "Unroll (TypeScript)" }).first();
+    await unroll.waitFor({ state: "visible", timeout: 30_000 });
+    await unroll.click();
+    await vs.runCommand("Notebook: Run All");
+    const outputs = await vs.webview("torch.Size([6, 5, 200])", 120_000);
+    const text = await VSCode.text(outputs);
+    assert.match(text, /RNNCell\(100, 200\)/);
+    assert.match(text, /weight_ih torch\.Size\(\[200, 100\]\)/);
+    assert.match(text, /h_5 torch\.Size\(\[5, 200\]\)/);
+    await vs.screenshot("notebook-run-all");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
 // 17) WebGPU from the .vsix's Dawn (Mesa's llvmpipe where there is no GPU): the status bar names it, the Training
 //     tab shows the adapter and the GPU memory in use
 
