@@ -53,6 +53,7 @@ if (existsSync("src/extension/extension.ts")) {
 const children = {
   train: "src/runner/train-process.ts",
   "trace-server": "src/runner/trace-server.ts",
+  "notebook-kernel": "src/runner/notebook-kernel.ts", // one per open notebook (runs/notebook-client.ts)
   watchdog: "src/runner/watchdog.ts", // the watchdog thread of the runner processes and the CLI (watchdog-host.ts)
 };
 for (const [name, entry] of Object.entries(children)) {

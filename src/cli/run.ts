@@ -6,6 +6,7 @@ import { secondsFromEnv, timeoutError, Watchdog } from "../runner/watchdog-host"
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, stringOption, usageError, type Command } from "./args";
 import { checkBeside, withCheck } from "./check";
+import { runNotebookFile } from "./notebook";
 
 /** How long a scratchpad may run, in seconds, unless --timeout or $UNROLL_RUN_TIMEOUT says otherwise (0: no limit). */
 export const DEFAULT_RUN_TIMEOUT_S = 300;
@@ -13,14 +14,16 @@ export const DEFAULT_RUN_TIMEOUT_S = 300;
 export const runCommand: Command = {
   summary: () => t("run a scratchpad model file and print what it prints"),
   help: () => ({
-    synopsis: "unroll run <file.ts> [--backend NAME] [--timeout S] [--no-check]",
+    synopsis: "unroll run <file.ts | notebook.ipynb> [--backend NAME] [--timeout S] [--no-check] [--write]",
     about: [
       t(
         "Runs the model file's top-level code (and its default export, if it is a function) while its type check runs beside it; the type errors are printed as soon as they are known, and the command then exits with 1.",
       ),
+      t("A notebook's code cells run in order on one kernel; the run stops at the first cell that fails."),
     ],
     options: [
       ["--no-check", t("skip the type check")],
+      ["--write", t("a notebook: store the outputs in it, as Jupyter writes them")],
       [
         "--timeout S",
         `${t("how long it may run (default: $UNROLL_RUN_TIMEOUT, else {0} s; 0: no limit)", DEFAULT_RUN_TIMEOUT_S)}\n${t("past it, it is stopped and reported, at the line it was running when it loops")}`,
@@ -32,6 +35,7 @@ export const runCommand: Command = {
     if (!file) return EXIT.usage;
     const limit = options.timeout === undefined ? secondsFromEnv("UNROLL_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT_S) : Number(stringOption(options, "timeout"));
     if (!(limit >= 0)) return usageError(this, t("unroll: --timeout takes a number of seconds (0: no limit)"));
+    if (file.toLowerCase().endsWith(".ipynb")) return runNotebookFile(file, options, limit); // the limit is per cell
     // The check runs beside the program (its process on the other core): a cached one prints before the program.
     const checked = checkBeside(file, options);
     const [, watchdog] = await Promise.all([useBackend(stringOption(options, "backend"), { searchPaths: [path.dirname(file)] }), Watchdog.start()]);

@@ -611,3 +611,22 @@ export function setOwn<T>(record: Record<string, T>, name: string, value: T): vo
 /** `record[name]` when the record itself has it: never Object.prototype's `toString` or `constructor`. */
 export const ownValue = <T>(record: Readonly<Record<string, T>> | undefined, name: string): T | undefined =>
   record && Object.hasOwn(record, name) ? record[name] : undefined;
+
+// ==== The notebook kernel (runner/notebook-kernel.ts) and its client (runs/notebook-client.ts), over IPC ====
+
+/** From the client: run one cell's TypeScript (in the order sent), or end the cell running when it awaits (SIGINT
+ *  stops one that loops). */
+export type KernelRequest = { type: "execute"; id: number; code: string; label: string } | { type: "interrupt"; id: number };
+
+/** How a cell ended: its last expression's value as text (undefined shows nothing), or the error at its line. */
+export type CellOutcome =
+  | { status: "ok"; value?: string }
+  | { status: "error"; error: RunnerError }
+  /** `message`: why the state is lost, when the kernel had to be restarted to stop the cell. */
+  | { status: "interrupted"; message?: string };
+
+/** From the kernel: it is ready (its backend chosen), what a cell prints (in order), and each cell's outcome. */
+export type KernelEvent =
+  | { type: "ready"; backend: string; startMs: number }
+  | { type: "output"; id: number; stream: "stdout" | "stderr"; text: string }
+  | ({ type: "done"; id: number; count: number } & CellOutcome);

@@ -7,13 +7,14 @@
 //   trace-service.ts traces on open and save, diagnostics        runs.ts       the runs and the Runs view
 //   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
 //   walkthrough.ts   "Get started with Unroll" and its steps     l10n.ts       the user's language (see l10n/README.md)
-//   checkpoint-editor.ts the .safetensors viewer (custom editor)
+//   checkpoint-editor.ts the .safetensors viewer (custom editor)  notebook-controller.ts the notebook kernel
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
 import { ExplorerPanels } from "./explorer-panel";
+import { NotebookKernels } from "./notebook-controller";
 import { Panels } from "./panels";
 import { Runs } from "./runs";
 import { TrainingSessions } from "./sessions";
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext) {
     explorers,
     new Panels(explorers, traces, sessions, runs),
     CheckpointEditorProvider.register(context.extensionUri, (m) => log.appendLine(m)),
+    new NotebookKernels(context.asAbsolutePath(path.join("dist", "notebook-kernel.js")), settings), // a kernel starts at a cell's first run
     ...registerCommands({ extension: context, settings, traces, sessions, runs, explorers }),
     ...registerWalkthrough(context, traces, sessions, explorers),
     vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),

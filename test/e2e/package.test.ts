@@ -52,6 +52,8 @@ test("the vsix holds the bundles, the wasm binaries, esbuild, the TS plugin, med
     "dist/cli.js",
     "dist/train.js",
     "dist/trace-server.js",
+    "dist/notebook-kernel.js",
+    "examples/notebooks/01_rnncell_by_hand.ipynb",
     "dist/nn/index.js",
     "dist/nn/wasm/tfjs-backend-wasm-simd.wasm",
     "dist/nn/wasm/tfjs-backend-wasm.wasm",

@@ -1148,6 +1148,37 @@ test("16) the walkthrough shows each step's media, and a step's button marks it 
 });
 
 // ---------------------------------------------------------------------------------------------------
+// 23) Lesson 1 as a notebook (issue 23), its stored outputs cleared: the Unroll kernel runs every cell, and the
+//     outputs come back as PyTorch prints them.
+
+test("23) lesson 1 as a notebook: pick the Unroll kernel, Run All, PyTorch-style outputs in the cells", { timeout: TIMEOUT }, async () => {
+  const lesson = JSON.parse(fs.readFileSync(path.join(REPO, "examples/notebooks/01_rnncell_by_hand.ipynb"), "utf8")) as {
+    cells: { outputs?: unknown[]; execution_count?: unknown }[];
+  };
+  for (const cell of lesson.cells) if (cell.outputs) [cell.outputs, cell.execution_count] = [[], null];
+  const folder = workspace.bare({ "lesson 1.ipynb": JSON.stringify(lesson, null, 1) });
+  await withVSCode({ name: "s18-notebook", folder }, async (vs) => {
+    await vs.openFile("lesson 1.ipynb", { custom: true });
+    // The lesson's kernelspec makes Unroll's kernel the preferred one; VS Code asks only when it did not pick it.
+    await vs.page.getByRole("button", { name: "Run All" }).first().click(); // the notebook's toolbar
+    const unroll = vs.page.locator(".quick-input-widget .monaco-list-row", { hasText: "Unroll (TypeScript)" }).first();
+    if (
+      await unroll.waitFor({ state: "visible", timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await unroll.click();
+    // The outputs the window shows (the notebook renders those below the fold only when scrolled to).
+    const outputs = await vs.webview("weight_ih torch.Size([200, 100])", 120_000);
+    const text = await VSCode.text(outputs);
+    assert.match(text, /RNNCell\(100, 200\)/);
+    assert.match(text, /bias_hh torch\.Size\(\[200\]\)/);
+    await vs.screenshot("notebook-run-all");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
 // 17) WebGPU from the .vsix's Dawn (Mesa's llvmpipe where there is no GPU): the status bar names it, the Training
 //     tab shows the adapter and the GPU memory in use
 
@@ -1232,10 +1263,10 @@ test(
     });
   },
 );
-// 18) A sweep from VS Code: "Unroll: Sweep…" asks for lr's values, runs 4 points, and the Runs table groups them
+// 22) A sweep from VS Code: "Unroll: Sweep…" asks for lr's values, runs 4 points, and the Runs table groups them
 //     under one sweep row with a parallel-coordinates chart (issue 22)
 
-test("18) Unroll: Sweep… of 05b's lr (4 points): 4 runs grouped under a sweep row, and the parallel-coordinates chart", { timeout: 420_000 }, async (t) => {
+test("22) Unroll: Sweep… of 05b's lr (4 points): 4 runs grouped under a sweep row, and the parallel-coordinates chart", { timeout: 420_000 }, async (t) => {
   const folder = workspace.copyExamples();
   await withVSCode({ name: "s18-sweep", folder }, async (vs) => {
     await vs.openFile("05b_hello_rnn.ts");
