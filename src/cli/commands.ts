@@ -6,6 +6,8 @@ import { trainCommand } from "./train";
 import { runsCommand } from "./runs";
 import { traceCommand } from "./trace";
 import { checkCommand } from "./check";
+import { followCommand } from "./follow";
+import { stopCommand } from "./stop";
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -13,6 +15,8 @@ const COMMANDS: Record<string, Command> = {
   runs: runsCommand,
   trace: traceCommand,
   check: checkCommand,
+  follow: followCommand,
+  stop: stopCommand,
 };
 
 function usage(): string {

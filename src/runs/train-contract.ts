@@ -36,9 +36,11 @@ export interface TrainOptions extends ChildChoices {
   /** Hyperparameter overrides, `--set name=value`: the value as typed, checked by the training process against the
    *  experiment's declared `hparams` (src/runner/hparams.ts). */
   overrides?: Record<string, string>;
+  /** The process outlives whoever started it (its own session, its parent going away is no stop): see detached.ts. */
+  detached?: boolean;
 }
 
-const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set"];
+const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set", "detached"];
 
 /** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N]
  *  [--runs DIR] [--data-timeout SECONDS] [--vanishing-ratio R] [--exploding-ratio R] [--set NAME=VALUE]…` — `unroll
@@ -53,6 +55,7 @@ export function trainArgs(o: TrainOptions): string[] {
   if (o.vanishingRatio !== undefined) args.push("--vanishing-ratio", String(o.vanishingRatio));
   if (o.explodingRatio !== undefined) args.push("--exploding-ratio", String(o.explodingRatio));
   for (const [name, value] of Object.entries(o.overrides ?? {})) args.push(`--set=${name}=${value}`); // `=`: a value may start with -
+  if (o.detached) args.push("--detached");
   return args;
 }
 
@@ -97,6 +100,7 @@ export function trainOptions({ positional, options, lists }: Parsed, others: rea
     vanishingRatio: ratio("vanishing-ratio"),
     explodingRatio: ratio("exploding-ratio"),
     ...(overrides ? { overrides } : {}),
+    ...(options.detached === true ? { detached: true } : {}),
   };
 }
 
