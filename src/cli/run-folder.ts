@@ -28,7 +28,10 @@ export function findRun(name: string, options: Parsed["options"]): { dir: string
   const partial = names.filter((n) => n.normalize("NFC").includes(wanted));
   const found = exact ?? (partial.length === 1 ? partial[0] : undefined);
   if (found) return { dir: path.join(folder, found) };
-  if (partial.length > 1) return { problem: t("unroll: {0} names {1} runs in {2}: {3}", printable(name), partial.length, printable(folder), partial.slice(0, 5).map(printable).join(", ")) };
+  if (partial.length > 1)
+    return {
+      problem: t("unroll: {0} names {1} runs in {2}: {3}", printable(name), partial.length, printable(folder), partial.slice(0, 5).map(printable).join(", ")),
+    };
   return { problem: t("unroll: no run {0} in {1} (unroll runs lists them; --runs DIR says where runs are)", printable(name), printable(folder)) };
 }
 

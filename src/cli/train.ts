@@ -232,6 +232,7 @@ async function trainDetached(run: TrainOptions, options: Parsed["options"], json
   let onStart = () => {};
   const starting = new Promise<null>((resolve) => (onStart = () => resolve(null)));
   const training = startTraining(run, (event) => {
+    if (started) return; // the run is on its own: its folder has the rest (output.log, metrics.jsonl)
     if (event.type === "start") {
       started = event.run;
       onStart();

@@ -26,6 +26,8 @@ export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 export const FOLLOW_POLL_MS = 250;
 /** How long a stopped run may take to end its step before its process is ended where it is. */
 export const DETACHED_STOP_GRACE_MS = 5000;
+/** How long a killed process may take to go (an unreaped one, where no start time tells, stays "alive"). */
+const KILL_WAIT_MS = 5000;
 /** The most of output.log a follower reads per poll (the rest comes with the next ones). */
 const OUTPUT_CHUNK_BYTES = 256 * 1024;
 
@@ -51,15 +53,23 @@ export async function liveRuns(folders: string | string[], options: ReadOptions 
 export async function requestStop(dir: string): Promise<{ info: RunInfo } | { problem: string }> {
   const { info, damaged } = await readRunInfo(dir);
   if (info.status !== "running") return { problem: damaged ?? t("the run is not training ({0})", info.status) };
+  const problem = askToStop(dir, info);
+  return problem ? { problem } : { info };
+}
+
+/** requestStop's asking, for a run known to train (`info`: its run.json), at once: for a host about to go away.
+ *  Returns why the stop file could not be written where nothing else asks (Windows), else undefined. */
+export function askToStop(dir: string, info: Pick<RunInfo, "pid" | "pidStart">): string | undefined {
+  let problem: string | undefined;
   try {
     if (!stopFileThere(dir)) fs.writeFileSync(path.join(dir, STOP_FILE), `${new Date().toISOString()}\n`, { flag: "wx" });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EEXIST" && process.platform === "win32") return { problem: t("cannot write {0} ({1})", path.join(dir, STOP_FILE), String(code)) };
     // EEXIST: a stop came meanwhile. Elsewhere the signal below asks as well.
+    if (code !== "EEXIST" && process.platform === "win32") problem = t("cannot write {0} ({1})", path.join(dir, STOP_FILE), String(code));
   }
   if (process.platform !== "win32" && runIsAlive(info)) signal(info.pid, "SIGTERM"); // Windows' SIGTERM would kill it
-  return { info };
+  return problem;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -83,7 +93,7 @@ export async function stopRun(dir: string, graceMs = DETACHED_STOP_GRACE_MS): Pr
     if (info.status !== "running") return { info };
     if (Date.now() - start < graceMs) continue;
     signal(info.pid, "SIGKILL"); // runIsAlive said so just now: the pid is still the run's
-    while (runIsAlive(info)) await sleep(50);
+    for (let waited = 0; runIsAlive(info) && waited < KILL_WAIT_MS; waited += 50) await sleep(50);
     return { info: endInterruptedRun(dir, "stopped", { halted: { afterMs: Date.now() - start } }) };
   }
 }
