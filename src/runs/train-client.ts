@@ -52,7 +52,6 @@ export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) 
     execArgv: [],
     env: childEnvironment(options),
     detached: options.detached === true,
-    windowsHide: true, // detached on Windows: no console window of its own
   });
   const result: Omit<TrainingResult, "code" | "signal"> = {};
   let started: RunInfo | undefined;

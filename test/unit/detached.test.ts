@@ -66,9 +66,11 @@ function fakeRun(runs: string, id: string, pid: number, pidStart: string | undef
   return dir;
 }
 
-/** A process that only waits (a stand-in for a trainer), and its start time. */
-function standIn(): { pid: number; start: string | undefined } {
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 600000)"], { stdio: "ignore" });
+/** A process that only waits (a stand-in for a trainer; `deaf`: one that ignores SIGTERM, as a step that never ends
+ *  does not get to look), and its start time. */
+function standIn(deaf = false): { pid: number; start: string | undefined } {
+  const script = `${deaf ? 'process.on("SIGTERM", () => {}); ' : ""}setTimeout(() => {}, 600000)`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
   const start = processStartTime(child.pid!);
   pids.set(child.pid!, start);
   return { pid: child.pid!, start };
@@ -239,6 +241,30 @@ test("hostile run folders stay total: a FIFO for the stop file, output.log and m
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no run 没有这个 in .*hostile/u);
   }
+});
+
+test("a run whose step never ends is ended with its process after the grace: stopped, `halted` says after how long", LIMIT, async () => {
+  const runs = path.join(ROOT, "deaf");
+  const stand = standIn(true);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // its SIGTERM handler in place
+  const dir = fakeRun(runs, "20260101-000000-deaf", stand.pid, stand.start);
+  const stopped = await stopRun(dir, 200);
+  assert.ok("info" in stopped);
+  assert.equal(stopped.info.status, "stopped");
+  assert.ok(stopped.info.halted && stopped.info.halted.afterMs >= 200);
+  assert.equal(runIsAlive({ pid: stand.pid, pidStart: stand.start }), false);
+  assert.equal(readRun(dir).info.status, "stopped", "run.json says so");
+});
+
+test("`unroll train --detach` of a model that fails before its run starts: exit 1 at the user's line, no process left", LIMIT, async () => {
+  const runs = path.join(ROOT, "fails");
+  const file = path.join(ROOT, "fails.ts");
+  fs.writeFileSync(file, 'import { defineExperiment } from "unroll";\nthrow new Error("broken 循环");\nexport default defineExperiment({} as never);\n');
+  const run = await runCli(["train", file, "--detach", "--runs", runs, "--no-check"]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /fails\.ts:2:\d+: .*broken 循环/u);
+  assert.equal(run.stdout, "", "no run id");
+  assert.deepEqual(await liveRuns(runs), []);
 });
 
 test("output.log keeps what was printed before the run folder existed, then appends, up to its cap", () => {
