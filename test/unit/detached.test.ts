@@ -68,12 +68,13 @@ function fakeRun(runs: string, id: string, pid: number, pidStart: string | undef
 
 /** A process that only waits (a stand-in for a trainer; `deaf`: one that ignores SIGTERM, as a step that never ends
  *  does not get to look), and its start time. */
-function standIn(deaf = false): { pid: number; start: string | undefined } {
-  const script = `${deaf ? 'process.on("SIGTERM", () => {}); ' : ""}setTimeout(() => {}, 600000)`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+function standIn(deaf = false): { pid: number; start: string | undefined; ready: Promise<unknown> } {
+  const script = `${deaf ? 'process.on("SIGTERM", () => {}); ' : ""}console.log("ready"); setTimeout(() => {}, 600000)`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "ignore"] });
+  const ready = new Promise((resolve) => child.stdout.once("data", resolve));
   const start = processStartTime(child.pid!);
   pids.set(child.pid!, start);
-  return { pid: child.pid!, start };
+  return { pid: child.pid!, start, ready };
 }
 
 test(
@@ -246,10 +247,10 @@ test("hostile run folders stay total: a FIFO for the stop file, output.log and m
 test("a run whose step never ends is ended with its process after the grace: stopped, `halted` says after how long", LIMIT, async () => {
   const runs = path.join(ROOT, "deaf");
   const stand = standIn(true);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // its SIGTERM handler in place
+  await stand.ready; // its handler in place
   const dir = fakeRun(runs, "20260101-000000-deaf", stand.pid, stand.start);
   const stopped = await stopRun(dir, 200);
-  assert.ok("info" in stopped);
+  assert.ok("info" in stopped, JSON.stringify(stopped));
   assert.equal(stopped.info.status, "stopped");
   assert.ok(stopped.info.halted && stopped.info.halted.afterMs >= 200);
   assert.equal(runIsAlive({ pid: stand.pid, pidStart: stand.start }), false);
