@@ -11,11 +11,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunEvent, RunInfo, RunSummary } from "../common/protocol";
-import { openRegular } from "./read-file";
+import { openRegular, streamLines } from "./read-file";
 import { parseMetricLine } from "./run-file";
 import { runIsAlive } from "./process-liveness";
 import { endInterruptedRun, listRuns, listSnapshots, readRunInfo, readSnapshot, type ReadOptions } from "./run-store";
-import { streamLines } from "./read-file";
 import { t } from "./l10n";
 
 export const STOP_FILE = "stop";
@@ -58,18 +57,20 @@ export async function requestStop(dir: string): Promise<{ info: RunInfo } | { pr
 }
 
 /** requestStop's asking, for a run known to train (`info`: its run.json), at once: for a host about to go away.
- *  Returns why the stop file could not be written where nothing else asks (Windows), else undefined. */
+ *  Only the first asker signals: the training process takes a second signal for "end now". Returns why the stop file
+ *  could not be written where nothing else asks (Windows), else undefined. */
 export function askToStop(dir: string, info: Pick<RunInfo, "pid" | "pidStart">): string | undefined {
-  let problem: string | undefined;
+  if (stopFileThere(dir)) return undefined; // asked already
   try {
-    if (!stopFileThere(dir)) fs.writeFileSync(path.join(dir, STOP_FILE), `${new Date().toISOString()}\n`, { flag: "wx" });
+    fs.writeFileSync(path.join(dir, STOP_FILE), `${new Date().toISOString()}\n`, { flag: "wx" });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    // EEXIST: a stop came meanwhile. Elsewhere the signal below asks as well.
-    if (code !== "EEXIST" && process.platform === "win32") problem = t("cannot write {0} ({1})", path.join(dir, STOP_FILE), String(code));
+    if (code === "EEXIST") return undefined; // another asker came first
+    if (process.platform === "win32") return t("cannot write {0} ({1})", path.join(dir, STOP_FILE), String(code));
+    // A read-only folder: the signal below asks alone.
   }
   if (process.platform !== "win32" && runIsAlive(info)) signal(info.pid, "SIGTERM"); // Windows' SIGTERM would kill it
-  return problem;
+  return undefined;
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

@@ -205,9 +205,12 @@ test("hostile run folders stay total: a FIFO for the stop file, output.log and m
   const events: RunEvent[] = [];
   const follower = followRun(dir, (e) => events.push(e), { pollMs: 20 });
   await until(() => events.length > 0);
-  const asked = await requestStop(dir); // the stop file is there (a FIFO): only the signal is sent, to the stand-in
+  const asked = await requestStop(dir); // the stop file is there already (a FIFO): asked before, so no second signal
   assert.ok("info" in asked);
-  const end = await follower.done; // the stand-in ended by SIGTERM without a word: interrupted
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(runIsAlive({ pid: stand.pid, pidStart: stand.start }), "not signalled again (a second signal ends a run at once)");
+  process.kill(stand.pid, "SIGKILL");
+  const end = await follower.done; // the stand-in died without a word: interrupted
   assert.equal(end.status, "interrupted");
   assert.deepEqual(
     events.map((e) => e.type),
