@@ -9,7 +9,7 @@ import { parseArgs as parseCommandLine, stringOption, type Parsed } from "../run
 export const EXIT = { ok: 0, modelFailed: 1, usage: 2, stopped: 3, internal: 70 } as const;
 
 /** Options that never take a value: `--json model.ts` is the flag and the file. */
-const FLAGS = new Set(["json", "help", "quick", "no-check", "write"]);
+const FLAGS = new Set(["json", "help", "quick", "no-check", "write", "detach"]);
 
 export const parseArgs = (args: string[]): Parsed => parseCommandLine(args, FLAGS);
 export { stringOption, type Parsed };

@@ -7,6 +7,8 @@ import { runsCommand } from "./runs";
 import { traceCommand } from "./trace";
 import { checkCommand } from "./check";
 import { sweepCommand } from "./sweep";
+import { followCommand } from "./follow";
+import { stopCommand } from "./stop";
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
   runs: runsCommand,
   trace: traceCommand,
   check: checkCommand,
+  follow: followCommand,
+  stop: stopCommand,
 };
 
 function usage(): string {

@@ -14,7 +14,7 @@ import { formatMetrics } from "./train";
 
 /** The runs folder: `<folder>/.unroll/runs` when there is something of that name (a file there is refused by the
  *  caller, not passed over), else the folder itself (default: the current one). */
-function runsFolder(folder = "."): string {
+export function runsFolder(folder = "."): string {
   const inside = path.resolve(folder, RUNS_SUBFOLDER);
   try {
     fs.lstatSync(inside);
@@ -116,7 +116,7 @@ function row({ info, lossCurve, damaged }: RunSummary, hparams: string[], showBe
   const loss = info.finalLoss ?? lossCurve[lossCurve.length - 1]?.[1];
   return [
     info.id,
-    damaged ? t("{0} (damaged)", statusWord(info.status)) : statusWord(info.status),
+    damaged ? t("{0} (damaged)", statusWord(info.status)) : info.status === "running" ? t("● running (pid {0})", info.pid) : statusWord(info.status),
     `${info.epoch ?? 0}/${info.config.epochs}`,
     ...hparams.map((key) => cell(ownValue(info.hparams, key))),
     loss === undefined ? "-" : loss.toFixed(4),
@@ -132,6 +132,7 @@ export function runsJson(runs: readonly RunSummary[]): object[] {
     id: info.id,
     dir,
     status: info.status,
+    ...(info.status === "running" ? { live: true, pid: info.pid } : {}),
     file: info.file,
     startedAt: info.startedAt,
     ...(info.endedAt ? { endedAt: info.endedAt } : {}),
@@ -161,6 +162,8 @@ function printTable(runs: RunSummary[], width?: number): void {
   console.log(table([header, ...runs.map((r) => row(r, varying, showBest))], width));
   const alike = same.map(([k, v]) => `${k}=${cell(v)}`).join("  ");
   if (same.length) console.log(printable(runs.length > 1 ? t("same in all: {0}", alike) : t("hyperparameters: {0}", alike)));
+  const live = runs.filter((r) => r.info.status === "running").length;
+  if (live) console.log(t("● {0} training now (its process checked): unroll follow ID shows one, unroll stop ID stops it", live));
   const damaged = runs.filter((r) => r.damaged);
   if (damaged.length) console.log(["", ...damaged.map((r) => printable(t("{0}: damaged: {1}", r.info.id, r.damaged ?? "")))].join("\n"));
 }

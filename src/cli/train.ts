@@ -8,14 +8,14 @@ import { defaultRunsFolder } from "../runs/run-store";
 import { startTraining, STOP_GRACE_MS, type Training, type TrainingResult } from "../runs/train-client";
 import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATIO, trainOptions, type TrainOptions } from "../runs/train-contract";
 import { t } from "../runs/l10n";
-import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help } from "./args";
+import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help, type Parsed } from "./args";
 import { checkBeside, withCheck } from "./check";
 import { onOutputClosed } from "./output";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
 const help = (): Help => ({
   synopsis:
-    "unroll train <file.ts> [--set NAME=VALUE]… [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check]",
+    "unroll train <file.ts> [--set NAME=VALUE]… [--epochs N] [--backend NAME] [--json] [--snapshot-every N] [--runs DIR] [--data-timeout S] [--vanishing-ratio R] [--exploding-ratio R] [--no-check] [--detach]",
   about: [t("Trains the experiment the model file exports (export default defineExperiment({ … })).")],
   options: [
     ["--set NAME=VALUE", t("override one of the experiment's hparams (repeat for more): --set lr=0.03 --set hidden=64")],
@@ -28,6 +28,7 @@ const help = (): Help => ({
     ["--vanishing-ratio R", t("warn when a gradient norm falls below R × its running median (default {0}; 0: never)", DEFAULT_VANISHING_RATIO)],
     ["--exploding-ratio R", t("warn when a gradient norm rises above R × its running median (default {0}; 0: never)", DEFAULT_EXPLODING_RATIO)],
     ["--no-check", t("skip the type check (its errors are printed to stderr while training runs; the command then exits with 1)")],
+    ["--detach", t("train in the background: print the run's id once it starts and return (unroll follow ID, unroll stop ID)")],
   ],
   notes: [
     t(
@@ -51,7 +52,7 @@ export function formatMetrics(metrics: Record<string, number | string> | undefin
 const relative = (file: string) => printable(path.relative(process.cwd(), file) || file);
 
 /** Shows a run for people: a progress line redrawn on a terminal (plain lines otherwise), one line per epoch. */
-class Progress {
+export class Progress {
   private readonly tty = Boolean(process.stdout.isTTY);
   private epochs = 1;
   private stepsPerEpoch = 0; // learnt from the first epoch
@@ -122,7 +123,7 @@ class Progress {
   }
 }
 
-function summary(run: RunInfo): string {
+export function summary(run: RunInfo): string {
   const seconds = run.endedAt ? (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000 : NaN;
   const loss = run.finalLoss !== undefined ? t("loss {0}", formatLoss(run.finalLoss)) : "";
   const metrics = formatMetrics(run.finalMetrics);
@@ -176,11 +177,12 @@ export const trainCommand: Command = {
     if (!file) return EXIT.usage;
     let run: TrainOptions;
     try {
-      run = trainOptions({ positional, options, lists }, ["json", "no-check", "help"]);
+      run = trainOptions({ positional, options, lists }, ["json", "no-check", "help", "detach"]);
     } catch (error) {
       return usageError(this, `unroll: ${(error as Error).message}`);
     }
     const json = options.json !== undefined;
+    if (options.detach !== undefined) return trainDetached({ ...run, detached: true }, options, json);
     const progress = new Progress();
     const show = (event: RunEvent) => (json ? process.stdout.write(JSON.stringify(event) + "\n") : progress.event(event));
     // The file is type-checked beside the training process; its errors are printed between progress lines.
@@ -222,3 +224,40 @@ export const trainCommand: Command = {
     return withCheck(exitCode(result, interrupts > 0), await checked);
   },
 };
+
+/** `unroll train --detach`: starts the run in its own session, shows what comes before it starts (type errors, the
+ *  model file's output, a failure), then prints its id (or, with --json, its start event) and returns; the run goes
+ *  on alone. */
+async function trainDetached(run: TrainOptions, options: Parsed["options"], json: boolean): Promise<number> {
+  let started: RunInfo | undefined;
+  let onStart = () => {};
+  const starting = new Promise<null>((resolve) => (onStart = () => resolve(null)));
+  const training = startTraining(run, (event) => {
+    if (started) return; // the run is on its own: its folder has the rest (output.log, metrics.jsonl)
+    if (event.type === "start") {
+      started = event.run;
+      onStart();
+    } else if (event.type === "log") (event.stream === "stderr" ? process.stderr : process.stdout).write(event.text);
+    else if (json && !started) process.stdout.write(JSON.stringify(event) + "\n");
+  });
+  // Before it starts the run is still this command's: Ctrl-C stops it (its own session does not get the signal).
+  const onInterrupt = () => training.stop();
+  process.on("SIGINT", onInterrupt);
+  const checked = checkBeside(run.file, options); // its errors are printed while the run starts
+  const ended = await Promise.race([starting, training.done]);
+  process.off("SIGINT", onInterrupt);
+  if (!started) {
+    const result = ended ?? (await training.done);
+    if (!json && result.error) console.error(formatRunnerError(result.error, run.file));
+    else if (!json && !result.error) console.log(t("stopped before the run started"));
+    return withCheck(exitCode(result, true), await checked);
+  }
+  training.detach();
+  if (json) console.log(JSON.stringify({ type: "start", run: started }));
+  else {
+    console.log(started.id);
+    const dir = relative(path.join(run.runsFolder ?? defaultRunsFolder(run.file), started.id));
+    console.error(t("training in the background in {0}: unroll follow {1} shows its progress, unroll stop {1} stops it", dir, printable(started.id)));
+  }
+  return withCheck(EXIT.ok, await checked);
+}

@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext) {
     }),
   );
   updateModelFileContext(vscode.window.activeTextEditor);
+  void sessions.reattach(); // runs that went on training while no window was there (a reload, `unroll train --detach`)
   void showWalkthroughOnce(context);
   log.appendLine(`Unroll activated in ${(performance.now() - started).toFixed(1)} ms`);
   return { activationMs: performance.now() - started, traces, sessions, runs };

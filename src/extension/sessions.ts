@@ -1,11 +1,14 @@
 // Training sessions: "Unroll: Train Model" starts a training process for a model file (one at a time per file),
 // streams its events to the file's explorer panel and the status bar, and says how the run ended; "Stop Training"
-// asks it to stop.
+// asks it to stop. The process is detached (src/runs/detached.ts): a reload, a closed window or a dropped remote
+// connection does not end it, and the next activation re-attaches to it through its run folder (the same status bar,
+// live curves and Stop), unless `unroll.training.stopOnClose` asked to stop runs when VS Code closes.
 import * as vscode from "vscode";
 import * as path from "node:path";
-import type { RunEvent } from "../common/protocol";
+import type { RunEvent, RunInfo, RunSummary } from "../common/protocol";
 import { formatLoss } from "../common/format";
-import { startTraining, type Training } from "../runs/train-client";
+import { askToStop, followRun, liveRuns, stopRun } from "../runs/detached";
+import { startTraining, type TrainingResult } from "../runs/train-client";
 import type { TrainOptions } from "../runs/train-contract";
 import type { ExplorerPanels } from "./explorer-panel";
 import type { Runs } from "./runs";
@@ -13,12 +16,20 @@ import type { Settings } from "./settings";
 import { TrainingStatusBar, type SessionStatus } from "./status-bar";
 import type { TraceService } from "./trace-service";
 import { MAX_LONG_TEXT, uiText } from "./ui-text";
-import { activeModelFile, ensureTrusted, modelDocument, runsFolderFor, showLocation } from "./workspace";
+import { activeModelFile, ensureTrusted, modelDocument, runsFolderFor, runsFolders, showLocation } from "./workspace";
+
+/** What a session needs of its run, whether this host started it (train-client's Training) or re-attached to it. */
+interface Trainer {
+  stop(): void;
+  done: Promise<TrainingResult>;
+}
 
 /** A training run the extension started, with what the status bar shows of it. */
 interface Session extends SessionStatus {
-  training: Training;
+  training: Trainer;
   runId?: string;
+  /** The run's info as it started (its pid, for a stop when VS Code closes). */
+  info?: RunInfo;
   /** The events not yet shown, in order, and the latest step not yet shown: they reach the panel (in one message) and
    *  the status bar at most every FLUSH_INTERVAL_MS. */
   pending: RunEvent[];
@@ -36,6 +47,8 @@ const showLine = () => vscode.l10n.t("Show Line");
 export class TrainingSessions implements vscode.Disposable {
   private readonly sessions = new Map<string, Session>(); // by model file
   private readonly status = new TrainingStatusBar();
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
 
   constructor(
     private readonly settings: () => Settings,
@@ -71,13 +84,64 @@ export class TrainingSessions implements vscode.Disposable {
     this.explorers.show(file);
     const settings = this.settings();
     const runsFolder = runsFolderFor(settings, file);
-    const session: Session = { file, training: undefined as unknown as Training, pending: [] };
-    session.training = startTraining({ ...trainOptionsFor(settings, file), ...(overrides ? { overrides } : {}) }, (event) => this.onEvent(session, event));
-    this.sessions.set(file, session);
+    const session: Session = { file, training: undefined as unknown as Trainer, pending: [] };
+    // Detached: outlives this window (a reload, a dropped connection); the next activation re-attaches.
+    session.training = startTraining({ ...trainOptionsFor(settings, file), ...(overrides ? { overrides } : {}), detached: true }, (event) =>
+      this.onEvent(session, event),
+    );
     this.traces.setRunError(file, null);
+    await this.watch(session, runsFolder);
+  }
+
+  /** Re-attaches to the workspace's runs still training (started before a reload of this window, or by `unroll train
+   *  --detach`): each gets a session followed from its run folder, and one message says how many there are. */
+  async reattach(): Promise<void> {
+    const live = (await liveRuns(runsFolders(this.settings()))).filter((run) => run.info.file && !this.sessions.has(run.info.file));
+    for (const run of live.reverse()) void this.follow(run); // the newest last: the status bar shows it
+    if (!live.length) return;
+    const names = live.map((run) => uiText(run.info.name)).join(", ");
+    const stopAll = vscode.l10n.t("Stop All");
+    const message =
+      live.length === 1 ? vscode.l10n.t("Unroll: 1 run still training: {0}", names) : vscode.l10n.t("Unroll: {0} runs still training: {1}", live.length, names);
+    void vscode.window
+      .showInformationMessage(message, stopAll)
+      .then((c) => c === stopAll && live.forEach((run) => this.sessions.get(run.info.file)?.training.stop()));
+  }
+
+  /** A session for a run this host did not start, from its folder as it grows: what was written before is shown from
+   *  the store, what comes after as live events. */
+  private async follow(run: RunSummary): Promise<void> {
+    const { info, dir } = run;
+    const session: Session = {
+      file: info.file,
+      runId: info.id,
+      info,
+      backend: { name: info.backendName, summary: info.backend },
+      epochs: info.config.epochs,
+      epoch: info.epoch,
+      pending: [],
+      training: undefined as unknown as Trainer,
+    };
+    const panel = this.explorers.get(info.file);
+    if (panel) await this.runs.show(panel, dir);
+    // The panel shows the run already: its `start` would make it a new, empty one.
+    const follower = followRun(dir, (event) => event.type !== "start" && this.onEvent(session, event), { fromEnd: true });
+    session.training = {
+      stop: () => void stopRun(dir), // after its step; a step that does not end is ended with its process
+      done: follower.done.then((end) => ({ run: end, ...(end.error ? { error: end.error } : {}), code: null, signal: null })),
+    };
+    this.disposables.push({ dispose: () => follower.cancel() });
+    await this.watch(session, path.dirname(dir));
+  }
+
+  /** Shows a session while it trains, then how its run ended. */
+  private async watch(session: Session, runsFolder: string): Promise<void> {
+    const { file } = session;
+    this.sessions.set(file, session);
     this.updateStatus();
     void vscode.commands.executeCommand("setContext", "unroll.training", true);
     const result = await session.training.done;
+    if (this.disposed) return; // this window closes; the run goes on
     this.flush(session);
     this.sessions.delete(file);
     // The panel saw a sample of the steps while training: now it gets them all.
@@ -147,6 +211,7 @@ export class TrainingSessions implements vscode.Disposable {
     switch (event.type) {
       case "start":
         session.runId = event.run.id;
+        session.info = event.run;
         session.backend = { name: event.run.backendName, summary: event.run.backend };
         session.epochs = event.run.config.epochs;
         this.explorers.get(session.file)?.postBackend(event.run.backend);
@@ -192,8 +257,18 @@ export class TrainingSessions implements vscode.Disposable {
     this.status.show([...this.sessions.values()].pop(), ended);
   }
 
+  /** The window closes (or reloads): runs go on, unless unroll.training.stopOnClose asks to stop them, which is asked
+   *  at once (a stop file and a signal: this host may be gone before a message would arrive). */
   dispose(): void {
-    for (const session of this.sessions.values()) session.training.stop();
+    this.disposed = true;
+    if (this.settings().stopOnClose) {
+      for (const session of this.sessions.values()) {
+        if (session.info && session.runId) askToStop(path.join(runsFolderFor(this.settings(), session.file), session.runId), session.info);
+        else session.training.stop();
+      }
+    }
+    for (const disposable of this.disposables) disposable.dispose();
+    for (const session of this.sessions.values()) clearTimeout(session.flushTimer);
     this.status.dispose();
   }
 }

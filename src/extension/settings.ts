@@ -18,6 +18,8 @@ export interface Settings {
   explodingRatio: number;
   /** Relative to a workspace folder, without a leading "./" or a trailing "/". */
   runsFolder: string;
+  /** Closing (or reloading) VS Code stops the runs training; false: they go on and the next start re-attaches. */
+  stopOnClose: boolean;
 }
 
 export const DEFAULTS: Settings = {
@@ -31,6 +33,7 @@ export const DEFAULTS: Settings = {
   vanishingRatio: DEFAULT_VANISHING_RATIO,
   explodingRatio: DEFAULT_EXPLODING_RATIO,
   runsFolder: ".unroll/runs",
+  stopOnClose: false,
 };
 
 /** Each setting's key under "unroll." in package.json. */
@@ -45,6 +48,7 @@ export const KEYS: Record<keyof Settings, string> = {
   vanishingRatio: "gradients.vanishingRatio",
   explodingRatio: "gradients.explodingRatio",
   runsFolder: "runsFolder",
+  stopOnClose: "training.stopOnClose",
 };
 
 /** The choices of "Unroll: Select Backend", in `auto`'s order (package.json's enum lists the same). */
@@ -64,5 +68,6 @@ export function readSettings(config: { get<T>(key: string, defaultValue: T): T }
     vanishingRatio: read("vanishingRatio"),
     explodingRatio: read("explodingRatio"),
     runsFolder: read("runsFolder").replace(/^\.\/|\/$/g, ""),
+    stopOnClose: read("stopOnClose"),
   };
 }

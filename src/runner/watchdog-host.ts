@@ -57,13 +57,15 @@ export class Watchdog {
   ) {}
 
   /** Starts the watchdog thread (dist/watchdog.js, beside this bundle); resolves once it can pause this thread.
-   *  `resultFd`: where a halt answers (and, with `listen`, where commands come from: the parent's pipe).
+   *  `resultFd`: where a halt answers (and, with `listen`, where commands come from: the parent's pipe; its closing
+   *  ends the process unless `outlivesParent`).
    *  `answer`: what the paused main thread answers for a task; by default a HaltedLine. */
-  static start(options: { resultFd?: number; listen?: boolean; answer?: Answer } = {}): Promise<Watchdog> {
+  static start(options: { resultFd?: number; listen?: boolean; outlivesParent?: boolean; answer?: Answer } = {}): Promise<Watchdog> {
     const running = new Int32Array(new SharedArrayBuffer(4));
     const workerData: WatchdogData = {
       resultFd: options.resultFd ?? 2,
       listen: options.listen ?? false,
+      outlivesParent: options.outlivesParent ?? false,
       answer: ANSWER,
       running: running.buffer as SharedArrayBuffer,
     };

@@ -26,8 +26,10 @@ export interface WatchdogData {
   /** The file descriptor of the result pipe. */
   resultFd: number;
   /** Also read commands, as JSON lines, from the result pipe (the process's parent writes them), and end the process
-   *  when the pipe closes: the parent is gone. */
+   *  when the pipe closes: the parent is gone (unless `outlivesParent`). */
   listen: boolean;
+  /** A detached training run: its parent going away (a window reloaded) is no reason to end it. */
+  outlivesParent?: boolean;
   /** The global function (under Symbol.for(answer)) the paused main thread answers with: (id, frames) => JSON
    *  line, or null when task `id` is no longer running. Frames: PausedFrame in watchdog-host.ts. */
   answer: string;
@@ -46,7 +48,7 @@ const PAUSE_GRACE_MS = 2000;
  *  ended. A little longer than the grace a parent gives a stopped run (STOP_GRACE_MS). */
 const ORPHAN_GRACE_MS = 5000;
 
-const { resultFd, listen, answer, running } = workerData as WatchdogData;
+const { resultFd, listen, outlivesParent, answer, running } = workerData as WatchdogData;
 const runningId = new Int32Array(running);
 const stillRunning = (id: number) => id === 0 || Atomics.load(runningId, 0) === id;
 const session = new Session();
@@ -85,7 +87,7 @@ if (listen) {
   pipe.on("error", () => {});
   // The parent's end closes when it exits, however it dies (SIGKILL too): an end of file, or a reset when it left
   // data unread (an error, then close).
-  pipe.once("close", () => setTimeout(() => finish({ type: "arm", id: 0, timeoutMs: 0, then: "halt" }, null), ORPHAN_GRACE_MS));
+  if (!outlivesParent) pipe.once("close", () => setTimeout(() => finish({ type: "arm", id: 0, timeoutMs: 0, then: "halt" }, null), ORPHAN_GRACE_MS));
 }
 
 function fire(request: WatchdogCommand): void {

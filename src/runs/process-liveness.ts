@@ -18,22 +18,30 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** When the process started, as Linux says (/proc/<pid>/stat's 22nd field, in clock ticks since boot); undefined
- *  elsewhere or for no such process. With the pid, it names one process: pids are reused, start times are not. */
-export function processStartTime(pid: number): string | undefined {
+/** /proc/<pid>/stat's fields from the third (state, ppid, …), after "pid (comm) " (comm may hold spaces and parentheses);
+ *  undefined elsewhere or for no such process. */
+function statFields(pid: number): string[] | undefined {
   if (!isPid(pid)) return undefined;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]; // after "pid (comm) ": field 3 onwards
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
 }
 
+/** When the process started, as Linux says (/proc/<pid>/stat's 22nd field, in clock ticks since boot); undefined
+ *  elsewhere or for no such process. With the pid, it names one process: pids are reused, start times are not. */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
 /** Whether the run's process still runs: its pid is alive and, where the OS tells start times, started when
- *  the run's did (else the pid now belongs to another process). */
-export function runIsAlive(info: RunInfo): boolean {
+ *  the run's did (else the pid now belongs to another process). A zombie (killed, not yet reaped: a detached run's
+ *  parent may be an init that never reaps) runs no more. */
+export function runIsAlive(info: Pick<RunInfo, "pid" | "pidStart">): boolean {
   if (!isAlive(info.pid)) return false;
-  const start = info.pidStart === undefined ? undefined : processStartTime(info.pid);
-  return start === undefined || start === info.pidStart;
+  const fields = info.pidStart === undefined ? undefined : statFields(info.pid);
+  if (fields === undefined) return true;
+  return fields[0] !== "Z" && fields[19] === info.pidStart;
 }

@@ -403,6 +403,13 @@ function infoOf(dir: string, read: TextRead): { info: RunInfo; damaged?: string 
 }
 
 const readInfo = (dir: string) => readTextFile(dir, "run.json", FILE_CAPS["run.json"]);
+
+/** run.json alone, settled (a "running" run whose process is gone reads "interrupted"), with what could not be read
+ *  in `damaged`; for following and stopping a run. Never throws. */
+export async function readRunInfo(dir: string): Promise<{ info: RunInfo; damaged?: string }> {
+  const { info, damaged } = infoOf(dir, await readInfo(dir));
+  return { info: settle(info), ...withDamage(damaged) };
+}
 const readInfoSync = (dir: string) => readTextFileSync(dir, "run.json", FILE_CAPS["run.json"]);
 const streamProblem = (read: StreamResult) => "problem" in read && read.problem;
 

@@ -35,15 +35,24 @@ export interface Training {
   stop(): void;
   /** Ends the process at once (the run reads as "interrupted", or "stopped" after a stop). */
   kill(): void;
+  /** Lets a detached run (TrainOptions.detached) go on alone: no more events, nothing of it keeps this process alive,
+   *  and `done` settles no more; the run is followed and stopped through its folder from then on (detached.ts). */
+  detach(): void;
   /** Settles once the process has exited and every event has been delivered. */
   done: Promise<TrainingResult>;
 }
 
 /** Forks a training process. Every RunEvent goes to `onEvent`, including anything the process printed
- *  outside the runner's redirection (as log events). */
+ *  outside the runner's redirection (as log events). A detached one (`options.detached`) runs in its own session
+ *  (a terminal's Ctrl-C, a closed window do not reach it) and outlives this process. */
 export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) => void, entry = TRAIN_ENTRY): Training {
   // execArgv []: not the parent's flags (a test runner's, an inspector's). stdio 4: the watchdog's pipe.
-  const child = fork(entry, trainArgs(options), { stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"], execArgv: [], env: childEnvironment(options) });
+  const child = fork(entry, trainArgs(options), {
+    stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
+    execArgv: [],
+    env: childEnvironment(options),
+    detached: options.detached === true,
+  });
   const result: Omit<TrainingResult, "code" | "signal"> = {};
   let started: RunInfo | undefined;
   let stopAsked = 0; // performance.now() of the stop
@@ -113,6 +122,12 @@ export function startTraining(options: TrainOptions, onEvent: (event: RunEvent) 
     },
     kill() {
       child.kill("SIGKILL");
+    },
+    detach() {
+      child.removeAllListeners("message");
+      if (child.connected) child.disconnect();
+      for (const stream of [child.stdout, child.stderr, watchdog]) stream?.destroy();
+      child.unref();
     },
     done,
   };

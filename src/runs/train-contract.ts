@@ -40,9 +40,11 @@ export interface TrainOptions extends ChildChoices {
   overrides?: Record<string, string>;
   /** The run's place in a sweep, recorded in its run.json. */
   sweep?: SweepMark;
+  /** The process outlives whoever started it (its own session, its parent going away is no stop): see detached.ts. */
+  detached?: boolean;
 }
 
-const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set", "sweep"];
+const OPTIONS = ["epochs", "backend", "snapshot-every", "runs", "data-timeout", "vanishing-ratio", "exploding-ratio", "set", "sweep", "detached"];
 
 /** The training process's command line: `train.js <file> [--epochs N] [--backend NAME] [--snapshot-every N]
  *  [--runs DIR] [--data-timeout SECONDS] [--vanishing-ratio R] [--exploding-ratio R] [--set NAME=VALUE]…` — `unroll
@@ -58,6 +60,7 @@ export function trainArgs(o: TrainOptions): string[] {
   if (o.explodingRatio !== undefined) args.push("--exploding-ratio", String(o.explodingRatio));
   for (const [name, value] of Object.entries(o.overrides ?? {})) args.push(`--set=${name}=${value}`); // `=`: a value may start with -
   if (o.sweep) args.push(`--sweep=${JSON.stringify(o.sweep)}`);
+  if (o.detached) args.push("--detached");
   return args;
 }
 
@@ -106,6 +109,7 @@ export function trainOptions({ positional, options, lists }: Parsed, others: rea
     explodingRatio: ratio("exploding-ratio"),
     ...(overrides ? { overrides } : {}),
     ...(mark ? { sweep: mark } : {}),
+    ...(options.detached === true ? { detached: true } : {}),
   };
 }
 

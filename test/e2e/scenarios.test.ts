@@ -1505,3 +1505,58 @@ test("25) the explorer as people expect it: nothing clipped at 400 px, one loss,
     },
   );
 });
+
+// ---------------------------------------------------------------------------------------------------
+// 22.1) A run outlives a reload of the window (issue 22): the curve goes on after it, and Stop still ends it
+
+test("22.1) training 06 goes on through Developer: Reload Window: re-attached, its curve grows, Stop ends it as stopped", { timeout: 480_000 }, async (t) => {
+  const folder = workspace.copyExamples();
+  const file = path.join(folder, "06_names_classifier.ts");
+  const long = fs.readFileSync(file, "utf8").replace(/epochs:\s*8\b/, "epochs: 1000");
+  assert.match(long, /epochs: 1000/);
+  fs.writeFileSync(file, long);
+  await withVSCode({ name: "s18-reload", folder }, async (vs) => {
+    await vs.openFile("06_names_classifier.ts");
+    const { frame } = await train(vs, "06_names_classifier.ts");
+    await until("a first epoch", async () => (await epochRows(frame)).length >= 1, 180_000);
+    const [before] = runsOnDisk(folder);
+    const pid = (before.info as { pid?: number }).pid!;
+    t.diagnostic(`training in process ${pid}; reloading the window`);
+
+    await vs.reload();
+    // The process lives on, and the new window says so and re-attaches.
+    assert.ok(running(pid), "the training process outlived the reload");
+    await until("the re-attach notification", async () => (await vs.notifications()).some((n) => /1 run still training/.test(n)), 60_000);
+    await until("the status bar to show the run again", async () => (await vs.statusBar()).some((s) => /Unroll .*epoch \d+\/1000/.test(s)), 60_000);
+    let panel = await explorer(vs, 10_000, "06_names_classifier.ts").catch(() => null);
+    if (!panel) {
+      await vs.runCommand("Unroll: Open Explorer");
+      panel = await explorer(vs, 60_000, "06_names_classifier.ts");
+    }
+    await selectTab(panel, "Training");
+    const seen = Math.max(0, ...(await epochRows(panel)).map((r) => r.epoch));
+    await until(
+      `an epoch after ${seen} in the re-attached explorer`,
+      async () => Math.max(0, ...(await epochRows(panel!)).map((r) => r.epoch)) > seen,
+      120_000,
+    );
+    await vs.screenshot("reattached-curve");
+    assert.ok((await drawn(panel)) >= 1, "the curve is drawn after the reload");
+
+    await vs.runCommand("Unroll: Stop Training");
+    await until("the run to end as stopped", async () => runsOnDisk(folder)[0]?.info.status === "stopped", 60_000);
+    await until("the explorer to say stopped", async () => /stopped/i.test(await runHeader(panel!)), 30_000);
+    await vs.screenshot("reattached-stopped");
+    await until("the training process to end", async () => !running(pid));
+  });
+});
+
+/** Whether process `pid` runs (a zombie, ended but not reaped by whatever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

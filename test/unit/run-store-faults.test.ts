@@ -235,7 +235,9 @@ describe("run store: is the run's process still running?", () => {
       const { runs, out } = await bothListings(folder);
       for (const [id, , status] of cases) {
         assert.equal(runs.find((r) => r.info.id === id)?.info.status, status, id);
-        assert.match(out, new RegExp(`^${id}\\s+${status}\\s`, "m"));
+        // `unroll runs` marks a live run with its pid: "● running (pid 4242)".
+        const shown = status === "running" ? `● running \\(pid ${process.pid}\\)` : status;
+        assert.match(out, new RegExp(`^${id}\\s+${shown}\\s`, "m"));
         assert.equal(readRun(path.join(folder, id)).info.status, status);
       }
     },

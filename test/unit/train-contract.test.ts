@@ -17,6 +17,7 @@ test("trainArgs and parseTrainArgs round-trip every option, names with spaces an
     vanishingRatio: 0.001,
     explodingRatio: 0,
     overrides: { lr: "-0.5", tag: "唐诗 a=b", flag: "" },
+    detached: true,
   };
   assert.deepEqual(parseTrainArgs(trainArgs(full)), full);
   const bare = parseTrainArgs(trainArgs({ file: "/w/m.ts" }));
