@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, recordDynamics, type DynamicsRecord } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import { nativeKernels } from "../../src/nn/native";
 import { binEdges, describeParameter, heatmap, parseLayerName, snapshotParameters } from "../../src/runner/snapshot";
 import { requireNativeKernels, setupBackend, setupBackendWithNative } from "./helpers";

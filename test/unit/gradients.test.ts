@@ -3,7 +3,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { nn, tf, backwardUnread, useBackend } from "unroll";
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import type { GradientWarning, RunDetail, RunInfo } from "../../src/common/protocol";
 import { GradientMonitor, judge, median } from "../../src/runner/gradient-health";
 import { parseGradNorms, parseMetricLine, parseRunInfo } from "../../src/runs/run-file";

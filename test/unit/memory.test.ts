@@ -4,7 +4,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, optim, backward } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import { setupBackend } from "./helpers";
 
 before(setupBackend);

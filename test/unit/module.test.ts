@@ -4,7 +4,7 @@ import { before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, optim, torch, backward } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import { maxAbsDiff, setupBackend, tfOf, type AnyTensor } from "./helpers";
 
 before(setupBackend);

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { nn, tf, parseSafetensors, serializeSafetensors, loadSafetensors } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import { setupBackend } from "./helpers";
 
 before(setupBackend);

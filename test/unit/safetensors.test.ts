@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { tf, nn, torch, parseSafetensors, serializeSafetensors, saveSafetensors, loadSafetensors } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 // Not re-exported by "unroll": the decoders themselves.
 import { halfToFloat, bfloat16ToFloat } from "../../src/nn/safetensors";
 import { maxAbsDiff, setupBackend } from "./helpers";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { tf, nn, optim, torch, backward } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import { describeError } from "../../src/runner/model-file";
 import { setupBackend } from "./helpers";
 

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { tf, nn, parseSafetensors } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import type { RunEvent } from "../../src/common/protocol";
 import type { TrainOptions } from "../../src/runs/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runs/run-store";

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, backward, recordDynamics, useBackend, webgpuAdapter, type DynamicsRecord } from "unroll";
 type Tensor = tf.Tensor;
-import * as tfTorch from "./tf-torch";
+import * as tfTorch from "../../src/nn/tf-torch";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
