@@ -25,7 +25,10 @@ import type { Optimizer } from "./optim";
 export type Metrics = Record<string, number | string | Tensor>;
 
 /** One batch: what `model.forward` takes (a tensor, a PackedSequence, anything) and the target. */
-export type Batch<I = unknown> = [input: I, target: Tensor];
+export type Batch<I = unknown> = [input: I, target: TargetOf<I>];
+
+/** A batch's target: a Tensor beside a Tensor input, a tfjs tensor beside a tfjs one, either beside anything else. */
+type TargetOf<I> = I extends TorchTensor ? TorchTensor : I extends TfTensor ? TfTensor : Tensor;
 
 export interface ExperimentData<I = unknown> {
   /** The training batches (a function is called again each epoch, e.g. to shuffle). */
