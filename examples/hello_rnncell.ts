@@ -22,7 +22,6 @@ const optimizer = new optim.Adam(cell.parameters(), { lr: 0.1 });
 console.log(String(cell));
 
 for (let epoch = 1; epoch <= 100; epoch++) {
-  let predicted = "";
   optimizer.zeroGrad();
   let h = torch.zeros(1, chars.length);
   const steps: Tensor[] = [];
@@ -32,7 +31,7 @@ for (let epoch = 1; epoch <= 100; epoch++) {
     steps.push(h);
   }
   const logits = torch.cat(steps); // [5, 4]
-  predicted = (logits.argmax(1).tolist() as number[]).map((i) => chars[i]).join("");
+  const predicted = (logits.argmax(1).tolist() as number[]).map((i) => chars[i]).join("");
   const loss = criterion.forward(logits, y);
   loss.backward();
   optimizer.step();
