@@ -15,6 +15,7 @@ import {
   recordDynamics,
   serializeSafetensors,
   useBackend,
+  collectNow,
   type Batch,
   type Experiment,
   type ExperimentData,
@@ -379,6 +380,9 @@ class TrainingRun {
 
 /** Runs `evaluate` in eval mode, freeing the tensors it makes (it may be async, so a scope instead of tidy). */
 async function evaluate(model: nn.Module, run: () => Metrics | Promise<Metrics>): Promise<RecordedMetrics> {
+  // The epoch's steps left Tensors (each keeps its tfjs tensor out of the step's tidy) that only a collection
+  // frees: free them now, so that evaluate sees the same live tensors every epoch (once an epoch: a gc costs).
+  collectNow();
   model.eval();
   tf.engine().startScope();
   try {
