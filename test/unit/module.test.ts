@@ -2,7 +2,7 @@
 // seeding, gradient accumulation, tensor printing and the StepLR schedule.
 import { before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, optim, torch, backward } from "unroll";
+import { tf, nn, optim, backward } from "unroll";
 type Tensor = tf.Tensor;
 import * as tfTorch from "../../src/nn/tf-torch";
 import { maxAbsDiff, setupBackend, tfOf, type AnyTensor } from "./helpers";

@@ -3,7 +3,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, nn, optim } from "unroll";
-type Tensor = tf.Tensor;
 import { fusedOptimizerSteps } from "../../src/nn/optim";
 import { nativeKernels } from "../../src/nn/native";
 import { requireNativeKernels, tfOf, type AnyTensor } from "./helpers";

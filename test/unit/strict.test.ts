@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { tf, nn, optim, torch, backward } from "unroll";
+import { tf, nn, optim, backward } from "unroll";
 type Tensor = tf.Tensor;
 import * as tfTorch from "../../src/nn/tf-torch";
 import { describeError } from "../../src/runner/model-file";

@@ -4,7 +4,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { tf, nn, optim, torch } from "unroll";
+import { tf, nn, optim } from "unroll";
 import * as tfTorch from "../../src/nn/tf-torch";
 import * as T from "../../src/nn/tensor-factories";
 import { setupBackend } from "./helpers";
