@@ -16,7 +16,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tf, nn, optim, torch, backward, useBackend, webgpuAdapter, type Tensor } from "unroll";
+import { tf, nn, optim, torch, backward, useBackend, webgpuAdapter } from "unroll";
+import * as tfTorch from "../src/nn/tf-torch"; // the tfjs-level factories: the closure-form cases run on tfjs tensors
+type Tensor = tf.Tensor;
 import * as T from "../src/nn/tensor-factories";
 
 const args = process.argv.slice(2);
@@ -252,8 +254,8 @@ function stepOf(id: string): () => void {
   const c = CASES[id];
   torch.manualSeed(0);
   const model = c.make();
-  const x = torch.randn(c.shape);
-  const y = torch.randint(0, c.classes, [c.targets]);
+  const x = tfTorch.randn(c.shape);
+  const y = tfTorch.randint(0, c.classes, [c.targets]);
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const step = TORCH_STYLE

@@ -16,7 +16,7 @@ async function loop(): Promise<void> {
   await useBackend(process.env.UNROLL_BACKEND ?? "wasm");
   torch.manualSeed(0);
   const fc = new nn.Linear(16, 1);
-  const [weight, bias] = [torch.fromTf(fc.weight), torch.fromTf(fc.bias!)];
+  const [weight, bias] = [fc.weight, fc.bias!]; // the parameters are Tensors
   const optimizer = new optim.SGD(fc.parameters(), { lr: 0.01 });
   const target = T.randn(32, 1);
   const start = performance.now();

@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { backward, nn, useBackend, backendReport, type Tensor } from "unroll";
+import { backward, nn, useBackend, backendReport, type tf } from "unroll";
+type Tensor = tf.Tensor;
 import { namesExperiment } from "../examples/06_names_classifier";
 
 const at = process.argv.indexOf("--epochs");
@@ -27,7 +28,7 @@ async function epochs(): Promise<number[]> {
     const t0 = performance.now();
     for (const [input, target] of batches) {
       optimizer.zeroGrad();
-      backward(() => criterion.forward(model.forward(input) as Tensor, target));
+      backward(() => criterion.forward(model.forward(input) as Tensor, target as Tensor));
       optimizer.step();
     }
     seconds.push((performance.now() - t0) / 1000);

@@ -3,7 +3,8 @@
 // plus any other module given (`-- --also native/build/Release/some.node`, e.g. a -march=native build), as ms
 // and as a ratio to the first. Rounds alternate the variants, so that a change of load hits them all alike.
 import * as os from "node:os";
-import { torch, nn, backward, useBackend } from "unroll";
+import { nn, backward, useBackend } from "unroll";
+import * as tfTorch from "../src/nn/tf-torch"; // the tfjs-level factories: the closure-form cases run on tfjs tensors
 import { setNativeKernels, type NativeAddon } from "../src/nn/native";
 import { cpuFlags, prebuildDirs, VARIANTS } from "../src/nn/native-load";
 import * as fs from "node:fs";
@@ -36,9 +37,9 @@ async function main() {
   const load = () => os.loadavg()[0].toFixed(2);
   console.log(`load ${load()}; ${ROUNDS} rounds; ms per forward + backward (median)`);
   for (const [what, c] of Object.entries(CASES)) {
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const rnn = c.make();
-    const x = torch.randn(c.shape);
+    const x = tfTorch.randn(c.shape);
     const step = () => backward(() => (rnn as nn.GRU).forward(x)[0].square().mean()); // LSTM's output comes first too
     const times = variants.map(() => [] as number[]);
     for (let r = 0; r < ROUNDS + 1; r++) {

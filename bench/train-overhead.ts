@@ -10,7 +10,8 @@ import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tf, nn, optim, torch, backward, useBackend } from "unroll";
+import { tf, nn, optim, backward, useBackend } from "unroll";
+import * as tfTorch from "../src/nn/tf-torch"; // the tfjs-level factories: the closure-form cases run on tfjs tensors
 import type { RunEvent } from "../src/common/protocol";
 
 const args = process.argv.slice(2);
@@ -53,18 +54,18 @@ class Net extends nn.Module {
 export default defineExperiment({
   epochs: ${c.epochs},
   model: () => { torch.manualSeed(0); return new Net(); },
-  data: () => ({ train: Array.from({ length: ${c.batches} }, () => [torch.randn([${c.seq}, ${c.batch}, ${c.input}]), torch.randint(0, 3, [${c.batch}])] as [tf.Tensor, tf.Tensor]) }),
+  data: () => ({ train: Array.from({ length: ${c.batches} }, () => [torch.randn([${c.seq}, ${c.batch}, ${c.input}]), torch.randint(0, 3, [${c.batch}])] as [torch.Tensor, torch.Tensor]) }),
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (p) => new optim.Adam(p, { lr: 0.01 }),
 });
 `;
 
 function bare(c: Case): [number, number] {
-  torch.manualSeed(0);
+  tfTorch.manualSeed(0);
   const rnn = new nn.LSTM(c.input, c.hidden);
   const fc = new nn.Linear(c.hidden, 3);
   const model = new nn.Sequential(rnn, fc);
-  const data = Array.from({ length: c.batches }, () => [torch.randn([c.seq, c.batch, c.input]), torch.randint(0, 3, [c.batch])]);
+  const data = Array.from({ length: c.batches }, () => [tfTorch.randn([c.seq, c.batch, c.input]), tfTorch.randint(0, 3, [c.batch])]);
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.01 });
   const times: number[] = [];

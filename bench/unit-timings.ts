@@ -10,7 +10,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tf, torch, useBackend } from "unroll";
+import { tf, useBackend } from "unroll";
+import * as tfTorch from "../src/nn/tf-torch"; // the tfjs-level factories: the closure-form cases run on tfjs tensors
 import { CurveTable } from "../webview/curves";
 import { describeParameter } from "../src/runner/snapshot";
 import { TraceClient } from "../src/runs/trace-client";
@@ -44,8 +45,8 @@ function curveTable(): number {
 }
 
 function snapshot(): number {
-  const value = torch.randn([2048, 512]);
-  const grad = torch.randn([2048, 512]);
+  const value = tfTorch.randn([2048, 512]);
+  const grad = tfTorch.randn([2048, 512]);
   try {
     describeParameter("w", value, grad); // warm-up
     const start = performance.now();
@@ -109,7 +110,7 @@ export default defineExperiment({
   name: "stopped",
   epochs: 100000,
   model: () => { torch.manualSeed(0); return new Net(); },
-  data: () => ({ train: [0, 1, 2].map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [tf.Tensor, tf.Tensor]) }),
+  data: () => ({ train: [0, 1, 2].map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [torch.Tensor, torch.Tensor]) }),
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.01 }),
 });

@@ -10,14 +10,14 @@
 //   npx unroll run examples/01_rnncell_by_hand.ts
 //
 // It prints the cell, its parameters, then h_t of shape [5, 200] for each of the six steps.
-import { nn, torch, tf } from "unroll";
+import { nn, torch, type Tensor } from "unroll";
 
 torch.manualSeed(0);
 
 // PyTorch: rnn = nn.RNNCell(100, 200)
 const cell = new nn.RNNCell(100, 200);
 console.log(String(cell)); // RNNCell(100, 200)
-for (const [name, p] of cell.namedParameters()) console.log(`  ${name} ${torch.size(p)}`);
+for (const [name, p] of cell.namedParameters()) console.log(`  ${name} ${p.shape}`);
 // weight_ih [200, 100], weight_hh [200, 200], bias_ih [200], bias_hh [200]
 
 // PyTorch: input = torch.randn(6, 5, 100); hx = torch.randn(5, 200)
@@ -25,13 +25,13 @@ const input = torch.randn([6, 5, 100]); // (time, batch, features)
 let hx = torch.randn([5, 200]); // (batch, hidden)
 
 // PyTorch: for i in range(6): hx = rnn(input[i], hx); output.append(hx)
-const output: tf.Tensor[] = [];
-tf.unstack(input).forEach((x, t) => {
-  hx = cell.forward(x, hx); // x: [5, 100] → h_t: [5, 200]
+const output: Tensor[] = [];
+for (let t = 0; t < 6; t++) {
+  hx = cell.forward(input.at(t), hx); // input[t]: [5, 100] → h_t: [5, 200]
   output.push(hx);
-  console.log(`h_${t} ${torch.size(hx)}`);
-});
+  console.log(`h_${t} ${hx.shape}`);
+}
 
 console.log(`${output.length} outputs`);
 // Stacked, they are what nn.RNN(100, 200) returns as its output: [6, 5, 200].
-console.log(`stacked ${torch.size(tf.stack(output))}`);
+console.log(`stacked ${torch.stack(output).shape}`);

@@ -9,10 +9,10 @@
 //   h_n     [layers * directions, batch, hidden] the FINAL h of every layer and direction
 //
 //   npx unroll run examples/02_rnn.ts
-import { nn, torch, tf } from "unroll";
+import { nn, torch, type Tensor } from "unroll";
 
 torch.manualSeed(0);
-const show = (label: string, t: tf.Tensor) => console.log(`${label.padEnd(10)} ${torch.size(t)}`);
+const show = (label: string, t: Tensor) => console.log(`${label.padEnd(10)} ${t.shape}`); // PyTorch: print(t.shape)
 
 // --- RNN(100, 200) over a [6, 5, 100] sequence ----------------------------------------------------------
 console.log("\n== nn.RNN(100, 200)");
@@ -33,7 +33,7 @@ console.log("\n== nn.RNN(100, 10, 3)");
 const deep = new nn.RNN(100, 10, 3);
 console.log(String(deep)); // RNN(100, 10, num_layers=3)
 // Layer 0 reads the 100 input features; layers 1 and 2 read the 10 hidden units of the layer below.
-for (const [name, p] of deep.namedParameters()) console.log(`  ${name.padEnd(14)} ${torch.size(p)}`);
+for (const [name, p] of deep.namedParameters()) console.log(`  ${name.padEnd(14)} ${p.shape}`);
 console.log(`  ${deep.numParameters()} parameters`);
 
 // --- 4 layers ----------------------------------------------------------------------------------------

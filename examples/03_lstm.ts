@@ -8,16 +8,16 @@
 // are 4 * hidden rows tall. nn.LSTM takes and returns the states as a pair: output, [h_n, c_n].
 //
 //   npx unroll run examples/03_lstm.ts
-import { nn, torch, tf } from "unroll";
+import { nn, torch, type Tensor } from "unroll";
 
 torch.manualSeed(0);
-const show = (label: string, t: tf.Tensor) => console.log(`${label.padEnd(12)} ${torch.size(t)}`);
+const show = (label: string, t: Tensor) => console.log(`${label.padEnd(12)} ${t.shape}`); // PyTorch: print(t.shape)
 
 // --- LSTM(50, 100, num_layers=2) ---------------------------------------------------------------------
 console.log("== nn.LSTM(50, 100, num_layers=2)");
 const lstm = new nn.LSTM(50, 100, { numLayers: 2 });
 console.log(String(lstm));
-for (const [name, p] of lstm.namedParameters()) console.log(`  ${name.padEnd(14)} ${torch.size(p)}`);
+for (const [name, p] of lstm.namedParameters()) console.log(`  ${name.padEnd(14)} ${p.shape}`);
 // weight_ih_l0 [400, 50], weight_hh_l0 [400, 100]: the rows are the gates i, f, g, o, 100 each.
 
 const input = torch.randn([10, 3, 50]); // (seq 10, batch 3, features 50)
@@ -41,16 +41,17 @@ const cell1 = new nn.LSTMCell(10, 20);
 const cell2 = new nn.LSTMCell(20, 20);
 show("weight_ih", cell1.weight_ih); // [80, 10]
 const sequence = torch.randn([6, 3, 10]); // (seq 6, batch 3, features 10)
-let state1: [tf.Tensor, tf.Tensor] = [torch.zeros([3, 20]), torch.zeros([3, 20])];
-let state2: [tf.Tensor, tf.Tensor] = [torch.zeros([3, 20]), torch.zeros([3, 20])];
-const outputs: tf.Tensor[] = [];
-for (const x of tf.unstack(sequence)) {
+let state1 = [torch.zeros(3, 20), torch.zeros(3, 20)] as [Tensor, Tensor];
+let state2 = [torch.zeros(3, 20), torch.zeros(3, 20)] as [Tensor, Tensor];
+const outputs: Tensor[] = [];
+// PyTorch: for x in sequence: — iterating a tensor gives its slices along dim 0.
+for (const x of sequence) {
   state1 = cell1.forward(x, state1); // [h, c] of layer 1, each [3, 20]
   state2 = cell2.forward(state1[0], state2); // layer 2 reads layer 1's h
   outputs.push(state2[0]);
 }
 show("h_t", outputs[0]); // [3, 20]
-show("stacked", tf.stack(outputs)); // [6, 3, 20]: what nn.LSTM's output would be
+show("stacked", torch.stack(outputs)); // [6, 3, 20]: what nn.LSTM's output would be
 
 // --- Bidirectional, 4 layers ------------------------------------------------------------------------------
 console.log("\n== nn.LSTM(50, 100, num_layers=4, bidirectional=True)");

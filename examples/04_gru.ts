@@ -6,14 +6,14 @@
 // so its weights are 3 * hidden rows tall. Like nn.RNN it returns output and h_n.
 //
 //   npx unroll run examples/04_gru.ts
-import { nn, torch, tf } from "unroll";
+import { nn, torch, type Tensor } from "unroll";
 
 torch.manualSeed(0);
-const show = (label: string, t: tf.Tensor) => console.log(`${label.padEnd(12)} ${torch.size(t)}`);
+const show = (label: string, t: Tensor) => console.log(`${label.padEnd(12)} ${t.shape}`); // PyTorch: print(t.shape)
 
 const gru = new nn.GRU(10, 20);
 console.log(String(gru)); // GRU(10, 20)
-for (const [name, p] of gru.namedParameters()) console.log(`  ${name.padEnd(14)} ${torch.size(p)}`);
+for (const [name, p] of gru.namedParameters()) console.log(`  ${name.padEnd(14)} ${p.shape}`);
 // weight_ih_l0 [60, 10], weight_hh_l0 [60, 20]: the gates r, z, n, 20 rows each.
 
 const input = torch.randn([3, 32, 10]); // (seq 3, batch 32, features 10)

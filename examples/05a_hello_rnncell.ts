@@ -11,21 +11,22 @@
 //   npx unroll train examples/05a_hello_rnncell.ts
 //
 // Each epoch reports the loss and `predicted`, the string the cell says; it reaches "ohlol" in a few epochs.
-import { defineExperiment, nn, optim, torch, tf, noGrad } from "unroll";
+import { defineExperiment, nn, optim, torch, noGrad, type Tensor } from "unroll";
 
 const chars = ["h", "e", "l", "o"];
 const encode = (s: string) => [...s].map((c) => chars.indexOf(c));
-const decode = (scores: tf.Tensor) => Array.from(scores.argMax(-1).dataSync(), (i) => chars[i]).join("");
+const decode = (scores: Tensor) => (scores.argmax(-1).tolist() as number[]).map((i) => chars[i]).join("");
 
 /** Runs the cell over a [seq, batch 1, 4] sequence from h_0 = 0; returns every h_t as scores [seq, 4]. */
-function unroll(cell: nn.RNNCell, x: tf.Tensor): tf.Tensor {
-  let h = torch.zeros([1, cell.hiddenSize]); // [batch 1, hidden 4]
-  const steps: tf.Tensor[] = [];
-  for (const xt of tf.unstack(x)) {
+function unroll(cell: nn.RNNCell, x: Tensor): Tensor {
+  let h = torch.zeros(1, cell.hiddenSize); // [batch 1, hidden 4]
+  const steps: Tensor[] = [];
+  // PyTorch: for xt in x: h = cell(xt, h)
+  for (const xt of x) {
     h = cell.forward(xt, h); // xt [1, 4] → h_t [1, 4]
     steps.push(h);
   }
-  return tf.concat(steps); // [5, 4]: one row of scores per character
+  return torch.cat(steps); // [5, 4]: one row of scores per character
 }
 
 export default defineExperiment({
@@ -36,7 +37,11 @@ export default defineExperiment({
     return new nn.RNNCell(chars.length, chars.length); // input 4 (one-hot), hidden 4 (= the 4 classes)
   },
   data: () => {
-    const x = tf.oneHot(encode("hello"), chars.length).toFloat().reshape([5, 1, chars.length]); // [seq 5, batch 1, 4]
+    // PyTorch: torch.eye(4)[idx].view(-1, 1, 4): the one-hot rows of "hello"
+    const x = torch
+      .eye(chars.length)
+      .indexSelect(0, torch.tensor(encode("hello")))
+      .view(-1, 1, chars.length); // [seq 5, batch 1, 4]
     const y = torch.tensor(encode("ohlol")); // [5]: the class of each next character
     return { train: [[x, y]] }; // one batch: one step per epoch
   },
@@ -44,5 +49,5 @@ export default defineExperiment({
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.1 }),
   // One training step: unroll the cell over the 5 characters; CrossEntropyLoss averages over them.
   step: ({ model, batch: [x, y], loss }) => loss(unroll(model, x), y),
-  evaluate: (model, data) => noGrad(() => ({ predicted: decode(unroll(model, (data.train as [tf.Tensor, tf.Tensor][])[0][0])) })),
+  evaluate: (model, data) => noGrad(() => ({ predicted: decode(unroll(model, (data.train as [Tensor, Tensor][])[0][0])) })),
 });

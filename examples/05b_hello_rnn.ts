@@ -8,19 +8,19 @@
 // nn.RNN is exactly 05a's loop: with the same seed, its parameters and its losses match 05a's number for number.
 //
 //   npx unroll train examples/05b_hello_rnn.ts
-import { defineExperiment, nn, optim, torch, tf, noGrad } from "unroll";
+import { defineExperiment, nn, optim, torch, noGrad, type Tensor } from "unroll";
 
 const chars = ["h", "e", "l", "o"];
 const encode = (s: string) => [...s].map((c) => chars.indexOf(c));
-const decode = (scores: tf.Tensor) => Array.from(scores.argMax(-1).dataSync(), (i) => chars[i]).join("");
+const decode = (scores: Tensor) => (scores.argmax(-1).tolist() as number[]).map((i) => chars[i]).join("");
 
 class Model extends nn.Module {
   rnn = new nn.RNN(chars.length, chars.length, { batchFirst: true });
 
-  override forward(x: tf.Tensor): tf.Tensor {
-    const h0 = torch.zeros([1, x.shape[0], chars.length]); // [layers, batch, hidden]: zeros, as the default
+  override forward(x: Tensor): Tensor {
+    const h0 = torch.zeros(1, x.size(0), chars.length); // [layers, batch, hidden]: zeros, as the default
     const [out] = this.rnn.forward(x, h0); // x [1, 5, 4] → out [1, 5, 4]
-    return out.reshape([-1, chars.length]); // [5, 4]: PyTorch's out.view(-1, num_classes)
+    return out.view(-1, chars.length); // [5, 4]: PyTorch's out.view(-1, num_classes)
   }
 }
 
@@ -33,12 +33,16 @@ export default defineExperiment({
     return new Model();
   },
   data: () => {
-    const x = tf.oneHot(encode("hello"), chars.length).toFloat().reshape([1, 5, chars.length]); // [batch 1, seq 5, 4]
+    // PyTorch: torch.eye(4)[idx].view(1, -1, 4): the one-hot rows of "hello"
+    const x = torch
+      .eye(chars.length)
+      .indexSelect(0, torch.tensor(encode("hello")))
+      .view(1, -1, chars.length); // [batch 1, seq 5, 4]
     const y = torch.tensor(encode("ohlol")); // [5]
     return { train: [[x, y]] };
   },
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters, { lr }) => new optim.Adam(parameters, { lr }),
-  evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [tf.Tensor, tf.Tensor][])[0][0])) })),
+  evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [Tensor, Tensor][])[0][0])) })),
   sampleTokens: () => [..."hello"], // the Dynamics tab writes them along its time axis
 });

@@ -8,21 +8,21 @@
 // of the 4 characters. This is the shape of most real sequence models (see 06_names_classifier.ts).
 //
 //   npx unroll train examples/05c_hello_embedding.ts
-import { defineExperiment, nn, optim, torch, tf, noGrad } from "unroll";
+import { defineExperiment, nn, optim, torch, noGrad, type Tensor } from "unroll";
 
 const chars = ["h", "e", "l", "o"];
 const encode = (s: string) => [...s].map((c) => chars.indexOf(c));
-const decode = (scores: tf.Tensor) => Array.from(scores.argMax(-1).dataSync(), (i) => chars[i]).join("");
+const decode = (scores: Tensor) => (scores.argmax(-1).tolist() as number[]).map((i) => chars[i]).join("");
 
 class Model extends nn.Module {
   embedding = new nn.Embedding(chars.length, 10); // 4 characters → 10-dimensional vectors
   rnn = new nn.RNN(10, 8, { numLayers: 2, batchFirst: true });
   fc = new nn.Linear(8, chars.length);
 
-  override forward(tokens: tf.Tensor): tf.Tensor {
+  override forward(tokens: Tensor): Tensor {
     const emb = this.embedding.forward(tokens); // [batch 1, seq 5] → [1, 5, 10]
     const [out] = this.rnn.forward(emb); // [1, 5, 8]: the top layer's h_t at every step
-    return this.fc.forward(out).reshape([-1, chars.length]); // [5, 4]
+    return this.fc.forward(out).view(-1, chars.length); // [5, 4]
   }
 }
 
@@ -40,5 +40,5 @@ export default defineExperiment({
   },
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.1 }),
-  evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [tf.Tensor, tf.Tensor][])[0][0])) })),
+  evaluate: (model, data) => noGrad(() => ({ predicted: decode(model.forward((data.train as [Tensor, Tensor][])[0][0])) })),
 });

@@ -131,7 +131,7 @@ function prepare(o: NamesOptions) {
   const toBatch = (group: Example[]): Batch<Names> => {
     const longest = Math.max(...group.map((e) => e.codes.length));
     const padded = group.map((e) => [...e.codes, ...new Array<number>(longest - e.codes.length).fill(0)]);
-    return [{ tokens: torch.tensor(padded), lengths: group.map((e) => e.codes.length) }, torch.tensor(group.map((e) => e.label))];
+    return [{ tokens: tf.tensor(padded), lengths: group.map((e) => e.codes.length) }, tf.tensor(group.map((e) => e.label))];
   };
   /** Batches of names of similar length: sort by length (ties in random order), cut into batches, shuffle the
    *  batches. Within a batch the lengths are not sorted, hence enforceSorted: false. */
@@ -171,7 +171,7 @@ export function namesExperiment(options: Partial<NamesOptions> = {}) {
       return {
         // Called again every epoch: new batches, in a new order. The previous epoch's tensors are freed.
         train: () => {
-          for (const [input, target] of previous) tf.dispose([input.tokens, target]);
+          for (const [input, target] of previous) tf.dispose([input.tokens, target as tf.Tensor]);
           return (previous = batches(train, true));
         },
         test: testBatches,
@@ -184,7 +184,15 @@ export function namesExperiment(options: Partial<NamesOptions> = {}) {
     evaluate: (model, d) => {
       let correct = 0;
       for (const [input, target] of d.test!) {
-        correct += noGrad(() => model.forward(input).argMax(1).equal(target.toInt()).sum().dataSync()[0]);
+        correct += noGrad(
+          () =>
+            model
+              .forward(input)
+              .argMax(1)
+              .equal((target as tf.Tensor).toInt())
+              .sum()
+              .dataSync()[0],
+        );
       }
       return { accuracy: round(correct / dataset().test.length), baseline: round(dataset().baseline) };
     },

@@ -85,16 +85,16 @@ function prepare(batchSize: number) {
   const test = windows(split, series.length);
   const batches: Batch<tf.Tensor>[] = [];
   for (let i = 0; i < train.inputs.length; i += batchSize) {
-    batches.push([torch.tensor(train.inputs.slice(i, i + batchSize)), torch.tensor(train.targets.slice(i, i + batchSize))]);
+    batches.push([tf.tensor(train.inputs.slice(i, i + batchSize)), tf.tensor(train.targets.slice(i, i + batchSize))]);
   }
-  const testBatch: Batch<tf.Tensor> = [torch.tensor(test.inputs), torch.tensor(test.targets)];
+  const testBatch: Batch<tf.Tensor> = [tf.tensor(test.inputs), tf.tensor(test.targets)];
   return { series, split, scale, batches, testBatch, test };
 }
 
 /** A random permutation of 0…n-1, like torch.randperm(n). */
 function randperm(n: number): number[] {
   const keys = torch.rand([n]);
-  const values = keys.dataSync();
+  const values = keys.tf.dataSync();
   keys.dispose();
   return [...values.keys()].sort((a, b) => values[a] - values[b]);
 }

@@ -62,7 +62,7 @@ export class Seq2Seq extends nn.Module {
     return noGrad(() => {
       const batch = source.shape[0];
       let h = this.encode(source);
-      let token = torch.full([batch, 1], START);
+      let token = tf.fill([batch, 1], START);
       const steps: tf.Tensor[] = [];
       for (let t = 0; t < maxLength; t++) {
         let scores: tf.Tensor;
@@ -79,8 +79,8 @@ export class Seq2Seq extends nn.Module {
 /** A batch of random digit strings of one length: source [batch, L] and target [batch, L + 1] (reversed + stop). */
 function makeBatch(batchSize: number, length: number): Batch<tf.Tensor> {
   return tf.tidy(() => {
-    const source = torch.randint(0, 10, [batchSize, length]);
-    const target = tf.concat([tf.reverse(source, 1), torch.full([batchSize, 1], STOP)], 1);
+    const source = torch.randint(0, 10, [batchSize, length]).float().tf.clone(); // a tfjs tensor of its own
+    const target = tf.concat([tf.reverse(source, 1), tf.fill([batchSize, 1], STOP)], 1);
     return [source, target] as Batch<tf.Tensor>;
   });
 }
@@ -116,7 +116,7 @@ export function reverseExperiment({ epochs = 40, batchesPerEpoch = 24, batchSize
     // Teacher forcing: the decoder's input is the target shifted right by one, behind the start token.
     step: ({ model, batch: [source, target], loss }) => {
       const [batch, steps] = target.shape as [number, number];
-      const decoderInput = tf.concat([torch.full([batch, 1], START), target.slice([0, 0], [batch, steps - 1])], 1);
+      const decoderInput = tf.concat([tf.fill([batch, 1], START), target.slice([0, 0], [batch, steps - 1])], 1);
       const scores = model.forward(source, decoderInput); // [batch, L + 1, vocabulary]
       return loss(scores.reshape([-1, VOCABULARY]), target.reshape([-1]));
     },

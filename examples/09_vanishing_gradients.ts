@@ -47,21 +47,24 @@ export function gradientNorms(kind: Kind, { forgetBias, seed = 0 }: { forgetBias
   if (cell instanceof nn.LSTMCell && forgetBias !== undefined) {
     // PyTorch: cell.bias_ih.data[H:2H].fill_(forgetBias). The 4H rows are the gates i, f, g, o.
     const b = cell.bias_ih!;
-    b.assign(tf.concat([b.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.slice(2 * HIDDEN)]));
+    b.tf.assign(tf.concat([b.tf.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.tf.slice(2 * HIDDEN)]));
   }
 
   return tf.tidy(() => {
     // The data: token 0 is the answer, tokens 1–49 are noise.
-    const first = torch.randint(0, CLASSES, [BATCH, 1]);
-    const noise = torch.randint(0, TOKENS, [BATCH, STEPS - 1]);
+    const first = torch.randint(0, CLASSES, [BATCH, 1]).float().tf.clone();
+    const noise = torch
+      .randint(0, TOKENS, [BATCH, STEPS - 1])
+      .float()
+      .tf.clone();
     const tokens = tf.concat([first, noise], 1).toInt(); // [batch, 50]
     const xs = tf.unstack(tf.oneHot(tokens, TOKENS).toFloat(), 1); // 50 × [batch, 8]
     const target = first.reshape([BATCH]);
 
     const probes = xs.map(() => tf.zeros([BATCH, HIDDEN])); // p_t: zeros added to each h_t
     const lossOf = (...p: tf.Tensor[]) => {
-      let h = torch.zeros([BATCH, HIDDEN]);
-      let c = torch.zeros([BATCH, HIDDEN]);
+      let h = tf.zeros([BATCH, HIDDEN]);
+      let c = tf.zeros([BATCH, HIDDEN]);
       for (let t = 0; t < STEPS; t++) {
         if (cell instanceof nn.LSTMCell) [h, c] = cell.forward(xs[t], [h, c]);
         else h = cell.forward(xs[t], h);
@@ -127,7 +130,7 @@ class Recall extends nn.Module {
     if (this.rnn instanceof nn.LSTM) {
       // PyTorch: lstm.bias_ih_l0.data[H:2H].fill_(forgetBias). The 4H rows are the gates i, f, g, o.
       const b = this.rnn.namedParameters().find(([name]) => name === "bias_ih_l0")![1];
-      b.assign(tf.concat([b.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.slice(2 * HIDDEN)]));
+      b.tf.assign(tf.concat([b.tf.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.tf.slice(2 * HIDDEN)]));
     }
   }
 
@@ -142,7 +145,7 @@ class Recall extends nn.Module {
 function recallBatches(count: number, gap: number): [tf.Tensor, tf.Tensor][] {
   return Array.from({ length: count }, () =>
     tf.tidy(() => {
-      const token = torch.randint(0, CLASSES, [BATCH]).toInt();
+      const token = torch.randint(0, CLASSES, [BATCH]).tf.clone();
       const at = STEPS - 1 - gap; // the token's step
       const x = tf.concat([tf.zeros([BATCH, at, CLASSES]), tf.oneHot(token, CLASSES).toFloat().expandDims(1), tf.zeros([BATCH, gap, CLASSES])], 1);
       return [tf.keep(x), tf.keep(token.toFloat())] as [tf.Tensor, tf.Tensor];

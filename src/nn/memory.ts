@@ -83,9 +83,14 @@ function collectIfPressed(): void {
 export function collectNow(): boolean {
   made = 0;
   if (!canCollect()) return false;
-  gc!();
-  (registry as CleanupSome).cleanupSome!();
-  for (const r of others) r.cleanupSome?.();
+  // A cleanup can drop the last reference to more Tensors (a graph node's saved Tensors are freed with the
+  // node): collect again while a round freed something, a few rounds at most.
+  for (let round = 0, before = Infinity; round < 4 && tf.memory().numTensors < before; round++) {
+    before = tf.memory().numTensors;
+    gc!();
+    (registry as CleanupSome).cleanupSome!();
+    for (const r of others) r.cleanupSome?.();
+  }
   bytesAtCollection = tf.memory().numBytes;
   return true;
 }

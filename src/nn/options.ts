@@ -46,7 +46,7 @@ export function checkArguments(owner: string, args: Record<string, [unknown, Che
 export function checkOptions<T extends object>(owner: string, options: unknown, checks: { [K in keyof T]-?: Check }): T {
   const valid = Object.keys(checks);
   if (options === undefined) options = {};
-  if (typeof options !== "object" || options === null || Array.isArray(options) || options instanceof tf.Tensor) {
+  if (typeof options !== "object" || options === null || Array.isArray(options) || asTfTensor(options)) {
     throw new OptionError(`${owner}: options must be an object like { ${valid[0]}: … }, got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
@@ -92,13 +92,21 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** A tfjs tensor, or a torch Tensor's (known by its tfjs tensor `.tf`, so that this low file needs no import of the Tensor class). */
+function asTfTensor(value: unknown): tf.Tensor | undefined {
+  if (value instanceof tf.Tensor) return value;
+  const inner = value !== null && typeof value === "object" && "tf" in value ? (value as { tf: unknown }).tf : undefined;
+  return inner instanceof tf.Tensor ? inner : undefined;
+}
+
 /** How much of a value a message shows: a hostile or mistaken one may be a megabyte string or nest 100,000 deep. */
 const SHOWN = { depth: 3, items: 10, chars: 80 };
 
 /** A value as messages show it: `'relu'`, `1.5`, `-0`, `NaN`, `10n`, `[0.9, 1]`, `a tensor of shape [1, 3, 100]`,
  *  `an array of 1: …`; long strings, arrays and objects cut short, nesting past 3 levels shown as `[…]`. */
 export function show(value: unknown, depth = 0): string {
-  if (value instanceof tf.Tensor) return `a tensor of shape ${shapeString(value.shape)}`;
+  const tensor = asTfTensor(value);
+  if (tensor) return `a tensor of shape ${shapeString(tensor.shape)}`;
   if (typeof value === "string") return `'${value.length > SHOWN.chars ? `${value.slice(0, SHOWN.chars)}…` : value}'`;
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value); // String(-0) is "0"
   if (typeof value === "bigint") return `${value}n`;

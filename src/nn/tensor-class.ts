@@ -171,12 +171,13 @@ export class Tensor {
     if (this.gradCache?.[0] !== g) this.gradCache = [g, Tensor.wrap(g, false)];
     return this.gradCache[1];
   }
-  set grad(value: Tensor | null) {
+  /** Sets the gradient (a copy of it): a Tensor, a tfjs tensor, or null to clear it. */
+  set grad(value: Tensor | TfTensor | null) {
     const holder = leafHolder(this.tf, false) ?? (value ? leafHolder(this.tf, true)! : undefined);
     if (!holder) return;
     holder.grad?.dispose();
     holder.grad = null;
-    if (value) accumulate(holder, value.tf);
+    if (value) accumulate(holder, value instanceof Tensor ? value.tf : value);
   }
   /** Gradients of this tensor into every leaf it depends on (added to their `.grad`); `gradient` for a
    *  non-scalar. The graph's saved tensors are freed unless `retainGraph`. */
@@ -224,12 +225,14 @@ export class Tensor {
     const d = F.axis("unsqueeze", dim, this.tf.rank + 1);
     return op(() => this.tf.expandDims(d), "UnsqueezeBackward0");
   }
-  /** Without `dim` every dim of size 1 goes; with it, that dim if its size is 1 (else the shape stays). */
-  squeeze(dim?: number): Tensor {
+  /** Without `dim` every dim of size 1 goes; with it, that dim (or those dims, a list as in PyTorch 2 and tfjs)
+   *  if its size is 1 (else the shape stays). */
+  squeeze(dim?: number | readonly number[]): Tensor {
     const shape = this.tf.shape;
     if (dim === undefined) return op(() => this.tf.reshape(shape.filter((n) => n !== 1)), "SqueezeBackward0");
-    const d = shape.length ? F.axis("squeeze", dim, shape.length) : (F.axis("squeeze", dim, 0), -1);
-    return op(() => this.tf.reshape(shape.filter((n, i) => i !== d || n !== 1)), "SqueezeBackward1");
+    const list = typeof dim === "number" ? undefined : dim;
+    const dims = (list ?? [dim as number]).map((d) => (shape.length ? F.axis("squeeze", d, shape.length) : (F.axis("squeeze", d, 0), -1)));
+    return op(() => this.tf.reshape(shape.filter((n, i) => !dims.includes(i) || n !== 1)), list ? "SqueezeBackward2" : "SqueezeBackward1");
   }
   permute(...dims: number[] | [readonly number[]]): Tensor {
     const order = sizes(dims).map((d) => F.axis("permute", d, this.tf.rank));

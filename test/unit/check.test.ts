@@ -182,11 +182,11 @@ describe("the check before running", () => {
     assert.equal(checked.code, 1, checked.stderr);
     assert.match(checked.stderr, /^scratch pad\.ts:2:7: error TS2322: Type 'string' is not assignable to type 'number'\.$/m);
     assert.match(checked.stderr, /1 type error; the program runs anyway, and the command exits with 1/);
-    assert.equal(checked.stdout, "shape [ 2, 3 ]\n");
+    assert.equal(checked.stdout, "shape torch.Size([2, 3])\n");
     const unchecked = await cli(["run", "--no-check", "scratch pad.ts"], dir);
     assert.equal(unchecked.code, 0, unchecked.stderr);
     assert.doesNotMatch(unchecked.stderr, /TS2322/);
-    assert.equal(unchecked.stdout, "shape [ 2, 3 ]\n");
+    assert.equal(unchecked.stdout, "shape torch.Size([2, 3])\n");
   });
 
   test("unroll trace --json keeps stdout one JSON document; the type errors go to stderr (exit code 1)", async () => {

@@ -21,16 +21,16 @@ const MODEL = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
 class Net extends nn.Module {
   rnn = new nn.LSTM(4, 32);
   fc = new nn.Linear(32, 3);
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: torch.Tensor): torch.Tensor {
     const [out] = this.rnn.forward(x);
-    return this.fc.forward(out.gather(out.shape[0] - 1));
+    return this.fc.forward(out.at(-1));
   }
 }
 export default defineExperiment({
   name: "gpu",
   epochs: 1,
   model: () => { torch.manualSeed(0); return new Net(); },
-  data: () => ({ train: [0, 1, 2].map((i) => [torch.randn([5, 8, 4]), torch.tensor([0, 1, 2, 0, 1, 2, 0, i % 3])] as [tf.Tensor, tf.Tensor]) }),
+  data: () => ({ train: [0, 1, 2].map((i) => [torch.randn([5, 8, 4]), torch.tensor([0, 1, 2, 0, 1, 2, 0, i % 3])] as [torch.Tensor, torch.Tensor]) }),
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.01 }),
 });

@@ -1,5 +1,5 @@
-// Errors that reach the user at their line: a reshape to the wrong size (TensorFlow.js raises it ten frames below
-// the user's, past V8's default stack depth), and a trace that times out while it waits (on a promise, a timer):
+// Errors that reach the user at their line: a reshape to the wrong size (PyTorch's message from a Tensor; from a
+// tfjs tensor TensorFlow.js raises it ten frames below the user's, past V8's default stack depth), and a trace that times out while it waits (on a promise, a timer):
 // no line runs then, so it is placed at the last call traced.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -34,35 +34,40 @@ describe("a reshape to the wrong size", () => {
     [
       "at the top level",
       ['import { torch } from "unroll";', "const x = torch.randn([5, 7]);", "const y = x.reshape([4, 9]); // here"],
+      "RangeError: shape '[4, 9]' is invalid for input of size 35",
+    ],
+    [
+      "through the tfjs tensor",
+      ['import { torch } from "unroll";', "const x = torch.randn([5, 7]);", "const y = x.tf.reshape([4, 9]); // here"],
       "must match the product of shape 4,9",
     ],
     [
       "with -1 that cannot be inferred",
       ['import { torch } from "unroll";', "const x = torch.randn([5, 7]);", "const y = x.reshape([-1, 3]); // here"],
-      "The implicit shape can't be a fractional number. Got 35 / 3",
+      "RangeError: shape '[-1, 3]' is invalid for input of size 35",
     ],
     [
       "inside a module's forward",
       [
-        'import { nn, torch, tf } from "unroll";',
+        'import { nn, torch } from "unroll";',
         "class Net extends nn.Module {",
         "  fc = new nn.Linear(7, 4);",
-        "  forward(x: tf.Tensor) {",
+        "  forward(x: torch.Tensor) {",
         "    return this.fc.forward(x).reshape([3, 3]); // here",
         "  }",
         "}",
         "new Net().forward(torch.randn([5, 7]));",
       ],
-      "must match the product of shape 3,3",
+      "RangeError: shape '[3, 3]' is invalid for input of size 20",
     ],
     [
       "30 calls deep in the user's own functions",
       [
-        'import { torch, tf } from "unroll";',
-        "const deep = (x: tf.Tensor, n: number): tf.Tensor => (n ? deep(x, n - 1) : x.reshape([6, 6])); // here",
+        'import { torch } from "unroll";',
+        "const deep = (x: torch.Tensor, n: number): torch.Tensor => (n ? deep(x, n - 1) : x.reshape([6, 6])); // here",
         "deep(torch.randn([5, 7]), 30);",
       ],
-      "must match the product of shape 6,6",
+      "RangeError: shape '[6, 6]' is invalid for input of size 35",
     ],
   ];
 

@@ -27,13 +27,13 @@ let calls = 0;
 class Net extends nn.Module {
   rnn = new nn.LSTM(4, 8);
   fc = new nn.Linear(8, 3);
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: torch.Tensor): torch.Tensor {
     ${parts.forward ?? ""}
     const [out] = this.rnn.forward(x);
-    return this.fc.forward(out.gather(out.shape[0] - 1));
+    return this.fc.forward(out.at(-1));
   }
 }
-const batches = () => [0, 1, 2].map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [tf.Tensor, tf.Tensor]);
+const batches = () => [0, 1, 2].map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [torch.Tensor, torch.Tensor]);
 export default defineExperiment({
   name: "${name}",
   epochs: 1000,

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nn, parseSafetensors, torch, type Tensor } from "unroll";
+import { nn, parseSafetensors } from "unroll";
+import * as tfTorch from "../../src/nn/tf-torch";
 import { MAX_TOKEN_TEXT, type RunEvent } from "../../src/common/protocol";
 import type { TrainOptions } from "../../src/runs/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runs/run-store";
@@ -31,9 +32,9 @@ ${parts.top ?? ""}
 class Net extends nn.Module {
   rnn = new nn.LSTM(4, 8);
   fc = new nn.Linear(8, 3);
-  forward(x: tf.Tensor): tf.Tensor {
+  forward(x: torch.Tensor): torch.Tensor {
 ${parts.forward ?? "    const [out] = this.rnn.forward(x);"}
-    return this.fc.forward(out.gather(out.shape[0] - 1)); // the last step: [batch, 3]
+    return this.fc.forward(out.at(-1)); // the last step: [batch, 3]
   }
 }
 const labels = ["a", "b", "c"];
@@ -42,14 +43,14 @@ export default defineExperiment({
   name: "${name}",
   epochs: ${parts.epochs ?? 2},
   model: () => { torch.manualSeed(0); return new Net(); },
-  data: () => ({ train: [0, 1, 2].slice(0, ${parts.batches ?? 3}).map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [tf.Tensor, tf.Tensor]) }),
+  data: () => ({ train: [0, 1, 2].slice(0, ${parts.batches ?? 3}).map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [torch.Tensor, torch.Tensor]) }),
   loss: () => ${parts.loss ?? "new nn.CrossEntropyLoss()"},
   optimizer: (parameters) => ${parts.optimizer ?? "new optim.Adam(parameters, { lr: 0.01 })"},
   evaluate: (model, data) => {
-    const [x, y] = (data.train as [tf.Tensor, tf.Tensor][])[0];
-    const predicted = model.forward(x).argMax(1);
+    const [x, y] = (data.train as [torch.Tensor, torch.Tensor][])[0];
+    const predicted = model.forward(x).argmax(1);
     console.log("evaluated " + ++calls + ": " + tf.memory().numTensors + " tensors");
-    return { accuracy: predicted.equal(y.toInt()).mean(), predicted: Array.from(predicted.dataSync(), (i) => labels[i]).join("") };
+    return { accuracy: predicted.eq(y).float().mean(), predicted: (predicted.tolist() as number[]).map((i) => labels[i]).join("") };
   },
   ${parts.experiment ?? ""}
 });
@@ -59,7 +60,7 @@ export default defineExperiment({
   return file;
 }
 
-const withPrefix = (state: Record<string, Tensor>, prefix: string) => Object.entries(state).map(([k, v]) => [prefix + k, v] as const);
+const withPrefix = (state: nn.StateDict, prefix: string) => Object.entries(state).map(([k, v]) => [prefix + k, v.tf] as const);
 
 const start = (file: string, options: Partial<TrainOptions> = {}): Run => startRun({ file, runsFolder: RUNS, backend: "wasm", ...options });
 
@@ -242,7 +243,7 @@ export default defineExperiment({
   model: ({ hidden }) => new nn.RNN(4, hidden as number),
   data: ({ tag }) => ({ train: [[torch.randn([5, 3, 4]), torch.randn([5, 3, 1])]], test: [], tag }),
   loss: () => new nn.MSELoss(),
-  step: ({ model, batch }) => (model.forward(batch[0] as tf.Tensor)[0] as tf.Tensor).square().mean(),
+  step: ({ model, batch }) => (model.forward(batch[0] as torch.Tensor)[0] as torch.Tensor).pow(2).mean(),
   optimizer: (parameters, { lr }) => new optim.SGD(parameters, { lr: lr as number }),
   evaluate: (model, data, { epoch, hparams }) => ({ epoch, error: epoch, seen: \`\${(data as { tag?: string }).tag} \${hparams.hidden} \${hparams.shuffle}\` }),
 });
@@ -287,7 +288,7 @@ export default defineExperiment({
     const before = Math.hypot(...Object.values(stepLine.gradNorms ?? {}));
     assert.ok(before > 0.1, `the gradient's norm before clipping, ${before}, is well above 0.01`);
     // The same initial weights here: Net's fields in order after manualSeed(0).
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const initial = [...withPrefix(new nn.LSTM(4, 8).stateDict(), "rnn."), ...withPrefix(new nn.Linear(8, 3).stateDict(), "fc.")];
     const { tensors } = parseSafetensors(fs.readFileSync(path.join(RUNS, result.run!.id, "weights.safetensors")));
     let squares = 0;
@@ -339,7 +340,7 @@ export default defineExperiment({
 
   test("a NaN loss stops the run with kind 'nan', naming the step and the first parameter with a bad gradient", LIMIT, async () => {
     const file = modelFile("nan", {
-      loss: "(output: tf.Tensor, target: tf.Tensor) => { const l = new nn.CrossEntropyLoss().forward(output, target); return ++lossCalls === 3 ? l.mul(NaN) : l; }",
+      loss: "(output: torch.Tensor, target: torch.Tensor) => { const l = new nn.CrossEntropyLoss().forward(output, target); return ++lossCalls === 3 ? l.mul(NaN) : l; }",
       top: "let lossCalls = 0;",
     });
     const run = start(file);
@@ -377,7 +378,7 @@ export default defineExperiment({
   });
 
   test("a ShapeError: kind 'shape' at the line of the call", LIMIT, async () => {
-    const file = modelFile("shape", { forward: `    const [out] = this.rnn.forward(x.slice([0, 0, 0], [-1, -1, 3]));` });
+    const file = modelFile("shape", { forward: `    const [out] = this.rnn.forward(x.narrow(2, 0, 3));` });
     const error = await failure(file);
     assert.equal(error.kind, "shape");
     assert.match(error.message, /LSTM\(input_size=4, hidden_size=8\) got input \[5, 2, 3\]/);
@@ -414,7 +415,7 @@ describe("unroll train: the command", () => {
     const stopped = await cli(["train", modelFile("interrupted", { epochs: 100000 }), "--runs", RUNS, "--backend", "wasm"], /backend: /);
     assert.equal(stopped.code, 3, stopped.stderr);
     assert.match(stopped.stdout, /stopping after this step.*\nstopped after \d+\/100000 epochs/s);
-    const file = modelFile("cli-shape", { forward: `    const [out] = this.rnn.forward(x.slice([0, 0, 0], [-1, -1, 3]));` });
+    const file = modelFile("cli-shape", { forward: `    const [out] = this.rnn.forward(x.narrow(2, 0, 3));` });
     const failed = await cli(["train", file, "--runs", RUNS, "--backend", "wasm"]);
     assert.equal(failed.code, 1);
     assert.ok(failed.stderr.startsWith(`${path.relative(process.cwd(), file)}:7:28: ShapeError: LSTM(input_size=4`), failed.stderr);

@@ -1,0 +1,192 @@
+// The library spoken as PyTorch's lessons speak it: torch.* gives Tensors, parameters are Tensors, and a loop
+// written `optimizer.zeroGrad(); const loss = criterion(model(x), y); loss.backward(); optimizer.step();` trains
+// exactly as the closure form `backward(() => loss)` does.
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { nn, optim, torch, backward, tf, Tensor, packPaddedSequence, padPackedSequence, padSequence } from "unroll";
+import { setupBackend } from "./helpers";
+
+before(setupBackend);
+
+class Tagger extends nn.Module {
+  lstm = new nn.LSTM(4, 8);
+  fc = new nn.Linear(8, 3);
+  override forward(x: Tensor): Tensor {
+    const [out] = this.lstm.forward(x);
+    return this.fc.forward(out.view(-1, 8));
+  }
+}
+
+type Style = "loss.backward()" | "backward(() => loss)";
+
+/** Five steps of `optimizer` on a small LSTM tagger, written in `style`; the losses. */
+function train(style: Style, makeOptimizer: (params: nn.Parameter[]) => optim.Optimizer): number[] {
+  torch.manualSeed(0);
+  const model = new Tagger();
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = makeOptimizer(model.parameters());
+  torch.manualSeed(1);
+  const x = torch.randn(5, 2, 4);
+  const y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < 5; epoch++) {
+    optimizer.zeroGrad();
+    if (style === "loss.backward()") {
+      const loss = criterion.forward(model.forward(x), y);
+      loss.backward();
+      losses.push(loss.item() as number);
+    } else {
+      losses.push(backward(() => criterion.forward(model.forward(x), y)));
+    }
+    optimizer.step();
+  }
+  return losses;
+}
+
+describe("a PyTorch-style training loop", () => {
+  for (const [name, make] of [
+    ["SGD", (p: nn.Parameter[]) => new optim.SGD(p, { lr: 0.5, momentum: 0.9 })],
+    ["Adam", (p: nn.Parameter[]) => new optim.Adam(p, { lr: 0.05 })],
+  ] as const) {
+    test(`${name}: loss.backward() and optimizer.step() give the closure form's losses to 1e-6`, () => {
+      const torchStyle = train("loss.backward()", make);
+      const closure = train("backward(() => loss)", make);
+      assert.ok(torchStyle[4] < torchStyle[0] - 0.02, `it learns: ${torchStyle.join(", ")}`);
+      torchStyle.forEach((l, i) => assert.ok(Math.abs(l - closure[i]) <= 1e-6, `step ${i}: ${l} vs ${closure[i]}`));
+    });
+  }
+
+  test("parameters are Tensors over the module's variables: requiresGrad, .grad a Tensor, zeroGrad clears it", () => {
+    torch.manualSeed(0);
+    const fc = new nn.Linear(3, 2);
+    const [weight, bias] = fc.parameters();
+    assert.ok(weight instanceof Tensor && weight === fc.weight, "parameters() gives the attributes themselves");
+    assert.equal(weight.requiresGrad, true);
+    assert.equal(String(weight.shape), "torch.Size([2, 3])");
+    assert.equal(weight.grad, null);
+    const optimizer = new optim.SGD(fc.parameters(), { lr: 1 });
+    const before = weight.tolist() as number[][];
+    const loss = fc.forward(torch.ones(1, 3)).sum();
+    assert.equal(loss.gradFn?.name, "SumBackward0");
+    loss.backward();
+    const grad = weight.grad as Tensor | null;
+    assert.ok(grad instanceof Tensor);
+    assert.deepEqual(grad.tolist(), [
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    assert.deepEqual(bias.grad?.tolist(), [1, 1]);
+    optimizer.step();
+    const after = weight.tolist() as number[][];
+    after.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (before[i][j] - 1)) < 1e-6, "w ← w − lr·grad")));
+    optimizer.zeroGrad();
+    assert.equal(weight.grad, null);
+    assert.equal(fc.bias!.grad, null);
+  });
+
+  test("gradients accumulate across two backward() calls until zeroGrad", () => {
+    const fc = new nn.Linear(2, 1);
+    fc.forward(torch.ones(1, 2)).sum().backward();
+    fc.forward(torch.ones(1, 2)).sum().backward();
+    assert.deepEqual(fc.weight.grad?.tolist(), [[2, 2]]);
+  });
+});
+
+describe("the lessons' snippets", () => {
+  test("inputs = torch.Tensor(x_one_hot).view(-1, batch_size, input_size)", () => {
+    const oneHot = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ];
+    const inputs = torch.tensor(oneHot).float().view(-1, 1, 4);
+    assert.equal(String(inputs.shape), "torch.Size([3, 1, 4])");
+    assert.equal(inputs.dtype, torch.float32);
+  });
+
+  test("loss = 0; loss += criterion(hidden, label): a long 0 plus a float loss is a float with a grad_fn", () => {
+    torch.manualSeed(0);
+    const cell = new nn.RNNCell(4, 4);
+    const criterion = new nn.CrossEntropyLoss();
+    let hidden = torch.zeros(1, 4);
+    let loss = torch.tensor(0);
+    assert.equal(loss.dtype, torch.long);
+    for (const [xt, label] of [
+      [torch.tensor([[1, 0, 0, 0]]).float(), torch.tensor([1])],
+      [torch.tensor([[0, 1, 0, 0]]).float(), torch.tensor([2])],
+    ] as const) {
+      hidden = cell.forward(xt, hidden);
+      loss = loss.add(criterion.forward(hidden, label));
+      const [, idx] = hidden.max(1);
+      assert.equal(typeof idx.item(), "number", "idx.item() is a number");
+      assert.ok([0, 1, 2, 3].includes(idx.item() as number));
+    }
+    assert.equal(loss.dtype, torch.float32);
+    assert.equal(loss.gradFn?.name, "AddBackward0");
+    loss.backward();
+    assert.ok(cell.weight_ih.grad, "the gradient reached the cell");
+  });
+
+  test("for xt in x: h1 = cell1(xt, h1); print(h1.shape) → torch.Size([3, 20])", () => {
+    const cell1 = new nn.RNNCell(10, 20);
+    let h1 = torch.zeros(3, 20);
+    for (const xt of torch.randn(6, 3, 10)) h1 = cell1.forward(xt, h1);
+    assert.equal(String(h1.shape), "torch.Size([3, 20])");
+    assert.equal(`${h1.shape}`, "torch.Size([3, 20])");
+  });
+
+  test("torch.* functions take Tensors and give Tensors; tfjs tensors are still accepted", () => {
+    const a = torch.tensor([
+      [1, 5],
+      [7, 2],
+    ]);
+    assert.ok(torch.cat([a, a]) instanceof Tensor);
+    assert.deepEqual(torch.argmax(a, 1).tolist(), [1, 0]);
+    assert.equal(torch.item(torch.max(a)), 7);
+    const fromTf = torch.softmax(tf.tensor([0, 0]), 0);
+    assert.ok(fromTf instanceof Tensor);
+    assert.deepEqual(fromTf.tolist(), [0.5, 0.5]);
+    assert.equal(torch.format(torch.tensor([0.5, -1.25])), "tensor([ 0.5000, -1.2500])");
+    assert.equal(String(torch.size(a)), "torch.Size([2, 2])");
+  });
+});
+
+describe("packed sequences and padding with Tensors", () => {
+  test("packPaddedSequence → RNN → padPackedSequence gives Tensors, and the gradient reaches the input", () => {
+    torch.manualSeed(0);
+    const rnn = new nn.GRU(3, 5);
+    const x = torch.randn(4, 2, 3, { requiresGrad: true });
+    const packed = packPaddedSequence(x, [4, 2]);
+    const [out, h] = rnn.forward(packed);
+    assert.ok(h instanceof Tensor);
+    const [padded, lengths] = padPackedSequence(out as typeof packed & { fromTensors: true });
+    assert.ok(padded instanceof Tensor);
+    assert.equal(String(padded.shape), "torch.Size([4, 2, 5])");
+    assert.deepEqual(lengths, [4, 2]);
+    assert.deepEqual(padded.at("2:", 1).abs().sum().item(), 0, "past the second sequence's end: padding");
+    padded.sum().backward();
+    const grad = x.grad!.tolist() as number[][][];
+    assert.ok(
+      grad[0][1].some((g) => g !== 0),
+      "the second sequence's first step has a gradient",
+    );
+    assert.deepEqual(grad[3][1], [0, 0, 0], "its padding has none");
+  });
+
+  test("padSequence of Tensors is a Tensor", () => {
+    const padded = padSequence([torch.ones(3, 2), torch.ones(1, 2)], { batchFirst: true });
+    assert.ok(padded instanceof Tensor);
+    assert.deepEqual(padded.tolist(), [
+      [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+      [
+        [1, 1],
+        [0, 0],
+        [0, 0],
+      ],
+    ]);
+  });
+});
