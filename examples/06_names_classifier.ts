@@ -70,11 +70,11 @@ export class NameClassifier extends nn.Module {
   }
 
   override forward({ tokens, lengths }: Names): tf.Tensor {
-    const embedded = this.embedding.forward(tokens); // [batch, longest, embeddingSize]
+    const embedded = this.embedding(tokens); // [batch, longest, embeddingSize]
     const packed = nn.utils.rnn.packPaddedSequence(embedded, lengths, { batchFirst: true, enforceSorted: false });
-    const [, hn] = this.rnn.forward(packed); // h_n [layers 2 × directions 2, batch, hidden], in the batch's order
+    const [, hn] = this.rnn(packed); // h_n [layers 2 × directions 2, batch, hidden], in the batch's order
     const [, , lastForward, lastBackward] = tf.unstack(hn); // layer 1 forward (read up to the last letter), layer 1 backward (back to the first)
-    return this.fc.forward(tf.concat([lastForward, lastBackward], 1)); // [batch, classes]
+    return this.fc(tf.concat([lastForward, lastBackward], 1)); // [batch, classes]
   }
 }
 
@@ -184,7 +184,7 @@ export function namesExperiment(options: Partial<NamesOptions> = {}) {
     evaluate: (model, d) => {
       let correct = 0;
       for (const [input, target] of d.test!) {
-        correct += noGrad(() => model.forward(input).argMax(1).equal(target.toInt()).sum().dataSync()[0]);
+        correct += noGrad(() => model(input).argMax(1).equal(target.toInt()).sum().dataSync()[0]);
       }
       return { accuracy: round(correct / dataset().test.length), baseline: round(dataset().baseline) };
     },

@@ -56,9 +56,9 @@ class Forecaster extends nn.Module {
   fc = new nn.Linear(32, 1);
 
   override forward(x: tf.Tensor): tf.Tensor {
-    const [output] = this.lstm.forward(x); // x [batch, 24, 1] → output [batch, 24, 32]
+    const [output] = this.lstm(x); // x [batch, 24, 1] → output [batch, 24, 32]
     const last = output.slice([0, WINDOW - 1, 0], [-1, 1, -1]).squeeze([1]); // h at the last month: [batch, 32]
-    return this.fc.forward(last); // [batch, 1]: the scaled change to next month
+    return this.fc(last); // [batch, 1]: the scaled change to next month
   }
 }
 
@@ -125,7 +125,7 @@ export function forecastExperiment({ epochs = 30, batchSize = 32, lr = 0.01, see
     scheduler: (optimizer) => new optim.lrScheduler.StepLR(optimizer, { stepSize: 10, gamma: 0.5 }), // halve lr every 10 epochs
     evaluate: (model) => {
       const { testBatch, test, scale, series, split } = dataset();
-      const change = noGrad(() => Array.from(model.forward(testBatch[0]).dataSync()));
+      const change = noGrad(() => Array.from(model(testBatch[0]).dataSync()));
       const forecast = change.map((d, i) => test.last[i] + d * scale); // back to ppm
       return {
         rmse: round(rmse(forecast, test.actual)), // the LSTM, in ppm

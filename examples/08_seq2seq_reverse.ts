@@ -41,14 +41,14 @@ export class Seq2Seq extends nn.Module {
 
   /** source [batch, L] → h [1, batch, hidden]: the encoder's final state. */
   encode(source: tf.Tensor): tf.Tensor {
-    const [, h] = this.encoder.forward(this.sourceEmbedding.forward(source));
+    const [, h] = this.encoder(this.sourceEmbedding(source));
     return h;
   }
 
   /** Decoder steps from state h: tokens [batch, T] → scores [batch, T, vocabulary] and the new state. */
   decode(tokens: tf.Tensor, h: tf.Tensor): [tf.Tensor, tf.Tensor] {
-    const [output, hNext] = this.decoder.forward(this.targetEmbedding.forward(tokens), h);
-    return [this.out.forward(output), hNext];
+    const [output, hNext] = this.decoder(this.targetEmbedding(tokens), h);
+    return [this.out(output), hNext];
   }
 
   /** Teacher forcing: the decoder reads [start, y_1 … y_L] and should write [y_1 … y_L, stop]. */
@@ -117,7 +117,7 @@ export function reverseExperiment({ epochs = 40, batchesPerEpoch = 24, batchSize
     step: ({ model, batch: [source, target], loss }) => {
       const [batch, steps] = target.shape as [number, number];
       const decoderInput = tf.concat([torch.full([batch, 1], START), target.slice([0, 0], [batch, steps - 1])], 1);
-      const scores = model.forward(source, decoderInput); // [batch, L + 1, vocabulary]
+      const scores = model(source, decoderInput); // [batch, L + 1, vocabulary]
       return loss(scores.reshape([-1, VOCABULARY]), target.reshape([-1]));
     },
     evaluate: (model, data) => {

@@ -63,11 +63,11 @@ export function gradientNorms(kind: Kind, { forgetBias, seed = 0 }: { forgetBias
       let h = torch.zeros([BATCH, HIDDEN]);
       let c = torch.zeros([BATCH, HIDDEN]);
       for (let t = 0; t < STEPS; t++) {
-        if (cell instanceof nn.LSTMCell) [h, c] = cell.forward(xs[t], [h, c]);
-        else h = cell.forward(xs[t], h);
+        if (cell instanceof nn.LSTMCell) [h, c] = cell(xs[t], [h, c]);
+        else h = cell(xs[t], h);
         h = h.add(p[t]); // h_t + 0: same value, and a handle on ∂loss/∂h_t
       }
-      return new nn.CrossEntropyLoss().forward(fc.forward(h), target) as tf.Scalar; // predict the first token from h_49
+      return new nn.CrossEntropyLoss()(fc(h), target) as tf.Scalar; // predict the first token from h_49
     };
     const grads = tf.grads(lossOf)(probes); // [∂loss/∂h_0, …, ∂loss/∂h_49]
     return grads.map((g) => g.norm().dataSync()[0]);
@@ -132,9 +132,9 @@ class Recall extends nn.Module {
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
-    const [out] = this.rnn instanceof nn.LSTM ? this.rnn.forward(x) : this.rnn.forward(x); // [batch, 50, hidden]
+    const [out] = this.rnn instanceof nn.LSTM ? this.rnn(x) : this.rnn(x); // [batch, 50, hidden]
     const last = out.slice([0, STEPS - 1, 0], [-1, 1, -1]).reshape([-1, HIDDEN]); // h_49
-    return this.fc.forward(last); // [batch, 4]
+    return this.fc(last); // [batch, 4]
   }
 }
 
@@ -189,7 +189,7 @@ export function firstTokenExperiment({
         // The probability the model gives the right token, on sequences whose token is the first step (¼: guessing).
         const test = data.test as [tf.Tensor, tf.Tensor][];
         let sum = 0;
-        for (const [x, y] of test) sum += tf.softmax(model.forward(x)).mul(tf.oneHot(y.toInt(), CLASSES)).sum().dataSync()[0];
+        for (const [x, y] of test) sum += tf.softmax(model(x)).mul(tf.oneHot(y.toInt(), CLASSES)).sum().dataSync()[0];
         return { pAnswer: sum / (test.length * BATCH) };
       }),
   });
