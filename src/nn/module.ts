@@ -43,10 +43,16 @@ class Callable {
   }
 }
 
+/** The first of a function's two overloads (the only one when it has one signature). TypeScript's Parameters and
+ *  ReturnType read the last overload only. */
+type FirstOverload<F> = F extends { (...args: infer A): infer R; (...args: infer _B): unknown } ? (...args: A) => R : never;
+
 /** A module called as a function runs `forward` with the same arguments and gives what it returns; typed from the
- *  module's own `forward` (`this` is the subclass here). Classes whose `forward` is overloaded declare their calls. */
+ *  module's own `forward` (`this` is the subclass here), its first and last overloads: enough for a forward that
+ *  takes TensorFlow.js tensors or Tensors. Classes whose `forward` has more overloads declare their calls. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the class below is the module
 export interface Module {
+  (...args: Parameters<FirstOverload<this["forward"]>>): ReturnType<FirstOverload<this["forward"]>>;
   (...args: Parameters<this["forward"]>): ReturnType<this["forward"]>;
 }
 
