@@ -5,6 +5,7 @@
 import { tf } from "./tf";
 import { Tensor } from "./tensor-class";
 import { recorded } from "./graph";
+import { PackedSequence, markTensors } from "./packed";
 
 type Forward = (...args: unknown[]) => unknown;
 
@@ -30,7 +31,7 @@ function acceptTensors(forward: Forward): Forward {
 }
 
 function holdsTensor(value: unknown): boolean {
-  return value instanceof Tensor || (Array.isArray(value) && value.some(holdsTensor));
+  return value instanceof Tensor || (value instanceof PackedSequence && value.fromTensors === true) || (Array.isArray(value) && value.some(holdsTensor));
 }
 
 function unwrap(value: unknown, given: Map<tf.Tensor, Tensor>): unknown {
@@ -42,8 +43,9 @@ function unwrap(value: unknown, given: Map<tf.Tensor, Tensor>): unknown {
 }
 
 /** The results as Tensors: an input given back is the Tensor given, a parameter is shared (not owned), anything
- *  else is owned by its new Tensor. */
+ *  else is owned by its new Tensor; a PackedSequence made here is marked as made from Tensors. */
 function wrap(value: unknown, given: Map<tf.Tensor, Tensor>): unknown {
   if (value instanceof tf.Tensor) return given.get(value) ?? Tensor.wrap(value, !(value instanceof tf.Variable));
+  if (value instanceof PackedSequence) return markTensors(value);
   return Array.isArray(value) ? value.map((v) => wrap(v, given)) : value;
 }

@@ -8,6 +8,7 @@
 // sample 0's values as plain numbers, and leaves every parameter's `.grad` untouched.
 import { tf, type Tensor } from "./tf";
 import type { Module } from "./module";
+import { Tensor as TorchTensor } from "./tensor-class";
 import type { DynamicsRecord } from "../common/dynamics-types";
 
 export type { DynamicsRecord };
@@ -34,7 +35,7 @@ const rows = (t: Tensor) => (t.arraySync() as number[][]).map((r) => r.map(Numbe
 
 /** Runs `computeLoss` (a forward pass of `model` that returns a scalar loss) and its backward pass, and returns
  *  what every recurrent layer of `model` did for sample 0. Tensors are freed; gradients are discarded. */
-export function recordDynamics(model: Module, computeLoss: () => Tensor): DynamicsRecord[] {
+export function recordDynamics(model: Module, computeLoss: () => Tensor | TorchTensor): DynamicsRecord[] {
   const names = new Map(model.namedModules().map(([name, m]) => [m, name || m.constructor.name]));
   const records = new Map<string, DynamicsRecord>(); // in the order the layers first ran
   observer = (module, layer, reverse) => {
@@ -66,7 +67,8 @@ export function recordDynamics(model: Module, computeLoss: () => Tensor): Dynami
   try {
     tf.tidy(() => {
       tf.variableGrads(() => {
-        const loss = computeLoss();
+        const given = computeLoss();
+        const loss = given instanceof TorchTensor ? given.tf : given;
         if (!(loss instanceof tf.Tensor) || loss.rank !== 0) throw new Error("recordDynamics: the loss must be a scalar tensor");
         return loss as tf.Scalar;
       });

@@ -13,8 +13,12 @@
 //
 // The runner does what a PyTorch training loop does, for every batch of every epoch:
 // zeroGrad, loss = lossFn(model.forward(input), target), backward, (clip), step; then the scheduler.
-import type { Tensor } from "./tf";
+import type { Tensor as TfTensor } from "./tf";
+import type { Tensor as TorchTensor } from "./tensor-class";
 import type { Module, Parameter } from "./module";
+
+/** Experiments take and give Tensors, or TensorFlow.js tensors (the runner unwraps either). */
+type Tensor = TorchTensor | TfTensor;
 import type { Optimizer } from "./optim";
 
 /** Per-epoch metrics: numbers, strings, or scalar tensors (their number is recorded). */
@@ -30,12 +34,13 @@ export interface ExperimentData<I = unknown> {
   test?: Batch<I>[];
 }
 
-export type LossFunction = ((output: never, target: Tensor) => Tensor) | { forward(output: never, target: Tensor): Tensor };
+export type LossFunction = ((output: never, target: never) => Tensor) | { forward(output: never, target: never): Tensor };
 
 export interface StepContext<M extends Module, I> {
   model: M;
   batch: Batch<I>;
-  loss: (output: unknown, target: Tensor) => Tensor;
+  /** The experiment's loss: a Tensor for a Tensor output (a tfjs tensor for a tfjs one). */
+  loss: { (output: TorchTensor, target: Tensor): TorchTensor; (output: unknown, target: Tensor): Tensor };
   epoch: number;
 }
 
@@ -63,7 +68,7 @@ export interface Experiment<M extends Module = Module, I = unknown, H extends Hp
   scheduler?: (optimizer: Optimizer) => { step(): void };
   /** Clip the gradients to this total norm before each step. */
   clipGradNorm?: number;
-  /** A custom forward for one batch that returns the loss tensor (RNNCell loops, seq2seq decoding). */
+  /** A custom forward for one batch that returns the loss (a Tensor, or a tfjs tensor): RNNCell loops, seq2seq. */
   step?: (context: StepContext<M, I>) => Tensor;
   /** After each epoch: metrics to show (accuracy, the predicted string, …). Runs without gradients. */
   evaluate?: (model: M, data: ExperimentData<I>, context: EvaluateContext<H>) => Metrics | Promise<Metrics>;

@@ -1,7 +1,9 @@
 // The library user model files import as "unroll":
 //   import { torch, nn, optim } from "unroll";
-// Tensors are TensorFlow.js tensors; `tf` is the same copy of TensorFlow.js, for any op not wrapped here.
-export { tf, type Tensor } from "./tf";
+// Tensors are PyTorch's (`torch.Tensor`, methods, autograd, printing); `tf` is the library's copy of
+// TensorFlow.js, for any op not wrapped here: `x.tf` is a Tensor's tfjs tensor, `torch.fromTf(t)` the way back.
+export { tf } from "./tf";
+export { Tensor } from "./tensor-class";
 export * as torch from "./torch";
 export * as nn from "./nn";
 export * as optim from "./optim-ns";

@@ -7,6 +7,10 @@ import { OptionError, ShapeError, UsageError } from "./errors";
 import { boolean, checkArguments, checkOptions, integer, nonNegativeInteger, rule, show } from "./options";
 import { dropout } from "./rnn";
 import { tfLevel } from "./boundary";
+import { Tensor as TorchTensor } from "./tensor-class";
+
+/** What a module called with Tensors may be given; the boundary (boundary.ts) hands its body tfjs tensors. */
+type Given = Tensor | TorchTensor;
 
 export class Linear extends Module {
   weight: Parameter;
@@ -26,7 +30,10 @@ export class Linear extends Module {
     if (bias) this.bias = parameter(uniform([outFeatures], -bound, bound));
   }
 
-  override forward(input: Tensor): Tensor {
+  override forward(input: Tensor): Tensor;
+  override forward(input: TorchTensor): TorchTensor;
+  override forward(given: Given): Given {
+    const input = given as Tensor;
     if (input.shape[input.rank - 1] !== this.inFeatures) {
       throw new ShapeError(
         `Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`,
@@ -36,7 +43,9 @@ export class Linear extends Module {
         { lastDim: this.inFeatures, name: "in_features" },
       );
     }
-    return input.rank === 1 ? linear(input.expandDims(0), this.weight, this.bias).squeeze([0]) : linear(input, this.weight, this.bias);
+    return input.rank === 1
+      ? linear(input.expandDims(0), this.weight.tf, this.bias?.tf ?? null).squeeze([0])
+      : linear(input, this.weight.tf, this.bias?.tf ?? null);
   }
 
   override extraRepr(): string {
@@ -68,9 +77,11 @@ export class Embedding extends Module {
   }
 
   /** Looks up each index: `[*]` → `[*, embeddingDim]`. Indices may be int32 or whole float32 values. */
-  override forward(input: Tensor): Tensor {
-    const indices = asIndices(input, `Embedding(${this.numEmbeddings}, ${this.embeddingDim}) input`, this.numEmbeddings);
-    return gatherRows(this.weight, indices, this.paddingIdx ?? undefined);
+  override forward(input: Tensor): Tensor;
+  override forward(input: TorchTensor): TorchTensor;
+  override forward(input: Given): Given {
+    const indices = asIndices(input as Tensor, `Embedding(${this.numEmbeddings}, ${this.embeddingDim}) input`, this.numEmbeddings);
+    return gatherRows(this.weight.tf, indices, this.paddingIdx ?? undefined);
   }
 
   override extraRepr(): string {
@@ -88,8 +99,10 @@ export class Dropout extends Module {
     checkArguments("Dropout", { p: [p, probability] });
   }
 
-  override forward(input: Tensor): Tensor {
-    return this.training && this.p > 0 ? dropout(input, this.p) : input;
+  override forward(input: Tensor): Tensor;
+  override forward(input: TorchTensor): TorchTensor;
+  override forward(input: Given): Given {
+    return this.training && this.p > 0 ? dropout(input as Tensor, this.p) : input;
   }
 
   override extraRepr(): string {

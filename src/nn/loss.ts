@@ -7,6 +7,10 @@ import { ShapeError } from "./errors";
 import { shapeString } from "./tensor";
 import { checkOptions, integer, rule, show, type Check } from "./options";
 import { tfLevel } from "./boundary";
+import { Tensor as TorchTensor } from "./tensor-class";
+
+/** What a loss called with Tensors may be given; the boundary (boundary.ts) hands its body tfjs tensors. */
+type Given = Tensor | TorchTensor;
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -38,6 +42,7 @@ abstract class Loss extends Module {
   }
 
   abstract override forward(input: Tensor, target: Tensor): Tensor;
+  abstract override forward(input: TorchTensor, target: Given): TorchTensor;
 }
 
 /** `[N, C, d1, …]` or `[C]` as a `[rows, C]` table, classes last (tfjs's softmax works on the last axis only). */
@@ -56,7 +61,10 @@ export class NLLLoss extends Loss {
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }
 
-  override forward(input: Tensor, target: Tensor): Tensor {
+  override forward(input: Tensor, target: Tensor): Tensor;
+  override forward(input: TorchTensor, target: Given): TorchTensor;
+  override forward(given: Given, givenTarget: Given): Given {
+    const [input, target] = [given as Tensor, givenTarget as Tensor];
     return this.nll(input, classRows(input), target);
   }
 
@@ -96,7 +104,10 @@ const rowWeights = (t: Tensor, ignoreIndex: number) => t.notEqual(ignoreIndex).t
 
 /** log_softmax over the classes, then NLLLoss. */
 export class CrossEntropyLoss extends NLLLoss {
-  override forward(input: Tensor, target: Tensor): Tensor {
+  override forward(input: Tensor, target: Tensor): Tensor;
+  override forward(input: TorchTensor, target: Given): TorchTensor;
+  override forward(given: Given, givenTarget: Given): Given {
+    const [input, target] = [given as Tensor, givenTarget as Tensor];
     const rows = classRows(input);
     if (!rows.size) return this.nll(input, tf.logSoftmax(rows), target);
     const losses = crossEntropy(rows, this.targetValues(input, rows.shape[1]!, target), this.ignoreIndex, this.reduction);
@@ -140,7 +151,10 @@ function crossEntropyOps(logits: Tensor, t: Tensor, ignoreIndex: number, reducti
 }
 
 export class MSELoss extends Loss {
-  override forward(input: Tensor, target: Tensor): Tensor {
+  override forward(input: Tensor, target: Tensor): Tensor;
+  override forward(input: TorchTensor, target: Given): TorchTensor;
+  override forward(given: Given, givenTarget: Given): Given {
+    const [input, target] = [given as Tensor, givenTarget as Tensor];
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
       throw new ShapeError("MSELoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`, { shape: input.shape });
     }
@@ -150,7 +164,10 @@ export class MSELoss extends Loss {
 
 /** Binary cross-entropy on logits, computed stably: max(x, 0) - x*y + log(1 + exp(-|x|)). */
 export class BCEWithLogitsLoss extends Loss {
-  override forward(input: Tensor, target: Tensor): Tensor {
+  override forward(input: Tensor, target: Tensor): Tensor;
+  override forward(input: TorchTensor, target: Given): TorchTensor;
+  override forward(given: Given, givenTarget: Given): Given {
+    const [input, target] = [given as Tensor, givenTarget as Tensor];
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
       throw new ShapeError("BCEWithLogitsLoss", "target", target.shape, `expected the input's shape ${shapeString(input.shape)}`, { shape: input.shape });
     }

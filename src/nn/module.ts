@@ -2,24 +2,49 @@
 // A module's parameters and submodules are its own properties (as in PyTorch's __setattr__),
 // discovered in the order they were assigned, so names come out as PyTorch's: `rnn.weight_ih_l0`, `fc.bias`.
 import { tf, type Tensor } from "./tf";
+import { Tensor as TorchTensor } from "./tensor-class";
 import { shapeString } from "./tensor";
 import { UsageError } from "./errors";
 import { show } from "./options";
 import { traceModule, type TraceNames } from "./trace-hooks";
 
-/** A trainable tensor: a tf.Variable with the gradient of the last `backward` in `.grad`. */
-export type Parameter = tf.Variable & { grad: Tensor | null; readonly isParameter: true };
+/** The tf.Variable under a Parameter: it holds the gradient that `loss.backward()` and `backward(() => loss)`
+ *  accumulate (`.grad`, a tfjs tensor), and the marker graph.ts tells parameters apart by. */
+export type ParameterVariable = tf.Variable & { grad: Tensor | null; readonly isParameter: true };
+
+/** A trainable tensor, as PyTorch's `nn.Parameter`: a Tensor (methods, printing, `.grad` as a Tensor,
+ *  `requiresGrad` true) over one tf.Variable (`p.tf`), shared with the module's own computations, never copied. */
+export class Parameter extends TorchTensor {
+  declare readonly tf: ParameterVariable;
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
+}
 
 export function parameter(value: Tensor): Parameter {
-  const p = tf.variable(value, true, undefined, "float32") as Parameter;
-  return Object.assign(p, { grad: null, isParameter: true as const });
+  const variable = Object.assign(tf.variable(value, true, undefined, "float32"), { grad: null, isParameter: true as const });
+  const p = Object.create(Parameter.prototype) as Parameter;
+  Object.defineProperty(p, "tf", { value: variable });
+  return p;
 }
 
 export function isParameter(value: unknown): value is Parameter {
-  return value instanceof tf.Variable && (value as Partial<Parameter>).isParameter === true;
+  return value instanceof Parameter;
 }
 
-export type StateDict = Record<string, Tensor>;
+/** The tf.Variable of a Parameter; also accepts the variable itself (what library code and the closure form of
+ *  `backward` hold). */
+export function variableOf(p: Parameter | ParameterVariable): ParameterVariable {
+  return p instanceof Parameter ? p.tf : p;
+}
+
+/** Whether `value` is a Parameter or the tf.Variable of one. */
+export function isParameterLike(value: unknown): value is Parameter | ParameterVariable {
+  return value instanceof Parameter || (value instanceof tf.Variable && (value as Partial<ParameterVariable>).isParameter === true);
+}
+
+/** A module's parameters by name (`stateDict()`); `loadStateDict` also takes TensorFlow.js tensors. */
+export type StateDict = Record<string, TorchTensor>;
 
 export interface LoadResult {
   missingKeys: string[];
@@ -108,7 +133,7 @@ export class Module extends Callable {
 
   /** The number of trainable numbers, like `sum(p.numel() for p in model.parameters())`. */
   numParameters(): number {
-    return this.parameters().reduce((n, p) => n + p.size, 0);
+    return this.parameters().reduce((n, p) => n + p.numel(), 0);
   }
 
   /** The parameters by name. The tensors are the live parameters: read them, do not dispose them. */
@@ -118,16 +143,17 @@ export class Module extends Callable {
 
   /** Copies values into the parameters. With `strict` (the default) any missing or unexpected key is an error;
    *  a shape mismatch is always an error. Returns the keys that did not match, like PyTorch. */
-  loadStateDict(dict: StateDict, { strict = true } = {}): LoadResult {
-    if (typeof dict !== "object" || dict === null || Array.isArray(dict) || dict instanceof tf.Tensor) {
+  loadStateDict(dict: Record<string, TorchTensor | Tensor>, { strict = true } = {}): LoadResult {
+    if (typeof dict !== "object" || dict === null || Array.isArray(dict) || dict instanceof tf.Tensor || dict instanceof TorchTensor) {
       throw new UsageError(`Expected state_dict to be dict-like, got ${show(dict)}.`);
     }
     const own = new Map(this.namedParameters());
     const missingKeys = [...own.keys()].filter((k) => !(k in dict));
     const unexpectedKeys = Object.keys(dict).filter((k) => !own.has(k));
     const problems: string[] = [];
-    for (const [key, value] of Object.entries(dict)) {
+    for (const [key, given] of Object.entries(dict)) {
       const p = own.get(key);
+      const value = given instanceof TorchTensor ? given.tf : given;
       if (p && !(value instanceof tf.Tensor)) {
         problems.push(`While copying the parameter named "${key}", expected a tensor from the state dict but received ${show(value)}`);
       } else if (p && !tf.util.arraysEqual(p.shape, value.shape)) {
@@ -143,7 +169,7 @@ export class Module extends Callable {
     if (problems.length) {
       throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join("\n\t")}`);
     }
-    for (const [key, value] of Object.entries(dict)) own.get(key)?.assign(value.toFloat());
+    for (const [key, value] of Object.entries(dict)) own.get(key)?.tf.assign((value instanceof TorchTensor ? value.tf : value).toFloat());
     return { missingKeys, unexpectedKeys };
   }
 
@@ -158,8 +184,8 @@ export class Module extends Callable {
 
   zeroGrad(): void {
     for (const p of this.parameters()) {
-      p.grad?.dispose();
-      p.grad = null;
+      p.tf.grad?.dispose();
+      p.tf.grad = null;
     }
   }
 

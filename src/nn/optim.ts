@@ -4,7 +4,10 @@
 //   const loss = backward(() => criterion.forward(model.forward(x), y));
 //   optimizer.step();
 import { tf, type Tensor } from "./tf";
-import { isParameter, type Parameter } from "./module";
+import { isParameterLike, variableOf, type Parameter, type ParameterVariable } from "./module";
+
+/** What optimizers and clipGradNorm take: `model.parameters()` (Tensors), or their tf.Variables. */
+export type Params = Iterable<Parameter | ParameterVariable>;
 import { OptionError } from "./errors";
 import { boolean, checkOptions, nonNegative, number, positiveInteger, required, show, type Check } from "./options";
 import { nativeKernels, optimizerStepOnHeap, type NativeAddon, type NativeOptimizer } from "./native";
@@ -19,21 +22,23 @@ export function fusedOptimizerSteps(): number {
 }
 
 abstract class Optimizer {
-  readonly params: Parameter[];
+  /** The parameters' tf.Variables, which hold the gradients and are updated in place. */
+  readonly params: ParameterVariable[];
   /** The learning rate; a scheduler changes it between steps. */
   lr: number;
   protected stepCount = 0;
-  private readonly state = new Map<Parameter, Record<string, Tensor>>();
+  private readonly state = new Map<ParameterVariable, Record<string, Tensor>>();
 
   /** Checks `options` against `checks` (each subclass's own); `defaultLr` is for those where lr is optional. */
-  constructor(params: Iterable<Parameter>, options: unknown, checks: Record<string, Check>, defaultLr?: number) {
+  constructor(params: Params, options: unknown, checks: Record<string, Check>, defaultLr?: number) {
     const name = this.constructor.name;
     if (typeof (params as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== "function") {
       throw new OptionError(`${name}: params must be an iterable of parameters, like model.parameters(), got ${show(params)}`);
     }
-    this.params = [...params];
-    const other = this.params.find((p) => !isParameter(p));
+    const given = [...params];
+    const other = given.find((p) => !isParameterLike(p));
     if (other) throw new OptionError(`${name}: optimizer can only optimize parameters (model.parameters()), but one of the params is ${show(other)}`);
+    this.params = given.map(variableOf);
     if (!this.params.length) throw new OptionError(`${name}: optimizer got an empty parameter list`);
     this.lr = checkOptions<{ lr?: number }>(name, options, checks as { lr: Check }).lr ?? defaultLr!;
   }
@@ -126,7 +131,7 @@ export class SGD extends Optimizer {
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  constructor(params: Iterable<Parameter>, options: SGDOptions) {
+  constructor(params: Params, options: SGDOptions) {
     super(params, options, {
       lr: required(validLr),
       momentum: nonNegative("momentum value"),
@@ -179,7 +184,7 @@ export class Adam extends Optimizer {
     return false;
   }
 
-  constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
+  constructor(params: Params, options: AdamOptions = {}) {
     super(params, options, { lr: validLr, betas: validBetas, eps: validEps, weightDecay: nonNegative("weightDecay value"), amsgrad: boolean }, 1e-3);
     const { betas = [0.9, 0.999], eps = 1e-8, weightDecay = this.decoupled ? 1e-2 : 0, amsgrad = false } = options;
     this.betas = betas;
@@ -235,7 +240,7 @@ export class RMSprop extends Optimizer {
   readonly weightDecay: number;
   readonly momentum: number;
   readonly centered: boolean;
-  constructor(params: Iterable<Parameter>, options: RMSpropOptions = {}) {
+  constructor(params: Params, options: RMSpropOptions = {}) {
     super(
       params,
       options,
@@ -284,8 +289,8 @@ export class RMSprop extends Optimizer {
 }
 
 /** Scales the gradients so that their total norm is at most `maxNorm`; returns the norm before clipping. */
-export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normType = 2): number {
-  const withGrad = [...params].filter((p) => p.grad);
+export function clipGradNorm(params: Params, maxNorm: number, normType = 2): number {
+  const withGrad = [...params].map(variableOf).filter((p) => p.grad);
   if (!withGrad.length) return 0;
   const total = tf.tidy(() => {
     const norms = withGrad.map((p) => (normType === Infinity ? p.grad!.abs().max() : p.grad!.abs().pow(normType).sum()));
@@ -303,10 +308,10 @@ export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normT
 
 /** The second half of clipGradNorm, for a caller that knows the gradients' total norm already (the training loop
  *  reads every gradient's norm anyway): scales them by maxNorm / (totalNorm + 1e-6) when that is below 1. */
-export function scaleGradients(params: Iterable<Parameter>, maxNorm: number, totalNorm: number): void {
+export function scaleGradients(params: Params, maxNorm: number, totalNorm: number): void {
   const coef = maxNorm / (totalNorm + 1e-6);
   if (coef >= 1) return;
-  for (const p of params) {
+  for (const p of [...params].map(variableOf)) {
     const old = p.grad;
     if (!old) continue;
     p.grad = tf.keep(tf.tidy(() => old.mul(coef)));

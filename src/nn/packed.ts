@@ -3,11 +3,21 @@
 import { tf, type Tensor } from "./tf";
 import { gatherRows } from "./ops";
 import { UsageError } from "./errors";
+import { Tensor as TorchTensor, op } from "./tensor-class";
+import { recorded } from "./graph";
+import { own } from "./memory";
+
+/** What the functions here take: Tensors, or TensorFlow.js tensors. Given Tensors, they give Tensors (and a
+ *  PackedSequence whose modules give Tensors), recorded in the autograd graph; given tfjs tensors, tfjs tensors. */
+type Given = Tensor | TorchTensor;
+const tfOf = (t: Given): Tensor => (t instanceof TorchTensor ? t.tf : t);
 
 export class PackedSequence {
   /** Refuses fields that do not fit one another (checkPackedSequence): a hand-built PackedSequence too. */
+  /** Made from Tensors: a recurrent module given it returns Tensors (and `padPackedSequence` a Tensor). */
+  declare fromTensors?: boolean;
   constructor(
-    /** `[sum(lengths), *]`: step 0 of every sequence, then step 1 of those still running, … */
+    /** `[sum(lengths), *]`: step 0 of every sequence, then step 1 of those still running, … (the tfjs tensor) */
     readonly data: Tensor,
     /** How many sequences are still running at each time step. */
     readonly batchSizes: number[],
@@ -81,12 +91,28 @@ function packedRows(lengths: number[], sorted: number[], batch: number): number[
   return rows;
 }
 
-export function packPaddedSequence(
+export function packPaddedSequence(input: Given, lengths: number[] | Given, options: { batchFirst?: boolean; enforceSorted?: boolean } = {}): PackedSequence {
+  const lens = toLengths(lengths instanceof TorchTensor ? lengths.tf : lengths);
+  if (!(input instanceof TorchTensor)) return packTf(input, lens, options);
+  const packed = recorded(() => packTf(input.tf, lens, options));
+  return markTensors(packed);
+}
+
+/** A PackedSequence that came from Tensors: its data is freed when it is unreachable, and modules give Tensors. */
+export function markTensors(packed: PackedSequence): PackedSequence {
+  if (!packed.fromTensors) {
+    Object.defineProperty(packed, "fromTensors", { value: true });
+    own(packed, packed.data);
+  }
+  return packed;
+}
+
+/** packPaddedSequence on tfjs tensors (the library's own use). */
+export function packTf(
   input: Tensor,
-  lengths: number[] | Tensor,
-  { batchFirst = false, enforceSorted = true }: { batchFirst?: boolean; enforceSorted?: boolean } = {},
+  lens: number[],
+  { batchFirst = false, enforceSorted = true }: { batchFirst?: boolean; enforceSorted?: boolean },
 ): PackedSequence {
-  const lens = toLengths(lengths);
   const timeMajor = batchFirst ? input.transpose([1, 0, ...input.shape.slice(2).map((_, i) => i + 2)]) : input;
   const [T, B] = timeMajor.shape;
   if (lens.length !== B) throw new Error(`packPaddedSequence: ${lens.length} lengths for a batch of ${B}`);
@@ -112,10 +138,23 @@ export function packPaddedSequence(
 }
 
 /** Back to a padded batch: `[output, lengths]`, with `paddingValue` past each sequence's end. */
-export function padPackedSequence(
-  sequence: PackedSequence,
-  { batchFirst = false, paddingValue = 0, totalLength }: { batchFirst?: boolean; paddingValue?: number; totalLength?: number } = {},
-): [Tensor, number[]] {
+export function padPackedSequence(sequence: PackedSequence & { fromTensors: true }, options?: PadOptions): [TorchTensor, number[]];
+export function padPackedSequence(sequence: PackedSequence, options?: PadOptions): [Tensor, number[]];
+export function padPackedSequence(sequence: PackedSequence, options: PadOptions = {}): [Given, number[]] {
+  if (!sequence.fromTensors) return unpackTf(sequence, options);
+  let lens: number[] = [];
+  const out = op(() => {
+    const [padded, lengths] = unpackTf(sequence, options);
+    lens = lengths;
+    return padded;
+  }, "");
+  return [out, lens];
+}
+
+export type PadOptions = { batchFirst?: boolean; paddingValue?: number; totalLength?: number };
+
+/** padPackedSequence on tfjs tensors (the library's own use). */
+export function unpackTf(sequence: PackedSequence, { batchFirst = false, paddingValue = 0, totalLength }: PadOptions): [Tensor, number[]] {
   checkPackedSequence(sequence, "padPackedSequence"); // its arrays may have changed since it was made
   const lens = sequence.lengths;
   const maxLength = sequence.batchSizes.length;
@@ -134,7 +173,14 @@ export function padPackedSequence(
 }
 
 /** Stacks tensors of shape `[L_i, *]` into `[T, B, *]` (or `[B, T, *]`), padding the shorter ones. */
-export function padSequence(sequences: Tensor[], { batchFirst = false, paddingValue = 0 } = {}): Tensor {
+export function padSequence(sequences: TorchTensor[], options?: { batchFirst?: boolean; paddingValue?: number }): TorchTensor;
+export function padSequence(sequences: Tensor[], options?: { batchFirst?: boolean; paddingValue?: number }): Tensor;
+export function padSequence(sequences: Given[], options: { batchFirst?: boolean; paddingValue?: number } = {}): Given {
+  if (!sequences.some((s) => s instanceof TorchTensor)) return padTf(sequences as Tensor[], options);
+  return op(() => padTf(sequences.map(tfOf), options), "");
+}
+
+function padTf(sequences: Tensor[], { batchFirst = false, paddingValue = 0 } = {}): Tensor {
   const T = Math.max(...sequences.map((s) => s.shape[0]));
   const padded = sequences.map((s) => {
     const rest = s.shape.slice(1).map(() => [0, 0] as [number, number]);

@@ -4,7 +4,7 @@ import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
 import { recurrentLayer, stepMask, type LayerWeights } from "./recurrence";
 import { GATES, type Mode } from "../common/gate-layout";
-import { PackedSequence, packPaddedSequence, padPackedSequence } from "./packed";
+import { PackedSequence, packTf, unpackTf } from "./packed";
 import { ShapeError, UsageError, OptionError } from "./errors";
 import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, type Check } from "./options";
 import { shapeString } from "./tensor";
@@ -14,6 +14,7 @@ import type { TraceNames } from "./trace-hooks";
 import type { RecurrentConfig } from "../common/dynamics-types";
 import { layerProbe } from "./dynamics-hooks";
 import { tfLevel } from "./boundary";
+import { Tensor as TorchTensor } from "./tensor-class";
 
 export interface RNNOptions {
   numLayers?: number;
@@ -35,6 +36,10 @@ export type GatedCellOptions = Omit<CellOptions, "nonlinearity">;
 
 /** An LSTM's state: `[h, c]`. */
 export type LSTMState = [Tensor, Tensor];
+/** `[h, c]` of an LSTM called with Tensors. */
+export type TensorLSTMState = [TorchTensor, TorchTensor];
+/** What a module called with Tensors may be given; the boundary (boundary.ts) hands its body tfjs tensors. */
+type Given = Tensor | TorchTensor;
 
 /** A parameter as the module's sizes make it: PyTorch's name, its shape, and that shape in words. */
 type ParameterSpec = [name: string, shape: number[], formula: string];
@@ -69,11 +74,16 @@ function parameterSpecs(
  *  after the module was made): every path (tfjs, WebGPU, native) refuses it alike, before any computes on it. */
 function checkParameters(module: string, owner: Module, specs: ParameterSpec[]): void {
   for (const [name, shape, formula] of specs) {
-    const p = (owner as unknown as Record<string, unknown>)[name];
+    const p = tfOf((owner as unknown as Record<string, unknown>)[name]);
     if (!(p instanceof tf.Tensor)) throw new UsageError(`${module}: the parameter ${name} is missing (got ${show(p)})`);
     if (p.dtype !== "float32") throw new UsageError(`${module}: the parameter ${name} must be float32, got ${p.dtype}`);
     if (!tf.util.arraysEqual(p.shape, shape)) throw new ShapeError(module, name, p.shape, `expected ${formula} = ${shapeString(shape)}`, { shape });
   }
+}
+
+/** The tfjs tensor a module attribute holds: a Parameter's (or Tensor's) `.tf`, or a tfjs tensor put there. */
+function tfOf(value: unknown): unknown {
+  return value instanceof TorchTensor ? value.tf : value;
 }
 
 /** RNN and RNNCell choose 'tanh' or 'relu'. PyTorch's LSTM and GRU have no such option (a TypeError there). */
@@ -177,14 +187,14 @@ abstract class RNNBase extends Module {
     return this.bidirectional ? ["", "_reverse"] : [""];
   }
 
-  private param(name: string): Parameter {
-    return (this as unknown as Record<string, Parameter>)[name];
+  private param(name: string): Tensor | undefined {
+    return tfOf((this as unknown as Record<string, unknown>)[name]) as Tensor | undefined;
   }
 
   /** The weights of one layer and direction, by PyTorch's names. */
   layerWeights(layer: number, suffix: string): LayerWeights {
     const p = (kind: string) => this.param(`${kind}_l${layer}${suffix}`) ?? null;
-    return { wIh: p("weight_ih"), wHh: p("weight_hh"), bIh: p("bias_ih"), bHh: p("bias_hh"), wHr: p("weight_hr") };
+    return { wIh: p("weight_ih")!, wHh: p("weight_hh")!, bIh: p("bias_ih"), bHh: p("bias_hh"), wHr: p("weight_hr") };
   }
 
   override extraRepr(): string {
@@ -222,7 +232,7 @@ abstract class RNNBase extends Module {
     let lengths: number[] | null = null;
     let unbatched = false;
     if (packed) {
-      [x, lengths] = padPackedSequence(packed);
+      [x, lengths] = unpackTf(packed, {});
     } else if (!(input instanceof tf.Tensor)) {
       throw new UsageError(`${this.constructor.name}.forward: the input must be a tensor or a PackedSequence, got ${show(input)}`);
     } else {
@@ -309,7 +319,7 @@ abstract class RNNBase extends Module {
     let output: Tensor | PackedSequence = layerInput;
     let finalState = [tf.stack(hN), ...(isLSTM ? [tf.stack(cN)] : [])];
     if (packed) {
-      output = packPaddedSequence(layerInput, lengths!, { enforceSorted: false });
+      output = packTf(layerInput, lengths!, { enforceSorted: false });
     } else if (unbatched) {
       output = layerInput.squeeze([1]);
       finalState = finalState.map((s) => s.squeeze([1]));
@@ -343,9 +353,10 @@ export class RNN extends RNNBase {
 
   /** `[output, h_n]`: output `[seq, batch, D*hidden]`, h_n `[numLayers*D, batch, hidden]`. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
-  override forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
-  override forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
-    const { output, state } = this.run(input, stateArgs(this.constructor.name, h0, arguments.length, ["h0"]));
+  override forward(input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
+  override forward(input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
+  override forward(input: Given | PackedSequence, h0?: Given | null): [Given | PackedSequence, Given] {
+    const { output, state } = this.run(input as Tensor | PackedSequence, stateArgs(this.constructor.name, h0, arguments.length, ["h0"]));
     return [output, state[0]];
   }
 }
@@ -365,9 +376,10 @@ export class GRU extends RNNBase {
   }
 
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
-  override forward(input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
-  override forward(input: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
-    const { output, state } = this.run(input, stateArgs(this.constructor.name, h0, arguments.length, ["h0"]));
+  override forward(input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
+  override forward(input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
+  override forward(input: Given | PackedSequence, h0?: Given | null): [Given | PackedSequence, Given] {
+    const { output, state } = this.run(input as Tensor | PackedSequence, stateArgs(this.constructor.name, h0, arguments.length, ["h0"]));
     return [output, state[0]];
   }
 }
@@ -387,9 +399,10 @@ export class LSTM extends RNNBase {
 
   /** `[output, [h_n, c_n]]`. */
   override forward(input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
-  override forward(input: PackedSequence, state?: LSTMState | null): [PackedSequence, LSTMState];
-  override forward(input: Tensor | PackedSequence, state?: LSTMState | null): [Tensor | PackedSequence, LSTMState] {
-    const { output, state: s } = this.run(input, stateArgs(this.constructor.name, state, arguments.length, ["h0", "c0"]));
+  override forward(input: PackedSequence, state?: LSTMState | TensorLSTMState | null): [PackedSequence, LSTMState];
+  override forward(input: TorchTensor, state?: TensorLSTMState | null): [TorchTensor, TensorLSTMState];
+  override forward(input: Given | PackedSequence, state?: LSTMState | TensorLSTMState | null): [Given | PackedSequence, LSTMState | TensorLSTMState] {
+    const { output, state: s } = this.run(input as Tensor | PackedSequence, stateArgs(this.constructor.name, state, arguments.length, ["h0", "c0"]));
     return [output, [s[0], s[1]]];
   }
 }
@@ -481,7 +494,13 @@ abstract class CellBase extends Module {
       x,
       h0: states[0],
       c0: states[1] ?? null,
-      weights: { wIh: this.weight_ih, wHh: this.weight_hh, bIh: this.bias_ih ?? null, bHh: this.bias_hh ?? null, wHr: null },
+      weights: {
+        wIh: tfOf(this.weight_ih) as Tensor,
+        wHh: tfOf(this.weight_hh) as Tensor,
+        bIh: (tfOf(this.bias_ih) as Tensor | undefined) ?? null,
+        bHh: (tfOf(this.bias_hh) as Tensor | undefined) ?? null,
+        wHr: null,
+      },
       reverse: false,
       mask: null,
       probe: layerProbe(this, 0, false),
@@ -504,8 +523,10 @@ export class RNNCell extends CellBase {
   }
 
   /** h' from input and h (zeros when omitted). */
-  override forward(input: Tensor, hx?: Tensor | null): Tensor {
-    return this.step(input, stateArgs(this.constructor.name, hx, arguments.length, ["hx"]) ?? [null])[0];
+  override forward(input: Tensor, hx?: Tensor | null): Tensor;
+  override forward(input: TorchTensor, hx?: TorchTensor | null): TorchTensor;
+  override forward(input: Given, hx?: Given | null): Given {
+    return this.step(input as Tensor, stateArgs(this.constructor.name, hx, arguments.length, ["hx"]) ?? [null])[0];
   }
 }
 
@@ -514,8 +535,10 @@ export class GRUCell extends CellBase {
     super("GRU", inputSize, hiddenSize, options);
   }
 
-  override forward(input: Tensor, hx?: Tensor | null): Tensor {
-    return this.step(input, stateArgs(this.constructor.name, hx, arguments.length, ["hx"]) ?? [null])[0];
+  override forward(input: Tensor, hx?: Tensor | null): Tensor;
+  override forward(input: TorchTensor, hx?: TorchTensor | null): TorchTensor;
+  override forward(input: Given, hx?: Given | null): Given {
+    return this.step(input as Tensor, stateArgs(this.constructor.name, hx, arguments.length, ["hx"]) ?? [null])[0];
   }
 }
 
@@ -525,8 +548,10 @@ export class LSTMCell extends CellBase {
   }
 
   /** `[h', c']` from input and `[h, c]` (zeros when omitted). */
-  override forward(input: Tensor, state?: LSTMState | null): LSTMState {
-    const [h, c] = this.step(input, stateArgs(this.constructor.name, state, arguments.length, ["hx", "cx"]) ?? [null, null]);
+  override forward(input: Tensor, state?: LSTMState | null): LSTMState;
+  override forward(input: TorchTensor, state?: TensorLSTMState | null): TensorLSTMState;
+  override forward(input: Given, state?: LSTMState | TensorLSTMState | null): LSTMState | TensorLSTMState {
+    const [h, c] = this.step(input as Tensor, stateArgs(this.constructor.name, state, arguments.length, ["hx", "cx"]) ?? [null, null]);
     return [h, c];
   }
 }

@@ -4,6 +4,7 @@
 // its parameter names load into the matching Unroll module, and the other way round.
 import * as fs from "node:fs";
 import { tf, type Tensor } from "./tf";
+import { Tensor as TorchTensor } from "./tensor-class";
 import { UsageError } from "./errors";
 import { show } from "./options";
 
@@ -61,7 +62,7 @@ function decode(dtype: string, data: DataView, size: number): Float32Array {
 }
 
 /** Encodes tensors as F32 safetensors, in the order given, with optional string metadata. */
-export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(tensors: Record<string, Tensor | TorchTensor>, metadata?: Record<string, string>): Uint8Array {
   if (!isObject(tensors)) throw new UsageError(`safetensors: expected the tensors by name, like model.stateDict(), got ${show(tensors)}`);
   if (metadata !== undefined && (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === "string"))) {
     throw new UsageError(`safetensors: the metadata must map strings to strings, got ${show(metadata)}`);
@@ -69,7 +70,8 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
   const entries: [string, unknown][] = metadata ? [["__metadata__", metadata]] : [];
   const chunks: Float32Array[] = [];
   let offset = 0;
-  for (const [name, t] of Object.entries(tensors)) {
+  for (const [name, given] of Object.entries(tensors)) {
+    const t = given instanceof TorchTensor ? given.tf : given;
     if (!(t instanceof tf.Tensor) || t.dtype === "string") throw new UsageError(`safetensors: '${name}' must be a numeric tensor, got ${show(t)}`);
     if (name === "__metadata__") throw new UsageError("safetensors: no tensor may be named '__metadata__', the name the format keeps for metadata");
     const values = t.dtype === "float32" ? (t.dataSync() as Float32Array) : Float32Array.from(t.dataSync() as ArrayLike<number>);
@@ -104,6 +106,6 @@ export function loadSafetensors(file: string): Record<string, Tensor> {
   return parseSafetensors(bytes).tensors;
 }
 
-export function saveSafetensors(file: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function saveSafetensors(file: string, tensors: Record<string, Tensor | TorchTensor>, metadata?: Record<string, string>): void {
   fs.writeFileSync(file, serializeSafetensors(tensors, metadata));
 }

@@ -171,12 +171,13 @@ export class Tensor {
     if (this.gradCache?.[0] !== g) this.gradCache = [g, Tensor.wrap(g, false)];
     return this.gradCache[1];
   }
-  set grad(value: Tensor | null) {
+  /** Sets the gradient (a copy of it): a Tensor, a tfjs tensor, or null to clear it. */
+  set grad(value: Tensor | TfTensor | null) {
     const holder = leafHolder(this.tf, false) ?? (value ? leafHolder(this.tf, true)! : undefined);
     if (!holder) return;
     holder.grad?.dispose();
     holder.grad = null;
-    if (value) accumulate(holder, value.tf);
+    if (value) accumulate(holder, value instanceof Tensor ? value.tf : value);
   }
   /** Gradients of this tensor into every leaf it depends on (added to their `.grad`); `gradient` for a
    *  non-scalar. The graph's saved tensors are freed unless `retainGraph`. */

@@ -4,9 +4,10 @@
 // `tensor(0).add(0.5)` a float, as in PyTorch; write `tensor(0, { dtype: torch.float32 })` or `tensor(0.0)`…
 // (which JavaScript also reads as 0: use the dtype) for a float.
 import { tf } from "./tf";
-import { Tensor, op } from "./tensor-class";
+import { Tensor, op, type ValuesIndices } from "./tensor-class";
 import { DType, bool, float32, int64 } from "./dtype";
 import * as T from "./tensor";
+import type { Size } from "./tensor";
 import * as F from "./functional";
 
 export interface TensorOptions {
@@ -19,14 +20,14 @@ export type TensorData = number | boolean | TensorData[] | Float32Array | Int32A
 
 /** A Tensor of `data`; the dtype is inferred as the file's comment says unless `options.dtype` gives it. */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
-  const { values, shape, inferred } = flatten(data);
+  const { values, shape, inferred } = flattenData(data);
   const dtype = options.dtype ?? inferred;
   const t = Tensor.wrap(tf.tensor(dtype === bool ? values.map(Boolean) : values.map(Number), shape, dtype.tf), true);
   return options.requiresGrad ? t.requiresGrad_() : t;
 }
 
 /** The values of nested arrays, row-major, their shape and dtype, checked as PyTorch checks them. */
-function flatten(data: TensorData): { values: (number | boolean)[]; shape: number[]; inferred: DType } {
+function flattenData(data: TensorData): { values: (number | boolean)[]; shape: number[]; inferred: DType } {
   if (data instanceof Float32Array) return { values: Array.from(data), shape: [data.length], inferred: float32 };
   if (data instanceof Int32Array) return { values: Array.from(data), shape: [data.length], inferred: int64 };
   if (data instanceof Uint8Array) return { values: Array.from(data), shape: [data.length], inferred: int64 };
@@ -111,13 +112,21 @@ export const randnLike = (t: Tensor, options: TensorOptions = {}) => randn(t.tf.
 export const randLike = (t: Tensor, options: TensorOptions = {}) => rand(t.tf.shape, { dtype: t.dtype, ...options });
 export const fullLike = (t: Tensor, value: number | boolean, options: TensorOptions = {}) => full(t.tf.shape, value, { dtype: t.dtype, ...options });
 
+/** A Tensor, or a TensorFlow.js tensor (shared, as `fromTf` shares it): what `torch.*` functions take. */
+export type AnyTensor = Tensor | tf.Tensor;
+
+/** `t` as a Tensor: itself, or a Tensor sharing the tfjs tensor (not owning it). */
+export function asTensor(t: AnyTensor): Tensor {
+  return t instanceof Tensor ? t : fromTf(t);
+}
+
 /** Joins tensors along an existing dim. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return joined(tensors, "CatBackward0", (ts) => F.cat(ts, dim));
+export function cat(tensors: readonly AnyTensor[], dim = 0): Tensor {
+  return joined(tensors.map(asTensor), "CatBackward0", (ts) => F.cat(ts, dim));
 }
 /** Joins equally shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return joined(tensors, "StackBackward0", (ts) => F.stack(ts, dim));
+export function stack(tensors: readonly AnyTensor[], dim = 0): Tensor {
+  return joined(tensors.map(asTensor), "StackBackward0", (ts) => F.stack(ts, dim));
 }
 
 function joined(tensors: readonly Tensor[], name: string, fn: (ts: tf.Tensor[]) => tf.Tensor): Tensor {
@@ -126,8 +135,39 @@ function joined(tensors: readonly Tensor[], name: string, fn: (ts: tf.Tensor[]) 
   return op(() => fn(tensors.map((t) => (t.dtype === type ? t.tf : tf.cast(t.tf, type.tf)))), name);
 }
 
-export const split = (t: Tensor, splitSize: number | readonly number[], dim = 0) => t.split(splitSize, dim);
-export const chunk = (t: Tensor, chunks: number, dim = 0) => t.chunk(chunks, dim);
+export const split = (t: AnyTensor, splitSize: number | readonly number[], dim = 0) => asTensor(t).split(splitSize, dim);
+export const chunk = (t: AnyTensor, chunks: number, dim = 0) => asTensor(t).chunk(chunks, dim);
+export const argmax = (t: AnyTensor, dim?: number, keepdim = false) => asTensor(t).argmax(dim, keepdim);
+export const item = (t: AnyTensor) => asTensor(t).item();
+export const transpose = (t: AnyTensor, dim0: number, dim1: number) => asTensor(t).transpose(dim0, dim1);
+export const t = (x: AnyTensor) => asTensor(x).t();
+export const flatten = (t: AnyTensor, startDim = 0, endDim = -1) => asTensor(t).flatten(startDim, endDim);
+export const softmax = (t: AnyTensor, dim: number) => asTensor(t).softmax(dim);
+export const logSoftmax = (t: AnyTensor, dim: number) => asTensor(t).logSoftmax(dim);
+
+/** `torch.max(x)`, `torch.max(x, dim)` (`[values, indices]`), or `torch.max(x, other)`, as `x.max(…)`. */
+export function max(input: AnyTensor): Tensor;
+export function max(input: AnyTensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(input: AnyTensor, other: Tensor): Tensor;
+export function max(input: AnyTensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
+  return asTensor(input).max(dim as number, keepdim);
+}
+export function min(input: AnyTensor): Tensor;
+export function min(input: AnyTensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(input: AnyTensor, other: Tensor): Tensor;
+export function min(input: AnyTensor, dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
+  return asTensor(input).min(dim as number, keepdim);
+}
+
+/** `x.size()`, or `x.size(dim)`. */
+export function size(t: AnyTensor): Size;
+export function size(t: AnyTensor, dim: number): number;
+export function size(t: AnyTensor, dim?: number): Size | number {
+  return dim === undefined ? asTensor(t).size() : asTensor(t).size(dim);
+}
+
+/** PyTorch's text of a tensor, as `String(x)` and `console.log(x)` give it. */
+export const format = (t: AnyTensor): string => asTensor(t).toString();
 
 /** A Tensor on a TensorFlow.js tensor, sharing it: the Tensor does not own it (dispose it as before). The other
  *  way is `t.tf` (or `t.toTf()`). */

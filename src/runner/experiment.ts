@@ -2,7 +2,7 @@
 // export checked field by field, with messages located at the export's line, and the loss as one function.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { nn, showValue, type Experiment, type Tensor } from "unroll";
+import { nn, showValue, type Experiment, type StepContext } from "unroll";
 import type { RunnerError } from "../common/protocol";
 import { t } from "../runs/l10n";
 import { isPlainFunction } from "./model-file";
@@ -14,7 +14,8 @@ export class RunFailure extends Error {
   }
 }
 
-export type LossFn = (output: unknown, target: Tensor) => Tensor;
+/** The experiment's loss: Tensors or tfjs tensors in, the same kind out. */
+export type LossFn = StepContext<nn.Module, unknown>["loss"];
 
 const REQUIRED: [key: keyof Experiment, what: string][] = [
   ["epochs", "epochs (a number)"],
@@ -113,7 +114,8 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
 export function lossFunction(experiment: Experiment): LossFn {
   const made = experiment.loss();
   if (typeof made === "function") return made as LossFn;
-  if (made && typeof (made as { forward?: unknown }).forward === "function") return (o, t) => (made as { forward: LossFn }).forward(o, t);
+  if (made && typeof (made as { forward?: unknown }).forward === "function")
+    return ((o: unknown, t: unknown) => (made as { forward: (o: unknown, t: unknown) => unknown }).forward(o, t)) as LossFn;
   throw new Error(t("loss() must return a loss function or a module with forward(), got {0}", made === null ? "null" : typeof made));
 }
 

@@ -4,7 +4,7 @@
 // Values are read once per parameter (dataSync) and summarised in typed-array loops: a few passes over the
 // numbers beat dozens of small tensor ops (each one a kernel launch and a read-back) and handle a
 // 2048×512 matrix in milliseconds.
-import { nn, type DynamicsRecord, type Tensor } from "unroll";
+import { nn, type DynamicsRecord, type tf } from "unroll";
 import type { Heatmap, Histogram, LayerDynamics, ParameterSnapshot } from "../common/protocol";
 import { binEdges, compact, HeatmapBins, HistogramBins } from "../runs/value-summary";
 import { GATE_NAMES, type RecurrentKind } from "../common/gate-layout";
@@ -42,11 +42,11 @@ export function snapshotParameters(model: nn.Module): ParameterSnapshot[] {
       if (nn.isParameter(value) && /^(weight|bias)_(ih|hh)/.test(key)) gates.set(value, names);
     }
   }
-  return model.namedParameters().map(([name, p]) => describeParameter(name, p, p.grad, gates.get(p)));
+  return model.namedParameters().map(([name, p]) => describeParameter(name, p.tf, p.tf.grad, gates.get(p)));
 }
 
 /** One parameter's snapshot, from its values and (when it has one) its gradient. */
-export function describeParameter(name: string, value: Tensor, grad: Tensor | null, gates?: string[]): ParameterSnapshot {
+export function describeParameter(name: string, value: tf.Tensor, grad: tf.Tensor | null, gates?: string[]): ParameterSnapshot {
   const values = value.dataSync() as Float32Array;
   const stats = statistics(values);
   return {

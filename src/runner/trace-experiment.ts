@@ -8,7 +8,7 @@
 // editing `forward` re-traces without running `data()` again.
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { tf, nn, PackedSequence, type Batch, type Experiment, type ExperimentData } from "unroll";
+import { tf, nn, PackedSequence, Tensor, type Batch, type Experiment, type ExperimentData } from "unroll";
 import type { ExperimentTrace, TracedShape } from "../common/protocol";
 import { buildModel, lossFunction } from "./experiment";
 import { t } from "../runs/l10n";
@@ -118,6 +118,7 @@ function checkBatch(batch: unknown, what: string): Batch {
 /** The tensors a batch holds: in tensors, packed sequences, arrays and plain objects, each once. */
 function tensorsIn(value: unknown, into = new Set<tf.Tensor>(), depth = 0): tf.Tensor[] {
   if (value instanceof tf.Tensor) into.add(value);
+  else if (value instanceof Tensor) into.add(value.tf);
   else if (value instanceof PackedSequence) into.add(value.data);
   else if (depth < 8 && value && typeof value === "object") for (const item of Object.values(value)) tensorsIn(item, into, depth + 1);
   return [...into];
@@ -126,7 +127,7 @@ function tensorsIn(value: unknown, into = new Set<tf.Tensor>(), depth = 0): tf.T
 /** `input [1, 5, 4] · target [5]`: the batch's tensors, tuples flattened. */
 function batchShapes([input, target]: Batch): TracedShape[] {
   const named = (name: string, value: unknown): TracedShape[] => {
-    if (value instanceof tf.Tensor) return [{ name, shape: [...value.shape] }];
+    if (value instanceof tf.Tensor || value instanceof Tensor) return [{ name, shape: [...value.shape] }];
     if (value instanceof PackedSequence) return [{ name, shape: [...value.data.shape], packed: { batchSizes: [...value.batchSizes] } }];
     if (Array.isArray(value)) return value.flatMap((v, i) => named(`${name}[${i}]`, v));
     return [];

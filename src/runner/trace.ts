@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SourceMap, type SourceMapPayload } from "node:module";
-import { tf, nn, PackedSequence, setTraceObserver, backendReport, type TraceObserver } from "unroll";
+import { tf, nn, PackedSequence, Tensor, setTraceObserver, backendReport, type TraceObserver } from "unroll";
 import type { ExperimentTrace, RecurrentConfig, RunnerError, SourceLocation, Trace, TraceEntry, TracedShape } from "../common/protocol";
 import { findExperiment, hasExperiment, RunFailure, viaExperiment } from "./experiment";
 import { LIBRARY, compileModelFile, describeError, loadCompiled, mainFunction, sourcePath } from "./model-file";
@@ -205,7 +205,7 @@ function shapesOf(values: unknown[], names: string[], side: "input" | "output"):
   const shapes: TracedShape[] = [];
   all.forEach((value, i) => {
     const name = names[i] ?? generic(i);
-    if (value instanceof tf.Tensor) shapes.push({ name, shape: [...value.shape] });
+    if (value instanceof tf.Tensor || value instanceof Tensor) shapes.push({ name, shape: [...value.shape] });
     else if (value instanceof PackedSequence) shapes.push({ name, shape: [...value.data.shape], packed: { batchSizes: [...value.batchSizes] } });
   });
   return shapes;
@@ -356,7 +356,7 @@ class Recorder implements TraceObserver {
       const out: TraceEntry = { ...entry, config, ...(recurrent && { recurrent }) };
       if (entry.kind === "module") {
         const named = attempt(() => first.namedParameters()) ?? [];
-        out.parameters = named.map(([name, p]) => ({ name, shape: [...p.shape], count: p.size }));
+        out.parameters = named.map(([name, p]) => ({ name, shape: [...p.shape], count: p.numel() }));
         out.parameterCount = out.parameters.reduce((n, p) => n + p.count, 0);
         if (children.has(first)) out.submodule = true;
         if (modules.some((m) => attempt(() => String(m)) !== config)) out.varying = true;

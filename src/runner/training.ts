@@ -19,7 +19,7 @@ import {
   type Experiment,
   type ExperimentData,
   type Metrics,
-  type Tensor,
+  Tensor,
   type optim,
 } from "unroll";
 import { setOwn, type Hyperparameters, type RunEvent, type RunInfo, type RunnerError, type RunStatus } from "../common/protocol";
@@ -42,7 +42,7 @@ type RecordedMetrics = Record<string, number | string>;
 /** The first parameter (PyTorch name) whose gradient has a NaN or an infinity. */
 function firstNonFiniteGradient(model: nn.Module): string | null {
   for (const [name, p] of model.namedParameters()) {
-    if (p.grad && (p.grad.dataSync() as Float32Array).some((v) => !Number.isFinite(v))) return name;
+    if (p.tf.grad && (p.tf.grad.dataSync() as Float32Array).some((v) => !Number.isFinite(v))) return name;
   }
   return null;
 }
@@ -55,11 +55,11 @@ function nanFailure(what: string, value: number, step: number, epoch: number, mo
 
 /** The loss and each parameter's gradient norm (PyTorch names; parameters without a gradient left out), read
  *  back in one batch. */
-export function lossAndGradientNorms(model: nn.Module, loss: Tensor): { loss: number; gradNorms: Record<string, number> } {
-  const named = model.namedParameters().filter(([, p]) => p.grad);
+export function lossAndGradientNorms(model: nn.Module, loss: tf.Tensor): { loss: number; gradNorms: Record<string, number> } {
+  const named = model.namedParameters().filter(([, p]) => p.tf.grad);
   const read = readLossAndNorms(
     loss,
-    named.map(([, p]) => p.grad!),
+    named.map(([, p]) => p.tf.grad!),
   );
   return { loss: read.loss, gradNorms: Object.fromEntries(named.map(([name], i) => [name, read.norms[i]])) };
 }
@@ -78,9 +78,14 @@ function firstRecurrentLayer(model: nn.Module): { batchFirst: boolean } | undefi
 export function plainMetrics(metrics: unknown): RecordedMetrics {
   const out: RecordedMetrics = {};
   for (const [key, value] of Object.entries((metrics ?? {}) as Record<string, unknown>)) {
-    setOwn(out, key, value instanceof tf.Tensor ? (value.dataSync()[0] as number) : typeof value === "number" ? value : truncateText(String(value)));
+    setOwn(out, key, value instanceof tf.Tensor || value instanceof Tensor ? scalarOf(value) : typeof value === "number" ? value : truncateText(String(value)));
   }
   return out;
+}
+
+/** The first value of a metric's tensor, as a number. */
+function scalarOf(value: tf.Tensor | Tensor): number {
+  return Number((value instanceof Tensor ? value.tf : value).dataSync()[0]);
 }
 
 /** What exhausted memory throws: the wasm heap (4 GiB at most) aborting, or an ArrayBuffer that cannot be had. */
@@ -246,7 +251,7 @@ class TrainingRun {
     return Math.round((performance.now() - this.started) * 10) / 10000; // seconds, to 0.1 ms
   }
 
-  private lossOf(batch: Batch, epoch: number): Tensor {
+  private lossOf(batch: Batch, epoch: number): Tensor | tf.Tensor {
     const { experiment, model, loss } = this.run;
     return experiment.step ? experiment.step({ model, batch, loss, epoch }) : loss(model.forward(batch[0]), batch[1]);
   }

@@ -1,7 +1,9 @@
 // Recorded dynamics (hidden states, gates, ‖∂L/∂h_t‖ through time) and parameter snapshots, in-process.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, torch, recordDynamics, type DynamicsRecord, type Tensor } from "unroll";
+import { tf, nn, recordDynamics, type DynamicsRecord } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
 import { nativeKernels } from "../../src/nn/native";
 import { binEdges, describeParameter, heatmap, parseLayerName, snapshotParameters } from "../../src/runner/snapshot";
 import { requireNativeKernels, setupBackend, setupBackendWithNative } from "./helpers";
@@ -32,10 +34,10 @@ function gradNormsByHand(lstm: nn.LSTM, x: Tensor, lossOf: (outs: Tensor[]) => T
 
 describe("recordDynamics", () => {
   test("LSTM: hidden, cell, gates per step, and ‖∂L/∂h_t‖ as a hand-stepped cell gives them", () => {
-    torch.manualSeed(3);
+    tfTorch.manualSeed(3);
     const lstm = new nn.LSTM(3, 5);
-    const x = torch.randn([6, 2, 3]);
-    const w = torch.randn([5]);
+    const x = tfTorch.randn([6, 2, 3]);
+    const w = tfTorch.randn([5]);
     const lossOf = (outs: Tensor[]) => tf.stack(outs).mul(w).sum().square(); // every step matters, unevenly
     const before = tf.memory().numTensors;
     const [record, ...others] = recordDynamics(lstm, () => lossOf(tf.unstack(lstm.forward(x)[0])));
@@ -60,10 +62,10 @@ describe("recordDynamics", () => {
   });
 
   test("bidirectional 2-layer GRU in a model: every layer and direction, reverse indexed by time", () => {
-    torch.manualSeed(4);
+    tfTorch.manualSeed(4);
     const model = new nn.Sequential(new nn.GRU(3, 4, { numLayers: 2, bidirectional: true }));
     const gru = model.at(0) as nn.GRU;
-    const x = torch.randn([5, 2, 3]);
+    const x = tfTorch.randn([5, 2, 3]);
     const records = recordDynamics(model, () => gru.forward(x)[0].sum());
     assert.deepEqual(
       records.map((r) => `${r.module}:${r.layer}:${r.direction}`),
@@ -82,7 +84,7 @@ describe("recordDynamics", () => {
   test("cost-free when off: nothing is recorded outside recordDynamics, and modules outside the model are skipped", () => {
     const inside = new nn.RNN(2, 3);
     const outside = new nn.RNN(3, 3);
-    const x = torch.randn([4, 1, 2]);
+    const x = tfTorch.randn([4, 1, 2]);
     const records = recordDynamics(inside, () => outside.forward(inside.forward(x)[0])[0].sum());
     assert.deepEqual(
       records.map((r) => r.kind),
@@ -96,7 +98,7 @@ describe("recordDynamics", () => {
   test("vanishing gradients: through 50 steps a tanh RNN keeps far less of ‖∂L/∂h_t‖ than an LSTM", () => {
     const T = 50;
     const decay = (rnn: nn.RNN | nn.LSTM) => {
-      const x = torch.randn([T, 4, 8]);
+      const x = tfTorch.randn([T, 4, 8]);
       const [record] = recordDynamics(rnn, () =>
         (rnn as nn.RNN)
           .forward(x)[0]
@@ -105,14 +107,14 @@ describe("recordDynamics", () => {
       ); // the last output only
       return record.gradNorms[0] / record.gradNorms[T - 1];
     };
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const rnn = decay(new nn.RNN(8, 32));
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const lstm = decay(new nn.LSTM(8, 32));
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const remembering = new nn.LSTM(8, 32); // forget-gate bias 1, the usual remedy: f = σ(1) ≈ 0.73 instead of 0.5
     const bias = remembering.stateDict().bias_hh_l0 as nn.Parameter;
-    bias.assign(tf.tidy(() => bias.add(tf.concat([tf.zeros([32]), tf.ones([32]), tf.zeros([64])]))));
+    bias.tf.assign(tf.tidy(() => bias.tf.add(tf.concat([tf.zeros([32]), tf.ones([32]), tf.zeros([64])]))));
     const lstmBias = decay(remembering);
     // Measured on wasm: RNN 1.3e-14, LSTM 1.3e-11, LSTM with forget bias 1 1.6e-5.
     assert.ok(rnn < 1e-10, `RNN decay ${rnn}`);
@@ -128,7 +130,7 @@ describe("recordDynamics on the native kernels and on tfjs ops", () => {
 
   /** Records the dynamics of `make()`'s module on each path, with the same weights and input. */
   async function bothPaths(make: () => nn.Module, run: (m: nn.Module) => Tensor): Promise<[DynamicsRecord[], DynamicsRecord[]]> {
-    torch.manualSeed(7);
+    tfTorch.manualSeed(7);
     const module = make();
     const native = recordDynamics(module, () => run(module));
     assert.ok(nativeKernels(), "the native kernels are in use");
@@ -172,15 +174,15 @@ describe("recordDynamics on the native kernels and on tfjs ops", () => {
   for (const [kind, make] of Object.entries(modules)) {
     test(`${kind}, 2 layers, bidirectional: the same states, gates and ‖∂L/∂h_t‖`, async (t) => {
       if (unavailable()) return t.skip(unavailable()!);
-      const x = torch.randn([6, 3, 3]);
-      const w = torch.randn([6, 3, 8]);
+      const x = tfTorch.randn([6, 3, 3]);
+      const w = tfTorch.randn([6, 3, 8]);
       assertSame(...(await bothPaths(make, (m) => (m as nn.GRU).forward(x)[0].mul(w).sum().square())));
     });
   }
 
   test("LSTM with a projection on a packed batch of unsorted lengths: padding records no gradient", async (t) => {
     if (unavailable()) return t.skip(unavailable()!);
-    const x = torch.randn([5, 3, 3]);
+    const x = tfTorch.randn([5, 3, 3]);
     const make = () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2 });
     const run = (m: nn.Module) => {
       const packed = nn.utils.rnn.packPaddedSequence(x, [2, 5, 3], { enforceSorted: false });
@@ -196,7 +198,7 @@ describe("recordDynamics on the native kernels and on tfjs ops", () => {
 
 describe("parameter snapshots", () => {
   test("LSTM(64, 256): gates, layer, direction; weight_hh_l0 [1024, 256] averaged to 64×64, gate blocks kept apart", () => {
-    torch.manualSeed(5);
+    tfTorch.manualSeed(5);
     const model = new nn.Sequential(new nn.LSTM(64, 256, { bidirectional: true }), new nn.Linear(512, 3));
     const snapshots = snapshotParameters(model);
     const byName = new Map(snapshots.map((s) => [s.name, s]));
@@ -223,14 +225,14 @@ describe("parameter snapshots", () => {
   });
 
   test("statistics, gradient norm and block averages are exact on a small case", () => {
-    const value = torch.tensor([
+    const value = tfTorch.tensor([
       [1, 2, 3],
       [4, 5, 6],
     ]);
     const s = describeParameter(
       "fc.weight",
       value,
-      torch.tensor([
+      tfTorch.tensor([
         [3, 0, 0],
         [4, 0, 0],
       ]),
@@ -259,8 +261,8 @@ describe("parameter snapshots", () => {
 
   // How fast: \`npm run bench:timings\` (a duration, so a benchmark, not a test).
   test("a 2048×512 matrix is summarised as a 64×64 heatmap", () => {
-    const value = torch.randn([2048, 512]);
-    const grad = torch.randn([2048, 512]);
+    const value = tfTorch.randn([2048, 512]);
+    const grad = tfTorch.randn([2048, 512]);
     const s = describeParameter("w", value, grad, ["i", "f", "g", "o"]);
     assert.deepEqual([s.heatmap.rows, s.heatmap.cols, s.heatmap.values.length, s.heatmap.downsampledFrom], [64, 64, 64 * 64, [2048, 512]]);
     tf.dispose([value, grad]);

@@ -14,23 +14,27 @@ describe("tensor factories take a size PyTorch's two ways", () => {
       const spread = torch[name](6, 5, 100);
       manualSeed(7);
       const array = torch[name]([6, 5, 100]);
-      assert.deepEqual(spread.shape, [6, 5, 100]);
-      assert.deepEqual(spread.dataSync(), array.dataSync());
-      assert.deepEqual(torch[name]([]).shape, [], "an empty size is a scalar, as in PyTorch");
-      assert.deepEqual(torch[name](0, 3).shape, [0, 3]);
+      assert.deepEqual([...spread.shape], [6, 5, 100]);
+      assert.deepEqual(spread.tf.dataSync(), array.tf.dataSync());
+      assert.deepEqual([...torch[name]([]).shape], [], "an empty size is a scalar, as in PyTorch");
+      assert.deepEqual([...torch[name](0, 3).shape], [0, 3]);
     });
   }
 
   test("randint(low, high, size), randint(high, size) and full(size, value)", () => {
     manualSeed(3);
     const values = torch.randint(5, 9, [3, 4]);
-    assert.deepEqual(values.shape, [3, 4]);
-    assert.ok(Array.from(values.dataSync()).every((v) => Number.isInteger(v) && v >= 5 && v < 9));
+    assert.deepEqual([...values.shape], [3, 4]);
+    assert.equal(values.dtype, torch.long, "randint gives longs, as in PyTorch");
+    assert.ok(Array.from(values.tf.dataSync()).every((v) => Number.isInteger(v) && v >= 5 && v < 9));
     manualSeed(3);
     const low = torch.randint(0, 4, [3, 4]);
     manualSeed(3);
-    assert.deepEqual(torch.randint(4, [3, 4]).dataSync(), low.dataSync(), "randint(high, size) is randint(0, high, size)");
-    assert.deepEqual(Array.from(torch.full([2, 3], 7).dataSync()), [7, 7, 7, 7, 7, 7]);
+    assert.deepEqual(torch.randint(4, [3, 4]).tf.dataSync(), low.tf.dataSync(), "randint(high, size) is randint(0, high, size)");
+    assert.deepEqual(torch.full([2, 3], 7).tolist(), [
+      [7, 7, 7],
+      [7, 7, 7],
+    ]);
   });
 
   test("sizes PyTorch refuses", () => {

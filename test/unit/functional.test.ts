@@ -1,10 +1,12 @@
-// torch.cat, stack, argmax, max, item, transpose, t, flatten, softmax and logSoftmax against PyTorch 1.13's results
+// tfTorch.cat, stack, argmax, max, item, transpose, t, flatten, softmax and logSoftmax against PyTorch 1.13's results
 // and refusals (test/fixtures/functional/cases.json, from make_functional.py: `npm run fixtures`).
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tf, torch, type Tensor } from "unroll";
+import { tf } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
 import { setupBackend } from "./helpers";
 
 before(setupBackend);
@@ -33,16 +35,16 @@ const { cases, refusals } = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as { ca
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arguments come from JSON fixtures, checked by PyTorch
 const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
-  cat: torch.cat,
-  stack: torch.stack,
-  argmax: torch.argmax,
-  max: torch.max,
-  item: torch.item,
-  transpose: torch.transpose,
-  t: torch.t,
-  flatten: torch.flatten,
-  softmax: torch.softmax,
-  logSoftmax: torch.logSoftmax,
+  cat: tfTorch.cat,
+  stack: tfTorch.stack,
+  argmax: tfTorch.argmax,
+  max: tfTorch.max,
+  item: tfTorch.item,
+  transpose: tfTorch.transpose,
+  t: tfTorch.t,
+  flatten: tfTorch.flatten,
+  softmax: tfTorch.softmax,
+  logSoftmax: tfTorch.logSoftmax,
 };
 
 /** Largest difference allowed from PyTorch: the others move or pick values, so they must match exactly. */
@@ -51,7 +53,7 @@ const TOLERANCE: Record<string, number> = { softmax: 1e-6, logSoftmax: 1e-5 };
 const number = (v: number | string): number => (typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity);
 const isEncoded = (v: Value): v is Encoded => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The fixture's arguments as Unroll takes them: tensors (float32, as `torch.tensor` makes them), lists, numbers,
+/** The fixture's arguments as Unroll takes them: tensors (float32, as `tfTorch.tensor` makes them), lists, numbers,
  *  and PyTorch's None as undefined. */
 function decode(v: Value): unknown {
   if (Array.isArray(v)) return v.map(decode);
@@ -89,11 +91,11 @@ describe("torch functions match PyTorch", () => {
   }
 
   test("max with a dim gives PyTorch's named tuple: [values, indices] and { values, indices }", () => {
-    const x = torch.tensor([
+    const x = tfTorch.tensor([
       [1, 5, 5],
       [7, 2, 3],
     ]);
-    const result = torch.max(x, 1);
+    const result = tfTorch.max(x, 1);
     const [values, indices] = result;
     assert.equal(result.values, values);
     assert.equal(result.indices, indices);
@@ -101,11 +103,11 @@ describe("torch functions match PyTorch", () => {
   });
 
   test("softmax and logSoftmax along a non-last dim pass gradients", () => {
-    const x = torch.randn(3, 4);
-    const w = torch.randn(3, 4);
+    const x = tfTorch.randn(3, 4);
+    const w = tfTorch.randn(3, 4);
     for (const [name, f] of [
-      ["softmax", torch.softmax],
-      ["logSoftmax", torch.logSoftmax],
+      ["softmax", tfTorch.softmax],
+      ["logSoftmax", tfTorch.logSoftmax],
     ] as const) {
       // The gradient along dim 0 is the gradient along dim 1 of the transpose: tfjs's own last-axis kernels.
       const g0 = tf.grad((a: Tensor) => f(a, 0).mul(w).sum())(x);
@@ -124,15 +126,15 @@ describe("torch functions refuse what PyTorch refuses, in its words", () => {
 
   test("item of more than one element", () => {
     // PyTorch 2's wording (1.13's Python says "only one element tensors can be converted to Python scalars").
-    assert.throws(() => torch.item(torch.zeros(2, 3)), { message: "a Tensor with 6 elements cannot be converted to Scalar" });
-    assert.throws(() => torch.item(torch.zeros(0)), { message: "a Tensor with 0 elements cannot be converted to Scalar" });
+    assert.throws(() => tfTorch.item(tfTorch.zeros(2, 3)), { message: "a Tensor with 6 elements cannot be converted to Scalar" });
+    assert.throws(() => tfTorch.item(tfTorch.zeros(0)), { message: "a Tensor with 0 elements cannot be converted to Scalar" });
   });
 
   test("a dim that is not a whole number", () => {
-    assert.throws(() => torch.argmax(torch.zeros(2, 3), 1.5), { name: "TypeError", message: "argmax(): argument 'dim' must be a whole number, not 1.5" });
+    assert.throws(() => tfTorch.argmax(tfTorch.zeros(2, 3), 1.5), { name: "TypeError", message: "argmax(): argument 'dim' must be a whole number, not 1.5" });
   });
 
   test("argmax of an empty tensor without a dim", () => {
-    assert.throws(() => torch.argmax(torch.zeros(0)), { message: /^argmax\(\): Expected reduction dim to be specified for input\.numel\(\) == 0\./ });
+    assert.throws(() => tfTorch.argmax(tfTorch.zeros(0)), { message: /^argmax\(\): Expected reduction dim to be specified for input\.numel\(\) == 0\./ });
   });
 });

@@ -2,7 +2,8 @@
 // warnings, what the run store keeps of both, and the gradient chart's columns.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, tf, backwardUnread, torch, useBackend } from "unroll";
+import { nn, tf, backwardUnread, useBackend } from "unroll";
+import * as tfTorch from "./tf-torch";
 import type { GradientWarning, RunDetail, RunInfo } from "../../src/common/protocol";
 import { GradientMonitor, judge, median } from "../../src/runner/gradient-health";
 import { parseGradNorms, parseMetricLine, parseRunInfo } from "../../src/runs/run-file";
@@ -99,10 +100,10 @@ test("a lasting rise becomes the new normal: the running median forgets steps pa
 
 test("lossAndGradientNorms: the loss, and one norm per parameter with a gradient equal to the gradient's own norm, on wasm's heap and in tfjs ops", async () => {
   const check = () => {
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const model = new nn.Sequential(new nn.Linear(3, 4), new nn.Dropout(0), new nn.Linear(4, 2));
     const unused = new nn.Linear(2, 2); // registered with the engine, but no gradient from this loss
-    const x = torch.randn([5, 3]);
+    const x = tfTorch.randn([5, 3]);
     tf.tidy(() => {
       model.zeroGrad();
       const { loss } = backwardUnread(() => model.forward(x).square().mean());
@@ -113,7 +114,7 @@ test("lossAndGradientNorms: the loss, and one norm per parameter with a gradient
         model.namedParameters().map(([name]) => name),
       );
       for (const [name, p] of model.namedParameters()) {
-        const expected = Math.sqrt((p.grad!.dataSync() as Float32Array).reduce((s, v) => s + v * v, 0));
+        const expected = Math.sqrt((p.grad!.tf.dataSync() as Float32Array).reduce((s, v) => s + v * v, 0));
         assert.ok(Math.abs(read.gradNorms[name] - expected) <= 1e-6 * Math.max(1, expected), `${name}: ${read.gradNorms[name]} vs ${expected}`);
       }
       assert.deepEqual(lossAndGradientNorms(unused, tf.scalar(2)), { loss: 2, gradNorms: {} });

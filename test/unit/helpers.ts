@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import assert from "node:assert/strict";
-import { nn, tf, useBackend, parseSafetensors, type Tensor } from "unroll";
+import { nn, tf, useBackend, parseSafetensors, Tensor as TorchTensor } from "unroll";
+type Tensor = tf.Tensor;
 
 export const FIXTURES = path.join(__dirname, "../../../test/fixtures/parity");
 
@@ -75,7 +76,7 @@ export function sequenceModule(c: FixtureCase, f: Record<string, Tensor>): nn.RN
 }
 
 /** Entries under `prefix.`, without the prefix: `param.weight_ih_l0` → `weight_ih_l0`. */
-export function withPrefix(tensors: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
+export function withPrefix<T>(tensors: Record<string, T>, prefix: string): Record<string, T> {
   return Object.fromEntries(
     Object.entries(tensors)
       .filter(([k]) => k.startsWith(prefix + "."))
@@ -83,8 +84,18 @@ export function withPrefix(tensors: Record<string, Tensor>, prefix: string): Rec
   );
 }
 
+/** A torch Tensor (a parameter, a result) or a tfjs tensor: what the comparisons below take. */
+export type AnyTensor = Tensor | TorchTensor;
+
+/** The tfjs tensor of either. */
+export const tfOf = (t: AnyTensor): Tensor => (t instanceof TorchTensor ? t.tf : t);
+
+/** The values of either, as numbers. */
+export const values = (t: AnyTensor): number[] => Array.from(tfOf(t).dataSync() as ArrayLike<number>);
+
 /** Largest absolute difference; shapes must match exactly. */
-export function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
+export function maxAbsDiff(actualGiven: AnyTensor, expectedGiven: AnyTensor, what: string): number {
+  const [actual, expected] = [tfOf(actualGiven), tfOf(expectedGiven)];
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape ${JSON.stringify(actual.shape)} vs PyTorch's ${JSON.stringify(expected.shape)}`);
   const a = actual.dataSync();
   const e = expected.dataSync();
@@ -95,16 +106,16 @@ export function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): numb
 }
 
 /** Within `tolerance` absolutely (forward values, optimizer steps). */
-export function assertClose(actual: Tensor, expected: Tensor, tolerance: number, what: string): void {
+export function assertClose(actual: AnyTensor, expected: AnyTensor, tolerance: number, what: string): void {
   const d = maxAbsDiff(actual, expected, what);
   assert.ok(d <= tolerance, `${what}: differs from PyTorch by ${d.toExponential(2)} (tolerance ${tolerance})`);
 }
 
 /** Within `tolerance` relative to the largest magnitude of the expected tensor (gradients). */
-export function assertRelClose(actual: Tensor, expected: Tensor, tolerance: number, what: string): void {
+export function assertRelClose(actual: AnyTensor, expected: AnyTensor, tolerance: number, what: string): void {
   const d = maxAbsDiff(actual, expected, what);
   const scale = Math.max(
-    tf.tidy(() => expected.abs().max().dataSync()[0]),
+    tf.tidy(() => tfOf(expected).abs().max().dataSync()[0]),
     1e-6,
   );
   assert.ok(d / scale <= tolerance, `${what}: differs from PyTorch by ${(d / scale).toExponential(2)} relative (tolerance ${tolerance})`);

@@ -2,8 +2,10 @@
 // seeding, gradient accumulation, tensor printing and the StepLR schedule.
 import { before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { nn, optim, torch, backward, type Tensor } from "unroll";
-import { maxAbsDiff, setupBackend } from "./helpers";
+import { tf, nn, optim, torch, backward } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
+import { maxAbsDiff, setupBackend, tfOf, type AnyTensor } from "./helpers";
 
 before(setupBackend);
 
@@ -19,7 +21,7 @@ class Net extends nn.Module {
 /** LSTM(I, H), one layer: 4H(I + H) weights and 8H biases. Linear(I, O): O*I + O. */
 const NET_PARAMETERS = 4 * 16 * (10 + 16) + 8 * 16 + (16 * 5 + 5);
 
-const values = (t: Tensor) => Array.from(t.dataSync());
+const values = (t: AnyTensor) => Array.from(tfOf(t).dataSync());
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
@@ -35,7 +37,7 @@ describe("parameters", () => {
     const net = new Net();
     const named = net.namedParameters();
     assert.deepEqual(
-      named.map(([n, p]) => [n, p.shape]),
+      named.map(([n, p]) => [n, [...p.shape]]),
       [
         ["rnn.weight_ih_l0", [64, 10]],
         ["rnn.weight_hh_l0", [64, 16]],
@@ -47,7 +49,7 @@ describe("parameters", () => {
     );
     assert.equal(
       net.numParameters(),
-      named.reduce((n, [, p]) => n + p.size, 0),
+      named.reduce((n, [, p]) => n + p.numel(), 0),
     );
     assert.equal(net.numParameters(), NET_PARAMETERS);
     assert.equal(net.numParameters(), 1877, "PyTorch's sum(p.numel() for p in net.parameters())");
@@ -82,7 +84,7 @@ describe("state dict", () => {
   test("keys, and a round trip into a second model gives identical outputs", () => {
     const a = new Net();
     const b = new Net();
-    const x = torch.randn([4, 2, 10]);
+    const x = tfTorch.randn([4, 2, 10]);
     assert.deepEqual(Object.keys(a.stateDict()), ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "fc.weight", "fc.bias"]);
     assert.ok(maxAbsDiff(a.forward(x), b.forward(x), "before loading") > 1e-3);
     const result = b.loadStateDict(a.stateDict());
@@ -95,9 +97,9 @@ describe("state dict", () => {
     const b = new Net();
     const { ["fc.bias"]: _dropped, ...missing } = a.stateDict();
     throwsWith(() => b.loadStateDict(missing), ["Missing key(s)", "fc.bias"]);
-    throwsWith(() => b.loadStateDict({ ...a.stateDict(), "fc.extra": torch.zeros([2]) }), ["Unexpected key(s)", "fc.extra"]);
-    throwsWith(() => b.loadStateDict({ ...a.stateDict(), "fc.weight": torch.zeros([5, 17]) }), ["size mismatch for fc.weight", "[5, 17]", "[5, 16]"]);
-    const result = b.loadStateDict({ ...missing, "fc.extra": torch.zeros([2]) }, { strict: false });
+    throwsWith(() => b.loadStateDict({ ...a.stateDict(), "fc.extra": tfTorch.zeros([2]) }), ["Unexpected key(s)", "fc.extra"]);
+    throwsWith(() => b.loadStateDict({ ...a.stateDict(), "fc.weight": tfTorch.zeros([5, 17]) }), ["size mismatch for fc.weight", "[5, 17]", "[5, 16]"]);
+    const result = b.loadStateDict({ ...missing, "fc.extra": tfTorch.zeros([2]) }, { strict: false });
     assert.deepEqual(result, { missingKeys: ["fc.bias"], unexpectedKeys: ["fc.extra"] });
     assert.equal(maxAbsDiff(b.fc.weight, a.fc.weight, "fc.weight loaded non-strictly"), 0);
   });
@@ -119,7 +121,7 @@ describe("train and eval", () => {
 
 describe("initialisation", () => {
   // Seeded, so that the statistical checks cannot fail by chance (a different seed would draw other values).
-  beforeEach(() => torch.manualSeed(0));
+  beforeEach(() => tfTorch.manualSeed(0));
 
   test("LSTM(10, 16): U(±1/sqrt(16))", () => {
     const bound = 1 / Math.sqrt(16);
@@ -143,7 +145,7 @@ describe("initialisation", () => {
 
   test("Embedding(50, 8, paddingIdx 3): N(0, 1), a zero padding row that gets no gradient", () => {
     const emb = new nn.Embedding(50, 8, { paddingIdx: 3 });
-    const rows = emb.weight.arraySync() as number[][];
+    const rows = emb.weight.tolist() as number[][];
     assert.ok(
       rows[3].every((v) => v === 0),
       `padding row ${rows[3]} is zero`,
@@ -156,14 +158,14 @@ describe("initialisation", () => {
     backward(() =>
       emb
         .forward(
-          torch.tensor([
+          tfTorch.tensor([
             [3, 1, 3],
             [2, 3, 1],
           ]),
         )
         .sum(),
     );
-    const grad = emb.weight.grad!.arraySync() as number[][];
+    const grad = emb.weight.grad!.tolist() as number[][];
     assert.ok(
       grad[3].every((v) => v === 0),
       `padding row gets no gradient: ${grad[3]}`,
@@ -179,17 +181,17 @@ describe("initialisation", () => {
 
 describe("seeding", () => {
   test("manualSeed makes randn and initialisation reproducible", () => {
-    torch.manualSeed(42);
-    const a = values(torch.randn([3]));
-    const b = values(torch.randn([3]));
-    torch.manualSeed(42);
-    const c = values(torch.randn([3]));
+    tfTorch.manualSeed(42);
+    const a = values(tfTorch.randn([3]));
+    const b = values(tfTorch.randn([3]));
+    tfTorch.manualSeed(42);
+    const c = values(tfTorch.randn([3]));
     assert.deepEqual(c, a);
     assert.notDeepEqual(b, a);
 
-    torch.manualSeed(7);
+    tfTorch.manualSeed(7);
     const first = new Net();
-    torch.manualSeed(7);
+    tfTorch.manualSeed(7);
     const second = new Net();
     const third = new Net();
     for (const [name, p] of first.namedParameters()) {
@@ -202,7 +204,7 @@ describe("seeding", () => {
 describe("gradients", () => {
   test("backward accumulates until zeroGrad; a non-scalar loss is refused", () => {
     const fc = new nn.Linear(3, 2);
-    const x = torch.tensor([
+    const x = tfTorch.tensor([
       [1, 2, 3],
       [4, 5, 6],
     ]);
@@ -230,19 +232,19 @@ describe("gradients", () => {
 });
 
 describe("printing tensors and sizes", () => {
-  test("torch.format and torch.size", () => {
+  test("tfTorch.format and tfTorch.size", () => {
     assert.equal(
-      torch.format(
-        torch.tensor([
+      tfTorch.format(
+        tfTorch.tensor([
           [1, 2],
           [3, 4],
         ]),
       ),
       "tensor([[1., 2.],\n        [3., 4.]])",
     );
-    assert.equal(torch.format(torch.tensor([0.12345, -1])), "tensor([ 0.1235, -1.0000])");
-    assert.equal(String(torch.size(torch.zeros([10, 3, 40]))), "torch.Size([10, 3, 40])");
-    assert.deepEqual([...torch.size(torch.zeros([10, 3, 40]))], [10, 3, 40]);
+    assert.equal(tfTorch.format(tfTorch.tensor([0.12345, -1])), "tensor([ 0.1235, -1.0000])");
+    assert.equal(String(tfTorch.size(tfTorch.zeros([10, 3, 40]))), "torch.Size([10, 3, 40])");
+    assert.deepEqual([...tfTorch.size(tfTorch.zeros([10, 3, 40]))], [10, 3, 40]);
   });
 });
 

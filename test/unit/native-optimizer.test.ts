@@ -2,12 +2,13 @@
 // around it, and how it refuses bad arguments. Its numbers are checked against PyTorch in parity.test.ts.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, optim, type Tensor } from "unroll";
+import { tf, nn, optim } from "unroll";
+type Tensor = tf.Tensor;
 import { fusedOptimizerSteps } from "../../src/nn/optim";
 import { nativeKernels } from "../../src/nn/native";
-import { requireNativeKernels } from "./helpers";
+import { requireNativeKernels, tfOf, type AnyTensor } from "./helpers";
 
-const values = (t: Tensor) => Array.from(t.dataSync());
+const values = (t: AnyTensor) => Array.from(tfOf(t).dataSync());
 
 describe("the fused native optimizer step", () => {
   const unavailable = requireNativeKernels();
@@ -20,15 +21,15 @@ describe("the fused native optimizer step", () => {
     ]);
     const p = nn.parameter(initial); // shares initial's data
     const x = tf.tensor2d([[1, 1]]);
-    assert.deepEqual(values(tf.matMul(x, p)), [4, 6]); // the wasm backend packs p's data for this matMul, by tensor id
+    assert.deepEqual(values(tf.matMul(x, p.tf)), [4, 6]); // the wasm backend packs p's data for this matMul, by tensor id
     const sgd = new optim.SGD([p], { lr: 1 });
     const before = fusedOptimizerSteps();
-    p.grad = tf.ones([2, 2]);
+    p.tf.grad = tf.ones([2, 2]);
     sgd.step();
     assert.equal(fusedOptimizerSteps(), before + 1);
     assert.deepEqual(values(p), [0, 1, 2, 3]);
     assert.deepEqual(values(initial), [1, 2, 3, 4]);
-    assert.deepEqual(values(tf.matMul(x, p)), [2, 4]);
+    assert.deepEqual(values(tf.matMul(x, p.tf)), [2, 4]);
   });
 
   test("state made inside tf.tidy survives it; a parameter without a gradient is left alone", (t) => {
@@ -36,7 +37,7 @@ describe("the fused native optimizer step", () => {
     const [a, b] = [nn.parameter(tf.tensor1d([1, 2])), nn.parameter(tf.tensor1d([5]))];
     const adam = new optim.Adam([a, b], { lr: 0.1 });
     for (let k = 0; k < 3; k++) {
-      a.grad = tf.tensor1d([1, -1]);
+      a.tf.grad = tf.tensor1d([1, -1]);
       tf.tidy(() => adam.step());
     }
     // Adam moves each coordinate by about lr per step against its gradient's sign.

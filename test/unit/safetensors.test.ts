@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nn, torch, parseSafetensors, serializeSafetensors, saveSafetensors, loadSafetensors, type Tensor } from "unroll";
+import { tf, nn, torch, parseSafetensors, serializeSafetensors, saveSafetensors, loadSafetensors } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
 // Not re-exported by "unroll": the decoders themselves.
 import { halfToFloat, bfloat16ToFloat } from "../../src/nn/safetensors";
 import { maxAbsDiff, setupBackend } from "./helpers";
@@ -39,14 +41,14 @@ function handmade(entries: Record<string, unknown>, data: Uint8Array): Uint8Arra
 describe("round trip", () => {
   test("names, order, shapes, values and metadata survive", () => {
     const tensors: Record<string, Tensor> = {
-      "z.last_name_first": torch.tensor([
+      "z.last_name_first": tfTorch.tensor([
         [1.5, -2.25, 3],
         [4, 5, 1e-7],
       ]),
-      "a.scalar": torch.tensor(3.25, []),
-      "m.cube": torch.randn([2, 3, 4]),
-      "b.odd": torch.tensor([1, 2, 3]), // 12 bytes: the next tensor is not 8-byte aligned within the data
-      "c.int": torch.tensor([7, -8]).toInt(),
+      "a.scalar": tfTorch.tensor(3.25, []),
+      "m.cube": tfTorch.randn([2, 3, 4]),
+      "b.odd": tfTorch.tensor([1, 2, 3]), // 12 bytes: the next tensor is not 8-byte aligned within the data
+      "c.int": tfTorch.tensor([7, -8]).toInt(),
     };
     const metadata = { format: "pt", note: "round trip" };
     const bytes = serializeSafetensors(tensors, metadata);
@@ -64,14 +66,14 @@ describe("round trip", () => {
       assert.deepEqual(parsed.tensors[name].shape, t.shape, `${name} shape`);
       assert.deepEqual(Array.from(parsed.tensors[name].dataSync()), Array.from(t.dataSync()), `${name} values`);
     }
-    assert.deepEqual(parseSafetensors(serializeSafetensors({ x: torch.ones([1]) })).metadata, {});
+    assert.deepEqual(parseSafetensors(serializeSafetensors({ x: tfTorch.ones([1]) })).metadata, {});
   });
 
   test("a model's stateDict saved to a file loads into a fresh model", () => {
     const file = path.join(tmp, "model.safetensors");
     const a = new nn.LSTM(6, 5, { numLayers: 2, bidirectional: true });
     const b = new nn.LSTM(6, 5, { numLayers: 2, bidirectional: true });
-    const x = torch.randn([4, 3, 6]);
+    const x = tfTorch.randn([4, 3, 6]);
     saveSafetensors(file, a.stateDict(), { epoch: "3" });
     const loaded = loadSafetensors(file);
     assert.deepEqual(Object.keys(loaded), Object.keys(a.stateDict()));
@@ -130,7 +132,7 @@ describe("F16 and BF16", () => {
 });
 
 describe("damaged files", () => {
-  const good = () => serializeSafetensors({ weight: torch.ones([2, 3]), bias: torch.ones([3]) });
+  const good = () => serializeSafetensors({ weight: tfTorch.ones([2, 3]), bias: tfTorch.ones([3]) });
 
   test("too short for the header length", () => {
     assert.throws(() => parseSafetensors(new Uint8Array(5)), /too short/);

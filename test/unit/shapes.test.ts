@@ -2,7 +2,9 @@
 // and shapes, the errors a wrong shape raises, dropout, and the packed-sequence utilities.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, torch, type Tensor } from "unroll";
+import { tf, nn } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
 import { maxAbsDiff, setupBackend } from "./helpers";
 
 before(setupBackend);
@@ -10,7 +12,7 @@ before(setupBackend);
 const { packPaddedSequence, padPackedSequence, padSequence, PackedSequence } = nn.utils.rnn;
 
 /** Parameter names and shapes, in order. */
-const paramShapes = (m: nn.Module) => m.namedParameters().map(([name, p]) => [name, p.shape] as const);
+const paramShapes = (m: nn.Module) => m.namedParameters().map(([name, p]) => [name, [...p.shape]] as const);
 
 /** `fn` throws an error whose message contains every one of `parts`; returns the error. */
 function throwsWith(fn: () => unknown, parts: string[], type: new (...args: never[]) => Error = Error): Error {
@@ -28,7 +30,7 @@ function throwsWith(fn: () => unknown, parts: string[], type: new (...args: neve
 describe("RNNCell and RNN", () => {
   test("RNNCell(100, 200) stepped by hand over [6, 5, 100]", () => {
     const cell = new nn.RNNCell(100, 200);
-    const x = torch.randn([6, 5, 100]);
+    const x = tfTorch.randn([6, 5, 100]);
     const steps = tf.unstack(x);
     const outputs: Tensor[] = [];
     let h: Tensor | undefined;
@@ -44,11 +46,11 @@ describe("RNNCell and RNN", () => {
 
   test("RNN(100, 200) on [6, 5, 100], with and without h0", () => {
     const rnn = new nn.RNN(100, 200);
-    const x = torch.randn([6, 5, 100]);
+    const x = tfTorch.randn([6, 5, 100]);
     const [output, hn] = rnn.forward(x);
     assert.deepEqual(output.shape, [6, 5, 200]);
     assert.deepEqual(hn.shape, [1, 5, 200]);
-    const [output2, hn2] = rnn.forward(x, torch.randn([1, 5, 200]));
+    const [output2, hn2] = rnn.forward(x, tfTorch.randn([1, 5, 200]));
     assert.deepEqual(output2.shape, [6, 5, 200]);
     assert.deepEqual(hn2.shape, [1, 5, 200]);
     // h_n of a one-layer RNN is its last output.
@@ -72,7 +74,7 @@ describe("RNNCell and RNN", () => {
       ["bias_ih_l2", [10]],
       ["bias_hh_l2", [10]],
     ]);
-    const [output, hn] = rnn.forward(torch.randn([4, 2, 100]));
+    const [output, hn] = rnn.forward(tfTorch.randn([4, 2, 100]));
     assert.deepEqual(output.shape, [4, 2, 10]);
     assert.deepEqual(hn.shape, [3, 2, 10]);
   });
@@ -81,13 +83,13 @@ describe("RNNCell and RNN", () => {
 describe("LSTM and GRU", () => {
   test("LSTM(50, 100, numLayers 2) on [10, 3, 50], with and without [h0, c0]", () => {
     const lstm = new nn.LSTM(50, 100, { numLayers: 2 });
-    assert.deepEqual((lstm as unknown as Record<string, Tensor>).weight_hh_l0.shape, [400, 100]);
-    const x = torch.randn([10, 3, 50]);
+    assert.deepEqual([...(lstm as unknown as Record<string, nn.Parameter>).weight_hh_l0.shape], [400, 100]);
+    const x = tfTorch.randn([10, 3, 50]);
     const [output, [h, c]] = lstm.forward(x);
     assert.deepEqual(output.shape, [10, 3, 100]);
     assert.deepEqual(h.shape, [2, 3, 100]);
     assert.deepEqual(c.shape, [2, 3, 100]);
-    const [output2, [h2, c2]] = lstm.forward(x, [torch.randn([2, 3, 100]), torch.randn([2, 3, 100])]);
+    const [output2, [h2, c2]] = lstm.forward(x, [tfTorch.randn([2, 3, 100]), tfTorch.randn([2, 3, 100])]);
     assert.deepEqual(output2.shape, [10, 3, 100]);
     assert.deepEqual(h2.shape, [2, 3, 100]);
     assert.deepEqual(c2.shape, [2, 3, 100]);
@@ -95,14 +97,14 @@ describe("LSTM and GRU", () => {
 
   test("GRU(10, 20) on [3, 32, 10]", () => {
     const gru = new nn.GRU(10, 20);
-    assert.deepEqual((gru as unknown as Record<string, Tensor>).weight_hh_l0.shape, [60, 20]);
-    const [output, hn] = gru.forward(torch.randn([3, 32, 10]));
+    assert.deepEqual([...(gru as unknown as Record<string, nn.Parameter>).weight_hh_l0.shape], [60, 20]);
+    const [output, hn] = gru.forward(tfTorch.randn([3, 32, 10]));
     assert.deepEqual(output.shape, [3, 32, 20]);
     assert.deepEqual(hn.shape, [1, 32, 20]);
   });
 
   test("bidirectional 4-layer RNN and LSTM(100, 20) on [10, 3, 100]", () => {
-    const x = torch.randn([10, 3, 100]);
+    const x = tfTorch.randn([10, 3, 100]);
     const rnn = new nn.RNN(100, 20, { numLayers: 4, bidirectional: true });
     const [output, hn] = rnn.forward(x);
     assert.deepEqual(output.shape, [10, 3, 40]);
@@ -139,7 +141,7 @@ describe("LSTM and GRU", () => {
 
   test("batchFirst: [3, 10, 100] in, [3, 10, 40] out, h_n stays [8, 3, 20]", () => {
     const rnn = new nn.RNN(100, 20, { numLayers: 4, bidirectional: true, batchFirst: true });
-    const x = torch.randn([3, 10, 100]);
+    const x = tfTorch.randn([3, 10, 100]);
     const [output, hn] = rnn.forward(x);
     assert.deepEqual(output.shape, [3, 10, 40]);
     assert.deepEqual(hn.shape, [8, 3, 20]);
@@ -153,7 +155,7 @@ describe("LSTM and GRU", () => {
 
   test("unbatched 2-D input: LSTM(4, 6) on [5, 4]", () => {
     const lstm = new nn.LSTM(4, 6);
-    const x = torch.randn([5, 4]);
+    const x = tfTorch.randn([5, 4]);
     const [output, [h, c]] = lstm.forward(x);
     assert.deepEqual(output.shape, [5, 6]);
     assert.deepEqual(h.shape, [1, 6]);
@@ -172,7 +174,7 @@ describe("LSTM and GRU", () => {
       ["bias_hh_l0", [80]],
       ["weight_hr_l0", [5, 20]],
     ]);
-    const [output, [h, c]] = lstm.forward(torch.randn([7, 2, 10]));
+    const [output, [h, c]] = lstm.forward(tfTorch.randn([7, 2, 10]));
     assert.deepEqual(output.shape, [7, 2, 5]);
     assert.deepEqual(h.shape, [1, 2, 5]);
     assert.deepEqual(c.shape, [1, 2, 20]);
@@ -189,9 +191,9 @@ describe("cells", () => {
       ["bias_ih", [80]],
       ["bias_hh", [80]],
     ]);
-    const x = torch.randn([6, 3, 100]);
-    let s1: [Tensor, Tensor] = [torch.zeros([3, 20]), torch.zeros([3, 20])];
-    let s2: [Tensor, Tensor] = [torch.zeros([3, 20]), torch.zeros([3, 20])];
+    const x = tfTorch.randn([6, 3, 100]);
+    let s1: [Tensor, Tensor] = [tfTorch.zeros([3, 20]), tfTorch.zeros([3, 20])];
+    let s2: [Tensor, Tensor] = [tfTorch.zeros([3, 20]), tfTorch.zeros([3, 20])];
     const outputs: Tensor[] = [];
     for (const xt of tf.unstack(x)) {
       s1 = cell1.forward(xt, s1);
@@ -213,27 +215,31 @@ describe("cells", () => {
 describe("shape errors", () => {
   test("LSTM(100, 20) given [10, 3, 50]", () => {
     const lstm = new nn.LSTM(100, 20);
-    const error = throwsWith(() => lstm.forward(torch.randn([10, 3, 50])), ["got input [10, 3, 50]", "must be 100"], nn.ShapeError);
+    const error = throwsWith(() => lstm.forward(tfTorch.randn([10, 3, 50])), ["got input [10, 3, 50]", "must be 100"], nn.ShapeError);
     assert.equal(error.name, "ShapeError");
   });
 
   test("a wrong h0 shape names h0 and the expected shape", () => {
     const rnn = new nn.RNN(10, 20, { numLayers: 2 });
-    throwsWith(() => rnn.forward(torch.randn([5, 3, 10]), torch.randn([1, 3, 20])), ["h0", "[1, 3, 20]", "expected [2, 3, 20]"], nn.ShapeError);
+    throwsWith(() => rnn.forward(tfTorch.randn([5, 3, 10]), tfTorch.randn([1, 3, 20])), ["h0", "[1, 3, 20]", "expected [2, 3, 20]"], nn.ShapeError);
     const lstm = new nn.LSTM(10, 20);
-    throwsWith(() => lstm.forward(torch.randn([5, 3, 10]), [torch.randn([1, 3, 20]), torch.randn([1, 4, 20])]), ["c0", "expected [1, 3, 20]"], nn.ShapeError);
+    throwsWith(
+      () => lstm.forward(tfTorch.randn([5, 3, 10]), [tfTorch.randn([1, 3, 20]), tfTorch.randn([1, 4, 20])]),
+      ["c0", "expected [1, 3, 20]"],
+      nn.ShapeError,
+    );
   });
 
   test("Linear(20, 5) on [3, 7] names in_features", () => {
     const fc = new nn.Linear(20, 5);
-    throwsWith(() => fc.forward(torch.randn([3, 7])), ["in_features", "[3, 7]", "20"], nn.ShapeError);
+    throwsWith(() => fc.forward(tfTorch.randn([3, 7])), ["in_features", "[3, 7]", "20"], nn.ShapeError);
   });
 });
 
 describe("dropout between layers", () => {
   test("differs between calls in train(), not in eval(); reproducible after manualSeed", () => {
     const lstm = new nn.LSTM(8, 8, { numLayers: 2, dropout: 0.5 });
-    const x = torch.randn([4, 2, 8]);
+    const x = tfTorch.randn([4, 2, 8]);
     lstm.train();
     const [a] = lstm.forward(x);
     const [b] = lstm.forward(x);
@@ -243,9 +249,9 @@ describe("dropout between layers", () => {
     const [d] = lstm.forward(x);
     assert.equal(maxAbsDiff(c, d, "eval outputs"), 0);
     lstm.train();
-    torch.manualSeed(3);
+    tfTorch.manualSeed(3);
     const [e] = lstm.forward(x);
-    torch.manualSeed(3);
+    tfTorch.manualSeed(3);
     const [f] = lstm.forward(x);
     assert.equal(maxAbsDiff(e, f, "seeded train outputs"), 0);
     assert.ok(maxAbsDiff(e, c, "train vs eval") > 1e-4);
@@ -255,7 +261,7 @@ describe("dropout between layers", () => {
 describe("packed sequences", () => {
   // Batch of three sequences of lengths 2, 4, 3, padded to 4 steps; value = 100 * (b + 1) + 10 * t + feature.
   const lengths = [2, 4, 3];
-  const padded = () => torch.tensor(Array.from({ length: 4 }, (_, t) => lengths.map((n, b) => [0, 1].map((f) => (t < n ? 100 * (b + 1) + 10 * t + f : 0)))));
+  const padded = () => tfTorch.tensor(Array.from({ length: 4 }, (_, t) => lengths.map((n, b) => [0, 1].map((f) => (t < n ? 100 * (b + 1) + 10 * t + f : 0)))));
 
   test("packPaddedSequence with unsorted lengths and padPackedSequence back", () => {
     const x = padded();
@@ -281,7 +287,7 @@ describe("packed sequences", () => {
   });
 
   test("padSequence of [2, 4], [4, 4], [3, 4]", () => {
-    const seqs = [torch.ones([2, 4]), torch.full([4, 4], 2), torch.full([3, 4], 3)];
+    const seqs = [tfTorch.ones([2, 4]), tfTorch.full([4, 4], 2), tfTorch.full([3, 4], 3)];
     const out = padSequence(seqs);
     assert.deepEqual(out.shape, [4, 3, 4]);
     assert.deepEqual(Array.from(out.slice([0, 0, 0], [4, 3, 1]).dataSync()), [1, 2, 3, 1, 2, 3, 0, 2, 3, 0, 2, 0]);
@@ -292,7 +298,7 @@ describe("packed sequences", () => {
 
   test("a packed LSTM's h_n equals each sequence run alone", () => {
     const lstm = new nn.LSTM(5, 7, { numLayers: 2, bidirectional: true });
-    const seqs = lengths.map((n) => torch.randn([n, 5]));
+    const seqs = lengths.map((n) => tfTorch.randn([n, 5]));
     const packed = packPaddedSequence(padSequence(seqs), lengths, { enforceSorted: false });
     const [out, [h, c]] = lstm.forward(packed);
     assert.ok(out instanceof PackedSequence);

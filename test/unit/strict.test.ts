@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { tf, nn, optim, torch, backward, type Tensor } from "unroll";
+import { tf, nn, optim, torch, backward } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
 import { describeError } from "../../src/runner/model-file";
 import { setupBackend } from "./helpers";
 
@@ -182,7 +184,7 @@ describe("optimizers and StepLR refuse what torch.optim refuses", () => {
       "SGD: params must be an iterable of parameters, like model.parameters(), got a Linear",
     );
     refuses(
-      () => new optim.Adam(loose([torch.randn([2])])),
+      () => new optim.Adam(loose([tfTorch.randn([2])])),
       "Adam: optimizer can only optimize parameters (model.parameters()), but one of the params is a tensor of shape [2]",
     );
     refuses(() => new optim.Adam([]), "Adam: optimizer got an empty parameter list");
@@ -198,8 +200,8 @@ describe("optimizers and StepLR refuse what torch.optim refuses", () => {
 });
 
 describe("forward checks the state like PyTorch's check_forward_args", () => {
-  const x = () => torch.randn([5, 3, 10]);
-  const h = () => torch.randn([2, 3, 20]);
+  const x = () => tfTorch.randn([5, 3, 10]);
+  const h = () => tfTorch.randn([2, 3, 20]);
   let lstm: nn.LSTM;
   before(() => (lstm = new nn.LSTM(10, 20, 2))); // after the backend is set up
 
@@ -225,7 +227,7 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
       nn.UsageError,
     );
     refuses(
-      () => lstm.forward(x(), [torch.randn([1, 3, 20]), h()]),
+      () => lstm.forward(x(), [tfTorch.randn([1, 3, 20]), h()]),
       "LSTM(input_size=10, hidden_size=20, num_layers=2) got h0 [1, 3, 20]: expected [2, 3, 20] (num_layers * num_directions, batch, hidden_size)",
       nn.ShapeError,
     );
@@ -234,7 +236,7 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
   test("an RNN or a GRU needs one tensor", () => {
     const gru = new nn.GRU(10, 20);
     refuses(
-      () => gru.forward(x(), loose([torch.randn([1, 3, 20]), torch.randn([1, 3, 20])])),
+      () => gru.forward(x(), loose([tfTorch.randn([1, 3, 20]), tfTorch.randn([1, 3, 20])])),
       "GRU.forward: the state must be h0, one tensor (or null for zeros), got an array of 2: a tensor of shape [1, 3, 20], a tensor of shape [1, 3, 20] — only LSTM and LSTMCell take a pair [h, c]",
       nn.UsageError,
     );
@@ -251,19 +253,19 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
   });
 
   test("cells: LSTMCell takes [hx, cx], RNNCell and GRUCell one tensor", () => {
-    const hx = torch.randn([3, 20]);
+    const hx = tfTorch.randn([3, 20]);
     refuses(
-      () => new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), loose(hx)),
+      () => new nn.LSTMCell(10, 20).forward(tfTorch.randn([3, 10]), loose(hx)),
       "LSTMCell.forward: the state must be [hx, cx], two tensors (or null for zeros), got a tensor of shape [3, 20]",
       nn.UsageError,
     );
     refuses(
-      () => new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), loose([hx])),
+      () => new nn.LSTMCell(10, 20).forward(tfTorch.randn([3, 10]), loose([hx])),
       "LSTMCell.forward: the state must be [hx, cx], two tensors (or null for zeros), got an array of 1: a tensor of shape [3, 20]",
       nn.UsageError,
     );
     refuses(
-      () => new nn.RNNCell(10, 20).forward(torch.randn([3, 10]), loose([hx])),
+      () => new nn.RNNCell(10, 20).forward(tfTorch.randn([3, 10]), loose([hx])),
       "RNNCell.forward: the state must be hx, one tensor (or null for zeros), got an array of 1: a tensor of shape [3, 20] — only LSTM and LSTMCell take a pair [h, c]",
       nn.UsageError,
     );
@@ -282,12 +284,12 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
     );
     assert.deepEqual(lstm.forward(x(), null)[0].shape, [5, 3, 20]);
     assert.deepEqual(lstm.forward(x(), [h(), h()])[1][1].shape, [2, 3, 20]);
-    assert.deepEqual(lstm.forward(torch.randn([5, 10]), [torch.randn([2, 20]), torch.randn([2, 20])])[0].shape, [5, 20]);
+    assert.deepEqual(lstm.forward(tfTorch.randn([5, 10]), [tfTorch.randn([2, 20]), tfTorch.randn([2, 20])])[0].shape, [5, 20]);
     const gru = new nn.GRU(10, 20);
-    assert.deepEqual(gru.forward(x(), torch.randn([1, 3, 20]))[1].shape, [1, 3, 20]);
+    assert.deepEqual(gru.forward(x(), tfTorch.randn([1, 3, 20]))[1].shape, [1, 3, 20]);
     const packed = nn.utils.rnn.packPaddedSequence(x(), [5, 4, 2]);
-    assert.deepEqual(gru.forward(packed, torch.randn([1, 3, 20]))[1].shape, [1, 3, 20]);
-    const [h1, c1] = new nn.LSTMCell(10, 20).forward(torch.randn([3, 10]), [torch.randn([3, 20]), torch.randn([3, 20])]);
+    assert.deepEqual(gru.forward(packed, tfTorch.randn([1, 3, 20]))[1].shape, [1, 3, 20]);
+    const [h1, c1] = new nn.LSTMCell(10, 20).forward(tfTorch.randn([3, 10]), [tfTorch.randn([3, 20]), tfTorch.randn([3, 20])]);
     assert.deepEqual(
       [h1.shape, c1.shape],
       [
@@ -295,8 +297,8 @@ describe("forward checks the state like PyTorch's check_forward_args", () => {
         [3, 20],
       ],
     );
-    assert.deepEqual(new nn.LSTMCell(10, 20).forward(torch.randn([10]))[1].shape, [20]);
-    assert.deepEqual(new nn.RNNCell(10, 20).forward(torch.randn([3, 10]), torch.randn([3, 20])).shape, [3, 20]);
+    assert.deepEqual(new nn.LSTMCell(10, 20).forward(tfTorch.randn([10]))[1].shape, [20]);
+    assert.deepEqual(new nn.RNNCell(10, 20).forward(tfTorch.randn([3, 10]), tfTorch.randn([3, 20])).shape, [3, 20]);
   });
 });
 
@@ -305,7 +307,7 @@ describe("backward explains the closure and keeps what it is asked to keep", () 
   let fc: nn.Linear;
   let x: Tensor;
   let y: Tensor;
-  before(() => ([fc, x, y] = [new nn.Linear(3, 2), torch.randn([4, 3]), torch.randn([4, 2])]));
+  before(() => ([fc, x, y] = [new nn.Linear(3, 2), tfTorch.randn([4, 3]), tfTorch.randn([4, 2])]));
 
   test("a loss computed before backward() ran", () => {
     const loss = criterion.forward(fc.forward(x), y);
@@ -403,14 +405,14 @@ describe("the runner reports these errors at the user's line", () => {
     );
     assert.equal(
       describeError(
-        caught(() => new nn.GRU(5, 10).forward(torch.randn([5, 3, 5]), loose([1]))),
+        caught(() => new nn.GRU(5, 10).forward(tfTorch.randn([5, 3, 5]), loose([1]))),
         "model.ts",
       ).kind,
       "usage",
     );
     assert.equal(
       describeError(
-        caught(() => new nn.GRU(5, 10).forward(torch.randn([5, 3, 4]))),
+        caught(() => new nn.GRU(5, 10).forward(tfTorch.randn([5, 3, 4]))),
         "model.ts",
       ).kind,
       "shape",

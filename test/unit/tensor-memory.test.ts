@@ -5,6 +5,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { tf, nn, optim, torch } from "unroll";
+import * as tfTorch from "./tf-torch";
 import * as T from "../../src/nn/tensor-factories";
 import { setupBackend } from "./helpers";
 
@@ -12,9 +13,9 @@ const CHILD = "UNROLL_TENSOR_MEMORY_CHILD";
 
 /** `steps` steps of a PyTorch-style loop; the live tensor count after each. */
 function pytorchStyleLoop(steps: number): number[] {
-  torch.manualSeed(0);
+  tfTorch.manualSeed(0);
   const fc = new nn.Linear(4, 1);
-  const [weight, bias] = [torch.fromTf(fc.weight), torch.fromTf(fc.bias!)];
+  const [weight, bias] = [fc.weight, fc.bias!]; // the parameters are Tensors
   const optimizer = new optim.SGD(fc.parameters(), { lr: 0.01 });
   const target = T.randn(8, 1);
   const counts: number[] = [];

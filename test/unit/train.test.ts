@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nn, parseSafetensors, torch, type Tensor } from "unroll";
+import { tf, nn, parseSafetensors } from "unroll";
+type Tensor = tf.Tensor;
+import * as tfTorch from "./tf-torch";
 import type { RunEvent } from "../../src/common/protocol";
 import type { TrainOptions } from "../../src/runs/train-contract";
 import { listSnapshots, readRun, readSnapshot } from "../../src/runs/run-store";
@@ -41,8 +43,8 @@ let calls = 0;
 export default defineExperiment({
   name: "${name}",
   epochs: ${parts.epochs ?? 2},
-  model: () => { torch.manualSeed(0); return new Net(); },
-  data: () => ({ train: [0, 1, 2].slice(0, ${parts.batches ?? 3}).map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [tf.Tensor, tf.Tensor]) }),
+  model: () => { tfTorch.manualSeed(0); return new Net(); },
+  data: () => ({ train: [0, 1, 2].slice(0, ${parts.batches ?? 3}).map((i) => [torch.randn([5, 2, 4]), torch.tensor([i % 3, (i + 1) % 3])] as [torch.Tensor, torch.Tensor]) }),
   loss: () => ${parts.loss ?? "new nn.CrossEntropyLoss()"},
   optimizer: (parameters) => ${parts.optimizer ?? "new optim.Adam(parameters, { lr: 0.01 })"},
   evaluate: (model, data) => {
@@ -59,7 +61,7 @@ export default defineExperiment({
   return file;
 }
 
-const withPrefix = (state: Record<string, Tensor>, prefix: string) => Object.entries(state).map(([k, v]) => [prefix + k, v] as const);
+const withPrefix = (state: nn.StateDict, prefix: string) => Object.entries(state).map(([k, v]) => [prefix + k, v.tf] as const);
 
 const start = (file: string, options: Partial<TrainOptions> = {}): Run => startRun({ file, runsFolder: RUNS, backend: "wasm", ...options });
 
@@ -227,7 +229,7 @@ export default defineExperiment({
   hparams: { hidden: 8, lr: 0.01, tag: "a", shuffle: false },
   goals: { error: "max" },
   model: ({ hidden }) => new nn.RNN(4, hidden as number),
-  data: ({ tag }) => ({ train: [[torch.randn([5, 3, 4]), torch.randn([5, 3, 1])]], test: [], tag }),
+  data: ({ tag }) => ({ train: [[tfTorch.randn([5, 3, 4]), tfTorch.randn([5, 3, 1])]], test: [], tag }),
   loss: () => new nn.MSELoss(),
   step: ({ model, batch }) => (model.forward(batch[0] as tf.Tensor)[0] as tf.Tensor).square().mean(),
   optimizer: (parameters, { lr }) => new optim.SGD(parameters, { lr: lr as number }),
@@ -274,7 +276,7 @@ export default defineExperiment({
     const before = Math.hypot(...Object.values(stepLine.gradNorms ?? {}));
     assert.ok(before > 0.1, `the gradient's norm before clipping, ${before}, is well above 0.01`);
     // The same initial weights here: Net's fields in order after manualSeed(0).
-    torch.manualSeed(0);
+    tfTorch.manualSeed(0);
     const initial = [...withPrefix(new nn.LSTM(4, 8).stateDict(), "rnn."), ...withPrefix(new nn.Linear(8, 3).stateDict(), "fc.")];
     const { tensors } = parseSafetensors(fs.readFileSync(path.join(RUNS, result.run!.id, "weights.safetensors")));
     let squares = 0;

@@ -1,7 +1,8 @@
 // Unroll's own wasm kernels (src/nn/wasm-kernels.ts) against the backend's, on what they replace.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, useBackend, type Tensor } from "unroll";
+import { tf, nn, useBackend } from "unroll";
+type Tensor = tf.Tensor;
 import { setupBackend } from "./helpers";
 
 before(setupBackend);
