@@ -1,10 +1,10 @@
 // `npm run bench:call`: what calling a module as a function (`m(x)`, as PyTorch does) costs against `m.forward(x)`.
 // Three modules: one whose forward returns its input (the dispatch alone, in nanoseconds), one that reads four of
 // its attributes (property access on the callable object, against the same class not derived from Module), and
-// Linear(4, 4) on a [1, 4] tfjs tensor (a real, small op). Median of 5 rounds.
+// Linear(4, 4) on a [1, 4] tfjs tensor and on a torch.Tensor ("Linear (T)", freed when unreachable). Median of 5 rounds.
 //   npm run bench:call [-- --calls N]
 import * as os from "node:os";
-import { nn, tf, useBackend, type Tensor } from "unroll";
+import { nn, tf, torch, useBackend } from "unroll";
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const CALLS = Number(arg("--calls") ?? 1_000_000);
@@ -56,10 +56,12 @@ async function main(): Promise<void> {
   const plain = new PlainReads();
   const linear = new nn.Linear(4, 4);
   const x = tf.randomNormal([1, 4]);
+  const t = torch.randn(1, 4);
   const rows: [string, number, number][] = [
     ["identity", time(() => (sink += id.forward(1))), time(() => (sink += id(1)))],
     ["4 reads", time(() => (sink += reads.forward(1))), time(() => (sink += reads(1)))],
-    ["Linear", time(() => (linear.forward(x) as Tensor).dispose(), CALLS / 100), time(() => (linear(x) as Tensor).dispose(), CALLS / 100)],
+    ["Linear", time(() => linear.forward(x).dispose(), CALLS / 100), time(() => linear(x).dispose(), CALLS / 100)],
+    ["Linear (T)", time(() => void linear.forward(t), CALLS / 100), time(() => void linear(t), CALLS / 100)],
   ];
   const plainReads = time(() => (sink += plain.forward(1)));
   console.log(`${report.summary}; node ${process.version}; load average ${loadAverage()}; (${sink > 0 ? "ok" : "?"})`);

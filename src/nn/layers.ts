@@ -154,8 +154,10 @@ export class Sequential extends ModuleList {
     super(modules);
   }
 
-  override forward(input: Tensor): Tensor {
-    return this.children().reduce((x, m) => m(x) as Tensor, input);
+  override forward(input: Tensor): Tensor;
+  override forward(input: TorchTensor): TorchTensor;
+  override forward(input: Given): Given {
+    return this.children().reduce((x: Given, m) => m(x) as Given, input);
   }
 }
 

@@ -366,7 +366,8 @@ export class RNN extends RNNBase {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
 export interface RNN {
   (input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
-  (input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  (input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
+  (input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its call signatures follow it
@@ -388,7 +389,8 @@ export class GRU extends RNNBase {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
 export interface GRU {
   (input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
-  (input: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  (input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
+  (input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its call signatures follow it
@@ -411,7 +413,8 @@ export class LSTM extends RNNBase {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
 export interface LSTM {
   (input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
-  (input: PackedSequence, state?: LSTMState | null): [PackedSequence, LSTMState];
+  (input: PackedSequence, state?: LSTMState | TensorLSTMState | null): [PackedSequence, LSTMState];
+  (input: TorchTensor, state?: TensorLSTMState | null): [TorchTensor, TensorLSTMState];
 }
 
 export interface CellOptions {
