@@ -6,8 +6,7 @@
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { backward, nn, useBackend, backendReport, type tf } from "unroll";
-type Tensor = tf.Tensor;
+import { backward, nn, useBackend, backendReport, type Tensor } from "unroll";
 import { namesExperiment } from "../examples/06_names_classifier";
 
 const at = process.argv.indexOf("--epochs");

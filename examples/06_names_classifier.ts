@@ -26,7 +26,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { defineExperiment, nn, optim, torch, tf, noGrad, type Batch } from "unroll";
+import { defineExperiment, nn, optim, torch, noGrad, type Batch } from "unroll";
 
 export interface NamesOptions {
   epochs: number;
@@ -53,7 +53,7 @@ export const defaults: NamesOptions = {
 
 /** A batch of names: character indices [batch, longest] padded with 0, and each name's length. */
 export interface Names {
-  tokens: tf.Tensor;
+  tokens: torch.Tensor;
   lengths: number[];
 }
 
@@ -69,12 +69,13 @@ export class NameClassifier extends nn.Module {
     this.fc = new nn.Linear(2 * hiddenSize, classes);
   }
 
-  override forward({ tokens, lengths }: Names): tf.Tensor {
-    const embedded = this.embedding.forward(tokens); // [batch, longest, embeddingSize]
+  override forward({ tokens, lengths }: Names): torch.Tensor {
+    const embedded = this.embedding(tokens); // [batch, longest, embeddingSize]
     const packed = nn.utils.rnn.packPaddedSequence(embedded, lengths, { batchFirst: true, enforceSorted: false });
-    const [, hn] = this.rnn.forward(packed); // h_n [layers 2 × directions 2, batch, hidden], in the batch's order
-    const [, , lastForward, lastBackward] = tf.unstack(hn); // layer 1 forward (read up to the last letter), layer 1 backward (back to the first)
-    return this.fc.forward(tf.concat([lastForward, lastBackward], 1)); // [batch, classes]
+    // h_n [layers 2 × directions 2, batch, hidden], in the batch's order (a Tensor: the packed overload still types it as tfjs)
+    const hn = this.rnn(packed)[1] as unknown as torch.Tensor;
+    // Layer 1 forward (read up to the last letter) and layer 1 backward (back to the first): PyTorch's hn[-2], hn[-1].
+    return this.fc(torch.cat([hn.at(-2), hn.at(-1)], 1)); // [batch, classes]
   }
 }
 
@@ -131,7 +132,7 @@ function prepare(o: NamesOptions) {
   const toBatch = (group: Example[]): Batch<Names> => {
     const longest = Math.max(...group.map((e) => e.codes.length));
     const padded = group.map((e) => [...e.codes, ...new Array<number>(longest - e.codes.length).fill(0)]);
-    return [{ tokens: tf.tensor(padded), lengths: group.map((e) => e.codes.length) }, tf.tensor(group.map((e) => e.label))];
+    return [{ tokens: torch.tensor(padded), lengths: group.map((e) => e.codes.length) }, torch.tensor(group.map((e) => e.label))];
   };
   /** Batches of names of similar length: sort by length (ties in random order), cut into batches, shuffle the
    *  batches. Within a batch the lengths are not sorted, hence enforceSorted: false. */
@@ -154,7 +155,6 @@ export function namesExperiment(options: Partial<NamesOptions> = {}) {
   const o = { ...defaults, ...options };
   let prepared: ReturnType<typeof prepare> | undefined;
   const dataset = () => (prepared ??= prepare(o)); // read the CSV once, when first needed
-  let previous: Batch<Names>[] = [];
   let testBatches: Batch<Names>[] | undefined;
 
   return defineExperiment({
@@ -169,11 +169,8 @@ export function namesExperiment(options: Partial<NamesOptions> = {}) {
       const { train, test, batches } = dataset();
       testBatches ??= batches(test, false);
       return {
-        // Called again every epoch: new batches, in a new order. The previous epoch's tensors are freed.
-        train: () => {
-          for (const [input, target] of previous) tf.dispose([input.tokens, target as tf.Tensor]);
-          return (previous = batches(train, true));
-        },
+        // Called again every epoch: new batches, in a new order. The previous epoch's are freed when unreachable.
+        train: () => batches(train, true),
         test: testBatches,
       };
     },
@@ -184,15 +181,7 @@ export function namesExperiment(options: Partial<NamesOptions> = {}) {
     evaluate: (model, d) => {
       let correct = 0;
       for (const [input, target] of d.test!) {
-        correct += noGrad(
-          () =>
-            model
-              .forward(input)
-              .argMax(1)
-              .equal((target as tf.Tensor).toInt())
-              .sum()
-              .dataSync()[0],
-        );
+        correct += noGrad(() => model(input).argmax(1).eq(target).sum().item() as number);
       }
       return { accuracy: round(correct / dataset().test.length), baseline: round(dataset().baseline) };
     },

@@ -23,7 +23,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
-import { defineExperiment, nn, optim, torch, tf, noGrad, type Batch } from "unroll";
+import { defineExperiment, nn, optim, torch, noGrad, type Batch } from "unroll";
 
 export const WINDOW = 24;
 
@@ -55,10 +55,10 @@ class Forecaster extends nn.Module {
   lstm = new nn.LSTM(1, 32, { batchFirst: true });
   fc = new nn.Linear(32, 1);
 
-  override forward(x: tf.Tensor): tf.Tensor {
-    const [output] = this.lstm.forward(x); // x [batch, 24, 1] → output [batch, 24, 32]
-    const last = output.slice([0, WINDOW - 1, 0], [-1, 1, -1]).squeeze([1]); // h at the last month: [batch, 32]
-    return this.fc.forward(last); // [batch, 1]: the scaled change to next month
+  override forward(x: torch.Tensor): torch.Tensor {
+    const [output] = this.lstm(x); // x [batch, 24, 1] → output [batch, 24, 32]
+    const last = output.at(":", -1); // PyTorch: output[:, -1], h at the last month: [batch, 32]
+    return this.fc(last); // [batch, 1]: the scaled change to next month
   }
 }
 
@@ -83,19 +83,17 @@ function prepare(batchSize: number) {
   };
   const train = windows(0, split);
   const test = windows(split, series.length);
-  const batches: Batch<tf.Tensor>[] = [];
+  const batches: Batch<torch.Tensor>[] = [];
   for (let i = 0; i < train.inputs.length; i += batchSize) {
-    batches.push([tf.tensor(train.inputs.slice(i, i + batchSize)), tf.tensor(train.targets.slice(i, i + batchSize))]);
+    batches.push([torch.tensor(train.inputs.slice(i, i + batchSize)), torch.tensor(train.targets.slice(i, i + batchSize))]);
   }
-  const testBatch: Batch<tf.Tensor> = [tf.tensor(test.inputs), tf.tensor(test.targets)];
+  const testBatch: Batch<torch.Tensor> = [torch.tensor(test.inputs), torch.tensor(test.targets)];
   return { series, split, scale, batches, testBatch, test };
 }
 
 /** A random permutation of 0…n-1, like torch.randperm(n). */
 function randperm(n: number): number[] {
-  const keys = torch.rand([n]);
-  const values = keys.tf.dataSync();
-  keys.dispose();
+  const values = torch.rand(n).tolist() as number[];
   return [...values.keys()].sort((a, b) => values[a] - values[b]);
 }
 
@@ -125,7 +123,7 @@ export function forecastExperiment({ epochs = 30, batchSize = 32, lr = 0.01, see
     scheduler: (optimizer) => new optim.lrScheduler.StepLR(optimizer, { stepSize: 10, gamma: 0.5 }), // halve lr every 10 epochs
     evaluate: (model) => {
       const { testBatch, test, scale, series, split } = dataset();
-      const change = noGrad(() => Array.from(model.forward(testBatch[0]).dataSync()));
+      const change = noGrad(() => model(testBatch[0]).flatten().tolist() as number[]);
       const forecast = change.map((d, i) => test.last[i] + d * scale); // back to ppm
       return {
         rmse: round(rmse(forecast, test.actual)), // the LSTM, in ppm

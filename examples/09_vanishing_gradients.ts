@@ -19,8 +19,8 @@
 //     within an order of magnitude of the last step's.
 //
 // To get ∂loss/∂h_t, the cells are stepped by hand (nn.RNNCell, nn.LSTMCell) and a zero tensor p_t is added
-// to every h_t: ∂loss/∂p_t is exactly ∂loss/∂h_t (PyTorch would use h_t.retain_grad()). tf.grads gives all
-// fifty at once.
+// to every h_t, a leaf that requires grad: after loss.backward(), p_t.grad is exactly ∂loss/∂h_t (PyTorch would
+// use h_t.retain_grad()).
 //
 // The same lesson while training, `firstTokenExperiment` (at the end of this file): 09b trains the RNN, 09c the
 // LSTM. Unroll records every parameter's gradient norm at every step and warns when one falls below 1/100 of its
@@ -44,38 +44,41 @@ export function gradientNorms(kind: Kind, { forgetBias, seed = 0 }: { forgetBias
   torch.manualSeed(seed);
   const cell = kind === "rnn" ? new nn.RNNCell(TOKENS, HIDDEN) : new nn.LSTMCell(TOKENS, HIDDEN);
   const fc = new nn.Linear(HIDDEN, CLASSES);
-  if (cell instanceof nn.LSTMCell && forgetBias !== undefined) {
-    // PyTorch: cell.bias_ih.data[H:2H].fill_(forgetBias). The 4H rows are the gates i, f, g, o.
-    const b = cell.bias_ih!;
-    b.tf.assign(tf.concat([b.tf.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.tf.slice(2 * HIDDEN)]));
+  if (cell instanceof nn.LSTMCell && forgetBias !== undefined) fillForgetBias(cell.bias_ih!, forgetBias);
+
+  // The data: token 0 is the answer, tokens 1–49 are noise.
+  const first = torch.randint(0, CLASSES, [BATCH, 1]);
+  const tokens = torch.cat([first, torch.randint(0, TOKENS, [BATCH, STEPS - 1])], 1); // [batch, 50]
+  const x = oneHot(tokens, TOKENS); // [batch, 50, 8]
+  const target = first.view(BATCH);
+
+  const probes = Array.from({ length: STEPS }, () => torch.zeros([BATCH, HIDDEN], { requiresGrad: true })); // p_t
+  let h = torch.zeros(BATCH, HIDDEN);
+  let c = torch.zeros(BATCH, HIDDEN);
+  for (let t = 0; t < STEPS; t++) {
+    const xt = x.select(1, t); // PyTorch: x[:, t]
+    if (cell instanceof nn.LSTMCell) [h, c] = cell(xt, [h, c]);
+    else h = cell(xt, h);
+    h = h.add(probes[t]); // h_t + 0: same value, and p_t.grad will be ∂loss/∂h_t
   }
-
-  return tf.tidy(() => {
-    // The data: token 0 is the answer, tokens 1–49 are noise.
-    const first = torch.randint(0, CLASSES, [BATCH, 1]).float().tf.clone();
-    const noise = torch
-      .randint(0, TOKENS, [BATCH, STEPS - 1])
-      .float()
-      .tf.clone();
-    const tokens = tf.concat([first, noise], 1).toInt(); // [batch, 50]
-    const xs = tf.unstack(tf.oneHot(tokens, TOKENS).toFloat(), 1); // 50 × [batch, 8]
-    const target = first.reshape([BATCH]);
-
-    const probes = xs.map(() => tf.zeros([BATCH, HIDDEN])); // p_t: zeros added to each h_t
-    const lossOf = (...p: tf.Tensor[]) => {
-      let h = tf.zeros([BATCH, HIDDEN]);
-      let c = tf.zeros([BATCH, HIDDEN]);
-      for (let t = 0; t < STEPS; t++) {
-        if (cell instanceof nn.LSTMCell) [h, c] = cell.forward(xs[t], [h, c]);
-        else h = cell.forward(xs[t], h);
-        h = h.add(p[t]); // h_t + 0: same value, and a handle on ∂loss/∂h_t
-      }
-      return new nn.CrossEntropyLoss().forward(fc.forward(h), target) as tf.Scalar; // predict the first token from h_49
-    };
-    const grads = tf.grads(lossOf)(probes); // [∂loss/∂h_0, …, ∂loss/∂h_49]
-    return grads.map((g) => g.norm().dataSync()[0]);
-  });
+  const loss = new nn.CrossEntropyLoss()(fc(h), target); // predict the first token from h_49
+  loss.backward();
+  return probes.map((p) => p.grad!.pow(2).sum().sqrt().item() as number); // [‖∂loss/∂h_0‖, …, ‖∂loss/∂h_49‖]
 }
+
+/** PyTorch: bias.data[H:2H].fill_(value): the forget gate's rows of an LSTM bias (the 4H rows are gates i, f, g, o).
+ *  Written on the parameter's TensorFlow.js variable, outside the graph, as PyTorch's `.data`. */
+function fillForgetBias(bias: nn.Parameter, value: number): void {
+  const b = bias.tf;
+  b.assign(tf.concat([b.slice(0, HIDDEN), tf.fill([HIDDEN], value), b.slice(2 * HIDDEN)]));
+}
+
+/** PyTorch: F.one_hot(t, n).float(): rows of the n×n identity, picked by index. */
+const oneHot = (t: torch.Tensor, n: number) =>
+  torch
+    .eye(n)
+    .indexSelect(0, t.flatten())
+    .view(...t.shape, n);
 
 export default function main(): void {
   const models: [string, number[]][] = [
@@ -128,29 +131,25 @@ class Recall extends nn.Module {
     super();
     this.rnn = kind === "rnn" ? new nn.RNN(CLASSES, HIDDEN, { batchFirst: true, bias: false }) : new nn.LSTM(CLASSES, HIDDEN, { batchFirst: true });
     if (this.rnn instanceof nn.LSTM) {
-      // PyTorch: lstm.bias_ih_l0.data[H:2H].fill_(forgetBias). The 4H rows are the gates i, f, g, o.
-      const b = this.rnn.namedParameters().find(([name]) => name === "bias_ih_l0")![1];
-      b.tf.assign(tf.concat([b.tf.slice(0, HIDDEN), tf.fill([HIDDEN], forgetBias), b.tf.slice(2 * HIDDEN)]));
+      fillForgetBias(this.rnn.namedParameters().find(([name]) => name === "bias_ih_l0")![1], forgetBias); // PyTorch: lstm.bias_ih_l0
     }
   }
 
-  override forward(x: tf.Tensor): tf.Tensor {
-    const [out] = this.rnn instanceof nn.LSTM ? this.rnn.forward(x) : this.rnn.forward(x); // [batch, 50, hidden]
-    const last = out.slice([0, STEPS - 1, 0], [-1, 1, -1]).reshape([-1, HIDDEN]); // h_49
-    return this.fc.forward(last); // [batch, 4]
+  override forward(x: torch.Tensor): torch.Tensor {
+    const [out] = this.rnn instanceof nn.LSTM ? this.rnn(x) : this.rnn(x); // [batch, 50, hidden]
+    const last = out.at(":", -1); // PyTorch: out[:, -1], h_49
+    return this.fc(last); // [batch, 4]
   }
 }
 
 /** `count` batches of 50 steps: blanks, the token `gap` steps before the last one, then blanks; the token as the target. */
-function recallBatches(count: number, gap: number): [tf.Tensor, tf.Tensor][] {
-  return Array.from({ length: count }, () =>
-    tf.tidy(() => {
-      const token = torch.randint(0, CLASSES, [BATCH]).tf.clone();
-      const at = STEPS - 1 - gap; // the token's step
-      const x = tf.concat([tf.zeros([BATCH, at, CLASSES]), tf.oneHot(token, CLASSES).toFloat().expandDims(1), tf.zeros([BATCH, gap, CLASSES])], 1);
-      return [tf.keep(x), tf.keep(token.toFloat())] as [tf.Tensor, tf.Tensor];
-    }),
-  );
+function recallBatches(count: number, gap: number): [torch.Tensor, torch.Tensor][] {
+  return Array.from({ length: count }, () => {
+    const token = torch.randint(0, CLASSES, [BATCH]);
+    const at = STEPS - 1 - gap; // the token's step
+    const x = torch.cat([torch.zeros(BATCH, at, CLASSES), oneHot(token, CLASSES).unsqueeze(1), torch.zeros(BATCH, gap, CLASSES)], 1);
+    return [x, token];
+  });
 }
 
 /** Training on the recall task: `kind` "rnn" (plain tanh RNN, no biases) or "lstm" (forget-gate bias `forgetBias`).
@@ -190,9 +189,9 @@ export function firstTokenExperiment({
     evaluate: (model, data) =>
       noGrad(() => {
         // The probability the model gives the right token, on sequences whose token is the first step (¼: guessing).
-        const test = data.test as [tf.Tensor, tf.Tensor][];
+        const test = data.test as [torch.Tensor, torch.Tensor][];
         let sum = 0;
-        for (const [x, y] of test) sum += tf.softmax(model.forward(x)).mul(tf.oneHot(y.toInt(), CLASSES)).sum().dataSync()[0];
+        for (const [x, y] of test) sum += model(x).softmax(1).mul(oneHot(y, CLASSES)).sum().item() as number;
         return { pAnswer: sum / (test.length * BATCH) };
       }),
   });

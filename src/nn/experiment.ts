@@ -27,8 +27,8 @@ export type Metrics = Record<string, number | string | Tensor>;
 /** One batch: what `model.forward` takes (a tensor, a PackedSequence, anything) and the target. */
 export type Batch<I = unknown> = [input: I, target: TargetOf<I>];
 
-/** A batch's target: a Tensor beside a Tensor input, a tfjs tensor beside a tfjs one, either beside anything else. */
-type TargetOf<I> = I extends TorchTensor ? TorchTensor : I extends TfTensor ? TfTensor : Tensor;
+/** A batch's target: a tfjs tensor beside a tfjs input, else a Tensor (beside a Tensor, a PackedSequence, an object). */
+type TargetOf<I> = I extends TfTensor ? TfTensor : TorchTensor;
 
 export interface ExperimentData<I = unknown> {
   /** The training batches (a function is called again each epoch, e.g. to shuffle). */

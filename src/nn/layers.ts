@@ -3,7 +3,7 @@ import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
 import { asIndices, gatherRows, linear } from "./ops";
 import { normal, uniform } from "./init";
-import { OptionError, ShapeError } from "./errors";
+import { OptionError, ShapeError, UsageError } from "./errors";
 import { boolean, checkArguments, checkOptions, integer, nonNegativeInteger, rule, show } from "./options";
 import { dropout } from "./rnn";
 import { tfLevel } from "./boundary";
@@ -110,23 +110,36 @@ export class Dropout extends Module {
   }
 }
 
-/** Modules held by index ("0", "1", …), like PyTorch's ModuleList. */
+/** Modules held by index ("0", "1", …), like PyTorch's ModuleList: `layers[0]`, `layers.length`, `for (const l of
+ *  layers)`. Their parameters are named by index, as PyTorch's: `layers.0.weight`. */
 export class ModuleList<M extends Module = Module> extends Module {
-  constructor(modules: M[] = []) {
+  /** The modules are own properties named "0", "1", …, which is how `layers[0]` finds them. */
+  [index: number]: M;
+
+  constructor(modules: Iterable<M> = []) {
     super();
-    modules.forEach((m) => this.append(m));
+    this.extend(modules);
   }
 
-  get length(): number {
+  override get length(): number {
     return this.namedChildren().length;
   }
 
-  at(index: number): M {
-    return (this as unknown as Record<string, M>)[String(index < 0 ? this.length + index : index)];
+  /** `layers.at(-1)`: an index from the end when negative, like Python's `layers[-1]`. */
+  at(index: number): M | undefined {
+    return this[index < 0 ? this.length + index : index];
   }
 
   append(module: M): this {
-    (this as unknown as Record<string, M>)[String(this.length)] = module;
+    this[this.length] = checkModule(this.constructor.name, "append", module);
+    return this;
+  }
+
+  extend(modules: Iterable<M>): this {
+    if (modules === null || typeof (modules as Partial<Iterable<M>>)[Symbol.iterator] !== "function") {
+      throw new UsageError(`${this.constructor.name}.extend should be called with an iterable, but got ${show(modules)}`);
+    }
+    for (const m of modules) this.append(m);
     return this;
   }
 
@@ -141,9 +154,87 @@ export class Sequential extends ModuleList {
     super(modules);
   }
 
-  override forward(input: Tensor): Tensor {
-    return this.children().reduce((x, m) => m.forward(x) as Tensor, input);
+  override forward(input: Tensor): Tensor;
+  override forward(input: TorchTensor): TorchTensor;
+  override forward(input: Given): Given {
+    return this.children().reduce((x: Given, m) => m(x) as Given, input);
   }
+}
+
+/** Modules held by name, like PyTorch's ModuleDict: `dict.get("encoder")`, `dict.set(name, module)`, `keys()`,
+ *  `values()`, `items()`, iteration over the keys. Parameters are named by key: `dict.encoder.weight`. */
+export class ModuleDict<M extends Module = Module> extends Module {
+  constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
+    super();
+    this.update(modules);
+  }
+
+  override get length(): number {
+    return this.namedChildren().length;
+  }
+
+  get(key: string): M | undefined {
+    return this.has(key) ? (Object.getOwnPropertyDescriptor(this, key)?.value as M) : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.namedChildren().some(([name]) => name === key);
+  }
+
+  /** Adds or replaces the module under `key`. Keys are attribute names, as in PyTorch: non-empty, without ".", and
+   *  not one of the dict's own attributes or methods. */
+  set(key: string, module: M): this {
+    const owner = this.constructor.name;
+    if (typeof key !== "string") throw new UsageError(`${owner} keys must be strings, got ${show(key)}`);
+    if (key === "" || key.includes(".")) throw new UsageError(`${owner}: a module name can't be empty or contain ".", got ${show(key)}`);
+    if (!this.has(key) && key in this) throw new UsageError(`${owner}: attribute ${show(key)} already exists`);
+    // defineProperty, not assignment: a key such as "__proto__" must become a module, not the prototype.
+    Object.defineProperty(this, key, { value: checkModule(owner, "set", module), enumerable: true, writable: true, configurable: true });
+    return this;
+  }
+
+  /** Removes `key` and returns its module, like PyTorch's `pop`. */
+  pop(key: string): M {
+    const module = this.get(key);
+    if (!module) throw new UsageError(`${this.constructor.name} has no key ${show(key)}`);
+    delete (this as unknown as Record<string, unknown>)[key];
+    return module;
+  }
+
+  update(modules: Record<string, M> | Iterable<[string, M]>): this {
+    if (modules === null || typeof modules !== "object")
+      throw new UsageError(`${this.constructor.name}.update should be called with an object or pairs, got ${show(modules)}`);
+    const iterable = typeof (modules as Partial<Iterable<[string, M]>>)[Symbol.iterator] === "function";
+    const pairs: Iterable<unknown> = iterable ? (modules as Iterable<unknown>) : Object.entries(modules);
+    for (const pair of pairs) {
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new UsageError(`${this.constructor.name}.update: each item must be a [key, module] pair, got ${show(pair)}`);
+      this.set(pair[0] as string, pair[1] as M);
+    }
+    return this;
+  }
+
+  keys(): string[] {
+    return this.namedChildren().map(([name]) => name);
+  }
+
+  values(): M[] {
+    return this.children() as M[];
+  }
+
+  items(): [string, M][] {
+    return this.namedChildren() as [string, M][];
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.keys()[Symbol.iterator]();
+  }
+}
+
+/** `module`, when it is one: a container holds modules only (PyTorch: "… is not a Module subclass"). */
+function checkModule<M extends Module>(owner: string, method: string, module: M): M {
+  if (!(module instanceof Module)) throw new UsageError(`${owner}.${method}: ${show(module)} is not a Module subclass`);
+  return module;
 }
 
 // Their forward computes on tfjs tensors: called with Tensors, they unwrap and wrap once (boundary.ts).

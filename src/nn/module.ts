@@ -51,10 +51,42 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
-export class Module {
+/** The base of Module: its constructor returns a function whose prototype chain is the module's, so that a module
+ *  is called as in PyTorch, `rnn(x)` being `rnn.forward(x)`. The function keeps no own property (its `name` and
+ *  `length` are deleted, so that a user's `this.name = …` works and parameter discovery sees nothing new); subclass
+ *  fields land on it because `super()` returns it; `instanceof`, `constructor` and the class's methods come
+ *  through the prototype as for any object. */
+class Callable {
+  constructor() {
+    // forward is looked up at each call: a shape trace may wrap it on the instance (trace-hooks.ts).
+    const call = (...args: unknown[]): unknown => (call as unknown as Module).forward(...args);
+    const own = call as { name?: string; length?: number };
+    delete own.name;
+    delete own.length;
+    Object.setPrototypeOf(call, new.target.prototype);
+    return call as unknown as Callable;
+  }
+}
+
+/** The first of a function's two overloads (the only one when it has one signature). TypeScript's Parameters and
+ *  ReturnType read the last overload only. */
+type FirstOverload<F> = F extends { (...args: infer A): infer R; (...args: infer _B): unknown } ? (...args: A) => R : never;
+
+/** A module called as a function runs `forward` with the same arguments and gives what it returns; typed from the
+ *  module's own `forward` (`this` is the subclass here), its first and last overloads: enough for a forward that
+ *  takes TensorFlow.js tensors or Tensors. Classes whose `forward` has more overloads declare their calls. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the class below is the module
+export interface Module {
+  (...args: Parameters<FirstOverload<this["forward"]>>): ReturnType<FirstOverload<this["forward"]>>;
+  (...args: Parameters<this["forward"]>): ReturnType<this["forward"]>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface adds the call signature
+export class Module extends Callable {
   training = true;
 
   constructor() {
+    super();
     traceModule(this); // a no-op unless a shape trace is running
   }
 
@@ -174,7 +206,7 @@ export class Module {
   }
 
   /** The printed form, like PyTorch's: `LSTM(100, 20, num_layers=4, bidirectional=True)`, or a tree. */
-  toString(): string {
+  override toString(): string {
     const children = this.namedChildren();
     const extra = this.extraRepr();
     if (!children.length) return `${this.constructor.name}(${extra})`;

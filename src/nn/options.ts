@@ -110,14 +110,14 @@ export function show(value: unknown, depth = 0): string {
   if (typeof value === "string") return `'${value.length > SHOWN.chars ? `${value.slice(0, SHOWN.chars)}…` : value}'`;
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value); // String(-0) is "0"
   if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return "a function";
+  if (typeof value === "function" && value instanceof Function) return "a function"; // a module is callable, not a Function
   if (Array.isArray(value)) {
     if (depth >= SHOWN.depth) return "[…]";
     const items = value.slice(0, SHOWN.items).map((v) => show(v, depth + 1));
     const list = items.join(", ") + (value.length > SHOWN.items ? `, … ${value.length - SHOWN.items} more` : "");
     return value.every((v) => v === null || typeof v !== "object") ? `[${list}]` : `an array of ${value.length}: ${list}`;
   }
-  if (value !== null && typeof value === "object") {
+  if (value !== null && (typeof value === "object" || typeof value === "function")) {
     const name = value.constructor?.name;
     if (name && name !== "Object") return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
     const keys = Object.keys(value);

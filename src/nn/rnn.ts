@@ -341,6 +341,7 @@ export function dropout(x: Tensor, p: number): Tensor {
   return x.mul(tf.tensor(keep, x.shape));
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its call signatures follow it
 export class RNN extends RNNBase {
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, options: number | RNNOptions = {}) {
@@ -360,6 +361,16 @@ export class RNN extends RNNBase {
   }
 }
 
+/** `rnn(x, h0)`, typed as `forward`'s overloads (Module's call signature would take only the last one). In a loop,
+ *  PyTorch's `out, h = rnn(x, h)` is `[out, h] = rnn(x, h)` after `let out, h = null`, and needs no annotation. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
+export interface RNN {
+  (input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  (input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
+  (input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its call signatures follow it
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: number | GatedOptions = {}) {
     super("GRU", inputSize, hiddenSize, options);
@@ -374,6 +385,15 @@ export class GRU extends RNNBase {
   }
 }
 
+/** `gru(x, h0)`, as RNN's. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
+export interface GRU {
+  (input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  (input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
+  (input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its call signatures follow it
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: number | GatedOptions = {}) {
     super("LSTM", inputSize, hiddenSize, options);
@@ -387,6 +407,14 @@ export class LSTM extends RNNBase {
     const { output, state: s } = this.run(input as Tensor | PackedSequence, stateArgs(this.constructor.name, state, arguments.length, ["h0", "c0"]));
     return [output, [s[0], s[1]]];
   }
+}
+
+/** `lstm(x, [h0, c0])`, as RNN's. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
+export interface LSTM {
+  (input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
+  (input: PackedSequence, state?: LSTMState | TensorLSTMState | null): [PackedSequence, LSTMState];
+  (input: TorchTensor, state?: TensorLSTMState | null): [TorchTensor, TensorLSTMState];
 }
 
 export interface CellOptions {

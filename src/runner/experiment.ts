@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { nn, showValue, type Experiment, type StepContext } from "unroll";
 import type { RunnerError } from "../common/protocol";
 import { t } from "../runs/l10n";
+import { isPlainFunction } from "./model-file";
 
 /** An error already described for the user (a bad export, a NaN loss). */
 export class RunFailure extends Error {
@@ -42,7 +43,7 @@ export function exportLocation(file: string): RunnerError["location"] {
 /** Whether the file exports an experiment to check (a scratchpad exports none, or a function to run). */
 export function hasExperiment(exports: Record<string, unknown>): boolean {
   const candidate = exports.default ?? exports.experiment;
-  return candidate !== undefined && typeof candidate !== "function";
+  return candidate !== undefined && !isPlainFunction(candidate); // a module exported by mistake is checked, and refused
 }
 
 /** The default export or the `experiment` export, checked: a missing or wrong export says what is missing. */
@@ -58,7 +59,7 @@ export function findExperiment(exports: Record<string, unknown>, file: string): 
       t(
         "{0} is {1}, not an experiment: export defineExperiment({ epochs, model, data, loss, optimizer })",
         which,
-        typeof candidate === "function" ? t("a function") : String(candidate),
+        isPlainFunction(candidate) ? t("a function") : typeof candidate === "function" ? showValue(candidate) : String(candidate),
       ),
     );
   }

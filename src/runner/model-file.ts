@@ -124,7 +124,7 @@ export function describeError(error: unknown, file: string): RunnerError {
   const e = error instanceof Error ? error : new Error(String(error));
   const kind = e.name === "ShapeError" ? "shape" : e.name === "OptionError" || e.name === "UsageError" ? "usage" : "runtime";
   const location = locationIn(e.stack, file);
-  const message = (e.name === "Error" ? e.message : `${e.name}: ${e.message}`) + (location ? moduleCallAdvice(e, location) : "");
+  const message = (e.name === "Error" ? e.message : `${e.name}: ${e.message}`) + (location ? notAFunctionAdvice(e, location) : "");
   return { kind, message, location: location ?? undefined, stack: userStack(e, file), ...(kind === "shape" && { shape: shapeProblem(e) }) };
 }
 
@@ -140,12 +140,11 @@ function shapeProblem(e: Error): ShapeProblem {
   return { module: String(module), operand: String(operand), got: [...(got ?? [])], ...(plain && { expected: plain }) };
 }
 
-/** Advice for V8's "x.view is not a function" or "this.rnn is not a function". Only the message and the source are
- *  known here, not what `x` is: a method name of torch.Tensor, or one near it (tfjs's `argMax`, PyTorch's
- *  `index_select`, a typo), gets tensor advice; `layers.get(i)` gets the container's `.at(i)`; any other name
- *  called as PyTorch calls a module, `rnn(x)`, gets "if it is a module, call forward". Empty when the source does
- *  not show `name(` there. */
-export function moduleCallAdvice(e: Error, at: SourceLocation): string {
+/** Advice for V8's "x.view is not a function": a method name of torch.Tensor, or one near it (tfjs's `argMax`,
+ *  PyTorch's `index_select`, a typo), gets tensor advice; `layers.get(i)` gets the container's `layers[i]`. Only the
+ *  message and the source are known here, not what `x` is. Empty for anything else: a module is called as in
+ *  PyTorch, so `rnn(x)` failing means `rnn` is not one, and no advice is better than a wrong one. */
+export function notAFunctionAdvice(e: Error, at: SourceLocation): string {
   if (e.name !== "TypeError" || !/ is not a function( or its return value is not iterable)?$/.test(e.message)) return "";
   let line: string;
   try {
@@ -153,10 +152,10 @@ export function moduleCallAdvice(e: Error, at: SourceLocation): string {
   } catch {
     return "";
   }
-  // V8 points at the called name: the last one of `this.rnn` or `model.rnn`.
+  // V8 points at the called name: the last one of `x.view` or `this.h.view`.
   const call = /^([A-Za-z_$][\w$]*)\s*\(/.exec(line.slice(at.column - 1));
-  if (!call) return "";
-  const callee = (/[\w$.]*$/.exec(line.slice(0, at.column - 1))?.[0] ?? "") + call[1];
+  const receiver = /([\w$.]*)\.$/.exec(line.slice(0, at.column - 1))?.[1];
+  if (!call || !receiver || receiver === "this") return ""; // `this.rnn(x)`: a missing attribute, not a method
   const rest = line.slice(at.column - 1 + call[0].length);
   let depth = 1;
   let end = 0;
@@ -165,14 +164,12 @@ export function moduleCallAdvice(e: Error, at: SourceLocation): string {
     else if (rest[end] === ")" && --depth === 0) break;
   }
   const args = depth === 0 ? rest.slice(0, end) : "…"; // the arguments, when they close on this line
-  const method = callee.includes(".") && !/^this\.[\w$]+$/.test(callee) ? methodAdvice(callee, call[1], args) : "";
-  return method || `. If ${callee} is a module, call ${callee}.forward(${args}): PyTorch's ${call[1]}(x) is ${call[1]}.forward(x) in Unroll`;
+  return methodAdvice(receiver, call[1], args);
 }
 
 /** Advice for `receiver.name(args)` when `name` is, or is near, a torch.Tensor method or a container's. */
-function methodAdvice(callee: string, name: string, args: string): string {
-  const receiver = callee.slice(0, -name.length - 1);
-  if (name === "get") return `: modules in a ModuleList or Sequential are ${receiver}.at(${args}), PyTorch's ${receiver}[${args}]`;
+function methodAdvice(receiver: string, name: string, args: string): string {
+  if (name === "get") return `: modules in a ModuleList or Sequential are ${receiver}[${args}], as in PyTorch`;
   if ((TENSOR_METHODS as readonly string[]).includes(name)) {
     return `: ${receiver} is not a torch.Tensor (a TensorFlow.js tensor has no method ${name}); torch.fromTf(${receiver}) makes one`;
   }
@@ -201,8 +198,13 @@ export function refuseProcessExit(why: (call: string) => string): () => void {
   };
 }
 
+/** A function, not a module: modules are callable too, but not instances of Function. */
+export function isPlainFunction(value: unknown): value is () => unknown {
+  return typeof value === "function" && value instanceof Function;
+}
+
 /** A scratchpad's entry point: its default export (or `main`) when that is a function, run after its top level. */
 export function mainFunction(exports: Record<string, unknown>): (() => unknown) | undefined {
   const main = exports.default ?? exports.main;
-  return typeof main === "function" ? (main as () => unknown) : undefined;
+  return isPlainFunction(main) ? main : undefined;
 }

@@ -366,7 +366,7 @@ describe("the runner reports these errors at the user's line", () => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, source);
     const result = spawnSync(process.execPath, [CLI, "run", file], { encoding: "utf8", cwd: dir });
-    return { code: result.status, stderr: result.stderr };
+    return { code: result.status, stderr: result.stderr, stdout: result.stdout };
   };
 
   test("an unknown option: OptionError at the constructor call", () => {
@@ -375,15 +375,16 @@ describe("the runner reports these errors at the user's line", () => {
     assert.ok(stderr.startsWith("option.ts:3:14: OptionError: LSTM: unknown option 'num_layers' — did you mean 'numLayers'?"), stderr);
   });
 
-  test("a module called like a function: advice to call forward", () => {
-    const source = `import { nn, torch } from "unroll";\n\nconst rnn: any = new nn.RNN(4, 8);\nconst [out, h] = rnn(torch.randn([5, 2, 4]), null);\n`;
-    const { stderr } = run("call.ts", source);
-    assert.ok(
-      stderr.startsWith(
-        "call.ts:4:18: TypeError: rnn is not a function or its return value is not iterable. If rnn is a module, call rnn.forward(torch.randn([5, 2, 4]), null): PyTorch's rnn(x) is rnn.forward(x) in Unroll",
-      ),
-      stderr,
+  test("a module called as in PyTorch runs forward; a name that is not a function gets no module advice", () => {
+    const ok = run(
+      "call.ts",
+      `import { nn, torch } from "unroll";\n\nconst rnn = new nn.RNN(4, 8);\nconst [out, h] = rnn(torch.randn([5, 2, 4]), null);\nconsole.log(out.shape, h.shape);\n`,
     );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stderr, "", "no type error either: the call is typed as forward"); // the CLI type-checks first
+    assert.match(ok.stdout, /5, 2, 8.*1, 2, 8/, ok.stdout); // output [seq, batch, hidden] and h_n [layers, batch, hidden]
+    const wrong = run("not-a-module.ts", `import { torch } from "unroll";\n\nconst rnn: any = {};\nconst [out, h] = rnn(torch.randn([5, 2, 4]), null);\n`);
+    assert.ok(wrong.stderr.startsWith("not-a-module.ts:4:18: TypeError: rnn is not a function or its return value is not iterable\n"), wrong.stderr);
   });
 
   test("OptionError and UsageError are kind 'usage', a ShapeError stays 'shape'", () => {

@@ -1,11 +1,12 @@
-// Mistakes explained: a method a tensor does not have gets tensor advice (the nearest torch.Tensor method), never
-// the module advice that `rnn(x)` gets; the list of method names the runner reads matches the class.
+// Mistakes explained: a method a tensor does not have gets tensor advice (the nearest torch.Tensor method); a name
+// called as a function gets none, since modules are callable; the list of method names the runner reads matches
+// the class.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { moduleCallAdvice } from "../../src/runner/model-file";
+import { notAFunctionAdvice } from "../../src/runner/model-file";
 import { Tensor } from "../../src/nn/tensor-class";
 import { TENSOR_METHODS, nearestTensorMethod } from "../../src/nn/tensor-methods";
 
@@ -17,7 +18,7 @@ function advice(line: string, name: string, message: string): string {
   const error = new TypeError(message);
   const column = line.indexOf(`${name}(`) + 1;
   try {
-    return moduleCallAdvice(error, { file, line: 2, column });
+    return notAFunctionAdvice(error, { file, line: 2, column });
   } finally {
     fs.rmSync(dir, { recursive: true });
   }
@@ -45,19 +46,25 @@ describe("a missing method is explained as a tensor's", () => {
     );
     assert.equal(
       advice("const l = layers.get(0);", "get", "layers.get is not a function"),
-      ": modules in a ModuleList or Sequential are layers.at(0), PyTorch's layers[0]",
+      ": modules in a ModuleList or Sequential are layers[0], as in PyTorch",
     );
   });
 
-  test("a module called as PyTorch calls it still gets the forward advice", () => {
-    assert.equal(
-      advice("const y = this.rnn(x);", "rnn", "this.rnn is not a function"),
-      ". If this.rnn is a module, call this.rnn.forward(x): PyTorch's rnn(x) is rnn.forward(x) in Unroll",
-    );
-    assert.equal(
-      advice("const n = model.foo(x);", "foo", "model.foo is not a function"),
-      ". If model.foo is a module, call model.foo.forward(x): PyTorch's foo(x) is foo.forward(x) in Unroll",
-    );
+  test("a name called as a function gets no module advice: modules are callable", () => {
+    assert.equal(advice("const y = this.rnn(x);", "rnn", "this.rnn is not a function"), "");
+    assert.equal(advice("const y = rnn(x);", "rnn", "rnn is not a function"), "");
+    assert.equal(advice("const n = model.foo(x);", "foo", "model.foo is not a function"), "");
+    assert.equal(advice("const [o, h] = rnn(x);", "rnn", "rnn is not a function or its return value is not iterable"), "");
+  });
+
+  test("PyTorch's view, size and item on a TensorFlow.js tensor: tensor advice, never module advice", () => {
+    for (const name of ["view", "size", "item", "unsqueeze", "permute"]) {
+      assert.equal(
+        advice(`const y = x.${name}(0);`, name, `x.${name} is not a function`),
+        `: x is not a torch.Tensor (a TensorFlow.js tensor has no method ${name}); torch.fromTf(x) makes one`,
+      );
+    }
+    assert.equal(advice("const y = foo().view(2);", "view", "foo(...).view is not a function"), "");
   });
 
   test("the runner's list of method names is the class's", () => {
