@@ -325,7 +325,7 @@ const lstm = new nn.LSTM(4, 8);
 const fc = new nn.Linear(8, 2);
 const optimizer = new optim.Adam([...lstm.parameters(), ...fc.parameters()]);
 for (let i = 0; i < 3; i++) {
-  backward(() => fc.forward(lstm.forward(torch.randn([5, 2, 4]))[0]).square().mean());
+  backward(() => fc.forward(lstm.forward(torch.randn([5, 2, 4]))[0]).pow(2).mean());
   optimizer.step();
 }
 lstm.forward(torch.randn([5, 2, 3]));
