@@ -121,7 +121,7 @@ describe("experiment files are traced through one training step", () => {
     assert.equal(t.error, undefined, JSON.stringify(t.error));
     assert.equal(t.experiment?.batchFrom, "sample");
     const gru = find(t, "call", "GRU");
-    assert.equal(gru.location.line, at("this.rnn.forward(").line);
+    assert.equal(gru.location.line, at("this.rnn(packed)").line);
     assert.deepEqual(gru.inputs?.[0].packed?.batchSizes.slice(0, 1), [8], "8 names run at the first step");
     assert.deepEqual(gru.recurrent, { inputSize: 32, hiddenSize: 64, numLayers: 2, bidirectional: true, batchFirst: true });
     assert.deepEqual(gru.outputs?.[1], { name: "h_n", shape: [4, 8, 64] });
