@@ -427,7 +427,7 @@ test('5) "Unroll: Stop Training" ends a long run as stopped long before it would
 
 // Lesson 3's LSTM (nn.LSTM(50, 100, num_layers=2): weight_hh_l0 [400, 100]) as an experiment, so that a
 // run records parameter snapshots and dynamics. (No example trains an LSTM of that size.)
-const LSTM_EXPERIMENT = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+const LSTM_EXPERIMENT = `import { defineExperiment, nn, optim, torch } from "unroll";
 
 export default defineExperiment({
   name: "LSTM(50, 100, num_layers=2)",
@@ -440,7 +440,7 @@ export default defineExperiment({
   loss: () => new nn.MSELoss(),
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.01 }),
   // nn.LSTM returns [output, [h_n, c_n]]: the loss is on the output.
-  step: ({ model, batch: [x, y], loss }) => loss(model.forward(x as tf.Tensor)[0], y),
+  step: ({ model, batch: [x, y], loss }) => loss(model(x)[0], y),
 });
 `;
 
@@ -586,9 +586,9 @@ test("8) an untrusted workspace: nothing runs, and the hover says why", { timeou
 // ---------------------------------------------------------------------------------------------------
 // 9) A model file that throws: the error at the user's line; the extension keeps working
 
-const THROWS = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+const THROWS = `import { defineExperiment, nn, optim, type Tensor } from "unroll";
 
-function loadData(): [tf.Tensor, tf.Tensor][] {
+function loadData(): [Tensor, Tensor][] {
   const rows: number[] = [];
   if (rows.length === 0) throw new Error("no training data: the data file is empty");
   return [];
@@ -652,12 +652,12 @@ test("9) a model file that throws: the error shows at the user's line; a good fi
 // ---------------------------------------------------------------------------------------------------
 // 10) Experiment files: shapes inside the model's forward, and a shape error there as a squiggle
 
-const BROKEN_EXPERIMENT = `import { defineExperiment, nn, optim, torch, tf } from "unroll";
+const BROKEN_EXPERIMENT = `import { defineExperiment, nn, optim, torch, type Tensor } from "unroll";
 
 class Model extends nn.Module {
   lstm = new nn.LSTM(4, 8);
   fc = new nn.Linear(8, 3);
-  override forward(x: tf.Tensor): tf.Tensor {
+  override forward(x: Tensor): Tensor {
     const [out] = this.lstm.forward(x);
     return this.fc.forward(out.mean(0));
   }
@@ -704,8 +704,8 @@ test("10) experiments: hovers and inlay hints inside forward (05b, 06), a squigg
     assert.match(shapesTab, /RNN\(4, 4, batch_first=True\) unrolled/, "the unrolled diagram of the RNN inside forward");
 
     await vs.openFile("06_names_classifier.ts");
-    const gruLine = positionOf(vs.file("06_names_classifier.ts"), "this.rnn.forward(packed)").line;
-    const gruHover = await vs.hover("forward", { line: gruLine, expect: /h_n \[4, 8, 64\]/, timeoutMs: 60_000 });
+    const gruLine = positionOf(vs.file("06_names_classifier.ts"), "this.rnn(packed)").line;
+    const gruHover = await vs.hover("rnn", { line: gruLine, expect: /h_n \[4, 8, 64\]/, timeoutMs: 60_000 });
     await vs.screenshot("experiment-hover-06");
     assert.match(gruHover, /PackedSequence/, "the hover says the GRU took a packed sequence");
     await vs.page.mouse.move(5, 5);
@@ -1314,7 +1314,7 @@ test("22) Unroll: Sweep… of 05b's lr (4 points): 4 runs grouped under a sweep 
 // 25) The explorer panel as people expect it (issue 25): nothing clipped at 400 px, one loss, scores on their axis,
 // the backend on one line, a grouped legend, older snapshots on a slider; in a dark and a light theme, narrow and wide.
 
-const EXPLORER_DEMO = `import { defineExperiment, nn, optim, torch, tf, noGrad } from "unroll";
+const EXPLORER_DEMO = `import { defineExperiment, nn, optim, torch, noGrad, type Tensor } from "unroll";
 
 // A classifier whose repr is long (a row of the Shapes table) and which has 27 parameters (the gradient legend).
 class ExplorerDemoClassifierWithAVeryLongName extends nn.Module {
@@ -1322,10 +1322,9 @@ class ExplorerDemoClassifierWithAVeryLongName extends nn.Module {
   lstm = new nn.LSTM(6, 8, { numLayers: 3, bidirectional: true, batchFirst: true });
   head = new nn.Linear(16, 3);
 
-  override forward(x: tf.Tensor): tf.Tensor {
-    const [out] = this.lstm.forward(this.embedding.forward(x));
-    const last = out.slice([0, 4, 0], [-1, 1, -1]); // the last of 5 steps
-    return this.head.forward(last.reshape([-1, 16]));
+  override forward(x: Tensor): Tensor {
+    const [out] = this.lstm(this.embedding(x));
+    return this.head(out.select(1, -1)); // the last of 5 steps: [8, 16]
   }
 }
 
@@ -1341,14 +1340,14 @@ export default defineExperiment({
     return new ExplorerDemoClassifierWithAVeryLongName();
   },
   data: () => ({
-    train: [0, 8].map((i) => [torch.tensor(tokens.slice(i, i + 8)), torch.tensor(labels.slice(i, i + 8))] as [tf.Tensor, tf.Tensor]),
+    train: [0, 8].map((i) => [torch.tensor(tokens.slice(i, i + 8)), torch.tensor(labels.slice(i, i + 8))] as [Tensor, Tensor]),
   }),
   loss: () => new nn.CrossEntropyLoss(),
   optimizer: (parameters) => new optim.Adam(parameters, { lr: 0.05 }),
   sampleTokens: () => ["t0", "t1", "t2", null, null], // the last two as padding, for the Dynamics tab's marks
   evaluate: (model) =>
     noGrad(() => {
-      const predicted = model.forward(torch.tensor(tokens)).argMax(1).dataSync();
+      const predicted = model(torch.tensor(tokens)).argmax(1).tolist() as number[];
       const correct = labels.filter((l, i) => predicted[i] === l).length;
       return { accuracy: correct / labels.length, baseline: majority / labels.length };
     }),
