@@ -1220,7 +1220,7 @@ test("17) on WebGPU (unroll.backend webgpu): the status bar says webgpu, the Tra
         .filter((l) => /Run on|GPU memory/.test(l))
         .join(" | ")}`,
     );
-    assert.match(header, /Run on: webgpu \(/);
+    assert.match(header, /Run on: GPU · WebGPU/, "the backend on one line (the adapter is in the details and the run's record)");
     const statuses = [...status.seen].filter((s) => /unroll/i.test(s));
     t.diagnostic(`status bar items seen: ${JSON.stringify(statuses)}`);
     assert.ok(

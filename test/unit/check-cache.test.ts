@@ -166,7 +166,7 @@ describe("the check beside the program", () => {
     const env = { UNROLL_CACHE_DIR: path.join(dir, "cache"), ...UNLIMITED };
     const miss = await runCli(["run", "循环 网络(1) 🧪.ts"], { cwd: dir, env });
     assert.equal(miss.code, 1, miss.stderr);
-    assert.equal(miss.stdout, "shape [ 2, 3 ]\n");
+    assert.equal(miss.stdout, "shape torch.Size([2, 3])\n");
     assert.match(miss.stderr, TS2322);
     assert.match(miss.stderr, /^unroll: 1 type error; the program runs anyway, and the command exits with 1/m);
     assert.equal(fs.readdirSync(path.join(dir, "cache", "check")).length, 1, "the check was kept");
@@ -185,7 +185,7 @@ describe("the check beside the program", () => {
     write(dir, "循环 网络(1) 🧪.ts", [...SCRATCHPAD, 'throw new Error("boom");']);
     const { code, stdout, stderr } = await runCli(["run", "循环 网络(1) 🧪.ts"], { cwd: dir, env: UNLIMITED });
     assert.equal(code, 1);
-    assert.equal(stdout, "shape [ 2, 3 ]\n");
+    assert.equal(stdout, "shape torch.Size([2, 3])\n");
     assert.match(stderr, TS2322);
     assert.match(stderr, /^循环 网络\(1\) 🧪\.ts:4:\d+: boom$/m);
   });
