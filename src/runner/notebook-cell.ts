@@ -133,8 +133,9 @@ export function rewrite(js: string): { code: string; jsOffset(offset: number): n
       if (node.type === "FunctionDeclaration") hoisted.push(node.id.name);
       else insert(node.end, `;${SCOPE}.${node.id.name} = ${node.id.name};`);
     } else if (node.type === "ExpressionStatement" && index === statements.length - 1 && statement === node) {
-      insert(node.expression.start, "return (");
-      insert(node.expression.end, ")");
+      // The statement's bounds, not the expression's: `({ a: 1 })` has its parentheses outside the expression.
+      insert(node.start, "return (");
+      insert(js[node.end - 1] === ";" ? node.end - 1 : node.end, ")");
     }
   });
   const declare = [...new Set(names)].map((n) => `if (!(${JSON.stringify(n)} in ${SCOPE})) ${SCOPE}.${n} = void 0;`);
