@@ -7,8 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExplorerPanels } from "./explorer-panel";
 import type { TrainingSessions } from "./sessions";
+import { FIRST_LESSON, lessonNotebookIn, lessonNotebooks } from "./lesson-notebooks";
 import { isModelFileText } from "./shapes";
 import type { TraceService } from "./trace-service";
+import { uiText } from "./ui-text";
 
 /** `<publisher>.<name>#<walkthrough id>` */
 export const WALKTHROUGH_ID = "unroll.unroll#gettingStarted";
@@ -36,6 +38,9 @@ export function registerWalkthrough(
       await lessons.open("09_vanishing_gradients.ts");
       explorers.show(await lessons.path("06_names_classifier.ts")).showTab("dynamics");
     }),
+    // 7: lesson 1 as a notebook; any lesson as a notebook (also in the command palette).
+    command("tour.notebook", () => openLessonNotebook(extension, FIRST_LESSON)),
+    command("openLessonNotebook", () => pickLessonNotebook(extension)),
   ];
 }
 
@@ -111,6 +116,23 @@ async function workspaceHasModelFiles(): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** Opens a lesson notebook from the workspace folder (copied there first when absent), or from the extension's
+ *  storage when no folder is open: never from the extension's folder, which a saved notebook would write into. */
+async function openLessonNotebook(extension: vscode.ExtensionContext, file: string): Promise<void> {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.join(extension.globalStorageUri.fsPath, "lessons");
+  const at = await lessonNotebookIn(root, file, extension.asAbsolutePath("examples"));
+  await vscode.window.showNotebookDocument(await vscode.workspace.openNotebookDocument(vscode.Uri.file(at)));
+}
+
+async function pickLessonNotebook(extension: vscode.ExtensionContext): Promise<void> {
+  const lessons = lessonNotebooks(extension.asAbsolutePath("examples"), vscode.env.language.startsWith("zh"));
+  const pick = await vscode.window.showQuickPick(
+    lessons.map(({ file, title }) => ({ label: uiText(title), description: uiText(file), file })),
+    { title: vscode.l10n.t("Unroll: open a lesson as a notebook") },
+  );
+  if (pick) await openLessonNotebook(extension, pick.file);
 }
 
 class Lessons {

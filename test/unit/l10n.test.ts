@@ -159,7 +159,7 @@ test("the walkthrough's media are files, each with its translation beside it whe
   // VS Code does not resolve %keys% in a step's media paths: it reads X.nls.zh-cn.md instead of X.md itself.
   const manifest = JSON.parse(read("package.json")) as { contributes: { walkthroughs: { steps: { id: string; media: Record<string, string> }[] }[] } };
   const steps = manifest.contributes.walkthroughs.flatMap((w) => w.steps);
-  assert.equal(steps.length, 7);
+  assert.equal(steps.length, 8);
   for (const { id, media } of steps) {
     const file = media.markdown ?? media.svg ?? media.image;
     assert.match(file, /^media\/walkthrough\/[\w-]+\.(md|svg|png)$/, id);
