@@ -38,7 +38,7 @@ export function registerWalkthrough(
       await lessons.open("09_vanishing_gradients.ts");
       explorers.show(await lessons.path("06_names_classifier.ts")).showTab("dynamics");
     }),
-    // 7: lesson 1 as a notebook; any lesson as a notebook (also in the command palette).
+    // 8: lesson 1 as a notebook; any lesson as a notebook (also in the command palette).
     command("tour.notebook", () => openLessonNotebook(extension, FIRST_LESSON)),
     command("openLessonNotebook", () => pickLessonNotebook(extension)),
   ];

@@ -318,6 +318,20 @@ describe("the lesson notebooks, headless", () => {
 
   test("there are lesson notebooks", () => assert.ok(lessons.length >= 2, lessons.join()));
 
+  test("every lesson of examples/ has its notebook (09b and 09c train lesson 9 as experiments: its notebook points to them)", () => {
+    const trainingOf9 = ["09b_vanishing_rnn", "09c_vanishing_lstm"];
+    const lessonFiles = fs
+      .readdirSync(path.dirname(LESSONS))
+      .filter((f) => /^\d\d[a-z]?_.+\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ""))
+      .filter((name) => !trainingOf9.includes(name));
+    assert.ok(lessonFiles.length >= 11, lessonFiles.join());
+    assert.deepEqual(
+      lessonFiles.filter((name) => !lessons.includes(`${name}.ipynb`)),
+      [],
+    );
+  });
+
   for (const name of lessons) {
     test(`${name}: every cell's outputs are the ones stored in it`, async () => {
       const text = fs.readFileSync(path.join(LESSONS, name), "utf8");
