@@ -261,3 +261,9 @@ export function onlySet(set: TrainOptions): TrainOptions {
 export function assertRoundTrip(options: TrainOptions): void {
   assert.deepEqual(parseTrainArgs(trainArgs(options)), onlySet(options));
 }
+
+/** The budget of a trace meant to time out: long enough for its compile and its first lines on a busy machine (they
+ *  count in it), so that it times out where the test says; UNROLL_TEST_TRACE_BUDGET_MS gives another. */
+export const TIMEOUT_BUDGET_MS = Number(process.env.UNROLL_TEST_TRACE_BUDGET_MS) || 4500;
+/** `4.5`: the budget in seconds, as the messages write it. */
+export const TIMEOUT_BUDGET_S = String(TIMEOUT_BUDGET_MS / 1000);
