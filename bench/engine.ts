@@ -20,12 +20,9 @@ import { tf, nn, optim, torch, backward, useBackend, webgpuAdapter } from "unrol
 import * as tfTorch from "../src/nn/tf-torch"; // the tfjs-level factories: the closure-form cases run on tfjs tensors
 type Tensor = tf.Tensor;
 import * as T from "../src/nn/tensor-factories";
+import { option } from "./lib/measure";
 
 const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
 const STEPS: Record<string, number> = { a: QUICK ? 50 : 200, b: QUICK ? 3 : 10, c: QUICK ? 2 : 5, d: QUICK ? 2 : 3 };
 const WARMUP = 3;

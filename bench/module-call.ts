@@ -5,21 +5,12 @@
 //   npm run bench:call [-- --calls N]
 import * as os from "node:os";
 import { nn, tf, torch, useBackend } from "unroll";
+import { msPerCall, option } from "./lib/measure";
 
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
-const CALLS = Number(arg("--calls") ?? 1_000_000);
+const CALLS = Number(option("calls") ?? 1_000_000);
 
 /** Nanoseconds per call of `op`, the median of 5 rounds of `calls` calls. */
-function time(op: () => void, calls = CALLS): number {
-  for (let i = 0; i < calls / 10; i++) op();
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) op();
-    rounds.push(((performance.now() - t0) / calls) * 1e6);
-  }
-  return rounds.sort((a, b) => a - b)[2];
-}
+const time = (op: () => void, calls = CALLS): number => msPerCall(op, calls) * 1e6;
 
 class Identity extends nn.Module {
   override forward(x: number): number {

@@ -9,17 +9,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { NotebookClient } from "../src/runs/notebook-client";
 import { parseNotebook, type Notebook } from "../src/runs/ipynb";
+import { option } from "./lib/measure";
 
 const ROOT = path.join(__dirname, "../..");
 const KERNEL = path.join(ROOT, "dist/notebook-kernel.js");
 const LESSON = path.join(ROOT, "examples/notebooks/01_rnncell_by_hand.ipynb");
 const TARGETS = { start: 2000, cell: 50 };
 
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const backend = option("backend");
 const runs = Number(option("runs") ?? 50);
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];

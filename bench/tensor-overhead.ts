@@ -6,21 +6,12 @@
 import * as os from "node:os";
 import { tf, useBackend } from "unroll";
 import * as T from "../src/nn/tensor-factories";
+import { msPerCall, option } from "./lib/measure";
 
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
-const OPS = Number(arg("--ops") ?? 20_000);
+const OPS = Number(option("ops") ?? 20_000);
 
 /** Microseconds per call of `op`, the median of 5 rounds of OPS calls. */
-function time(op: () => void): number {
-  for (let i = 0; i < 1000; i++) op();
-  const rounds: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < OPS; i++) op();
-    rounds.push(((performance.now() - t0) / OPS) * 1000);
-  }
-  return rounds.sort((a, b) => a - b)[2];
-}
+const time = (op: () => void): number => msPerCall(op, OPS, 1000) * 1000;
 
 async function main(): Promise<void> {
   const report = await useBackend(process.env.UNROLL_BACKEND ?? "wasm");

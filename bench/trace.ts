@@ -10,16 +10,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Trace } from "../src/common/protocol";
 import { TraceClient } from "../src/runs/trace-client";
+import { option } from "./lib/measure";
 
 const ROOT = path.join(__dirname, "../..");
 const SERVER = path.join(ROOT, "dist/trace-server.js");
 const TARGETS = { cold: 1500, warm: 300 };
 
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const backend = option("backend");
 const runs = Number(option("runs") ?? 3);
 

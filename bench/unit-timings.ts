@@ -16,14 +16,10 @@ import { CurveTable } from "../webview/curves";
 import { describeParameter } from "../src/runner/snapshot";
 import { TraceClient } from "../src/runs/trace-client";
 import { startTraining } from "../src/runs/train-client";
+import { option } from "./lib/measure";
 
 const ROOT = path.join(__dirname, "../..");
 const DIST = path.join(ROOT, "dist");
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const backend = option("backend") ?? process.env.UNROLL_BACKEND ?? "wasm";
 const runs = Number(option("runs") ?? 3);
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-bench-timings-"));

@@ -31,7 +31,7 @@ export function sweepRow(sweep: { id: string; names: string[]; size: number; run
   ].filter(Boolean);
   return h(
     "tr",
-    { class: "sweep-row" },
+    { class: "group-row sweep-row" },
     h("td", { colspan: columns + 1 }, h("span", { class: "codicon codicon-symbol-array", "aria-hidden": "true" }), " ", bdi(text.join(" · "))),
   );
 }

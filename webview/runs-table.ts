@@ -324,7 +324,7 @@ function groupLine(item: Extract<TableItem, { kind: "group" }>, index: number): 
     h("span", { class: "muted" }, ` · ${t("{0} runs", item.count)}`),
   );
   button.addEventListener("click", toggle);
-  return h("tr", { class: "experiment-row", "data-index": index }, h("td", { colspan: varying.length + 1 }, button));
+  return h("tr", { class: "group-row experiment-row", "data-index": index }, h("td", { colspan: varying.length + 1 }, button));
 }
 
 function rowOf(row: Row, index: number, inSweep = false): HTMLElement {

@@ -5,6 +5,7 @@
 import { setOwn, type TableRun } from "../src/common/protocol";
 import { csvField } from "../src/common/run-csv";
 import { experimentOf, experimentTitle, groupRuns, type GroupLevel, type RunGroup } from "../src/common/run-identity";
+import { editDistance } from "../src/common/edit-distance";
 
 export type Cell = number | string | boolean | undefined;
 
@@ -178,7 +179,7 @@ export function unknownFilterKeys(query: string, columns: readonly Column[]): { 
     if (key === undefined || keys.has(key) || out.some((o) => o.key === key)) continue;
     const named = columns.filter((col) => columnLabel(col).toLowerCase() === key || col.key.toLowerCase().endsWith(`.${key}`)).map((col) => col.key);
     const near = columns
-      .map((col) => ({ key: col.key, d: editDistance(key, col.key.toLowerCase()) }))
+      .map((col) => ({ key: col.key, d: nearness(key, col.key.toLowerCase()) }))
       .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 3)))
       .sort((a, b) => a.d - b.d)
       .map((n) => n.key);
@@ -187,17 +188,9 @@ export function unknownFilterKeys(query: string, columns: readonly Column[]): { 
   return out;
 }
 
-/** Levenshtein distance (short keys only: a filter word against a column key). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8 || a.length > 64 || b.length > 64) return Infinity;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length];
-}
+/** The edit distance of a filter word and a column key; Infinity for long or far-apart lengths, which a few edits
+ *  cannot bridge (the filter's text is the user's: no quadratic work on a pasted page). */
+const nearness = (a: string, b: string): number => (Math.abs(a.length - b.length) > 8 || a.length > 64 || b.length > 64 ? Infinity : editDistance(a, b));
 
 /** Completions of the filter's last word: the words before it, then a column key it starts (`fin` →
  *  `final.loss`), at most `max`; none once the last word names a column and an operator. */

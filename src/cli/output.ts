@@ -19,6 +19,39 @@ export function onOutputClosed(end: () => Promise<unknown> | void): () => void {
   };
 }
 
+/** A process (or processes) this command owns and waits for: a training run or a sweep. */
+export interface Owned<T> {
+  /** Ends it after its current step. */
+  stop(): void;
+  /** Ends it at once. */
+  kill(): void;
+  done: Promise<T>;
+}
+
+/** Waits for `owned` to end. The first Ctrl-C stops it after its step (`sayStopping` tells the user so), the second
+ *  kills it; a closed output stops it as Ctrl-C does and the command exits 0 once it has ended. Both are unhooked
+ *  when it ends. `interrupted`: whether Ctrl-C was pressed. */
+export async function untilDone<T>(owned: Owned<T>, sayStopping: () => void): Promise<{ result: T; interrupted: boolean }> {
+  let interrupts = 0;
+  const onInterrupt = () => {
+    if (++interrupts === 1) {
+      owned.stop();
+      sayStopping();
+    } else owned.kill();
+  };
+  process.on("SIGINT", onInterrupt);
+  const forget = onOutputClosed(() => {
+    owned.stop();
+    return owned.done;
+  });
+  try {
+    return { result: await owned.done, interrupted: interrupts > 0 };
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    forget();
+  }
+}
+
 /** EPIPE on stdout or stderr ends the command quietly; any other write error stays an error. */
 export function endQuietlyOnClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {

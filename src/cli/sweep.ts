@@ -12,7 +12,7 @@ import { checkPoints, describePoint, fitAxes, gridPoints, parseAxes, randomPoint
 import { defaultParallel, startSweep, sweepId, type PointOutcome, type Sweep, type SweepEvent } from "../runs/sweep";
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, relative, stringOption, usageError, type Command, type Help, type Parsed } from "./args";
-import { onOutputClosed } from "./output";
+import { untilDone } from "./output";
 import { table } from "./runs";
 import { formatMetrics } from "./train";
 
@@ -154,21 +154,9 @@ export const sweepCommand: Command = {
     };
 
     const sweep: Sweep = startSweep({ base, points, names, parallel, id }, show);
-    let interrupts = 0;
-    const onInterrupt = () => {
-      if (++interrupts === 1) {
-        sweep.stop();
-        if (!json) console.log(t("stopping every run after its step… (Ctrl-C again to end them now)"));
-      } else sweep.kill();
-    };
-    process.on("SIGINT", onInterrupt);
-    const forget = onOutputClosed(() => {
-      sweep.stop();
-      return sweep.done;
+    const { result: outcomes, interrupted } = await untilDone(sweep, () => {
+      if (!json) console.log(t("stopping every run after its step… (Ctrl-C again to end them now)"));
     });
-    const outcomes = await sweep.done;
-    process.off("SIGINT", onInterrupt);
-    forget();
 
     if (!json) {
       console.log("");
@@ -190,7 +178,7 @@ export const sweepCommand: Command = {
         );
       console.log(t("runs stored in {0}", relative(base.runsFolder ?? defaultRunsFolder(base.file))));
     }
-    return exitCode(outcomes, interrupts > 0);
+    return exitCode(outcomes, interrupted);
   },
 };
 

@@ -10,7 +10,7 @@ import { DEFAULT_DATA_TIMEOUT_S, DEFAULT_EXPLODING_RATIO, DEFAULT_VANISHING_RATI
 import { t } from "../runs/l10n";
 import { EXIT, formatRunnerError, modelPath, usageError, type Command, type Help, type Parsed } from "./args";
 import { checkBeside, withCheck } from "./check";
-import { onOutputClosed } from "./output";
+import { untilDone } from "./output";
 
 /** `unroll train --help`, in the language chosen (read when shown). */
 const help = (): Help => ({
@@ -189,23 +189,11 @@ export const trainCommand: Command = {
     const training: Training = startTraining(run, show);
     const checked = checkBeside(file, options, (text) => progress.text(text, process.stderr));
 
-    // Ctrl-C reaches the training process too (same process group); the stop message covers other cases.
-    let interrupts = 0;
-    const onInterrupt = () => {
-      if (++interrupts === 1) {
-        training.stop();
-        if (!json) progress.line(t("stopping after this step… (Ctrl-C again to end it now)"));
-      } else training.kill();
-    };
-    process.on("SIGINT", onInterrupt);
-    // The output's reader went (`| head -1`): stop the run as Ctrl-C does (it is kept), wait for its process, exit 0.
-    const forget = onOutputClosed(() => {
-      training.stop();
-      return training.done;
+    // Ctrl-C reaches the training process too (same process group); the stop message covers other cases. The output's
+    // reader going (`| head -1`) stops the run as Ctrl-C does (it is kept).
+    const { result, interrupted } = await untilDone(training, () => {
+      if (!json) progress.line(t("stopping after this step… (Ctrl-C again to end it now)"));
     });
-    const result = await training.done;
-    process.off("SIGINT", onInterrupt);
-    forget();
     progress.done();
 
     if (!json) {
@@ -215,13 +203,13 @@ export const trainCommand: Command = {
         if (halted) console.log(halted);
         console.log(summary(result.run));
         console.log(t("run stored in {0}", relative(path.join(run.runsFolder ?? defaultRunsFolder(file), result.run.id))));
-      } else if (!result.error && interrupts) {
+      } else if (!result.error && interrupted) {
         console.log(t("stopped before the run started"));
       } else if (!result.error) {
         console.error(t("unroll: the training process ended without finishing the run ({0})", result.signal ?? t("exit code {0}", String(result.code))));
       }
     }
-    return withCheck(exitCode(result, interrupts > 0), await checked);
+    return withCheck(exitCode(result, interrupted), await checked);
   },
 };
 

@@ -11,7 +11,7 @@ export { backward, backwardUnread, noGrad } from "./autograd";
 export { readLossAndNorms } from "./read-back";
 export { scaleGradients } from "./optim";
 export { manualSeed } from "./random";
-export { collectNow } from "./memory"; // the runner frees what a step left unreachable before it counts or measures
+export { collectIfGrown, collectNow } from "./memory"; // the runner frees what a step left unreachable before it counts or measures
 export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, type BackendChoice, type BackendReport } from "./backend";
 export { webgpuAdapter, type AdapterInfo } from "./webgpu";
 export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";

@@ -5,6 +5,7 @@
 import { tf } from "./tf";
 import { OptionError } from "./errors";
 import { shapeString } from "./tensor";
+import { editDistance } from "../common/edit-distance";
 
 /** Why `value`, given as `name`, is refused (the message after "Owner: "), or undefined when it is fine. */
 export type Check = ((value: unknown, name: string) => string | undefined) & { required?: boolean };
@@ -78,18 +79,6 @@ export function closest(key: string, valid: string[]): string | undefined {
     if (d < bestDistance) [best, bestDistance] = [v, d];
   }
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
-}
-
-/** Edit distance counting a swap of two neighbours as one edit (`bais` is one from `bias`). */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 /** A tfjs tensor, or a torch Tensor's (known by its tfjs tensor `.tf`, so that this low file needs no import of the Tensor class). */

@@ -77,8 +77,11 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
     let error: RunnerError | undefined;
     let experiment: ExperimentTrace | undefined;
     let stepping = false;
-    // With a watchdog (trace-server.ts), the budget is also kept here, for traces that wait rather than loop.
-    const waiting = options.watchdog && options.timeoutMs !== undefined ? budget(options.timeoutMs) : null;
+    // With a watchdog (trace-server.ts), the budget is also kept here, for traces that wait rather than loop. It
+    // counts from the watchdog's start, before the compile: else a slow compile (a busy machine) let the watchdog
+    // fire first and the trace lost where it waited.
+    const left = options.timeoutMs !== undefined ? Math.max(0, options.timeoutMs - (performance.now() - started)) : undefined;
+    const waiting = options.watchdog && left !== undefined ? budget(left) : null;
     const awaited = <T>(work: Promise<T>) => (waiting ? waiting.race(work) : work);
     try {
       const exports = loadCompiled(file, code);

@@ -15,7 +15,7 @@ import {
   recordDynamics,
   serializeSafetensors,
   useBackend,
-  collectNow,
+  collectIfGrown,
   type Batch,
   type Experiment,
   type ExperimentData,
@@ -394,7 +394,7 @@ class TrainingRun {
 async function evaluate(model: nn.Module, run: () => Metrics | Promise<Metrics>): Promise<RecordedMetrics> {
   // The epoch's steps left Tensors (each keeps its tfjs tensor out of the step's tidy) that only a collection
   // frees: free them now, so that evaluate sees the same live tensors every epoch (once an epoch: a gc costs).
-  collectNow();
+  collectIfGrown(); // none grew (tidy-style steps, or freed between steps): no gc
   model.eval();
   tf.engine().startScope();
   try {

@@ -23,8 +23,14 @@ export const OUTPUT_FILE = "output.log";
 export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** How often a follower reads the run's files, and how often a stopper looks whether the run ended. */
 export const FOLLOW_POLL_MS = 250;
-/** How long a stopped run may take to end its step before its process is ended where it is. */
-export const DETACHED_STOP_GRACE_MS = 5000;
+/** How long a stopped run may take to end its step before its process is ended where it is: 5 s, or
+ *  $UNROLL_STOP_GRACE seconds (a slow step on a busy machine: the tests give it a minute). */
+export const DETACHED_STOP_GRACE_MS = stopGraceMs(process.env.UNROLL_STOP_GRACE);
+
+function stopGraceMs(seconds: string | undefined): number {
+  const n = Number(seconds);
+  return seconds && n > 0 && Number.isFinite(n) ? n * 1000 : 5000;
+}
 /** How long a killed process may take to go (an unreaped one, where no start time tells, stays "alive"). */
 const KILL_WAIT_MS = 5000;
 /** The most of output.log a follower reads per poll (the rest comes with the next ones). */

@@ -1,20 +1,10 @@
 // A run's hyperparameter overrides (`--set name=value`, "Train with…", each point of a sweep) checked against the
 // experiment's declared hparams: the training process, the CLI's sweep and the extension host share this one check.
 import { ownValue, setOwn, type Hyperparameters } from "../common/protocol";
+import { editDistance } from "../common/edit-distance";
 import { t } from "./l10n";
 
 type Value = number | string | boolean;
-
-/** The number of single-character edits from `a` to `b` (Levenshtein), for "did you mean". */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length];
-}
 
 /** The declared name nearest `name` (case aside first), when near enough to be a slip: at most a third of it wrong. */
 export function nearestName(name: string, declared: readonly string[]): string | undefined {

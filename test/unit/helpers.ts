@@ -6,6 +6,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { nn, tf, useBackend, parseSafetensors, Tensor as TorchTensor } from "unroll";
+import type { RunInfo } from "../../src/common/protocol";
+import { parseTrainArgs, trainArgs, type TrainOptions } from "../../src/runs/train-contract";
 type Tensor = tf.Tensor;
 
 // The type check's cache of this test process and the CLI runs it starts: theirs, not the user's ~/.cache/unroll.
@@ -229,3 +231,39 @@ export default defineExperiment({
   );
   return file;
 }
+
+/** A name with CJK, a space, parentheses and an emoji: what every reader of names is tried with. */
+export const HOSTILE_NAME = "循环 网络(1) 🧪";
+
+/** A completed run's run.json for a model file named HOSTILE_NAME in `root`; `patch` changes any field. */
+export function hostileRunInfo(root: string, id: string, patch: Partial<RunInfo> = {}): RunInfo {
+  return {
+    id,
+    name: HOSTILE_NAME,
+    file: path.join(root, `${HOSTILE_NAME}.ts`),
+    status: "completed",
+    pid: 0,
+    backend: "wasm",
+    backendName: "wasm",
+    startedAt: "2026-01-01T00:00:00.000Z",
+    config: { epochs: 3, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },
+    ...patch,
+  };
+}
+
+/** How a command line that sets only `set` reads back: every other training option undefined. */
+export function onlySet(set: TrainOptions): TrainOptions {
+  const unset = ["epochs", "backend", "snapshotEvery", "runsFolder", "dataTimeout", "vanishingRatio", "explodingRatio"] as const;
+  return { ...Object.fromEntries(unset.map((name) => [name, undefined])), ...set };
+}
+
+/** `options` written on the training process's command line reads back as it was, the options it leaves unset undefined. */
+export function assertRoundTrip(options: TrainOptions): void {
+  assert.deepEqual(parseTrainArgs(trainArgs(options)), onlySet(options));
+}
+
+/** The budget of a trace meant to time out: long enough for its compile and its first lines on a busy machine (they
+ *  count in it), so that it times out where the test says; UNROLL_TEST_TRACE_BUDGET_MS gives another. */
+export const TIMEOUT_BUDGET_MS = Number(process.env.UNROLL_TEST_TRACE_BUDGET_MS) || 4500;
+/** `4.5`: the budget in seconds, as the messages write it. */
+export const TIMEOUT_BUDGET_S = String(TIMEOUT_BUDGET_MS / 1000);

@@ -99,6 +99,7 @@ describe("hyperparameters of a run", () => {
     assert.equal(nearestName("hiddenSize", ["hidden_size", "lr"]), "hidden_size");
     assert.equal(nearestName("x", ["lr", "hidden"]), undefined);
     assert.equal(nearestName("anything", []), undefined);
+    assert.equal(nearestName("rl", ["lr", "hidden"]), "lr"); // two letters swapped are one slip
   });
 
   test("the best of each metric: lowest loss, highest accuracy, lowest error; NaN never wins", () => {

@@ -14,7 +14,7 @@ import { startTraining } from "../../src/runs/train-client";
 import { TraceClient } from "../../src/runs/trace-client";
 import { displayWidth } from "../../src/common/format";
 import type { RunEvent } from "../../src/common/protocol";
-import { killCliRuns, runCli } from "./helpers";
+import { killCliRuns, runCli, TIMEOUT_BUDGET_MS, TIMEOUT_BUDGET_S } from "./helpers";
 
 const ROOT = path.join(__dirname, "../../..");
 const DIST = path.join(ROOT, "dist");
@@ -137,9 +137,9 @@ test("the tracing process started in Chinese says a trace timed out in Chinese, 
   fs.writeFileSync(file, 'import { torch } from "unroll";\ntorch.zeros([2]);\nwhile (Date.now() > 0) {}\n');
   const client = new TraceClient({ serverPath: path.join(DIST, "trace-server.js"), backend: "wasm", language: "zh-cn" });
   try {
-    const trace = await client.trace(file, { timeoutMs: 1500 });
+    const trace = await client.trace(file, { timeoutMs: TIMEOUT_BUDGET_MS });
     assert.equal(trace.error?.kind, "timeout");
-    assert.equal(trace.error?.message, "追踪超时（1.5 秒），停在第 3 行");
+    assert.equal(trace.error?.message, `追踪超时（${TIMEOUT_BUDGET_S} 秒），停在第 3 行`);
   } finally {
     client.dispose();
   }

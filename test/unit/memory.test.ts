@@ -2,7 +2,7 @@
 // and gradient exists) is the number after the last step.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { tf, nn, optim, backward } from "unroll";
+import { tf, nn, optim, backward, collectIfGrown, collectNow, torch } from "unroll";
 type Tensor = tf.Tensor;
 import * as tfTorch from "../../src/nn/tf-torch";
 import { setupBackend } from "./helpers";
@@ -74,4 +74,17 @@ describe("live tensors stay flat", () => {
     assert.equal(atEnd, atTen, `live tensors: ${atTen} after step 10, ${atEnd} after step 50`);
     assert.ok(losses[49] < losses[0], `the model learns: ${losses[0]} → ${losses[49]}`);
   });
+});
+
+test("collectIfGrown: a gc only when more tensors live than after the last collection, and then they are freed", () => {
+  const kept = torch.randn([4, 4]);
+  assert.ok(collectNow(), "this V8 can collect");
+  const after = tf.memory().numTensors;
+  assert.equal(collectIfGrown(), false, "nothing new: no gc");
+  for (let i = 0; i < 10; i++) kept.tanh().mul(2); // unreachable Tensors, as a PyTorch-style step leaves them
+  assert.ok(tf.memory().numTensors > after);
+  assert.equal(collectIfGrown(), true);
+  assert.equal(tf.memory().numTensors, after, "what they held is freed");
+  assert.equal(collectIfGrown(), false);
+  assert.deepEqual([...kept.shape], [4, 4]); // kept stays reachable to here
 });

@@ -21,10 +21,10 @@ import {
 } from "../../src/common/run-identity";
 import { cleanTags, editedMeta, MAX_LABEL, MAX_NOTE, MAX_TAGS, META_CAP, metaOf, readRunMeta, readRunMetaSync } from "../../src/runs/run-meta";
 import { listRuns, readRunDetail, writeRunMeta } from "../../src/runs/run-store";
+import { HOSTILE_NAME, hostileRunInfo } from "./helpers";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-identity-"));
 after(() => fs.rmSync(ROOT, { recursive: true, force: true }));
-const HOSTILE_NAME = "循环 网络(1) 🧪";
 
 /** A local time on 2026-12-07 as an ISO string: labels show local hours. */
 const at = (h: number, m: number, s = 0) => new Date(2026, 11, 7, h, m, s).toISOString();
@@ -170,7 +170,7 @@ describe("meta.json", () => {
   });
 
   test("written by the host, read by the listing and the detail; an empty answer removes a field", async () => {
-    const dir = folder({ "run.json": JSON.stringify(minimalInfo("r1")) });
+    const dir = folder({ "run.json": JSON.stringify(hostileRunInfo(ROOT, "r1")) });
     writeRunMeta(dir, editedMeta({}, "label", "lr sweep 🧪"));
     writeRunMeta(dir, editedMeta({ label: "lr sweep 🧪" }, "tags", "fast, ok,fast"));
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")), { label: "lr sweep 🧪", tags: ["fast", "ok"] });
@@ -182,7 +182,7 @@ describe("meta.json", () => {
   });
 
   test("a damaged meta.json lists the run, marked damaged, without meta", async () => {
-    const dir = folder({ "run.json": JSON.stringify(minimalInfo("r2")), "meta.json": "{" });
+    const dir = folder({ "run.json": JSON.stringify(hostileRunInfo(ROOT, "r2")), "meta.json": "{" });
     const [listed] = (await listRuns(path.dirname(dir), { writeBack: false })).filter((r) => r.dir === dir);
     assert.equal(listed.meta, undefined);
     assert.match(listed.damaged ?? "", /meta\.json is not JSON/);
@@ -190,7 +190,7 @@ describe("meta.json", () => {
 
   test("the host's listing labels every run: the user's label, else the automatic one", () => {
     const summary = (id: string, lr: number, label?: string): RunSummary => ({
-      info: { ...minimalInfo(id), hparams: { lr }, startedAt: at(18, Number(id.slice(1))) },
+      info: { ...hostileRunInfo(ROOT, id), hparams: { lr }, startedAt: at(18, Number(id.slice(1))) },
       dir: `/w/${id}`,
       lossCurve: [],
       ...(label ? { meta: { label } } : {}),
@@ -201,17 +201,3 @@ describe("meta.json", () => {
     );
   });
 });
-
-function minimalInfo(id: string): RunInfo {
-  return {
-    id,
-    name: HOSTILE_NAME,
-    file: path.join(ROOT, `${HOSTILE_NAME}.ts`),
-    status: "completed",
-    pid: 0,
-    backend: "wasm",
-    backendName: "wasm",
-    startedAt: "2026-01-01T00:00:00.000Z",
-    config: { epochs: 3, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },
-  };
-}

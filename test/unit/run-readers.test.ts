@@ -14,25 +14,12 @@ import { FILE_CAPS, LineSplitter, MAX_LINE_BYTES, within } from "../../src/runs/
 import { readCheckpoint } from "../../src/runs/safetensors-file";
 import { processStartTime } from "../../src/runs/process-liveness";
 import { endInterruptedRun, listRuns, readRun, readRunDetail, readRunSummary, readSnapshot, RunWriter, type MetricLine } from "../../src/runs/run-store";
+import { HOSTILE_NAME, hostileRunInfo } from "./helpers";
 
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-readers-"));
 after(() => fs.rmSync(ROOT, { recursive: true, force: true }));
-const HOSTILE_NAME = "循环 网络(1) 🧪";
 
-function info(id: string, patch: Partial<RunInfo> = {}): RunInfo {
-  return {
-    id,
-    name: HOSTILE_NAME,
-    file: path.join(ROOT, `${HOSTILE_NAME}.ts`),
-    status: "completed",
-    pid: 0,
-    backend: "wasm",
-    backendName: "wasm",
-    startedAt: "2026-01-01T00:00:00.000Z",
-    config: { epochs: 3, model: "LSTM(4, 8)", parameterCount: 416, optimizer: "Adam", snapshotEvery: 50 },
-    ...patch,
-  };
-}
+const info = (id: string, patch: Partial<RunInfo> = {}): RunInfo => hostileRunInfo(ROOT, id, patch);
 
 const stepLine = (n: number, loss = 1 / n, gradNorms = {}) =>
   JSON.stringify({ type: "step", epoch: 1, step: n, loss, lr: 0.01, time: n / 10, gradNorms }) + "\n";

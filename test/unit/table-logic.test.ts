@@ -369,6 +369,9 @@ describe("Runs table logic", () => {
       assert.deepEqual(unknownFilterKeys("zzz=1 plain words final.loss<1", columns), [{ key: "zzz", suggestions: [] }]);
       // Matching ignores case, as the filter does.
       assert.deepEqual(unknownFilterKeys("FINAL.LOSS<1", columns), []);
+      // Two letters swapped are one slip; a pasted page is far from every key.
+      assert.deepEqual(unknownFilterKeys("rl<1", columns), [{ key: "rl", suggestions: ["lr"] }]);
+      assert.deepEqual(unknownFilterKeys(`${"optimizer".repeat(50)}=1`, columns), [{ key: "optimizer".repeat(50), suggestions: [] }]);
     });
 
     test("completions of the last word keep the words before it", () => {
