@@ -120,8 +120,9 @@ export function drawHeatmap({ values, rows, cols, title, gates }: HeatmapInput):
   for (const v of bins) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
   const left = 14 + 6 * Math.max(1, ...gates.map((g) => g.length));
   const top = 24;
-  const picture = new Raster(Math.max(left + binCols * cell + 10, textWidth(title) + 20, 200), top + binRows * cell + 10);
-  picture.text(10, 8, `${title}  |max| ${formatLoss(scale)}`, INK);
+  const header = `${title}  |max| ${formatLoss(scale)}`;
+  const picture = new Raster(Math.max(left + binCols * cell + 10, textWidth(header) + 20), top + binRows * cell + 10);
+  picture.text(10, 8, header, INK);
   for (let r = 0; r < binRows; r++) {
     for (let c = 0; c < binCols; c++) picture.fill(left + c * cell, top + r * cell, cell, cell, diverging(bins[r * binCols + c], scale));
   }

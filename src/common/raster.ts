@@ -5,15 +5,18 @@
 export type Rgb = readonly [number, number, number];
 
 /** The font: per glyph its character, then 7 rows of 5 pixels, each row one base-32 digit (bit 4 is the left
- *  pixel). Lower case, digits and the punctuation numbers need; an upper-case letter draws as its lower case. */
+ *  pixel): ASCII letters and digits, the punctuation numbers and names need; anything else draws as "?". */
 const GLYPHS =
-  "0ehjlphe14c4444e2eh1248v3v2421he426aiv225vgu11he668guhhe7v1248888ehhehhe9ehhf12ca00e1fhfbggmphhuc00egghed11djhhfe00ehvgef698s888g0fhhf1ehggmphhhi40c444ej20622ickggikokilc44444em00qllhhn00mphhho00ehhhep00uhuggq00djf11r00mpgggs00ege1ut88s8896u00hhhjdv00hhha4w00hhllax00ha4ahy00hhf1ez00v248v.00000cc,0000c48-000v000+044v440:0cc0cc0=00v0v00_000000v/01248g0(2488842)8422248[7444447]s44444s%op248j3?eh12404·0004000×0ha4ah0|4444444 0000000";
+  "0ehjlphe14c4444e2eh1248v3v2421he426aiv225vgu11he668guhhe7v1248888ehhehhe9ehhf12ca00e1fhfbggmphhuc00egghed11djhhfe00ehvgef698s888g0fhhf1ehggmphhhi40c444ej20622ickggikokilc44444em00qllhhn00mphhho00ehhhep00uhuggq00djf11r00mpgggs00ege1ut88s8896u00hhhjdv00hhha4w00hhllax00ha4ahy00hhf1ez00v248v.00000cc,0000c48-000v000+044v440:0cc0cc0=00v0v00_000000v/01248g0(2488842)8422248[7444447]s44444s%op248j3?eh12404·0004000×0ha4ah0|4444444AehhvhhhBuhhuhhuCehgggheDuhhhhhuEvgguggvFvggugggGehgnhhfHhhhvhhhIe44444eJ72222icKhikokihLggggggvMhrllhhhNhhpljhhOehhhhhePuhhugggQehhhlidRuhhukihSfgge11uTv444444UhhhhhheVhhhhha4WhhhlllaXhha4ahhYhha4444Zv1248gv 0000000";
 const DIGITS = "0123456789abcdefghijklmnopqrstuv";
 const FONT = new Map<string, number[]>();
-for (let i = 0; i < GLYPHS.length; ) {
+for (let i = 0; i < GLYPHS.length;) {
   const char = GLYPHS.slice(i, i + 1 + (GLYPHS.codePointAt(i)! > 0xffff ? 1 : 0));
   i += char.length;
-  FONT.set(char, [...GLYPHS.slice(i, i + 7)].map((d) => DIGITS.indexOf(d)));
+  FONT.set(
+    char,
+    [...GLYPHS.slice(i, i + 7)].map((d) => DIGITS.indexOf(d)),
+  );
   i += 7;
 }
 /** A glyph's advance: 5 pixels and one of space. */
@@ -73,7 +76,7 @@ export class Raster {
   text(x: number, y: number, text: string, colour: Rgb, scale = 1): number {
     let at = x;
     for (const char of text) {
-      const rows = FONT.get(char) ?? FONT.get(char.toLowerCase()) ?? FONT.get(char === "\u2212" ? "-" : "?")!; // − is a minus
+      const rows = FONT.get(char) ?? FONT.get(char === "\u2212" ? "-" : "?")!; // − is a minus
       rows.forEach((bits, row) => {
         for (let col = 0; col < 5; col++) if (bits & (16 >> col)) this.fill(at + col * scale, y + row * scale, scale, scale, colour);
       });
