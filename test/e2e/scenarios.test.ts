@@ -1179,6 +1179,120 @@ test("23) lesson 1 as a notebook: pick the Unroll kernel, Run All, PyTorch-style
 });
 
 // ---------------------------------------------------------------------------------------------------
+// 23.1) Training in a cell (issue 23): lesson 05a's code cells, its training loop reporting its loss for 300 epochs,
+//     then three cells of the scenario's own: one to change and re-run, one that fails, one that never ends. Run All:
+//     the outputs, PyTorch's printing and the live chart (one image, redrawn in place) appear and Run All stops at
+//     the failing cell, which shows its line; the changed cell runs alone with the earlier state (its execution
+//     count alone goes up, in the saved file); Interrupt stops the endless loop; Restart clears the state; the
+//     saved .ipynb is nbformat 4 with the chart stored as display_data (image/png and text/plain).
+
+test("23.1) training in a notebook cell: live chart, re-run one cell, error line, Interrupt, Restart, saved outputs", { timeout: TIMEOUT }, async () => {
+  const lesson = JSON.parse(fs.readFileSync(path.join(REPO, "examples/notebooks/05a_hello_rnncell.ipynb"), "utf8")) as {
+    cells: { cell_type: string; source: string | string[]; outputs?: unknown[]; execution_count?: unknown }[];
+  };
+  const text = (source: string | string[]) => (Array.isArray(source) ? source.join("") : source);
+  const code = lesson.cells.filter((c) => c.cell_type === "code").map((c) => text(c.source));
+  const loop = code.findIndex((c) => c.includes("optimizer.step();"));
+  assert.ok(loop > 0, "lesson 05a has a training loop");
+  code[loop] = code[loop].replace("epoch <= 20", "epoch <= 300").replace("optimizer.step();", "optimizer.step();\n  report({ loss });");
+  const SCALE = "const scale = 2;\nscale * chars.length";
+  code.push(SCALE, "// this cell fails on its second line\nconst broken = notDefinedAnywhere + 1;", "let spins = 0;\nwhile (true) spins++;");
+  const cell = (source: string) => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null });
+  const notebook = { ...lesson, cells: code.map(cell) };
+  const folder = workspace.bare({ "training.ipynb": JSON.stringify(notebook, null, 1) });
+  const file = path.join(folder, "training.ipynb");
+  type Saved = {
+    nbformat: number;
+    cells: { source: string | string[]; execution_count: number | null; outputs: { output_type: string; data?: Record<string, unknown> }[] }[];
+  };
+  const saved = () => JSON.parse(fs.readFileSync(file, "utf8")) as Saved;
+  await withVSCode({ name: "s23-notebook-chart", folder }, async (vs) => {
+    await vs.openFile("training.ipynb", { custom: true });
+    await vs.page.getByRole("button", { name: "Run All" }).first().click();
+    const unroll = vs.page.locator(".quick-input-widget .monaco-list-row", { hasText: "Unroll (TypeScript)" }).first();
+    if (
+      await unroll.waitFor({ state: "visible", timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await unroll.click();
+    // The live chart: while the loop trains, the output webview holds one chart image whose picture changes.
+    const outputs = await vs.webview("torch.Size([5, 1, 4])", 120_000);
+    const charts = () => outputs.evaluate(() => [...document.querySelectorAll("img")].map((img) => img.getAttribute("src") ?? ""));
+    const seen = new Set<string>();
+    let most = 0;
+    await until(
+      "the training cell to end (its final chart, then lesson's prediction)",
+      async () => {
+        const images = await charts();
+        most = Math.max(most, images.length);
+        images.forEach((src) => seen.add(src));
+        return /ohlol'/.test(await VSCode.text(outputs));
+      },
+      240_000,
+      100,
+    );
+    assert.equal(most, 1, "one chart, replaced in place, never a second");
+    assert.ok(seen.size >= 2, `the chart was redrawn while the cell ran (${seen.size} pictures seen)`);
+    const shown = await VSCode.text(outputs);
+    assert.match(shown, /RNNCell\(4, 4\)/, "a module as PyTorch prints it");
+    assert.match(shown, /epoch 300: loss \d\.\d{4}/);
+    const failed = await vs.webview(/notDefinedAnywhere/, 60_000);
+    assert.match(await VSCode.text(failed), /Cell \d+:2:\d+/, "the failing cell's error at its line");
+    await outputs.evaluate(() => document.querySelector("img")?.scrollIntoView({ block: "center" }));
+    await vs.screenshot("notebook-training-chart");
+
+    // Change the number in the scale cell and run it alone: it reads `chars` from the first cell.
+    await vs.page.keyboard.press("Escape");
+    await vs.runCommand("Notebook: Focus Last Cell");
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.page.keyboard.press("Enter"); // into the cell's editor
+    await vs.page.keyboard.press("Control+A");
+    await vs.type("const scale = 3;\nscale * chars.length");
+    await vs.page.keyboard.press("Control+Enter");
+    await vs.webview(/^12$/m, 60_000);
+    await vs.page.keyboard.press("Escape");
+    await vs.save();
+    const afterRerun = saved();
+    assert.equal(afterRerun.nbformat, 4);
+    const counts = afterRerun.cells.map((c) => c.execution_count);
+    const scaleAt = code.length - 3;
+    assert.deepEqual(
+      counts.slice(0, scaleAt),
+      code.slice(0, scaleAt).map((_, i) => i + 1),
+      "the lesson's cells keep their counts",
+    );
+    assert.equal(counts[scaleAt], code.length, "the re-run cell alone counts up (after the failing cell's)");
+    assert.equal(counts[scaleAt + 2], null, "the endless cell has not run");
+    const chart = afterRerun.cells[loop].outputs.find((o) => o.output_type === "display_data");
+    assert.ok(chart?.data, JSON.stringify(afterRerun.cells[loop].outputs.map((o) => o.output_type)));
+    assert.match(String(chart.data["image/png"]), /^[A-Za-z0-9+/=\s]+$/);
+    assert.match(text(chart.data["text/plain"] as string | string[]), /^loss \d\.\d{4} \(step 300, min /);
+
+    // The endless loop: Interrupt stops it, and the kernel lives on.
+    await vs.runCommand("Notebook: Focus Last Cell");
+    await vs.page.keyboard.press("Control+Enter");
+    const interrupt = vs.page.getByRole("button", { name: /Interrupt/ }).first();
+    await interrupt.waitFor({ state: "visible", timeout: 30_000 });
+    await sleep(1000);
+    await interrupt.click();
+    await vs.webview(/Interrupted/, 30_000);
+    await vs.screenshot("notebook-interrupted");
+
+    // Restart: the state is gone, so the scale cell no longer finds `chars`.
+    await vs.runCommand("Unroll: Restart Notebook Kernel");
+    await vs.runCommand("Notebook: Focus Last Cell");
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.page.keyboard.press("Control+Enter");
+    await vs.webview(/chars is not defined/, 60_000);
+    await vs.screenshot("notebook-restarted");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
 // 17) WebGPU from the .vsix's Dawn (Mesa's llvmpipe where there is no GPU): the status bar names it, the Training
 //     tab shows the adapter and the GPU memory in use
 
