@@ -56,7 +56,14 @@ export class Raster {
     const y0 = Math.max(0, Math.round(y));
     const x1 = Math.min(this.width, Math.round(x + w));
     const y1 = Math.min(this.height, Math.round(y + h));
-    for (let py = y0; py < y1; py++) for (let px = x0; px < x1; px++) this.set(px, py, colour);
+    const [r, g, b] = colour;
+    for (let py = y0; py < y1; py++) {
+      for (let at = (py * this.width + x0) * 3, end = (py * this.width + x1) * 3; at < end; at += 3) {
+        this.pixels[at] = r;
+        this.pixels[at + 1] = g;
+        this.pixels[at + 2] = b;
+      }
+    }
   }
 
   /** A line from (x0, y0) to (x1, y1), `thickness` pixels wide (a square pen). */
