@@ -30,6 +30,8 @@ export async function runNotebookFile(file: string, options: Parsed["options"], 
       cellTimeoutMs: limit * 1000,
       onOutput: (stream, chunk) => process[stream].write(chunk),
       onResult(result, outputs) {
+        // What the cell displayed (its chart's final numbers, display()) as text: a terminal shows no image.
+        for (const output of outputs) if (output.output_type === "display_data") console.log(output.data["text/plain"].join(""));
         if (result.status === "ok" && result.value !== undefined) console.log(result.value);
         const error = outputs.find((o) => o.output_type === "error");
         if (error?.output_type === "error") console.error(result.status === "error" ? error.traceback.join("\n") : `${error.ename}: ${error.evalue}`);

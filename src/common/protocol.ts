@@ -625,8 +625,16 @@ export type CellOutcome =
   /** `message`: why the state is lost, when the kernel had to be restarted to stop the cell. */
   | { status: "interrupted"; message?: string };
 
-/** From the kernel: it is ready (its backend chosen), what a cell prints (in order), and each cell's outcome. */
+/** What a cell shows besides its printing (runner/notebook-display.ts): text, and an image as base64 PNG. */
+export interface DisplayData {
+  "text/plain": string;
+  "image/png"?: string;
+}
+
+/** From the kernel: it is ready (its backend chosen), what a cell prints (in order), what it displays (a later
+ *  display with the same displayId replaces the earlier one in place: the live chart), and each cell's outcome. */
 export type KernelEvent =
   | { type: "ready"; backend: string; startMs: number }
   | { type: "output"; id: number; stream: "stdout" | "stderr"; text: string }
+  | { type: "display"; id: number; displayId: string; data: DisplayData }
   | ({ type: "done"; id: number; count: number } & CellOutcome);

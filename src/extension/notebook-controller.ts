@@ -1,12 +1,15 @@
 // The Unroll kernel for Jupyter notebooks (.ipynb) with TypeScript cells: a NotebookController whose cells run on
 // one kernel process per notebook (runs/notebook-client.ts → runner/notebook-kernel.ts), started at the first
 // cell run, never at activation. Only in trusted workspaces. What a cell prints shows as it comes, one output per
-// stream updated in place (a `\r` progress line is rewritten, not appended); its value as text/plain; its error
-// at the cell's line. Interrupt is the notebook's; "Unroll: Restart Notebook Kernel" is a command.
+// stream updated in place (a `\r` progress line is rewritten, not appended); what it displays (its live loss chart,
+// display()) as image/png with text/plain, a chart redrawn in place; its value as text/plain; its error at the
+// cell's line. Interrupt is the notebook's; "Unroll: Restart Notebook Kernel" is a command.
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { overwrittenLines } from "../runs/ipynb";
 import { NotebookClient, type CellResult } from "../runs/notebook-client";
+import { LatestOutputs } from "../runs/notebook-outputs";
+import type { DisplayData } from "../common/protocol";
 import type { Settings } from "./settings";
 import { ensureTrusted } from "./workspace";
 
@@ -97,9 +100,14 @@ export class NotebookKernels implements vscode.Disposable {
     const execution = this.controller.createNotebookCellExecution(cell);
     execution.start(Date.now());
     await execution.clearOutput();
-    const printed = new PrintedOutput(execution);
-    const result = await client.execute(cell.document.getText(), vscode.l10n.t("Cell {0}", cell.index + 1), (stream, text) => printed.add(stream, text));
-    await printed.flush();
+    const outputs = new CellOutputs(execution);
+    const result = await client.execute(
+      cell.document.getText(),
+      vscode.l10n.t("Cell {0}", cell.index + 1),
+      (stream, text) => outputs.print(stream, text),
+      (displayId, data) => outputs.display(displayId, data),
+    );
+    await outputs.flush();
     if (result.count) execution.executionOrder = result.count;
     if (result.status === "ok" && result.value !== undefined) {
       await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result.value, "text/plain")]));
@@ -117,44 +125,51 @@ export class NotebookKernels implements vscode.Disposable {
   }
 }
 
-/** A cell's printed text: one output per stream, in the order they first printed, redrawn in place at most every
- *  REDRAW_MS. */
-class PrintedOutput {
+/** A cell's outputs as they come: its printed text, one output per stream redrawn in place at most every
+ *  REDRAW_MS, and its displays (a chart: replaced in place each time the kernel redraws it). */
+class CellOutputs {
   private readonly text = { stdout: "", stderr: "" };
-  private readonly outputs = new Map<"stdout" | "stderr", vscode.NotebookCellOutput>();
+  private readonly shown = { stdout: "", stderr: "" };
   private timer: NodeJS.Timeout | undefined;
-  private drawing: Promise<unknown> = Promise.resolve();
+  private readonly outputs: LatestOutputs<vscode.NotebookCellOutputItem[], vscode.NotebookCellOutput>;
 
-  constructor(private readonly execution: vscode.NotebookCellExecution) {}
+  constructor(execution: vscode.NotebookCellExecution) {
+    this.outputs = new LatestOutputs({
+      async append(items) {
+        const output = new vscode.NotebookCellOutput(items);
+        await execution.appendOutput(output);
+        return output;
+      },
+      replace: (output, items) => execution.replaceOutputItems(items, output),
+    });
+  }
 
-  add(stream: "stdout" | "stderr", text: string): void {
+  print(stream: "stdout" | "stderr", text: string): void {
     this.text[stream] = overwrittenLines(this.text[stream] + text);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.draw();
-    }, REDRAW_MS);
+    this.timer ??= setTimeout(() => this.showText(), REDRAW_MS);
+  }
+
+  /** An image with its text (VS Code shows the image; the saved notebook keeps both, as Jupyter does). */
+  display(displayId: string, data: DisplayData): void {
+    this.showText(); // what was printed before it stays before it
+    const png = data["image/png"];
+    const text = vscode.NotebookCellOutputItem.text(data["text/plain"], "text/plain");
+    this.outputs.show(displayId, png === undefined ? [text] : [new vscode.NotebookCellOutputItem(Buffer.from(png, "base64"), "image/png"), text]);
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.draw();
+    this.showText();
+    await this.outputs.flush();
   }
 
-  private draw(): Promise<unknown> {
-    this.drawing = this.drawing.then(async () => {
-      for (const stream of ["stdout", "stderr"] as const) {
-        if (!this.text[stream]) continue;
-        const item = stream === "stdout" ? vscode.NotebookCellOutputItem.stdout(this.text[stream]) : vscode.NotebookCellOutputItem.stderr(this.text[stream]);
-        const output = this.outputs.get(stream);
-        if (output) await this.execution.replaceOutputItems(item, output);
-        else {
-          const created = new vscode.NotebookCellOutput([item]);
-          this.outputs.set(stream, created);
-          await this.execution.appendOutput(created);
-        }
-      }
-    });
-    return this.drawing;
+  private showText(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const stream of ["stdout", "stderr"] as const) {
+      const text = this.text[stream];
+      if (text === this.shown[stream]) continue;
+      this.shown[stream] = text;
+      this.outputs.show(stream, [stream === "stdout" ? vscode.NotebookCellOutputItem.stdout(text) : vscode.NotebookCellOutputItem.stderr(text)]);
+    }
   }
 }

@@ -11,10 +11,11 @@ import * as vm from "node:vm";
 import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import { tf, torch, useBackend } from "unroll";
-import type { CellOutcome, KernelEvent, KernelRequest, RunnerError } from "../common/protocol";
+import type { CellOutcome, DisplayData, KernelEvent, KernelRequest, RunnerError } from "../common/protocol";
 import { t, useLanguage } from "../runs/l10n";
 import { describeError } from "./model-file";
 import { CELL_ARGUMENTS, CellSyntaxError, compileCell, type CompiledCell } from "./notebook-cell";
+import { CellDisplays, heatmap } from "./notebook-display";
 
 const started = performance.now();
 const spoken = useLanguage();
@@ -77,8 +78,20 @@ export function displayed(value: unknown): string | undefined {
 }
 
 let executions = 0;
-/** The cell running: its id, and how it ends early (interrupted). */
-let running: { id: number; interrupt(): void } | null = null;
+/** The cell running: its id, how it ends early (interrupted), and what it displays. */
+let running: { id: number; interrupt(): void; displays: CellDisplays } | null = null;
+
+/** The display helpers every cell sees (notebook-display.ts); they show in the cell running. */
+function addDisplayHelpers(): void {
+  const displays = (name: string) => {
+    if (!running) throw new Error(`${name}() shows in the cell running: call it while a cell runs`);
+    return running.displays;
+  };
+  scope.report = (values: Record<string, unknown>, step?: number) => displays("report").report(values, step);
+  scope.display = (value: unknown) => displays("display").display(value);
+  scope.heatmap = heatmap;
+}
+addDisplayHelpers();
 
 /** Forwards what the cell running writes (console.log included), in order with its outcome. */
 function captureOutput(stream: "stdout" | "stderr"): void {
@@ -96,7 +109,9 @@ function captureOutput(stream: "stdout" | "stderr"): void {
 async function execute(request: Extract<KernelRequest, { type: "execute" }>): Promise<CellOutcome> {
   let interrupted!: () => void;
   const stop = new Promise<"interrupted">((resolve) => (interrupted = () => resolve("interrupted")));
-  running = { id: request.id, interrupt: interrupted };
+  const show = (displayId: string, data: DisplayData) => send({ type: "display", id: request.id, displayId, data });
+  const displays = new CellDisplays(request.id, show, displayed);
+  running = { id: request.id, interrupt: interrupted, displays };
   try {
     const name = scriptName(request.id);
     const cell = await compileCell(request.code, dir);
@@ -109,6 +124,7 @@ async function execute(request: Extract<KernelRequest, { type: "execute" }>): Pr
     if ((error as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") return { status: "interrupted" };
     return { status: "error", error: cellError(error, request.label) };
   } finally {
+    displays.finish(); // the chart with every point reported stays in the notebook
     running = null;
   }
 }

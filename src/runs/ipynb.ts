@@ -1,6 +1,7 @@
 // Jupyter notebooks (.ipynb, nbformat 4) for `unroll run lesson.ipynb`: a total reader (any bytes give a notebook
 // or a clear error, never an exception) and the outputs written back as Jupyter writes them (one-space indent,
 // sorted keys, multi-line strings as lists of lines, a final newline). Fields Unroll does not know are kept.
+import type { DisplayData } from "../common/protocol";
 import type { CellResult } from "./notebook-client";
 import { t } from "./l10n";
 
@@ -19,6 +20,7 @@ export interface Notebook {
 export type JupyterOutput =
   | { output_type: "stream"; name: "stdout" | "stderr"; text: string[] }
   | { output_type: "execute_result"; execution_count: number | null; data: { "text/plain": string[] }; metadata: Record<string, never> }
+  | { output_type: "display_data"; data: { "text/plain": string[]; "image/png"?: string }; metadata: Record<string, never> }
   | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
 /** What a code cell ran to: its outputs in order and its execution count (null: not run). */
@@ -95,6 +97,22 @@ export function appendStream(outputs: JupyterOutput[], name: "stdout" | "stderr"
   const last = outputs[outputs.length - 1];
   if (last?.output_type === "stream" && last.name === name) last.text = lines(overwrittenLines(last.text.join("") + text));
   else outputs.push({ output_type: "stream", name, text: lines(overwrittenLines(text)) });
+}
+
+/** Shows a display in a cell's outputs: a new display_data (an image as Jupyter stores it: base64, then "\n"),
+ *  or, for a `displayId` shown before (`shown` remembers them), that one replaced where it is. */
+export function showDisplay(outputs: JupyterOutput[], shown: Map<string, JupyterOutput>, displayId: string, data: DisplayData): void {
+  const png = data["image/png"];
+  const output: JupyterOutput = {
+    output_type: "display_data",
+    data: { "text/plain": lines(data["text/plain"]), ...(png !== undefined && { "image/png": png + "\n" }) },
+    metadata: {},
+  };
+  const previous = shown.get(displayId);
+  const at = previous ? outputs.indexOf(previous) : -1;
+  if (at >= 0) outputs[at] = output;
+  else outputs.push(output);
+  shown.set(displayId, output);
 }
 
 /** The outputs a cell's result adds: its value as an execute_result, or its error. */

@@ -5,7 +5,7 @@
 // fresh one.
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import type { CellOutcome, KernelEvent, KernelRequest } from "../common/protocol";
+import type { CellOutcome, DisplayData, KernelEvent, KernelRequest } from "../common/protocol";
 import { childEnvironment, type ChildChoices } from "./child-environment";
 import { t } from "./l10n";
 
@@ -25,12 +25,14 @@ const UNANSWERED_MS = 250;
 /** How long an interrupted cell may take to stop before its kernel is restarted. */
 export const INTERRUPT_GRACE_MS = 3000;
 export type OnOutput = (stream: "stdout" | "stderr", text: string) => void;
+/** What a cell displays (its live chart, display()): a later display with the same id replaces the earlier. */
+export type OnDisplay = (displayId: string, data: DisplayData) => void;
 
 interface Kernel {
   child: ChildProcess;
   ready: Promise<{ backend: string; startMs: number }>;
   /** The cell running there. */
-  cell: { id: number; onOutput: OnOutput; resolve(result: CellResult): void } | null;
+  cell: { id: number; onOutput: OnOutput; onDisplay: OnDisplay; resolve(result: CellResult): void } | null;
   stderrTail: string;
   ended: boolean;
 }
@@ -51,9 +53,11 @@ export class NotebookClient {
   }
 
   /** Runs a cell after those already asked for. `label` names it in errors ("Cell 3"). Never rejects. */
-  execute(code: string, label: string, onOutput: OnOutput = () => {}): Promise<CellResult> {
+  execute(code: string, label: string, onOutput: OnOutput = () => {}, onDisplay: OnDisplay = () => {}): Promise<CellResult> {
     const generation = this.generation;
-    const result = this.queue.then(() => (generation === this.generation ? this.run(code, label, onOutput) : { status: "interrupted" as const, count: 0 }));
+    const result = this.queue.then(() =>
+      generation === this.generation ? this.run(code, label, onOutput, onDisplay) : { status: "interrupted" as const, count: 0 },
+    );
     this.queue = result;
     return result;
   }
@@ -93,7 +97,7 @@ export class NotebookClient {
     this.restart();
   }
 
-  private async run(code: string, label: string, onOutput: OnOutput): Promise<CellResult> {
+  private async run(code: string, label: string, onOutput: OnOutput, onDisplay: OnDisplay): Promise<CellResult> {
     const kernel = this.ensureKernel();
     try {
       await kernel.ready;
@@ -103,7 +107,7 @@ export class NotebookClient {
     if (kernel.ended) return { status: "interrupted", count: 0 };
     const id = this.nextId++;
     return new Promise<CellResult>((resolve) => {
-      kernel.cell = { id, onOutput, resolve };
+      kernel.cell = { id, onOutput, onDisplay, resolve };
       kernel.child.send({ type: "execute", id, code, label } satisfies KernelRequest, () => {}); // a dead kernel: its close reports
     });
   }
@@ -130,6 +134,9 @@ export class NotebookClient {
       if (event.type === "ready") ready({ backend: event.backend, startMs: Math.round(performance.now() - forkedAt) });
       else if (event.type === "output") {
         if (kernel.cell?.id === event.id) kernel.cell.onOutput(event.stream, event.text);
+      } else if (event.type === "display") {
+        // A cell's code can send the client anything (process.send): a malformed display is dropped.
+        if (kernel.cell?.id === event.id && isDisplay(event)) kernel.cell.onDisplay(event.displayId, event.data);
       } else if (event.type === "done" && kernel.cell?.id === event.id) {
         const { resolve } = kernel.cell;
         kernel.cell = null;
@@ -159,6 +166,18 @@ export class NotebookClient {
     kernel.cell = null;
     cell?.resolve({ status: "error", count: 0, error: { kind: "runtime", message: why } });
   }
+}
+
+/** Whether a display event holds what a display needs: its id, text, and a PNG as base64 if any. */
+export function isDisplay(event: { displayId?: unknown; data?: unknown }): event is { displayId: string; data: DisplayData } {
+  const data = event.data as Record<string, unknown> | null | undefined;
+  return (
+    typeof event.displayId === "string" &&
+    typeof data === "object" &&
+    data !== null &&
+    typeof data["text/plain"] === "string" &&
+    (data["image/png"] === undefined || (typeof data["image/png"] === "string" && /^[A-Za-z0-9+/]*={0,2}$/.test(data["image/png"])))
+  );
 }
 
 function withoutType(event: Extract<KernelEvent, { type: "done" }>): CellResult {

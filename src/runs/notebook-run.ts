@@ -2,7 +2,7 @@
 // kernel, each cell's outputs collected as Jupyter stores them. Stops at the first cell that fails, as Jupyter's
 // Run All does.
 import type { RunnerError } from "../common/protocol";
-import { appendStream, resultOutputs, type CellRun, type Notebook } from "./ipynb";
+import { appendStream, resultOutputs, showDisplay, type CellRun, type JupyterOutput, type Notebook } from "./ipynb";
 import type { CellResult, NotebookClient } from "./notebook-client";
 import { t } from "./l10n";
 
@@ -27,10 +27,16 @@ export async function runNotebook(client: NotebookClient, notebook: Notebook, op
     const limit = options.cellTimeoutMs ?? 0;
     let timedOut = false;
     const timer = limit > 0 ? setTimeout(() => ((timedOut = true), client.interrupt()), limit) : undefined;
-    let result = await client.execute(cell.source, options.label(index + 1), (stream, text) => {
-      appendStream(outputs, stream, text);
-      options.onOutput?.(stream, text);
-    });
+    const shown = new Map<string, JupyterOutput>();
+    let result = await client.execute(
+      cell.source,
+      options.label(index + 1),
+      (stream, text) => {
+        appendStream(outputs, stream, text);
+        options.onOutput?.(stream, text);
+      },
+      (displayId, data) => showDisplay(outputs, shown, displayId, data),
+    );
     clearTimeout(timer);
     if (timedOut && result.status === "interrupted") {
       const why = t("the cell did not finish within {0} s", limit / 1000);

@@ -1179,6 +1179,137 @@ test("23) lesson 1 as a notebook: pick the Unroll kernel, Run All, PyTorch-style
 });
 
 // ---------------------------------------------------------------------------------------------------
+// 23.1) Training in a cell (issue 23): lesson 05a's code cells, its training loop reporting its loss for 1500 epochs,
+//     then three cells of the scenario's own: one to change and re-run, one that fails, one that never ends. Run All:
+//     the outputs, PyTorch's printing and the live chart (one image, redrawn in place) appear and Run All stops at
+//     the failing cell, which shows its line; the changed cell runs alone with the earlier state (its execution
+//     count alone goes up, in the saved file); Interrupt stops the endless loop; Restart clears the state; the
+//     saved .ipynb is nbformat 4 with the chart stored as display_data (image/png and text/plain).
+
+test("23.1) training in a notebook cell: live chart, re-run one cell, error line, Interrupt, Restart, saved outputs", { timeout: 2 * TIMEOUT }, async () => {
+  const lesson = JSON.parse(fs.readFileSync(path.join(REPO, "examples/notebooks/05a_hello_rnncell.ipynb"), "utf8")) as {
+    cells: { cell_type: string; source: string | string[]; outputs?: unknown[]; execution_count?: unknown }[];
+  };
+  const text = (source: string | string[]) => (Array.isArray(source) ? source.join("") : source);
+  const code = lesson.cells.filter((c) => c.cell_type === "code").map((c) => text(c.source));
+  const loop = code.findIndex((c) => c.includes("optimizer.step();"));
+  assert.ok(loop > 0, "lesson 05a has a training loop");
+  // Long enough (seconds) for the chart to be seen redrawn; printing every 300 epochs.
+  code[loop] = code[loop]
+    .replace("epoch <= 20", "epoch <= 1500")
+    .replace("epoch % 5 === 0", "epoch % 300 === 0")
+    .replace("optimizer.step();", "optimizer.step();\n  report({ loss });");
+  const SCALE = "const scale = 2;\nscale * chars.length";
+  code.push(SCALE, "// this cell fails on its second line\nconst broken = notDefinedAnywhere + 1;", "let spins = 0;\nwhile (true) spins++;");
+  const cell = (source: string) => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null });
+  const notebook = { ...lesson, cells: code.map(cell) };
+  const folder = workspace.bare({ "training.ipynb": JSON.stringify(notebook, null, 1) });
+  const file = path.join(folder, "training.ipynb");
+  type Saved = {
+    nbformat: number;
+    cells: { source: string | string[]; execution_count: number | null; outputs: { output_type: string; data?: Record<string, unknown> }[] }[];
+  };
+  const saved = () => JSON.parse(fs.readFileSync(file, "utf8")) as Saved;
+  await withVSCode({ name: "s23-notebook-chart", folder }, async (vs) => {
+    await vs.openFile("training.ipynb", { custom: true });
+    await vs.page.getByRole("button", { name: "Run All" }).first().click();
+    const unroll = vs.page.locator(".quick-input-widget .monaco-list-row", { hasText: "Unroll (TypeScript)" }).first();
+    if (
+      await unroll.waitFor({ state: "visible", timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await unroll.click();
+    // The live chart: while the loop trains ("Go To" keeps the running cell in view, so its outputs are drawn), the
+    // output webview holds one chart image whose picture changes; Run All's button comes back when the run ends.
+    const outputs = await vs.webview("torch.Size([5, 1, 4])", 120_000);
+    const charts = () => outputs.evaluate(() => [...document.querySelectorAll("img")].map((img) => img.getAttribute("src") ?? ""));
+    const runAll = vs.page.getByRole("button", { name: "Run All" }).first();
+    const goTo = vs.page.getByRole("button", { name: "Go To" }).first();
+    const seen = new Set<string>();
+    let most = 0;
+    const sample = async () => {
+      const images = await charts();
+      most = Math.max(most, images.length);
+      images.forEach((src) => seen.add(src));
+      return images.length > 0;
+    };
+    await until("the training cell's chart", async () => (await goTo.click({ timeout: 1000 }).catch(() => {}), sample()), 150_000, 200);
+    await until("Run All to end", async () => (await sample()) && (await runAll.isVisible()), 150_000, 100);
+    assert.equal(most, 1, "one chart, replaced in place, never a second");
+    assert.ok(seen.size >= 2, `the chart was redrawn while the cell ran (${seen.size} pictures seen)`);
+    const shown = await VSCode.text(outputs);
+    assert.match(shown, /RNNCell\(4, 4\)/, "a module as PyTorch prints it");
+    assert.match(shown, /epoch 1500: loss \d\.\d{4}/);
+    await vs.runCommand("Notebook: Focus First Cell");
+    for (let i = 0; i < loop; i++) await vs.page.keyboard.press("ArrowDown"); // the training cell, in view
+    await sleep(500);
+    await vs.screenshot("notebook-training-chart");
+    // Run All stopped at the failing cell (the one before the last), which shows its line.
+    await vs.page.keyboard.press("Escape");
+    await vs.runCommand("Notebook: Focus Last Cell");
+    await vs.page.keyboard.press("ArrowUp");
+    const failed = await vs.webview(/notDefinedAnywhere/, 60_000);
+    assert.match(await VSCode.text(failed), /Cell \d+:2:\d+/, "the failing cell's error at its line");
+    await vs.screenshot("notebook-error-line");
+
+    // Change the number in the scale cell and run it alone: it reads `chars` from the first cell.
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.page.keyboard.press("Enter"); // into the cell's editor
+    await vs.page.keyboard.press("Control+A");
+    await vs.type("const scale = 3;\nscale * chars.length");
+    await vs.runCommand("Notebook: Execute Cell"); // Ctrl+Enter in a cell's editor inserts a line in code-server
+    await vs.webview(/^12$/m, 60_000);
+    // Its count is saved once its execution ends (the status bar's spinner gone).
+    const spinning = vs.page.locator(".cell-statusbar-container .codicon-modifier-spin");
+    await until("the cell's execution to end", async () => (await spinning.count()) === 0, 30_000);
+    await vs.screenshot("notebook-rerun");
+    // The cells in view show their counts: the re-run cell's alone went up (after the failing cell's 7).
+    const labels = await vs.page.locator(".execution-count-label").allInnerTexts();
+    assert.deepEqual(labels.filter((l) => /\[\d+\]/.test(l)).slice(-3), ["[5]", `[${code.length}]`, `[${code.length - 1}]`], JSON.stringify(labels));
+    await vs.page.keyboard.press("Escape");
+    await vs.save();
+    const afterRerun = saved();
+    assert.equal(afterRerun.nbformat, 4);
+    const counts = afterRerun.cells.map((c) => c.execution_count);
+    const scaleAt = code.length - 3;
+    assert.deepEqual(
+      counts.slice(0, scaleAt),
+      code.slice(0, scaleAt).map((_, i) => i + 1),
+      "the lesson's cells keep their counts",
+    );
+    // VS Code's ipynb writer clears the stored count of a cell edited since it ran (its own rule), so the re-run
+    // cell's count is read in the window above; the failing cell keeps its count and the endless one has none.
+    assert.equal(counts[scaleAt + 1], code.length - 1);
+    assert.equal(counts[scaleAt + 2], null, "the endless cell has not run");
+    const chart = afterRerun.cells[loop].outputs.find((o) => o.output_type === "display_data");
+    assert.ok(chart?.data, JSON.stringify(afterRerun.cells[loop].outputs.map((o) => o.output_type)));
+    assert.match(String(chart.data["image/png"]), /^[A-Za-z0-9+/=\s]+$/);
+    assert.match(text(chart.data["text/plain"] as string | string[]), /^loss \d\.\d{4} \(step 1500, min /);
+
+    // The endless loop: Interrupt stops it, and the kernel lives on.
+    await vs.runCommand("Notebook: Focus Last Cell");
+    await vs.runCommand("Notebook: Execute Cell");
+    const interrupt = vs.page.getByRole("button", { name: /Interrupt/ }).first();
+    await interrupt.waitFor({ state: "visible", timeout: 30_000 });
+    await sleep(1000);
+    await interrupt.click();
+    await vs.webview(/Interrupted/, 30_000);
+    await vs.screenshot("notebook-interrupted");
+
+    // Restart: the state is gone, so the scale cell no longer finds `chars`.
+    await vs.runCommand("Unroll: Restart Notebook Kernel");
+    await vs.runCommand("Notebook: Focus Last Cell");
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.page.keyboard.press("ArrowUp");
+    await vs.runCommand("Notebook: Execute Cell");
+    await vs.webview(/chars is not defined/, 60_000);
+    await vs.screenshot("notebook-restarted");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
 // 17) WebGPU from the .vsix's Dawn (Mesa's llvmpipe where there is no GPU): the status bar names it, the Training
 //     tab shows the adapter and the GPU memory in use
 
