@@ -433,8 +433,14 @@ export type FromRunsView =
 export type RunMetaField = "label" | "tags" | "note";
 export const RUN_META_FIELDS: readonly RunMetaField[] = ["label", "tags", "note"];
 
-/** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
-export type FromRunsTable = { type: "ready" } | { type: "openRun"; dir: string } | { type: "select"; dirs: string[] } | { type: "exportTable"; csv: string };
+/** The Runs table → host: open a run, tick runs to overlay, rename, tag or annotate one (as the Runs view does), save
+ *  the table it shows as CSV. */
+export type FromRunsTable =
+  | { type: "ready" }
+  | { type: "openRun"; dir: string }
+  | { type: "select"; dirs: string[] }
+  | { type: "exportTable"; csv: string }
+  | { type: "editRun"; dir: string; field: RunMetaField };
 
 // ---------------------------------------------------------------------------------------------------
 // The checkpoint viewer (a custom editor for .safetensors files)
@@ -571,19 +577,23 @@ export const explorerChannel = webviewChannel<ToExplorer, FromExplorer>("explore
   exportCsv: (m) => only(m, 4) && isString(m.runId) && isRunId(m.runId as string) && isDir(m.dir) && isCsv(m.csv),
 });
 
+/** An editRun message: a run's folder and one of its meta.json fields. */
+const editingRun: Check = (m) => only(m, 3) && isDir(m.dir) && RUN_META_FIELDS.includes(m.field as RunMetaField);
+
 export const runsViewChannel = webviewChannel<ToRunsView, FromRunsView>("Runs view", {
   ready: bare,
   openRun: naming,
   openWeights: naming,
   deleteRun: naming,
   select,
-  editRun: (m) => only(m, 3) && isDir(m.dir) && RUN_META_FIELDS.includes(m.field as RunMetaField),
+  editRun: editingRun,
 });
 
 export const runsTableChannel = webviewChannel<ToRunsTable, FromRunsTable>("Runs table", {
   ready: bare,
   openRun: naming,
   select,
+  editRun: editingRun,
   exportTable: (m) => only(m, 2) && isCsv(m.csv),
 });
 

@@ -299,9 +299,11 @@ export class Runs implements vscode.Disposable {
     return vscode.l10n.t("Weights · {0}", uiText(label));
   }
 
-  /** Asks for a run's new label, tags or note and writes it to the run's meta.json (an empty answer removes it). */
-  async editRun(dir: string, field: RunMetaField): Promise<void> {
-    const run = await this.find(dir);
+  /** Asks for a run's new label, tags or note and writes it to the run's meta.json (an empty answer removes it); from
+   *  the palette, the run is picked first. */
+  async editRun(dir: string | undefined, field: RunMetaField): Promise<void> {
+    const picking = { label: vscode.l10n.t("Unroll: rename a run"), tags: vscode.l10n.t("Unroll: tag a run"), note: vscode.l10n.t("Unroll: annotate a run") };
+    const run = await this.runOf(dir, picking[field]);
     if (!run) return;
     const meta = run.meta ?? {};
     const prompt =
