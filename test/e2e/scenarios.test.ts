@@ -1562,3 +1562,120 @@ function running(pid: number): boolean {
     return false;
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// 25.6) Issue 25 items 6, 3 and 7 in a Chinese UI: an error thrown inside data() is a squiggle and a Problems entry at
+//       its line, and the explorer names the line (in Chinese); the Runs table speaks Chinese, and F2 renames a run
+//       (the name stored in its meta.json and shown in the table). VS Code's own words stay English here (its
+//       language packs come from the Marketplace), Unroll's are Chinese.
+
+const DATA_ERROR = `import { defineExperiment, nn, optim, torch, type Tensor } from "unroll";
+
+export default defineExperiment({
+  name: "data error",
+  epochs: 1,
+  model: () => new nn.Linear(3, 2),
+  data: () => {
+    const x = torch.zeros([6]).reshape([4, 2]); // 6 values cannot be 4 × 2
+    return { train: [[x, torch.zeros([4])] as [Tensor, Tensor]] };
+  },
+  loss: () => new nn.CrossEntropyLoss(),
+  optimizer: (parameters) => new optim.SGD(parameters, { lr: 0.1 }),
+});
+`;
+
+/** A completed run of `file` (absolute) with `lr`, as a run folder's run.json. */
+function storedRunJson(file: string, index: number, lr: number): string {
+  return JSON.stringify({
+    id: `2026120${index}-190000-data-error`,
+    name: "data error",
+    file,
+    status: "completed",
+    pid: 0,
+    backend: "wasm (WebAssembly with SIMD, embedded)",
+    backendName: "wasm",
+    startedAt: `2026-12-07T19:0${index}:00.000Z`,
+    endedAt: `2026-12-07T19:0${index}:30.000Z`,
+    config: { epochs: 1, model: "Linear(3, 2)", parameterCount: 8, optimizer: "SGD", snapshotEvery: 0 },
+    hparams: { lr },
+    epoch: 1,
+    finalLoss: 0.5 + index / 10,
+    finalMetrics: { accuracy: 0.5 },
+  });
+}
+
+test(
+  "25.6) in Chinese: an error in data() at its line in Problems and the explorer; the Runs table in Chinese, F2 renames",
+  { timeout: TIMEOUT },
+  async (t) => {
+    const folder = workspace.bare({ "data_error.ts": DATA_ERROR });
+    const model = path.join(folder, "data_error.ts");
+    const runDirs = [1, 2].map((i) => path.join(folder, ".unroll/runs", `2026120${i}-190000-data-error`));
+    runDirs.forEach((dir, i) => {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "run.json"), storedRunJson(model, i + 1, [0.1, 0.3][i]));
+    });
+    await withVSCode({ name: "s25-data-error-zh", folder, locale: "zh-cn", viewport: { width: 1100, height: 900 } }, async (vs) => {
+      await vs.openFile("data_error.ts");
+      const line = positionOf(model, "reshape(").line;
+      const problems = await until(
+        "the error inside data() in the Problems view, at its line",
+        async () => {
+          const found = (await vs.problems()).filter((p) => p.severity === "error" && new RegExp(`\\b(line|Ln) ${line}\\b`).test(p.label));
+          return found.length ? found : undefined;
+        },
+        90_000,
+      );
+      t.diagnostic(problems.map((p) => p.label).join("\n"));
+      assert.ok((await vs.squiggles()).errors > 0, "the editor underlines it");
+      await vs.screenshot("problems");
+
+      await vs.runCommand("Unroll: 打开浏览器面板");
+      const frame = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), 30_000);
+      const banner = await until(
+        "the explorer to name the line",
+        async () => {
+          const text = await VSCode.text(frame);
+          return text.includes(`（第 ${line} 行）`) ? text : undefined;
+        },
+        30_000,
+      );
+      for (const tab of ["形状", "训练", "参数", "动态"]) assert.ok(banner.includes(tab), `the ${tab} tab`);
+      assert.match(banner, new RegExp(`data_error\\.ts:${line}:\\d+`), "a link to the line");
+      await vs.screenshot("explorer-narrow-dark");
+
+      await vs.runCommand("Unroll: 比较运行");
+      const table = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="运行表"] tbody tr.run-row')), 30_000);
+      const text = await until(
+        "both runs in the table",
+        async () => ((await table.locator("tbody tr.run-row").count()) === 2 ? VSCode.text(table) : undefined),
+        30_000,
+      );
+      for (const word of ["超参数", "最终", "2 / 2 个运行"]) assert.ok(text.includes(word), `"${word}" in: ${text.slice(0, 400)}`);
+      assert.match(text, /lr 0\.3 · \d\d:\d\d/, "a run's automatic label: what differs from the other run");
+      assert.ok((await table.locator('button[aria-label^="重命名 "]').count()) >= 2, "each row's rename button, named after its run");
+      await vs.screenshot("runs-table-narrow-dark");
+
+      // F2 on the first row asks for a name (the prompt in Chinese) and stores it.
+      await table.locator("tbody tr.run-row").first().focus();
+      await table.locator("tbody tr.run-row").first().press("F2");
+      const input = vs.page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible", timeout: 15_000 });
+      assert.match(await vs.page.locator(".quick-input-widget").innerText(), /此运行的名称/);
+      await input.fill("基线 🧪 <b>x</b>");
+      await vs.page.keyboard.press("Enter");
+      const renamed = await until(
+        "the new name in the table",
+        async () => ((await VSCode.text(table)).includes("基线 🧪 <b>x</b>") ? true : undefined),
+        20_000,
+      );
+      assert.ok(renamed);
+      assert.equal(await table.locator("tbody b").count(), 0, "the name is text, not markup");
+      const metas = runDirs.filter((d) => fs.existsSync(path.join(d, "meta.json"))).map((d) => JSON.parse(fs.readFileSync(path.join(d, "meta.json"), "utf8")));
+      assert.deepEqual(metas, [{ label: "基线 🧪 <b>x</b>" }], "stored in the run's meta.json");
+      await vs.page.setViewportSize({ width: 2000, height: 1000 });
+      await sleep(1500);
+      await vs.screenshot("runs-table-wide-dark");
+    });
+  },
+);
