@@ -44,6 +44,22 @@ const explorer = (vs: VSCode, timeoutMs = 30_000, file?: string) =>
 const runsView = (vs: VSCode, timeoutMs = 30_000) =>
   vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="Runs"]') || /No runs yet/.test(document.body.innerText)), timeoutMs);
 
+/** Picks a colour theme from the palette and waits for the workbench to wear it. */
+async function colorTheme(vs: VSCode, theme: string): Promise<void> {
+  await vs.runCommand("Preferences: Color Theme");
+  await sleep(500);
+  await vs.page.keyboard.type(theme.replace(/^Default /, "")); // the picker's label: "Light Modern"
+  await sleep(500);
+  await vs.page.keyboard.press("Enter");
+  const light = /Light/.test(theme);
+  await until(
+    `the ${theme} theme`,
+    async () => (await vs.page.evaluate(() => [...(document.querySelector(".monaco-workbench")?.classList ?? [])])).includes(light ? "vs" : "vs-dark"),
+    20_000,
+  );
+  await sleep(1000);
+}
+
 async function selectTab(frame: Frame, label: string): Promise<void> {
   await frame.locator("vscode-tab-header", { hasText: label }).first().click();
   await sleep(300);
@@ -1459,20 +1475,7 @@ test("25) the explorer as people expect it: nothing clipped at 400 px, one loss,
       await vs.screenshot("narrow-dark-shapes");
 
       // The same in a light theme, then wide.
-      const setTheme = async (theme: string) => {
-        await vs.runCommand("Preferences: Color Theme");
-        await sleep(500);
-        await vs.page.keyboard.type(theme.replace(/^Default /, "")); // the picker's label: "Light Modern"
-        await sleep(500);
-        await vs.page.keyboard.press("Enter");
-        const light = /Light/.test(theme);
-        await until(
-          `the ${theme} theme`,
-          async () => (await vs.page.evaluate(() => [...(document.querySelector(".monaco-workbench")?.classList ?? [])])).includes(light ? "vs" : "vs-dark"),
-          20_000,
-        );
-        await sleep(1000);
-      };
+      const setTheme = (theme: string) => colorTheme(vs, theme);
       await setTheme("Default Light Modern");
       await vs.screenshot("narrow-light-shapes");
       await selectTab(frame, "Training");
@@ -1676,6 +1679,11 @@ test(
       await vs.page.setViewportSize({ width: 2000, height: 1000 });
       await sleep(1500);
       await vs.screenshot("runs-table-wide-dark");
+      await colorTheme(vs, "Default Light Modern");
+      await vs.screenshot("runs-table-wide-light");
+      await vs.page.setViewportSize({ width: 1100, height: 900 });
+      await sleep(1500);
+      await vs.screenshot("runs-table-narrow-light");
     });
   },
 );
