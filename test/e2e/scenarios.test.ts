@@ -1618,72 +1618,83 @@ test(
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "run.json"), storedRunJson(model, i + 1, [0.1, 0.3][i]));
     });
-    await withVSCode({ name: "s25-data-error-zh", folder, locale: "zh-cn", viewport: { width: 1100, height: 900 } }, async (vs) => {
-      await vs.openFile("data_error.ts");
-      const line = positionOf(model, "reshape(").line;
-      const problems = await until(
-        "the error inside data() in the Problems view, at its line",
-        async () => {
-          const found = (await vs.problems()).filter((p) => p.severity === "error" && new RegExp(`\\b(line|Ln) ${line}\\b`).test(p.label));
-          return found.length ? found : undefined;
-        },
-        90_000,
-      );
-      t.diagnostic(problems.map((p) => p.label).join("\n"));
-      assert.ok((await vs.squiggles()).errors > 0, "the editor underlines it");
-      await vs.screenshot("problems");
+    await withVSCode(
+      {
+        name: "s25-data-error-zh",
+        folder,
+        locale: "zh-cn",
+        viewport: { width: 1100, height: 900 },
+        settings: { "workbench.colorTheme": "Default Dark Modern" },
+      },
+      async (vs) => {
+        await vs.openFile("data_error.ts");
+        const line = positionOf(model, "reshape(").line;
+        const problems = await until(
+          "the error inside data() in the Problems view, at its line",
+          async () => {
+            const found = (await vs.problems()).filter((p) => p.severity === "error" && new RegExp(`\\b(line|Ln) ${line}\\b`).test(p.label));
+            return found.length ? found : undefined;
+          },
+          90_000,
+        );
+        t.diagnostic(problems.map((p) => p.label).join("\n"));
+        assert.ok((await vs.squiggles()).errors > 0, "the editor underlines it");
+        await vs.screenshot("problems");
 
-      await vs.runCommand("Unroll: 打开浏览器面板");
-      const frame = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), 30_000);
-      const banner = await until(
-        "the explorer to name the line",
-        async () => {
-          const text = await VSCode.text(frame);
-          return text.includes(`（第 ${line} 行）`) ? text : undefined;
-        },
-        30_000,
-      );
-      for (const tab of ["形状", "训练", "参数", "动态"]) assert.ok(banner.includes(tab), `the ${tab} tab`);
-      assert.match(banner, new RegExp(`data_error\\.ts:${line}:\\d+`), "a link to the line");
-      await vs.screenshot("explorer-narrow-dark");
+        await vs.runCommand("Unroll: 打开浏览器面板");
+        const frame = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector("vscode-tabs")), 30_000);
+        const banner = await until(
+          "the explorer to name the line",
+          async () => {
+            const text = await VSCode.text(frame);
+            return text.includes(`（第 ${line} 行）`) ? text : undefined;
+          },
+          30_000,
+        );
+        for (const tab of ["形状", "训练", "参数", "动态"]) assert.ok(banner.includes(tab), `the ${tab} tab`);
+        assert.match(banner, new RegExp(`data_error\\.ts:${line}:\\d+`), "a link to the line");
+        await vs.screenshot("explorer-narrow-dark");
 
-      await vs.runCommand("Unroll: 比较运行");
-      const table = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="运行表"] tbody tr.run-row')), 30_000);
-      const text = await until(
-        "both runs in the table",
-        async () => ((await table.locator("tbody tr.run-row").count()) === 2 ? VSCode.text(table) : undefined),
-        30_000,
-      );
-      for (const word of ["超参数", "最终", "2 / 2 个运行"]) assert.ok(text.includes(word), `"${word}" in: ${text.slice(0, 400)}`);
-      assert.match(text, /lr 0\.3 · \d\d:\d\d/, "a run's automatic label: what differs from the other run");
-      assert.ok((await table.locator('button[aria-label^="重命名 "]').count()) >= 2, "each row's rename button, named after its run");
-      await vs.screenshot("runs-table-narrow-dark");
+        await vs.runCommand("Unroll: 比较运行");
+        const table = await vs.webview(async (f) => f.evaluate(() => !!document.querySelector('[aria-label="运行表"] tbody tr.run-row')), 30_000);
+        const text = await until(
+          "both runs in the table",
+          async () => ((await table.locator("tbody tr.run-row").count()) === 2 ? VSCode.text(table) : undefined),
+          30_000,
+        );
+        for (const word of ["超参数", "最终", "2 / 2 个运行"]) assert.ok(text.includes(word), `"${word}" in: ${text.slice(0, 400)}`);
+        assert.match(text, /lr 0\.3 · \d\d:\d\d/, "a run's automatic label: what differs from the other run");
+        assert.ok((await table.locator('button[aria-label^="重命名 "]').count()) >= 2, "each row's rename button, named after its run");
+        await vs.screenshot("runs-table-narrow-dark");
 
-      // F2 on the first row asks for a name (the prompt in Chinese) and stores it.
-      await table.locator("tbody tr.run-row").first().focus();
-      await table.locator("tbody tr.run-row").first().press("F2");
-      const input = vs.page.locator(".quick-input-widget input");
-      await input.waitFor({ state: "visible", timeout: 15_000 });
-      assert.match(await vs.page.locator(".quick-input-widget").innerText(), /此运行的名称/);
-      await input.fill("基线 🧪 <b>x</b>");
-      await vs.page.keyboard.press("Enter");
-      const renamed = await until(
-        "the new name in the table",
-        async () => ((await VSCode.text(table)).includes("基线 🧪 <b>x</b>") ? true : undefined),
-        20_000,
-      );
-      assert.ok(renamed);
-      assert.equal(await table.locator("tbody b").count(), 0, "the name is text, not markup");
-      const metas = runDirs.filter((d) => fs.existsSync(path.join(d, "meta.json"))).map((d) => JSON.parse(fs.readFileSync(path.join(d, "meta.json"), "utf8")));
-      assert.deepEqual(metas, [{ label: "基线 🧪 <b>x</b>" }], "stored in the run's meta.json");
-      await vs.page.setViewportSize({ width: 2000, height: 1000 });
-      await sleep(1500);
-      await vs.screenshot("runs-table-wide-dark");
-      await colorTheme(vs, "Default Light Modern");
-      await vs.screenshot("runs-table-wide-light");
-      await vs.page.setViewportSize({ width: 1100, height: 900 });
-      await sleep(1500);
-      await vs.screenshot("runs-table-narrow-light");
-    });
+        // F2 on the first row asks for a name (the prompt in Chinese) and stores it.
+        await table.locator("tbody tr.run-row").first().focus();
+        await table.locator("tbody tr.run-row").first().press("F2");
+        const input = vs.page.locator(".quick-input-widget input");
+        await input.waitFor({ state: "visible", timeout: 15_000 });
+        assert.match(await vs.page.locator(".quick-input-widget").innerText(), /此运行的名称/);
+        await input.fill("基线 🧪 <b>x</b>");
+        await vs.page.keyboard.press("Enter");
+        const renamed = await until(
+          "the new name in the table",
+          async () => ((await VSCode.text(table)).includes("基线 🧪 <b>x</b>") ? true : undefined),
+          20_000,
+        );
+        assert.ok(renamed);
+        assert.equal(await table.locator("tbody b").count(), 0, "the name is text, not markup");
+        const metas = runDirs
+          .filter((d) => fs.existsSync(path.join(d, "meta.json")))
+          .map((d) => JSON.parse(fs.readFileSync(path.join(d, "meta.json"), "utf8")));
+        assert.deepEqual(metas, [{ label: "基线 🧪 <b>x</b>" }], "stored in the run's meta.json");
+        await vs.page.setViewportSize({ width: 2000, height: 1000 });
+        await sleep(1500);
+        await vs.screenshot("runs-table-wide-dark");
+        await colorTheme(vs, "Default Light Modern");
+        await vs.screenshot("runs-table-wide-light");
+        await vs.page.setViewportSize({ width: 1100, height: 900 });
+        await sleep(1500);
+        await vs.screenshot("runs-table-narrow-light");
+      },
+    );
   },
 );
