@@ -8,6 +8,7 @@ import { downsampleGrid, type Grid, type RowBlock } from "./grids";
 import { formatNumber } from "./numbers";
 import { histogramTicks, roundUp } from "./ticks";
 import { sparkline } from "./sparkline";
+import { wrapPieces } from "./short-text";
 
 // ---------------------------------------------------------------------------------------------------
 // VS Code
@@ -76,6 +77,12 @@ export function append(el: Element, children: Child[]): void {
  * "…etar gninrael · 9 ,0 ssol" for the rest of the line). In a message: `h("p", {}, ...tNodes("damaged: {0}", bdi(why)))`.
  */
 export const bdi = (text: unknown): HTMLElement => h("bdi", {}, withoutBidiControls(String(text ?? "")));
+
+/** bdi() for a name in a narrow column: it may wrap after a dot or an underscore and before a bracket, not mid-word. */
+export const wrappingBdi = (text: unknown): HTMLElement => {
+  const pieces = wrapPieces(withoutBidiControls(String(text ?? "")));
+  return h("bdi", {}, ...pieces.flatMap((piece, i) => (i ? [h("wbr", {}), piece] : [piece])));
+};
 
 /** The same for text that cannot hold an element (a tooltip, a chart's legend, a checkbox's label): between U+2068
  *  FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE. */

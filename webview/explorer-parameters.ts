@@ -14,38 +14,74 @@ type Snapshot = NonNullable<RunDetail["snapshot"]>;
 
 export class ParametersTab {
   readonly el = h("div", { class: "tab-body parameters" });
-  /** The run's snapshots seen in this session, for the slider and each parameter's change since the one before. */
+  /** The run's snapshots, seen live or read back from disk, for the slider and each parameter's change since the one
+   *  before. */
   private readonly history = new SnapshotHistory<Snapshot>();
   /** The snapshot chosen on the slider; null: the latest, following the run as it trains. */
   private chosenStep: number | null = null;
+  /** Stored snapshots asked for and not yet answered, and those that did not read (with why). */
+  private readonly asked = new Set<number>();
+  private readonly problems = new Map<number, string>();
 
-  constructor() {
+  /** `load` asks the host for the shown run's stored snapshot at a step; its answer comes to stored(). */
+  constructor(private readonly load: (step: number) => void) {
     this.show(undefined, true);
   }
 
-  /** Shows a snapshot; `fresh` when it belongs to another run than the one before (its snapshots start again). */
-  show(snapshot: Snapshot | undefined, fresh: boolean): void {
+  /** Shows a snapshot; `fresh` when it belongs to another run than the one before (its snapshots start again);
+   *  `storedSteps`: the steps of the run's snapshots on disk, when a detail read from the store says them. */
+  show(snapshot: Snapshot | undefined, fresh: boolean, storedSteps?: number[]): void {
     if (fresh) {
       this.history.clear();
       this.chosenStep = null;
+      this.asked.clear();
+      this.problems.clear();
     }
+    if (storedSteps) this.history.setStored(storedSteps);
     if (snapshot) this.history.add(snapshot);
     this.render();
   }
 
+  /** The host's answer to a load: the snapshot read back, or why it does not read. */
+  stored(step: number, snapshot: Snapshot | undefined, problem: string | undefined): void {
+    if (!this.asked.delete(step)) return; // not asked, or asked for a run no longer shown
+    if (snapshot) this.history.add({ ...snapshot, step });
+    else this.problems.set(step, problem ?? "?");
+    this.render();
+  }
+
   private render(): void {
-    const all = this.history.snapshots;
-    if (!all.length) {
+    const steps = this.history.steps();
+    if (!steps.length) {
       return fill(this.el, h("p", { class: "empty" }, t("Parameters appear with the first snapshot of a training run (every “unroll.snapshotEvery” steps).")));
     }
-    const found = this.chosenStep === null ? -1 : all.findIndex((s) => s.step === this.chosenStep);
-    const index = found >= 0 ? found : all.length - 1;
-    const snapshot = all[index];
-    const previous = this.history.before(index);
+    // By default the latest snapshot held (a stored run's latest that reads), else the last step.
+    const step = this.chosenStep !== null && steps.includes(this.chosenStep) ? this.chosenStep : (this.history.snapshots.at(-1)?.step ?? steps.at(-1)!);
+    for (const s of this.history.missing(step)) {
+      if (this.asked.has(s) || this.problems.has(s)) continue;
+      this.asked.add(s);
+      this.load(s);
+    }
+    const snapshot = this.history.at(step);
+    const previousStep = this.history.stepBefore(step);
+    const previous = previousStep === null ? undefined : this.history.at(previousStep);
+    const slider = steps.length > 1 ? this.slider(steps, steps.indexOf(step)) : null;
+    if (!snapshot) {
+      const problem = this.problems.get(step);
+      return fill(
+        this.el,
+        slider,
+        h(
+          "p",
+          { class: problem ? "meta warning" : "meta" },
+          problem ? t("The snapshot at step {0} does not read: {1}", step, isolated(problem)) : t("Reading the snapshot at step {0}…", step),
+        ),
+      );
+    }
     const before = new Map((previous?.parameters ?? []).map((p) => [p.name, p]));
     fill(
       this.el,
-      all.length > 1 ? this.slider(index) : null,
+      slider,
       h(
         "p",
         { class: "meta" },
@@ -58,16 +94,15 @@ export class ParametersTab {
     );
   }
 
-  /** A slider through the snapshots seen; at its right end it follows the latest as the run trains. */
-  private slider(index: number): HTMLElement {
-    const all = this.history.snapshots;
-    const input = h("input", { type: "range", min: 0, max: all.length - 1, step: 1, value: index, "aria-label": t("Snapshot") });
-    const label = (i: number) => t("step {0} ({1} of {2})", all[i].step, i + 1, all.length);
+  /** A slider through the snapshots seen and stored; at its right end it follows the latest as the run trains. */
+  private slider(steps: number[], index: number): HTMLElement {
+    const input = h("input", { type: "range", min: 0, max: steps.length - 1, step: 1, value: index, "aria-label": t("Snapshot") });
+    const label = (i: number) => t("step {0} ({1} of {2})", steps[i], i + 1, steps.length);
     const value = h("span", { class: "num slider-value" }, label(index));
     input.addEventListener("input", () => (value.textContent = label(Number(input.value))));
     input.addEventListener("change", () => {
       const i = Number(input.value);
-      this.chosenStep = i === all.length - 1 ? null : all[i].step;
+      this.chosenStep = i === steps.length - 1 ? null : steps[i];
       this.render();
       this.el.querySelector<HTMLInputElement>("input.snapshot-slider")?.focus();
     });

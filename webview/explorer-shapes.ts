@@ -2,7 +2,7 @@
 // error, and for the selected recurrent call a diagram of the layer unrolled over its time steps.
 import { formatShape, formatTracedShapes } from "../src/common/format";
 import type { FromExplorer, Trace, TraceEntry, TracedShape } from "../src/common/protocol";
-import { banner, basename, bdi, fill, h, icon, svg } from "./common";
+import { banner, basename, bdi, fill, h, icon, svg, wrappingBdi } from "./common";
 import { language, t, tNodes } from "./l10n";
 import { shownSteps, unrolledCall, type UnrolledCall } from "./unrolled-call";
 import { formatCount as formatCountIn } from "./numbers";
@@ -110,10 +110,10 @@ export class ShapesTab {
             "span",
             { class: "mono", title: e.config ?? e.name },
             ...(e.kind === "call"
-              ? [bdi(shortLabel(e.config ?? e.name)), ".forward"]
+              ? [wrappingBdi(shortLabel(e.config ?? e.name)), ".forward"]
               : e.kind === "tensor"
-                ? ["torch.", bdi(shortLabel(e.name))]
-                : [bdi(shortLabel(e.config ?? e.name))]),
+                ? ["torch.", wrappingBdi(shortLabel(e.name))]
+                : [wrappingBdi(shortLabel(e.config ?? e.name))]),
           ),
           e.count > 1 ? h("span", { class: "badge", title: t("ran {0} times", e.count) }, `×${e.count}`) : null,
           e.varying ? h("span", { class: "badge warn", title: t("later runs of this line had other shapes; the first is shown") }, t("varies")) : null,
@@ -223,7 +223,13 @@ function details(e: TraceEntry): HTMLElement | null {
           "tbody",
           {},
           ...e.parameters.map((p) =>
-            h("tr", {}, h("td", { class: "mono" }, p.name), h("td", { class: "mono" }, formatShape(p.shape)), h("td", { class: "num" }, formatCount(p.count))),
+            h(
+              "tr",
+              {},
+              h("td", { class: "mono" }, wrappingBdi(p.name)),
+              h("td", { class: "mono" }, formatShape(p.shape)),
+              h("td", { class: "num" }, formatCount(p.count)),
+            ),
           ),
         ),
       ),

@@ -50,7 +50,10 @@ if (file) vscode.save({ file });
 
 const shapes = new ShapesTab(vscode.post, vscode.state.shapesSelection, (key) => vscode.save({ shapesSelection: key }));
 const training = new TrainingTab(vscode.post, vscode.state, (patch) => vscode.save(patch));
-const parameters = new ParametersTab();
+// The Parameters tab's slider asks for the shown run's stored snapshots one at a time.
+const parameters = new ParametersTab((step) => {
+  if (run) vscode.post({ type: "loadSnapshot", dir: run.summary.dir, step });
+});
 const dynamics = new DynamicsTab(vscode.state.dynamicsLayer, (label) => vscode.save({ dynamicsLayer: label }));
 let run: RunDetail | null = null;
 
@@ -91,6 +94,9 @@ function onMessage(m: ToExplorer): void {
     case "showSection":
       selectTab(TRAINING_TAB);
       return training.showGradients();
+    case "storedSnapshot":
+      if (m.dir === run?.summary.dir) parameters.stored(m.step, m.snapshot, m.problem);
+      return;
   }
 }
 
@@ -98,7 +104,7 @@ function showRun(detail: RunDetail): void {
   const fresh = run?.summary.info.id !== detail.summary.info.id;
   run = detail;
   training.setRun(detail);
-  parameters.show(detail.snapshot, fresh);
+  parameters.show(detail.snapshot, fresh, detail.snapshotSteps);
   dynamics.show(detail.dynamics);
 }
 
@@ -121,7 +127,7 @@ function onEvent(runId: string, event: RunEvent): void {
     case "gradientWarning":
       return training.gradientWarningAdded();
     case "snapshot":
-      return parameters.show(run.snapshot, false);
+      return parameters.show(run.snapshot, false, run.snapshotSteps);
     case "dynamics":
       return dynamics.show(run.dynamics);
   }

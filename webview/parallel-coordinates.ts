@@ -3,6 +3,8 @@
 // for rates (isLogRange's rule, as the sweep draws them); texts and booleans evenly spaced categories. No DOM:
 // unit-tested under Node (test/unit/parallel-coordinates.test.ts); drawn by runs-table-sweeps.ts.
 import { isLogRange } from "../src/common/sweep";
+import { formatNumber } from "./numbers";
+import { niceStep, niceTicks, tickLabel } from "./ticks";
 
 export type Value = number | string | boolean | undefined;
 
@@ -79,6 +81,30 @@ export function axisFraction(axis: PcAxis, v: Value): number | undefined {
 /** The value at `fraction` of a numeric axis (for its ticks). */
 export const axisValue = (axis: PcAxis, fraction: number): number =>
   axis.scale === "log" ? Math.exp(Math.log(axis.min) + fraction * (Math.log(axis.max) - Math.log(axis.min))) : axis.min + fraction * (axis.max - axis.min);
+
+/** An axis's labelled ticks, as [fraction from the bottom, label]: a numeric axis's ends (its lowest and highest
+ *  value, 3 significant digits) and the round values between them (multiples of a round step on a linear axis, powers
+ *  of ten on a log one) far enough from the ends to be read apart; a category axis's values. */
+export function pcTicks(axis: PcAxis): [number, string][] {
+  if (axis.scale === "category") return axis.categories!.map((c, k, all) => [all.length === 1 ? 0.5 : k / (all.length - 1), c]);
+  const end = (v: number) => formatNumber(Number(v.toPrecision(3)));
+  const inner =
+    axis.scale === "log"
+      ? powersOfTen(axis.min, axis.max).map((v): [number, string] => [axisFraction(axis, v)!, end(v)])
+      : (() => {
+          const step = niceStep(axis.min, axis.max, 2);
+          return niceTicks(axis.min, axis.max, 2).map((v): [number, string] => [axisFraction(axis, v)!, tickLabel(v, step)]);
+        })();
+  return [[0, end(axis.min)], ...inner.filter(([f]) => f > 0.15 && f < 0.85), [1, end(axis.max)]];
+}
+
+/** The powers of ten within [min, max] (both positive). */
+function powersOfTen(min: number, max: number): number[] {
+  const powers: number[] = [];
+  for (let k = Math.ceil(Math.log10(min) - 1e-9); k <= Math.floor(Math.log10(max) + 1e-9) && powers.length < 50; k++)
+    powers.push(Number((10 ** k).toPrecision(12)));
+  return powers;
+}
 
 /** The best run on the last axis (the metric), by its goal; ties: the first. */
 export function bestOn(runs: readonly PcRun[], axis: PcAxis): string | undefined {

@@ -6,7 +6,7 @@ import { bestRunIndex, DEFAULT_SWEEP_METRIC, sweepValue } from "../src/common/sw
 import { bdi, drawOn, fill, h, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
-import { axisValue, pcAxes, pcLayout, type PcAxis, type PcRun } from "./parallel-coordinates";
+import { pcAxes, pcLayout, pcTicks, type PcAxis, type PcRun } from "./parallel-coordinates";
 
 /** A sweep's runs compared on `metric`: the best run and its value. */
 function bestOf(runs: readonly TableRun[], metric: string): { run: TableRun; value: number } | undefined {
@@ -123,11 +123,7 @@ function drawChart(ctx: CanvasRenderingContext2D, width: number, height: number,
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
     const y = (f: number) => height - pad.bottom - f * (height - pad.top - pad.bottom);
-    const ticks: [number, string][] =
-      axis.scale === "category"
-        ? axis.categories!.map((c, k, all) => [all.length === 1 ? 0.5 : k / (all.length - 1), c])
-        : [0, 0.5, 1].map((f) => [f, formatNumber(Number(axisValue(axis, f).toPrecision(3)))]);
-    for (const [f, label] of ticks) ctx.fillText(label, xs[i] + 4, y(f));
+    for (const [f, label] of pcTicks(axis)) ctx.fillText(label, xs[i] + 4, y(f));
   }
   for (const line of lines) {
     ctx.strokeStyle = line.best ? theme.orange : theme.blue;

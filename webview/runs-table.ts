@@ -8,9 +8,10 @@
 // experiments), points with tooltips that open their run.
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import { MAX_COMPARED, type runsTableChannel, type TableRun, type ToRunsTable } from "../src/common/protocol";
-import { bdi, connect, drawOn, fill, h, isolated, statusIcon, type Theme } from "./common";
+import { bdi, connect, drawOn, fill, h, icon, isolated, statusIcon, type Theme } from "./common";
 import { t } from "./l10n";
 import { formatNumber } from "./numbers";
+import { editButtons } from "./run-edit";
 import { perFrame } from "./frame";
 import { groupBySweep } from "./sweep-groups";
 import { renderSweepChart, sweepRow } from "./runs-table-sweeps";
@@ -355,6 +356,8 @@ function rowOf(row: Row, index: number, inSweep = false): HTMLElement {
         statusIcon(run.info),
         " ",
         h("a", { href: "#", onclick: (e) => (e.preventDefault(), vscode.post({ type: "openRun", dir: row.dir })) }, bdi(text)),
+        ...(run.meta?.note ? [" ", icon("note", "muted")] : []),
+        h("span", { class: "row-edit" }, ...editButtons(row.dir, label, (m) => vscode.post(m))),
       );
     return h(
       "td",
@@ -389,7 +392,7 @@ function rowOf(row: Row, index: number, inSweep = false): HTMLElement {
 }
 
 /** Arrow keys move between rows (and group titles), Home and End to the first and last, Enter opens the run, Space
- *  ticks it. The row moved to is scrolled into view first: rows outside the view are not drawn. */
+ *  ticks it, F2 renames it (as in VS Code's lists). The row moved to is scrolled into view first: rows outside the view are not drawn. */
 function onRowKey(e: KeyboardEvent): void {
   const line = (e.target as HTMLElement).closest<HTMLElement>("tr[data-index]");
   if (!line) return;
@@ -406,6 +409,9 @@ function onRowKey(e: KeyboardEvent): void {
   } else if (dir && e.key === " ") {
     e.preventDefault();
     toggle(dir, !selected.has(dir));
+  } else if (dir && e.key === "F2") {
+    e.preventDefault();
+    vscode.post({ type: "editRun", dir, field: "label" });
   }
 }
 

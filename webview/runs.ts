@@ -4,11 +4,12 @@
 // and a loss sparkline. Click a run to open it; tick runs to overlay them in the explorer; the row's buttons rename,
 // tag or annotate it (the host asks), open its weights in the checkpoint viewer, or delete it (the host confirms).
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
-import type { RunMetaField, runsViewChannel, RunSummary, ToRunsView } from "../src/common/protocol";
+import type { runsViewChannel, RunSummary, ToRunsView } from "../src/common/protocol";
 import { byExperiment, groupRuns, type RunGroup } from "../src/common/run-identity";
 import { ago, basename, bdi, connect, fill, h, icon, isolated, sparklineCanvas, statusIcon } from "./common";
 import { t, tNodes } from "./l10n";
 import { formatNumber } from "./numbers";
+import { editButtons } from "./run-edit";
 
 /** The experiments folded by the user (by key), kept across reloads of the view. */
 const vscode = connect<typeof runsViewChannel, { collapsed: string[] }>({ collapsed: [] }, onMessage);
@@ -45,16 +46,6 @@ function groupItem(group: RunGroup<RunSummary>): HTMLElement {
     vscode.save({ collapsed: details.open ? others : [...others, group.key] });
   });
   return h("li", { class: "group" }, details);
-}
-
-/** A row button that asks the host to edit the run's label, tags or note. */
-function editButton(run: RunSummary, field: RunMetaField, codicon: string, title: string, label: string): HTMLElement {
-  const button = h("button", { class: "icon-button", title, "aria-label": label }, icon(codicon));
-  button.addEventListener("click", (e) => {
-    e.stopPropagation();
-    vscode.post({ type: "editRun", dir: run.dir, field });
-  });
-  return button;
 }
 
 function item(run: RunSummary): HTMLElement {
@@ -114,6 +105,7 @@ function item(run: RunSummary): HTMLElement {
         const key = (e as KeyboardEvent).key;
         if (key === "Enter") open();
         if (key === "Delete") vscode.post({ type: "deleteRun", dir: run.dir });
+        if (key === "F2") vscode.post({ type: "editRun", dir: run.dir, field: "label" });
       },
     },
     check,
@@ -132,14 +124,6 @@ function item(run: RunSummary): HTMLElement {
       h("div", { class: "run-line" }, results),
     ),
     sparklineCanvas(run.lossCurve, t("Loss curve of {0}", label)),
-    h(
-      "div",
-      { class: "row-actions" },
-      editButton(run, "label", "edit", t("Rename"), t("Rename {0}", label)),
-      editButton(run, "tags", "tag", t("Tags"), t("Tags of {0}", label)),
-      editButton(run, "note", "note", t("Note"), t("Note on {0}", label)),
-      weights,
-      remove,
-    ),
+    h("div", { class: "row-actions" }, ...editButtons(run.dir, label, (m) => vscode.post(m)), weights, remove),
   );
 }

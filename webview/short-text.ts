@@ -16,3 +16,7 @@ export function shortLabel(text: string, max = MAX_LABEL): string {
   if (open > 0 && open <= max - 3) return `${chars.slice(0, open).join("")}(…)`;
   return `${chars.slice(0, Math.max(1, max - 1)).join("")}…`;
 }
+
+/** `text` cut where a narrow column may wrap it: after a dot or an underscore, before an opening bracket (a module
+ *  path, a parameter's name, a repr), never inside a word. The pieces joined are the text. */
+export const wrapPieces = (text: string): string[] => text.split(/(?<=[._])(?=.)|(?<=.)(?=[([])/u);

@@ -349,6 +349,9 @@ export interface RunDetail {
   gpuMemory?: GpuMemory;
   epochs: { epoch: number; loss: number; metrics: Record<string, number | string> }[];
   snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] };
+  /** The steps of the run's snapshots (on disk, or seen live: run-reducer's noteSnapshotStep, at most
+   *  MAX_STORED_SNAPSHOTS), for the Parameters tab's slider: it asks for each one it shows and lacks (loadSnapshot). */
+  snapshotSteps?: number[];
   dynamics?: { epoch: number; step: number; layers: LayerDynamics[]; tokens?: SampleTokens };
   /** Where the run-event reducer (run-reducer.ts) stands, so that live events go on from a detail read from the
    *  store exactly as they would have from the start. Absent: nothing was thinned yet. */
@@ -391,7 +394,9 @@ export type ToExplorer =
   | { type: "backend"; summary: string }
   /** Shows one of the tabs (the walkthrough's buttons open the Dynamics tab). */
   | { type: "tab"; tab: "shapes" | "training" | "parameters" | "dynamics" }
-  | { type: "showSection"; section: "gradients" }; // bring the Training tab's gradient norms into view
+  | { type: "showSection"; section: "gradients" } // bring the Training tab's gradient norms into view
+  /** The answer to loadSnapshot: the parameters of the run's snapshot at `step`, or why its file does not read. */
+  | { type: "storedSnapshot"; dir: string; step: number; snapshot?: { epoch: number; step: number; parameters: ParameterSnapshot[] }; problem?: string };
 
 /** Host → the Runs view in the sidebar. */
 export type ToRunsView = { type: "runs"; runs: RunSummary[]; selected: string[] };
@@ -417,7 +422,11 @@ export type FromExplorer =
   | { type: "stop" }
   /** The webview builds the CSV from what it shows (every step, every epoch's metrics); the host asks where to save it,
    *  and writes instead the CSV of every step in the run's folder `dir` when it is a stored run (run-csv.ts). */
-  | { type: "exportCsv"; runId: string; dir: string; csv: string };
+  | { type: "exportCsv"; runId: string; dir: string; csv: string }
+  | { type: "loadSnapshot"; dir: string; step: number }; // a stored snapshot picked on the Parameters tab's slider
+
+/** How many stored snapshots' steps a RunDetail lists (snapshotSteps). */
+export const MAX_STORED_SNAPSHOTS = 1000;
 
 /** The Runs view → host. A run is named by its folder (RunSummary.dir): ids repeat across runs folders. The host
  *  acts only on a folder directly inside one of its runs folders. */
@@ -433,8 +442,14 @@ export type FromRunsView =
 export type RunMetaField = "label" | "tags" | "note";
 export const RUN_META_FIELDS: readonly RunMetaField[] = ["label", "tags", "note"];
 
-/** The Runs table → host: open a run, tick runs to overlay (as the Runs view does), save the table it shows as CSV. */
-export type FromRunsTable = { type: "ready" } | { type: "openRun"; dir: string } | { type: "select"; dirs: string[] } | { type: "exportTable"; csv: string };
+/** The Runs table → host: open a run, tick runs to overlay, rename, tag or annotate one (as the Runs view does), save
+ *  the table it shows as CSV. */
+export type FromRunsTable =
+  | { type: "ready" }
+  | { type: "openRun"; dir: string }
+  | { type: "select"; dirs: string[] }
+  | { type: "exportTable"; csv: string }
+  | { type: "editRun"; dir: string; field: RunMetaField };
 
 // ---------------------------------------------------------------------------------------------------
 // The checkpoint viewer (a custom editor for .safetensors files)
@@ -569,7 +584,11 @@ export const explorerChannel = webviewChannel<ToExplorer, FromExplorer>("explore
   stop: bare,
   reveal: (m) => only(m, 3) && isLine(m.line) && isLine(m.column),
   exportCsv: (m) => only(m, 4) && isString(m.runId) && isRunId(m.runId as string) && isDir(m.dir) && isCsv(m.csv),
+  loadSnapshot: (m) => only(m, 3) && isDir(m.dir) && Number.isSafeInteger(m.step) && (m.step as number) >= 0,
 });
+
+/** An editRun message: a run's folder and one of its meta.json fields. */
+const editingRun: Check = (m) => only(m, 3) && isDir(m.dir) && RUN_META_FIELDS.includes(m.field as RunMetaField);
 
 export const runsViewChannel = webviewChannel<ToRunsView, FromRunsView>("Runs view", {
   ready: bare,
@@ -577,13 +596,14 @@ export const runsViewChannel = webviewChannel<ToRunsView, FromRunsView>("Runs vi
   openWeights: naming,
   deleteRun: naming,
   select,
-  editRun: (m) => only(m, 3) && isDir(m.dir) && RUN_META_FIELDS.includes(m.field as RunMetaField),
+  editRun: editingRun,
 });
 
 export const runsTableChannel = webviewChannel<ToRunsTable, FromRunsTable>("Runs table", {
   ready: bare,
   openRun: naming,
   select,
+  editRun: editingRun,
   exportTable: (m) => only(m, 2) && isCsv(m.csv),
 });
 

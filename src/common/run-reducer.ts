@@ -6,7 +6,18 @@
 // always stays); gradient warnings stop at MAX_GRADIENT_WARNINGS (the count goes on); an epoch's texts are cut at
 // MAX_METRIC_TEXT characters.
 // Plain data only: imports nothing but the protocol's types and its setOwn/ownValue.
-import { isGpuMemory, ownValue, setOwn, type CurveState, type Point, type RunDetail, type RunEvent, type RunFold, type RunInfo } from "./protocol";
+import {
+  isGpuMemory,
+  MAX_STORED_SNAPSHOTS,
+  ownValue,
+  setOwn,
+  type CurveState,
+  type Point,
+  type RunDetail,
+  type RunEvent,
+  type RunFold,
+  type RunInfo,
+} from "./protocol";
 import { textPrefix } from "./format";
 
 /** How many points of the per-step curve a detail holds; more steps are averaged in equal runs. */
@@ -117,6 +128,7 @@ export function applyRunEvent(detail: RunDetail, event: RunEvent): RunChange {
       return "epoch";
     case "snapshot":
       detail.snapshot = { epoch: event.epoch, step: event.step, parameters: event.parameters };
+      noteSnapshotStep(detail, event.step);
       return "snapshot";
     case "dynamics":
       detail.dynamics = { epoch: event.epoch, step: event.step, layers: event.layers, ...(event.tokens ? { tokens: event.tokens } : {}) };
@@ -255,4 +267,17 @@ function thinEpochs(epochs: Epoch[], fold: RunFold): void {
   fold.epochStride *= 2;
   if (kept.at(-1) !== latest) kept.push(latest);
   epochs.splice(0, epochs.length, ...kept);
+}
+
+/** Adds a snapshot's step to the detail's list (the Parameters tab's slider reads older ones back from the store), in
+ *  order, each once; past MAX_STORED_SNAPSHOTS every other one is dropped, the first and the latest always kept. The
+ *  store lists the snapshot files it finds through this too, so a run read back lists what the live view listed. */
+export function noteSnapshotStep(detail: Pick<RunDetail, "snapshotSteps">, step: number): void {
+  if (!Number.isSafeInteger(step) || step < 0) return;
+  const steps = detail.snapshotSteps ?? [];
+  if (steps.includes(step)) return;
+  let at = steps.findIndex((s) => s > step);
+  if (at < 0) at = steps.length;
+  steps.splice(at, 0, step);
+  detail.snapshotSteps = steps.length > MAX_STORED_SNAPSHOTS ? steps.filter((_, i) => i % 2 === 0 || i === steps.length - 1) : steps;
 }

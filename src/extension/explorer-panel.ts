@@ -193,6 +193,11 @@ export class ExplorerPanel implements vscode.Disposable {
     for (const d of [...this.subscriptions, this.messages, this.disposed]) d.dispose();
   }
 
+  /** Sends a message the panel asked for (it is not replayed after a reload). */
+  post(message: ToExplorer): void {
+    this.send(message);
+  }
+
   private send(message: ToExplorer): void {
     if (this.alive) this.channel.post(message);
   }

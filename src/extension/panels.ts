@@ -52,6 +52,8 @@ export class Panels implements vscode.Disposable {
         return this.sessions.stop(file);
       case "exportCsv":
         return this.runs.exportCsv(panel.file, m.runId, m.dir, m.csv);
+      case "loadSnapshot":
+        return panel.post(await this.runs.storedSnapshot(m.dir, m.step));
       case "ready":
         return; // the panel replayed what it shows already
     }

@@ -4,11 +4,11 @@
 import * as vscode from "vscode";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunDetail, type RunMetaField, type RunSummary } from "../common/protocol";
+import { MAX_COMPARED, type FromRunsTable, type FromRunsView, type RunDetail, type RunMetaField, type RunSummary, type ToExplorer } from "../common/protocol";
 import { runCsv } from "../common/run-csv";
 import { experimentOf, labelled } from "../common/run-identity";
 import { editedMeta, MAX_LABEL, MAX_NOTE } from "../runs/run-meta";
-import { listRuns, readRun, readRunDetail, readRunSummary, runFolderInside, writeRunMeta, type ReadOptions } from "../runs/run-store";
+import { listRuns, readRun, readRunDetail, readRunSummary, readStoredSnapshot, runFolderInside, writeRunMeta, type ReadOptions } from "../runs/run-store";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import type { ExplorerPanel, ExplorerPanels } from "./explorer-panel";
 import { RunsTable } from "./runs-table";
@@ -299,9 +299,21 @@ export class Runs implements vscode.Disposable {
     return vscode.l10n.t("Weights · {0}", uiText(label));
   }
 
-  /** Asks for a run's new label, tags or note and writes it to the run's meta.json (an empty answer removes it). */
-  async editRun(dir: string, field: RunMetaField): Promise<void> {
-    const run = await this.find(dir);
+  /** The answer to the Parameters tab's loadSnapshot: the stored snapshot's parameters (its step the file's), or why
+   *  it does not read; a folder outside the runs folders gets a problem, never a read. */
+  async storedSnapshot(dir: string, step: number): Promise<ToExplorer> {
+    const inside = await runFolderInside(runsFolders(this.settings()), dir);
+    if (!inside) return { type: "storedSnapshot", dir, step, problem: vscode.l10n.t("not a run folder inside the runs folder") };
+    const read = await readStoredSnapshot(inside, step);
+    if ("problem" in read) return { type: "storedSnapshot", dir, step, problem: read.problem };
+    return { type: "storedSnapshot", dir, step, snapshot: { epoch: read.snapshot.epoch, step, parameters: read.snapshot.parameters } };
+  }
+
+  /** Asks for a run's new label, tags or note and writes it to the run's meta.json (an empty answer removes it); from
+   *  the palette, the run is picked first. */
+  async editRun(dir: string | undefined, field: RunMetaField): Promise<void> {
+    const picking = { label: vscode.l10n.t("Unroll: rename a run"), tags: vscode.l10n.t("Unroll: tag a run"), note: vscode.l10n.t("Unroll: annotate a run") };
+    const run = await this.runOf(dir, picking[field]);
     if (!run) return;
     const meta = run.meta ?? {};
     const prompt =

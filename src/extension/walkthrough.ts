@@ -11,6 +11,7 @@ import { FIRST_LESSON, lessonNotebookIn, lessonNotebooks } from "./lesson-notebo
 import { isModelFileText } from "./shapes";
 import type { TraceService } from "./trace-service";
 import { uiText } from "./ui-text";
+import { isWelcomeTab, walkthroughShown } from "./walkthrough-tabs";
 
 /** `<publisher>.<name>#<walkthrough id>` */
 export const WALKTHROUGH_ID = "unroll.unroll#gettingStarted";
@@ -53,34 +54,48 @@ const SETTLE_MS = 1_000;
 
 /**
  * Opens the walkthrough the first time Unroll activates in a workspace with model files (unless the user asked for no
- * editor at startup), and records it as shown only once a tab shows it. VS Code opens its own startup editor (the
- * Welcome page, one editor for every walkthrough) after extensions activate, and it then replaces ours: while
- * VS Code starts, the walkthrough is opened again when the Welcome editor shows something else.
+ * editor at startup), and records it as shown only once it was. VS Code opens its own startup editor (the Welcome page,
+ * one editor for every walkthrough) around the time extensions activate; on a first day it opens it inside its first
+ * featured walkthrough ("Setup VS Code Web" in code-server), where openWalkthrough does nothing ("currently in a
+ * walkthrough"). So each open first goes back to the Welcome page's index when a Welcome editor is active, and while
+ * VS Code starts the walkthrough is opened again when a Welcome editor appears that is not known to show it.
  */
 export async function showWalkthroughOnce(extension: vscode.ExtensionContext, hasModelFiles = workspaceHasModelFiles): Promise<void> {
   if (extension.globalState.get(SHOWN_KEY) || vscode.workspace.getConfiguration("workbench").get("startupEditor") === "none") return;
   if (!(await hasModelFiles())) return;
   const titles = walkthroughTitles(extension);
   const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+  const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab;
   let tries = 0;
-  const open = () => {
+  let openedInWelcome = false;
+  let done = false;
+  const open = async () => {
     tries++;
-    void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+    openedInWelcome = false;
+    if (isWelcomeTab(activeTab())) await vscode.commands.executeCommand("welcome.goBack").then(undefined, () => undefined);
+    await vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+    openedInWelcome = isWelcomeTab(activeTab());
+  };
+  const stop = () => {
+    done = true;
+    watcher.dispose();
+    clearTimeout(settle);
   };
   const check = () => {
-    if (tabs().some((tab) => isWalkthroughTab(tab, titles))) void extension.globalState.update(SHOWN_KEY, true);
-    else if (tries < MAX_OPEN_TRIES && tabs().some((tab) => tab.input === undefined)) open(); // the Welcome editor shows another page
+    if (done) return;
+    if (walkthroughShown(tabs(), activeTab(), titles, openedInWelcome)) {
+      void extension.globalState.update(SHOWN_KEY, true);
+      stop();
+    } else if (tries < MAX_OPEN_TRIES && tabs().some(isWelcomeTab)) void open(); // the Welcome editor shows another page
   };
   let settle: NodeJS.Timeout | undefined;
   const watcher = vscode.window.tabGroups.onDidChangeTabs(() => {
     clearTimeout(settle);
     settle = setTimeout(check, SETTLE_MS);
   });
-  setTimeout(() => {
-    watcher.dispose();
-    clearTimeout(settle);
-  }, WATCH_MS);
-  open();
+  setTimeout(stop, WATCH_MS);
+  await open();
+  settle = setTimeout(check, SETTLE_MS); // the tabs may not change when the walkthrough replaces another page in place
 }
 
 /** What the walkthrough's tab may be named after, in English and in VS Code's language (package.nls*.json): VS Code
@@ -97,11 +112,6 @@ function walkthroughTitles(extension: vscode.ExtensionContext): string[] {
   };
   return [...titles("package.nls.json"), ...titles(`package.nls.${vscode.env.language}.json`)];
 }
-
-/** Whether a tab is the walkthrough's: the Welcome editor (a tab whose input the API does not describe, unlike a
- *  text file's or a webview's) with a label ending in the display name or the walkthrough's title. */
-export const isWalkthroughTab = (tab: { label: string; input: unknown }, titles: readonly string[]): boolean =>
-  tab.input === undefined && titles.some((title) => tab.label.endsWith(title));
 
 /** Whether the workspace holds a model file (a .ts file that imports "unroll"), outside node_modules: the first 200
  *  TypeScript files are looked at, their first 64 kB each. */

@@ -20,8 +20,18 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { Point, RunDetail, RunFold, RunInfo, RunMeta, RunnerError, RunStatus, RunSummary, Trace } from "../common/protocol";
-import { applyRunEvent, emptyRunDetail, MAX_STEPS_SHOWN } from "../common/run-reducer";
+import {
+  type Point,
+  type RunDetail,
+  type RunFold,
+  type RunInfo,
+  type RunMeta,
+  type RunnerError,
+  type RunStatus,
+  type RunSummary,
+  type Trace,
+} from "../common/protocol";
+import { applyRunEvent, emptyRunDetail, MAX_STEPS_SHOWN, noteSnapshotStep } from "../common/run-reducer";
 import {
   FILE_CAPS,
   READ_TIMEOUT_MS,
@@ -591,24 +601,38 @@ export function readSnapshot(dir: string, step: number): SnapshotFile {
   return parsed;
 }
 
-/** The latest snapshot that reads, as the explorer shows it; each one that does not is named in `problems`. */
-async function latestSnapshot(dir: string, problems: string[]): Promise<Pick<RunDetail, "snapshot" | "dynamics">> {
+/** The snapshot at `step` of the run in `dir`, or what is wrong with its file (missing, too large, not JSON,
+ *  malformed). Never throws. */
+export async function readStoredSnapshot(dir: string, step: number): Promise<{ snapshot: SnapshotFile } | { problem: string }> {
+  const name = `snapshots/${step}.json`;
+  const read = await readTextFile(dir, name, FILE_CAPS.snapshot);
+  if (!("text" in read)) return { problem: "problem" in read ? read.problem : `${name} is unreadable` };
+  const parsed = parseSnapshot(read.text);
+  return "damaged" in parsed ? { problem: `${name} is ${parsed.damaged}` } : { snapshot: parsed };
+}
+
+/** The latest snapshot that reads, as the explorer shows it, and the steps of all of them (for the slider, listed as
+ *  the live view lists them: noteSnapshotStep); each one that does not read is named in `problems`. */
+async function latestSnapshot(dir: string, problems: string[]): Promise<Pick<RunDetail, "snapshot" | "dynamics" | "snapshotSteps">> {
   const names = await within(fsp.readdir(path.join(dir, "snapshots")), READ_TIMEOUT_MS, "snapshots").catch(() => [] as string[]);
-  for (const step of snapshotSteps(names).reverse()) {
-    const name = `snapshots/${step}.json`;
-    const read = await readTextFile(dir, name, FILE_CAPS.snapshot);
-    const parsed = "text" in read ? parseSnapshot(read.text) : { damaged: "problem" in read ? read.problem : `${name} is unreadable` };
-    if ("damaged" in parsed) {
-      problems.push("text" in read ? `${name} is ${parsed.damaged}` : parsed.damaged);
+  const steps = snapshotSteps(names);
+  const listing: Pick<RunDetail, "snapshotSteps"> = {};
+  for (const step of steps) noteSnapshotStep(listing, step);
+  const listed = listing.snapshotSteps ? { snapshotSteps: listing.snapshotSteps } : {};
+  for (const step of [...steps].reverse()) {
+    const read = await readStoredSnapshot(dir, step);
+    if ("problem" in read) {
+      problems.push(read.problem);
       continue;
     }
-    const { epoch, parameters, dynamics, tokens } = parsed;
+    const { epoch, parameters, dynamics, tokens } = read.snapshot;
     return {
-      snapshot: { epoch, step: parsed.step, parameters },
-      dynamics: { epoch, step: parsed.step, layers: dynamics, ...(tokens ? { tokens } : {}) },
+      snapshot: { epoch, step, parameters },
+      dynamics: { epoch, step, layers: dynamics, ...(tokens ? { tokens } : {}) },
+      ...listed,
     };
   }
-  return {};
+  return listed;
 }
 
 /** Everything the explorer shows of a run: metrics.jsonl streamed through the run-event reducer the webview folds

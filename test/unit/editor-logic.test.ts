@@ -213,6 +213,21 @@ describe("messages from webviews are validated, each view against its own union"
       assert.ok(runsTableChannel.isFrom(m), JSON.stringify(m));
   });
 
+  test("both run lists may ask to rename, tag or annotate a run; nothing else of meta.json, nothing more", () => {
+    for (const field of ["label", "tags", "note"]) {
+      const m = { type: "editRun", dir: "/w/.unroll/runs/循环 网络(1) 🧪", field };
+      assert.ok(runsViewChannel.isFrom(m) && runsTableChannel.isFrom(m), field);
+      assert.ok(!explorerChannel.isFrom(m), field);
+    }
+    for (const m of [
+      { type: "editRun", dir: "/w/r", field: "__proto__" },
+      { type: "editRun", dir: "/w/r", field: "label", value: "<img src=x onerror=alert(1)>" },
+      { type: "editRun", dir: 3, field: "label" },
+      { type: "editRun", dir: "/w/r" },
+    ])
+      assert.ok(!runsViewChannel.isFrom(m) && !runsTableChannel.isFrom(m), JSON.stringify(m));
+  });
+
   test("a message of the other view is rejected", () => {
     for (const m of [
       { type: "openRun", dir: "/w/r" },

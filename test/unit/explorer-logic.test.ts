@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { histogramTicks, niceStep, niceTicks, roundUp, tickLabel, tickLabels } from "../../webview/ticks";
 import { metricUnit, planAxes } from "../../webview/chart-axes";
 import { SHORT_SERIES, smoothingStyle } from "../../webview/smoothing";
-import { MAX_LABEL, shortLabel } from "../../webview/short-text";
+import { MAX_LABEL, shortLabel, wrapPieces } from "../../webview/short-text";
 import { SnapshotHistory } from "../../webview/snapshot-history";
 import { formatLoss } from "../../src/common/format";
 import { emptyRunDetail, epochInProgress } from "../../src/common/run-reducer";
@@ -313,5 +313,15 @@ describe("Dynamics' time axis in the sample's tokens", () => {
       assert.deepEqual(parseSnapshot(JSON.stringify({ ...base, tokens })), { damaged: "malformed tokens" }, JSON.stringify(tokens).slice(0, 40));
     }
     assert.ok(!("damaged" in parseSnapshot(JSON.stringify(base))), "no tokens: fine");
+  });
+});
+
+describe("names in narrow columns wrap at their joints (issue 25: mid-word breaks at 400 px)", () => {
+  test("after dots and underscores, before brackets; never inside a word; the pieces make the text", () => {
+    assert.deepEqual(wrapPieces("encoder.layers.weight_ih_l0"), ["encoder.", "layers.", "weight_", "ih_", "l0"]);
+    assert.deepEqual(wrapPieces("LSTM(50, 100)"), ["LSTM", "(50, 100)"]);
+    assert.deepEqual(wrapPieces("循环网络.权重🧪"), ["循环网络.", "权重🧪"]);
+    for (const text of ["", ".", "a.", "(x)", "__init__", "x[0].y"]) assert.equal(wrapPieces(text).join(""), text, text);
+    assert.deepEqual(wrapPieces("NamesClassifier"), ["NamesClassifier"]);
   });
 });

@@ -2,7 +2,7 @@
 // lines in pixels, the best run, runs missing a value) and the sweep groups (a sweep's runs together under its row).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { axisFraction, axisValue, bestOn, pcAxes, pcAxis, pcLayout, type PcRun } from "../../webview/parallel-coordinates";
+import { axisFraction, axisValue, bestOn, pcAxes, pcAxis, pcLayout, pcTicks, type PcRun } from "../../webview/parallel-coordinates";
 import { groupBySweep } from "../../webview/sweep-groups";
 import type { SweepMark } from "../../src/common/protocol";
 
@@ -102,6 +102,47 @@ describe("parallel coordinates", () => {
     );
     assert.equal(bestOn([{ dir: "x", values: { toString: 1 } as never }], pcAxis([], "toString", "min")), "x");
     assert.equal(pcLayout([], [], size).lines.length, 0);
+  });
+});
+
+describe("parallel coordinates' ticks", () => {
+  const axisOf = (key: string, values: number[]) =>
+    pcAxis(
+      values.map((v, i) => ({ dir: String(i), values: { [key]: v } })),
+      key,
+    );
+
+  test("a linear axis: its ends, and round values between them, never an unrounded middle (issue 25: 0.0173)", () => {
+    const loss = axisOf("loss", [0.0011, 0.0335, 0.02]);
+    const ticks = pcTicks(loss);
+    assert.deepEqual(ticks[0], [0, "0.0011"]);
+    assert.deepEqual(ticks.at(-1), [1, "0.0335"]);
+    const inner = ticks.slice(1, -1);
+    assert.deepEqual(
+      inner.map(([, label]) => label),
+      ["0.02"],
+    );
+    assert.ok(Math.abs(inner[0][0] - axisFraction(loss, 0.02)!) < 1e-12, "drawn where 0.02 is");
+  });
+
+  test("a log axis: powers of ten between its ends; a category axis: its values", () => {
+    const lr = axisOf("lr", [0.001, 0.01, 0.1, 0.3]);
+    assert.equal(lr.scale, "log");
+    assert.deepEqual(
+      pcTicks(lr).map(([, label]) => label),
+      ["0.001", "0.01", "0.1", "0.3"],
+    );
+    const cell = pcAxis(
+      [
+        { dir: "a", values: { cell: "GRU" } },
+        { dir: "b", values: { cell: "LSTM" } },
+      ],
+      "cell",
+    );
+    assert.deepEqual(pcTicks(cell), [
+      [0, "GRU"],
+      [1, "LSTM"],
+    ]);
   });
 });
 
