@@ -7,6 +7,8 @@ import * as vscode from "vscode";
 import * as path from "node:path";
 import { overwrittenLines } from "../runs/ipynb";
 import { NotebookClient, type CellResult } from "../runs/notebook-client";
+import type { Trace } from "../common/protocol";
+import { cellTrace } from "./shapes";
 import type { Settings } from "./settings";
 import { ensureTrusted } from "./workspace";
 
@@ -19,9 +21,11 @@ export class NotebookKernels implements vscode.Disposable {
   private readonly clients = new Map<string, NotebookClient>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
+  /** `showShapes`: shows what a cell's run recorded in that cell (its hovers, inlay hints, diagnostics). */
   constructor(
     private readonly kernelPath: string,
     private readonly settings: () => Settings,
+    private readonly showShapes: (cell: vscode.Uri, trace: Trace) => void = () => {},
   ) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, "jupyter-notebook", vscode.l10n.t("Unroll (TypeScript)"));
     this.controller.supportedLanguages = ["typescript"];
@@ -98,8 +102,11 @@ export class NotebookKernels implements vscode.Disposable {
     execution.start(Date.now());
     await execution.clearOutput();
     const printed = new PrintedOutput(execution);
-    const result = await client.execute(cell.document.getText(), vscode.l10n.t("Cell {0}", cell.index + 1), (stream, text) => printed.add(stream, text));
+    const label = vscode.l10n.t("Cell {0}", cell.index + 1);
+    const started = Date.now();
+    const result = await client.execute(cell.document.getText(), label, (stream, text) => printed.add(stream, text));
     await printed.flush();
+    this.showShapes(cell.document.uri, cellTrace(label, result, Date.now() - started));
     if (result.count) execution.executionOrder = result.count;
     if (result.status === "ok" && result.value !== undefined) {
       await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result.value, "text/plain")]));

@@ -2,7 +2,7 @@
 // trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
 // and the unit tests check it directly. Words go through `t` (the providers pass vscode.l10n.t; English by default).
 import { english, formatShape, formatTracedShapes, type Translate } from "../common/format";
-import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
+import type { CellOutcome, CellShapes, Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
 import { locationIn } from "../runs/location";
 import { markdownCode, markdownText } from "./ui-text";
 
@@ -137,6 +137,13 @@ export function diagnosticsFor(error: RunnerError | undefined, file: string, wor
   const elsewhere = error.location ? t("{0} (raised at {1}:{2})", message, error.location.file, error.location.line) : message;
   const frame = locationIn(error.stack, file) ?? (via?.file === file ? via : null);
   return [{ line: frame?.line ?? 1, column: frame?.column ?? 1, message: elsewhere, kind }];
+}
+
+/** What a cell's run recorded, as the trace of a file named by the cell's label: its error too (at the cell's line),
+ *  but not a syntax error (TypeScript's own diagnostics show it) nor a kernel's end. */
+export function cellTrace(label: string, result: CellOutcome & CellShapes, durationMs: number): Trace {
+  const error = result.status === "error" && result.error.kind !== "compile" && result.error.location ? result.error : undefined;
+  return { file: label, entries: result.shapes ?? [], ...(error && { error }), durationMs, backend: "" };
 }
 
 /** Trace entries of `file`, grouped by 1-based line. */
