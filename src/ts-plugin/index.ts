@@ -19,7 +19,16 @@ function init({ typescript }: { typescript: typeof ts }) {
       resolveUnrollToShipped(typescript, info.languageServiceHost, DECLARATIONS);
       addShippedNodeTypes(info.languageServiceHost, DECLARATIONS, fs.existsSync);
       info.project.projectService.logger.info(`unroll-types: "unroll" falls back to ${DECLARATIONS}`);
-      const notebooks = new NotebookPrograms(info.languageServiceHost, info.languageService, typescript);
+      const service = info.project.projectService;
+      // Not on disk: its content is the host's (getScriptSnapshot), the script info only holds tsserver's cache; held
+      // by the project, else tsserver drops it as an orphan.
+      const register = (fileName: string) =>
+        service
+          .getOrCreateScriptInfoForNormalizedPath?.(typescript.server.toNormalizedPath(fileName), false, undefined, typescript.ScriptKind.TS, false, {
+            fileExists: () => true,
+          })
+          ?.attachToProject(info.project);
+      const notebooks = new NotebookPrograms(info.languageServiceHost, info.languageService, typescript, register);
       notebooks.configure(configuration);
       projects.add(notebooks);
       return notebooks.languageService;

@@ -107,7 +107,8 @@ export interface NotebookConfiguration {
 }
 
 /** Adds the notebooks' virtual files to `host` (the project); `languageService` answers cells from them. `service`
- *  is the project's own language service (over `host`). */
+ *  is the project's own language service (over `host`). `register`: tsserver keeps each file's parsed source on its
+ *  script info, so a virtual file needs one too (none exists on disk); it is called before the file is first used. */
 export class NotebookPrograms {
   private order: Record<string, string[]> = {};
   private readonly cache = new Map<string, { version: string; concatenation: Concatenation }>();
@@ -118,6 +119,7 @@ export class NotebookPrograms {
     host: ts.LanguageServiceHost,
     private readonly service: ts.LanguageService,
     private readonly typescript: typeof ts,
+    register: (fileName: string) => void = () => {},
   ) {
     this.original = {
       getScriptFileNames: host.getScriptFileNames.bind(host),
@@ -126,7 +128,9 @@ export class NotebookPrograms {
     };
     host.getScriptFileNames = () => {
       const names = this.original.getScriptFileNames();
-      return [...names, ...this.notebooks(names).map(virtualFileName)];
+      const virtual = this.notebooks(names).map(virtualFileName);
+      virtual.forEach(register);
+      return [...names, ...virtual];
     };
     host.getScriptSnapshot = (fileName) => {
       const virtual = this.virtual(fileName);

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Module from "node:module";
+import { spawn } from "node:child_process";
 import ts from "typescript";
 import { cellAt, concatenate, inConcatenation, parseCellFile, topLevelImports, virtualFileName } from "../../src/ts-plugin/notebook";
 
@@ -180,4 +181,95 @@ test("the extension's order of the cells wins over the order they were made in",
   plugin.onConfigurationChanged({ notebooks: { [notebook]: [key(second), key(first)] } });
   assert.deepEqual(messages(service.getSemanticDiagnostics(first)), []);
   assert.deepEqual(messages(service.getSemanticDiagnostics(second)), []);
+});
+
+/** A tsserver as VS Code's TypeScript extension runs it: the plugin as a global plugin, cells opened as in-memory
+ *  TypeScript files. `request` answers a command's body. */
+function tsserver(probe: string) {
+  const server = spawn(
+    process.execPath,
+    [
+      require.resolve("typescript/lib/tsserver.js"),
+      "--globalPlugins",
+      "unroll-types",
+      "--pluginProbeLocations",
+      probe,
+      "--disableAutomaticTypingAcquisition",
+      "--useInferredProjectPerProjectRoot",
+    ],
+    {
+      stdio: ["pipe", "pipe", "ignore"],
+    },
+  );
+  let seq = 0;
+  let buffer = "";
+  const waiting = new Map<number, (body: unknown) => void>();
+  server.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    buffer += chunk;
+    for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+      const line = buffer.slice(0, end).trim();
+      buffer = buffer.slice(end + 1);
+      if (!line.startsWith("{")) continue; // Content-Length headers
+      const message = JSON.parse(line) as { type: string; request_seq: number; body?: unknown; success?: boolean; message?: string };
+      if (message.type === "response") waiting.get(message.request_seq)?.(message.success === false ? { error: message.message } : message.body);
+    }
+  });
+  const request = (command: string, args: unknown) =>
+    new Promise<unknown>((resolve) => {
+      waiting.set(++seq, resolve);
+      server.stdin.write(JSON.stringify({ seq, type: "request", command, arguments: args }) + "\n");
+    });
+  return { request, close: () => server.kill() };
+}
+
+test("inside tsserver, as VS Code opens a notebook's cells: one program, errors on their cell's line, hovers across cells", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-nb-server-"));
+  const notebook = path.join(dir, "循环 网络(1) 🧪.ipynb");
+  const server = tsserver(root);
+  t.after(() => server.close());
+  // The options VS Code's TypeScript extension gives inferred projects.
+  await server.request("compilerOptionsForInferredProjects", {
+    options: {
+      module: "ESNext",
+      moduleResolution: "Node",
+      target: "ES2020",
+      jsx: "react",
+      strict: true,
+      allowJs: true,
+      allowSyntheticDefaultImports: true,
+      allowNonTsExtensions: true,
+      resolveJsonModule: true,
+    },
+  });
+  const cells = [
+    'import { nn, torch } from "unroll";\nconst cell1 = new nn.RNNCell(100, 20);',
+    "const h = cell1(torch.randn([3, 100]));",
+    "const x = 1;\nconst n: string = h.numel();",
+  ];
+  const names = cells.map((_, i) => cellName(notebook, i));
+  for (const [i, text] of cells.entries()) await server.request("open", { file: names[i], fileContent: text, scriptKindName: "TS", projectRootPath: dir });
+  type Diagnostic = { text: string; start: { line: number; offset: number } };
+  const diagnostics = async (i: number) => (await server.request("semanticDiagnosticsSync", { file: names[i] })) as Diagnostic[];
+  assert.deepEqual(await diagnostics(0), []);
+  assert.deepEqual(await diagnostics(1), [], "cell1 and torch are known in cell 2");
+  const third = await diagnostics(2);
+  assert.deepEqual(
+    third.map((d) => [d.text, d.start.line]),
+    [["Type 'number' is not assignable to type 'string'.", 2]],
+  );
+  const hover = (await server.request("quickinfo", { file: names[1], line: 1, offset: cells[1].indexOf("cell1") + 1 })) as { displayString: string };
+  assert.match(hover.displayString, /const cell1: nn\.RNNCell/);
+  // Typing in cell 2 (before its semicolon) reaches cell 3: h is a number now.
+  await server.request("change", {
+    file: names[1],
+    line: 1,
+    offset: cells[1].length,
+    endLine: 1,
+    endOffset: cells[1].length,
+    insertString: ".numel()",
+  });
+  assert.deepEqual(
+    (await diagnostics(2)).map((d) => [d.text, d.start.line]),
+    [["Property 'numel' does not exist on type 'number'.", 2]],
+  );
 });
