@@ -106,12 +106,32 @@ export interface NotebookConfiguration {
   notebooks?: Record<string, string[]>;
 }
 
+/** Where the cells are read from. tsserver puts each cell of a notebook in an inferred project of its own (they have
+ *  no project root), so a project's cells are read from all the files open in tsserver, not from the project. */
+export interface CellSource {
+  /** Every open file's name (cells among them). */
+  files(): readonly string[];
+  snapshot(fileName: string): ts.IScriptSnapshot | undefined;
+  version(fileName: string): string;
+}
+
+/** What tsserver needs beyond the host. `register`: tsserver keeps each file's parse on its script info, so a virtual
+ *  file needs one (none exists on disk), made before the file is first used. `refresh`: a cell of another project
+ *  changed the concatenation: the project must build its program again. */
+export interface ServerHooks {
+  cells?: CellSource;
+  register?(fileName: string): void;
+  refresh?(): void;
+}
+
 /** Adds the notebooks' virtual files to `host` (the project); `languageService` answers cells from them. `service`
- *  is the project's own language service (over `host`). `register`: tsserver keeps each file's parsed source on its
- *  script info, so a virtual file needs one too (none exists on disk); it is called before the file is first used. */
+ *  is the project's own language service (over `host`). */
 export class NotebookPrograms {
   private order: Record<string, string[]> = {};
   private readonly cache = new Map<string, { version: string; concatenation: Concatenation }>();
+  private readonly cells: CellSource;
+  /** The version of each virtual file the project's program was last built with. */
+  private readonly built = new Map<string, string>();
   private readonly original: Pick<ts.LanguageServiceHost, "getScriptFileNames" | "getScriptSnapshot" | "getScriptVersion">;
   readonly languageService: ts.LanguageService;
 
@@ -119,17 +139,22 @@ export class NotebookPrograms {
     host: ts.LanguageServiceHost,
     private readonly service: ts.LanguageService,
     private readonly typescript: typeof ts,
-    register: (fileName: string) => void = () => {},
+    private readonly hooks: ServerHooks = {},
   ) {
     this.original = {
       getScriptFileNames: host.getScriptFileNames.bind(host),
       getScriptSnapshot: host.getScriptSnapshot.bind(host),
       getScriptVersion: host.getScriptVersion.bind(host),
     };
+    this.cells = hooks.cells ?? {
+      files: this.original.getScriptFileNames,
+      snapshot: this.original.getScriptSnapshot,
+      version: this.original.getScriptVersion,
+    };
     host.getScriptFileNames = () => {
       const names = this.original.getScriptFileNames();
       const virtual = this.notebooks(names).map(virtualFileName);
-      virtual.forEach(register);
+      virtual.forEach((v) => hooks.register?.(v));
       return [...names, ...virtual];
     };
     host.getScriptSnapshot = (fileName) => {
@@ -162,10 +187,10 @@ export class NotebookPrograms {
     return fileName.endsWith(".unroll-cells.ts") && this.notebookOfVirtual(fileName) !== undefined;
   }
 
-  /** The cells of `notebook` the project holds, in the notebook's order. */
+  /** The open cells of `notebook`, in the notebook's order. */
   private cellsOf(notebook: string): string[] {
-    const cells = this.original
-      .getScriptFileNames()
+    const cells = this.cells
+      .files()
       .map((fileName) => ({ fileName, cell: parseCellFile(fileName) }))
       .filter((c) => c.cell?.notebook === notebook);
     const order = this.order[notebook] ?? [];
@@ -176,7 +201,7 @@ export class NotebookPrograms {
   private versionOf(virtual: string): string {
     const notebook = this.notebookOfVirtual(virtual)!;
     return this.cellsOf(notebook)
-      .map((cell) => `${cell}@${this.original.getScriptVersion(cell)}`)
+      .map((cell) => `${cell}@${this.cells.version(cell)}`)
       .join("|");
   }
 
@@ -188,7 +213,7 @@ export class NotebookPrograms {
     if (cached?.version === version) return cached.concatenation;
     const notebook = this.notebookOfVirtual(fileName)!;
     const cells = this.cellsOf(notebook).map((cell) => {
-      const snapshot = this.original.getScriptSnapshot(cell);
+      const snapshot = this.cells.snapshot(cell);
       const text = snapshot ? snapshot.getText(0, snapshot.getLength()) : "";
       return { fileName: cell, text, imports: topLevelImports(this.typescript, text) };
     });
@@ -202,6 +227,10 @@ export class NotebookPrograms {
     const cell = parseCellFile(fileName);
     if (!cell) return null;
     const virtual = virtualFileName(cell.notebook);
+    const version = this.isVirtual(virtual) ? this.versionOf(virtual) : undefined;
+    if (version === undefined) return null;
+    if (this.built.has(virtual) && this.built.get(virtual) !== version) this.hooks.refresh?.();
+    this.built.set(virtual, version);
     const concatenation = this.virtual(virtual);
     return concatenation ? { virtual, concatenation } : null;
   }

@@ -204,6 +204,7 @@ function tsserver(probe: string) {
   let seq = 0;
   let buffer = "";
   const waiting = new Map<number, (body: unknown) => void>();
+  const events: { event: string; body: unknown }[] = [];
   server.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     buffer += chunk;
     for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
@@ -211,6 +212,7 @@ function tsserver(probe: string) {
       buffer = buffer.slice(end + 1);
       if (!line.startsWith("{")) continue; // Content-Length headers
       const message = JSON.parse(line) as { type: string; request_seq: number; body?: unknown; success?: boolean; message?: string };
+      if (message.type === "event") events.push(message as unknown as { event: string; body: unknown });
       if (message.type === "response") waiting.get(message.request_seq)?.(message.success === false ? { error: message.message } : message.body);
     }
   });
@@ -219,7 +221,15 @@ function tsserver(probe: string) {
       waiting.set(++seq, resolve);
       server.stdin.write(JSON.stringify({ seq, type: "request", command, arguments: args }) + "\n");
     });
-  return { request, close: () => server.kill() };
+  /** The first event named `event` whose body satisfies `match` (tsserver's answers to geterr, as VS Code gets them). */
+  const event = async (name: string, match: (body: unknown) => boolean) => {
+    for (;;) {
+      const found = events.find((e) => e.event === name && match(e.body));
+      if (found) return found.body;
+      await new Promise((resolve) => server.stdout.once("data", resolve));
+    }
+  };
+  return { request, event, close: () => server.kill() };
 }
 
 test("inside tsserver, as VS Code opens a notebook's cells: one program, errors on their cell's line, hovers across cells", async (t) => {
@@ -247,7 +257,9 @@ test("inside tsserver, as VS Code opens a notebook's cells: one program, errors 
     "const x = 1;\nconst n: string = h.numel();",
   ];
   const names = cells.map((_, i) => cellName(notebook, i));
-  for (const [i, text] of cells.entries()) await server.request("open", { file: names[i], fileContent: text, scriptKindName: "TS", projectRootPath: dir });
+  // No project root, as VS Code opens a cell (its scheme is no workspace folder's): tsserver gives each cell an
+  // inferred project of its own.
+  for (const [i, text] of cells.entries()) await server.request("open", { file: names[i], fileContent: text, scriptKindName: "TS" });
   type Diagnostic = { text: string; start: { line: number; offset: number } };
   const diagnostics = async (i: number) => (await server.request("semanticDiagnosticsSync", { file: names[i] })) as Diagnostic[];
   assert.deepEqual(await diagnostics(0), []);
@@ -255,6 +267,13 @@ test("inside tsserver, as VS Code opens a notebook's cells: one program, errors 
   const third = await diagnostics(2);
   assert.deepEqual(
     third.map((d) => [d.text, d.start.line]),
+    [["Type 'number' is not assignable to type 'string'.", 2]],
+  );
+  // As VS Code asks: geterr, answered by events (tsserver drops a semantic diagnostic that has no file).
+  void server.request("geterr", { files: [names[2]], delay: 0 });
+  const reported = (await server.event("semanticDiag", (b) => (b as { file: string }).file === names[2])) as { diagnostics: Diagnostic[] };
+  assert.deepEqual(
+    reported.diagnostics.map((d) => [d.text, d.start.line]),
     [["Type 'number' is not assignable to type 'string'.", 2]],
   );
   const hover = (await server.request("quickinfo", { file: names[1], line: 1, offset: cells[1].indexOf("cell1") + 1 })) as { displayString: string };
