@@ -8,14 +8,14 @@
 //   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
 //   walkthrough.ts   "Get started with Unroll" and its steps     l10n.ts       the user's language (see l10n/README.md)
 //   checkpoint-editor.ts the .safetensors viewer (custom editor)  notebook-controller.ts the notebook kernel
-//   notebook-cells.ts the cells' order for the TS server plugin (one program of a notebook's cells)
+//   notebook-cells.ts the cells' order for the TS server plugin (one program of a notebook's cells), their type errors
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
 import { ExplorerPanels } from "./explorer-panel";
-import { followCellOrder } from "./notebook-cells";
+import { followCellOrder, showCellTypeErrors } from "./notebook-cells";
 import { NotebookKernels } from "./notebook-controller";
 import { Panels } from "./panels";
 import { Runs } from "./runs";
@@ -47,6 +47,7 @@ export function activate(context: vscode.ExtensionContext) {
     // A kernel starts at a cell's first run; what a cell's run recorded shows in the cell as a trace does in a file.
     new NotebookKernels(context.asAbsolutePath(path.join("dist", "notebook-kernel.js")), settings, (cell, trace) => traces.show(cell, trace)),
     followCellOrder(),
+    showCellTypeErrors(),
     ...registerCommands({ extension: context, settings, traces, sessions, runs, explorers }),
     ...registerWalkthrough(context, traces, sessions, explorers),
     vscode.languages.registerHoverProvider(withCells, new ShapeHoverProvider(traces)),

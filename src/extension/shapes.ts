@@ -146,6 +146,34 @@ export function cellTrace(label: string, result: CellOutcome & CellShapes, durat
   return { file: label, entries: result.shapes ?? [], ...(error && { error }), durationMs, backend: "" };
 }
 
+/** A diagnostic of tsserver's protocol as plain data (1-based lines and columns), for a notebook cell: VS Code's
+ *  TypeScript extension drops semantic diagnostics of notebook cells, so the extension asks tsserver and shows them
+ *  (notebook-cells.ts). Anything not shaped so is left out. */
+export interface TsDiagnostic {
+  start: { line: number; column: number };
+  end: { line: number; column: number };
+  message: string;
+  code: number;
+  category: "error" | "warning" | "suggestion" | "message";
+}
+
+export function tsDiagnostics(body: unknown): TsDiagnostic[] {
+  if (!Array.isArray(body)) return [];
+  const position = (p: unknown) => {
+    const { line, offset } = (p ?? {}) as { line?: unknown; offset?: unknown };
+    return Number.isInteger(line) && Number.isInteger(offset) && (line as number) > 0 && (offset as number) > 0
+      ? { line: line as number, column: offset as number }
+      : null;
+  };
+  return body.flatMap((d: unknown) => {
+    const { start, end, text, code, category } = (d ?? {}) as Record<string, unknown>;
+    const [from, to] = [position(start), position(end)];
+    if (!from || !to || typeof text !== "string") return [];
+    const kind = ["error", "warning", "suggestion", "message"].includes(category as string) ? (category as TsDiagnostic["category"]) : "error";
+    return [{ start: from, end: to, message: text, code: Number.isInteger(code) ? (code as number) : 0, category: kind }];
+  });
+}
+
 /** Trace entries of `file`, grouped by 1-based line. */
 export function entriesByLine(trace: Trace, file: string): Map<number, TraceEntry[]> {
   const byLine = new Map<number, TraceEntry[]>();

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import Module from "node:module";
 import { spawn } from "node:child_process";
 import ts from "typescript";
+import { tsDiagnostics } from "../../src/extension/shapes";
 import { cellAt, concatenate, inConcatenation, parseCellFile, topLevelImports, virtualFileName } from "../../src/ts-plugin/notebook";
 
 const root = path.join(__dirname, "../../..");
@@ -290,5 +291,31 @@ test("inside tsserver, as VS Code opens a notebook's cells: one program, errors 
   assert.deepEqual(
     (await diagnostics(2)).map((d) => [d.text, d.start.line]),
     [["Property 'numel' does not exist on type 'number'.", 2]],
+  );
+});
+
+test("tsserver's diagnostics of a cell become plain data the extension shows; malformed ones are left out", () => {
+  const good = {
+    start: { line: 2, offset: 7 },
+    end: { line: 2, offset: 12 },
+    text: "Type 'number' is not assignable to type 'string'.",
+    code: 2322,
+    category: "error",
+  };
+  assert.deepEqual(tsDiagnostics([good]), [{ start: { line: 2, column: 7 }, end: { line: 2, column: 12 }, message: good.text, code: 2322, category: "error" }]);
+  for (const body of [undefined, null, "x", 42, {}, { length: 1, 0: good }]) assert.deepEqual(tsDiagnostics(body), [], JSON.stringify(body));
+  const hostile = [
+    null,
+    7,
+    { ...good, start: { line: 0, offset: 1 } },
+    { ...good, end: { line: 2.5, offset: 1 } },
+    { ...good, start: "2:7" },
+    { ...good, text: { toString: () => "x" } },
+    { ...good, text: "[link](command:workbench.action.quit)", category: "<b>", code: "2322" },
+  ];
+  assert.deepEqual(
+    tsDiagnostics(hostile),
+    [{ start: { line: 2, column: 7 }, end: { line: 2, column: 12 }, message: "[link](command:workbench.action.quit)", code: 0, category: "error" }],
+    "a diagnostic's text stays text (VS Code shows a diagnostic's message as plain text)",
   );
 });
