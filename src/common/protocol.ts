@@ -657,4 +657,10 @@ export type KernelEvent =
   | { type: "ready"; backend: string; startMs: number }
   | { type: "output"; id: number; stream: "stdout" | "stderr"; text: string }
   | { type: "display"; id: number; displayId: string; data: DisplayData }
-  | ({ type: "done"; id: number; count: number } & CellOutcome);
+  | ({ type: "done"; id: number; count: number } & CellOutcome & CellShapes);
+
+/** What a cell's run recorded as it ran (no re-run): its module calls, constructions and tensor factories, located
+ *  at the cell's lines (`location.file` is the cell's label), as a file's trace has them. */
+export interface CellShapes {
+  shapes?: TraceEntry[];
+}

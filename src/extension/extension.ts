@@ -8,12 +8,14 @@
 //   editor-providers.ts hovers, inlay hints, CodeLens            panels.ts     the explorer panels' wiring
 //   walkthrough.ts   "Get started with Unroll" and its steps     l10n.ts       the user's language (see l10n/README.md)
 //   checkpoint-editor.ts the .safetensors viewer (custom editor)  notebook-controller.ts the notebook kernel
+//   notebook-cells.ts the cells' order for the TS server plugin (one program of a notebook's cells), their type errors
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { CheckpointEditorProvider } from "./checkpoint-editor";
 import { registerCommands } from "./commands";
 import { ModelCodeLensProvider, ShapeHoverProvider, ShapeInlayHintsProvider } from "./editor-providers";
 import { ExplorerPanels } from "./explorer-panel";
+import { followCellOrder, showCellTypeErrors } from "./notebook-cells";
 import { NotebookKernels } from "./notebook-controller";
 import { Panels } from "./panels";
 import { Runs } from "./runs";
@@ -32,6 +34,7 @@ export function activate(context: vscode.ExtensionContext) {
   const runs = new Runs(context.extensionUri, explorers, settings, log, context.workspaceState);
   const sessions = new TrainingSessions(settings, traces, runs, explorers, log);
   const selector: vscode.DocumentSelector = { language: "typescript", scheme: "file" };
+  const withCells: vscode.DocumentSelector = [selector, { language: "typescript", scheme: "vscode-notebook-cell" }];
 
   context.subscriptions.push(
     log,
@@ -41,11 +44,14 @@ export function activate(context: vscode.ExtensionContext) {
     explorers,
     new Panels(explorers, traces, sessions, runs),
     CheckpointEditorProvider.register(context.extensionUri, (m) => log.appendLine(m)),
-    new NotebookKernels(context.asAbsolutePath(path.join("dist", "notebook-kernel.js")), settings), // a kernel starts at a cell's first run
+    // A kernel starts at a cell's first run; what a cell's run recorded shows in the cell as a trace does in a file.
+    new NotebookKernels(context.asAbsolutePath(path.join("dist", "notebook-kernel.js")), settings, (cell, trace) => traces.show(cell, trace)),
+    followCellOrder(),
+    showCellTypeErrors(),
     ...registerCommands({ extension: context, settings, traces, sessions, runs, explorers }),
     ...registerWalkthrough(context, traces, sessions, explorers),
-    vscode.languages.registerHoverProvider(selector, new ShapeHoverProvider(traces)),
-    vscode.languages.registerInlayHintsProvider(selector, new ShapeInlayHintsProvider(traces, () => settings().inlayHints)),
+    vscode.languages.registerHoverProvider(withCells, new ShapeHoverProvider(traces)),
+    vscode.languages.registerInlayHintsProvider(withCells, new ShapeInlayHintsProvider(traces, () => settings().inlayHints)),
     vscode.languages.registerCodeLensProvider(selector, new ModelCodeLensProvider()),
     vscode.window.onDidChangeActiveTextEditor((editor) => updateModelFileContext(editor)),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -10,6 +10,8 @@ import { overwrittenLines } from "../runs/ipynb";
 import { NotebookClient, type CellResult } from "../runs/notebook-client";
 import { LatestOutputs } from "../runs/notebook-outputs";
 import type { DisplayData } from "../common/protocol";
+import type { Trace } from "../common/protocol";
+import { cellTrace } from "./shapes";
 import type { Settings } from "./settings";
 import { ensureTrusted } from "./workspace";
 
@@ -22,9 +24,11 @@ export class NotebookKernels implements vscode.Disposable {
   private readonly clients = new Map<string, NotebookClient>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
+  /** `showShapes`: shows what a cell's run recorded in that cell (its hovers, inlay hints, diagnostics). */
   constructor(
     private readonly kernelPath: string,
     private readonly settings: () => Settings,
+    private readonly showShapes: (cell: vscode.Uri, trace: Trace) => void = () => {},
   ) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, "jupyter-notebook", vscode.l10n.t("Unroll (TypeScript)"));
     this.controller.supportedLanguages = ["typescript"];
@@ -101,13 +105,16 @@ export class NotebookKernels implements vscode.Disposable {
     execution.start(Date.now());
     await execution.clearOutput();
     const outputs = new CellOutputs(execution);
+    const label = vscode.l10n.t("Cell {0}", cell.index + 1);
+    const started = Date.now();
     const result = await client.execute(
       cell.document.getText(),
-      vscode.l10n.t("Cell {0}", cell.index + 1),
+      label,
       (stream, text) => outputs.print(stream, text),
       (displayId, data) => outputs.display(displayId, data),
     );
     await outputs.flush();
+    this.showShapes(cell.document.uri, cellTrace(label, result, Date.now() - started));
     if (result.count) execution.executionOrder = result.count;
     if (result.status === "ok" && result.value !== undefined) {
       await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result.value, "text/plain")]));

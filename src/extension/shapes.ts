@@ -2,7 +2,7 @@
 // trace positions follow the user's edits. No `vscode` import: the providers turn this into VS Code types,
 // and the unit tests check it directly. Words go through `t` (the providers pass vscode.l10n.t; English by default).
 import { english, formatShape, formatTracedShapes, type Translate } from "../common/format";
-import type { Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
+import type { CellOutcome, CellShapes, Trace, TraceEntry, TracedShape, RunnerError, ShapeProblem } from "../common/protocol";
 import { locationIn } from "../runs/location";
 import { markdownCode, markdownText } from "./ui-text";
 
@@ -137,6 +137,41 @@ export function diagnosticsFor(error: RunnerError | undefined, file: string, wor
   const elsewhere = error.location ? t("{0} (raised at {1}:{2})", message, error.location.file, error.location.line) : message;
   const frame = locationIn(error.stack, file) ?? (via?.file === file ? via : null);
   return [{ line: frame?.line ?? 1, column: frame?.column ?? 1, message: elsewhere, kind }];
+}
+
+/** What a cell's run recorded, as the trace of a file named by the cell's label: its error too (at the cell's line),
+ *  but not a syntax error (TypeScript's own diagnostics show it) nor a kernel's end. */
+export function cellTrace(label: string, result: CellOutcome & CellShapes, durationMs: number): Trace {
+  const error = result.status === "error" && result.error.kind !== "compile" && result.error.location ? result.error : undefined;
+  return { file: label, entries: result.shapes ?? [], ...(error && { error }), durationMs, backend: "" };
+}
+
+/** A diagnostic of tsserver's protocol as plain data (1-based lines and columns), for a notebook cell: VS Code's
+ *  TypeScript extension drops semantic diagnostics of notebook cells, so the extension asks tsserver and shows them
+ *  (notebook-cells.ts). Anything not shaped so is left out. */
+export interface TsDiagnostic {
+  start: { line: number; column: number };
+  end: { line: number; column: number };
+  message: string;
+  code: number;
+  category: "error" | "warning" | "suggestion" | "message";
+}
+
+export function tsDiagnostics(body: unknown): TsDiagnostic[] {
+  if (!Array.isArray(body)) return [];
+  const position = (p: unknown) => {
+    const { line, offset } = (p ?? {}) as { line?: unknown; offset?: unknown };
+    return Number.isInteger(line) && Number.isInteger(offset) && (line as number) > 0 && (offset as number) > 0
+      ? { line: line as number, column: offset as number }
+      : null;
+  };
+  return body.flatMap((d: unknown) => {
+    const { start, end, text, code, category } = (d ?? {}) as Record<string, unknown>;
+    const [from, to] = [position(start), position(end)];
+    if (!from || !to || typeof text !== "string") return [];
+    const kind = ["error", "warning", "suggestion", "message"].includes(category as string) ? (category as TsDiagnostic["category"]) : "error";
+    return [{ start: from, end: to, message: text, code: Number.isInteger(code) ? (code as number) : 0, category: kind }];
+  });
 }
 
 /** Trace entries of `file`, grouped by 1-based line. */

@@ -71,16 +71,22 @@ export class TraceService implements vscode.Disposable {
     const file = document.uri.fsPath;
     try {
       const trace = await this.client.trace(file, { timeoutMs });
-      const byLine = new Map([...entriesByLine(trace, file)].map(([line, entries]) => [line - 1, entries]));
-      this.traces.set(document.uri.toString(), { trace, byLine, tracker: new LineTracker(byLine.keys()) });
-      this.publishDiagnostics(document.uri, trace);
-      this.changed.fire(document.uri);
+      this.show(document.uri, trace);
       if (trace.error) this.log.appendLine(`trace ${file}: ${trace.error.kind}: ${trace.error.message}`);
       return trace;
     } catch (error) {
       this.log.appendLine(`trace ${file} failed: ${error instanceof Error ? error.stack : error}`);
       return null;
     }
+  }
+
+  /** Shows `trace` in the document at `uri`: hovers, inlay hints and diagnostics at the lines of `trace.file` (a
+   *  notebook cell's run gives its calls as a trace of the cell's label: notebook-controller.ts). */
+  show(uri: vscode.Uri, trace: Trace): void {
+    const byLine = new Map([...entriesByLine(trace, trace.file)].map(([line, entries]) => [line - 1, entries]));
+    this.traces.set(uri.toString(), { trace, byLine, tracker: new LineTracker(byLine.keys()) });
+    this.publishDiagnostics(uri, trace);
+    this.changed.fire(uri);
   }
 
   /** Shows (or, with null, clears) the error a training run of `file` ended with, at its line. */
@@ -94,8 +100,9 @@ export class TraceService implements vscode.Disposable {
 
   private publishDiagnostics(uri: vscode.Uri, trace: Trace | null): void {
     const runError = this.runErrors.get(uri.toString());
-    const fromRun = diagnosticsFor(runError, uri.fsPath, words());
-    const fromTrace = diagnosticsFor(trace?.error, uri.fsPath, words());
+    const file = trace?.file ?? uri.fsPath;
+    const fromRun = diagnosticsFor(runError, file, words());
+    const fromTrace = diagnosticsFor(trace?.error, file, words());
     const items = [...fromTrace, ...fromRun.filter((r) => !fromTrace.some((t) => t.line === r.line && t.message === r.message))].map((d) => {
       const start = new vscode.Position(d.line - 1, d.column - 1);
       // Underline the expression at the error: to the end of the call or the line.

@@ -10,12 +10,13 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import { createRequire } from "node:module";
 import { inspect } from "node:util";
-import { tf, torch, useBackend } from "unroll";
-import type { CellOutcome, DisplayData, KernelEvent, KernelRequest, RunnerError } from "../common/protocol";
+import { setTraceObserver, tf, torch, useBackend } from "unroll";
+import type { CellOutcome, CellShapes, DisplayData, KernelEvent, KernelRequest, RunnerError } from "../common/protocol";
 import { t, useLanguage } from "../runs/l10n";
 import { describeError } from "./model-file";
 import { CELL_ARGUMENTS, CellSyntaxError, compileCell, type CompiledCell } from "./notebook-cell";
 import { CellDisplays, heatmap } from "./notebook-display";
+import { Recorder } from "./trace";
 
 const started = performance.now();
 const spoken = useLanguage();
@@ -106,27 +107,52 @@ function captureOutput(stream: "stdout" | "stderr"): void {
   }) as typeof target.write;
 }
 
-async function execute(request: Extract<KernelRequest, { type: "execute" }>): Promise<CellOutcome> {
+async function execute(request: Extract<KernelRequest, { type: "execute" }>): Promise<CellOutcome & CellShapes> {
   let interrupted!: () => void;
   const stop = new Promise<"interrupted">((resolve) => (interrupted = () => resolve("interrupted")));
   const show = (displayId: string, data: DisplayData) => send({ type: "display", id: request.id, displayId, data });
   const displays = new CellDisplays(request.id, show, displayed);
   running = { id: request.id, interrupt: interrupted, displays };
+  let recorder: Recorder | undefined;
+  const shapes = () => (recorder ? { shapes: recorder.entries() } : {});
   try {
     const name = scriptName(request.id);
     const cell = await compileCell(request.code, dir);
     compiled.set(name, { cell, label: request.label });
     (globalThis as Record<symbol, unknown>)[CELL_ARGUMENTS] = [scope, importModule];
+    recorder = cellRecorder(name, cell, request.label);
+    recording = recorder;
     const value = vm.runInThisContext(cell.script, { filename: name, breakOnSigint: true }) as Promise<unknown>;
     const result = await Promise.race([value.then((v) => ({ v })), stop]);
-    return result === "interrupted" ? { status: "interrupted" } : { status: "ok", value: displayed(result.v) };
+    return result === "interrupted" ? { status: "interrupted", ...shapes() } : { status: "ok", value: displayed(result.v), ...shapes() };
   } catch (error) {
-    if ((error as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") return { status: "interrupted" };
-    return { status: "error", error: cellError(error, request.label) };
+    if ((error as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") return { status: "interrupted", ...shapes() };
+    return { status: "error", error: cellError(error, request.label), ...shapes() };
   } finally {
     displays.finish(); // the chart with every point reported stays in the notebook
+    recording = null;
     running = null;
   }
+}
+
+/** The recorder of the cell running. The library reports a module's calls to the observer set when the module was
+ *  made (trace-hooks.ts), and a module of cell 1 is called in cell 3: so one observer, set for the kernel's life,
+ *  hands each report to the cell running (none between cells). */
+let recording: Recorder | null = null;
+setTraceObserver({
+  module: (module) => recording?.module(module),
+  call: (module, args, run) => (recording ? recording.call(module, args, run) : run()),
+  tensor: (factory, tensor) => recording?.tensor(factory, tensor),
+});
+
+/** Records the module calls, constructions and tensor factories of a cell as it runs, as the trace does for a
+ *  file (trace.ts), located at the cell's lines (`label`): the editor shows them in the cell without running it
+ *  again. Calls made from another cell's functions are that cell's code, not recorded here. */
+function cellRecorder(script: string, cell: CompiledCell, label: string): Recorder {
+  return new Recorder(script, (line, column) => {
+    const at = cell.original(line + 1, column + 1);
+    return at && { file: label, line: at.line, column: at.column };
+  });
 }
 
 const ready = useBackend(undefined, { searchPaths: [dir] });

@@ -70,7 +70,7 @@ export async function traceModelFile(file: string, options: TraceOptions = {}): 
     } catch (error) {
       return traceOf(file, started, [], describeError(error, file));
     }
-    const recorder = new Recorder(file, code);
+    const recorder = new Recorder(file, throughSourceMap(file, code));
     running.recorder = recorder;
     setTraceObserver(recorder);
     const tensors = collectTensors();
@@ -231,26 +231,35 @@ interface Site {
   modules: nn.Module[];
 }
 
-/** The observer: records into sites keyed by kind, location and name, in the order they first ran. */
-class Recorder implements TraceObserver {
+/** A compiled model file's positions in its source, through the source map esbuild inlined. */
+function throughSourceMap(file: string, code: string): (line: number, column: number) => SourceLocation | null {
+  const sourceMap = inlineSourceMap(code);
+  const dir = path.dirname(file);
+  return (line, column) => {
+    const entry = sourceMap?.findEntry(line, column);
+    if (!entry || !("originalSource" in entry) || sourcePath(entry.originalSource, dir) !== file) return null;
+    return { file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+  };
+}
+
+/** The observer: records into sites keyed by kind, location and name, in the order they first ran. Also records a
+ *  notebook cell's calls as it runs (runner/notebook-kernel.ts). */
+export class Recorder implements TraceObserver {
   private readonly sites = new Map<string, Site>();
   /** Every module constructed, located or not, to tell submodules from top-level ones. */
   private readonly constructed: nn.Module[] = [];
   /** Errors already recorded on the entry of the call that raised them (outer calls see them again). */
   private readonly attributed = new Set<unknown>();
-  private readonly sourceMap: SourceMap | null;
-  private readonly dir: string;
   private readonly positions = new Map<string, SourceLocation | null>();
   /** The entry of the last construction, call or tensor recorded, for a timeout while waiting. */
   private last: TraceEntry | undefined;
 
+  /** `file`: the script whose frames are the user's; `toSource`: a generated position (0-based) of it in the user's
+   *  source, or null where it maps nowhere there. */
   constructor(
     readonly file: string,
-    code: string,
-  ) {
-    this.sourceMap = inlineSourceMap(code);
-    this.dir = path.dirname(file);
-  }
+    private readonly toSource: (line: number, column: number) => SourceLocation | null,
+  ) {}
 
   module(module: nn.Module): void {
     this.constructed.push(module);
@@ -373,12 +382,7 @@ class Recorder implements TraceObserver {
     const key = `${line}:${column}`;
     let location = this.positions.get(key);
     if (location === undefined) {
-      const entry = this.sourceMap?.findEntry(line, column);
-      location = null;
-      if (entry && "originalSource" in entry) {
-        if (sourcePath(entry.originalSource, this.dir) === this.file)
-          location = { file: this.file, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
-      }
+      location = this.toSource(line, column);
       this.positions.set(key, location);
     }
     return location;

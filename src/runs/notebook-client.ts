@@ -5,7 +5,7 @@
 // fresh one.
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import type { CellOutcome, DisplayData, KernelEvent, KernelRequest } from "../common/protocol";
+import type { CellOutcome, CellShapes, DisplayData, KernelEvent, KernelRequest } from "../common/protocol";
 import { childEnvironment, type ChildChoices } from "./child-environment";
 import { t } from "./l10n";
 
@@ -19,7 +19,7 @@ export interface NotebookClientOptions extends ChildChoices {
 }
 
 /** A cell's end: its outcome and its execution count (Jupyter's `[n]`), 0 when it did not run. */
-export type CellResult = CellOutcome & { count: number };
+export type CellResult = CellOutcome & CellShapes & { count: number };
 /** How long a kernel that reads its messages takes to end an interrupted cell that awaits: past it, the cell loops. */
 const UNANSWERED_MS = 250;
 /** How long an interrupted cell may take to stop before its kernel is restarted. */

@@ -1325,6 +1325,81 @@ test("23.1) training in a notebook cell: live chart, re-run one cell, error line
   });
 });
 
+
+// ---------------------------------------------------------------------------------------------------
+// 23.2) Types and shapes across notebook cells (issue 23): after Run All, a call in a cell hovers with its shapes, a
+//       name from an earlier cell is no error, and a deliberate type error shows on its cell's line.
+
+test("23.2) notebook cells: shapes on hover after Run All, names from earlier cells known, a type error on its line", { timeout: TIMEOUT }, async (t) => {
+  const code = (source: string) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: source.split(/(?<=\n)/) });
+  const notebook = {
+    cells: [
+      code('import { nn, torch } from "unroll";\nconst rnn = new nn.RNN(10, 20);\nconst x = torch.randn([5, 3, 10]);'),
+      code("const [out, h] = rnn(x);\nout.shape"),
+      code("const n: number = out.numel() + h.numel();\nconst wrong: string = n;"),
+    ],
+    metadata: { kernelspec: { name: "unroll", display_name: "Unroll (TypeScript)", language: "typescript" }, language_info: { name: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  const folder = workspace.bare({ "循环 网络(1) 🧪.ipynb": JSON.stringify(notebook, null, 1) });
+  await withVSCode({ name: "s23-1-notebook-types", folder }, async (vs) => {
+    await vs.openFile("循环 网络(1) 🧪.ipynb", { custom: true });
+    await vs.page.getByRole("button", { name: "Run All" }).first().click();
+    const unroll = vs.page.locator(".quick-input-widget .monaco-list-row", { hasText: "Unroll (TypeScript)" }).first();
+    if (
+      await unroll.waitFor({ state: "visible", timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await unroll.click();
+    await vs.webview("torch.Size([5, 3, 20])", 120_000);
+
+    // TypeScript: one error, in cell 3, nothing unknown from the cells above.
+    const problems = await until(
+      "the type error in the Problems view",
+      async () => {
+        const rows = await vs.problems();
+        return rows.some((p) => /not assignable to type 'string'/.test(p.label)) ? rows : null;
+      },
+      90_000,
+    );
+    t.diagnostic(`problems: ${JSON.stringify(problems.map((p) => p.label))}`);
+    assert.equal(problems.filter((p) => /Cannot find name/.test(p.label)).length, 0, "no name of an earlier cell is unknown");
+    assert.deepEqual(
+      problems.filter((p) => p.severity === "error").map((p) => p.label.replace(/^Error:?\s*/i, "").split(/\s+at line|,/)[0]),
+      ["Type 'number' is not assignable to type 'string'."],
+    );
+    const cellEditors = vs.page.locator(".notebook-editor .cell-editor-container .monaco-editor");
+    const third = cellEditors.nth(2);
+    const squiggle = third.locator(".squiggly-error").first();
+    await squiggle.waitFor({ state: "attached", timeout: 30_000 });
+    const lineTops = await third.locator(".view-line").evaluateAll((lines) => lines.map((l) => l.getBoundingClientRect().top).sort((a, b) => a - b));
+    const squiggleTop = await squiggle.evaluate((s) => s.getBoundingClientRect().top);
+    assert.equal(lineTops.filter((top) => top <= squiggleTop + 1).length, 2, "the squiggle is on cell 3's second line");
+    assert.equal(await cellEditors.nth(1).locator(".squiggly-error").count(), 0, "cell 2 uses cell 1's names without a squiggle");
+    await vs.screenshot("notebook-types-error");
+
+    // Shapes: the call in cell 2, recorded as it ran.
+    const call = cellEditors.nth(1).locator(".view-line span", { hasText: /^rnn$/ }).first();
+    const box = (await call.boundingBox())!;
+    const hover = await until(
+      "a shape hover over rnn(x) in cell 2",
+      async () => {
+        await vs.page.mouse.move(box.x + 2, box.y + box.height / 2);
+        await vs.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await sleep(1500);
+        const text = await vs.hoverText();
+        return /\[5, 3, 20\]/.test(text) ? text : null;
+      },
+      60_000,
+    );
+    assert.match(hover, /RNN\(10, 20\)\.forward\(input \[5, 3, 10\]/);
+    await vs.screenshot("notebook-shapes-hover");
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // 17) WebGPU from the .vsix's Dawn (Mesa's llvmpipe where there is no GPU): the status bar names it, the Training
 //     tab shows the adapter and the GPU memory in use
