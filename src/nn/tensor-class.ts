@@ -652,8 +652,14 @@ function matmul(a: Tensor, b: Tensor): Tensor {
   const type = promote(a.dtype, b.dtype);
   const name = ra === 1 && rb === 1 ? "DotBackward0" : ra === 2 && rb === 2 ? "MmBackward0" : ra === 2 && rb === 1 ? "MvBackward0" : "BmmBackward0";
   return op(() => {
-    const x = tf.cast(ra === 1 ? a.tf.reshape([1, ka]) : a.tf, "float32");
-    const y = tf.cast(rb === 1 ? b.tf.reshape([kb, 1]) : b.tf, "float32");
+    let x = tf.cast(ra === 1 ? a.tf.reshape([1, ka]) : a.tf, "float32");
+    let y = tf.cast(rb === 1 ? b.tf.reshape([kb, 1]) : b.tf, "float32");
+    if (x.rank > 2 || y.rank > 2) {
+      // The batch dims broadcast, each side made full first: tfjs's MatMul gradient assumes equal ranks.
+      const batch = tf.backend_util.assertAndGetBroadcastShape(x.shape.slice(0, -2), y.shape.slice(0, -2));
+      x = tf.broadcastTo(x, [...batch, ...x.shape.slice(-2)]);
+      y = tf.broadcastTo(y, [...batch, ...y.shape.slice(-2)]);
+    }
     let out = tf.matMul(x, y);
     const shape = out.shape.filter((_, i) => !(ra === 1 && i === out.rank - 2) && !(rb === 1 && i === out.rank - 1));
     out = out.reshape(shape);
