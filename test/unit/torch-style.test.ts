@@ -170,6 +170,19 @@ describe("a PyTorch-style training loop", () => {
     assert.ok(frozen.grad, "thawed, it has a gradient again");
   });
 
+  test("nn.init fills a Parameter in place, as PyTorch's init functions do, and returns it", () => {
+    const fc = new nn.Linear(30, 20);
+    assert.equal(nn.init.xavierUniform_(fc.weight), fc.weight);
+    const bound = Math.sqrt(6 / 50);
+    const values = (fc.weight.tolist() as number[][]).flat();
+    assert.ok(values.every((v) => Math.abs(v) <= bound) && values.some((v) => Math.abs(v) > bound / 2), "U(±sqrt(6 / (fan_in + fan_out)))");
+    nn.init.zeros_(fc.bias!);
+    assert.deepEqual(fc.bias!.tolist(), Array(20).fill(0));
+    assert.equal(nn.init.constant_(fc.weight.tf, 0.5), fc.weight.tf, "its tf.Variable too");
+    assert.equal(fc.weight.at(3, 4).item(), 0.5);
+    assert.equal(fc.weight.requiresGrad, true, "still a parameter");
+  });
+
   test("gradients accumulate across two backward() calls until zeroGrad", () => {
     const fc = new nn.Linear(2, 1);
     fc.forward(torch.ones(1, 2)).sum().backward();
