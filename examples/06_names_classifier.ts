@@ -72,8 +72,8 @@ export class NameClassifier extends nn.Module {
   override forward({ tokens, lengths }: Names): torch.Tensor {
     const embedded = this.embedding(tokens); // [batch, longest, embeddingSize]
     const packed = nn.utils.rnn.packPaddedSequence(embedded, lengths, { batchFirst: true, enforceSorted: false });
-    // h_n [layers 2 × directions 2, batch, hidden], in the batch's order (a Tensor: the packed overload still types it as tfjs)
-    const hn = this.rnn(packed)[1] as unknown as torch.Tensor;
+    // PyTorch: _, h_n = self.rnn(packed): [layers 2 × directions 2, batch, hidden], in the batch's order
+    const [, hn] = this.rnn(packed);
     // Layer 1 forward (read up to the last letter) and layer 1 backward (back to the first): PyTorch's hn[-2], hn[-1].
     return this.fc(torch.cat([hn.at(-2), hn.at(-1)], 1)); // [batch, classes]
   }

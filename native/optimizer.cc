@@ -93,6 +93,9 @@ void sgd(const Hyper& h, Slot& s) {
 // v_max = max(v_max, v) (amsgrad); p -= lr / (1 - b1^t) · m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 void adam(const Hyper& h, Slot& s) {
   const float b1 = float(h.beta1), b2 = float(h.beta2), eps = float(h.eps), wd = float(h.weightDecay);
+  // 1 - beta in double, then float, as PyTorch passes it (alpha=1 - beta1): 1 - float(0.999) is 1.3e-5 off 0.001,
+  // a bias that made Adam's steps larger than PyTorch's.
+  const float c1 = float(1 - h.beta1), c2 = float(1 - h.beta2);
   // beta^t by multiplications (__builtin_powi, t an integer), not libm's pow: its GLIBC_2.29 symbol would raise
   // the glibc the prebuilt modules need past VS Code's own (2.28; test/e2e/package.test.ts checks).
   const int t = int(h.step);
@@ -100,8 +103,8 @@ void adam(const Hyper& h, Slot& s) {
   const float bc2Sqrt = float(std::sqrt(1 - __builtin_powi(h.beta2, t)));
   Eigen::ArrayXf g = !h.decoupled && wd != 0 ? (s.g + wd * s.p).eval() : s.g.eval();
   Vec &m = s.state[0], &v = s.state[1];
-  if (s.fresh) m = (1 - b1) * g, v = (1 - b2) * g.square();
-  else m = m * b1 + (1 - b1) * g, v = v * b2 + (1 - b2) * g.square();
+  if (s.fresh) m = c1 * g, v = c2 * g.square();
+  else m = m * b1 + c1 * g, v = v * b2 + c2 * g.square();
   const Vec* used = &v;
   if (h.amsgrad) {
     Vec& vMax = s.state[2];
@@ -118,16 +121,17 @@ void adam(const Hyper& h, Slot& s) {
 // else sqrt(sq) + eps; buf = buf m + g / avg, p -= lr buf (momentum), else p -= lr g / avg.
 void rmsprop(const Hyper& h, Slot& s) {
   const float a = float(h.alpha), eps = float(h.eps), wd = float(h.weightDecay), lr = float(h.lr), mom = float(h.momentum);
+  const float c = float(1 - h.alpha); // in double, as PyTorch's value=1 - alpha (see adam)
   Eigen::ArrayXf g = wd != 0 ? (s.g + wd * s.p).eval() : s.g.eval();
   size_t next = 0;
   Vec& sq = s.state[next++];
-  if (s.fresh) sq = (1 - a) * g.square();
-  else sq = sq * a + (1 - a) * g.square();
+  if (s.fresh) sq = c * g.square();
+  else sq = sq * a + c * g.square();
   Eigen::ArrayXf avg;
   if (h.centered) {
     Vec& ga = s.state[next++];
-    if (s.fresh) ga = (1 - a) * g;
-    else ga = ga * a + (1 - a) * g;
+    if (s.fresh) ga = c * g;
+    else ga = ga * a + c * g;
     avg = (sq - ga.square()).sqrt() + eps;
   } else {
     avg = sq.sqrt() + eps;

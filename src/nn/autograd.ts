@@ -45,7 +45,7 @@ export function backwardUnread(computeLoss: () => Tensor | TorchTensor | WithLos
   parameters: ParameterVariable[];
   kept?: Record<string, unknown>;
 } {
-  const variables = Object.values(tf.engine().registeredVariables).filter(isParameterLike) as ParameterVariable[];
+  const variables = Object.values(tf.engine().registeredVariables).filter((v) => isParameterLike(v) && v.trainable) as ParameterVariable[];
   if (!variables.length) throw new UsageError("backward(): there are no parameters to backpropagate into: create the model before calling backward()");
   // Tensor ids only grow: a loss with an id below this one existed before the function ran.
   const mark = tf.scalar(0);

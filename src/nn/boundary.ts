@@ -23,8 +23,11 @@ function acceptTensors(forward: Forward): Forward {
     if (!args.some(holdsTensor)) return forward.apply(this, args);
     const given = new Map<tf.Tensor, Tensor>();
     const raw = args.map((a) => unwrap(a, given));
+    // In a tidy, as every op of tensor-class.ts: the forward's intermediates (a transposed weight, a reshape) are
+    // freed here, or a PyTorch-style loop, which never disposes, would keep them all (the graph keeps what its
+    // backward needs). tidy keeps the tensors it returns, a PackedSequence's data included.
     return wrap(
-      recorded(() => forward.apply(this, raw)),
+      recorded(() => tf.tidy(() => forward.apply(this, raw) as tf.TensorContainer)),
       given,
     );
   };

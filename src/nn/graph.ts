@@ -78,10 +78,11 @@ function edgeOf(t: Tensor | undefined): Edge | undefined {
   if (!t) return undefined;
   const edge = (t as Tracked)[EDGE];
   if (edge) return edge;
-  return isParameter(t) ? { leaf: t as Tensor & GradHolder } : undefined;
+  return isParameter(t) && (t as tf.Variable).trainable ? { leaf: t as Tensor & GradHolder } : undefined;
 }
 
-/** A Parameter (module.ts), told apart without importing module.ts, which imports this file's users. */
+/** A Parameter (module.ts), told apart without importing module.ts, which imports this file's users. A frozen one
+ *  (`requiresGrad_(false)`: its variable not trainable) is a constant to the graph. */
 const isParameter = (t: Tensor): boolean => t instanceof tf.Variable && (t as { isParameter?: boolean }).isParameter === true;
 
 /** Whether `t` requires grad: a leaf that asked for it, a Parameter, or an output of a recorded node. */
@@ -97,6 +98,7 @@ export function gradNode(t: Tensor): GradNode | undefined {
 export function leafHolder(t: Tensor, create: boolean): GradHolder | undefined {
   const edge = edgeOf(t);
   if (edge && "leaf" in edge) return edge.leaf;
+  if (isParameter(t)) return t as Tensor & GradHolder; // a frozen Parameter keeps its gradient, as PyTorch's does
   if (!create || edge) return undefined;
   const holder: GradHolder = { grad: null };
   (t as Tracked)[EDGE] = { leaf: holder };

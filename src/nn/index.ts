@@ -15,7 +15,7 @@ export { collectIfGrown, collectNow } from "./memory"; // the runner frees what 
 export { useBackend, backendReport, BACKENDS, BACKEND_ENV, type BackendName, type BackendChoice, type BackendReport } from "./backend";
 export { webgpuAdapter, type AdapterInfo } from "./webgpu";
 export { loadSafetensors, saveSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
-export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence } from "./packed";
+export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence, type TensorPackedSequence } from "./packed";
 export { setTraceObserver, type TraceObserver, type TraceNames } from "./trace-hooks";
 export {
   defineExperiment,

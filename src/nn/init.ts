@@ -20,28 +20,39 @@ export function fans(shape: readonly number[]): [number, number] {
   return [shape[1] * receptive, shape[0] * receptive];
 }
 
-type Fillable = tf.Variable;
+/** What the `_` functions fill: a Parameter (`model.fc.weight`, whose `.tf` is its variable) or a tf.Variable. */
+type Fillable = tf.Variable | { readonly tf: tf.Variable };
 
-export const uniform_ = (p: Fillable, a = 0, b = 1) => p.assign(uniform(p.shape, a, b));
-export const normal_ = (p: Fillable, mean = 0, std = 1) => p.assign(normal(p.shape, mean, std));
-export const constant_ = (p: Fillable, value: number) => p.assign(tf.fill(p.shape, value));
-export const zeros_ = (p: Fillable) => constant_(p, 0);
-export const ones_ = (p: Fillable) => constant_(p, 1);
+/** Assigns `values` to `p` in place and returns `p`, as PyTorch's init functions return the tensor they filled. */
+function fill<P extends Fillable>(p: P, values: (shape: number[]) => Tensor): P {
+  const variable = p instanceof tf.Variable ? p : p.tf;
+  const t = values(variable.shape);
+  variable.assign(t);
+  t.dispose(); // the variable holds its own reference to the values
+  return p;
+}
+const shapeOf = (p: Fillable): number[] => (p instanceof tf.Variable ? p : p.tf).shape;
 
-export function xavierUniform_(p: Fillable, gain = 1): void {
-  const [fanIn, fanOut] = fans(p.shape);
+export const uniform_ = <P extends Fillable>(p: P, a = 0, b = 1): P => fill(p, (shape) => uniform(shape, a, b));
+export const normal_ = <P extends Fillable>(p: P, mean = 0, std = 1): P => fill(p, (shape) => normal(shape, mean, std));
+export const constant_ = <P extends Fillable>(p: P, value: number): P => fill(p, (shape) => tf.fill(shape, value));
+export const zeros_ = <P extends Fillable>(p: P): P => constant_(p, 0);
+export const ones_ = <P extends Fillable>(p: P): P => constant_(p, 1);
+
+export function xavierUniform_<P extends Fillable>(p: P, gain = 1): P {
+  const [fanIn, fanOut] = fans(shapeOf(p));
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
-  uniform_(p, -a, a);
+  return uniform_(p, -a, a);
 }
 
-export function xavierNormal_(p: Fillable, gain = 1): void {
-  const [fanIn, fanOut] = fans(p.shape);
-  normal_(p, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+export function xavierNormal_<P extends Fillable>(p: P, gain = 1): P {
+  const [fanIn, fanOut] = fans(shapeOf(p));
+  return normal_(p, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
 /** kaiming_uniform_ with leaky_relu's gain for slope `a`; `a = sqrt(5)` is what Linear uses: bound 1/sqrt(fan_in). */
-export function kaimingUniform_(p: Fillable, a = 0): void {
-  const [fanIn] = fans(p.shape);
+export function kaimingUniform_<P extends Fillable>(p: P, a = 0): P {
+  const [fanIn] = fans(shapeOf(p));
   const bound = Math.sqrt(2 / (1 + a * a)) * Math.sqrt(3 / fanIn);
-  uniform_(p, -bound, bound);
+  return uniform_(p, -bound, bound);
 }

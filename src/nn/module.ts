@@ -16,6 +16,12 @@ export type ParameterVariable = tf.Variable & { grad: Tensor | null; readonly is
  *  `requiresGrad` true) over one tf.Variable (`p.tf`), shared with the module's own computations, never copied. */
 export class Parameter extends TorchTensor {
   declare readonly tf: ParameterVariable;
+  /** `requiresGrad_(false)` freezes it as PyTorch does: no gradient from `backward()` (nor the closure form),
+   *  so optimizers leave it as it is; `requiresGrad_()` thaws it. */
+  override requiresGrad_(flag = true): this {
+    this.tf.trainable = flag;
+    return this;
+  }
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }

@@ -91,7 +91,14 @@ function packedRows(lengths: number[], sorted: number[], batch: number): number[
   return rows;
 }
 
-export function packPaddedSequence(input: Given, lengths: number[] | Given, options: { batchFirst?: boolean; enforceSorted?: boolean } = {}): PackedSequence {
+/** A PackedSequence made from Tensors: recurrent modules given one give one back, and Tensors for the state. */
+export type TensorPackedSequence = PackedSequence & { readonly fromTensors: true };
+
+type PackOptions = { batchFirst?: boolean; enforceSorted?: boolean };
+
+export function packPaddedSequence(input: TorchTensor, lengths: number[] | Given, options?: PackOptions): TensorPackedSequence;
+export function packPaddedSequence(input: Tensor, lengths: number[] | Given, options?: PackOptions): PackedSequence;
+export function packPaddedSequence(input: Given, lengths: number[] | Given, options: PackOptions = {}): PackedSequence {
   const lens = toLengths(lengths instanceof TorchTensor ? lengths.tf : lengths);
   if (!(input instanceof TorchTensor)) return packTf(input, lens, options);
   const packed = recorded(() => packTf(input.tf, lens, options));
@@ -138,7 +145,7 @@ export function packTf(
 }
 
 /** Back to a padded batch: `[output, lengths]`, with `paddingValue` past each sequence's end. */
-export function padPackedSequence(sequence: PackedSequence & { fromTensors: true }, options?: PadOptions): [TorchTensor, number[]];
+export function padPackedSequence(sequence: TensorPackedSequence, options?: PadOptions): [TorchTensor, number[]];
 export function padPackedSequence(sequence: PackedSequence, options?: PadOptions): [Tensor, number[]];
 export function padPackedSequence(sequence: PackedSequence, options: PadOptions = {}): [Given, number[]] {
   if (!sequence.fromTensors) return unpackTf(sequence, options);

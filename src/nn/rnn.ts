@@ -4,7 +4,7 @@ import { tf, type Tensor } from "./tf";
 import { Module, parameter, py, type Parameter } from "./module";
 import { recurrentLayer, stepMask, type LayerWeights } from "./recurrence";
 import { GATES, type Mode } from "../common/gate-layout";
-import { PackedSequence, packTf, unpackTf } from "./packed";
+import { PackedSequence, packTf, unpackTf, type TensorPackedSequence } from "./packed";
 import { ShapeError, UsageError, OptionError } from "./errors";
 import { boolean, checkArguments, checkOptions, positiveInteger, rule, show, type Check } from "./options";
 import { shapeString } from "./tensor";
@@ -353,6 +353,7 @@ export class RNN extends RNNBase {
 
   /** `[output, h_n]`: output `[seq, batch, D*hidden]`, h_n `[numLayers*D, batch, hidden]`. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  override forward(input: TensorPackedSequence, h0?: TorchTensor | null): [TensorPackedSequence, TorchTensor];
   override forward(input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
   override forward(input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
   override forward(input: Given | PackedSequence, h0?: Given | null): [Given | PackedSequence, Given] {
@@ -366,6 +367,7 @@ export class RNN extends RNNBase {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
 export interface RNN {
   (input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  (input: TensorPackedSequence, h0?: TorchTensor | null): [TensorPackedSequence, TorchTensor];
   (input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
   (input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
 }
@@ -377,6 +379,7 @@ export class GRU extends RNNBase {
   }
 
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  override forward(input: TensorPackedSequence, h0?: TorchTensor | null): [TensorPackedSequence, TorchTensor];
   override forward(input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
   override forward(input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
   override forward(input: Given | PackedSequence, h0?: Given | null): [Given | PackedSequence, Given] {
@@ -389,6 +392,7 @@ export class GRU extends RNNBase {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
 export interface GRU {
   (input: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  (input: TensorPackedSequence, h0?: TorchTensor | null): [TensorPackedSequence, TorchTensor];
   (input: PackedSequence, h0?: Given | null): [PackedSequence, Tensor];
   (input: TorchTensor, h0?: TorchTensor | null): [TorchTensor, TorchTensor];
 }
@@ -401,6 +405,7 @@ export class LSTM extends RNNBase {
 
   /** `[output, [h_n, c_n]]`. */
   override forward(input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
+  override forward(input: TensorPackedSequence, state?: TensorLSTMState | null): [TensorPackedSequence, TensorLSTMState];
   override forward(input: PackedSequence, state?: LSTMState | TensorLSTMState | null): [PackedSequence, LSTMState];
   override forward(input: TorchTensor, state?: TensorLSTMState | null): [TorchTensor, TensorLSTMState];
   override forward(input: Given | PackedSequence, state?: LSTMState | TensorLSTMState | null): [Given | PackedSequence, LSTMState | TensorLSTMState] {
@@ -413,6 +418,7 @@ export class LSTM extends RNNBase {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the call signatures, as Module's
 export interface LSTM {
   (input: Tensor, state?: LSTMState | null): [Tensor, LSTMState];
+  (input: TensorPackedSequence, state?: TensorLSTMState | null): [TensorPackedSequence, TensorLSTMState];
   (input: PackedSequence, state?: LSTMState | TensorLSTMState | null): [PackedSequence, LSTMState];
   (input: TorchTensor, state?: TensorLSTMState | null): [TorchTensor, TensorLSTMState];
 }

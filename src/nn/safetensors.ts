@@ -106,6 +106,26 @@ export function loadSafetensors(file: string): Record<string, Tensor> {
   return parseSafetensors(bytes).tensors;
 }
 
+/** `torch.load(file)`: the tensors of a safetensors file by name, as Tensors (float32), ready for
+ *  `model.loadStateDict(…)`. */
+export function load(file: string): Record<string, TorchTensor> {
+  return Object.fromEntries(Object.entries(loadSafetensors(file)).map(([name, t]) => [name, TorchTensor.wrap(t, true)]));
+}
+
+/** `torch.save(model.stateDict(), file)` in PyTorch's order; `torch.save(file, tensors)` (the order of
+ *  saveSafetensors) is read the same way. */
+export function save(tensors: Record<string, Tensor | TorchTensor>, file: string, metadata?: Record<string, string>): void;
+export function save(file: string, tensors: Record<string, Tensor | TorchTensor>, metadata?: Record<string, string>): void;
+export function save(
+  a: string | Record<string, Tensor | TorchTensor>,
+  b: string | Record<string, Tensor | TorchTensor>,
+  metadata?: Record<string, string>,
+): void {
+  if (typeof a === "string") saveSafetensors(a, b as Record<string, Tensor | TorchTensor>, metadata);
+  else if (typeof b === "string") saveSafetensors(b, a, metadata);
+  else throw new UsageError(`torch.save(tensors, file): the file must be a path, got ${show(b)}`);
+}
+
 export function saveSafetensors(file: string, tensors: Record<string, Tensor | TorchTensor>, metadata?: Record<string, string>): void {
   fs.writeFileSync(file, serializeSafetensors(tensors, metadata));
 }

@@ -102,7 +102,7 @@ export class Tensor {
 
   /** The value of a one-element tensor: a number, or a boolean for a bool tensor. */
   item(): number | boolean {
-    if (this.tf.size !== 1) throw new RangeError(`a Tensor with ${this.tf.size} elements cannot be converted to Scalar`);
+    if (this.tf.size !== 1) throw new RangeError("only one element tensors can be converted to Python scalars");
     const v = this.tf.dataSync()[0] as number;
     return this.tf.dtype === "bool" ? v !== 0 : v;
   }
@@ -263,7 +263,7 @@ export class Tensor {
     const lead = target.length - shape.length;
     if (lead < 0)
       throw new RangeError(
-        `expand: the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${shape.length})`,
+        `expand(torch.${this.dtype === float32 ? "Float" : this.dtype === int64 ? "Long" : "Bool"}Tensor{${shapeString(shape)}}, size=${shapeString(target)}): the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${shape.length})`,
       );
     const out = target.map((n, i) => {
       const own = i < lead ? undefined : shape[i - lead];
@@ -338,20 +338,21 @@ export class Tensor {
   /** The entries of `dim` at the (long) indices given, in their order. */
   indexSelect(dim: number, index: Tensor): Tensor {
     const d = F.axis("index_select", dim, this.tf.rank);
-    if (index.dtype !== int64) throw new TypeError(`index_select(): Expected dtype int64 for index, got ${index.dtype}`);
+    if (index.dtype !== int64) throw new TypeError("index_select(): Expected dtype int32 or int64 for index");
     if (index.tf.rank > 1) throw new RangeError("index_select(): Index is supposed to be a vector");
     const n = this.tf.shape[d];
     const bad = (index.tf.dataSync() as Int32Array).find((i) => i < -n || i >= n);
     if (bad !== undefined) throw new RangeError(`index out of range in self`);
     return op(() => tf.gather(this.tf, index.tf.reshape([-1]), d), "IndexSelectBackward0");
   }
-  /** `value` where `mask` (a bool tensor, broadcast) is true. */
+  /** `value` where `mask` (broadcast) is true: a bool mask, or integers that are all 0 or 1 (as PyTorch takes). */
   maskedFill(mask: Tensor, value: number | Tensor): Tensor {
-    if (mask.dtype !== bool) throw new TypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${mask.dtype}`);
+    if (mask.dtype !== bool && Array.from(mask.tf.dataSync() as ArrayLike<number>).some((v) => v !== 0 && v !== 1))
+      throw new RangeError("Mask tensor can take 0 and 1 values only");
     const shape = tf.backend_util.assertAndGetBroadcastShape(this.tf.shape, mask.tf.shape);
     return op(() => {
       const fill = tf.cast(value instanceof Tensor ? value.tf : tf.scalar(value), this.tf.dtype);
-      return tf.where(tf.broadcastTo(mask.tf, shape), tf.broadcastTo(fill, shape), tf.broadcastTo(this.tf, shape));
+      return tf.where(tf.broadcastTo(tf.cast(mask.tf, "bool"), shape), tf.broadcastTo(fill, shape), tf.broadcastTo(this.tf, shape));
     }, "MaskedFillBackward0");
   }
   /** `for (const row of x)`: the slices along dim 0. */
@@ -438,21 +439,21 @@ export class Tensor {
 
   /** The sum of every value, or along `dim` (a dim or a list of dims). Integers and bools give a long. */
   sum(dim?: number | readonly number[], keepdim = false): Tensor {
-    const x = this.dtype === float32 ? this.tf : this.tf.toInt();
-    return op(() => tf.sum(x, dims("sum", dim, this.tf.rank), keepdim), dim === undefined ? "SumBackward0" : "SumBackward1");
+    const name = dim === undefined ? "SumBackward0" : "SumBackward1";
+    return reduction(this, "sum", dim, name, (x, axes) => tf.sum(x.dtype === "float32" ? x : x.toInt(), axes, keepdim));
   }
   mean(dim?: number | readonly number[], keepdim = false): Tensor {
     needsFloat(this, "mean");
-    return op(() => tf.mean(this.tf, dims("mean", dim, this.tf.rank), keepdim), dim === undefined ? "MeanBackward0" : "MeanBackward1");
+    return reduction(this, "mean", dim, dim === undefined ? "MeanBackward0" : "MeanBackward1", (x, axes) => tf.mean(x, axes, keepdim));
   }
   /** The variance, with Bessel's correction unless `unbiased` is false. */
   var(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor {
-    needsFloat(this, "var");
-    return op(() => variance(this.tf, dims("var", dim ?? undefined, this.tf.rank), unbiased, keepdim), "VarBackward0");
+    spreadNeedsFloat(this);
+    return reduction(this, "var", dim, "VarBackward0", (x, axes) => variance(x, axes, unbiased, keepdim));
   }
   std(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor {
-    needsFloat(this, "std");
-    return op(() => tf.sqrt(variance(this.tf, dims("std", dim ?? undefined, this.tf.rank), unbiased, keepdim)), "StdBackward0");
+    spreadNeedsFloat(this);
+    return reduction(this, "std", dim, "StdBackward0", (x, axes) => tf.sqrt(variance(x, axes, unbiased, keepdim)));
   }
   /** The largest value; along `dim`, `[values, indices]` (also `.values`, `.indices`); with a tensor, the larger
    *  of the two at each place. */
@@ -513,6 +514,11 @@ function needsFloat(t: Tensor, fn: string): void {
     );
 }
 
+/** std and var refuse integers and bools with their own message. */
+function spreadNeedsFloat(t: Tensor): void {
+  if (t.dtype !== float32) throw new TypeError("std and var only support floating point and complex dtypes");
+}
+
 /** Runs tfjs ops (in a tidy, recorded in the graph) and wraps their result; `name` is PyTorch's grad_fn for it. */
 export function op(fn: () => TfTensor, name: string): Tensor {
   return result(
@@ -570,6 +576,19 @@ function dims(fn: string, dim: number | readonly number[] | undefined, rank: num
   const axes = list.map((d) => F.axis(fn, d, rank));
   if (new Set(axes).size !== axes.length) throw new RangeError(`dim ${axes.find((a, i) => axes.indexOf(a) !== i)} appears multiple times in the list of dims`);
   return rank === 0 ? [] : axes;
+}
+
+/** A reduction of `x` over `dim` (every dim when undefined or null), checked and recorded once for them all;
+ *  `reduce` gets the tfjs tensor and the axes and carries its own `keepdim`. */
+function reduction(
+  x: Tensor,
+  fn: string,
+  dim: number | readonly number[] | null | undefined,
+  name: string,
+  reduce: (t: TfTensor, axes: number[] | undefined) => TfTensor,
+): Tensor {
+  const axes = dims(fn, dim ?? undefined, x.tf.rank);
+  return op(() => reduce(x.tf, axes), name);
 }
 
 function variance(x: TfTensor, axes: number[] | undefined, unbiased: boolean, keepdim: boolean): TfTensor {
@@ -633,8 +652,14 @@ function matmul(a: Tensor, b: Tensor): Tensor {
   const type = promote(a.dtype, b.dtype);
   const name = ra === 1 && rb === 1 ? "DotBackward0" : ra === 2 && rb === 2 ? "MmBackward0" : ra === 2 && rb === 1 ? "MvBackward0" : "BmmBackward0";
   return op(() => {
-    const x = tf.cast(ra === 1 ? a.tf.reshape([1, ka]) : a.tf, "float32");
-    const y = tf.cast(rb === 1 ? b.tf.reshape([kb, 1]) : b.tf, "float32");
+    let x = tf.cast(ra === 1 ? a.tf.reshape([1, ka]) : a.tf, "float32");
+    let y = tf.cast(rb === 1 ? b.tf.reshape([kb, 1]) : b.tf, "float32");
+    if (x.rank > 2 || y.rank > 2) {
+      // The batch dims broadcast, each side made full first: tfjs's MatMul gradient assumes equal ranks.
+      const batch = tf.backend_util.assertAndGetBroadcastShape(x.shape.slice(0, -2), y.shape.slice(0, -2));
+      x = tf.broadcastTo(x, [...batch, ...x.shape.slice(-2)]);
+      y = tf.broadcastTo(y, [...batch, ...y.shape.slice(-2)]);
+    }
     let out = tf.matMul(x, y);
     const shape = out.shape.filter((_, i) => !(ra === 1 && i === out.rank - 2) && !(rb === 1 && i === out.rank - 1));
     out = out.reshape(shape);
@@ -644,7 +669,16 @@ function matmul(a: Tensor, b: Tensor): Tensor {
 
 function extreme(x: Tensor, which: "max" | "min", dim: number | Tensor | undefined, keepdim: boolean): Tensor | ValuesIndices {
   const name = which === "max" ? "Max" : "Min";
-  if (dim instanceof Tensor) return binary(`${name}imumBackward0`, x, dim, which === "max" ? tf.maximum : tf.minimum);
+  if (dim instanceof Tensor) {
+    // Both broadcast first: tfjs's Maximum and Minimum gradients do not sum over broadcast dims.
+    const pick = which === "max" ? tf.maximum : tf.minimum;
+    return binary(`${name}imumBackward0`, x, dim, (a, b) =>
+      tf.tidy(() => {
+        const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+        return pick(tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+      }),
+    );
+  }
   const sign = (t: TfTensor) => (which === "max" || t.dtype === "bool" ? t : t.neg());
   if (dim === undefined) return op(() => sign(F.max(sign(x.tf))), `${name}Backward1`);
   const [values, indices] = recorded(() =>

@@ -39,6 +39,6 @@ export { Size, shapeString } from "./tensor";
 export { type ValuesIndices } from "./tensor-class";
 export { manualSeed } from "./random";
 export { backward, noGrad } from "./autograd";
-export { loadSafetensors as load, saveSafetensors as save } from "./safetensors";
+export { load, save } from "./safetensors";
 export { Tensor, Slice, slice } from "./tensor-class";
 export { float32, float32 as float, int64, int64 as long, bool, DType } from "./dtype";

@@ -157,6 +157,21 @@ describe("the recurrent loops type-check without annotations", () => {
     assert.deepEqual([...h!.shape], [1, 6]);
   });
 
+  test("a packed sequence of Tensors: the module gives a packed sequence of Tensors and a Tensor h_n, typed so", () => {
+    torch.manualSeed(6);
+    const gru = new nn.GRU(3, 5, { bidirectional: true });
+    const packed = packPaddedSequence(torch.randn([4, 2, 3]), [4, 2]);
+    const [out, hn] = gru(packed);
+    const [padded] = nn.utils.rnn.padPackedSequence(out);
+    // Tensor methods on both, with no cast: a tfjs tensor has no size(d) nor at(…).
+    assert.equal(hn.size(0), 2);
+    assert.deepEqual([...padded.shape], [4, 2, 10]);
+    same(hn.at(-1), padded.at(0, ":", "5:"));
+    const lstm = new nn.LSTM(3, 5);
+    const [, [h, c]] = lstm(packPaddedSequence(torch.randn([4, 2, 3]), [4, 2]));
+    assert.deepEqual([h.dim(), c.dim()], [3, 3]);
+  });
+
   test("a call with the wrong arguments is a type error", () => {
     const linear = new nn.Linear(4, 3);
     // @ts-expect-error -- Linear takes one tensor

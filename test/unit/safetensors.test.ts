@@ -84,10 +84,18 @@ describe("round trip", () => {
     assert.equal(maxAbsDiff(outA, outB, "output"), 0);
     assert.equal(maxAbsDiff(hA, hB, "h_n"), 0);
     assert.equal(maxAbsDiff(cA, cB, "c_n"), 0);
-    // torch.save / torch.load are the same functions under PyTorch's names.
-    torch.save(path.join(tmp, "again.safetensors"), b.stateDict());
-    assert.deepEqual(new Uint8Array(fs.readFileSync(path.join(tmp, "again.safetensors"))), serializeSafetensors(a.stateDict()));
-    assert.deepEqual(Object.keys(torch.load(path.join(tmp, "again.safetensors"))), Object.keys(loaded));
+    // torch.save(obj, file) in PyTorch's order (the file first is read the same way); torch.load gives Tensors.
+    torch.save(b.stateDict(), path.join(tmp, "again.safetensors"));
+    torch.save(path.join(tmp, "循环 网络(1) 🧪.safetensors"), b.stateDict());
+    for (const name of ["again.safetensors", "循环 网络(1) 🧪.safetensors"])
+      assert.deepEqual(new Uint8Array(fs.readFileSync(path.join(tmp, name))), serializeSafetensors(a.stateDict()), name);
+    const byTorch = torch.load(path.join(tmp, "again.safetensors"));
+    assert.deepEqual(Object.keys(byTorch), Object.keys(loaded));
+    assert.ok(byTorch.weight_ih_l0 instanceof torch.Tensor, "torch.load gives Tensors");
+    assert.equal(String(byTorch.weight_ih_l0.shape), "torch.Size([20, 6])");
+    assert.deepEqual(byTorch.bias_hh_l1_reverse.tolist(), a.stateDict().bias_hh_l1_reverse.tolist());
+    assert.throws(() => torch.save(b.stateDict(), 3 as never), /torch\.save\(tensors, file\): the file must be a path, got 3/);
+    assert.throws(() => torch.load(path.join(tmp, "none.safetensors")), /safetensors: cannot read .*: no such file/);
   });
 });
 

@@ -4,16 +4,38 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { nn, optim, torch, backward, tf, Tensor, packPaddedSequence, padPackedSequence, padSequence } from "unroll";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { setupBackend } from "./helpers";
 
 before(setupBackend);
+
+interface Encoded {
+  shape: number[];
+  dtype: "float32" | "int64";
+  values: number[];
+}
+interface LoopCase {
+  name: "hello RNNCell" | "LSTM tagger";
+  optimizer: "SGD" | "Adam";
+  options: { lr: number; momentum?: number };
+  steps: number;
+  state: Record<string, Encoded>;
+  inputs: { x: Encoded; y: Encoded };
+  losses: number[];
+}
+
+/** PyTorch's losses for loops written as its lessons write them (test/fixtures/make_torch_style.py). */
+const LOOPS = (JSON.parse(fs.readFileSync(path.join(__dirname, "../../../test/fixtures/torch_style/loops.json"), "utf8")) as { loops: LoopCase[] }).loops;
+
+const decode = (e: Encoded): Tensor => torch.tensor(e.values, { dtype: e.dtype === "int64" ? torch.long : torch.float32 }).view(e.shape);
 
 class Tagger extends nn.Module {
   lstm = new nn.LSTM(4, 8);
   fc = new nn.Linear(8, 3);
   override forward(x: Tensor): Tensor {
-    const [out] = this.lstm.forward(x);
-    return this.fc.forward(out.view(-1, 8));
+    const [out] = this.lstm(x);
+    return this.fc(out.view(-1, 8));
   }
 }
 
@@ -56,6 +78,42 @@ describe("a PyTorch-style training loop", () => {
     });
   }
 
+  /** `steps` of the lesson's loop as PyTorch writes it, from PyTorch's initial weights; the loss of each step. */
+  function lessonLoop(c: LoopCase): number[] {
+    const model = c.name === "hello RNNCell" ? new nn.RNNCell(4, 4) : new Tagger();
+    model.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, decode(v)])));
+    const [x, y] = [decode(c.inputs.x), decode(c.inputs.y)];
+    const criterion = new nn.CrossEntropyLoss();
+    const optimizer = c.optimizer === "SGD" ? new optim.SGD(model.parameters(), c.options) : new optim.Adam(model.parameters(), c.options);
+    const losses: number[] = [];
+    for (let step = 0; step < c.steps; step++) {
+      optimizer.zeroGrad();
+      let loss = torch.tensor(0); // PyTorch: loss = 0
+      if (model instanceof nn.RNNCell) {
+        let hidden = torch.zeros(1, 4);
+        for (let t = 0; t < x.size(0); t++) {
+          hidden = model(x.at(t), hidden); // hidden = cell(input, hidden)
+          loss = loss.add(criterion(hidden, y.at(t).view(1))); // loss += criterion(hidden, label)
+        }
+      } else loss = criterion(model(x), y);
+      loss.backward();
+      optimizer.step();
+      losses.push(loss.item() as number);
+    }
+    return losses;
+  }
+
+  for (const c of LOOPS) {
+    test(`${c.name}, ${c.optimizer}: the lesson's loop gives PyTorch's loss at every step to 1e-6`, () => {
+      const losses = lessonLoop(c);
+      assert.equal(losses.length, c.losses.length);
+      // Relative to losses above 1: the hello loss sums five cross-entropies (about 7), where float32's own step is 5e-7.
+      losses.forEach((l, i) =>
+        assert.ok(Math.abs(l - c.losses[i]) <= 1e-6 * Math.max(1, Math.abs(c.losses[i])), `step ${i}: ${l} vs PyTorch's ${c.losses[i]}`),
+      );
+    });
+  }
+
   test("parameters are Tensors over the module's variables: requiresGrad, .grad a Tensor, zeroGrad clears it", () => {
     torch.manualSeed(0);
     const fc = new nn.Linear(3, 2);
@@ -82,6 +140,47 @@ describe("a PyTorch-style training loop", () => {
     optimizer.zeroGrad();
     assert.equal(weight.grad, null);
     assert.equal(fc.bias!.grad, null);
+  });
+
+  test("requiresGrad_(false) freezes a Parameter as in PyTorch: no grad, the optimizer leaves it, requiresGrad_() thaws it", () => {
+    torch.manualSeed(0);
+    const model = new Tagger();
+    const lstm = model.lstm.stateDict(); // the parameters themselves, by PyTorch's names
+    const frozen = lstm.weight_ih_l0;
+    assert.equal(frozen.requiresGrad_(false), frozen);
+    assert.equal(frozen.requiresGrad, false);
+    assert.equal(model.fc.weight.requiresGrad, true);
+    const optimizer = new optim.SGD(model.parameters(), { lr: 0.5 });
+    const [before, fcBefore] = [frozen.tolist(), model.fc.weight.tolist()];
+    const x = torch.randn(5, 2, 4);
+    const y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+    const criterion = new nn.CrossEntropyLoss();
+    optimizer.zeroGrad();
+    criterion(model(x), y).backward();
+    assert.equal(frozen.grad, null, "a frozen parameter gets no gradient");
+    assert.ok(lstm.weight_hh_l0.grad && model.fc.weight.grad, "the others do");
+    optimizer.step();
+    assert.deepEqual(frozen.tolist(), before, "the optimizer skips it");
+    assert.notDeepEqual(model.fc.weight.tolist(), fcBefore);
+    backward(() => criterion(model(x), y)); // the closure form leaves it out too
+    assert.equal(frozen.grad, null);
+    frozen.requiresGrad_();
+    assert.equal(frozen.requiresGrad, true);
+    criterion(model(x), y).backward();
+    assert.ok(frozen.grad, "thawed, it has a gradient again");
+  });
+
+  test("nn.init fills a Parameter in place, as PyTorch's init functions do, and returns it", () => {
+    const fc = new nn.Linear(30, 20);
+    assert.equal(nn.init.xavierUniform_(fc.weight), fc.weight);
+    const bound = Math.sqrt(6 / 50);
+    const values = (fc.weight.tolist() as number[][]).flat();
+    assert.ok(values.every((v) => Math.abs(v) <= bound) && values.some((v) => Math.abs(v) > bound / 2), "U(±sqrt(6 / (fan_in + fan_out)))");
+    nn.init.zeros_(fc.bias!);
+    assert.deepEqual(fc.bias!.tolist(), Array(20).fill(0));
+    assert.equal(nn.init.constant_(fc.weight.tf, 0.5), fc.weight.tf, "its tf.Variable too");
+    assert.equal(fc.weight.at(3, 4).item(), 0.5);
+    assert.equal(fc.weight.requiresGrad, true, "still a parameter");
   });
 
   test("gradients accumulate across two backward() calls until zeroGrad", () => {
@@ -159,7 +258,7 @@ describe("packed sequences and padding with Tensors", () => {
     const packed = packPaddedSequence(x, [4, 2]);
     const [out, h] = rnn.forward(packed);
     assert.ok(h instanceof Tensor);
-    const [padded, lengths] = padPackedSequence(out as typeof packed & { fromTensors: true });
+    const [padded, lengths] = padPackedSequence(out); // typed: a PackedSequence of Tensors gives a Tensor
     assert.ok(padded instanceof Tensor);
     assert.equal(String(padded.shape), "torch.Size([4, 2, 5])");
     assert.deepEqual(lengths, [4, 2]);
