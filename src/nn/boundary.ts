@@ -27,7 +27,7 @@ function acceptTensors(forward: Forward): Forward {
     // freed here, or a PyTorch-style loop, which never disposes, would keep them all (the graph keeps what its
     // backward needs). tidy keeps the tensors it returns, a PackedSequence's data included.
     return wrap(
-      recorded(() => tf.tidy(() => forward.apply(this, raw) as tf.TensorContainer)),
+      recorded(() => tf.tidy("forward", () => forward.apply(this, raw) as tf.TensorContainer)),
       given,
     );
   };
