@@ -279,8 +279,7 @@ const summary = head.forward(lstm.forward(x)[0].select(0, -1));
     assert.ok(stop >= at("for (let epoch").line && stop < afterLoop, `stopped at line ${stop}`);
     const inLoop = find(partial, "call", "LSTM");
     assert.equal(inLoop.location.line, at("lstm.forward(x);").line);
-    assert.deepEqual(shapes(inLoop, "outputs")[0], ["out", [5, 2, 16]]);
-    assert.ok((inLoop.count ?? 1) >= 1);
+    assert.deepEqual(shapes(inLoop, "outputs")?.[0], ["out", [5, 2, 16]]);
     assert.equal(
       partial.entries.some((e) => e.location.line === afterLoop),
       false,
