@@ -10,6 +10,7 @@
 // the load average before and after.
 //   npm run bench [-- --backend wasm|cpu|… --quick --rounds 5 --cases a_lstm_hello,b_gru_names --ways native,torch1,torch2 --webgpu-software]
 //   npm run bench -- --profile [--no-native] --cases a_lstm_hello: the kernels of one step, in order, instead
+//   npm run bench:floor (-- --cases …): the GEMM floor of each case's step (bench/floor.ts), GEMM by GEMM, instead
 //   npm run bench -- --torch-style: each step written as PyTorch's lessons write it (Tensors, the model's forward
 //   in Tensor methods, loss.backward()) instead of backward(() => loss) on tfjs tensors
 import { execFileSync } from "node:child_process";
@@ -21,6 +22,7 @@ import * as tfTorch from "../src/nn/tf-torch"; // the tfjs-level factories: the 
 type Tensor = tf.Tensor;
 import * as T from "../src/nn/tensor-factories";
 import { option } from "./lib/measure";
+import { floorOf, floorTable, gemmTimer, type Floor } from "./floor";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
@@ -129,6 +131,8 @@ interface Case {
   what: string;
   /** The recurrent stack, for its FLOPs: gates per unit, [input, hidden] per layer, directions. */
   rnn: { gates: number; layers: [number, number][]; directions: number };
+  /** The Linear head from the last layer to the classes, and the rows reaching it (none: the outputs are the logits). */
+  head?: { rows: number; classes: number };
   /** Too big for a CPU here: WebGPU and PyTorch only. */
   gpuOnly?: boolean;
 }
@@ -156,6 +160,7 @@ const CASES: Record<string, Case> = {
     targets: 256,
     classes: 18,
     what: "2-layer bi LSTM(100, 100), seq 20, batch 256",
+    head: { rows: 256, classes: 18 },
     rnn: {
       gates: 4,
       layers: [
@@ -171,6 +176,7 @@ const CASES: Record<string, Case> = {
     targets: 256,
     classes: 18,
     what: "2-layer bi GRU(100, 100), seq 20, batch 256",
+    head: { rows: 256, classes: 18 },
     rnn: {
       gates: 3,
       layers: [
@@ -186,6 +192,7 @@ const CASES: Record<string, Case> = {
     targets: 64,
     classes: 10,
     what: "LSTM(128, 512), seq 100, batch 64",
+    head: { rows: 64, classes: 10 },
     rnn: { gates: 4, layers: [[128, 512]], directions: 1 },
   },
   d_lstm_big: {
@@ -194,6 +201,7 @@ const CASES: Record<string, Case> = {
     targets: 256,
     classes: 10,
     what: "2-layer LSTM(1024, 1024), seq 200, batch 256",
+    head: { rows: 256, classes: 10 },
     rnn: {
       gates: 4,
       layers: [
@@ -295,15 +303,24 @@ function pytorch(ids: string[], threads = 1): { cases: Record<string, Timing>; s
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, BENCH_QUICK: QUICK ? "1" : "" },
     });
-    const json = JSON.parse(out) as { torch: string; threads: number; blas: string; cases: Record<string, Timing> };
+    const json = JSON.parse(out) as { torch: string; threads: number; blas: string; cases: Record<string, Timing>; refused?: string };
+    if (json.refused) return json.refused; // the reference BLAS: no ratio against it (bench/blas_check.py)
     return { cases: json.cases, setup: `PyTorch ${json.torch}, ${json.threads} thread(s), ${json.blas}` };
   } catch (error) {
     return `PyTorch reference unavailable (apt-get install python3-torch libopenblas0-pthread): ${(error as Error).message.split("\n")[0]}`;
   }
 }
 
-/** The targets of issue #11 for the native kernels, as a ratio to PyTorch. */
-const NATIVE_TARGET: Record<string, number> = { a: 1.0, b: 0.5, c: 0.4 };
+/** The targets of issues #11 and #24 for the native kernels, as a ratio to PyTorch; and to the floor (issue #24). */
+const NATIVE_TARGET: Record<string, number> = { a: 0.5, b: 0.5, c: 0.4 };
+const FLOOR_TARGET = 1.3;
+
+/** Each case's floor (bench/floor.ts) as a function timing it, or why there is none. */
+function floors(): { floor: (id: string) => Floor; detail: string } | string {
+  const timer = gemmTimer();
+  if (typeof timer === "string") return timer;
+  return { floor: (id) => floorOf(CASES[id], timer.time, timer.threads), detail: timer.detail };
+}
 
 /** The cases on WebGPU when a hardware adapter exists (`--webgpu-software`: on a software one too), or why not. */
 async function webgpu(ids: string[]): Promise<{ cases: Record<string, Timing>; summary: string } | string> {
@@ -359,14 +376,21 @@ const ALL_WAYS: Way[] = ["tfjs", "native", "torch1", "torch2"];
 /** --ways native,torch1,torch2: fewer ways (tfjs ops take 5–10x the native kernels' time on b and c). */
 const WAYS = (option("ways")?.split(",") as Way[] | undefined) ?? ALL_WAYS;
 
-/** Each way's median step of each round, per case. */
-type Rounds = Record<string, Partial<Record<Way, number[]>>>;
+/** Each way's median step of each round, per case, and the case's floor timed in the same round. */
+type Rounds = Record<string, Partial<Record<Way | "floor", number[]>>>;
 
 /** Times every case every way, case by case, `rounds` times: the order of the ways alternates from one round to the
  *  next, so that the machine's other load (which moves PyTorch's step by 1.5x here) falls on both sides alike. */
-async function interleaved(backend: string, ids: string[], rounds: number, withNative: boolean, notes: string[]): Promise<Rounds> {
+async function interleaved(
+  backend: string,
+  ids: string[],
+  rounds: number,
+  withNative: boolean,
+  notes: string[],
+  floorMs?: (id: string) => number,
+): Promise<Rounds> {
   const times: Rounds = Object.fromEntries(ids.map((id) => [id, {}]));
-  const add = (id: string, way: Way, ms: number | undefined) => ms !== undefined && (times[id][way] ??= []).push(ms);
+  const add = (id: string, way: Way | "floor", ms: number | undefined) => ms !== undefined && (times[id][way] ??= []).push(ms);
   for (let round = 0; round < rounds; round++) {
     for (const id of ids) {
       const ways = round % 2 ? [...WAYS].reverse() : WAYS;
@@ -382,6 +406,7 @@ async function interleaved(backend: string, ids: string[], rounds: number, withN
           if (typeof reference !== "string" && round === 0 && id === ids[0]) notes.push(`${way}: ${reference.setup}`);
         }
       }
+      if (floorMs) add(id, "floor", floorMs(id)); // in the same round: the load that slows the step slows its floor
     }
   }
   return times;
@@ -402,6 +427,18 @@ async function main() {
   const ids = option("cases")?.split(",") ?? Object.keys(CASES);
   for (const way of WAYS) if (!ALL_WAYS.includes(way)) throw new Error(`unknown way ${way}; known: ${ALL_WAYS.join(", ")}`);
   for (const id of ids) if (!CASES[id]) throw new Error(`unknown case ${id}; known: ${Object.keys(CASES).join(", ")}`);
+  if (args.includes("--floor")) {
+    const f = floors();
+    if (typeof f === "string") throw new Error(f);
+    console.log(
+      `GEMM floor of each training step on the native kernels' math (${f.detail}); load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}\n`,
+    );
+    for (const id of ids.filter((i) => !CASES[i].gpuOnly)) console.log(`${floorTable(id, f.floor(id))}\n`);
+    return;
+  }
   if (args.includes("--profile")) {
     const report = await useBackend(backend, { native: !args.includes("--no-native") });
     console.log(`${report.summary}\n`);
@@ -425,7 +462,10 @@ async function main() {
     withNative = false;
   }
   const notes: string[] = [];
-  const times = await interleaved(backend, cpuIds, rounds, withNative, notes);
+  const floor = withNative ? floors() : "no native kernels";
+  if (typeof floor === "string") notes.push(`floor: ${floor}`);
+  else notes.push(`floor: the GEMMs of each step (bench/floor.ts) on ${floor.detail}, timed in each round beside the step; npm run bench:floor lists them`);
+  const times = await interleaved(backend, cpuIds, rounds, withNative, notes, typeof floor === "string" ? undefined : (id) => floor.floor(id).ms);
   const gpu = await webgpu(ids);
   const gpuReference = typeof gpu === "string" ? null : pytorch(ids.filter((id) => CASES[id].gpuOnly));
   const peak = typeof gpu === "string" ? null : fp32Peak();
@@ -441,6 +481,9 @@ async function main() {
     const tflops = gpuMs ? stepFlops(CASES[id]) / (gpuMs / 1000) / 1e12 : undefined;
     const target = NATIVE_TARGET[id[0]];
     const met = nativeMs && best ? (nativeMs / best <= target ? "yes" : "no") : "-";
+    const floorMs = median(t.floor);
+    const floorMet = nativeMs && floorMs ? (nativeMs / floorMs <= FLOOR_TARGET ? "yes" : "no") : "-";
+    const bestThreads = torch1Ms === undefined && torch2Ms === undefined ? "-" : torch2Ms === undefined || (torch1Ms ?? Infinity) <= torch2Ms ? "1t" : "2t";
     return [
       id,
       CASES[id].what,
@@ -449,10 +492,14 @@ async function main() {
       gpuMs?.toFixed(1) ?? "-",
       torch1Ms?.toFixed(1) ?? "-",
       torch2Ms?.toFixed(1) ?? "-",
+      gpuTorch !== undefined && gpuTorch === best ? "1t" : bestThreads,
       ratio(tfjsMs, best),
       ratio(nativeMs, best),
       target ? `≤${target.toFixed(1)}x` : "-",
       met,
+      floorMs === undefined ? "-" : floorMs < 1 ? floorMs.toFixed(3) : floorMs.toFixed(1),
+      ratio(nativeMs, floorMs),
+      floorMet,
       spread(t.native),
       spread(torch1Ms !== undefined && (torch2Ms === undefined || torch1Ms <= torch2Ms) ? t.torch1 : t.torch2),
       ratio(gpuMs, best),
@@ -468,10 +515,14 @@ async function main() {
     "webgpu ms",
     "pt 1t ms",
     "pt 2t ms",
+    "pt best",
     `${tfjs.name}/pt`,
     "native/pt",
     "target",
     "met",
+    "floor ms",
+    "native/floor",
+    `≤${FLOOR_TARGET}x floor`,
     "native spread",
     "pt spread",
     "webgpu/pt",
@@ -489,7 +540,7 @@ async function main() {
   );
   for (const note of new Set(notes)) console.log(note);
   console.log(
-    `median over ${rounds} round(s) of each round's median ms per training step (Adam, cross-entropy${TORCH_STYLE ? ", written with Tensors and loss.backward()" : ""}), the cases and ways interleaved, the order alternating by round${QUICK ? ", quick run" : ""}; x/pt against PyTorch at its best thread setting per case; spread: slowest / fastest round; load average ${loadBefore} before, ${load()} after\n`,
+    `median over ${rounds} round(s) of each round's median ms per training step (Adam, cross-entropy${TORCH_STYLE ? ", written with Tensors and loss.backward()" : ""}), the cases and ways interleaved, the order alternating by round${QUICK ? ", quick run" : ""}; x/pt against PyTorch at its best thread setting per case (pt best: which); floor: the step's GEMMs alone at the rate the native kernels' math reaches for their shapes; spread: slowest / fastest round; load average ${loadBefore} before, ${load()} after\n`,
   );
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
 }

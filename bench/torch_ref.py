@@ -30,7 +30,9 @@ targets are random, created once after torch.manual_seed(0)):
                 for by id: several seconds a step on a CPU)
 
 3 warm-up steps, then timed steps (time.perf_counter): a_* 200, b_* 10, c_* 5;
-with BENCH_QUICK=1: 50 / 3 / 2.  Usage: torch_ref.py [case_id ...] (default: all).
+with BENCH_QUICK=1: 50 / 3 / 2.  Usage: torch_ref.py [--threads N] [case_id ...] (default: all).
+On the reference BLAS (bench/blas_check.py) it times nothing and prints {"refused": "<why, and the apt-get
+command that fixes it>", ...} instead; --allow-reference-blas times anyway.
 """
 import ctypes
 import json
@@ -41,6 +43,9 @@ import time
 
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blas_check  # noqa: E402 (beside this file)
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 STEPS = {"a": 50 if QUICK else 200, "b": 3 if QUICK else 10, "c": 2 if QUICK else 5, "d": 2 if QUICK else 3}
@@ -107,18 +112,32 @@ CASES = {
 }
 
 
+def sgemm_gflops():
+    """The best rate of a few 512 x 512 float32 products, in GFLOP/s (with the threads already set)."""
+    a = torch.rand(512, 512)
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t0)
+    return 2 * 512 ** 3 / best / 1e9
+
+
 def blas_info():
-    """Which BLAS is actually loaded (Debian's build reports BLAS_INFO=generic)."""
-    torch.ones(8, 8) @ torch.ones(8, 8)  # make sure the BLAS library is loaded
-    libs = {l.split()[-1] for l in open("/proc/self/maps") if "blas" in l}
-    for lib in sorted(libs):
+    """Which BLAS is actually loaded (Debian's build reports BLAS_INFO=generic), its sgemm rate, and why it is the
+    reference BLAS (or None): see bench/blas_check.py."""
+    gflops = sgemm_gflops()  # also makes sure the BLAS library is loaded
+    with open("/proc/self/maps") as maps:
+        libs = blas_check.blas_libraries(maps)
+    name = ", ".join(sorted({os.path.basename(l) for l in libs})) or "unknown"
+    for lib in libs:
         if "openblas" in os.path.basename(lib):
             try:
-                n = ctypes.CDLL(lib).openblas_get_num_threads()
-                return f"{os.path.basename(lib)} ({n} threads)"
+                name = f"{os.path.basename(lib)} ({ctypes.CDLL(lib).openblas_get_num_threads()} threads)"
             except (OSError, AttributeError):
-                return os.path.basename(lib)
-    return ", ".join(sorted(os.path.basename(l) for l in libs)) or "unknown"
+                name = os.path.basename(lib)
+            break
+    return f"{name}, sgemm 512² {gflops:.0f} GFLOP/s", blas_check.reference_blas(libs, gflops)
 
 
 def bench(case_id):
@@ -155,6 +174,8 @@ def bench(case_id):
 def main():
     args = sys.argv[1:]
     threads = 1
+    if "--allow-reference-blas" in args:
+        args.remove("--allow-reference-blas")
     if "--threads" in args:  # torch's own threads (intra-op); OpenBLAS keeps its pool either way
         i = args.index("--threads")
         threads = int(args[i + 1])
@@ -164,8 +185,13 @@ def main():
     if unknown:
         sys.exit(f"unknown case(s) {unknown}; known: {list(CASES)}")
     torch.set_num_threads(threads)
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
-           "blas": blas_info(), "cases": {}}
+    blas, reference = blas_info()
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "cases": {}}
+    if reference and "--allow-reference-blas" not in sys.argv:
+        out["refused"] = reference  # nothing timed: see bench/blas_check.py
+        print(reference, file=sys.stderr)
+        print(json.dumps(out))
+        return
     for case_id in ids:
         out["cases"][case_id] = bench(case_id)
     print(json.dumps(out))

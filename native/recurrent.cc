@@ -15,7 +15,9 @@
 #include <napi.h>
 
 #include "args.h"
+#include "gemm.h"
 #include "optimizer.h"
+#include "parallel.h"
 
 #define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
@@ -23,8 +25,6 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -49,32 +49,10 @@ struct ModeFacts {
 };
 constexpr ModeFacts kModes[] = {{"RNN_TANH", RNN_TANH, 1}, {"RNN_RELU", RNN_RELU, 1}, {"LSTM", LSTM, 4}, {"GRU", GRU, 3}};
 
-/** The cores of the machine (at least 1): the most threads a call may use. */
-int cores() { return int(std::max(1u, std::thread::hardware_concurrency())); }
-
-/** Threads when the caller leaves it to us: as many as pay, up to 4. */
-int defaultThreads() { return std::min(cores(), 4); }
-
-/** Runs f(0) … f(n − 1), f(0) on the calling thread, the rest on their own threads, and joins them. Where the
- *  system refuses a thread, the parts left run on the calling thread: they are independent. */
-template <class F>
-void parallel(int n, const F& f) {
-  std::vector<std::thread> threads;
-  int started = 1;
-  for (; started < n; started++) {
-    try {
-      threads.emplace_back([&f, i = started] { f(i); });
-    } catch (const std::system_error&) {
-      break;
-    }
-  }
-  for (int i = started; i < n; i++) f(i);
-  f(0);
-  for (auto& t : threads) t.join();
-}
-
-/** The i-th of n near-equal parts of [0, total). */
-std::pair<long, long> part(int i, int n, long total) { return {total * i / n, total * (i + 1) / n}; }
+using unroll::cores;
+using unroll::defaultThreads;
+using unroll::parallel;
+using unroll::part;
 
 /** Scratch memory kept between calls (fresh pages cost far more than the work on them), one pool per calling
  *  thread: two worker_threads calling the kernels at once each have their own. Only the calling thread asks
@@ -447,6 +425,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backward", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return unroll::guarded(info, "backward", [&] { return backward(info); }); }));
   exports.Set("info", Napi::Function::New(env, Info));
   unroll::registerOptimizer(env, exports);
+  unroll::registerGemm(env, exports);
   return exports;
 }
 

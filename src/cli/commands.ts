@@ -9,6 +9,7 @@ import { checkCommand } from "./check";
 import { sweepCommand } from "./sweep";
 import { followCommand } from "./follow";
 import { stopCommand } from "./stop";
+import { doctorCommand } from "./doctor";
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   follow: followCommand,
   stop: stopCommand,
+  doctor: doctorCommand,
 };
 
 function usage(): string {

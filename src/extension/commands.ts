@@ -30,6 +30,7 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
     command("sweep", (uri?: vscode.Uri) => sweep(rooms, uri)),
     command("stop", (uri?: vscode.Uri) => sessions.stop(uri)),
     command("trace", (uri?: vscode.Uri) => traceShapes(rooms.traces, uri)),
+    command("traceToEnd", (uri?: vscode.Uri) => traceShapes(rooms.traces, uri, { toEnd: true })),
     command("openExplorer", (uri?: vscode.Uri) => openExplorer(rooms, uri)),
     command("selectBackend", () => selectBackend(rooms.settings())),
     command("newFromExample", () => newFromExample(rooms.extension)),
@@ -46,12 +47,13 @@ export function registerCommands(rooms: Rooms): vscode.Disposable[] {
   ];
 }
 
-/** Traces the file now (saving it first) and says how it went in the status bar. */
-async function traceShapes(traces: TraceService, uri?: vscode.Uri): Promise<void> {
+/** Traces the file now (saving it first), within the time budget or `toEnd` without it, and says how it went in
+ *  the status bar. */
+async function traceShapes(traces: TraceService, uri?: vscode.Uri, options: { toEnd?: boolean } = {}): Promise<void> {
   const document = await modelDocument(uri);
   if (!document || !ensureTrusted(vscode.l10n.t("Tracing shapes"))) return;
   if (document.isDirty) await document.save();
-  const trace = await traces.trace(document);
+  const trace = await traces.trace(document, options);
   if (!trace) return;
   const calls = trace.entries.filter((e) => e.kind === "call").length;
   const summary = trace.error

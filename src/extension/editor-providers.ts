@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { TraceEntry } from "../common/protocol";
 import { words } from "./l10n";
-import { codeLensLine, hoverMarkdown, inlayText, staleNote } from "./shapes";
+import { codeLensLine, hoverMarkdown, inlayText, lineNotes } from "./shapes";
 import { isModelFile, type TraceService } from "./trace-service";
 import { markdownText } from "./ui-text";
 
@@ -28,8 +28,8 @@ export class ShapeHoverProvider implements vscode.HoverProvider {
     const line = traced?.tracker.tracedAt(position.line);
     if (!traced || line === undefined) return undefined;
     const entries = traced.byLine.get(line)!;
-    const stale = traced.tracker.isStale(line) ? `${markdownText(staleNote(words().t))}\n\n---\n\n` : "";
-    const md = new vscode.MarkdownString(stale + hoverMarkdown(entryAt(entries, position.character), words()));
+    const notes = lineNotes(words().t, traced.tracker.isStale(line), traced.earlier.has(line)).map((note) => `${markdownText(note)}\n\n---\n\n`);
+    const md = new vscode.MarkdownString(notes.join("") + hoverMarkdown(entryAt(entries, position.character), words()));
     md.supportHtml = false;
     return new vscode.Hover(md);
   }
@@ -53,12 +53,14 @@ export class ShapeInlayHintsProvider implements vscode.InlayHintsProvider {
       const now = traced.tracker.lineNow(line);
       if (now === undefined || now < range.start.line || now > range.end.line || now >= document.lineCount) continue;
       const stale = traced.tracker.isStale(line);
-      const text = inlayText(entries, stale);
+      const earlier = traced.earlier.has(line);
+      const text = inlayText(entries, stale, earlier);
       if (!text) continue;
       const hint = new vscode.InlayHint(document.lineAt(now).range.end, text);
       hint.paddingLeft = true;
       const hovers = entries.map((e) => hoverMarkdown(e, words()));
-      hint.tooltip = new vscode.MarkdownString((stale ? [markdownText(staleNote(words().t)), ...hovers] : hovers).join("\n\n---\n\n"));
+      const notes = lineNotes(words().t, stale, earlier).map(markdownText);
+      hint.tooltip = new vscode.MarkdownString([...notes, ...hovers].join("\n\n---\n\n"));
       hints.push(hint);
     }
     return hints;

@@ -15,14 +15,29 @@ export const outputsLine = (shapes: readonly TracedShape[] | undefined): string 
 /** The sign before a stale hint: the line was edited after the trace, so its shapes may be out of date. */
 export const STALE_SIGN = "✎";
 
+/** The sign before a hint carried from the last full trace: this save's trace stopped at its time budget first. */
+export const EARLIER_SIGN = "⏱";
+
+/** What an earlier line's hint and hover say. */
+export const earlierNote = (t: Translate) =>
+  t(
+    "{0} From the last full trace: this save's trace stopped at its time budget before this line. “Unroll: Trace Shapes to the End” traces this version without the budget.",
+    EARLIER_SIGN,
+  );
+
 /** The inlay hint at the end of a traced line: `→ [10, 3, 40]` (or the first output of each call on it); `stale`: the
- *  line was edited since the trace, and the hint says so (`✎ → [10, 3, 40]`) until the next trace. */
-export function inlayText(entries: readonly TraceEntry[], stale = false): string | null {
+ *  line was edited since the trace, and the hint says so (`✎ → [10, 3, 40]`) until the next trace; `earlier`: the
+ *  shapes are the last full trace's (`⏱ → [10, 3, 40]`, see shownLines). */
+export function inlayText(entries: readonly TraceEntry[], stale = false, earlier = false): string | null {
   const parts = entries
     .filter((e) => !e.error && e.outputs?.length)
     .map((e) => (e.outputs!.length === 1 ? formatShape(e.outputs![0].shape) : e.outputs!.map((o) => formatShape(o.shape)).join(", ")));
-  return parts.length ? `${stale ? `${STALE_SIGN} ` : ""}→ ${parts.join(" | ")}` : null;
+  const signs = [...(stale ? [STALE_SIGN] : []), ...(earlier ? [EARLIER_SIGN] : [])].map((sign) => `${sign} `).join("");
+  return parts.length ? `${signs}→ ${parts.join(" | ")}` : null;
 }
+
+/** The notes heading a line's hover and hint tooltip: edited since the trace, carried from the last full trace. */
+export const lineNotes = (t: Translate, stale: boolean, earlier: boolean): string[] => [...(stale ? [staleNote(t)] : []), ...(earlier ? [earlierNote(t)] : [])];
 
 /** What a stale hint's or hover's first line says. */
 export const staleNote = (t: Translate) => t("{0} Edited since the last trace: these shapes may be out of date until the file is saved.", STALE_SIGN);
@@ -257,4 +272,33 @@ export function codeLensLine(text: string): { line: number; experiment: boolean 
     if (/^\s*import\b/.test(l)) last = i;
   });
   return { line: Math.max(0, last + 1 < lines.length ? lines.findIndex((l, i) => i > last && l.trim() !== "") : 0), experiment: false };
+}
+
+/** Whether a trace stopped at its time budget (its shapes are those of the lines it reached). */
+export const isPartial = (trace: Trace) => trace.error?.kind === "timeout";
+
+/** A trace's lines as shown: line (1-based) → entries, and the lines carried from an earlier trace. */
+export interface ShownLines {
+  byLine: Map<number, TraceEntry[]>;
+  earlier: Set<number>;
+}
+
+/**
+ * The lines to show for a new trace of `file`. A full trace shows its own. A partial one (a scratchpad that trains
+ * for a minute, stopped at its budget) shows what it recorded and, for the lines after where it stopped, the
+ * shapes the file's last full trace recorded (`before`: that trace's lines where they are now, and which of them
+ * were already carried), marked as earlier: the shapes after the training loop still show, and saving never costs
+ * more than the budget. A line the new trace reached keeps only what it recorded now.
+ */
+export function shownLines(trace: Trace, file: string, before?: ShownLines): ShownLines {
+  const byLine = entriesByLine(trace, file);
+  const earlier = new Set<number>();
+  if (!isPartial(trace) || !before) return { byLine, earlier };
+  const stop = trace.error?.location?.file === file ? trace.error.location.line : 0;
+  for (const [line, entries] of before.byLine) {
+    if (line <= stop || byLine.has(line)) continue;
+    byLine.set(line, entries);
+    earlier.add(line);
+  }
+  return { byLine, earlier };
 }

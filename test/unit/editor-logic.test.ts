@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { Trace, TraceEntry } from "../../src/common/protocol";
 import { checkpointChannel, explorerChannel, runsTableChannel, runsViewChannel } from "../../src/common/protocol";
 import { shownText } from "./markdown-shown";
+import { english } from "../../src/common/format";
 import {
   LineTracker,
   STALE_SIGN,
@@ -19,6 +20,10 @@ import {
   outputsLine,
   staleNote,
   dimensionNames,
+  EARLIER_SIGN,
+  earlierNote,
+  lineNotes,
+  shownLines,
 } from "../../src/extension/shapes";
 
 const file = "/w/model.ts";
@@ -169,6 +174,76 @@ describe("trace positions follow edits", () => {
     t.apply({ startLine: 10, endLine: 10, newLineCount: 0 });
     assert.equal(t.lineNow(3), 3);
     assert.equal(t.edited, false);
+  });
+});
+
+describe("a trace stopped at its time budget (issue 23's scratchpad rule)", () => {
+  const at = (line: number, name = "RNN"): TraceEntry => ({ ...call, name, location: { file, line, column: 1 } });
+  const traceOf = (lines: number[], error?: Trace["error"]): Trace => ({
+    file,
+    entries: lines.map((l) => at(l)),
+    durationMs: 1,
+    backend: "wasm",
+    ...(error && { error }),
+  });
+  const budget = (line?: number): Trace["error"] => ({
+    kind: "timeout",
+    message: "trace timed out after 10 s",
+    ...(line && { location: { file, line, column: 3 } }),
+  });
+  const full = shownLines(traceOf([2, 5, 8, 12]), file);
+
+  test("a full trace shows its own lines, none earlier, whatever came before", () => {
+    const next = shownLines(traceOf([2, 5]), file, full);
+    assert.deepEqual([...next.byLine.keys()], [2, 5]);
+    assert.deepEqual([...next.earlier], []);
+  });
+
+  test("a partial one keeps what it recorded and carries the last full trace's lines after where it stopped", () => {
+    const partial = traceOf([2, 5, 6], budget(6));
+    const shown = shownLines(partial, file, full);
+    assert.deepEqual(
+      [...shown.byLine.keys()].sort((a, b) => a - b),
+      [2, 5, 6, 8, 12],
+    );
+    assert.deepEqual(
+      [...shown.earlier].sort((a, b) => a - b),
+      [8, 12],
+    );
+    assert.equal(shown.byLine.get(5)![0], partial.entries[1], "a line it reached shows this trace's entries");
+    assert.equal(shown.byLine.get(8), full.byLine.get(8));
+    // Another partial save: what was carried stays carried (and marked), from the same full trace.
+    const again = shownLines(traceOf([2], budget(4)), file, shown);
+    assert.deepEqual(
+      [...again.earlier].sort((a, b) => a - b),
+      [5, 6, 8, 12],
+    );
+  });
+
+  test("a line before the stop that this trace did not record is not brought back (its code may be gone)", () => {
+    const shown = shownLines(traceOf([2], budget(9)), file, full);
+    assert.deepEqual(
+      [...shown.byLine.keys()].sort((a, b) => a - b),
+      [2, 12],
+    );
+  });
+
+  test("stopped while waiting (no line), or with nothing before: all lines it lacks are carried, or only its own", () => {
+    assert.deepEqual(
+      [...shownLines(traceOf([2], budget()), file, full).earlier].sort((a, b) => a - b),
+      [5, 8, 12],
+    );
+    const alone = shownLines(traceOf([2], budget(3)), file);
+    assert.deepEqual([...alone.byLine.keys()], [2]);
+    assert.deepEqual([...alone.earlier], []);
+  });
+
+  test("an earlier line's hint and hover carry the mark and say how to trace to the end", () => {
+    assert.equal(inlayText([call], false, true), `${EARLIER_SIGN} → [10, 3, 40], [8, 3, 20]`);
+    assert.equal(inlayText([call], true, true), `${STALE_SIGN} ${EARLIER_SIGN} → [10, 3, 40], [8, 3, 20]`);
+    assert.deepEqual(lineNotes(english, false, false), []);
+    assert.deepEqual(lineNotes(english, true, true), [staleNote(english), earlierNote(english)]);
+    assert.match(earlierNote(english), /^⏱ From the last full trace: .*time budget.*“Unroll: Trace Shapes to the End”/);
   });
 });
 

@@ -206,6 +206,32 @@ describe("the native entry points under random mis-shapes", () => {
     assert.throws(() => (addon.optimizerStep as (...a: unknown[]) => void)("sgd"), /optimizerStep: expected one argument structure/);
   });
 
+  test("gemmTime (the bench's floor): a small product is timed; every mis-sized call is refused before allocating", (t) => {
+    if (!addon) return t.skip(why);
+    const gemmTime = (addon as unknown as { gemmTime: (call: unknown) => number }).gemmTime;
+    const valid = { m: 7, n: 5, k: 3, transA: false, transB: true, threads: 2, repeats: 4 };
+    for (const trans of [{}, { transA: true }, { transA: true, transB: false }, { threads: 1 }, { threads: undefined }]) {
+      const seconds = gemmTime({ ...valid, ...trans });
+      assert.ok(seconds > 0 && seconds < 1, `${JSON.stringify(trans)}: ${seconds}`);
+    }
+    const cores = addon.info().cores;
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ m: 0 }, /^RangeError: gemmTime: m: expected a whole number from 1/],
+      [{ n: 2.5 }, /^RangeError: gemmTime: n: expected a whole number/],
+      [{ k: -1 }, /^RangeError: gemmTime: k: expected a whole number/],
+      [{ k: "3" }, /^TypeError: gemmTime: k: expected a number, got a string/],
+      [{ m: undefined }, /^TypeError: gemmTime: m: expected a number, got nothing/],
+      [{ m: Infinity }, /^RangeError: gemmTime: m: expected a finite number/],
+      [{ m: 1 << 20, k: 1 << 20 }, /^RangeError: gemmTime: a matrix of the product comes to more than 2\^28 floats/],
+      [{ threads: cores + 1 }, /^RangeError: gemmTime: threads: expected a whole number from 0 to/],
+      [{ repeats: 0 }, /^RangeError: gemmTime: repeats: expected a whole number from 1/],
+      [{ transA: "yes" }, /^TypeError: gemmTime: transA: expected true or false, got a string/],
+    ];
+    for (const [change, message] of bad) assert.throws(() => gemmTime({ ...valid, ...change }), message, JSON.stringify(change));
+    for (const args of [[], [null], [[]], [valid, valid]])
+      assert.throws(() => (gemmTime as (...a: unknown[]) => number)(...args), /^TypeError: gemmTime: expected one argument structure/);
+  });
+
   test("an array detached while the arguments are read (by a getter) is refused", (t) => {
     if (!addon) return t.skip(why);
     const r = generator(23);

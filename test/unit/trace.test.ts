@@ -14,6 +14,7 @@ import type { Trace, TraceEntry } from "../../src/common/protocol";
 import { TraceCancelled, TraceClient } from "../../src/runs/trace-client";
 import { traceModelFile } from "../../src/runner/trace";
 import { setupBackend, TIMEOUT_BUDGET_MS, TIMEOUT_BUDGET_S } from "./helpers";
+import { EARLIER_SIGN, inlayText, isPartial, shownLines } from "../../src/extension/shapes";
 
 const DIST = path.join(__dirname, "../../../dist");
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-trace-"));
@@ -238,6 +239,64 @@ const [h1, c1] = cell.forward(torch.ones([2, 8]));
       ["out", [10, 3, 40]],
       ["h_n", [8, 3, 20]],
     ]);
+  });
+
+  // Issue 23: a scratchpad that trains for long costs a save its budget, not the training; the lines after the loop
+  // show the last full trace's shapes, marked (the editor's rule: shownLines, used by the trace service).
+  test("a scratchpad training past the budget: partial shapes and the mark, the lines after the loop from the last full trace", async () => {
+    const scratchpad = (epochs: string) => `import { nn, optim, torch } from "unroll";
+const lstm = new nn.LSTM(8, 16);
+const head = new nn.Linear(16, 3);
+const optimizer = new optim.Adam([...lstm.parameters(), ...head.parameters()], { lr: 0.01 });
+const x = torch.randn([5, 2, 8]);
+const y = torch.tensor([0, 2]);
+for (let epoch = 0; epoch < ${epochs}; epoch++) {
+  optimizer.zeroGrad();
+  const [out] = lstm.forward(x);
+  const loss = new nn.CrossEntropyLoss().forward(head.forward(out.select(0, -1)), y);
+  loss.backward();
+  optimizer.step();
+}
+const summary = head.forward(lstm.forward(x)[0].select(0, -1));
+`;
+    const { file, at } = modelFile("training scratchpad 循环 🧪", scratchpad("2"));
+    const full = await client.trace(file, { timeoutMs: 30_000 });
+    assert.equal(full.error, undefined, JSON.stringify(full.error));
+    const fullShown = shownLines(full, file);
+    const afterLoop = at("const summary").line;
+    assert.deepEqual(
+      fullShown.byLine.get(afterLoop)?.map((e) => [e.name, e.outputs?.[0].shape]),
+      [
+        ["LSTM", [5, 2, 16]],
+        ["Linear", [2, 3]],
+      ],
+    );
+
+    // Now it trains "forever": the save's trace ends at its budget (the test would time out waiting for the loop).
+    fs.writeFileSync(file, scratchpad("1e12"));
+    const partial = await client.trace(file, { timeoutMs: 1500 });
+    assert.equal(partial.error?.kind, "timeout");
+    assert.ok(isPartial(partial));
+    const stop = partial.error!.location!.line;
+    assert.ok(stop >= at("for (let epoch").line && stop < afterLoop, `stopped at line ${stop}`);
+    const inLoop = find(partial, "call", "LSTM");
+    assert.equal(inLoop.location.line, at("lstm.forward(x);").line);
+    assert.deepEqual(shapes(inLoop, "outputs")?.[0], ["out", [5, 2, 16]]);
+    assert.equal(
+      partial.entries.some((e) => e.location.line === afterLoop),
+      false,
+      "the line after the loop was not reached",
+    );
+
+    const shown = shownLines(partial, file, fullShown);
+    assert.deepEqual([...shown.earlier], [afterLoop]);
+    assert.equal(shown.byLine.get(afterLoop), fullShown.byLine.get(afterLoop));
+    assert.equal(inlayText(shown.byLine.get(afterLoop)!, false, shown.earlier.has(afterLoop)), `${EARLIER_SIGN} → [5, 2, 16], [1, 2, 16], [1, 2, 16] | [2, 3]`);
+    assert.equal(shown.byLine.get(at("lstm.forward(x);").line)?.[0], inLoop, "a line reached shows this trace's shapes");
+    assert.equal(
+      inlayText(shown.byLine.get(at("lstm.forward(x);").line)!, false, shown.earlier.has(at("lstm.forward(x);").line)),
+      "→ [5, 2, 16], [1, 2, 16], [1, 2, 16]",
+    );
   });
 
   test("cancel() stops a running trace and drops the queued ones; the next trace works", async () => {
