@@ -1325,7 +1325,6 @@ test("23.1) training in a notebook cell: live chart, re-run one cell, error line
   });
 });
 
-
 // ---------------------------------------------------------------------------------------------------
 // 23.2) Types and shapes across notebook cells (issue 23): after Run All, a call in a cell hovers with its shapes, a
 //       name from an earlier cell is no error, and a deliberate type error shows on its cell's line.
