@@ -18,7 +18,7 @@ interface Encoded {
   dtype: "float32" | "int64" | "bool";
   values: (number | string | boolean)[];
 }
-type Arg = number | string | boolean | null | { tensor: Encoded } | Arg[];
+type Arg = number | string | boolean | null | { tensor: Encoded } | { dtype: Encoded["dtype"] } | Arg[];
 interface PrintCase {
   name: string;
   tensor?: Encoded;
@@ -45,7 +45,14 @@ interface RefusalCase {
   args: Arg[];
   message: string;
 }
-const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as { printing: PrintCase[]; ops: OpCase[]; refusals: RefusalCase[] };
+interface CreationCase {
+  name: string;
+  fn: keyof typeof T;
+  args: Arg[];
+  out: Encoded;
+  text: string;
+}
+const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as { printing: PrintCase[]; ops: OpCase[]; refusals: RefusalCase[]; creation: CreationCase[] };
 
 const number = (v: number | string | boolean): number | boolean => (typeof v !== "string" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity);
 const DTYPES = { float32: torch.float32, int64: torch.int64, bool: torch.bool };
@@ -53,9 +60,10 @@ const DTYPES = { float32: torch.float32, int64: torch.int64, bool: torch.bool };
 function decode(e: Encoded): Tensor {
   return T.tensor(e.values.map(number) as number[], { dtype: DTYPES[e.dtype] }).view(e.shape);
 }
-const isTensorArg = (a: Arg): a is { tensor: Encoded } => typeof a === "object" && a !== null && !Array.isArray(a);
+const isTensorArg = (a: Arg): a is { tensor: Encoded } => typeof a === "object" && a !== null && "tensor" in a;
 function decodeArg(a: Arg, made: Tensor[]): unknown {
   if (Array.isArray(a)) return a.map((x) => decodeArg(x, made));
+  if (typeof a === "object" && a !== null && "dtype" in a) return { dtype: DTYPES[a.dtype] }; // options
   if (isTensorArg(a)) {
     const t = decode(a.tensor);
     made.push(t);
@@ -187,6 +195,15 @@ function call(x: Tensor, method: string, args: unknown[]): unknown {
 }
 
 describe("creation and dtypes", () => {
+  for (const c of fixture.creation) {
+    test(`${c.name}: PyTorch's values, dtype and printing`, () => {
+      const make = T[c.fn] as (...a: unknown[]) => Tensor;
+      const out = make(...c.args.map((a) => (a === null ? undefined : decodeArg(a, [])))); // None: the default
+      assertClose(out, c.out, 0, c.fn);
+      assert.equal(String(out), c.text);
+    });
+  }
+
   test("integers give a long, any fraction a float, booleans a bool; long + float is float", () => {
     assert.equal(T.tensor([1, 2, 3]).dtype, torch.int64);
     assert.equal(T.tensor([1, 2.5]).dtype, torch.float32);
