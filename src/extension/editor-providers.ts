@@ -59,7 +59,7 @@ export class ShapeInlayHintsProvider implements vscode.InlayHintsProvider {
       const hint = new vscode.InlayHint(document.lineAt(now).range.end, text);
       hint.paddingLeft = true;
       const hovers = entries.map((e) => hoverMarkdown(e, words()));
-      const notes = lineNotes(words().t, stale, earlier).map(markdownText);
+      const notes = lineNotes(words().t, stale, earlier).map((note) => markdownText(note));
       hint.tooltip = new vscode.MarkdownString([...notes, ...hovers].join("\n\n---\n\n"));
       hints.push(hint);
     }

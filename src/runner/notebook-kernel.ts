@@ -85,7 +85,7 @@ let running: { id: number; interrupt(): void; displays: CellDisplays } | null = 
 /** The display helpers every cell sees (notebook-display.ts); they show in the cell running. */
 function addDisplayHelpers(): void {
   const displays = (name: string) => {
-    if (!running) throw new Error(`${name}() shows in the cell running: call it while a cell runs`);
+    if (!running) throw new Error(t("{0}() shows in the cell running: call it while a cell runs", name));
     return running.displays;
   };
   scope.report = (values: Record<string, unknown>, step?: number) => displays("report").report(values, step);
