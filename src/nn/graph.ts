@@ -313,6 +313,7 @@ const NAMES: Record<string, string> = {
   Tile: "RepeatBackward0",
   BroadcastTo: "ExpandBackward0",
   Cast: "ToCopyBackward0",
+  NllLoss: "NllLossBackward0",
 };
 
 function backwardName(kernel: string): string {

@@ -131,7 +131,8 @@ function crossEntropy(rows: Tensor, targets: ArrayLike<number>, ignoreIndex: num
     save([grad]);
     return { value, gradFunc: (dy: Tensor, [g]: Tensor[]) => g.mul(perRow ? dy.reshape([-1, 1]) : dy) };
   }) as unknown as CustomGradient);
-  return op(rows) as Tensor;
+  // Named as PyTorch names the loss's node (grad_fn=<NllLossBackward0>): a custom op takes its scope's name.
+  return tf.tidy("NllLoss", () => op(rows) as Tensor);
 }
 
 /** The loss and its gradient for an upstream gradient of 1, in tfjs ops. */

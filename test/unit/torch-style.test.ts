@@ -192,6 +192,13 @@ describe("a PyTorch-style training loop", () => {
 });
 
 describe("the lessons' snippets", () => {
+  test("a loss prints as PyTorch prints it: grad_fn=<NllLossBackward0> for CrossEntropyLoss", () => {
+    const x = torch.randn([3, 4], { requiresGrad: true });
+    const y = torch.tensor([0, 1, 2]);
+    assert.match(String(new nn.CrossEntropyLoss()(x, y)), /^tensor\(\d+\.\d{4}, grad_fn=<NllLossBackward0>\)$/);
+    assert.match(String(new nn.CrossEntropyLoss({ reduction: "none" })(x, y)), /^tensor\(\[.*\], grad_fn=<NllLossBackward0>\)$/);
+  });
+
   test("inputs = torch.Tensor(x_one_hot).view(-1, batch_size, input_size)", () => {
     const oneHot = [
       [1, 0, 0, 0],
