@@ -8,7 +8,14 @@ import * as path from "node:path";
 import type * as ts from "typescript/lib/tsserverlibrary";
 
 /** The concatenation is a module: its names never clash with the global scripts the cells are on their own. */
-const TAIL = "\nexport {};\n";
+/** The module's end: the helpers the kernel gives every cell (src/runner/notebook-display.ts), declared so that
+ *  `report({ loss })` is no "Cannot find name"; a cell may declare its own, which shadows them. */
+const TAIL = `
+declare function report(values: Record<string, number | { item(): number | boolean }>, step?: number): void;
+declare function display(value: unknown): void;
+declare function heatmap(source: object, nameOrOptions?: string | { gates?: "RNN" | "LSTM" | "GRU"; title?: string }): object;
+export {};
+`;
 /** Errors the kernel's REPL rules make wrong: a cell declaring (or importing) a name another cell declared. */
 const REDECLARATIONS = new Set([
   2300, // Duplicate identifier 'x'.

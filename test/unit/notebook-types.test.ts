@@ -51,7 +51,7 @@ test("positions map from a cell into the concatenation and back, at every cell's
   assert.equal(inConcatenation(joined, "d", 0), null);
   assert.equal(cellAt(joined, joined.text.length), null, "the tail that makes it a module is no cell's");
   assert.ok(joined.text.startsWith('import { nn } from "unroll";\nimport * as fs from "node:fs";\nimport y = require("y");\n{'), joined.text);
-  assert.match(joined.text, /\n\}\}\}\nexport \{\};\n$/, "each cell a block inside the one before");
+  assert.match(joined.text, /\n\}\}\}\n(declare function \w+\(.*\): \w+;\n){3}export \{\};\n$/, "each cell a block inside the one before, then the kernel's helpers");
   assert.deepEqual(ts.transpileModule(joined.text, { reportDiagnostics: true }).diagnostics, [], "it parses");
 });
 
@@ -232,6 +232,32 @@ function tsserver(probe: string) {
   };
   return { request, event, close: () => server.kill() };
 }
+
+test("the kernel's helpers (report, display, heatmap) are known in every cell, and a cell may declare its own", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-nb-"));
+  const notebook = path.join(dir, "helpers.ipynb");
+  const [one, two] = [0, 1].map((handle) => cellName(notebook, handle));
+  const cells = new Map([
+    [
+      one,
+      'import { nn, torch } from "unroll";\nconst lstm = new nn.LSTM(4, 8);\nconst loss = torch.tensor(0.5);\nreport({ loss, acc: 0.9 }, 1);\ndisplay(heatmap(lstm, "weight_hh_l0"));',
+    ],
+    [two, 'const display = (s: string) => s.length;\nconst n: number = display("x");\nreport({ loss: "high" });'],
+  ]);
+  const { host } = project(dir, cells);
+  const plugin = loadPlugin()({ typescript: ts });
+  const service = plugin.create({
+    languageServiceHost: host,
+    languageService: ts.createLanguageService(host),
+    project: { projectService: { logger: { info() {} } } },
+  });
+  assert.deepEqual(messages(service.getSemanticDiagnostics(one)), []);
+  // The cell's own display shadows the helper; a report of a string is a type error, on its line.
+  const errors = service.getSemanticDiagnostics(two);
+  assert.equal(errors.length, 1, messages(errors).join("; "));
+  assert.match(messages(errors)[0], /not assignable/);
+  assert.equal(errors[0].start, cells.get(two)!.indexOf('loss: "high"'));
+});
 
 test("inside tsserver, as VS Code opens a notebook's cells: one program, errors on their cell's line, hovers across cells", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unroll-nb-server-"));
