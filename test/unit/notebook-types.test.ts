@@ -51,7 +51,11 @@ test("positions map from a cell into the concatenation and back, at every cell's
   assert.equal(inConcatenation(joined, "d", 0), null);
   assert.equal(cellAt(joined, joined.text.length), null, "the tail that makes it a module is no cell's");
   assert.ok(joined.text.startsWith('import { nn } from "unroll";\nimport * as fs from "node:fs";\nimport y = require("y");\n{'), joined.text);
-  assert.match(joined.text, /\n\}\}\}\n(declare function \w+\(.*\): \w+;\n){3}export \{\};\n$/, "each cell a block inside the one before, then the kernel's helpers");
+  assert.match(
+    joined.text,
+    /\n\}\}\}\n(declare function \w+\(.*\): \w+;\n){3}export \{\};\n$/,
+    "each cell a block inside the one before, then the kernel's helpers",
+  );
   assert.deepEqual(ts.transpileModule(joined.text, { reportDiagnostics: true }).diagnostics, [], "it parses");
 });
 
