@@ -1214,7 +1214,8 @@ test("23.1) training in a notebook cell: live chart, re-run one cell, error line
   code[loop] = code[loop]
     .replace("epoch <= 20", "epoch <= 1500")
     .replace("epoch % 5 === 0", "epoch % 300 === 0")
-    .replace("optimizer.step();", "optimizer.step();\n  report({ loss });");
+    // Paced (≥ 4 ms an epoch, ≥ 6 s in all): on a fast machine the loop would end before a redraw could be seen.
+    .replace("optimizer.step();", "optimizer.step();\n  report({ loss });\n  await new Promise((r) => setTimeout(r, 4));");
   const SCALE = "const scale = 2;\nscale * chars.length";
   code.push(SCALE, "// this cell fails on its second line\nconst broken = notDefinedAnywhere + 1;", "let spins = 0;\nwhile (true) spins++;");
   const cell = (source: string) => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null });
